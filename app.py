@@ -1,0 +1,104 @@
+"""Entry point: page config, the shared filter bar (year, snapshot, area, language), navigation."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+import queries
+from tracker import generate, hierarchy, settings
+from tracker.errors import TrackerError
+from tracker.hierarchy import REGION
+from tracker.i18n import t
+from tracker.state import KEYS, State, parse
+from tracker.ui import sync_url
+
+st.set_page_config(page_title="转移就业调度看板", page_icon="📊", layout="wide")
+
+if os.environ.get("TRACKER_AUTOGEN") == "1" and not queries.snapshot_dates():
+    bar = st.progress(0.0, text="首次启动：正在生成演示数据 / First start: generating the demo data …")
+    generate.ensure_demo(lambda f, msg: bar.progress(min(1.0, f), text=msg))
+    bar.empty()
+    queries.reset()
+
+h = hierarchy.load()
+dates = queries.snapshot_dates()
+raw = {k: st.query_params.get(k) for k in KEYS if k in st.query_params}
+if not raw and "_state_params" in st.session_state:  # a page switch drops the query string: carry it
+    raw = dict(st.session_state["_state_params"])
+state, notices = parse(raw, dates, h)
+lang = state.lang if state else ("en" if raw.get("lang") == "en" else "zh")
+
+if state is None:
+    st.title(t("app_title", lang))
+    st.info(notices[0])
+    st.stop()
+
+
+def _set(**kw) -> None:
+    """Widget callback: the new view goes to the URL; the rerun reads it from there."""
+    s = st.session_state["_state"].with_(**kw)
+    st.query_params.from_dict(s.params())
+    st.session_state["_state_params"] = s.params()
+
+
+def _area_changed(level_key: str) -> None:
+    code = st.session_state[level_key]
+    _set(area=code)
+
+
+def filter_bar(s: State) -> None:
+    sb = st.sidebar
+    sb.markdown(f"### {t('app_title', s.lang)}")
+    st.session_state["w_lang"] = s.lang
+    sb.radio(t("language", s.lang), ["zh", "en"], key="w_lang", horizontal=True,
+             format_func=lambda x: "中文" if x == "zh" else "English",
+             on_change=lambda: _set(lang=st.session_state["w_lang"]))
+    years = sorted({d.year for d in dates}, reverse=True)
+    st.session_state["w_year"] = s.year
+    sb.selectbox(t("year", s.lang), years, key="w_year",
+                 on_change=lambda: _set(year=st.session_state["w_year"],
+                                        snapshot=max(d for d in dates if d.year == st.session_state["w_year"])))
+    snaps = sorted((d for d in dates if d.year == s.year), reverse=True)
+    st.session_state["w_snap"] = s.snapshot
+    sb.selectbox(t("snapshot", s.lang), snaps, key="w_snap",
+                 format_func=lambda d: (f"{d.isoformat()}（第{d.isocalendar()[1]}周）" if s.lang == "zh"
+                                        else f"{d.isoformat()} (week {d.isocalendar()[1]})"),
+                 on_change=lambda: _set(snapshot=st.session_state["w_snap"]))
+    # area cascade: each level lists the parent itself as "(all)" first
+    chain = [REGION] + [s.area[:n] for n in (4, 6, 9) if len(s.area) >= n]
+    for depth, (key, label) in enumerate([("w_pref", "prefecture"), ("w_county", "county"),
+                                          ("w_town", "township")]):
+        parent = chain[depth] if depth < len(chain) else None
+        if parent is None:
+            break
+        kids = h.children(parent)
+        if not kids:
+            break
+        options = [parent] + kids
+        st.session_state[key] = chain[depth + 1] if depth + 1 < len(chain) else parent
+        sb.selectbox(t(label, s.lang), options, key=key,
+                     format_func=lambda c, p=parent: t("all", s.lang) if c == p else h.name(c, s.lang),
+                     on_change=_area_changed, args=(key,))
+    if len(s.area) == 12:
+        sb.caption(f"{t('area', s.lang)}：{h.name(s.area, s.lang)}")
+    st.session_state["w_meet"] = s.meeting
+    sb.toggle(t("meeting", s.lang), key="w_meet", on_change=lambda: _set(meeting=st.session_state["w_meet"]))
+    sb.caption(t("demo_banner", s.lang) if settings.data_dir() == settings.REPO / "data" else str(settings.data_dir()))
+
+
+st.session_state["_state"] = state
+st.session_state["_hierarchy"] = h
+if not state.meeting:
+    filter_bar(state)
+sync_url(state)
+for n in notices:
+    st.warning(n)
+
+pages = [st.Page("pages/overview.py", title=t("overview", lang), icon="📊", url_path="overview", default=True)]
+nav = st.navigation(pages, position="hidden" if state.meeting else "sidebar")
+try:
+    nav.run()
+except TrackerError as e:
+    st.error(e.message(lang))

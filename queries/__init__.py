@@ -1,0 +1,199 @@
+"""Named queries: one `.sql` file per query, `$name` parameters, first `--` comment = docstring.
+
+    from queries import run
+    df = run("unit_measures", snapshot=d, area="5403", child_len=6)   # -> polars DataFrame
+
+The loader knows each file's parameters and raises on a missing or unknown one. One DuckDB
+connection per process; a cursor per query (DuckDB 2.0 raises when one connection is shared by
+threads). Views over snapshots, rollups, quotas and regions are defined once, in `_views.sql`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from tracker import settings
+from tracker.errors import TrackerError
+
+HERE = Path(__file__).parent
+PARAM = re.compile(r"(?<![\w$:])\$([a-z_][a-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    doc: str
+    sql: str
+    params: frozenset[str]
+
+
+def _strip(sql: str) -> str:
+    """SQL without comments and string literals, for finding parameters."""
+    sql = re.sub(r"--[^\n]*", "", sql)
+    return re.sub(r"'(?:[^']|'')*'", "''", sql)
+
+
+def parse(path: Path) -> Query:
+    text = path.read_text(encoding="utf-8")
+    first = text.lstrip().splitlines()[0] if text.strip() else ""
+    if not first.startswith("--"):
+        raise ValueError(f"{path.name}: the first line must be a `--` docstring")
+    return Query(path.stem, first[2:].strip(), text, frozenset(PARAM.findall(_strip(text))))
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Query]:
+    return {p.stem: parse(p) for p in sorted(HERE.glob("*.sql")) if not p.stem.startswith("_")}
+
+
+def check_params(q: Query, given: dict) -> None:
+    missing, unknown = q.params - given.keys(), given.keys() - q.params
+    if missing or unknown:
+        raise TypeError(f"query {q.name}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+
+
+_lock = threading.Lock()
+_con: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+def _sq(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The process's connection, with views bound to the current data directory and data version.
+
+    A new snapshot (or quota file) changes the data version, and the next query gets a fresh
+    connection whose small tables (rollups, quotas) are reloaded: no restart needed.
+    """
+    version = data_version()
+    with _lock:
+        con = _con.get(version)
+        if con is None:
+            con = duckdb.connect(config={"threads": max(2, os.cpu_count() or 2)})
+            create_views(con)
+            _con.clear()
+            _con[version] = con
+        return con
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    text = (HERE / "_views.sql").read_text(encoding="utf-8")
+    has = snapshot_dates()
+    text = text.format(
+        records=_sq(settings.snapshots_dir() / "*" / "records.parquet"),
+        rollup=_sq(settings.snapshots_dir() / "*" / "rollup_village.parquet"),
+        quotas=_sq(settings.quotas_file()),
+        units=_sq(settings.regions_dir() / "tibet_units.csv"),
+        national=_sq(settings.regions_dir() / "national.csv"),
+    )
+    for stmt in [s for s in text.split(";") if s.strip()]:
+        if not has and ("records.parquet" in stmt or "rollup_village" in stmt):
+            continue  # no data yet: these views appear once snapshots exist
+        con.execute(stmt)
+
+
+def reset() -> None:
+    """Drop the connection (tests switch data directories; new views after new snapshots)."""
+    with _lock:
+        _con.clear()
+        _cache.clear()
+    catalogue.cache_clear()
+
+
+def snapshot_dates() -> list[dt.date]:
+    """Snapshot dates present on disk (finished partitions only), ascending."""
+    d = settings.snapshots_dir()
+    if not d.exists():
+        return []
+    out = []
+    for e in os.scandir(d):
+        if e.name.startswith("snapshot_date=") and e.is_dir():
+            try:
+                out.append(dt.date.fromisoformat(e.name.split("=", 1)[1]))
+            except ValueError:
+                continue
+    return sorted(out)
+
+
+def data_version() -> str:
+    """Changes whenever a snapshot partition is added or replaced: part of every cache key."""
+    d = settings.snapshots_dir()
+    if not d.exists():
+        return "empty"
+    parts = sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(d) if e.name.startswith("snapshot_date="))
+    q = settings.quotas_file()
+    return f"{settings.data_dir()}|{len(parts)}|{hash(tuple(parts))}|{q.stat().st_mtime_ns if q.exists() else 0}"
+
+
+_FILE = re.compile(r"""(/[^\s"']+\.(?:parquet|csv))""")
+
+
+def _translate(e: duckdb.Error) -> Exception:
+    msg = str(e)
+    m = _FILE.search(msg)
+    if m and ("parquet" in msg.lower() or "csv" in msg.lower()):
+        return TrackerError(f"数据文件无法读取：{m.group(1)}", f"Cannot read data file: {m.group(1)}", detail=msg)
+    if "No files found" in msg:
+        return TrackerError("尚无数据快照，请先生成或导入数据。", "No snapshots yet: generate or ingest data first.",
+                            detail=msg)
+    return e
+
+
+def run(name: str, **params) -> pl.DataFrame:
+    """Run a named query with bound parameters; errors become one TrackerError with zh/en text."""
+    q = catalogue()[name]
+    check_params(q, params)
+    try:
+        cur = connection().cursor()
+        try:
+            return cur.sql(q.sql, params=params).pl()
+        finally:
+            cur.close()
+    except duckdb.Error as e:
+        raise _translate(e) from e
+
+
+_cache: dict[tuple, pl.DataFrame] = {}
+_CACHE_MAX = 256
+
+
+def _key(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+def cached(name: str, **params) -> pl.DataFrame:
+    """`run`, memoised by query, parameters and data version: a new snapshot invalidates."""
+    key = (name, data_version(), tuple(sorted((k, _key(v)) for k, v in params.items())))
+    hit = _cache.get(key)
+    if hit is None:
+        hit = run(name, **params)
+        with _lock:
+            if len(_cache) >= _CACHE_MAX:
+                _cache.pop(next(iter(_cache)))
+            _cache[key] = hit
+    return hit
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def build_rollup(records: Path, out: Path) -> None:
+    """Write the per-counting-unit rollup of one snapshot file (used by the generator and ingest)."""
+    q = catalogue()["rollup_village"]
+    cur = duckdb.connect()
+    try:
+        cur.execute(f"copy ({q.sql.rstrip().rstrip(';')}) to '{_sq(out)}' (format parquet, compression zstd)",
+                    {"path": str(records)})
+    finally:
+        cur.close()

@@ -1,0 +1,100 @@
+"""Shared fixtures: the hand-checkable data set, a small generated demo, and a running app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import queries
+from tests import fixture
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 22)
+
+
+def _use(path: Path) -> None:
+    os.environ["TRACKER_DATA_DIR"] = str(path)
+    queries.reset()
+
+
+@pytest.fixture(scope="session")
+def fixture_dir(tmp_path_factory) -> Path:
+    return fixture.build(tmp_path_factory.mktemp("fixture"))
+
+
+@pytest.fixture
+def fx(fixture_dir):
+    """Point the query layer at the fixture data for one test."""
+    _use(fixture_dir)
+    yield fixture_dir
+    os.environ.pop("TRACKER_DATA_DIR", None)
+    queries.reset()
+
+
+@pytest.fixture(scope="session")
+def small_demo_dir(tmp_path_factory) -> Path:
+    """The real generator at 2% scale: both years of weekly snapshots, quick to build."""
+    from tracker import generate
+
+    out = tmp_path_factory.mktemp("small_demo")
+    generate.generate(out, TODAY, scale=0.02)
+    return out
+
+
+@pytest.fixture
+def small_demo(small_demo_dir):
+    _use(small_demo_dir)
+    yield small_demo_dir
+    os.environ.pop("TRACKER_DATA_DIR", None)
+    queries.reset()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(data_dir: Path, extra_env: dict | None = None):
+    port = free_port()
+    env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_TODAY": TODAY.isoformat(), **(extra_env or {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    pw_mod = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian chromium is missing: `make test` installs it")
+    with pw_mod.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                     "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def wait_idle(page, timeout: int = 30_000) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+    page.wait_for_timeout(300)
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)

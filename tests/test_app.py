@@ -1,0 +1,120 @@
+"""AppTest of the overview page on the fixture: no exception and the real numbers on screen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO
+
+
+def run(**params) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def card(at: AppTest, metric: str) -> str:
+    for m in at.markdown:
+        if f"data-metric='{metric}'" in m.value:
+            return re.sub(r"<[^>]+>", " ", m.value)
+    raise AssertionError(f"no card {metric}")
+
+
+def test_region_cards(fx):
+    at = run()
+    total = card(at, "total")
+    assert "7人" in total and "任务 10人" in total and "完成率  70.0%" in total
+    assert "序时进度 88.8%" in total and "季节进度 80.0%" in total
+    assert "低于序时进度18.8个百分点" in total and "严重滞后" in total
+    assert "本周新增 +3人" in total and "同比 +75.0%" in total
+    share = card(at, "org_share")
+    assert "71.4%" in share and "下限 60.0%" in share and "高于下限11.4个百分点" in share and "已达标" in share
+    assert "5.8万元" in card(at, "income") and "本周新增 +3.1万元" in card(at, "income")
+    assert "8,286元" in card(at, "per_capita") and "无任务" in card(at, "per_capita")
+    assert "2人" in card(at, "org_xprov") and "任务 4人" in card(at, "org_xprov")
+
+
+def test_region_ranking_and_laggards(fx):
+    at = run()
+    df = at.dataframe[0].value
+    assert df["单位"].tolist() == ["昌都市", "拉萨市"]
+    assert df["完成"].tolist() == [5, 2] and df["任务"].tolist() == [6, 4]
+    assert [round(x, 1) for x in df["完成率"]] == [83.3, 50.0]
+    lag = [m.value for m in at.markdown if m.value.startswith("- **")]
+    assert lag[0] == "- **拉萨市**（严重滞后）：完成50.0%，低于序时进度38.8个百分点，差2人"
+    assert lag[1].startswith("- **昌都市**（滞后序时）")
+
+
+def test_prefecture_level(fx):
+    at = run(area="5403")
+    assert "5人" in card(at, "total") and "完成率  83.3%" in card(at, "total")
+    df = at.dataframe[0].value
+    assert df["单位"].tolist() == ["卡若区", "洛隆县"] and df["完成"].tolist() == [1, 4]
+
+
+def test_county_level(fx):
+    at = run(area="540329")
+    total = card(at, "total")
+    assert "4人" in total and "任务 5人" in total and "完成率  80.0%" in total and "本周新增 +1人" in total
+    assert "75.0%" in card(at, "org_share")
+    df = at.dataframe[0].value
+    assert df["单位"].tolist() == ["硕督镇", "孜托镇"] and df["完成"].tolist() == [2, 2]
+    assert [round(x, 1) for x in df["完成率"]] == [100.0, 66.7]
+
+
+def test_english(fx):
+    at = run(area="540329", lang="en")
+    total = card(at, "total")
+    assert "Persons transferred" in total and "Completion  80.0%" in total and "8.8 pp behind schedule" in total
+    assert at.dataframe[0].value["Unit"].tolist() == ["Shuodu Town", "Zituo Town"]
+
+
+def test_unknown_area_falls_back_with_message(fx):
+    at = run(area="999999")
+    assert any("未找到区域代码 999999" in w.value for w in at.warning)
+    assert "7人" in card(at, "total")
+    assert at.query_params["area"] == "54"
+
+
+def test_missing_snapshot_date_takes_the_earlier_one(fx):
+    at = run(snap="2026-11-18")
+    assert any("2026-11-18" in w.value and "2026-11-13" in w.value for w in at.warning)
+    assert "4人" in card(at, "total")
+
+
+def test_garbage_parameters_do_not_crash(fx):
+    at = run(area="54' or 1=1 --", snap="not-a-date", year="abc", metric="<script>")
+    assert "7人" in card(at, "total")
+
+
+def test_meeting_mode_hides_filter_bar(fx):
+    at = run(meet="1")
+    assert len(at.sidebar.selectbox) == 0 and "7人" in card(at, "total")
+    normal = run()
+    assert [s.label for s in normal.sidebar.selectbox][:3] == ["年度", "数据截至", "地市"]
+
+
+def test_ranking_metric_in_url(fx):
+    at = run(metric="org_xprov")
+    df = at.dataframe[0].value
+    assert df["单位"].tolist() == ["昌都市", "拉萨市"] and df["完成"].tolist() == [1, 1]
+
+
+def test_no_data_message(tmp_path, monkeypatch):
+    import queries
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    queries.reset()
+    at = run()
+    assert any("尚无数据快照" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("area", ["54", "5403", "540329", "540329100", "540329100001"])
+def test_every_level_renders(fx, area):
+    at = run(area=area)
+    assert card(at, "total")

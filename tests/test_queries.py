@@ -1,0 +1,119 @@
+"""Query layer on the hand-made fixture: exact numbers at every level, scope, loader checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+import queries
+from tests import fixture as F
+from tracker import dispatch
+
+
+def area_row(area: str, day: dt.date) -> dict:
+    wk = queries.run("measures_by_week", area=area, child_len=dispatch.child_len(area),
+                     from_date=day, to_date=day)
+    rows = wk.filter(pl.col("is_area")).to_dicts()
+    return rows[0] if rows else {}
+
+
+@pytest.mark.parametrize(("area", "persons", "organized", "xprov", "xpref", "out_region", "income"), [
+    ("54", 7, 5, 2, 2, 3, 58_000),
+    ("5403", 5, 4, 1, 2, 1, 37_000),
+    ("540329", 4, 3, 1, 1, 1, 30_000),
+    ("540302", 1, 1, 0, 1, 0, 7_000),
+    ("5401", 2, 1, 1, 0, 2, 21_000),
+    ("540329100", 2, 2, 1, 1, 1, 18_000),
+    ("540329101", 2, 1, 0, 0, 0, 12_000),
+])
+def test_measures_per_level(fx, area, persons, organized, xprov, xpref, out_region, income):
+    r = area_row(area, F.CUR)
+    assert (r["persons"], r["organized"], r["org_xprov"], r["org_xpref"], r["out_region"], r["income"]) == (
+        persons, organized, xprov, xpref, out_region, income)
+
+
+def test_person_with_two_placements_counts_once_and_income_sums(fx):
+    # B has two records in 孜托镇: one person, 8,000 yuan
+    r = area_row(F.V_Z, F.CUR)
+    assert r["persons"] == 2 and r["placements"] == 3 and r["income"] == 18_000
+
+
+def test_cross_county_duplicate_counts_once_at_home(fx):
+    # D reported by 洛隆县 and 卡若区: counted once region-wide, in 洛隆县 (first report)
+    assert area_row("54", F.CUR)["persons"] == 7
+    assert area_row("540329", F.CUR)["persons"] + area_row("540302", F.CUR)["persons"] == 5
+
+
+def test_children_sum_to_parent(fx):
+    wk = queries.run("measures_by_week", area="54", child_len=4, from_date=F.CUR, to_date=F.CUR)
+    kids = wk.filter(~pl.col("is_area"))
+    region = wk.filter(pl.col("is_area"))
+    for col in ("persons", "organized", "org_xprov", "income"):
+        assert kids[col].sum() == region[col][0]
+    assert sorted(kids["unit_code"].to_list()) == ["5401", "5403"]
+
+
+def test_record_without_village_counts_in_its_township(fx):
+    wk = queries.run("measures_by_week", area="540102002", child_len=12, from_date=F.CUR, to_date=F.CUR)
+    kids = dict(wk.filter(~pl.col("is_area")).select("unit_code", "persons").iter_rows())
+    assert kids == {"540102002000": 1, F.V_L: 1}
+
+
+def test_scope_excludes_other_areas(fx):
+    wk = queries.run("measures_by_week", area="5401", child_len=6, from_date=F.LY_SAME, to_date=F.CUR)
+    assert all(c.startswith("5401") for c in wk["unit_code"].to_list())
+    assert wk.filter(pl.col("is_area") & (pl.col("snapshot_date") == F.PREV))["persons"][0] == 1
+
+
+def test_quotas_for_area_and_children(fx):
+    q = queries.run("quotas_for", year=2026, area="5403", child_len=6)
+    got = {(r["unit_code"], r["metric"]): r["target"] for r in q.iter_rows(named=True)}
+    assert got == {("5403", "total"): 6, ("5403", "org_share"): 0.6, ("5403", "org_xprov"): 1,
+                   ("540329", "total"): 5, ("540302", "total"): 1, ("540329", "org_share"): 0.6}
+
+
+def test_loader_rejects_missing_and_unknown_parameters(fx):
+    with pytest.raises(TypeError, match="missing"):
+        queries.run("quotas_for", year=2026, area="54")
+    with pytest.raises(TypeError, match="unknown"):
+        queries.run("quotas_for", year=2026, area="54", child_len=4, evil="1; drop table quotas")
+
+
+def test_every_query_file_has_a_docstring_and_known_parameters():
+    cat = queries.catalogue()
+    assert {"measures_by_week", "quotas_for", "rollup_village"} <= cat.keys()
+    for q in cat.values():
+        assert q.doc and not q.doc.startswith("-")
+    assert cat["measures_by_week"].params == {"area", "child_len", "from_date", "to_date"}
+
+
+def test_injection_through_area_is_just_a_value(fx):
+    r = queries.run("measures_by_week", area="54' or 1=1 --", child_len=4, from_date=F.CUR, to_date=F.CUR)
+    assert r.height == 0
+    assert area_row("54", F.CUR)["persons"] == 7
+
+
+def test_snapshot_dates_and_data_version(fx):
+    assert queries.snapshot_dates() == [F.LY_SAME, F.LY_FINAL, F.PREV, F.CUR]
+    v = queries.data_version()
+    assert v == queries.data_version() and "4" in v
+
+
+def test_unreadable_parquet_names_the_file(tmp_path):
+    import os
+
+    from tracker.errors import TrackerError
+    root = F.build(tmp_path / "broken")
+    bad = root / "snapshots" / f"snapshot_date={F.CUR.isoformat()}" / "rollup_village.parquet"
+    bad.write_bytes(b"not a parquet file")
+    os.environ["TRACKER_DATA_DIR"] = str(root)
+    queries.reset()
+    try:
+        with pytest.raises(TrackerError) as e:
+            queries.run("quotas_for", year=2026, area="54", child_len=4)
+        assert "rollup_village.parquet" in e.value.zh and "数据文件无法读取" in e.value.zh
+    finally:
+        os.environ.pop("TRACKER_DATA_DIR")
+        queries.reset()

@@ -1,0 +1,71 @@
+"""The dispatch cards as HTML strings (pure: the page only places them)."""
+
+from __future__ import annotations
+
+import html
+
+from tracker import fmt
+from tracker.i18n import status_color, status_label, t
+from tracker.metrics import METRICS
+
+
+def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
+    met = METRICS[row["metric"]]
+    k = met.kind
+    lines = []
+    s = row["status"]
+    badge = (f"<span class='tr-badge' style='background:{status_color(s)}'>{status_label(s, lang)}</span>"
+             if s else "")
+    if row["quota"] is None:
+        lines.append(f"{t('quota', lang)}：{t('no_quota', lang)}")
+    elif row["quota_kind"] == "minimum":
+        lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · "
+                     f"{'高于' if row['gap'] >= 0 else '低于'}下限{abs(row['gap']):.1f}个百分点"
+                     if lang == "zh" else
+                     f"{t('minimum', lang)} {fmt.pct(row['quota'])} · {abs(row['gap']):.1f} pp "
+                     f"{'above' if row['gap'] >= 0 else 'below'}")
+        if row["needed"]:
+            lines.append(f"{t('needed', lang)} <b>{fmt.count(row['needed'], lang)}</b>")
+    else:
+        lines.append(f"{t('quota', lang)} {fmt.value(k, row['quota'], lang)} · "
+                     f"{t('completion', lang)} <b>{fmt.pct(row['completion'])}</b>")
+        pace_txt = f"{t('time_progress', lang)} {fmt.pct(row['linear'])}"
+        if row["seasonal"] is not None:
+            pace_txt += f" · {t('seasonal', lang)} {fmt.pct(row['seasonal'])}"
+        lines.append(pace_txt)
+        lines.append(fmt.points(row["gap"], lang) if pace == "linear" or row["seasonal"] is None else
+                     (f"较季节进度{'高' if row['gap'] >= 0 else '低'}{abs(row['gap']):.1f}个百分点" if lang == "zh"
+                      else f"{abs(row['gap']):.1f} pp {'ahead of' if row['gap'] >= 0 else 'behind'} seasonal pace"))
+    wk = fmt.delta(k, row["new_week"], lang) if row["new_week"] is not None else "—"
+    if k == "share" or k == "per_capita":
+        yoy = fmt.delta(k, row["yoy"], lang) if k == "share" else fmt.signed_pct(row["yoy"])
+    else:
+        yoy = fmt.signed_pct(row["yoy"])
+    lines.append(f"{t('new_week', lang)} {wk} · {t('yoy', lang)} {yoy}")
+    body = "".join(f"<div class='tr-line'>{x}</div>" for x in lines)
+    return (f"<div class='tr-card' data-metric='{html.escape(met.key)}'>"
+            f"<div class='tr-title'>{html.escape(met.label(lang))}{badge}</div>"
+            f"<div class='tr-value'>{fmt.value(k, row['actual'], lang)}</div>{body}</div>")
+
+
+CSS = """
+<style>
+.tr-card {border:1px solid #e3e6ea;border-radius:8px;padding:10px 14px;margin-bottom:10px;background:#fff;
+          min-height:170px}
+.tr-title {font-size:0.95rem;color:#444;font-weight:600}
+.tr-value {font-size:1.9rem;font-weight:700;color:#1f2d3d;margin:2px 0 4px 0}
+.tr-line {font-size:0.85rem;color:#444;line-height:1.5}
+.tr-badge {color:#fff;border-radius:4px;padding:1px 6px;margin-left:8px;font-size:0.75rem;font-weight:500}
+</style>
+"""
+MEETING_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none}
+.block-container {padding-top:1rem;max-width:100%}
+.tr-value {font-size:2.8rem}
+.tr-title {font-size:1.3rem}
+.tr-line {font-size:1.15rem}
+[data-testid="stDataFrame"] {font-size:1.2rem}
+h1, h2, h3 {font-size:2rem !important}
+</style>
+"""

@@ -1,0 +1,126 @@
+"""The quota table (目标任务) for the demo years: the published figures plus demo decompositions.
+
+Published, exact: seed 000's prefecture quotas for organized cross-province and cross-prefecture
+transfers; seed 001's targets for Lhorong county 洛隆县 (540329). Everything else is a demo value,
+decomposed downward with the largest-remainder rule so that children sum exactly to their parent,
+and says so in its source note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from tracker.hierarchy import Hierarchy
+from tracker.rules import largest_remainder
+
+SEED000 = "种子000：西藏2020年方案（已公布）"
+SEED001 = "种子001：洛隆县2022年方案（已公布）"
+DEMO = "演示值：按权重逐级分解"
+ORG_XPROV = {"5401": 1000, "5402": 1400, "5405": 800, "5404": 500, "5403": 800, "5406": 400, "5425": 100}
+ORG_XPREF = {"5401": 5000, "5402": 20000, "5405": 16000, "5404": 3000, "5403": 6200, "5406": 4000, "5425": 800}
+# rough shares of the region's rural labour force, for the demo decomposition of the total
+PREF_WEIGHT = {"5401": 0.12, "5402": 0.27, "5403": 0.22, "5404": 0.07, "5405": 0.11, "5406": 0.15, "5425": 0.06}
+LHORONG = "540329"
+LHORONG_TARGETS = {"total": 11050, "org_share": 0.60, "out_region": 90, "training": 1505,
+                   "training_directed_share": 0.35, "src_industry": 5850, "src_project": 3100,
+                   "src_flexible": 2100}
+REGION_TOTAL = 600_000
+REGION_INCOME = 3_500_000_000
+ORG_SHARE_MIN = 0.60
+
+
+def _split(total: int, codes: list[str], weights: list[float], fixed: dict[str, int]) -> dict[str, int]:
+    """Largest-remainder split of `total` over codes, with some children fixed in advance."""
+    rest = total - sum(fixed.get(c, 0) for c in codes)
+    free = [c for c in codes if c not in fixed]
+    parts = largest_remainder(rest, [w for c, w in zip(codes, weights, strict=True) if c not in fixed])
+    out = dict(zip(free, parts, strict=True))
+    out.update({c: fixed[c] for c in codes if c in fixed})
+    return out
+
+
+def build(h: Hierarchy, year: int, seed: int = 2026, factor: float = 1.0) -> pl.DataFrame:
+    """Quota rows for one year. `factor` scales the demo totals (earlier years had lower targets)."""
+    rng = np.random.default_rng(seed + year)
+    due = dt.date(year, 12, 31)
+    rows: list[tuple] = []
+
+    def add(code, metric, target, note):
+        rows.append((year, code, metric, float(target), due, note))
+
+    prefs = sorted(ORG_XPROV)
+    counties = {p: h.of_level(3, p)["code"].to_list() for p in prefs}
+    towns = {c: h.of_level(4, c)["code"].to_list() for p in prefs for c in counties[p]}
+    n_vill = {t: max(1, h.of_level(5, t).height) for c in towns for t in towns[c]}
+    # county weight: villages × a random factor; parks (one small township each) get little
+    cw = {c: sum(n_vill[t] for t in towns[c]) * rng.uniform(0.7, 1.3) for p in prefs for c in counties[p]}
+    tw = {t: n_vill[t] * rng.uniform(0.6, 1.4) for c in towns for t in towns[c]}
+
+    total = round(REGION_TOTAL * factor)
+    pref_total = _split(total, prefs, [PREF_WEIGHT[p] for p in prefs], {})
+    income_pc = {p: rng.uniform(0.85, 1.15) for p in prefs}
+    pref_income = _split(round(REGION_INCOME * factor / 10_000),
+                         prefs, [pref_total[p] * income_pc[p] for p in prefs], {})  # in 万元
+    xprov = {p: round(ORG_XPROV[p] * (1 if factor == 1 else factor)) for p in prefs}
+    xpref = {p: round(ORG_XPREF[p] * (1 if factor == 1 else factor)) for p in prefs}
+    out_region = {p: round(xprov[p] * 1.5) for p in prefs}
+    note_seed = SEED000 if factor == 1 else DEMO
+
+    add("54", "total", total, DEMO)
+    add("54", "income", sum(pref_income.values()) * 10_000, DEMO)
+    add("54", "org_xprov", sum(xprov.values()), note_seed)
+    add("54", "org_xpref", sum(xpref.values()), note_seed)
+    add("54", "out_region", sum(out_region.values()), DEMO)
+    add("54", "org_share", ORG_SHARE_MIN, DEMO)
+    for p in prefs:
+        add(p, "total", pref_total[p], DEMO)
+        add(p, "income", pref_income[p] * 10_000, DEMO)
+        add(p, "org_xprov", xprov[p], note_seed)
+        add(p, "org_xpref", xpref[p], note_seed)
+        add(p, "out_region", out_region[p], DEMO)
+        add(p, "org_share", ORG_SHARE_MIN, DEMO)
+        cs = counties[p]
+        w = [cw[c] for c in cs]
+        lh = {LHORONG: round(LHORONG_TARGETS["total"] * factor)} if LHORONG in cs else {}
+        c_total = _split(pref_total[p], cs, w, lh)
+        c_income = _split(pref_income[p], cs, [c_total[c] for c in cs], {})
+        c_xprov = _split(xprov[p], cs, [c_total[c] for c in cs], {})
+        c_xpref = _split(xpref[p], cs, [c_total[c] for c in cs], {})
+        lh_out = {LHORONG: round(LHORONG_TARGETS["out_region"] * factor)} if LHORONG in cs else {}
+        c_out = _split(out_region[p], cs, [c_total[c] for c in cs], lh_out)
+        for c in cs:
+            is_lh = c == LHORONG and factor == 1
+            add(c, "total", c_total[c], SEED001 if is_lh else DEMO)
+            add(c, "income", c_income[c] * 10_000, DEMO)
+            add(c, "org_xprov", c_xprov[c], DEMO)
+            add(c, "org_xpref", c_xpref[c], DEMO)
+            add(c, "out_region", c_out[c], SEED001 if is_lh else DEMO)
+            add(c, "org_share", ORG_SHARE_MIN, SEED001 if is_lh else DEMO)
+            if is_lh:
+                for m in ("training", "training_directed_share", "src_industry", "src_project", "src_flexible"):
+                    add(c, m, LHORONG_TARGETS[m], SEED001)
+            ts = towns[c]
+            tws = [tw[t] for t in ts]
+            t_total = _split(c_total[c], ts, tws, {})
+            t_income = _split(c_income[c], ts, [t_total[t] for t in ts], {})
+            t_out = _split(c_out[c], ts, tws, {})
+            t_xprov = _split(c_xprov[c], ts, tws, {})
+            t_xpref = _split(c_xpref[c], ts, tws, {})
+            for t in ts:
+                add(t, "total", t_total[t], DEMO)
+                add(t, "income", t_income[t] * 10_000, DEMO)
+                add(t, "org_xprov", t_xprov[t], DEMO)
+                add(t, "org_xpref", t_xpref[t], DEMO)
+                add(t, "out_region", t_out[t], DEMO)
+                add(t, "org_share", ORG_SHARE_MIN, DEMO)
+    return pl.DataFrame(rows, schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String,
+                                      "target": pl.Float64, "due_date": pl.Date, "source_note": pl.String},
+                        orient="row")
+
+
+def build_years(h: Hierarchy, year: int) -> pl.DataFrame:
+    """The demo year with the published figures, and the year before at ~95% (demo)."""
+    return pl.concat([build(h, year - 1, factor=0.95), build(h, year)]).sort("year", "unit_code", "metric")

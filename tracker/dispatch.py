@@ -1,0 +1,175 @@
+"""The dispatch overview's numbers: named queries in, rules applied, plain frames out (no Streamlit).
+
+Every page and the bulletin take their numbers from here, so they agree by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from queries import cached, snapshot_dates
+from tracker import rules, settings
+from tracker.hierarchy import LEVEL_LEN, Hierarchy
+from tracker.metrics import BASE_MEASURES, CARD_METRICS, METRICS
+
+PACED_KINDS = ("count", "money")
+
+
+@dataclass
+class Dates:
+    snapshot: dt.date
+    previous: dt.date | None  # the snapshot one week earlier, if any
+    ly_same: dt.date | None  # same week last year
+    ly_final: dt.date | None  # last snapshot of last year
+    year_dates: list[dt.date] = field(default_factory=list)
+    ly_dates: list[dt.date] = field(default_factory=list)
+
+
+def resolve_dates(snapshot: dt.date, dates: list[dt.date] | None = None) -> Dates:
+    dates = snapshot_dates() if dates is None else dates
+    year = [d for d in dates if d.year == snapshot.year and d <= snapshot]
+    ly = [d for d in dates if d.year == snapshot.year - 1]
+    same = rules.same_week_last_year(snapshot)
+    ly_same = max((d for d in ly if d <= same), default=None)
+    return Dates(snapshot, year[-2] if len(year) >= 2 else None, ly_same, ly[-1] if ly else None, year, ly)
+
+
+def child_len(area: str) -> int:
+    lvl = {v: k for k, v in LEVEL_LEN.items()}[len(area)]
+    return LEVEL_LEN.get(lvl + 1, len(area))
+
+
+def measures(area: str, d: Dates) -> pl.DataFrame:
+    """Base measures per week (last year's and this year's to the snapshot), area + children."""
+    start = dt.date(d.snapshot.year - 1, 1, 1)
+    return cached("measures_by_week", area=area, child_len=child_len(area), from_date=start, to_date=d.snapshot)
+
+
+def quotas(area: str, year: int) -> pl.DataFrame:
+    return cached("quotas_for", year=year, area=area, child_len=child_len(area))
+
+
+def _by_unit(wk: pl.DataFrame, day: dt.date | None) -> dict[str, dict]:
+    if day is None:
+        return {}
+    rows = wk.filter(pl.col("snapshot_date") == day)
+    return {r["unit_code"]: r for r in rows.iter_rows(named=True)}
+
+
+def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: list[str] | None = None,
+             pace: str | None = None, thresholds: tuple[float, float, float] | None = None) -> pl.DataFrame:
+    """One row per unit (the area and its children) and metric, with every rule applied.
+
+    Columns: unit_code, is_area, metric, actual, quota, quota_kind, due_date, completion,
+    linear, seasonal, expected, gap, status, new_week, yoy, ly_same, needed, shortfall, source_note.
+    """
+    metrics = metrics or CARD_METRICS
+    pace = pace or settings.pace_method()
+    thresholds = thresholds or settings.status_thresholds()
+    now, prev = _by_unit(wk, d.snapshot), _by_unit(wk, d.previous)
+    ly_same, ly_final = _by_unit(wk, d.ly_same), _by_unit(wk, d.ly_final)
+    quota = {(r["unit_code"], r["metric"]): r for r in q.iter_rows(named=True)}
+    units = [area] + sorted(u for u in now if u != area)
+    if area not in now:  # no records at all yet: show zeros, not nothing
+        now[area] = {k: 0 for k in BASE_MEASURES}
+    # children with a quota but no records yet still belong in the ranking
+    units += sorted({u for (u, _m) in quota if u != area and u not in now})
+    out = []
+    for u in units:
+        m_now = now.get(u) or {k: 0 for k in BASE_MEASURES}
+        for key in metrics:
+            met = METRICS[key]
+            actual = met.value(m_now)
+            qr = quota.get((u, met.quota)) if met.quota else None
+            target = qr["target"] if qr else None
+            due = qr["due_date"] if qr else dt.date(d.snapshot.year, 12, 31)
+            row = {"unit_code": u, "is_area": u == area, "metric": key, "actual": actual, "quota": target,
+                   "quota_kind": met.quota_kind if qr else None, "due_date": due,
+                   "source_note": qr["source_note"] if qr else None}
+            prev_v = met.value(prev[u]) if u in prev else None
+            ly_v = met.value(ly_same[u]) if u in ly_same else None
+            row["new_week"] = (actual - prev_v) if (prev_v is not None and actual is not None) else None
+            row["ly_same"] = ly_v
+            if met.kind == "share":
+                row["yoy"] = (actual - ly_v) if (ly_v is not None and actual is not None) else None
+            else:
+                row["yoy"] = (actual / ly_v - 1) if ly_v and actual is not None else None
+            row["linear"] = rules.time_progress(d.snapshot, due)
+            seasonal = None
+            if met.kind in PACED_KINDS and u in ly_final:
+                seasonal = rules.seasonal_expected(ly_v, met.value(ly_final[u]))
+            row["seasonal"] = seasonal
+            if met.quota_kind == "minimum" and qr:
+                row["completion"] = None
+                row["expected"] = None
+                row["gap"] = (actual - target) * 100 if actual is not None else None
+                row["status"] = rules.share_status(actual, target)
+                row["needed"] = rules.organized_needed(int(m_now.get(met.num) or 0), int(m_now.get(met.den) or 0),
+                                                       target)
+                row["shortfall"] = None
+            else:
+                comp = rules.completion(actual, target)
+                expected = seasonal if (pace == "seasonal" and seasonal is not None) else row["linear"]
+                row["completion"] = comp
+                row["expected"] = expected
+                row["gap"] = rules.gap_points(comp, expected)
+                row["status"] = rules.status(row["gap"], thresholds)
+                row["needed"] = None
+                row["shortfall"] = (max(0.0, expected * target - (actual or 0)) if comp is not None else None)
+            out.append(row)
+    schema = {"unit_code": pl.String, "is_area": pl.Boolean, "metric": pl.String, "actual": pl.Float64,
+              "quota": pl.Float64, "quota_kind": pl.String, "due_date": pl.Date, "source_note": pl.String,
+              "new_week": pl.Float64, "ly_same": pl.Float64, "yoy": pl.Float64, "linear": pl.Float64,
+              "seasonal": pl.Float64, "completion": pl.Float64, "expected": pl.Float64, "gap": pl.Float64,
+              "status": pl.String, "needed": pl.Int64, "shortfall": pl.Float64}
+    return pl.DataFrame(out, schema=schema)
+
+
+def ranking(ev: pl.DataFrame, metric: str = "total") -> pl.DataFrame:
+    """Child units for one metric, best first; units without a quota last, by actual."""
+    kids = ev.filter(~pl.col("is_area") & (pl.col("metric") == metric))
+    by = "gap" if METRICS[metric].quota_kind == "minimum" else "completion"
+    kids = kids.sort([pl.col(by).is_null(), by, "actual"], descending=[False, True, True])
+    return kids.with_columns(rank=pl.when(pl.col(by).is_not_null())
+                             .then(pl.col(by).rank("min", descending=True)).cast(pl.Int32))
+
+
+def laggards(ev: pl.DataFrame, metric: str = "total") -> pl.DataFrame:
+    """Units behind or seriously behind on a paced metric (or below a minimum), worst first."""
+    kids = ev.filter(~pl.col("is_area") & (pl.col("metric") == metric))
+    return kids.filter(pl.col("status").is_in([rules.BEHIND, rules.SERIOUS, rules.NOT_MET])).sort("gap")
+
+
+def trend(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metric: str = "total") -> dict:
+    """The area's cumulative curve this year and last, pace lines, projection and required rate."""
+    met = METRICS[metric]
+    rows = wk.filter(pl.col("is_area")).sort("snapshot_date")
+    this = [(r["snapshot_date"], met.value(r)) for r in rows.iter_rows(named=True)
+            if r["snapshot_date"].year == d.snapshot.year]
+    last = [(r["snapshot_date"], met.value(r)) for r in rows.iter_rows(named=True)
+            if r["snapshot_date"].year == d.snapshot.year - 1]
+    qr = q.filter((pl.col("unit_code") == area) & (pl.col("metric") == (met.quota or "")))
+    target = qr["target"][0] if qr.height else None
+    due = qr["due_date"][0] if qr.height else dt.date(d.snapshot.year, 12, 31)
+    actual = this[-1][1] if this else 0
+    rate = rules.run_rate(this, 4)
+    ly_final = last[-1][1] if last else None
+    return {
+        "this_year": this, "last_year": last, "target": target, "due": due,
+        "linear": [(dd, rules.time_progress(dd, due) * target) for dd, _ in this] if target else [],
+        "seasonal": ([(dd, v / ly_final * target) for dd, v in last] if target and ly_final else []),
+        "rate": rate, "projection": rules.projection(actual or 0, rate, d.snapshot, due),
+        "required": rules.required_weekly(target, actual or 0, d.snapshot, due),
+    }
+
+
+def name_units(df: pl.DataFrame, h: Hierarchy, lang: str, area: str, col: str = "unit_code") -> pl.DataFrame:
+    """Add a `name` column; under a township, the township's own code collects records without a village."""
+    def nm(code: str) -> str:
+        if len(code) == 12 and code.endswith("000") and not h.exists(code):
+            return h.name(code[:9], lang) + ("（未填村居）" if lang == "zh" else " (no village)")
+        return h.short_name(code, lang)
+    return df.with_columns(name=pl.col(col).map_elements(nm, return_dtype=pl.String))

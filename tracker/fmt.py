@@ -1,0 +1,100 @@
+"""Numbers the way officials write them: 万人, 万元/亿元, one-decimal percentages, 百分点 for gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+
+def _none(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def persons(n, lang: str = "zh") -> str:
+    if _none(n):
+        return "—"
+    n = int(round(n))
+    if lang == "zh":
+        return f"{n / 10_000:.2f}万人" if abs(n) >= 100_000 else f"{n:,}人"
+    return f"{n:,}"
+
+
+def count(n, lang: str = "zh", unit_zh: str = "人") -> str:
+    """A plain count with separators (tables, where 万 would hide the last digits)."""
+    if _none(n):
+        return "—"
+    return f"{int(round(n)):,}{unit_zh if lang == 'zh' else ''}"
+
+
+def money(yuan, lang: str = "zh") -> str:
+    if _none(yuan):
+        return "—"
+    if lang == "zh":
+        if abs(yuan) >= 1e8:
+            return f"{yuan / 1e8:.2f}亿元"
+        if abs(yuan) >= 1e4:
+            return f"{yuan / 1e4:,.1f}万元"
+        return f"{yuan:,.0f}元"
+    if abs(yuan) >= 1e9:
+        return f"¥{yuan / 1e9:.2f} bn"
+    if abs(yuan) >= 1e6:
+        return f"¥{yuan / 1e6:.2f} m"
+    return f"¥{yuan:,.0f}"
+
+
+def yuan(x, lang: str = "zh") -> str:
+    """Per-capita amounts stay in yuan."""
+    if _none(x):
+        return "—"
+    return f"{x:,.0f}元" if lang == "zh" else f"¥{x:,.0f}"
+
+
+def pct(x, lang: str = "zh") -> str:
+    return "—" if _none(x) else f"{x * 100:.1f}%"
+
+
+def signed_pct(x, lang: str = "zh") -> str:
+    if _none(x):
+        return "—"
+    return f"{'+' if x >= 0 else ''}{x * 100:.1f}%"
+
+
+def points(gap, lang: str = "zh") -> str:
+    """A gap in percentage points: 高于/低于序时进度 x 个百分点."""
+    if _none(gap):
+        return "—"
+    g = round(gap, 1)
+    if lang == "zh":
+        if g == 0:
+            return "与序时进度持平"
+        return f"{'高于' if g > 0 else '低于'}序时进度{abs(g):.1f}个百分点"
+    if g == 0:
+        return "on schedule"
+    return f"{abs(g):.1f} pp {'ahead of' if g > 0 else 'behind'} schedule"
+
+
+def short_points(gap, lang: str = "zh") -> str:
+    if _none(gap):
+        return "—"
+    return f"{gap:+.1f}" + ("个百分点" if lang == "zh" else " pp")
+
+
+def value(kind: str, x, lang: str = "zh") -> str:
+    return {"count": persons, "money": money, "share": pct, "per_capita": yuan}[kind](x, lang)
+
+
+def delta(kind: str, x, lang: str = "zh") -> str:
+    if _none(x):
+        return "—"
+    sign = "+" if x >= 0 else "−"
+    if kind == "money":
+        return sign + money(abs(x), lang)
+    if kind == "share":
+        return f"{sign}{abs(x) * 100:.1f}" + ("个百分点" if lang == "zh" else " pp")
+    if kind == "per_capita":
+        return sign + yuan(abs(x), lang)
+    return sign + count(abs(x), lang)
+
+
+def date(d: dt.date, lang: str = "zh") -> str:
+    return f"{d.month}月{d.day}日" if lang == "zh" else d.strftime("%d %b %Y")

@@ -1,0 +1,435 @@
+"""Deterministic, vectorised demo data: a year of placements per county, cut into weekly snapshots.
+
+    python -m tracker.generate [--out DIR] [--today YYYY-MM-DD] [--scale 1.0]
+
+Writes DIR/quotas.csv and, for the current year and the one before, every Friday's snapshot
+DIR/snapshots/snapshot_date=YYYY-MM-DD/{records,rollup_village}.parquet. Each partition is written to
+a temporary directory and renamed into place, so readers never see half a snapshot.
+
+The story: ≈570,000 persons a year region-wide (seed 000's baseline), ≈3.5 billion yuan labour income,
+a spring hiring peak, most units near their quotas, a handful clearly behind, ≈8% with a second
+placement, returns home, late reports; planted defects for the data-quality pages: ≈1% of persons
+reported by a second county, a few hundred bad ID check digits and records without a village.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import hmac
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from tracker import demo_quotas, hierarchy, ids, schema, settings
+
+SEED = 20_260
+DEMO_KEY = b"demo-person-key-not-secret"  # demo IDs are synthetic; real ingest uses the secret key
+DEST_PROVINCES = {  # cross-province destinations, weighted (Sichuan, Qinghai and the aid provinces)
+    "51": 0.22, "63": 0.12, "44": 0.10, "33": 0.08, "32": 0.07, "11": 0.06, "31": 0.05, "50": 0.06,
+    "53": 0.05, "62": 0.04, "61": 0.04, "35": 0.03, "12": 0.03, "42": 0.03, "37": 0.02,
+}
+PREF_DEST_WEIGHT = {"5401": 0.40, "5402": 0.14, "5403": 0.10, "5404": 0.14, "5405": 0.12, "5406": 0.06, "5425": 0.04}
+WAGE = {"construction": 1.25, "transport": 1.2, "domestic": 0.85, "catering": 0.9, "handicraft": 0.8,
+        "manufacturing": 1.1, "agriculture": 0.7, "other": 0.9}
+SCOPE_WAGE = {"local": 0.85, "cross_county": 1.0, "cross_prefecture": 1.15, "cross_province": 1.6}
+INDUSTRY_BY_SOURCE = {
+    "industry": {"manufacturing": .18, "agriculture": .22, "handicraft": .14, "catering": .14, "transport": .12,
+                 "construction": .10, "domestic": .05, "other": .05},
+    "project": {"construction": .82, "transport": .10, "other": .08},
+    "flexible": {"catering": .25, "transport": .22, "domestic": .18, "handicraft": .15, "agriculture": .10,
+                 "other": .10},
+}
+
+Progress = Callable[[float, str], None]
+
+
+def _choice(rng, options: dict, n: int) -> np.ndarray:
+    keys = list(options)
+    p = np.array([options[k] for k in keys], dtype=float)
+    return np.array(keys, dtype=object)[rng.choice(len(keys), size=n, p=p / p.sum())]
+
+
+def _str(a) -> pl.Series:
+    """numpy object/str array (None allowed) -> polars String series."""
+    a = np.asarray(a)
+    return pl.Series(a.tolist() if a.dtype == object else a.astype(str), dtype=pl.String)
+
+
+def fridays(year: int, until: dt.date) -> list[dt.date]:
+    d = dt.date(year, 1, 1)
+    d += dt.timedelta(days=(4 - d.weekday()) % 7)
+    out = []
+    while d.year == year and d <= until:
+        out.append(d)
+        d += dt.timedelta(days=7)
+    return out
+
+
+def _season_pmf(days: int) -> np.ndarray:
+    d = np.arange(1, days + 1)
+    f = (0.22 + 1.7 * np.exp(-(((d - 95) / 30) ** 2)) + 0.8 * np.exp(-(((d - 175) / 40) ** 2))
+         + 0.35 * np.exp(-(((d - 255) / 35) ** 2)))
+    f[d > days - 25] *= 0.3  # hardly anyone starts a job in the last weeks of the year
+    return f / f.sum()
+
+
+def _story(h: hierarchy.Hierarchy) -> pl.DataFrame:
+    """Per-county behaviour, fixed across years: attainment, seasonal shift, organized rate."""
+    rng = np.random.default_rng(SEED)
+    counties = h.of_level(3)["code"].to_list()
+    n = len(counties)
+    perf = np.clip(rng.normal(0.955, 0.07, n), 0.82, 1.15)
+    laggards = rng.choice(n, size=7, replace=False)
+    perf[laggards] = rng.uniform(0.70, 0.80, 7)
+    return pl.DataFrame({
+        "county_code": counties,
+        "perf": perf,
+        "perf_prev": perf * rng.uniform(0.90, 1.10, n),
+        "shift": rng.normal(0, 9, n).round(),
+        "org_rate": rng.uniform(0.50, 0.74, n),
+        "xprov_att": np.clip(rng.normal(0.98, 0.18, n), 0.5, 1.4),
+        "xpref_att": np.clip(rng.normal(0.97, 0.14, n), 0.5, 1.4),
+        "income_att": rng.uniform(0.90, 1.08, n),
+    })
+
+
+def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: float = 1.0,
+               key: bytes = DEMO_KEY, current_year: int | None = None) -> pl.DataFrame:
+    """Every placement of the year as it will stand on 31 December, sorted for the snapshot files.
+
+    Columns are the schema's plus `wage` (monthly yuan) and the full-year `end_full`, from which each
+    snapshot derives end date, months and income as of its own date.
+    """
+    rng = np.random.default_rng(SEED + year)
+    prev = year < (current_year or settings.today().year)
+    story = _story(h)
+    q = quotas.filter(pl.col("year") == year)
+    qc = (q.filter(pl.col("unit_code").str.len_chars() == 6)
+          .pivot(on="metric", index="unit_code", values="target").rename({"unit_code": "county_code"}))
+    qt = q.filter((pl.col("unit_code").str.len_chars() == 9) & (pl.col("metric") == "total"))
+    st = story.join(qc, on="county_code")
+    st = st.with_columns(n=((pl.col("total") * (pl.col("perf_prev") if prev else pl.col("perf"))
+                             * scale).round().cast(pl.Int64)))
+    counties = st["county_code"].to_numpy()
+    n_c = st["n"].to_numpy()
+    N = int(n_c.sum())
+    county = np.repeat(counties, n_c)
+    ci = np.repeat(np.arange(len(counties)), n_c)
+
+    # hukou township and village: townships by quota × noise, villages uniform-ish
+    town_of = np.empty(N, dtype=object)
+    vill_of = np.empty(N, dtype=object)
+    units = h.units
+    villages = dict(units.filter(pl.col("level") == 5).group_by("parent_code").agg("code").rows())
+    for j, c in enumerate(counties):
+        idx = np.flatnonzero(ci == j)
+        tq = qt.filter(pl.col("unit_code").str.starts_with(c))
+        tcodes = tq["unit_code"].to_numpy()
+        w = tq["target"].to_numpy() * np.exp(rng.normal(0, 0.18, len(tcodes)))
+        t = tcodes[rng.choice(len(tcodes), size=len(idx), p=w / w.sum())]
+        town_of[idx] = t
+        for tc in tcodes:
+            ti = idx[t == tc]
+            vs = np.array(villages.get(tc, []), dtype=object)
+            vw = rng.uniform(0.5, 1.5, len(vs))
+            vill_of[ti] = vs[rng.choice(len(vs), size=len(ti), p=vw / vw.sum())] if len(vs) else None
+
+    # people
+    two_after = rng.random(N) < 0.06
+    age = np.where(two_after, rng.integers(16, 23, N), np.clip(rng.gamma(6, 5.5, N) + 16, 18, 62).astype(int))
+    birth_year = (year - age).astype(np.int16)
+    gender = np.where(rng.random(N) < 0.38, "F", "M")
+    education = _choice(rng, {"primary": .44, "junior": .35, "senior": .14, "college": .07}, N)
+    education[two_after] = "junior"
+
+    # first placement
+    org_rate = st["org_rate"].to_numpy()[ci]
+    organized = rng.random(N) < org_rate
+    n_org = np.bincount(ci, weights=organized, minlength=len(counties))
+    att_x = st["xprov_att"].to_numpy() * (0.93 if prev else 1)
+    att_p = st["xpref_att"].to_numpy() * (0.93 if prev else 1)
+    p_xprov = np.clip(st["org_xprov"].to_numpy() * att_x * scale / np.maximum(n_org, 1), 0, 0.3)[ci]
+    p_xpref = np.clip(st["org_xpref"].to_numpy() * att_p * scale / np.maximum(n_org, 1), 0, 0.6)[ci]
+    u = rng.random(N)
+    scope_org = np.where(u < p_xprov, "cross_province",
+                         np.where(u < p_xprov + p_xpref, "cross_prefecture",
+                                  np.where(rng.random(N) < 0.45, "local", "cross_county")))
+    u2 = rng.random(N)
+    scope_free = np.where(u2 < 0.004, "cross_province", np.where(u2 < 0.10, "cross_prefecture",
+                                                                  np.where(u2 < 0.45, "cross_county", "local")))
+    dest_scope = np.where(organized, scope_org, scope_free)
+    channel = np.where(organized,
+                       _choice(rng, {"government": .36, "dispatch_company": .26, "cooperative": .20, "broker": .18}, N),
+                       _choice(rng, {"enterprise": .45, "self_found": .55}, N))
+
+    pmf = _season_pmf(366 if year % 4 == 0 else 365)
+    shift = st["shift"].to_numpy()[ci]
+    doy = np.clip(rng.choice(len(pmf), size=N, p=pmf) + shift, 0, len(pmf) - 1).astype(int)
+    y0 = np.datetime64(f"{year}-01-01")
+    start = y0 + doy.astype("timedelta64[D]")
+    ends = rng.random(N) < 0.36
+    dur = rng.integers(25, 240, N)
+    end_full = np.where(ends, start + dur.astype("timedelta64[D]"), np.datetime64("NaT"))
+    year_end = np.datetime64(f"{year}-12-31")
+    end_full = np.where(end_full > year_end, np.datetime64("NaT"), end_full)
+
+    base = pl.DataFrame({
+        "pi": np.arange(N), "county_code": _str(county), "township_code": _str(town_of),
+        "village_code": _str(vill_of), "gender": _str(gender), "birth_year": birth_year,
+        "education": _str(education), "two_after": two_after,
+        "poverty_alleviated": rng.random(N) < 0.31, "relocated": rng.random(N) < 0.08,
+        "disabled": rng.random(N) < 0.015, "veteran": rng.random(N) < 0.01, "dest_scope": _str(dest_scope),
+        "organized": organized, "channel": _str(channel), "start_date": pl.Series(start, dtype=pl.Date),
+        "end_full": pl.Series(end_full, dtype=pl.Date), "ci": ci,
+    })
+
+    # second placements (≈8% of persons), after the first one ended
+    has_end = ~np.isnat(end_full)
+    second = has_end & (rng.random(N) < 0.08 / max(has_end.mean(), 1e-9))
+    si = np.flatnonzero(second)
+    s_start = end_full[si] + rng.integers(7, 45, len(si)).astype("timedelta64[D]")
+    keep = s_start <= year_end - np.timedelta64(5, "D")
+    si, s_start = si[keep], s_start[keep]
+    s_org = rng.random(len(si)) < org_rate[si]
+    s_end = np.where(rng.random(len(si)) < 0.3, s_start + rng.integers(20, 120, len(si)).astype("timedelta64[D]"),
+                     np.datetime64("NaT"))
+    s_end = np.where(s_end > year_end, np.datetime64("NaT"), s_end)
+    sec = base[si].with_columns(
+        organized=pl.Series(s_org),
+        channel=_str(np.where(s_org, _choice(rng, {"government": .4, "dispatch_company": .3, "broker": .3},
+                                                       len(si)), "enterprise")),
+        dest_scope=_str(np.where(s_org, _choice(rng, {"cross_prefecture": .3, "cross_county": .4,
+                                                             "local": .3}, len(si)),
+                                      _choice(rng, {"local": .6, "cross_county": .4}, len(si)))),
+        start_date=pl.Series(s_start, dtype=pl.Date), end_full=pl.Series(s_end, dtype=pl.Date),
+    )
+    recs = pl.concat([base, sec])
+    M = recs.height
+
+    # job source, industry, destination, training, wage
+    job_source = _choice(rng, {"industry": .53, "project": .28, "flexible": .19}, M)
+    industry = np.empty(M, dtype=object)
+    for src, mix in INDUSTRY_BY_SOURCE.items():
+        m = job_source == src
+        industry[m] = _choice(rng, mix, int(m.sum()))
+    scope = recs["dest_scope"].to_numpy()
+    home_pref = recs["county_code"].str.slice(0, 4).to_numpy()
+    dest_prov = np.where(scope == "cross_province", _choice(rng, DEST_PROVINCES, M), "54")
+    prov_first_city = (h.national.filter(pl.col("level") == 2).group_by("parent_code")
+                       .agg(pl.col("code").min()).rows())
+    first_city = dict(prov_first_city)
+    other_pref = _choice(rng, PREF_DEST_WEIGHT, M)
+    clash = other_pref == home_pref
+    other_pref[clash] = np.where(home_pref[clash] == "5401", "5402", "5401")
+    dest_pref = np.where(scope == "cross_province", np.vectorize(first_city.get)(dest_prov),
+                         np.where(scope == "cross_prefecture", other_pref, home_pref))
+    trained = rng.random(M) < 0.24
+    training_type = np.where(trained, _choice(rng, {"order": .2, "work_for_training": .18, "other": .62}, M), None)
+    wage = (1450 * np.vectorize(WAGE.get)(industry) * np.vectorize(SCOPE_WAGE.get)(scope)
+            * rng.lognormal(0, 0.33, M))
+    outlier = rng.random(M) < 0.0001  # implausible incomes for the data-quality page
+    wage[outlier] *= rng.uniform(15, 40, int(outlier.sum()))
+    recs = recs.with_columns(job_source=_str(job_source), industry=_str(industry),
+                             dest_province_code=_str(dest_prov), dest_prefecture_code=_str(dest_pref),
+                             trained=pl.Series(trained), training_type=_str(training_type),
+                             wage=pl.Series(wage))
+    # calibrate wages per county so year-end income meets quota × attainment
+    months_full = _months(recs["start_date"], recs["end_full"], dt.date(year, 12, 31))
+    inc = recs["wage"].to_numpy() * months_full.to_numpy()
+    ci_r = recs["ci"].to_numpy()
+    got = np.bincount(ci_r, weights=inc, minlength=len(counties))
+    want = st["income"].to_numpy() * st["income_att"].to_numpy() * (st["perf_prev" if prev else "perf"].to_numpy())
+    want = want * scale * (0.93 if prev else 1.0)
+    recs = recs.with_columns(wage=pl.col("wage") * pl.Series((want / np.maximum(got, 1))[ci_r]))
+
+    # reporting lag: mostly days, some weeks late
+    late = rng.random(M) < 0.06
+    lag = np.where(late, rng.integers(14, 60, M), rng.geometric(0.3, M) - 1)
+    recs = recs.with_columns(reported_date=pl.col("start_date") + pl.duration(days=pl.Series(lag)))
+
+    # IDs: hukou county prefix (3% moved), birth date, unique sequence with gender parity, check digit
+    ident = _national_ids(rng, recs.filter(pl.col("pi").is_first_distinct()), counties)
+    recs = recs.join(ident, on="pi", how="left")
+
+    # planted defects: cross-county duplicates (1% of persons), bad check digits, missing villages
+    firsts = recs.filter(pl.col("pi").is_first_distinct())
+    dup = firsts.sample(fraction=0.01, seed=SEED + year)
+    by_pref = {p: [c for c in counties if c.startswith(p)] for p in {c[:4] for c in counties}}
+    new_c = np.array([_other(rng, by_pref[c[:4]], c) for c in dup["county_code"].to_list()], dtype=object)
+    t_of = {c: qt.filter(pl.col("unit_code").str.starts_with(c))["unit_code"].to_list() for c in set(new_c)}
+    new_t = np.array([t_of[c][rng.integers(len(t_of[c]))] for c in new_c], dtype=object)
+    vmap = {t: villages.get(t, []) for t in set(new_t)}
+    new_v = np.array([vmap[t][rng.integers(len(vmap[t]))] if vmap[t] else None for t in new_t], dtype=object)
+    dup = dup.with_columns(county_code=_str(new_c), township_code=_str(new_t), village_code=_str(new_v),
+                           reported_date=pl.col("reported_date") + pl.duration(days=pl.Series(
+                               rng.integers(7, 40, dup.height))))
+    recs = pl.concat([recs, dup])
+    M = recs.height
+    bad = np.zeros(M, bool)
+    bad[rng.choice(M, size=max(1, round(300 * scale)), replace=False)] = True
+    novill = np.zeros(M, bool)
+    novill[rng.choice(M, size=max(1, round(300 * scale)), replace=False)] = True
+    id18 = recs["id18"].to_numpy().astype(str)
+    wrong = np.array([s[:17] + ("0" if s[17] != "0" else "1") for s in id18[bad]])
+    id18 = id18.astype(object)
+    id18[bad] = wrong
+    keys = np.fromiter((int.from_bytes(hmac.digest(key, s.encode(), hashlib.sha256)[:8], "big", signed=True)
+                        for s in id18), dtype=np.int64, count=M)
+    recs = recs.with_columns(
+        person_key=pl.Series(keys), id_check_ok=pl.Series(~bad),
+        id_masked=_str(id18).str.slice(0, 6) + "********" + _str(id18).str.slice(14, 4),
+        village_code=pl.when(pl.Series(novill)).then(None).otherwise(pl.col("village_code")),
+    ).drop("id18")
+    # the same ID in the same county is one person even with a bad digit; counting unit = first report
+    recs = recs.with_columns(prefecture_code=pl.col("county_code").str.slice(0, 4)).sort(
+        "reported_date", "county_code", "pi")
+    recs = recs.with_columns(record_id=pl.lit(f"{year}") + pl.col("county_code")
+                             + pl.int_range(pl.len()).cast(pl.String).str.zfill(7))
+    recs = recs.with_columns(home_code=pl.coalesce("village_code", "township_code").first().over("person_key"))
+    return recs.sort("county_code", "township_code", "village_code", "record_id", nulls_last=True)
+
+
+def _other(rng, options: list[str], not_this: str) -> str:
+    rest = [o for o in options if o != not_this] or options
+    return rest[rng.integers(len(rest))]
+
+
+def _national_ids(rng, people: pl.DataFrame, counties: np.ndarray) -> pl.DataFrame:
+    n = people.height
+    own = people["county_code"].to_numpy()
+    moved = rng.random(n) < 0.03
+    prefix = np.where(moved, counties[rng.integers(len(counties), size=n)], own)
+    by = people["birth_year"].to_numpy().astype(int)
+    bd = np.array([f"{y:04d}" for y in range(1900, 2100)])[by - 1900]
+    month = rng.integers(1, 13, n)
+    day = rng.integers(1, 29, n)
+    birth = np.char.add(np.char.add(bd, np.char.zfill(month.astype(str), 2)), np.char.zfill(day.astype(str), 2))
+    df = pl.DataFrame({"pi": people["pi"], "p": _str(prefix), "b": _str(birth),
+                       "g": people["gender"]}).with_columns(
+        k=pl.int_range(pl.len()).over("p", "b", "g"))
+    # 3-digit sequence: odd for men, even for women (GB 11643)
+    seq = (df["k"].to_numpy() * 2 + np.where(df["g"].to_numpy() == "M", 1, 0)) % 1000
+    first17 = np.char.add(np.char.add(df["p"].to_numpy().astype(str), df["b"].to_numpy().astype(str)),
+                          np.char.zfill(seq.astype(str), 3))
+    digits = np.frombuffer("".join(first17).encode(), dtype=np.uint8).reshape(n, 17) - 48
+    check = ids.check_chars(digits)
+    return pl.DataFrame({"pi": df["pi"], "id18": _str(np.char.add(first17, check))})
+
+
+def _months(start: pl.Series, end: pl.Series, on: dt.date) -> pl.Series:
+    """Months worked from start to min(end, on), one decimal, 0-12."""
+    frame = pl.DataFrame({"s": start, "e": end})
+    return frame.select(
+        ((pl.min_horizontal(pl.col("e").fill_null(on), pl.lit(on)) - pl.col("s")).dt.total_days() + 1)
+        .truediv(30.4).clip(0, 12).round(1).alias("m"))["m"]
+
+
+def snapshot_frame(recs: pl.DataFrame, on: dt.date) -> pl.DataFrame:
+    """The ledger as it stood on `on`: reported records only, year-to-date months and income."""
+    part = recs.filter(pl.col("reported_date") <= on)
+    m = (pl.min_horizontal(pl.col("end_full").fill_null(on), pl.lit(on)) - pl.col("start_date")).dt.total_days() + 1
+    months = (m / 30.4).clip(0, 12).round(1)
+    return part.with_columns(
+        end_date=pl.when(pl.col("end_full") <= on).then(pl.col("end_full")),
+        months_employed=months,
+        income_yuan=(pl.col("wage") * months).round().cast(pl.Int64),
+    ).select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS])
+
+
+def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date) -> Path:
+    """Write records + rollup to a temp dir and rename it into place (atomic for readers)."""
+    from queries import build_rollup
+
+    snaps = root / "snapshots"
+    snaps.mkdir(parents=True, exist_ok=True)
+    final = snaps / f"snapshot_date={on.isoformat()}"
+    tmp = snaps / f".tmp-{on.isoformat()}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    frame.write_parquet(tmp / "records.parquet", compression="zstd", row_group_size=131_072)
+    build_rollup(tmp / "records.parquet", tmp / "rollup_village.parquet")
+    if final.exists():
+        old = snaps / f".old-{on.isoformat()}-{os.getpid()}"
+        final.rename(old)
+        tmp.rename(final)
+        shutil.rmtree(old)
+    else:
+        tmp.rename(final)
+    return final
+
+
+def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress | None = None) -> dict:
+    """Quotas + both years' weekly snapshots into `out`. Returns counts and timings."""
+    t0 = time.perf_counter()
+    say = progress or (lambda f, msg: None)
+    h = hierarchy.load()
+    out.mkdir(parents=True, exist_ok=True)
+    quotas = demo_quotas.build_years(h, today.year)
+    quotas.write_csv(out / "quotas.csv")
+    plan = [(y, fridays(y, today)) for y in (today.year - 1, today.year)]
+    total_snaps = sum(len(f) for _, f in plan)
+    done, rows, persons = 0, 0, {}
+    for year, days in plan:
+        say(done / total_snaps, f"{year}: 生成全年台账 / building the year's ledger")
+        recs = placements(h, quotas, year, scale, current_year=today.year)
+        persons[year] = recs["person_key"].n_unique()
+
+        def one(d: dt.date, recs=recs) -> int:
+            frame = snapshot_frame(recs, d)
+            write_snapshot(frame, out, d)
+            return frame.height
+
+        # polars and DuckDB release the GIL while writing: two threads keep both cores busy
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for d, n in zip(days, pool.map(one, days), strict=True):
+                rows += n
+                done += 1
+                say(done / total_snaps, f"{d.isoformat()}: {n:,} 条记录 / records")
+    return {"snapshots": total_snaps, "rows": rows, "persons": persons, "seconds": time.perf_counter() - t0}
+
+
+def ensure_demo(progress: Progress | None = None) -> dict | None:
+    """Generate the demo data into the data directory when it has no snapshots yet."""
+    snaps = settings.snapshots_dir()
+    if snaps.exists() and any(p.name.startswith("snapshot_date=") for p in snaps.iterdir()):
+        return None
+    return generate(settings.data_dir(), settings.today(), float(settings.SETTINGS["demo_scale"].get()), progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=settings.data_dir())
+    ap.add_argument("--today", type=dt.date.fromisoformat, default=settings.today())
+    ap.add_argument("--scale", type=float, default=float(settings.SETTINGS["demo_scale"].get()))
+    ap.add_argument("--if-missing", action="store_true", help="do nothing when snapshots already exist")
+    a = ap.parse_args(argv)
+    snaps = a.out / "snapshots"
+    if a.if_missing and snaps.exists() and any(p.name.startswith("snapshot_date=") for p in snaps.iterdir()):
+        print(f"demo data present in {a.out}", file=sys.stderr)
+        return 0
+    print(f"generating demo data into {a.out} (first start, under a minute) …", file=sys.stderr)
+    last = [0.0]
+
+    def bar(frac: float, msg: str) -> None:
+        if frac - last[0] >= 0.02 or frac >= 1:
+            last[0] = frac
+            filled = int(frac * 30)
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:5.1%} {msg:<45}", end="", file=sys.stderr)
+
+    r = generate(a.out, a.today, a.scale, bar)
+    print(f"\n{r['snapshots']} snapshots, {r['rows']:,} rows, persons {r['persons']}, {r['seconds']:.1f} s",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""UI strings in Simplified Chinese (default) and English; status labels and colours, one legend."""
+
+from __future__ import annotations
+
+STATUS = {  # one rule, one legend, used everywhere
+    "ahead": ("快于序时", "Ahead", "#2E7D32"),
+    "on_pace": ("接近序时", "On pace", "#7CB342"),
+    "behind": ("滞后序时", "Behind", "#EF8F00"),
+    "serious": ("严重滞后", "Seriously behind", "#C62828"),
+    "no_quota": ("无任务", "No quota", "#9E9E9E"),
+    "met": ("已达标", "Met", "#2E7D32"),
+    "not_met": ("未达标", "Not met", "#C62828"),
+}
+
+T = {
+    "app_title": ("转移就业调度看板", "Transfer-Employment Dispatch Dashboard"),
+    "overview": ("调度总览", "Dispatch overview"),
+    "year": ("年度", "Year"),
+    "snapshot": ("数据截至", "Snapshot"),
+    "area": ("区域", "Area"),
+    "prefecture": ("地市", "Prefecture"),
+    "county": ("县区", "County"),
+    "township": ("乡镇", "Township"),
+    "all": ("（全部）", "(all)"),
+    "language": ("语言 / Language", "Language / 语言"),
+    "meeting": ("投屏模式", "Meeting mode"),
+    "actual": ("完成", "Actual"),
+    "quota": ("任务", "Quota"),
+    "minimum": ("下限", "Minimum"),
+    "completion": ("完成率", "Completion"),
+    "time_progress": ("序时进度", "Time elapsed"),
+    "seasonal": ("季节进度", "Seasonal pace"),
+    "gap": ("较序时(百分点)", "Gap (pp)"),
+    "new_week": ("本周新增", "New this week"),
+    "yoy": ("同比", "Year on year"),
+    "status": ("状态", "Status"),
+    "rank": ("排名", "Rank"),
+    "unit": ("单位", "Unit"),
+    "no_quota": ("无任务", "No quota"),
+    "ranking": ("各单位进度排名", "Ranking of units"),
+    "laggards": ("进度滞后单位", "Units behind schedule"),
+    "no_laggards": ("没有滞后于序时进度的单位。", "No unit is behind schedule."),
+    "trend": ("累计进度", "Cumulative progress"),
+    "needed": ("还需有组织转移", "Organized placements still needed"),
+    "status_uses": ("状态依据", "Status is judged against"),
+    "pace_linear": ("序时进度（时间进度）", "linear time elapsed"),
+    "pace_seasonal": ("季节进度（上年同期完成比例）", "seasonal pace (last year's share by this week)"),
+    "projection": ("按近4周速度预计", "Projected at the last 4 weeks' rate"),
+    "required": ("按期完成每周需新增", "Needed per week to finish on time"),
+    "ranking_metric": ("排名指标", "Rank by"),
+    "gap_persons": ("差距(人)", "Shortfall (persons)"),
+    "open_unit": ("选中一行可进入下一级。", "Select a row to open that unit."),
+    "up": ("返回上一级", "Up one level"),
+    "this_year": ("本年", "This year"),
+    "last_year": ("上年", "Last year"),
+    "linear_line": ("序时进度线", "Linear pace"),
+    "seasonal_line": ("季节进度线", "Seasonal pace"),
+    "projection_line": ("预计", "Projection"),
+    "target_line": ("年度任务", "Annual quota"),
+    "week": ("周", "Week"),
+    "unknown_area": ("未找到区域代码 {code}，已显示全区。", "Unknown area code {code}; showing the whole region."),
+    "snapshot_fallback": ("{want} 无数据快照，已显示此前最近的 {got}。",
+                          "No snapshot on {want}; showing the nearest earlier one, {got}."),
+    "no_snapshot": ("尚无数据快照。请运行 `make run` 生成演示数据，或导入台账。",
+                    "No snapshots yet. Run `make run` to generate the demo data, or ingest a ledger."),
+    "demo_banner": ("演示数据：按真实行政区划与公开任务生成的模拟台账，非真实个人信息。",
+                    "Demo data: a simulated ledger on the real hierarchy and published targets; no real persons."),
+    "no_village": ("（未填村居）", "(no village)"),
+    "level_children": ("下级单位", "Child units"),
+    "persons_unit": ("人", "persons"),
+    "met_min": ("达到下限", "minimum met"),
+    "unmet_min": ("低于下限", "below minimum"),
+    "previous": ("上周", "Previous week"),
+    "none": ("—", "—"),
+    "download_csv": ("下载数据(CSV)", "Download data (CSV)"),
+}
+
+
+def t(key: str, lang: str = "zh", **kw) -> str:
+    zh, en = T[key]
+    s = zh if lang == "zh" else en
+    return s.format(**kw) if kw else s
+
+
+def status_label(s: str | None, lang: str = "zh") -> str:
+    if s is None:
+        return "—"
+    zh, en, _ = STATUS[s]
+    return zh if lang == "zh" else en
+
+
+def status_color(s: str | None) -> str:
+    return STATUS.get(s or "no_quota")[2]

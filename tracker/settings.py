@@ -1,0 +1,82 @@
+"""All settings in one place: a default, an environment override and a line of help each."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+    def get(self) -> str:
+        return os.environ.get(self.env, self.default)
+
+
+SETTINGS = {
+    "data_dir": Setting("TRACKER_DATA_DIR", str(REPO / "data"),
+                        "Directory with regions/, quotas.csv, snapshots/ and rollups/."),
+    "secret_key_file": Setting("TRACKER_SECRET_KEY_FILE",
+                               str(Path.home() / ".config" / "tracker" / "person_key.secret"),
+                               "Key for the keyed hash of ID numbers; kept outside data/ and the repo."),
+    "today": Setting("TRACKER_TODAY", "",
+                     "Pretend today is this date (YYYY-MM-DD); empty = the real date. For demos and tests."),
+    "pace": Setting("TRACKER_PACE", "linear",
+                    "Benchmark the status uses: 'linear' (序时进度) or 'seasonal' (last year's curve)."),
+    "status_thresholds": Setting("TRACKER_STATUS_THRESHOLDS", "0,-5,-15",
+                                 "Gap (percentage points) lower bounds of ahead, on pace, behind; below = seriously behind."),
+    "org_share_min": Setting("TRACKER_ORG_SHARE_MIN", "0.60",
+                             "Default organized-share minimum when the quota table has none."),
+    "demo_scale": Setting("TRACKER_DEMO_SCALE", "1.0",
+                          "Multiplier on the number of demo persons (benchmarks use larger values)."),
+}
+
+
+def data_dir() -> Path:
+    return Path(SETTINGS["data_dir"].get())
+
+
+def regions_dir() -> Path:
+    """The committed real hierarchy; a custom data dir may bring its own, else the repo's is used."""
+    own = data_dir() / "regions"
+    return own if (own / "tibet_units.csv").exists() else REPO / "data" / "regions"
+
+
+def snapshots_dir() -> Path:
+    return data_dir() / "snapshots"
+
+
+def rollups_dir() -> Path:
+    return data_dir() / "rollups"
+
+
+def quotas_file() -> Path:
+    own = data_dir() / "quotas.csv"
+    return own if own.exists() else REPO / "data" / "quotas.csv"
+
+
+def pace_method() -> str:
+    v = SETTINGS["pace"].get()
+    return v if v in ("linear", "seasonal") else "linear"
+
+
+def status_thresholds() -> tuple[float, float, float]:
+    a, b, c = (float(x) for x in SETTINGS["status_thresholds"].get().split(","))
+    return a, b, c
+
+
+def org_share_min() -> float:
+    return float(SETTINGS["org_share_min"].get())
+
+
+def today():
+    import datetime as dt
+
+    v = SETTINGS["today"].get()
+    return dt.date.fromisoformat(v) if v else dt.date.today()

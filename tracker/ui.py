@@ -1,0 +1,31 @@
+"""Streamlit-facing helpers shared by the pages: the current view state, the notice area, links.
+
+The only module besides app.py that touches st.query_params, so the URL has one owner.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from tracker.hierarchy import Hierarchy
+from tracker.state import KEYS, State
+
+
+def current() -> tuple[State, Hierarchy]:
+    return st.session_state["_state"], st.session_state["_hierarchy"]
+
+
+def go(state: State) -> None:
+    """Move the view (drill-down, language, …): write the URL and rerun."""
+    st.session_state["_state_params"] = state.params()
+    st.query_params.from_dict(state.params())
+    st.rerun()
+
+
+def sync_url(state: State) -> None:
+    """Keep the address bar equal to the view (after fall-backs and page switches)."""
+    want = state.params()
+    have = {k: st.query_params.get(k) for k in KEYS if k in st.query_params}
+    if have != want:
+        st.query_params.from_dict(want)
+    st.session_state["_state_params"] = want
