@@ -38,7 +38,7 @@ import polars as pl
 from tracker import ids, schema
 from tracker.generate import write_snapshot
 
-V_Z, V_S = "540329100001", "540329101001"
+V_Z, V_S = "540329100001", "540329101201"
 V_K, V_L = "540302100001", "540102002001"
 T_G = "540102002"  # 八廓街道: G has no village
 CUR, PREV = dt.date(2026, 11, 20), dt.date(2026, 11, 13)

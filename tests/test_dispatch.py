@@ -33,7 +33,7 @@ def test_region_total_card(fx):
     assert r["gap"] == pytest.approx((0.7 - 324 / 365) * 100)  # −18.8 points
     assert r["status"] == "serious"
     assert r["new_week"] == 3 and r["yoy"] == pytest.approx(7 / 4 - 1)
-    assert r["shortfall"] == pytest.approx(10 * 324 / 365 - 7)
+    assert r["shortfall"] == 2  # 10 × 88.8% − 7 = 1.88 → 2 persons
 
 
 def test_seasonal_pace_changes_the_benchmark(fx):

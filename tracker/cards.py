@@ -41,7 +41,8 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
         yoy = fmt.delta(k, row["yoy"], lang) if k == "share" else fmt.signed_pct(row["yoy"])
     else:
         yoy = fmt.signed_pct(row["yoy"])
-    lines.append(f"{t('new_week', lang)} {wk} · {t('yoy', lang)} {yoy}")
+    lines.append(f"{t('vs_last_week' if k in ('share', 'per_capita') else 'new_week', lang)} {wk} · "
+                 f"{t('yoy', lang)} {yoy}")
     body = "".join(f"<div class='tr-line'>{x}</div>" for x in lines)
     return (f"<div class='tr-card' data-metric='{html.escape(met.key)}'>"
             f"<div class='tr-title'>{html.escape(met.label(lang))}{badge}</div>"

@@ -6,6 +6,7 @@ Every page and the bulletin take their numbers from here, so they agree by const
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -118,7 +119,9 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
                 row["gap"] = rules.gap_points(comp, expected)
                 row["status"] = rules.status(row["gap"], thresholds)
                 row["needed"] = None
-                row["shortfall"] = (max(0.0, expected * target - (actual or 0)) if comp is not None else None)
+                # whole persons: 0.3 of a person still behind is one more placement to make
+                row["shortfall"] = (float(math.ceil(max(0.0, expected * target - (actual or 0)) - 1e-9))
+                                    if comp is not None else None)
             out.append(row)
     schema = {"unit_code": pl.String, "is_area": pl.Boolean, "metric": pl.String, "actual": pl.Float64,
               "quota": pl.Float64, "quota_kind": pl.String, "due_date": pl.Date, "source_note": pl.String,

@@ -32,6 +32,7 @@ T = {
     "seasonal": ("季节进度", "Seasonal pace"),
     "gap": ("较序时(百分点)", "Gap (pp)"),
     "new_week": ("本周新增", "New this week"),
+    "vs_last_week": ("较上周", "vs last week"),
     "yoy": ("同比", "Year on year"),
     "status": ("状态", "Status"),
     "rank": ("排名", "Rank"),

@@ -1,0 +1,103 @@
+"""Real browser (Debian chromium + Playwright) against `streamlit run` on a free port."""
+
+from __future__ import annotations
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import start_app, wait_idle
+
+
+@pytest.fixture(scope="module")
+def fixture_app(fixture_dir):
+    proc, url = start_app(fixture_dir)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def demo_app(small_demo_dir):
+    proc, url = start_app(small_demo_dir)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+    p = ctx.new_page()
+    yield p
+    ctx.close()
+
+
+def test_region_headline_numbers_on_screen(demo_app, small_demo_dir, page):
+    # computed independently from the raw records with pyarrow, not through the app's queries
+    t = pq.read_table(small_demo_dir / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet",
+                      columns=["person_key", "organized", "income_yuan"])
+    persons = len(pc.unique(t["person_key"]))
+    organized = len(pc.unique(t.filter(t["organized"])["person_key"]))
+    income = pc.sum(t["income_yuan"]).as_py()
+    page.goto(demo_app)
+    wait_idle(page)
+    text = page.locator("[data-testid=stMain]").inner_text()
+    want_persons = f"{persons / 10_000:.2f}万人" if persons >= 100_000 else f"{persons:,}人"
+    assert want_persons in text
+    assert f"{organized / persons * 100:.1f}%" in text
+    want_income = f"{income / 1e8:.2f}亿元" if income >= 1e8 else f"{income / 1e4:,.1f}万元"
+    assert want_income in text
+    assert "截至11月20日" in text
+
+
+def test_known_completion_and_laggard(fixture_app, page):
+    page.goto(fixture_app)
+    wait_idle(page)
+    main = page.locator("[data-testid=stMain]")
+    assert "完成率 70.0%" in main.inner_text()
+    laggards = main.locator("li").all_inner_texts()
+    assert any(x.startswith("拉萨市（严重滞后）") for x in laggards)
+    assert page.locator("[data-testid=stSidebar]").is_visible()
+
+
+def test_meeting_mode_hides_sidebar(fixture_app, page):
+    page.goto(fixture_app + "/?meet=1")
+    wait_idle(page)
+    assert "完成率 70.0%" in page.locator("[data-testid=stMain]").inner_text()
+    assert page.locator("[data-testid=stSidebar]").count() == 0 or not page.locator(
+        "[data-testid=stSidebar]").is_visible()
+    assert page.locator(".tr-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 40
+
+
+def test_click_a_bar_opens_that_unit(fixture_app, page):
+    page.goto(fixture_app)
+    wait_idle(page)
+    page.wait_for_selector(".js-plotly-plot .bars path", timeout=15_000)
+    bars = page.locator(".js-plotly-plot .bars path")
+    assert bars.count() == 2
+    box = bars.nth(1).bounding_box()  # sorted ascending: the second (top) bar is 昌都市 at 83.3%
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # plotly's drag layer takes clicks
+    page.wait_for_url("**area=5403**", timeout=15_000)
+    wait_idle(page)
+    assert "昌都市农牧民转移就业调度" in page.locator("[data-testid=stMain]").inner_text()
+
+
+def test_language_switch_keeps_the_area(fixture_app, page):
+    page.goto(fixture_app + "/?area=540329")
+    wait_idle(page)
+    page.get_by_text("English", exact=True).click()
+    page.wait_for_url("**lang=en**", timeout=15_000)
+    wait_idle(page)
+    text = page.locator("[data-testid=stMain]").inner_text()
+    assert "Luolong County" in text and "Completion 80.0%" in text
+    assert "area=540329" in page.url
+
+
+def test_screenshot_for_the_readme(demo_app, page, tmp_path):
+    page.goto(demo_app)
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    out = tmp_path / "overview.png"
+    page.screenshot(path=str(out), full_page=True)
+    assert out.stat().st_size > 50_000  # a rendered page, not a blank one

@@ -1,0 +1,96 @@
+"""The demo generator (2% scale) and data-contract checks on the fixture and on generated snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from tests import fixture as F
+from tests.conftest import TODAY
+from tracker import contracts, generate, hierarchy
+
+
+@pytest.fixture(scope="module")
+def h():
+    return hierarchy.load()
+
+
+def read(root, day: dt.date) -> pl.DataFrame:
+    return pl.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet")
+
+
+def test_fixture_satisfies_the_contract(fixture_dir, h):
+    for day in (F.CUR, F.PREV, F.LY_SAME, F.LY_FINAL):
+        assert contracts.check_snapshot(read(fixture_dir, day), h) == []
+
+
+def test_contract_catches_planted_faults(h):
+    bad = F.frame(F.current()).with_columns(
+        record_id=pl.when(pl.col("record_id") == "R2").then(pl.lit("R1")).otherwise(pl.col("record_id")),
+        channel=pl.when(pl.col("record_id") == "R4").then(pl.lit("magic")).otherwise(pl.col("channel")),
+        township_code=pl.when(pl.col("record_id") == "R7").then(pl.lit("540329100")).otherwise(pl.col("township_code")),
+    )
+    found = {(v.check, v.column) for v in contracts.check_snapshot(bad, h)}
+    assert {("unique", "record_id"), ("accepted_values", "channel"), ("prefix", "village_code")} <= found
+
+
+def test_fridays_of_the_year():
+    days = generate.fridays(2026, TODAY)
+    assert days[0] == dt.date(2026, 1, 2) and days[-1] == dt.date(2026, 11, 20) and len(days) == 47
+    assert len(generate.fridays(2025, TODAY)) == 52
+
+
+def test_every_snapshot_written_with_rollup(small_demo_dir):
+    parts = sorted(p.name for p in (small_demo_dir / "snapshots").iterdir())
+    assert len(parts) == 99 and all(p.startswith("snapshot_date=") for p in parts)
+    for p in (small_demo_dir / "snapshots").iterdir():
+        assert {f.name for f in p.iterdir()} == {"records.parquet", "rollup_village.parquet"}
+
+
+def test_generated_snapshots_satisfy_the_contract(small_demo_dir, h):
+    for day in (dt.date(2026, 1, 2), dt.date(2026, 6, 5), dt.date(2026, 11, 20), dt.date(2025, 12, 26)):
+        assert contracts.check_snapshot(read(small_demo_dir, day), h) == []
+
+
+def test_snapshots_are_cumulative_and_sorted(small_demo_dir):
+    a, b = read(small_demo_dir, dt.date(2026, 11, 13)), read(small_demo_dir, dt.date(2026, 11, 20))
+    assert set(a["record_id"].to_list()) <= set(b["record_id"].to_list())
+    assert b.height > a.height
+    keys = b.select("county_code", "township_code").rows()
+    assert keys == sorted(keys)
+    inc = a.join(b, on="record_id", suffix="_b")
+    assert (inc["income_yuan_b"] >= inc["income_yuan"]).all()
+
+
+def test_story_proportions(small_demo_dir):
+    b = read(small_demo_dir, dt.date(2026, 11, 20))
+    persons = b["person_key"].n_unique()
+    second = b.group_by("person_key", "county_code").len().filter(pl.col("len") > 1).height / persons
+    dup = b.group_by("person_key").agg(pl.col("county_code").n_unique().alias("n")).filter(pl.col("n") > 1).height
+    assert 0.03 < second < 0.12  # ≈8% with a second placement (fewer by November's snapshot)
+    assert 0.004 < dup / persons < 0.02  # ≈1% reported by two counties
+    assert (~b["id_check_ok"]).sum() >= 1 and b["village_code"].null_count() >= 1
+    org = b.filter(pl.col("organized"))["person_key"].n_unique() / persons
+    assert 0.5 < org < 0.75
+    assert 3000 < b["income_yuan"].sum() / persons < 7000  # yuan per capita by November
+
+
+def test_generator_is_deterministic(tmp_path, h):
+    from tracker import demo_quotas
+    q = demo_quotas.build_years(h, 2026)
+    a = generate.placements(h, q, 2026, 0.005, current_year=2026)
+    b = generate.placements(h, q, 2026, 0.005, current_year=2026)
+    assert a.equals(b)
+
+
+def test_ids_are_valid_except_the_planted_ones(h):
+    from tracker import demo_quotas, ids
+    q = demo_quotas.build_years(h, 2026)
+    rng_recs = generate.placements(h, q, 2026, 0.01, current_year=2026)
+    ident = generate._national_ids(__import__("numpy").random.default_rng(1),
+                                   rng_recs.filter(pl.col("pi").is_first_distinct()),
+                                   h.of_level(3)["code"].to_numpy())
+    sample = ident["id18"].to_list()[:500]
+    assert all(ids.is_valid(s) for s in sample) and len(set(ident["id18"].to_list())) == ident.height
