@@ -46,9 +46,12 @@ def test_region_ranking_and_laggards(fx):
     assert df["单位"].tolist() == ["昌都市", "拉萨市"]
     assert df["完成"].tolist() == [5, 2] and df["任务"].tolist() == [6, 4]
     assert [round(x, 1) for x in df["完成率"]] == [83.3, 50.0]
-    lag = [m.value for m in at.markdown if m.value.startswith("- **")]
-    assert lag[0] == "- **拉萨市**（严重滞后）：完成50.0%，低于序时进度38.8个百分点，差2人"
-    assert lag[1].startswith("- **昌都市**（滞后序时）")
+    lag = next(m.value for m in at.markdown if m.value.startswith("- **")).splitlines()
+    assert lag == [
+        "- **拉萨市** 有组织跨省转移（严重滞后）：完成33.3%，低于序时进度55.4个百分点，差2人",
+        "- **拉萨市** 转移就业人数（严重滞后）：完成50.0%，低于序时进度38.8个百分点，差2人",
+        "- **拉萨市** 组织化率（未达标）：50.0%，低于下限10.0个百分点，还需有组织转移1人",
+        "- **昌都市** 转移就业人数（滞后序时）：完成83.3%，低于序时进度5.4个百分点，差1人"]
 
 
 def test_prefecture_level(fx):

@@ -27,7 +27,7 @@ LHORONG = "540329"
 LHORONG_TARGETS = {"total": 11050, "org_share": 0.60, "out_region": 90, "training": 1505,
                    "training_directed_share": 0.35, "src_industry": 5850, "src_project": 3100,
                    "src_flexible": 2100}
-REGION_TOTAL = 600_000
+REGION_TOTAL = 615_000
 REGION_INCOME = 3_500_000_000
 ORG_SHARE_MIN = 0.60
 

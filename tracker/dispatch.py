@@ -140,10 +140,17 @@ def ranking(ev: pl.DataFrame, metric: str = "total") -> pl.DataFrame:
                              .then(pl.col(by).rank("min", descending=True)).cast(pl.Int32))
 
 
-def laggards(ev: pl.DataFrame, metric: str = "total") -> pl.DataFrame:
-    """Units behind or seriously behind on a paced metric (or below a minimum), worst first."""
-    kids = ev.filter(~pl.col("is_area") & (pl.col("metric") == metric))
-    return kids.filter(pl.col("status").is_in([rules.BEHIND, rules.SERIOUS, rules.NOT_MET])).sort("gap")
+def laggards(ev: pl.DataFrame, metric: str | None = None) -> pl.DataFrame:
+    """Child units behind or seriously behind (or below a minimum), worst gap first.
+
+    All quota metrics by default, one row per unit and metric, so a unit on pace for persons but
+    far behind on income still appears; `metric` narrows it to one.
+    """
+    kids = ev.filter(~pl.col("is_area"))
+    if metric:
+        kids = kids.filter(pl.col("metric") == metric)
+    return kids.filter(pl.col("status").is_in([rules.BEHIND, rules.SERIOUS, rules.NOT_MET])).sort(
+        "gap", "unit_code")
 
 
 def trend(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metric: str = "total") -> dict:

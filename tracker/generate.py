@@ -90,6 +90,9 @@ def _story(h: hierarchy.Hierarchy) -> pl.DataFrame:
     perf = np.clip(rng.normal(0.955, 0.07, n), 0.82, 1.15)
     laggards = rng.choice(n, size=7, replace=False)
     perf[laggards] = rng.uniform(0.70, 0.80, 7)
+    # a prefecture-level story too: Nagqu lags this year, Lhasa is close to the line
+    pref_factor = np.array([{"5406": 0.86, "5401": 0.95}.get(c[:4], 1.0) for c in counties])
+    perf = perf * pref_factor
     return pl.DataFrame({
         "county_code": counties,
         "perf": perf,

@@ -72,6 +72,8 @@ T = {
     "met_min": ("达到下限", "minimum met"),
     "unmet_min": ("低于下限", "below minimum"),
     "previous": ("上周", "Previous week"),
+    "recent_rate": ("近4周周均新增", "Average weekly increase, last 4 weeks"),
+    "more_laggards": ("其余{n}项", "{n} more"),
     "none": ("—", "—"),
     "download_csv": ("下载数据(CSV)", "Download data (CSV)"),
 }

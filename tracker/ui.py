@@ -29,3 +29,17 @@ def sync_url(state: State) -> None:
     if have != want:
         st.query_params.from_dict(want)
     st.session_state["_state_params"] = want
+
+
+def breadcrumb(state: State, h: Hierarchy) -> None:
+    """Region > prefecture > county > township > village; each ancestor is a button back up."""
+    crumbs = h.ancestors(state.area)
+    if len(crumbs) < 2:
+        return
+    cols = st.columns([1] * len(crumbs) + [max(1, 8 - len(crumbs))])
+    for i, code in enumerate(crumbs):
+        name = h.short_name(code, state.lang)
+        if code == state.area:
+            cols[i].markdown(f"**{name}**")
+        elif cols[i].button(name, key=f"crumb_{code}", type="tertiary"):
+            go(state.with_(area=code))
