@@ -14,7 +14,7 @@ from tracker.i18n import t
 from tracker.state import KEYS, State, parse
 from tracker.ui import sync_url
 
-st.set_page_config(page_title="转移就业调度看板", page_icon="📊", layout="wide")
+st.set_page_config(page_title="转移就业调度看板", page_icon=":material/dashboard:", layout="wide")
 
 if os.environ.get("TRACKER_AUTOGEN") == "1" and not queries.snapshot_dates():
     bar = st.progress(0.0, text="首次启动：正在生成演示数据 / First start: generating the demo data …")
@@ -83,6 +83,19 @@ def filter_bar(s: State) -> None:
                      on_change=_area_changed, args=(key,))
     if len(s.area) == 12:
         sb.caption(f"{t('area', s.lang)}：{h.name(s.area, s.lang)}")
+    from tracker.analysis import GROUPS
+    from tracker.schema import CHANNEL
+
+    with sb.expander(t("slices", s.lang), expanded=bool(s.channels or s.group)):
+        st.session_state["w_ch"] = list(s.channels)
+        st.multiselect(t("slice_channels", s.lang), list(CHANNEL.values), key="w_ch",
+                       format_func=lambda c: CHANNEL.label(c, s.lang),
+                       on_change=lambda: _set(channels=tuple(st.session_state["w_ch"])))
+        st.session_state["w_grp"] = s.group or ""
+        st.selectbox(t("slice_group", s.lang), ["", *[g for g in GROUPS if g != "all_persons"]], key="w_grp",
+                     format_func=lambda g: t("all", s.lang) if not g else GROUPS[g][0 if s.lang == "zh" else 1],
+                     on_change=lambda: _set(group=st.session_state["w_grp"] or None))
+        st.caption(t("slices_help", s.lang))
     st.session_state["w_meet"] = s.meeting
     sb.toggle(t("meeting", s.lang), key="w_meet", on_change=lambda: _set(meeting=st.session_state["w_meet"]))
     sb.caption(t("demo_banner", s.lang) if settings.data_dir() == settings.REPO / "data" else str(settings.data_dir()))
@@ -96,7 +109,20 @@ sync_url(state)
 for n in notices:
     st.warning(n)
 
-pages = [st.Page("pages/overview.py", title=t("overview", lang), icon="📊", url_path="overview", default=True)]
+pages = {
+    t("nav_dispatch", lang): [
+        st.Page("app_pages/overview.py", title=t("overview", lang), icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("app_pages/records.py", title=t("records", lang), icon=":material/table_rows:", url_path="records"),
+    ],
+    t("nav_analysis", lang): [
+        st.Page("app_pages/channels.py", title=t("channels", lang), icon=":material/handshake:", url_path="channels"),
+        st.Page("app_pages/destinations.py", title=t("destinations", lang), icon=":material/explore:", url_path="destinations"),
+        st.Page("app_pages/industries.py", title=t("industries", lang), icon=":material/factory:", url_path="industries"),
+        st.Page("app_pages/groups.py", title=t("groups", lang), icon=":material/groups:", url_path="groups"),
+        st.Page("app_pages/duration_income.py", title=t("duration_income", lang), icon=":material/payments:", url_path="duration-income"),
+        st.Page("app_pages/changes.py", title=t("changes", lang), icon=":material/compare_arrows:", url_path="changes"),
+    ],
+}
 nav = st.navigation(pages, position="hidden" if state.meeting else "sidebar")
 try:
     nav.run()

@@ -28,12 +28,27 @@ HERE = Path(__file__).parent
 PARAM = re.compile(r"(?<![\w$:])\$([a-z_][a-z0-9_]*)")
 
 
+IDENT = re.compile(r"^--\s*@ident\s+([a-z_]+)\s*:\s*(.+)$", re.M)
+SLOT = re.compile(r"\{\{([a-z_]+)\}\}")
+
+
 @dataclass(frozen=True)
 class Query:
     name: str
     doc: str
     sql: str
     params: frozenset[str]
+    idents: dict  # slot name -> allowed identifiers (columns chosen in the UI)
+
+    def render(self, idents: dict[str, str] | None = None) -> str:
+        """SQL with each {{slot}} replaced by an allow-listed identifier; anything else raises."""
+        idents = idents or {}
+        if set(idents) != set(self.idents):
+            raise TypeError(f"query {self.name}: identifiers {sorted(self.idents)} needed, got {sorted(idents)}")
+        for k, v in idents.items():
+            if v not in self.idents[k]:
+                raise ValueError(f"query {self.name}: {v!r} is not an allowed {k}")
+        return SLOT.sub(lambda m: idents[m.group(1)], self.sql)
 
 
 def _strip(sql: str) -> str:
@@ -47,7 +62,11 @@ def parse(path: Path) -> Query:
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     if not first.startswith("--"):
         raise ValueError(f"{path.name}: the first line must be a `--` docstring")
-    return Query(path.stem, first[2:].strip(), text, frozenset(PARAM.findall(_strip(text))))
+    idents = {m.group(1): frozenset(x.strip() for x in m.group(2).split(",")) for m in IDENT.finditer(text)}
+    slots = set(SLOT.findall(text))
+    if slots != set(idents):
+        raise ValueError(f"{path.name}: slots {sorted(slots)} need `-- @ident` allow-lists, have {sorted(idents)}")
+    return Query(path.stem, first[2:].strip(), text, frozenset(PARAM.findall(_strip(text))), idents)
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +105,12 @@ def connection() -> duckdb.DuckDBPyConnection:
         return con
 
 
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute((HERE / "_macros.sql").read_text(encoding="utf-8"))
+
+
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    create_macros(con)
     text = (HERE / "_views.sql").read_text(encoding="utf-8")
     has = snapshot_dates()
     text = text.format(
@@ -149,14 +173,18 @@ def _translate(e: duckdb.Error) -> Exception:
     return e
 
 
-def run(name: str, **params) -> pl.DataFrame:
-    """Run a named query with bound parameters; errors become one TrackerError with zh/en text."""
+def run(name: str, idents: dict[str, str] | None = None, **params) -> pl.DataFrame:
+    """Run a named query with bound parameters (and allow-listed identifiers, if it has slots).
+
+    Errors become one TrackerError with a zh/en message.
+    """
     q = catalogue()[name]
     check_params(q, params)
+    sql = q.render(idents)
     try:
         cur = connection().cursor()
         try:
-            return cur.sql(q.sql, params=params).pl()
+            return cur.sql(sql, params=params).pl()
         finally:
             cur.close()
     except duckdb.Error as e:
@@ -171,12 +199,13 @@ def _key(v):
     return tuple(v) if isinstance(v, list) else v
 
 
-def cached(name: str, **params) -> pl.DataFrame:
-    """`run`, memoised by query, parameters and data version: a new snapshot invalidates."""
-    key = (name, data_version(), tuple(sorted((k, _key(v)) for k, v in params.items())))
+def cached(name: str, idents: dict[str, str] | None = None, **params) -> pl.DataFrame:
+    """`run`, memoised by query, identifiers, parameters and data version: a new snapshot invalidates."""
+    key = (name, data_version(), tuple(sorted((idents or {}).items())),
+           tuple(sorted((k, _key(v)) for k, v in params.items())))
     hit = _cache.get(key)
     if hit is None:
-        hit = run(name, **params)
+        hit = run(name, idents, **params)
         with _lock:
             if len(_cache) >= _CACHE_MAX:
                 _cache.pop(next(iter(_cache)))
@@ -188,12 +217,20 @@ def clear_cache() -> None:
     _cache.clear()
 
 
+def snapshot_file(day: dt.date, kind: str = "records") -> str:
+    """Path of one snapshot's file; the date is a validated date, never raw text."""
+    if not isinstance(day, dt.date) or kind not in ("records", "rollup_village"):
+        raise ValueError("snapshot_file takes a date and a known file kind")
+    return str(settings.snapshots_dir() / f"snapshot_date={day.isoformat()}" / f"{kind}.parquet")
+
+
 def build_rollup(records: Path, out: Path) -> None:
     """Write the per-counting-unit rollup of one snapshot file (used by the generator and ingest)."""
     q = catalogue()["rollup_village"]
     cur = duckdb.connect()
     try:
-        cur.execute(f"copy ({q.sql.rstrip().rstrip(';')}) to '{_sq(out)}' (format parquet, compression zstd)",
+        create_macros(cur)
+        cur.execute(f"copy ({q.render().rstrip().rstrip(';')}) to '{_sq(out)}' (format parquet, compression zstd)",
                     {"path": str(records)})
     finally:
         cur.close()

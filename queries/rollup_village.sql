@@ -1,22 +1,6 @@
 -- Base measures of one snapshot file per counting unit (home_code): each person counted once, at home.
-with placements as (
-    select * from read_parquet($path)
-),
-persons as (
-    select
-        person_key,
-        any_value(home_code) as home_code,
-        bool_or(organized) as organized,
-        bool_or(organized and dest_scope = 'cross_province') as org_xprov,
-        bool_or(organized and dest_scope = 'cross_prefecture') as org_xpref,
-        bool_or(dest_scope = 'cross_province') as out_region,
-        bool_or(trained) as trained,
-        bool_or(trained and training_type in ('order', 'work_for_training')) as trained_directed,
-        arg_min(job_source, start_date) as job_source,
-        sum(income_yuan) as income,
-        count(*) as placements
-    from placements
-    group by person_key
+with persons as (
+    select * from person_rows($path, '', null, null)
 ),
 final as (
     select

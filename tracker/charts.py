@@ -76,3 +76,74 @@ def legend_html(lang: str) -> str:
         f"<span style='display:inline-block;margin-right:12px'><span style='display:inline-block;width:12px;"
         f"height:12px;border-radius:2px;background:{status_color(s)};margin-right:4px'></span>"
         f"{status_label(s, lang)}</span>" for s in items)
+
+
+PALETTE = ["#1F5FA8", "#EF8F00", "#2E7D32", "#8E24AA", "#00838F", "#C62828", "#6D4C41", "#9E9D24", "#546E7A"]
+
+
+def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str) -> go.Figure:
+    """A share per unit (bars, clickable) against a minimum line; colour = met / not met."""
+    df = df.sort("share")
+    colors = [status_color("met" if (minimum is None or s >= minimum) else "not_met") for s in df["share"].to_list()]
+    fig = go.Figure(go.Bar(x=(df["share"] * 100).to_list(), y=df["name"].to_list(), orientation="h",
+                           customdata=df["unit_code"].to_list(), marker_color=colors,
+                           text=[f"{s * 100:.1f}%" for s in df["share"].to_list()], textposition="auto",
+                           hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
+    if minimum is not None:
+        fig.add_vline(x=minimum * 100, line_dash="dash", line_color="#555",
+                      annotation_text=f"{'下限' if lang == 'zh' else 'minimum'} {minimum * 100:.0f}%")
+    fig.update_xaxes(ticksuffix="%")
+    fig.update_layout(title=title, dragmode=False)
+    return _layout(fig, max(260, 26 * df.height + 100))
+
+
+def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True) -> go.Figure:
+    """Units × categories (columns: unit_code, name, category, value), stacked horizontally."""
+    fig = go.Figure()
+    cats = df.group_by("category").agg(pl.col("value").sum()).sort("value", descending=True)["category"].to_list()
+    units = df.select("unit_code", "name").unique(maintain_order=True)
+    totals = dict(df.group_by("unit_code").agg(pl.col("value").sum()).iter_rows())
+    for i, c in enumerate(cats):
+        sub = units.join(df.filter(pl.col("category") == c), on=["unit_code", "name"], how="left").fill_null(0)
+        vals = [(v / totals[u] * 100 if totals.get(u) else 0) if percent else v
+                for u, v in zip(sub["unit_code"].to_list(), sub["value"].to_list(), strict=True)]
+        fig.add_trace(go.Bar(x=vals, y=sub["name"].to_list(), orientation="h", name=c,
+                             customdata=sub["unit_code"].to_list(), marker_color=PALETTE[i % len(PALETTE)],
+                             hovertemplate="%{y} · " + c + ": %{x:.1f}" + ("%" if percent else "") + "<extra></extra>"))
+    fig.update_layout(barmode="stack", title=title, dragmode=False)
+    if percent:
+        fig.update_xaxes(ticksuffix="%", range=[0, 100])
+    return _layout(fig, max(280, 26 * units.height + 120))
+
+
+def ranked_bars(labels: list[str], values: list[float], lang: str, title: str, codes: list[str] | None = None,
+                fmt_value=None, color: str = "#1F5FA8") -> go.Figure:
+    """Largest first, top to bottom."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    fig = go.Figure(go.Bar(x=[values[i] for i in order], y=[labels[i] for i in order], orientation="h",
+                           customdata=[codes[i] for i in order] if codes else None, marker_color=color,
+                           text=[fmt_value(values[i]) if fmt_value else f"{values[i]:,.0f}" for i in order],
+                           textposition="auto", hovertemplate="%{y}: %{x:,.0f}<extra></extra>"))
+    fig.update_layout(title=title, dragmode=False)
+    return _layout(fig, max(260, 24 * len(values) + 100))
+
+
+def actual_vs_quota(names: list[str], actual: list[float], quota: list[float | None], lang: str, title: str,
+                    codes: list[str] | None = None) -> go.Figure:
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=names, y=[q or 0 for q in quota], name="任务" if lang == "zh" else "Quota",
+                         marker_color="#B0BEC5", customdata=codes))
+    fig.add_trace(go.Bar(x=names, y=actual, name="完成" if lang == "zh" else "Actual", marker_color="#1F5FA8",
+                         customdata=codes))
+    fig.update_layout(barmode="group", title=title, dragmode=False)
+    return _layout(fig, 360)
+
+
+def histogram(df: pl.DataFrame, lang: str, title: str) -> go.Figure:
+    labels = [(f"{int(lo):,}–{int(hi):,}" if hi is not None else f"≥{int(lo):,}")
+              for lo, hi in zip(df["lower"].to_list(), df["upper"].to_list(), strict=True)]
+    fig = go.Figure(go.Bar(x=labels, y=df["persons"].to_list(), marker_color="#1F5FA8",
+                           hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    fig.update_layout(title=title, dragmode=False)
+    fig.update_xaxes(title="元/人" if lang == "zh" else "yuan per person")
+    return _layout(fig, 340)

@@ -254,6 +254,11 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
     want = want * scale * (0.93 if prev else 1.0)
     recs = recs.with_columns(wage=pl.col("wage") * pl.Series((want / np.maximum(got, 1))[ci_r]))
 
+    # restatements: ≈0.5% of records had the wrong industry at first and were corrected weeks later
+    restated = rng.random(M) < 0.005
+    wrong = _choice(rng, {k: 1 for k in WAGE}, M)
+    recs = recs.with_columns(industry_before=_str(np.where(restated & (wrong != industry), wrong, industry)),
+                             fix_after=pl.Series(rng.integers(7, 36, M)))
     # reporting lag: mostly days, some weeks late
     late = rng.random(M) < 0.06
     lag = np.where(late, rng.integers(14, 60, M), rng.geometric(0.3, M) - 1)
@@ -342,6 +347,8 @@ def snapshot_frame(recs: pl.DataFrame, on: dt.date) -> pl.DataFrame:
     m = (pl.min_horizontal(pl.col("end_full").fill_null(on), pl.lit(on)) - pl.col("start_date")).dt.total_days() + 1
     months = (m / 30.4).clip(0, 12).round(1)
     return part.with_columns(
+        industry=pl.when(pl.col("reported_date") + pl.duration(days=pl.col("fix_after")) > on)
+        .then(pl.col("industry_before")).otherwise(pl.col("industry")),
         end_date=pl.when(pl.col("end_full") <= on).then(pl.col("end_full")),
         months_employed=months,
         income_yuan=(pl.col("wage") * months).round().cast(pl.Int64),

@@ -14,7 +14,7 @@ from tracker.hierarchy import REGION, Hierarchy
 from tracker.i18n import t
 from tracker.metrics import CARD_METRICS
 
-KEYS = ("year", "snap", "area", "lang", "meet", "metric")
+KEYS = ("year", "snap", "area", "lang", "meet", "metric", "ch", "grp", "cmp")
 _CODE = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
 
 
@@ -26,6 +26,9 @@ class State:
     lang: str = "zh"
     meeting: bool = False
     metric: str = "total"
+    channels: tuple[str, ...] = ()  # analyst slice: placements through these channels
+    group: str | None = None  # analyst slice: one key group
+    compare: dt.date | None = None  # week-to-week page: the earlier snapshot
 
     def params(self) -> dict[str, str]:
         p = {"year": str(self.year), "snap": self.snapshot.isoformat(), "area": self.area, "lang": self.lang}
@@ -33,7 +36,19 @@ class State:
             p["meet"] = "1"
         if self.metric != "total":
             p["metric"] = self.metric
+        if self.channels:
+            p["ch"] = ",".join(self.channels)
+        if self.group:
+            p["grp"] = self.group
+        if self.compare:
+            p["cmp"] = self.compare.isoformat()
         return p
+
+    @property
+    def slice(self):
+        from tracker.analysis import Slice
+
+        return Slice(self.channels, self.group)
 
     def with_(self, **kw) -> State:
         return replace(self, **kw)
@@ -71,4 +86,13 @@ def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy) -> tuple[State
         notices.append(t("unknown_area", lang, code=area[:20]))
         area = REGION
     metric = qp.get("metric") if qp.get("metric") in CARD_METRICS else "total"
-    return State(year, snap, area, lang, qp.get("meet") == "1", metric), notices
+    from tracker.analysis import Slice
+
+    sl = Slice.parse(qp.get("ch"), qp.get("grp"))
+    compare = None
+    try:
+        c = dt.date.fromisoformat(str(qp.get("cmp"))) if qp.get("cmp") else None
+        compare = c if c in dates and c < snap else None
+    except ValueError:
+        compare = None
+    return State(year, snap, area, lang, qp.get("meet") == "1", metric, sl.channels, sl.group, compare), notices

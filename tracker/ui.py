@@ -43,3 +43,64 @@ def breadcrumb(state: State, h: Hierarchy) -> None:
             cols[i].markdown(f"**{name}**")
         elif cols[i].button(name, key=f"crumb_{code}", type="tertiary"):
             go(state.with_(area=code))
+
+
+def header(title: str, state: State, h: Hierarchy) -> None:
+    """Page title with area and snapshot, the breadcrumb, and the slice in force."""
+    from tracker import fmt
+    from tracker.analysis import GROUPS
+    from tracker.i18n import t
+    from tracker.schema import CHANNEL
+
+    lang = state.lang
+    st.subheader(f"{h.short_name(state.area, lang)} · {title} · "
+                 + (f"截至{fmt.date(state.snapshot, lang)}" if lang == "zh" else f"as of {fmt.date(state.snapshot, lang)}"))
+    breadcrumb(state, h)
+    bits = [CHANNEL.label(c, lang) for c in state.channels]
+    if state.group:
+        bits.append(GROUPS[state.group][0 if lang == "zh" else 1])
+    if bits:
+        st.info(t("slice_active", lang, s="、".join(bits) if lang == "zh" else ", ".join(bits)))
+
+
+def csv_bytes(df) -> bytes:
+    """CSV with a BOM so that Excel opens the Chinese headers correctly."""
+    return "\ufeff".encode() + df.write_csv().encode("utf-8")
+
+
+def download(df, name: str, lang: str, key: str) -> None:
+    from tracker.i18n import t
+
+    st.download_button(t("download_csv", lang), data=lambda: csv_bytes(df), file_name=f"{name}.csv",
+                       mime="text/csv", key=key, on_click="ignore", icon=":material/download:")
+
+
+def drill_table(df, state: State, h: Hierarchy, key: str, codes: list[str] | None = None,
+                column_config: dict | None = None, name: str = "data") -> None:
+    """A table of child units; selecting a row opens that unit (one level down), with a CSV download."""
+    sel = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
+                       key=f"{key}_{state.area}", column_config=column_config or {})
+    download(df, name, state.lang, key=f"dl_{key}")
+    rows = sel.selection.rows if sel is not None else []
+    if rows and codes:
+        code = codes[rows[0]]
+        if h.exists(code) and code != state.area and h.level(state.area) < 5:
+            go(state.with_(area=code))
+
+
+def chart(fig, state: State, h: Hierarchy, key: str, data=None, name: str = "chart") -> None:
+    """A plotly chart whose bars drill down on click (customdata = unit code), with its data below."""
+    from tracker.i18n import t
+
+    ev = st.plotly_chart(fig, key=f"{key}_{state.area}", on_select="rerun", selection_mode="points",
+                         config={"displayModeBar": False})
+    pts = ev.selection.points if ev is not None else []
+    if pts:
+        code = pts[0].get("customdata")
+        code = code[0] if isinstance(code, list) else code
+        if isinstance(code, str) and h.exists(code) and code != state.area and h.level(state.area) < 5:
+            go(state.with_(area=code))
+    if data is not None:
+        with st.expander(t("table_view", state.lang)):
+            st.dataframe(data, hide_index=True)
+            download(data, name, state.lang, key=f"dl_{key}")

@@ -1,0 +1,66 @@
+"""周变动: compare two snapshots — new, late-reported, ended (returned home), restated, removed records."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+import queries
+from tracker import analysis, dispatch, fmt, schema
+from tracker.i18n import t
+from tracker.schema import CHANNEL, DEST_SCOPE
+from tracker.ui import current, download, drill_table, go, header
+
+state, h = current()
+lang, area, day = state.lang, state.area, state.snapshot
+header(t("changes", lang), state, h)
+earlier = [x for x in queries.snapshot_dates() if x < day]
+if not earlier:
+    st.info("没有更早的快照可比较。" if lang == "zh" else "No earlier snapshot to compare with.")
+    st.stop()
+a = state.compare if state.compare in earlier else earlier[-1]
+st.session_state["w_cmp"] = a
+pick = st.selectbox("对比快照（较早）" if lang == "zh" else "Compare with (earlier)", list(reversed(earlier)), key="w_cmp")
+if pick != a:
+    go(state.with_(compare=pick))
+
+KINDS = {"new": ("新增", "New"), "late": ("迟报（开工早于对比日）", "Late-reported"), "ended": ("返乡（结束务工）", "Ended"),
+         "changed": ("更正", "Restated"), "removed": ("删除", "Removed")}
+s = dispatch.name_units(analysis.changes(area, a, day), h, lang, area)
+top = s.filter(pl.col("is_area")).to_dicts()
+top = top[0] if top else {k: 0 for k in KINDS}
+cols = st.columns(len(KINDS))
+for col, (k, (zh, en)) in zip(cols, KINDS.items(), strict=True):
+    col.metric(zh if lang == "zh" else en, fmt.count(top.get(k, 0), lang, unit_zh="条"))
+st.caption(f"{a.isoformat()} → {day.isoformat()}；记录按人员计数单位归属。" if lang == "zh"
+            else f"{a.isoformat()} → {day.isoformat()}; records belong to their person's counting unit.")
+
+kids = s.filter(~pl.col("is_area"))
+if kids.height:
+    table = kids.select(pl.col("name").alias(t("unit", lang)),
+                        *[pl.col(k).alias(zh if lang == "zh" else en) for k, (zh, en) in KINDS.items()])
+    drill_table(table, state, h, "chg_table", kids["unit_code"].to_list(), name="changes_by_unit")
+
+kind = st.selectbox("明细类型" if lang == "zh" else "List", ["", *KINDS], key="w_kind",
+                    format_func=lambda k: ("全部" if lang == "zh" else "All") if not k else KINDS[k][0 if lang == "zh" else 1])
+lst = analysis.changes_list(area, a, day, kind or None, 500)
+view = lst.with_columns(
+    kind=pl.col("kind").map_elements(lambda k: KINDS[k][0 if lang == "zh" else 1], return_dtype=pl.String),
+    channel=pl.col("channel").map_elements(lambda c: CHANNEL.label(c, lang), return_dtype=pl.String),
+    dest_scope=pl.col("dest_scope").map_elements(lambda c: DEST_SCOPE.label(c, lang), return_dtype=pl.String),
+    county=pl.col("county_code").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
+    start_date=pl.col("start_date").cast(pl.Date), end_date=pl.col("end_date").cast(pl.Date),
+    reported_date=pl.col("reported_date").cast(pl.Date),
+).select("kind", "record_id", "id_masked", "county", "channel", "dest_scope", "start_date", "end_date",
+         "reported_date", "income_change", "fields")
+view = view.rename({
+    "kind": "类型" if lang == "zh" else "Kind", "record_id": schema.label("record_id", lang),
+    "id_masked": schema.label("id_masked", lang), "county": schema.label("county_code", lang),
+    "channel": schema.label("channel", lang), "dest_scope": schema.label("dest_scope", lang),
+    "start_date": schema.label("start_date", lang), "end_date": schema.label("end_date", lang),
+    "reported_date": schema.label("reported_date", lang),
+    "income_change": "收入变化(元)" if lang == "zh" else "Income change (yuan)",
+    "fields": "更正字段" if lang == "zh" else "Fields restated"})
+st.dataframe(view, hide_index=True)
+download(view, "changes", lang, "dl_changes")
+st.caption("最多显示500条。" if lang == "zh" else "At most 500 rows are listed.")

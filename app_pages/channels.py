@@ -1,0 +1,88 @@
+"""组织化与渠道: organized share per unit against the minimum, channel mix, organized transfers vs quota."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from tracker import analysis, charts, dispatch, fmt, rules, settings
+from tracker.i18n import t
+from tracker.metrics import METRICS
+from tracker.schema import CHANNEL
+from tracker.ui import chart, current, drill_table, header
+
+state, h = current()
+lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
+header(t("channels", lang), state, h)
+
+d = dispatch.resolve_dates(day)
+q = dispatch.quotas(area, state.year)
+share_q = {r["unit_code"]: r["target"] for r in q.filter(pl.col("metric") == "org_share").iter_rows(named=True)}
+minimum = share_q.get(area, settings.org_share_min())
+
+m = dispatch.name_units(analysis.measures(area, day, sl), h, lang, area)
+top = m.filter(pl.col("is_area")).to_dicts()[0]
+share = top["organized"] / top["persons"] if top["persons"] else None
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("persons", lang), fmt.persons(top["persons"], lang))
+c2.metric(t("org_share", lang), fmt.pct(share), delta=fmt.short_points((share - minimum) * 100, lang) if share else None)
+c3.metric("有组织转移" if lang == "zh" else "Organized", fmt.persons(top["organized"], lang))
+needed = rules.organized_needed(top["organized"], top["persons"], minimum)
+c4.metric(t("needed", lang), fmt.count(needed, lang))
+
+kids = m.filter(~pl.col("is_area")).with_columns(share=pl.col("organized") / pl.col("persons"))
+if kids.height:
+    chart(charts.share_bars(kids, minimum, lang, f"{t('org_share', lang)} · {'各单位' if lang == 'zh' else 'by unit'}"),
+          state, h, "share_bars")
+    table = kids.select(
+        pl.col("name").alias(t("unit", lang)), pl.col("persons").alias(t("persons", lang)),
+        pl.col("organized").alias("有组织" if lang == "zh" else "Organized"),
+        (pl.col("share") * 100).round(1).alias(t("org_share", lang) + " %"),
+        pl.struct("organized", "persons", "unit_code").map_elements(
+            lambda r: rules.organized_needed(r["organized"], r["persons"], share_q.get(r["unit_code"], minimum)),
+            return_dtype=pl.Int64).alias(t("needed", lang)))
+    drill_table(table, state, h, "share_table", kids["unit_code"].to_list(), name="organized_share")
+
+st.markdown("#### " + ("组织方式构成（按人员，一人多次按各渠道分别计）" if lang == "zh"
+                       else "Channel mix (persons with a placement through each channel)"))
+ch = dispatch.name_units(analysis.by_dimension(area, day, "channel", sl), h, lang, area)
+ch = ch.with_columns(category=pl.col("value").map_elements(lambda v: CHANNEL.label(v, lang), return_dtype=pl.String))
+area_ch = ch.filter(pl.col("is_area")).sort("persons", descending=True)
+kids_ch = ch.filter(~pl.col("is_area"))
+data = area_ch.select(pl.col("category").alias("组织方式" if lang == "zh" else "Channel"),
+                      pl.col("persons").alias(t("persons", lang)), pl.col("placements").alias(t("placements", lang)),
+                      pl.col("income").alias(t("income", lang)))
+left, right = st.columns([2, 3])
+with left:
+    st.plotly_chart(charts.ranked_bars(area_ch["category"].to_list(), area_ch["persons"].to_list(), lang,
+                                       h.short_name(area, lang)), key="ch_area", config={"displayModeBar": False})
+    st.dataframe(data, hide_index=True)
+with right:
+    if kids_ch.height:
+        chart(charts.stacked_bars(kids_ch.select("unit_code", "name", "category", pl.col("persons").alias("value")),
+                                  lang, "各单位渠道占比" if lang == "zh" else "Channel shares by unit"),
+              state, h, "ch_stack",
+              data=kids_ch.pivot(on="category", index=["unit_code", "name"], values="persons").fill_null(0),
+              name="channel_mix")
+
+st.markdown("#### " + ("有组织跨地市、跨省转移与任务" if lang == "zh"
+                       else "Organized cross-prefecture and cross-province vs quota"))
+ev = dispatch.name_units(dispatch.evaluate(area, d, dispatch.measures(area, d), q, ["org_xpref", "org_xprov"]),
+                         h, lang, area)
+if sl.active():
+    st.caption("任务对比按全部人员计算，不受切片影响。" if lang == "zh"
+               else "Quota comparison counts everyone; slices do not apply.")
+cols = st.columns(2)
+for col, metric in zip(cols, ["org_xpref", "org_xprov"], strict=True):
+    sub = ev.filter(pl.col("metric") == metric)
+    kids_m = sub.filter(~pl.col("is_area"))
+    tot = sub.filter(pl.col("is_area")).to_dicts()[0]
+    label = METRICS[metric].label(lang)
+    with col:
+        st.metric(label, fmt.count(tot["actual"], lang),
+                  delta=(f"{t('completion', lang)} {fmt.pct(tot['completion'])}" if tot["completion"] is not None
+                         else t("no_quota", lang)), delta_color="off")
+        if kids_m.height:
+            chart(charts.actual_vs_quota(kids_m["name"].to_list(), kids_m["actual"].to_list(), kids_m["quota"].to_list(),
+                                         lang, label, kids_m["unit_code"].to_list()), state, h, f"q_{metric}",
+                  data=kids_m.select("unit_code", "name", "actual", "quota", "completion", "gap", "status"), name=metric)

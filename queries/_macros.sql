@@ -1,0 +1,144 @@
+-- Table macros shared by the named queries, defined once: scoping, slices, person-level rows,
+-- the records filter and the week-to-week diff. No paths here; files are bound parameters.
+
+-- Placements of one snapshot whose person counts in `area` (home_code prefix), with the optional
+-- analyst slices: a list of channels, and one key group.
+create or replace macro scoped_records(path, area, channels, grp) as table
+select *
+from read_parquet(path)
+where starts_with(home_code, area)
+  and (channels is null or list_contains(channels, channel))
+  and (grp is null or case grp
+        when 'poverty_alleviated' then poverty_alleviated
+        when 'relocated' then relocated
+        when 'disabled' then disabled
+        when 'veteran' then veteran
+        when 'two_after' then two_after
+        when 'women' then gender = 'F'
+        when 'junior_plus' then education in ('junior', 'senior', 'college')
+        else false end);
+
+-- One row per person: the person-level facts every metric is built from.
+create or replace macro person_rows(path, area, channels, grp) as table
+select
+    person_key,
+    any_value(home_code) as home_code,
+    bool_or(organized) as organized,
+    bool_or(organized and dest_scope = 'cross_province') as org_xprov,
+    bool_or(organized and dest_scope = 'cross_prefecture') as org_xpref,
+    bool_or(dest_scope = 'cross_province') as out_region,
+    bool_or(trained) as trained,
+    bool_or(trained and training_type in ('order', 'work_for_training')) as trained_directed,
+    arg_min(job_source, start_date) as job_source,
+    bool_or(poverty_alleviated) as poverty_alleviated,
+    bool_or(relocated) as relocated,
+    bool_or(disabled) as disabled,
+    bool_or(veteran) as veteran,
+    bool_or(two_after) as two_after,
+    bool_or(gender = 'F') as women,
+    bool_or(education in ('junior', 'senior', 'college')) as junior_plus,
+    sum(income_yuan) as income,
+    least(12, sum(months_employed)) as months,
+    count(*) as placements
+from scoped_records(path, area, channels, grp)
+group by person_key;
+
+-- The records view's filter: every schema column, each filter null = off. Codes are prefixes of
+-- the record's own codes; text filters are substrings; ranges are inclusive.
+create or replace macro filtered_records(path, area, channels, grp,
+    f_gender, f_education, f_dest_scope, f_channel, f_job_source, f_industry, f_training_type,
+    f_organized, f_trained, f_id_check_ok, f_poverty_alleviated, f_relocated, f_disabled, f_veteran,
+    f_two_after, f_ended, f_no_village,
+    f_prefecture, f_county, f_township, f_village, f_dest_province, f_dest_prefecture,
+    f_record_id, f_id_masked,
+    f_start_from, f_start_to, f_end_from, f_end_to, f_reported_from, f_reported_to,
+    f_months_min, f_months_max, f_income_min, f_income_max, f_birth_min, f_birth_max) as table
+select *
+from scoped_records(path, area, channels, grp)
+where (f_gender is null or list_contains(f_gender, gender))
+  and (f_education is null or list_contains(f_education, education))
+  and (f_dest_scope is null or list_contains(f_dest_scope, dest_scope))
+  and (f_channel is null or list_contains(f_channel, channel))
+  and (f_job_source is null or list_contains(f_job_source, job_source))
+  and (f_industry is null or list_contains(f_industry, industry))
+  and (f_training_type is null or list_contains(f_training_type, training_type))
+  and (f_organized is null or organized = f_organized)
+  and (f_trained is null or trained = f_trained)
+  and (f_id_check_ok is null or id_check_ok = f_id_check_ok)
+  and (f_poverty_alleviated is null or poverty_alleviated = f_poverty_alleviated)
+  and (f_relocated is null or relocated = f_relocated)
+  and (f_disabled is null or disabled = f_disabled)
+  and (f_veteran is null or veteran = f_veteran)
+  and (f_two_after is null or two_after = f_two_after)
+  and (f_ended is null or (end_date is not null) = f_ended)
+  and (f_no_village is null or (village_code is null) = f_no_village)
+  and (f_prefecture is null or starts_with(prefecture_code, f_prefecture))
+  and (f_county is null or starts_with(county_code, f_county))
+  and (f_township is null or starts_with(township_code, f_township))
+  and (f_village is null or starts_with(village_code, f_village))
+  and (f_dest_province is null or starts_with(dest_province_code, f_dest_province))
+  and (f_dest_prefecture is null or starts_with(dest_prefecture_code, f_dest_prefecture))
+  and (f_record_id is null or contains(record_id, f_record_id))
+  and (f_id_masked is null or contains(id_masked, f_id_masked))
+  and (f_start_from is null or start_date >= f_start_from)
+  and (f_start_to is null or start_date <= f_start_to)
+  and (f_end_from is null or end_date >= f_end_from)
+  and (f_end_to is null or end_date <= f_end_to)
+  and (f_reported_from is null or reported_date >= f_reported_from)
+  and (f_reported_to is null or reported_date <= f_reported_to)
+  and (f_months_min is null or months_employed >= f_months_min)
+  and (f_months_max is null or months_employed <= f_months_max)
+  and (f_income_min is null or income_yuan >= f_income_min)
+  and (f_income_max is null or income_yuan <= f_income_max)
+  and (f_birth_min is null or birth_year >= f_birth_min)
+  and (f_birth_max is null or birth_year <= f_birth_max);
+
+-- Week-to-week: every record of either snapshot (scoped by home), classified. `changed` compares
+-- the facts a restatement can touch; months, income and end date grow by themselves.
+create or replace macro record_diff(path_a, path_b, date_a, area) as table
+with a as (select * from read_parquet(path_a) where starts_with(home_code, area)),
+b as (select * from read_parquet(path_b) where starts_with(home_code, area)),
+j as (
+    select
+        coalesce(b.record_id, a.record_id) as record_id,
+        coalesce(b.home_code, a.home_code) as home_code,
+        coalesce(b.id_masked, a.id_masked) as id_masked,
+        coalesce(b.county_code, a.county_code) as county_code,
+        coalesce(b.township_code, a.township_code) as township_code,
+        coalesce(b.village_code, a.village_code) as village_code,
+        coalesce(b.channel, a.channel) as channel,
+        coalesce(b.dest_scope, a.dest_scope) as dest_scope,
+        coalesce(b.start_date, a.start_date) as start_date,
+        b.end_date as end_date,
+        b.reported_date as reported_date,
+        b.income_yuan - coalesce(a.income_yuan, 0) as income_change,
+        case
+            when a.record_id is null and b.start_date <= date_a then 'late'
+            when a.record_id is null then 'new'
+            when b.record_id is null then 'removed'
+            when a.end_date is null and b.end_date is not null then 'ended'
+            when (a.channel, a.organized, a.dest_scope, a.dest_province_code, a.dest_prefecture_code,
+                  a.industry, a.job_source, a.county_code, a.township_code, a.village_code, a.start_date,
+                  a.education, a.trained, a.training_type, a.poverty_alleviated, a.relocated, a.disabled,
+                  a.veteran, a.two_after)
+                 is distinct from
+                 (b.channel, b.organized, b.dest_scope, b.dest_province_code, b.dest_prefecture_code,
+                  b.industry, b.job_source, b.county_code, b.township_code, b.village_code, b.start_date,
+                  b.education, b.trained, b.training_type, b.poverty_alleviated, b.relocated, b.disabled,
+                  b.veteran, b.two_after) then 'changed'
+            else 'same'
+        end as kind,
+        concat_ws(', ',
+            case when a.channel is distinct from b.channel and a.record_id is not null and b.record_id is not null
+                 then 'channel' end,
+            case when a.dest_scope is distinct from b.dest_scope and a.record_id is not null
+                      and b.record_id is not null then 'dest_scope' end,
+            case when a.industry is distinct from b.industry and a.record_id is not null and b.record_id is not null
+                 then 'industry' end,
+            case when a.village_code is distinct from b.village_code and a.record_id is not null
+                      and b.record_id is not null then 'village_code' end,
+            case when a.start_date is distinct from b.start_date and a.record_id is not null
+                      and b.record_id is not null then 'start_date' end) as fields
+    from a full outer join b on a.record_id = b.record_id
+)
+select * from j;

@@ -1,0 +1,13 @@
+-- The changed records between two snapshots (masked IDs), one kind or all, newest report first.
+with diff as (
+    select * from record_diff($path_a, $path_b, $date_a, $area)
+    where kind <> 'same' and ($kind is null or kind = $kind)
+),
+final as (
+    select kind, record_id, id_masked, county_code, township_code, village_code, channel, dest_scope,
+           start_date, end_date, reported_date, income_change, fields
+    from diff
+    order by reported_date desc nulls last, record_id
+    limit $limit
+)
+select * from final

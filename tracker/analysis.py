@@ -1,0 +1,155 @@
+"""The analyst pages' numbers: named queries over one snapshot's records, with the shared slices.
+
+Persons are counted in their counting unit exactly as on the overview, so with no slice the
+totals here equal the overview's (a test checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+
+import polars as pl
+
+from queries import cached, run, snapshot_file
+from tracker.dispatch import child_len
+from tracker.schema import CHANNEL, KEY_GROUPS
+
+GROUPS = {**KEY_GROUPS, "women": ("女性", "Women"), "junior_plus": ("初中及以上文化程度", "Junior high or above"),
+          "all_persons": ("全部转移人员", "All persons")}
+DIMENSIONS = ("channel", "dest_scope", "dest_province_code", "dest_prefecture_code", "industry", "job_source",
+              "education", "gender", "training_type")
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Optional analyst slices shared by all analyst pages (and kept in the URL)."""
+
+    channels: tuple[str, ...] = ()
+    group: str | None = None
+
+    def params(self) -> dict:
+        return {"channels": list(self.channels) or None, "grp": self.group}
+
+    def active(self) -> bool:
+        return bool(self.channels or self.group)
+
+    @staticmethod
+    def parse(ch: str | None, grp: str | None) -> Slice:
+        chans = tuple(c for c in (ch or "").split(",") if c in CHANNEL.values)
+        return Slice(chans, grp if grp in GROUPS and grp != "all_persons" else None)
+
+
+def _common(area: str, day: dt.date, sl: Slice) -> dict:
+    return {"path": snapshot_file(day), "area": area, "child_len": child_len(area), **sl.params()}
+
+
+def measures(area: str, day: dt.date, sl: Slice = Slice()) -> pl.DataFrame:
+    return cached("unit_measures_raw", **_common(area, day, sl))
+
+
+def by_dimension(area: str, day: dt.date, dim: str, sl: Slice = Slice()) -> pl.DataFrame:
+    return cached("slice_counts", idents={"dim": dim}, **_common(area, day, sl))
+
+
+def groups(area: str, day: dt.date, sl: Slice = Slice()) -> pl.DataFrame:
+    return cached("group_profile", **_common(area, day, sl))
+
+
+def bands(area: str, day: dt.date, sl: Slice = Slice()) -> pl.DataFrame:
+    return cached("person_bands", **_common(area, day, sl))
+
+
+def income_hist(area: str, day: dt.date, sl: Slice = Slice(), bin_yuan: int = 2000, nbins: int = 15) -> pl.DataFrame:
+    p = _common(area, day, sl)
+    p.pop("child_len")
+    return cached("income_hist", bin=bin_yuan, nbins=nbins, **p)
+
+
+def changes(area: str, a: dt.date, b: dt.date) -> pl.DataFrame:
+    return cached("changes_summary", path_a=snapshot_file(a), path_b=snapshot_file(b), date_a=a, area=area,
+                  child_len=child_len(area))
+
+
+def changes_list(area: str, a: dt.date, b: dt.date, kind: str | None = None, limit: int = 500) -> pl.DataFrame:
+    return cached("changes_list", path_a=snapshot_file(a), path_b=snapshot_file(b), date_a=a, area=area,
+                  kind=kind, limit=limit)
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """Every column of the schema can be filtered; None = no filter on it."""
+
+    gender: list | None = None
+    education: list | None = None
+    dest_scope: list | None = None
+    channel: list | None = None
+    job_source: list | None = None
+    industry: list | None = None
+    training_type: list | None = None
+    organized: bool | None = None
+    trained: bool | None = None
+    id_check_ok: bool | None = None
+    poverty_alleviated: bool | None = None
+    relocated: bool | None = None
+    disabled: bool | None = None
+    veteran: bool | None = None
+    two_after: bool | None = None
+    ended: bool | None = None
+    no_village: bool | None = None
+    prefecture: str | None = None
+    county: str | None = None
+    township: str | None = None
+    village: str | None = None
+    dest_province: str | None = None
+    dest_prefecture: str | None = None
+    record_id: str | None = None
+    id_masked: str | None = None
+    start_from: dt.date | None = None
+    start_to: dt.date | None = None
+    end_from: dt.date | None = None
+    end_to: dt.date | None = None
+    reported_from: dt.date | None = None
+    reported_to: dt.date | None = None
+    months_min: float | None = None
+    months_max: float | None = None
+    income_min: int | None = None
+    income_max: int | None = None
+    birth_min: int | None = None
+    birth_max: int | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def params(self) -> dict:
+        out = {}
+        for f in fields(self):
+            if f.name == "extra":
+                continue
+            v = getattr(self, f.name)
+            if isinstance(v, (list, tuple)):
+                v = list(v) or None
+            if isinstance(v, str):
+                v = v.strip() or None
+            out[f"f_{f.name}"] = v
+        return out
+
+
+SORTABLE = ("record_id", "id_masked", "gender", "birth_year", "education", "prefecture_code", "county_code",
+            "township_code", "village_code", "dest_scope", "dest_province_code", "dest_prefecture_code", "organized",
+            "channel", "job_source", "industry", "start_date", "end_date", "reported_date", "months_employed",
+            "income_yuan", "trained", "training_type")
+
+
+def records(area: str, day: dt.date, sl: Slice, flt: RecordFilter, sort: str = "record_id",
+            direction: str = "asc", page: int = 0, page_size: int = 50) -> pl.DataFrame:
+    p = _common(area, day, sl)
+    p.pop("child_len")
+    return run("records_page", idents={"sort": sort if sort in SORTABLE else "record_id",
+                                       "direction": "desc" if direction == "desc" else "asc"},
+               limit=page_size, offset=max(0, page) * page_size, **p, **flt.params())
+
+
+def records_count(area: str, day: dt.date, sl: Slice, flt: RecordFilter) -> tuple[int, int]:
+    p = _common(area, day, sl)
+    p.pop("child_len")
+    r = cached("records_count", **p, **flt.params())
+    return int(r["records"][0]), int(r["persons"][0])
