@@ -30,7 +30,7 @@ c3.metric("有组织转移" if lang == "zh" else "Organized", fmt.persons(top["o
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)
 c4.metric(t("needed", lang), fmt.count(needed, lang))
 
-kids = m.filter(~pl.col("is_area")).with_columns(share=pl.col("organized") / pl.col("persons"))
+kids = m.filter(~pl.col("is_area")).with_columns(share=pl.col("organized") / pl.col("persons")).sort("share", descending=True)
 if kids.height:
     chart(charts.share_bars(kids, minimum, lang, f"{t('org_share', lang)} · {'各单位' if lang == 'zh' else 'by unit'}"),
           state, h, "share_bars")

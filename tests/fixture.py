@@ -23,6 +23,12 @@ Snapshot 2026-11-13 (previous week): A (9,000), B's first placement (3,000), C (
   → region 4 persons; new this week 3; Lhorong 3 persons.
 Last year: 2025-11-21 has A, C, F, G (4 persons); 2025-12-26 adds E (5 persons): seasonal 80%.
 
+Week-to-week (2026-11-13 → 2026-11-20), region: new 4 (R3, R5, R6, R7), late 1 (R9 started 11-05, reported
+  11-19), ended 1 (R4: C returned home 11-18), restated 1 (R1's industry: other → construction), removed 0.
+Key groups: C is poverty-alleviated (4,000 yuan), F is a woman (12,000 yuan, organized); everyone has junior
+  high. Months: 5.0 per record, G 2.0 → persons < 3 months 1 (G), 3–6 months 4 (A, C, E, F), ≥ 6: 2 (B, D
+  with two records each). Income per person: A 10,000, B 8,000, C 4,000, D 8,000, E 7,000, F 12,000, G 9,000.
+
 Quotas 2026 (due 31 Dec): total region 10, Chamdo 6, Lhasa 4, Lhorong 5, Karuo 1, 孜托镇 3, 硕督镇 2;
 org_share 0.6 everywhere listed; org_xprov region 4, Chamdo 1, Lhasa 3.
 Time progress on 2026-11-20 = 324/365 = 88.767%.
@@ -83,30 +89,31 @@ def current() -> list[dict]:
         rec("R1", 1, V_Z, "government", "cross_prefecture", 10_000),
         rec("R2", 2, V_Z, "self_found", "local", 3_000, start="2026-03-01", end_date=dt.date(2026, 6, 30)),
         rec("R3", 2, V_Z, "broker", "cross_province", 5_000, start="2026-11-16"),
-        rec("R4", 3, V_S, "enterprise", "local", 4_000),
+        rec("R4", 3, V_S, "enterprise", "local", 4_000, poverty_alleviated=True, end_date=dt.date(2026, 11, 18)),
         rec("R5", 4, V_S, "self_found", "local", 6_000, start="2026-11-14"),
         rec("R6", 4, V_K, "government", "cross_county", 2_000, start="2026-11-14", reported="2026-11-18",
             home=V_S),
         rec("R7", 5, V_K, "cooperative", "cross_prefecture", 7_000, start="2026-11-17"),
-        rec("R8", 6, V_L, "dispatch_company", "cross_province", 12_000),
-        rec("R9", 7, None, "self_found", "cross_province", 9_000, township=T_G, start="2026-11-19"),
+        rec("R8", 6, V_L, "dispatch_company", "cross_province", 12_000, gender="F"),
+        rec("R9", 7, None, "self_found", "cross_province", 9_000, township=T_G, start="2026-11-05",
+            reported="2026-11-19", months=2.0),
     ]
 
 
 def previous() -> list[dict]:
     return [
-        rec("R1", 1, V_Z, "government", "cross_prefecture", 9_000),
+        rec("R1", 1, V_Z, "government", "cross_prefecture", 9_000, industry="other"),
         rec("R2", 2, V_Z, "self_found", "local", 3_000, start="2026-03-01", end_date=dt.date(2026, 6, 30)),
-        rec("R4", 3, V_S, "enterprise", "local", 3_500),
-        rec("R8", 6, V_L, "dispatch_company", "cross_province", 11_000),
+        rec("R4", 3, V_S, "enterprise", "local", 3_500, poverty_alleviated=True),
+        rec("R8", 6, V_L, "dispatch_company", "cross_province", 11_000, gender="F"),
     ]
 
 
 def last_year(final: bool) -> list[dict]:
     rows = [
         rec("L1", 1, V_Z, "government", "cross_prefecture", 8_000, start="2025-04-01"),
-        rec("L4", 3, V_S, "enterprise", "local", 3_000, start="2025-04-01"),
-        rec("L8", 6, V_L, "dispatch_company", "cross_province", 10_000, start="2025-04-01"),
+        rec("L4", 3, V_S, "enterprise", "local", 3_000, start="2025-04-01", poverty_alleviated=True),
+        rec("L8", 6, V_L, "dispatch_company", "cross_province", 10_000, start="2025-04-01", gender="F"),
         rec("L9", 7, None, "self_found", "cross_province", 7_000, township=T_G, start="2025-04-01"),
     ]
     if final:

@@ -101,3 +101,75 @@ def test_screenshot_for_the_readme(demo_app, page, tmp_path):
     out = tmp_path / "overview.png"
     page.screenshot(path=str(out), full_page=True)
     assert out.stat().st_size > 50_000  # a rendered page, not a blank one
+
+
+def click_bar(page, label: str) -> None:
+    """Click the bar of one unit in the first chart (ticks and bars come in the same order)."""
+    page.wait_for_selector(".js-plotly-plot .bars path", timeout=15_000)
+    plot = page.locator(".js-plotly-plot").first
+    ticks = plot.locator(".yaxislayer-above .ytick text").all_text_contents()
+    bar = plot.locator(".bars path").nth(ticks.index(label))
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def title(page) -> str:
+    return page.locator("[data-testid=stMain] h3").first.inner_text()
+
+
+def test_drill_three_levels_breadcrumb_reload_and_back(fixture_app, page):
+    page.goto(fixture_app)
+    wait_idle(page)
+    click_bar(page, "昌都市")
+    page.wait_for_url("**area=5403&**", timeout=15_000)
+    wait_idle(page)
+    click_bar(page, "洛隆县")
+    page.wait_for_url("**area=540329&**", timeout=15_000)
+    wait_idle(page)
+    click_bar(page, "孜托镇")
+    page.wait_for_url("**area=540329100&**", timeout=15_000)
+    wait_idle(page)
+    assert title(page).startswith("孜托镇农牧民转移就业调度")
+    assert "完成率 66.7%" in page.locator("[data-testid=stMain]").inner_text()  # 2 of 3
+    # breadcrumb back up to the prefecture
+    page.get_by_role("button", name="昌都市").click()
+    page.wait_for_url("**area=5403&**", timeout=15_000)
+    wait_idle(page)
+    assert title(page).startswith("昌都市")
+    # reload the URL: same view
+    page.reload()
+    wait_idle(page)
+    assert title(page).startswith("昌都市") and "area=5403" in page.url
+    # the browser's back button returns to the township
+    page.go_back()
+    page.wait_for_url("**area=540329100**", timeout=15_000)
+    wait_idle(page)
+    assert title(page).startswith("孜托镇")
+
+
+def test_bookmark_of_a_county_on_an_analyst_page(fixture_app, page):
+    page.goto(fixture_app + "/channels?area=540329")
+    wait_idle(page)
+    assert title(page).startswith("洛隆县 · 组织化与渠道")
+    assert "75.0%" in page.locator("[data-testid=stMain]").inner_text()
+    page.get_by_role("link", name="明细记录").click()  # page switch keeps the area
+    page.wait_for_url("**/records?**area=540329**", timeout=15_000)
+    wait_idle(page)
+    assert "共 6 条记录，涉及 4 人" in page.locator("[data-testid=stMain]").inner_text()
+
+
+def test_records_csv_download_is_masked(fixture_app, page, tmp_path):
+    page.goto(fixture_app + "/records?area=540329")
+    wait_idle(page)
+    with page.expect_download(timeout=30_000) as dl:
+        page.get_by_role("button", name="下载数据(CSV)").click()
+    path = tmp_path / "records.csv"
+    dl.value.save_as(path)
+    text = path.read_text(encoding="utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("记录编号,身份证号(脱敏)") and len(lines) == 7
+    import re
+
+    assert all(re.search(r",\d{6}\*{8}[0-9X]{4},", line) for line in lines[1:])
+    assert not re.search(r"\d{17}[0-9X]", text)  # no full ID anywhere

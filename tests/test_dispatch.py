@@ -66,6 +66,8 @@ def test_prefecture_level(fx):
     assert lh["status"] == "behind"  # 80 − 88.8 = −8.8 points
     karuo = get(ev, "540302", "total")
     assert karuo["actual"] == 1 and karuo["completion"] == 1.0 and karuo["status"] == "ahead"
+    assert karuo["new_week"] == 1  # nobody there last week: +1, not unknown
+    assert karuo["yoy"] is None  # nobody last year either: no ratio
 
 
 def test_unit_without_quota_shows_no_quota(fx):

@@ -78,6 +78,10 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
         now[area] = {k: 0 for k in BASE_MEASURES}
     # children with a quota but no records yet still belong in the ranking
     units += sorted({u for (u, _m) in quota if u != area and u not in now})
+    zeros = {k: 0 for k in BASE_MEASURES}
+    # a unit missing from an existing earlier snapshot had nobody yet: that is 0, not unknown
+    prev_of = (lambda u: prev.get(u, zeros)) if d.previous else (lambda u: None)
+    ly_of = (lambda u: ly_same.get(u, zeros)) if d.ly_same else (lambda u: None)
     out = []
     for u in units:
         m_now = now.get(u) or {k: 0 for k in BASE_MEASURES}
@@ -90,8 +94,8 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
             row = {"unit_code": u, "is_area": u == area, "metric": key, "actual": actual, "quota": target,
                    "quota_kind": met.quota_kind if qr else None, "due_date": due,
                    "source_note": qr["source_note"] if qr else None}
-            prev_v = met.value(prev[u]) if u in prev else None
-            ly_v = met.value(ly_same[u]) if u in ly_same else None
+            prev_v = met.value(prev_of(u)) if prev_of(u) is not None else None
+            ly_v = met.value(ly_of(u)) if ly_of(u) is not None else None
             row["new_week"] = (actual - prev_v) if (prev_v is not None and actual is not None) else None
             row["ly_same"] = ly_v
             if met.kind == "share":

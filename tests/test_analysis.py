@@ -1,0 +1,128 @@
+"""Analyst queries on the fixture (numbers by hand, see tests/fixture.py) and agreement with the overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from tests import fixture as F
+from tracker import analysis as A
+from tracker import dispatch
+from tracker.analysis import RecordFilter, Slice
+
+
+def rows(df: pl.DataFrame, key: str, val: str, unit: str | None = None) -> dict:
+    sub = df.filter(pl.col("is_area")) if unit is None else df.filter(pl.col("unit_code") == unit)
+    return dict(sub.select(key, val).iter_rows())
+
+
+def test_raw_measures_equal_the_rollup(fx):
+    for area in ("54", "5403", "540329", "540102002"):
+        raw = A.measures(area, F.CUR).drop("is_area").sort("unit_code")
+        d = dispatch.resolve_dates(F.CUR)
+        roll = (dispatch.measures(area, d).filter(pl.col("snapshot_date") == F.CUR)
+                .drop("snapshot_date", "is_area").sort("unit_code"))
+        assert raw.equals(roll.select(raw.columns)), area
+
+
+def test_channel_counts(fx):
+    ch = A.by_dimension("54", F.CUR, "channel")
+    assert rows(ch, "value", "persons") == {"government": 2, "self_found": 3, "broker": 1, "enterprise": 1,
+                                            "cooperative": 1, "dispatch_company": 1}
+    assert rows(ch, "value", "income") == {"government": 12_000, "self_found": 18_000, "broker": 5_000,
+                                           "enterprise": 4_000, "cooperative": 7_000, "dispatch_company": 12_000}
+    # per child unit, D's government placement (reported by 卡若区) counts in 昌都市 at home
+    assert rows(ch, "value", "persons", unit="5401") == {"dispatch_company": 1, "self_found": 1}
+
+
+def test_channel_slice(fx):
+    m = A.measures("54", F.CUR, Slice(("government",)))
+    top = m.filter(pl.col("is_area")).to_dicts()[0]
+    assert (top["persons"], top["organized"], top["income"]) == (2, 2, 12_000)  # A and D's government placement
+
+
+def test_group_slice_and_profile(fx):
+    g = A.groups("54", F.CUR)
+    assert rows(g, "key_group", "persons") == {"all_persons": 7, "poverty_alleviated": 1, "women": 1, "junior_plus": 7,
+                                               "relocated": 0, "disabled": 0, "veteran": 0, "two_after": 0}
+    assert rows(g, "key_group", "organized")["women"] == 1 and rows(g, "key_group", "income")["poverty_alleviated"] == 4_000
+    women = A.measures("54", F.CUR, Slice((), "women")).filter(pl.col("is_area")).to_dicts()[0]
+    assert (women["persons"], women["income"]) == (1, 12_000)
+
+
+def test_duration_bands_and_income_histogram(fx):
+    b = A.bands("54", F.CUR).filter(pl.col("is_area")).to_dicts()[0]
+    assert (b["persons"], b["lt3"], b["m3to6"], b["ge6"]) == (7, 1, 4, 2)
+    assert b["median_income"] == 8_000
+    hist = A.income_hist("54", F.CUR, bin_yuan=5000, nbins=3)
+    assert hist.select("lower", "upper", "persons").rows() == [(0, 5000, 1), (5000, 10000, 4), (10000, None, 2)]
+
+
+def test_destinations(fx):
+    prov = rows(A.by_dimension("54", F.CUR, "dest_province_code"), "value", "persons")
+    assert prov == {"51": 3, "54": 5}  # B, F, G in Sichuan; A, B (local first job), C, D, E inside
+    scope = rows(A.by_dimension("5403", F.CUR, "dest_scope"), "value", "persons")
+    assert scope == {"cross_prefecture": 2, "local": 3, "cross_province": 1, "cross_county": 1}
+
+
+def test_week_to_week_changes(fx):
+    s = A.changes("54", F.PREV, F.CUR).filter(pl.col("is_area")).to_dicts()[0]
+    assert (s["new"], s["late"], s["ended"], s["changed"], s["removed"]) == (4, 1, 1, 1, 0)
+    lst = A.changes_list("54", F.PREV, F.CUR)
+    kinds = dict(lst.select("record_id", "kind").iter_rows())
+    assert kinds == {"R3": "new", "R5": "new", "R6": "new", "R7": "new", "R9": "late", "R4": "ended", "R1": "changed"}
+    assert lst.filter(pl.col("record_id") == "R1")["fields"][0] == "industry"
+    lh = A.changes("540329", F.PREV, F.CUR).filter(pl.col("is_area")).to_dicts()[0]
+    assert (lh["new"], lh["ended"], lh["changed"]) == (3, 1, 1)  # R3, R5, R6 (D's duplicate belongs at home)
+
+
+def test_records_filter_sort_page(fx):
+    flt = RecordFilter(channel=["self_found"])
+    assert A.records_count("54", F.CUR, Slice(), flt) == (3, 3)
+    page = A.records("54", F.CUR, Slice(), flt, "income_yuan", "desc", 0, 50)
+    assert page["record_id"].to_list() == ["R9", "R5", "R2"]
+    assert A.records("54", F.CUR, Slice(), flt, "income_yuan", "desc", 1, 2)["record_id"].to_list() == ["R2"]
+    assert "person_key" not in page.columns
+    assert page["id_masked"].str.contains(r"^\d{6}\*{8}[0-9X]{4}$").all()
+
+
+@pytest.mark.parametrize(("flt", "expected"), [
+    (RecordFilter(), (6, 4)),  # everything counted in 洛隆县, incl. D's record reported by 卡若区
+    (RecordFilter(county="540329"), (5, 4)),  # only what 洛隆县 itself reported
+    (RecordFilter(organized=True), (3, 3)),
+    (RecordFilter(income_min=5000, income_max=10_000), (3, 3)),
+    (RecordFilter(start_from=dt.date(2026, 11, 14), start_to=dt.date(2026, 11, 30)), (3, 2)),
+    (RecordFilter(ended=True), (2, 2)),
+    (RecordFilter(id_masked="0003"), (0, 0)),
+    (RecordFilter(poverty_alleviated=True), (1, 1)),
+    (RecordFilter(dest_scope=["cross_province"], channel=["broker"]), (1, 1)),
+    (RecordFilter(record_id="R1"), (1, 1)),
+])
+def test_records_filters(fx, flt, expected):
+    assert A.records_count("540329", F.CUR, Slice(), flt) == expected
+
+
+def test_sort_column_must_be_allowed(fx):
+    import queries
+    with pytest.raises(ValueError):
+        queries.run("records_page", idents={"sort": "record_id; drop table quotas", "direction": "asc"},
+                    path="x", area="54", channels=None, grp=None, limit=1, offset=0, **RecordFilter().params())
+
+
+def test_analyst_numbers_agree_with_overview_on_generated_data(small_demo):
+    day = dt.date(2026, 11, 20)
+    d = dispatch.resolve_dates(day)
+    for area in ("54", "5403", "540329", "540329100"):
+        ov = (dispatch.measures(area, d).filter(pl.col("snapshot_date") == day)
+              .select("unit_code", "persons", "organized", "org_xprov", "org_xpref", "out_region", "income").sort("unit_code"))
+        raw = A.measures(area, day).select(ov.columns).sort("unit_code")
+        assert raw.equals(ov), area
+        g = A.groups(area, day).filter(pl.col("key_group") == "all_persons").select("unit_code", "persons").sort("unit_code")
+        assert g.equals(ov.select("unit_code", "persons")), area
+        b = A.bands(area, day).select("unit_code", "persons", "lt3", "m3to6", "ge6").sort("unit_code")
+        assert b.select("unit_code", "persons").equals(ov.select("unit_code", "persons"))
+        assert (b["lt3"] + b["m3to6"] + b["ge6"]).equals(b["persons"])
+        hist = A.income_hist(area, day)
+        assert hist["persons"].sum() == ov.filter(pl.col("unit_code") == area)["persons"][0]

@@ -1,0 +1,98 @@
+"""AppTest of every analyst page on the fixture: no exception and the hand-computed numbers on screen."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO
+
+
+def open_page(page: str, **params) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_records_page(fx):
+    at = open_page("records", area="540329")
+    assert any("共 **6** 条记录，涉及 **4** 人" in m.value for m in at.markdown)
+    df = at.dataframe[0].value
+    assert len(df) == 6 and "身份证号(脱敏)" in df.columns and "人员标识" not in df.columns
+    assert df["身份证号(脱敏)"].str.match(r"^\d{6}\*{8}[0-9X]{4}$").all()
+    assert df["记录编号"].tolist()[0] == "R6"  # newest report first (11-18)
+    at.toggle(key="rf_own").set_value(True).run()
+    assert any("共 **5** 条记录，涉及 **4** 人" in m.value for m in at.markdown)
+
+
+def test_records_filter_by_channel(fx):
+    at = open_page("records", area="54")
+    at.multiselect(key="rf_channel").set_value(["self_found"]).run()
+    assert any("共 **3** 条记录，涉及 **3** 人" in m.value for m in at.markdown)
+    assert sorted(at.dataframe[0].value["记录编号"].tolist()) == ["R2", "R5", "R9"]
+
+
+def test_channels_page(fx):
+    at = open_page("channels")
+    m = metrics(at)
+    assert m["人数"] == "7人" and m["组织化率"] == "71.4%" and m["有组织转移"] == "5人" and m["还需有组织转移"] == "0人"
+    share = at.dataframe[0].value
+    assert share["单位"].tolist() == ["昌都市", "拉萨市"] and share["还需有组织转移"].tolist() == [0, 1]
+    mix = at.dataframe[1].value
+    assert dict(zip(mix["组织方式"], mix["人数"], strict=True))["自主就业"] == 3
+
+
+def test_destinations_page(fx):
+    at = open_page("destinations")
+    prov = at.dataframe[0].value
+    assert prov["省份"].tolist() == ["四川省"] and prov["人数"].tolist() == [3]
+    assert prov["劳务收入(元)"].tolist() == [26_000]  # B 5,000 + F 12,000 + G 9,000
+
+
+def test_groups_page(fx):
+    at = open_page("groups")
+    g = at.dataframe[0].value
+    row = dict(zip(g["群体"], g["人数"], strict=True))
+    assert row["脱贫人口"] == 1 and row["女性"] == 1 and row["初中及以上文化程度"] == 7
+    assert dict(zip(g["群体"], g["人均收入(元)"], strict=True))["女性"] == 12_000
+
+
+def test_duration_income_page(fx):
+    at = open_page("duration_income")
+    m = metrics(at)
+    assert m["不足3个月（1人）"] == "14.3%" and m["3–6个月（4人）"] == "57.1%" and m["6个月及以上（2人）"] == "28.6%"
+    assert m["人均收入(元)"] == "8,286元" and m["人均收入中位数"] == "8,000元"
+
+
+def test_industries_page(fx):
+    at = open_page("industries", area="540329")
+    m = metrics(at)
+    assert m["产业吸纳就业"] == "4人"  # every fixture placement is industry absorption
+
+
+def test_changes_page(fx):
+    at = open_page("changes")
+    m = metrics(at)
+    assert (m["新增"], m["迟报（开工早于对比日）"], m["返乡（结束务工）"], m["更正"], m["删除"]) == (
+        "4条", "1条", "1条", "1条", "0条")
+    lst = at.dataframe[-1].value
+    assert sorted(lst["记录编号"].tolist()) == ["R1", "R3", "R4", "R5", "R6", "R7", "R9"]
+
+
+def test_slice_in_url_applies_to_analyst_pages(fx):
+    at = open_page("channels", ch="government")
+    assert metrics(at)["人数"] == "2人"
+    assert any("当前切片" in i.value for i in at.info)
+
+
+def test_pages_in_english(fx):
+    at = open_page("groups", lang="en")
+    assert "Poverty-alleviated" in at.dataframe[0].value["Group"].tolist()
