@@ -106,7 +106,7 @@ def _story(h: hierarchy.Hierarchy) -> pl.DataFrame:
 
 
 def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: float = 1.0,
-               key: bytes = DEMO_KEY, current_year: int | None = None) -> pl.DataFrame:
+               key: bytes = DEMO_KEY, current_year: int | None = None, keep_ids: bool = False) -> pl.DataFrame:
     """Every placement of the year as it will stand on 31 December, sorted for the snapshot files.
 
     Columns are the schema's plus `wage` (monthly yuan) and the full-year `end_full`, from which each
@@ -296,7 +296,10 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
         person_key=pl.Series(keys), id_check_ok=pl.Series(~bad),
         id_masked=_str(id18).str.slice(0, 6) + "********" + _str(id18).str.slice(14, 4),
         village_code=pl.when(pl.Series(novill)).then(None).otherwise(pl.col("village_code")),
-    ).drop("id18")
+        id18=_str(id18),
+    )
+    if not keep_ids:  # synthetic IDs, but the snapshot never holds an ID: only ledger exports for tests do
+        recs = recs.drop("id18")
     # the same ID in the same county is one person even with a bad digit; counting unit = first report
     recs = recs.with_columns(prefecture_code=pl.col("county_code").str.slice(0, 4)).sort(
         "reported_date", "county_code", "pi")
@@ -341,7 +344,7 @@ def _months(start: pl.Series, end: pl.Series, on: dt.date) -> pl.Series:
         .truediv(30.4).clip(0, 12).round(1).alias("m"))["m"]
 
 
-def snapshot_frame(recs: pl.DataFrame, on: dt.date) -> pl.DataFrame:
+def snapshot_frame(recs: pl.DataFrame, on: dt.date, keep: tuple[str, ...] = ()) -> pl.DataFrame:
     """The ledger as it stood on `on`: reported records only, year-to-date months and income."""
     part = recs.filter(pl.col("reported_date") <= on)
     m = (pl.min_horizontal(pl.col("end_full").fill_null(on), pl.lit(on)) - pl.col("start_date")).dt.total_days() + 1
@@ -352,11 +355,15 @@ def snapshot_frame(recs: pl.DataFrame, on: dt.date) -> pl.DataFrame:
         end_date=pl.when(pl.col("end_full") <= on).then(pl.col("end_full")),
         months_employed=months,
         income_yuan=(pl.col("wage") * months).round().cast(pl.Int64),
-    ).select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS])
+    ).select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS] + [pl.col(k) for k in keep])
 
 
-def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date) -> Path:
-    """Write records + rollup to a temp dir and rename it into place (atomic for readers)."""
+def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: dict[str, bytes] | None = None) -> Path:
+    """Write records + rollup (+ e.g. a manifest) to a temp dir and rename it into place (atomic for readers).
+
+    Re-writing a date swaps the whole directory: the old one is renamed away first and removed after, so
+    a reader sees the old snapshot or the new one, never a mix.
+    """
     from queries import build_rollup
 
     snaps = root / "snapshots"
@@ -367,6 +374,8 @@ def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date) -> Path:
     tmp.mkdir()
     frame.write_parquet(tmp / "records.parquet", compression="zstd", row_group_size=131_072)
     build_rollup(tmp / "records.parquet", tmp / "rollup_village.parquet")
+    for name, data in (extra_files or {}).items():
+        (tmp / name).write_bytes(data)
     if final.exists():
         old = snaps / f".old-{on.isoformat()}-{os.getpid()}"
         final.rename(old)
