@@ -121,6 +121,10 @@ pages = {
         st.Page("app_pages/groups.py", title=t("groups", lang), icon=":material/groups:", url_path="groups"),
         st.Page("app_pages/duration_income.py", title=t("duration_income", lang), icon=":material/payments:", url_path="duration-income"),
         st.Page("app_pages/changes.py", title=t("changes", lang), icon=":material/compare_arrows:", url_path="changes"),
+        st.Page("app_pages/quality.py", title=t("quality", lang), icon=":material/fact_check:", url_path="quality"),
+    ],
+    t("nav_admin", lang): [
+        st.Page("app_pages/upload.py", title=t("upload", lang), icon=":material/upload_file:", url_path="upload"),
     ],
 }
 nav = st.navigation(pages, position="hidden" if state.meeting else "sidebar")

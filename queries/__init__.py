@@ -224,6 +224,21 @@ def snapshot_file(day: dt.date, kind: str = "records") -> str:
     return str(settings.snapshots_dir() / f"snapshot_date={day.isoformat()}" / f"{kind}.parquet")
 
 
+def manifests() -> list[dict]:
+    """The ingest manifests of all snapshots (newest first); demo snapshots have none."""
+    import json
+
+    out = []
+    for d in reversed(snapshot_dates()):
+        p = settings.snapshots_dir() / f"snapshot_date={d.isoformat()}" / "manifest.json"
+        if p.exists():
+            try:
+                out.append(json.loads(p.read_text(encoding="utf-8")))
+            except ValueError:
+                out.append({"snapshot_date": d.isoformat(), "error": "unreadable manifest"})
+    return out
+
+
 def build_rollup(records: Path, out: Path) -> None:
     """Write the per-counting-unit rollup of one snapshot file (used by the generator and ingest)."""
     q = catalogue()["rollup_village"]

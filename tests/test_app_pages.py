@@ -96,3 +96,21 @@ def test_slice_in_url_applies_to_analyst_pages(fx):
 def test_pages_in_english(fx):
     at = open_page("groups", lang="en")
     assert "Poverty-alleviated" in at.dataframe[0].value["Group"].tolist()
+
+
+def test_quality_page(fx):
+    at = open_page("quality")
+    m = metrics(at)
+    assert m["记录数"] == "9" and m["缺少村(居)"] == "1" and m["身份证校验错误"] == "0"
+    dup = at.dataframe[1].value
+    assert dup.to_dict("records") == [{"县区甲": "卡若区", "县区乙": "洛隆县", "人数": 1}]
+    units = at.dataframe[0].value
+    assert set(units["单位"]) == {"拉萨市", "昌都市"}
+    assert any("没有收入异常记录" in s.value for s in at.success)
+
+
+def test_quality_finding_opens_the_records(fx):
+    at = open_page("quality")
+    at.button(key="open_no_village").click().run()
+    assert not at.exception
+    assert any("共 **1** 条记录，涉及 **1** 人" in m.value for m in at.markdown)

@@ -173,3 +173,35 @@ def test_records_csv_download_is_masked(fixture_app, page, tmp_path):
 
     assert all(re.search(r",\d{6}\*{8}[0-9X]{4},", line) for line in lines[1:])
     assert not re.search(r"\d{17}[0-9X]", text)  # no full ID anywhere
+
+
+def test_upload_page_ingests_a_ledger(tmp_path, browser):
+    from tests.test_ingest import HEAD, row, write_csv
+
+    data = tmp_path / "data"
+    data.mkdir()
+    csv_path = write_csv(tmp_path / "洛隆县台账.csv", [HEAD, row(1), row(2), row(3, channel="??")], "gb18030")
+    # start from an empty data directory: the app says there is no data; ingest one snapshot through the page
+    import shutil
+
+    from tests import fixture
+
+    fixture.build(data)  # the app needs at least one snapshot to render its filter bar
+    shutil.rmtree(data / "snapshots" / "snapshot_date=2026-11-20")
+    proc, url = start_app(data, {"TRACKER_SECRET_KEY": "browser-test"})
+    try:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
+        page = ctx.new_page()
+        page.goto(url + "/upload")
+        wait_idle(page)
+        page.locator("input[type=file]").set_input_files(str(csv_path))
+        wait_idle(page)
+        page.get_by_role("button", name="导入", exact=True).click()
+        page.wait_for_selector("text=接收 2 行，拒收 1 行。", timeout=30_000)
+        wait_idle(page)
+        assert "取值不在允许范围内: 1" in page.locator("[data-testid=stMain]").inner_text()  # the rejected row's reason
+        assert (data / "snapshots" / "snapshot_date=2026-11-22" / "records.parquet").exists()
+        ctx.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)

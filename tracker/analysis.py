@@ -153,3 +153,15 @@ def records_count(area: str, day: dt.date, sl: Slice, flt: RecordFilter) -> tupl
     p.pop("child_len")
     r = cached("records_count", **p, **flt.params())
     return int(r["records"][0]), int(r["persons"][0])
+
+
+def dq_units(area: str, day: dt.date) -> pl.DataFrame:
+    return cached("dq_units", path=snapshot_file(day), area=area, child_len=child_len(area), snapshot=day)
+
+
+def dq_cross_county(area: str, day: dt.date) -> pl.DataFrame:
+    return cached("dq_cross_county", path=snapshot_file(day), area=area)
+
+
+def dq_outliers(area: str, day: dt.date, floor: int = 20_000, factor: float = 10.0, limit: int = 500) -> pl.DataFrame:
+    return cached("dq_outliers", path=snapshot_file(day), area=area, floor=floor, factor=factor, limit=limit)

@@ -99,6 +99,9 @@ T = {
     "share": ("占比", "Share"),
     "org_share": ("组织化率", "Organized share"),
     "table_view": ("数据表", "Table"),
+    "quality": ("数据质量", "Data quality"),
+    "nav_admin": ("管理", "Administration"),
+    "upload": ("导入台账", "Load ledger"),
 }
 
 

@@ -1,0 +1,105 @@
+"""数据质量: freshness per unit, completeness, cross-county duplicates, rejected rows, outliers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+import queries
+from tracker import analysis, dispatch
+from tracker.ui import current, download, drill_table, header
+
+state, h = current()
+lang, area, day = state.lang, state.area, state.snapshot
+L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+header(L("数据质量", "Data quality"), state, h)
+
+
+def open_records(**flt) -> None:
+    """Open the records page with a filter preset (the finding's records)."""
+    for k, v in flt.items():
+        st.session_state[f"rf_{k}"] = v
+    st.switch_page("app_pages/records.py", query_params=state.params())
+
+
+u = dispatch.name_units(analysis.dq_units(area, day), h, lang, area)
+top = u.filter(pl.col("is_area")).to_dicts()[0] if u.height else None
+if top:
+    c = st.columns(5)
+    c[0].metric(L("记录数", "Records"), f"{top['records']:,}")
+    c[1].metric(L("身份证校验错误", "Bad ID check digit"), f"{top['bad_id']:,}")
+    c[2].metric(L("缺少村(居)", "No village"), f"{top['no_village']:,}")
+    c[3].metric(L("迟报(>4周)", "Reported > 4 weeks late"), f"{top['late_reports']:,}")
+    c[4].metric(L("近7天录入", "Reported in the last 7 days"), f"{top['reported_7d']:,}")
+    b = st.columns(3)
+    if b[0].button(L("查看身份证校验错误的记录", "Open records with a bad ID check digit"), key="open_bad_id"):
+        open_records(id_check_ok="0")
+    if b[1].button(L("查看缺少村(居)的记录", "Open records without a village"), key="open_no_village"):
+        open_records(no_village="1")
+
+st.markdown("#### " + L("报送及时性与完整性（按报送单位）", "Freshness and completeness (by reporting unit)"))
+kids = u.filter(~pl.col("is_area"))
+if kids.height:
+    silent_after = day - dt.timedelta(days=14)
+    table = kids.with_columns(silent=pl.col("last_reported") < silent_after).sort("last_reported").select(
+        pl.col("name").alias(L("单位", "Unit")),
+        pl.col("last_reported").alias(L("最近录入", "Last reported")),
+        pl.when(pl.col("silent")).then(pl.lit(L("⚠ 2周以上未报送", "⚠ silent 2+ weeks"))).otherwise(pl.lit(""))
+        .alias(L("提示", "Note")),
+        pl.col("reported_7d").alias(L("近7天录入", "Last 7 days")),
+        pl.col("records").alias(L("记录数", "Records")),
+        (pl.col("no_village") / pl.col("records") * 100).round(2).alias(L("缺村居%", "No village %")),
+        (pl.col("no_education") / pl.col("records") * 100).round(2).alias(L("缺文化程度%", "No education %")),
+        (pl.col("bad_id") / pl.col("records") * 100).round(2).alias(L("身份证错误%", "Bad ID %")),
+        (pl.col("trained_no_type") / pl.col("records") * 100).round(2).alias(L("培训缺类型%", "Trained, no type %")),
+    )
+    codes = kids.sort("last_reported")["unit_code"].to_list()
+    drill_table(table, state, h, "dq_units", codes, name="data_quality_units")
+    n_silent = kids.filter(pl.col("last_reported") < silent_after).height
+    if n_silent:
+        st.warning(L(f"{n_silent}个单位2周以上没有新增或更正记录。", f"{n_silent} units have reported nothing for 2+ weeks."))
+
+st.markdown("#### " + L("跨县重复报送（同一人被两个县区报送，全区只计一次）",
+                        "Persons reported by two counties (counted once region-wide)"))
+dup = analysis.dq_cross_county(area, day)
+if dup.height:
+    dup = dup.with_columns(pl.col("county_a").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
+                           pl.col("county_b").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String))
+    st.dataframe(dup.rename({"county_a": L("县区甲", "County A"), "county_b": L("县区乙", "County B"),
+                             "persons": L("人数", "Persons")}), hide_index=True, height=300)
+    download(dup, "cross_county_duplicates", lang, "dl_dup")
+    st.caption(L(f"共 {dup['persons'].sum():,} 人。每人计入首次报送单位；在明细中可看到其他县区的报送记录。",
+                 f"{dup['persons'].sum():,} persons. Each counts in the unit that reported first."))
+else:
+    st.success(L("没有跨县重复报送。", "No person is reported by two counties."))
+
+st.markdown("#### " + L("收入异常记录", "Implausible incomes"))
+out = analysis.dq_outliers(area, day)
+if out.height:
+    st.caption(L(f"月均收入超过 {out['limit_yuan'][0]:,.0f} 元", f"Income per month above {out['limit_yuan'][0]:,.0f} yuan"))
+    view = out.drop("limit_yuan").with_columns(county_code=pl.col("county_code").map_elements(lambda c: h.name(c, lang),
+                                                                                                return_dtype=pl.String))
+    st.dataframe(view, hide_index=True)
+    download(view, "income_outliers", lang, "dl_out")
+    if st.button(L("在明细中查看", "Open in records"), key="open_outliers"):
+        open_records(income_min=int(out["income_yuan"].min()))
+else:
+    st.success(L("没有收入异常记录。", "No implausible incomes."))
+
+st.markdown("#### " + L("导入拒收记录（按原因）", "Rows rejected at ingest (by reason)"))
+mans = queries.manifests()
+if mans:
+    from tracker.ingest import R
+
+    rows = [{"snapshot": m.get("snapshot_date"), "reason": R.get(k, (k, k))[0 if lang == "zh" else 1], "rows": v}
+            for m in mans for k, v in (m.get("rejected_by_reason") or {}).items()]
+    summary = pl.DataFrame([{"snapshot": m.get("snapshot_date"), "rows_in": m.get("rows_in"), "accepted": m.get("accepted"),
+                             "rejected": m.get("rejected"), "user": m.get("user"), "time": m.get("time")} for m in mans])
+    st.dataframe(summary, hide_index=True)
+    if rows:
+        st.dataframe(pl.DataFrame(rows), hide_index=True)
+else:
+    st.info(L("这些快照不是通过导入生成的（演示数据），没有拒收记录。",
+              "These snapshots were not ingested (demo data): no reject records."))
