@@ -38,14 +38,14 @@ def county_ledger(h) -> pl.DataFrame:
 def full_ids_in(path: Path) -> list[str]:
     """18-character ID patterns with a valid check digit in a file's values (parquet, xlsx, text)."""
     if path.suffix == ".parquet":
-        df = pl.read_parquet(path)
-        data = "\n".join(df.select(pl.all().cast(pl.String)).write_csv().splitlines())
+        df = pl.read_parquet(path)  # text columns: the person key is a number (a hash), not an ID
+        data = df.select(pl.col(pl.String)).write_csv()
     elif path.suffix == ".xlsx":
         sheets = pl.read_excel(path, sheet_id=0, infer_schema_length=0)
         data = "\n".join(d.write_csv() for d in sheets.values())
     else:
         data = path.read_text(encoding="utf-8", errors="ignore")
-    return [m for m in ID_RE.findall(data) if ids.is_valid(m)]
+    return [m for m in ID_RE.findall(data) if ingest.classify_id(m)[1] is None]  # format, birth date, check digit
 
 
 def run(tmp_path: Path, files: list[Path], **kw) -> ingest.Result:
