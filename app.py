@@ -124,6 +124,8 @@ pages = {
         st.Page("app_pages/quality.py", title=t("quality", lang), icon=":material/fact_check:", url_path="quality"),
     ],
     t("nav_admin", lang): [
+        st.Page("app_pages/quotas.py", title=t("quotas", lang), icon=":material/flag:", url_path="quotas"),
+        st.Page("app_pages/subsidies.py", title=t("subsidies", lang), icon=":material/savings:", url_path="subsidies"),
         st.Page("app_pages/upload.py", title=t("upload", lang), icon=":material/upload_file:", url_path="upload"),
     ],
 }

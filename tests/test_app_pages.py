@@ -114,3 +114,22 @@ def test_quality_finding_opens_the_records(fx):
     at.button(key="open_no_village").click().run()
     assert not at.exception
     assert any("共 **1** 条记录，涉及 **1** 人" in m.value for m in at.markdown)
+
+
+def test_quotas_page(fx):
+    at = open_page("quotas", area="5403")
+    table = at.dataframe[0].value
+    row = table[(table["单位"] == "洛隆县") & (table["指标"] == "转移就业人数")].iloc[0]
+    assert row["任务"] == 5 and row["完成"] == 4 and row["完成率%"] == 80.0
+    # the fixture's quotas are only partly decomposed: the checks say so
+    assert any("不一致" in w.value for w in at.warning)
+    prev = at.dataframe[-1].value
+    assert prev["分解结果"].sum() == 6  # Chamdo's 6 split exactly over its 11 counties
+
+
+def test_subsidies_page(fx):
+    at = open_page("subsidies")
+    by_rule = at.dataframe[0].value
+    assert list(by_rule["项目"])[:2] == ["路费补贴（有组织跨地市）", "路费补贴（有组织跨省）"]
+    assert by_rule["符合人数"].sum() == 0  # every fixture placement has 5 months: nobody reaches 6 yet
+    assert int(by_rule["一个月内"].sum()) > 0

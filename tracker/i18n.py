@@ -102,6 +102,8 @@ T = {
     "quality": ("数据质量", "Data quality"),
     "nav_admin": ("管理", "Administration"),
     "upload": ("导入台账", "Load ledger"),
+    "quotas": ("目标任务", "Quotas"),
+    "subsidies": ("补贴测算", "Subsidies"),
 }
 
 

@@ -286,7 +286,7 @@ def _decode(raw: bytes) -> str:
                       "Unrecognised encoding (UTF-8, UTF-8 with BOM and GB18030/GBK are supported) or not a table.")
 
 
-def read_raw(path: Path) -> pl.DataFrame:
+def read_raw(path: Path, header_finder=None) -> pl.DataFrame:
     """All cells as text, no header yet (the header row is found afterwards)."""
     kind = _sniff(path)
     if kind == "xls":
@@ -309,7 +309,7 @@ def read_raw(path: Path) -> pl.DataFrame:
                         schema={f"c{i}": pl.String for i in range(width)})
     if head.width == 0:
         raise IngestError("文件为空。", "The file is empty.")
-    h = find_header(head)
+    h = (header_finder or find_header)(head)
     header = top[h]
     lines = text.splitlines(keepends=True)
     body = "".join(lines[h + 1:])

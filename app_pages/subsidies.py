@@ -1,0 +1,81 @@
+"""补贴测算: eligible persons and amounts per unit and payee from the active policy; budget warning; records."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+import streamlit as st
+
+from tracker import dispatch, fmt, schema, subsidy
+from tracker.ui import current, download, drill_table, header
+
+state, h = current()
+lang, area, day = state.lang, state.area, state.snapshot
+L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+header(L("补贴测算", "Subsidy estimates"), state, h)
+
+keys = subsidy.available()
+active = subsidy.load().key
+pick = st.selectbox(L("补贴政策", "Policy"), keys, index=keys.index(active), key="sub_policy",
+                    format_func=lambda k: subsidy.load(k).name_zh if lang == "zh" else subsidy.load(k).name_en)
+policy = subsidy.load(pick)
+st.caption(L(f"来源：{policy.source}。每人每项最多补贴一次；务工月数按单次就业计。",
+             f"Source: {policy.source}. A person is paid at most once per rule; months count per placement."))
+est = dispatch.name_units(subsidy.estimate(area, day, policy), h, lang, area)
+top = est.filter(pl.col("is_area"))
+c = st.columns(3)
+c[0].metric(L("当前符合条件金额", "Eligible now"), fmt.money(top["yuan"].sum(), lang))
+c[1].metric(L("一个月内将符合（预算预警）", "Eligible within a month (budget warning)"), fmt.money(top["yuan_within_month"].sum(), lang),
+            delta=L(f"{top['within_month'].sum():,}人次", f"{top['within_month'].sum():,} person-rules"), delta_color="off")
+c[2].metric(L("年底预计", "Projected by year end"), fmt.money(top["yuan_year_end"].sum(), lang))
+
+st.markdown("#### " + L("按补贴项目", "By rule"))
+by_rule = top.select(pl.col("label_zh" if lang == "zh" else "label_en").alias(L("项目", "Rule")),
+                     pl.col("payee").map_elements(lambda p: subsidy.PAYEES[p][0 if lang == "zh" else 1],
+                                                  return_dtype=pl.String).alias(L("对象", "Payee")),
+                     pl.col("amount").alias(L("标准(元/人)", "Amount (yuan/person)")),
+                     pl.col("eligible").alias(L("符合人数", "Eligible")),
+                     pl.col("yuan").alias(L("金额(元)", "Yuan")),
+                     pl.col("within_month").alias(L("一个月内", "Within a month")),
+                     pl.col("by_year_end").alias(L("年底预计人数", "By year end")),
+                     pl.col("yuan_year_end").alias(L("年底预计金额(元)", "Yuan by year end")))
+st.dataframe(by_rule, hide_index=True)
+download(by_rule, "subsidy_by_rule", lang, "dl_sub_rule")
+
+kids = est.filter(~pl.col("is_area"))
+if kids.height:
+    st.markdown("#### " + L("按单位", "By unit"))
+    per = kids.group_by("unit_code", "name").agg(pl.col("yuan").sum(), pl.col("yuan_within_month").sum(),
+                                                 pl.col("yuan_year_end").sum()).sort("yuan", descending=True)
+    for p_key in subsidy.PAYEES:
+        per = per.join(kids.filter(pl.col("payee") == p_key).group_by("unit_code").agg(pl.col("yuan").sum().alias(p_key)),
+                       on="unit_code", how="left")
+    table = per.select(pl.col("name").alias(L("单位", "Unit")), pl.col("yuan").alias(L("当前金额(元)", "Now (yuan)")),
+                       *[pl.col(k).fill_null(0).alias(v[0] if lang == "zh" else v[1]) for k, v in subsidy.PAYEES.items()],
+                       pl.col("yuan_within_month").alias(L("一个月内(元)", "Within a month (yuan)")),
+                       pl.col("yuan_year_end").alias(L("年底预计(元)", "By year end (yuan)")))
+    drill_table(table, state, h, "sub_units", per["unit_code"].to_list(), name="subsidy_by_unit")
+
+st.markdown("#### " + L("符合条件人员清单（财务核对用，身份证号脱敏）", "Eligible persons (for the finance office, masked)"))
+rule = st.selectbox(L("补贴项目", "Rule"), list(policy.rules), key="sub_rule",
+                    format_func=lambda r: r.zh if lang == "zh" else r.en)
+recs = subsidy.records(area, day, rule).with_columns(
+    county_code=pl.col("county_code").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
+    township_code=pl.col("township_code").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
+    village_code=pl.col("village_code").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
+    amount=pl.lit(rule.amount))
+recs = recs.rename({c: schema.label(c, lang) for c in recs.columns if c in schema.BY_NAME} | {"amount": L("金额(元)", "Yuan")})
+st.caption(L(f"{recs.height:,} 人，合计 {fmt.money(recs.height * rule.amount, lang)}",
+             f"{recs.height:,} persons, {fmt.money(recs.height * rule.amount, lang)} in all"))
+st.dataframe(recs.head(500), hide_index=True)
+
+
+def xlsx() -> bytes:
+    buf = io.BytesIO()
+    recs.write_excel(buf, worksheet=rule.key[:31], autofit=True, freeze_panes=(1, 0))
+    return buf.getvalue()
+
+
+st.download_button(L("导出Excel", "Export to Excel"), data=xlsx, file_name=f"subsidy_{rule.key}_{area}_{day.isoformat()}.xlsx",
+                   key="dl_sub_xlsx", on_click="ignore", icon=":material/download:")

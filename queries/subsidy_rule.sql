@@ -1,0 +1,30 @@
+-- Persons meeting one subsidy rule (each once), per child unit: eligible now, within a month, by year end.
+with placements as (
+    select *
+    from scoped_records($path, $area, null, null)
+    where ($organized is null or organized = $organized)
+      and ($scopes is null or list_contains($scopes, dest_scope))
+      and ($channels is null or list_contains($channels, channel))
+),
+persons as (
+    select
+        person_key,
+        any_value(home_code) as home_code,
+        max(months_employed) as best_months,
+        -- still working: the months can still grow until 31 December
+        max(case when end_date is null then months_employed + $months_left else months_employed end) as reachable
+    from placements
+    group by person_key
+),
+final as (
+    select
+        case when grouping(left(home_code, $child_len)) = 1 then $area
+             else rpad(left(home_code, $child_len), $child_len, '0') end as unit_code,
+        grouping(left(home_code, $child_len)) = 1 as is_area,
+        count(*) filter (where best_months >= $min_months)::bigint as eligible,
+        count(*) filter (where best_months < $min_months and best_months >= $min_months - 1)::bigint as within_month,
+        count(*) filter (where reachable >= $min_months)::bigint as by_year_end
+    from persons
+    group by grouping sets ((left(home_code, $child_len)), ())
+)
+select * from final order by is_area desc, unit_code

@@ -1,0 +1,139 @@
+"""Subsidy rules at their boundaries (pure and through SQL) and quota decomposition/consistency checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from tests import fixture as F
+from tests.conftest import _use
+from tracker import hierarchy, quotas, subsidy
+from tracker.generate import write_snapshot
+
+TIBET = subsidy.load("tibet_2020")
+LINFEN = subsidy.load("linfen_2017")
+RULES = {r.key: r for r in TIBET.rules}
+DAY = dt.date(2026, 11, 20)
+
+
+def p(months: float, scope: str = "cross_prefecture", channel: str = "government") -> dict:
+    return {"months_employed": months, "dest_scope": scope, "channel": channel,
+            "organized": channel in ("government", "dispatch_company", "cooperative", "broker")}
+
+
+@pytest.mark.parametrize(("rule", "placement", "expected"), [
+    ("travel_xpref", p(6.0), True), ("travel_xpref", p(5.9), False),
+    ("travel_xpref", p(8, "cross_province"), False), ("travel_xprov", p(8, "cross_province"), True),
+    ("travel_xpref", p(8, channel="self_found"), False),  # self-found is not organized
+    ("service_xpref", p(8, channel="government"), False),  # government placements have no market entity
+    ("service_xpref", p(8, channel="broker"), True),
+    ("enterprise_reward", p(6.0, "local", "enterprise"), True), ("enterprise_reward", p(5.9, "local", "enterprise"), False),
+    ("jobseek_xprov", p(12, "cross_province", "cooperative"), True),
+])
+def test_tibet_rules_at_the_boundaries(rule, placement, expected):
+    assert RULES[rule].eligible(placement) is expected
+
+
+def test_policies_are_configuration():
+    assert [r.amount for r in TIBET.rules] == [500, 1000, 300, 500, 300, 500, 300]
+    assert {r.key: r.amount for r in LINFEN.rules} == {"transport_xprov": 800, "station_service": 300}
+    assert LINFEN.rules[0].eligible(p(0.5, "cross_province", "self_found"))  # no minimum months, any channel
+
+
+@pytest.fixture
+def sub_dir(tmp_path):
+    rows = [
+        F.rec("S1", 1, F.V_Z, "government", "cross_prefecture", 6000, months=6.0),
+        F.rec("S2", 2, F.V_Z, "government", "cross_prefecture", 5900, months=5.9, end_date=dt.date(2026, 9, 1)),
+        F.rec("S3", 3, F.V_Z, "broker", "cross_province", 9000, months=7.0),
+        F.rec("S4", 4, F.V_Z, "self_found", "cross_prefecture", 9000, months=9.0),
+        # one person, two qualifying placements: paid once
+        F.rec("S5", 5, F.V_S, "government", "cross_prefecture", 6000, months=6.5, start="2026-01-05",
+              end_date=dt.date(2026, 7, 20)),
+        F.rec("S6", 5, F.V_S, "government", "cross_prefecture", 3000, months=6.2, start="2026-05-01"),
+        F.rec("S7", 6, F.V_S, "government", "cross_prefecture", 5500, months=5.2),  # still working: eligible within a month
+    ]
+    pl.DataFrame([(2026, "54", "total", 10.0, dt.date(2026, 12, 31), "t")],
+                 schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64,
+                         "due_date": pl.Date, "source_note": pl.String}, orient="row").write_csv(tmp_path / "quotas.csv")
+    write_snapshot(F.frame(rows), tmp_path, DAY)
+    _use(tmp_path)
+    yield tmp_path
+    import os
+
+    import queries
+    os.environ.pop("TRACKER_DATA_DIR")
+    queries.reset()
+
+
+def test_estimate_through_sql(sub_dir):
+    est = subsidy.estimate("54", DAY, TIBET).filter(pl.col("is_area"))
+    got = {r["rule"]: (r["eligible"], r["within_month"], r["by_year_end"], r["yuan"]) for r in est.iter_rows(named=True)}
+    assert got["travel_xpref"] == (2, 2, 3, 1000)  # S1, person 5 once; within a month: S2 (5.9), S7 (5.2)
+    assert got["travel_xprov"] == (1, 0, 1, 1000)  # S3
+    assert got["service_xprov"] == (1, 0, 1, 500)  # S3 via a broker
+    assert got["enterprise_reward"] == (0, 0, 0, 0)
+    # by year end: S2 ended at 5.9 and never qualifies; S7 is still working (5.2 + 1.3 months left)
+    recs = subsidy.records("54", DAY, RULES["travel_xpref"])
+    assert sorted(recs["record_id"].to_list()) == ["S1", "S5"]  # person 5's longest placement
+
+
+def test_decompose_awkward_weights():
+    kids = ["a", "b", "c", "d"]
+    for total, w in [(11050, [0, 0, 0, 0]), (7, [1, 1, 1, 1]), (100, [0, 5, 0, 0]), (55000, [0.1, 1e-9, 3, 3])]:
+        got = quotas.decompose(total, kids, w)
+        assert sum(got.values()) == total
+    assert quotas.decompose(5, ["x"], [0]) == {"x": 5}
+    assert quotas.decompose(10, kids, [1, 1, 1, 1]) == {"a": 3, "b": 3, "c": 2, "d": 2}
+
+
+def qrow(unit, metric, v):
+    return (2026, unit, metric, float(v), dt.date(2026, 12, 31), "t")
+
+
+def test_consistency_checks_find_planted_faults():
+    h = hierarchy.load()
+    towns = h.children("540329")
+    rows = [qrow("5403", "total", 100), *[qrow(c, "total", 10) for c in h.children("5403")],  # 11 × 10 = 110 > 100
+            qrow("540329", "org_xprov", 20), *[qrow(t, "org_xprov", 1) for t in towns[:-1]],  # 10 < 20, last one missing
+            qrow("540329", "org_share", 0.6), qrow(towns[0], "org_share", 0.5),  # a township minimum below the county's
+            qrow("549999", "total", 5)]  # unknown unit
+    q = pl.DataFrame(rows, schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64,
+                                   "due_date": pl.Date, "source_note": pl.String}, orient="row")
+    found = {(f.check, f.unit_code, f.metric) for f in quotas.check(q, h, 2026)}
+    assert ("over", "5403", "total") in found
+    assert ("under", "540329", "org_xprov") in found
+    assert ("missing", towns[-1], "org_xprov") in found
+    assert ("share_below_parent", towns[0], "org_share") in found
+    assert ("unknown_unit", "549999", "") in found
+
+
+def test_demo_quota_table_is_consistent():
+    from tracker import settings
+    h = hierarchy.load()
+    q = pl.read_csv(settings.REPO / "data" / "quotas.csv", schema={"year": pl.Int16, "unit_code": pl.String,
+                                                                   "metric": pl.String, "target": pl.Float64,
+                                                                   "due_date": pl.Date, "source_note": pl.String})
+    assert quotas.check(q, h, 2026) == []
+
+
+def test_read_issued_table(tmp_path):
+    h = hierarchy.load()
+    path = tmp_path / "下达表.csv"
+    path.write_text("洛隆县2026年转移就业任务分解表\n单位,转移就业人数,组织化率,有组织跨省转移\n孜托镇,2423,60%,15\n"
+                    "540329101,1100,0.6,abc\n火星乡,5,,\n", encoding="utf-8")
+    rows, rejects = quotas.read_issued(path, h, 2026)
+    got = {(r["unit_code"], r["metric"]): r["target"] for r in rows.iter_rows(named=True)}
+    assert got == {("540329100", "total"): 2423, ("540329100", "org_share"): 0.6, ("540329100", "org_xprov"): 15,
+                   ("540329101", "total"): 1100, ("540329101", "org_share"): 0.6}
+    assert [(r["row"], r["reason_en"]) for r in rejects] == [(4, "not a number"), (5, "unknown unit")]
+
+
+def test_issuing_table_columns():
+    from tracker import demo_quotas
+    h = hierarchy.load()
+    t = quotas.issuing_table(demo_quotas.build_years(h, 2026), h, "540329", 2026)
+    assert t.columns[:3] == ["单位代码", "单位", "转移就业人数"] and t["单位"].to_list()[:2] == ["洛隆县", "孜托镇"]
+    assert t["转移就业人数"][0] == 11050 and t["转移就业人数"][1:].sum() == 11050

@@ -1,0 +1,163 @@
+"""Quota management (目标任务层层分解): consistency checks, decomposition, loading an issued table, saving."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from tracker import settings
+from tracker.hierarchy import Hierarchy
+from tracker.rules import largest_remainder
+
+SUM_METRICS = ("total", "org_xprov", "org_xpref", "out_region", "income", "training", "src_industry", "src_project",
+               "src_flexible")
+SHARE_METRICS = ("org_share", "training_directed_share")
+METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as officials head them
+    "total": ["转移就业人数", "转移就业", "total"], "org_xprov": ["有组织跨省转移", "跨省转移", "org_xprov"],
+    "org_xpref": ["有组织跨地市转移", "跨地市转移", "org_xpref"], "out_region": ["区外转移就业", "区外转移", "out_region"],
+    "income": ["劳务收入(元)", "劳务收入", "income"], "org_share": ["组织化率", "org_share"],
+    "training": ["技能培训", "培训人数", "training"],
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str  # over | under | missing | unknown_unit | share_below_parent
+    unit_code: str
+    metric: str
+    detail: float | None
+    zh: str
+    en: str
+
+
+def check(q: pl.DataFrame, h: Hierarchy, year: int) -> list[Finding]:
+    """Children summing to more or less than the parent, units without a quota, unknown units,
+    a share minimum below the parent's."""
+    y = q.filter(pl.col("year") == year)
+    val = {(r["unit_code"], r["metric"]): r["target"] for r in y.iter_rows(named=True)}
+    out: list[Finding] = []
+    for code in sorted({u for u, _ in val}):
+        if not h.exists(code):
+            out.append(Finding("unknown_unit", code, "", None, f"任务表中的单位代码 {code} 不存在",
+                               f"unit code {code} in the quota table does not exist"))
+    for (parent, metric), target in sorted(val.items()):
+        if not h.exists(parent):
+            continue
+        kids = h.children(parent) if len(parent) < 9 else []
+        if not kids:
+            continue
+        if metric in SUM_METRICS:
+            have = [val.get((k, metric)) for k in kids]
+            if all(v is None for v in have):
+                continue  # not decomposed at this level: nothing to compare
+            missing = [k for k, v in zip(kids, have, strict=True) if v is None]
+            for k in missing:
+                out.append(Finding("missing", k, metric, None, f"{h.name(k)} 缺少“{metric}”任务",
+                                   f"{h.name(k, 'en')} has no {metric} quota"))
+            total = sum(v for v in have if v is not None)
+            if abs(total - target) > 1e-6:
+                kind = "over" if total > target else "under"
+                out.append(Finding(kind, parent, metric, total - target,
+                                   f"{h.name(parent)}“{metric}”下级合计{total:,.0f}，{'超出' if kind == 'over' else '少于'}本级任务"
+                                   f"{abs(total - target):,.0f}",
+                                   f"{h.name(parent, 'en')} {metric}: children add up to {total:,.0f}, "
+                                   f"{abs(total - target):,.0f} {'over' if kind == 'over' else 'under'} the parent"))
+        elif metric in SHARE_METRICS:
+            for k in kids:
+                v = val.get((k, metric))
+                if v is not None and v < target - 1e-9:
+                    out.append(Finding("share_below_parent", k, metric, v - target,
+                                       f"{h.name(k)}“{metric}”下限{v:.0%}低于上级{target:.0%}",
+                                       f"{h.name(k, 'en')} {metric} minimum {v:.0%} is below the parent's {target:.0%}"))
+    return out
+
+
+def decompose(total: float, children: list[str], weights: list[float]) -> dict[str, int]:
+    """Allocate a parent's quota by weights; the parts sum exactly to the parent (largest remainder)."""
+    return dict(zip(children, largest_remainder(round(total), weights), strict=True))
+
+
+def replace_rows(q: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
+    """Quota table with (year, unit, metric) rows of `new` replacing the old ones."""
+    keys = ["year", "unit_code", "metric"]
+    return pl.concat([q.join(new.select(keys), on=keys, how="anti"), new.select(q.columns)]).sort(keys)
+
+
+def save(q: pl.DataFrame, path: Path | None = None) -> Path:
+    """Write the quota table atomically (temp file + rename)."""
+    path = path or (settings.data_dir() / "quotas.csv")
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    q.sort("year", "unit_code", "metric").write_csv(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None, note: str = "导入") \
+        -> tuple[pl.DataFrame, list[dict]]:
+    """An issued quota table (unit name or code + one column per metric) → quota rows, with row-level rejects."""
+    from tracker.ingest import IngestError, norm_header, read_raw
+
+    alias = {norm_header(a): m for m, al in METRIC_HEADERS.items() for a in al}
+    unit_alias = {norm_header(a) for a in ("单位", "单位名称", "地区", "单位代码", "代码", "unit", "unit_code")}
+
+    def find(df: pl.DataFrame) -> int:
+        hit = next((i for i in range(min(10, df.height)) if any(norm_header(c or "") in unit_alias for c in df.row(i))), None)
+        if hit is None:
+            raise IngestError("找不到“单位”列。", "No unit column found.")
+        return hit
+
+    raw = read_raw(path, find)
+    hdr = find(raw)
+    header = [c or "" for c in raw.row(hdr)]
+    ucol = next(i for i, c in enumerate(header) if norm_header(c) in unit_alias)
+    mcols = {i: alias[norm_header(c)] for i, c in enumerate(header) if norm_header(c) in alias}
+    by_name = {n: c for c, n in h.units.select("code", "name_zh").iter_rows()}
+    due = due or dt.date(year, 12, 31)
+    rows, rejects = [], []
+    for n in range(hdr + 1, raw.height):
+        r = raw.row(n)
+        unit = (r[ucol] or "").strip()
+        if not unit:
+            continue
+        code = unit if h.exists(unit) else by_name.get(unit)
+        if code is None:
+            rejects.append({"row": n + 1, "column": header[ucol], "value": unit, "reason_zh": "单位无法识别",
+                            "reason_en": "unknown unit"})
+            continue
+        for i, metric in mcols.items():
+            v = (r[i] or "").strip().replace(",", "").rstrip("%")
+            if not v:
+                continue
+            try:
+                x = float(v)
+            except ValueError:
+                rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "不是数字",
+                                "reason_en": "not a number"})
+                continue
+            if metric in SHARE_METRICS and x > 1:
+                x /= 100
+            if x < 0:
+                rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "任务为负数",
+                                "reason_en": "negative quota"})
+                continue
+            rows.append((year, code, metric, x, due, note))
+    schema = {"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64,
+              "due_date": pl.Date, "source_note": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row"), rejects
+
+
+def issuing_table(q: pl.DataFrame, h: Hierarchy, parent: str, year: int) -> pl.DataFrame:
+    """分解下达表: the parent's children with one column per metric (Chinese headers)."""
+    kids = [parent, *h.children(parent)]
+    y = q.filter((pl.col("year") == year) & pl.col("unit_code").is_in(kids))
+    wide = y.pivot(on="metric", index="unit_code", values="target")
+    order = {c: i for i, c in enumerate(kids)}
+    wide = wide.with_columns(name=pl.col("unit_code").map_elements(h.name, return_dtype=pl.String),
+                             _o=pl.col("unit_code").replace_strict(order, return_dtype=pl.Int32)).sort("_o").drop("_o")
+    names = {m: hs[0] for m, hs in METRIC_HEADERS.items()}
+    cols = ["unit_code", "name"] + [m for m in METRIC_HEADERS if m in wide.columns]
+    return wide.select(cols).rename({"unit_code": "单位代码", "name": "单位", **{m: names[m] for m in cols[2:]}})

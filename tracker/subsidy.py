@@ -1,0 +1,101 @@
+"""Subsidy estimates from policy rules kept in data/policy/*.toml (configuration, not code)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from queries import cached, snapshot_file
+from tracker import settings
+from tracker.dispatch import child_len
+
+PAYEES = {"worker_travel": ("劳动者路费补贴", "Worker travel subsidy"),
+          "worker_jobseeking": ("劳动者求职创业补贴", "Worker job-seeking subsidy"),
+          "market_entity": ("市场主体服务补助", "Market entity service subsidy"),
+          "enterprise": ("企业吸纳奖励", "Enterprise absorption reward")}
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    payee: str
+    zh: str
+    en: str
+    amount: float
+    min_months: float = 0.0
+    organized: bool | None = None
+    dest_scope: tuple[str, ...] = ()
+    channel: tuple[str, ...] = ()
+
+    def params(self) -> dict:
+        return {"organized": self.organized, "scopes": list(self.dest_scope) or None,
+                "channels": list(self.channel) or None, "min_months": float(self.min_months)}
+
+    def eligible(self, placement: dict) -> bool:
+        """The rule on one placement (the pure form of subsidy_rule.sql, for tests and the docs)."""
+        return ((self.organized is None or placement["organized"] == self.organized)
+                and (not self.dest_scope or placement["dest_scope"] in self.dest_scope)
+                and (not self.channel or placement["channel"] in self.channel)
+                and placement["months_employed"] >= self.min_months)
+
+
+@dataclass(frozen=True)
+class Policy:
+    key: str
+    name_zh: str
+    name_en: str
+    source: str
+    rules: tuple[Rule, ...]
+
+
+def policy_dir() -> Path:
+    own = settings.data_dir() / "policy"
+    return own if own.exists() else settings.REPO / "data" / "policy"
+
+
+def load(key: str | None = None) -> Policy:
+    """The deployment's active policy: TRACKER_POLICY (file stem), default tibet_2020."""
+    key = key or os.environ.get("TRACKER_POLICY", "tibet_2020")
+    path = policy_dir() / f"{key}.toml"
+    if not path.exists():
+        raise FileNotFoundError(f"policy {key!r} not found in {policy_dir()}")
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    rules = tuple(Rule(r["key"], r["payee"], r["zh"], r["en"], float(r["amount"]), float(r.get("min_months", 0)),
+                       r.get("organized"), tuple(r.get("dest_scope", ())), tuple(r.get("channel", ())))
+                  for r in raw["rule"])
+    for r in rules:
+        if r.payee not in PAYEES:
+            raise ValueError(f"{path.name}: rule {r.key} has an unknown payee {r.payee!r}")
+    return Policy(key, raw["name_zh"], raw["name_en"], raw.get("source", ""), rules)
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in policy_dir().glob("*.toml"))
+
+
+def months_left(day: dt.date) -> float:
+    return max(0.0, (dt.date(day.year, 12, 31) - day).days / 30.4)
+
+
+def estimate(area: str, day: dt.date, policy: Policy) -> pl.DataFrame:
+    """Per unit and rule: eligible persons and amounts now, within a month, and projected to year end."""
+    frames = []
+    for r in policy.rules:
+        df = cached("subsidy_rule", path=snapshot_file(day), area=area, child_len=child_len(area),
+                    months_left=months_left(day), **r.params())
+        frames.append(df.with_columns(rule=pl.lit(r.key), payee=pl.lit(r.payee), amount=pl.lit(r.amount),
+                                      label_zh=pl.lit(r.zh), label_en=pl.lit(r.en)))
+    out = pl.concat(frames)
+    return out.with_columns(yuan=pl.col("eligible") * pl.col("amount"),
+                            yuan_within_month=pl.col("within_month") * pl.col("amount"),
+                            yuan_year_end=pl.col("by_year_end") * pl.col("amount"))
+
+
+def records(area: str, day: dt.date, rule: Rule) -> pl.DataFrame:
+    p = rule.params()
+    return cached("subsidy_records", path=snapshot_file(day), area=area, **p)
