@@ -123,3 +123,8 @@ if not state.meeting:
         bits.append(f"{t('recent_rate', lang)}：{fmt.value(kind, tr['rate'], lang)}")
     if bits:
         st.markdown("　·　".join(bits))
+
+if not state.meeting:
+    from tracker.ui import bulletin_buttons
+
+    bulletin_buttons(state)

@@ -103,6 +103,8 @@ T = {
     "nav_admin": ("管理", "Administration"),
     "upload": ("导入台账", "Load ledger"),
     "quotas": ("目标任务", "Quotas"),
+    "bulletin": ("调度通报下载", "Download the bulletin"),
+    "charts_png": ("图表(PNG)", "Charts (PNG)"),
     "subsidies": ("补贴测算", "Subsidies"),
 }
 

@@ -104,3 +104,36 @@ def chart(fig, state: State, h: Hierarchy, key: str, data=None, name: str = "cha
         with st.expander(t("table_view", state.lang)):
             st.dataframe(data, hide_index=True)
             download(data, name, state.lang, key=f"dl_{key}")
+
+
+def bulletin_buttons(state: State) -> None:
+    """Download buttons for the bulletin; each file is built only when its button is clicked."""
+    import io
+    import zipfile
+
+    from tracker import bulletin
+    from tracker.i18n import t
+
+    lang, area, day = state.lang, state.area, state.snapshot
+    stem = f"{'调度通报' if lang == 'zh' else 'bulletin'}_{area}_{day.isoformat()}"
+
+    def content():
+        return bulletin.build(area, day, lang)
+
+    def zipped_png() -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for n, data in bulletin.png(content()).items():
+                z.writestr(f"{stem}_{n}.png", data)
+        return buf.getvalue()
+
+    st.markdown("#### " + t("bulletin", lang))
+    cols = st.columns(4)
+    cols[0].download_button("Word (.docx)", data=lambda: bulletin.docx_bytes(b := content(), bulletin.png(b)),
+                            file_name=f"{stem}.docx", key="bul_docx", on_click="ignore", icon=":material/description:")
+    cols[1].download_button("Excel (.xlsx)", data=lambda: bulletin.xlsx_bytes(content()), file_name=f"{stem}.xlsx",
+                            key="bul_xlsx", on_click="ignore", icon=":material/table_view:")
+    cols[2].download_button("PDF", data=lambda: bulletin.pdf_bytes(b := content(), bulletin.png(b)), file_name=f"{stem}.pdf",
+                            key="bul_pdf", on_click="ignore", icon=":material/picture_as_pdf:")
+    cols[3].download_button(t("charts_png", lang), data=zipped_png, file_name=f"{stem}_charts.zip", key="bul_png",
+                            on_click="ignore", icon=":material/image:")
