@@ -386,8 +386,13 @@ def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: di
     return final
 
 
-def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress | None = None) -> dict:
-    """Quotas + both years' weekly snapshots into `out`. Returns counts and timings."""
+def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress | None = None,
+             weeks: int | None = None) -> dict:
+    """Quotas + both years' weekly snapshots into `out`. Returns counts and timings.
+
+    `weeks` keeps only the last N Fridays of this year and the same weeks last year (benchmarks at
+    national scale); None writes every Friday.
+    """
     t0 = time.perf_counter()
     say = progress or (lambda f, msg: None)
     h = hierarchy.load()
@@ -395,6 +400,10 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
     quotas = demo_quotas.build_years(h, today.year)
     quotas.write_csv(out / "quotas.csv")
     plan = [(y, fridays(y, today)) for y in (today.year - 1, today.year)]
+    if weeks:
+        this = plan[1][1][-weeks:]
+        same = {d - dt.timedelta(days=364) for d in this}
+        plan = [(plan[0][0], [d for d in plan[0][1] if d in same]), (plan[1][0], this)]
     total_snaps = sum(len(f) for _, f in plan)
     done, rows, persons = 0, 0, {}
     for year, days in plan:

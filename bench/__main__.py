@@ -1,0 +1,382 @@
+"""Benchmark: every page's full query set against a pandas baseline and DuckDB's scan floor, one run.
+
+    python -m bench [--scale tibet|national|tiny] [--out DIR] [--runs 7] [--browser]
+
+Data is generated with the demo generator into a directory outside the repo (reused if present).
+For every page and level (region, a prefecture, a county) it times the exact functions the page
+calls, cold (a fresh process) and warm (median of --runs after a warm-up, result cache bypassed);
+the baseline computes the same page's numbers the way an analyst would with pandas on the Parquet
+files (and the numbers are checked to agree); the floor is DuckDB summing one numeric column over
+the rows the page touches. Prints one Markdown table and writes it to OUT/bench.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SCALES = {  # name: (generator scale, weeks kept per year or None for all)
+    "tiny": (0.01, None),
+    "tibet": (1.0, None),
+    "national": (17.0, 5),
+}
+TODAY = dt.date(2026, 11, 22)
+LEVELS = {"region": "54", "prefecture": "5403", "county": "540329"}
+TOWNSHIP = "540329100"
+
+
+def ensure_data(root: Path, scale: str) -> tuple[Path, float | None]:
+    from tracker import generate
+
+    out = root / scale
+    if (out / "snapshots").exists() and any((out / "snapshots").iterdir()):
+        return out, None
+    factor, weeks = SCALES[scale]
+    t0 = time.perf_counter()
+    generate.generate(out, TODAY, factor, progress=lambda f, m: print(f"\r  generating {scale}: {f:5.1%} {m[:40]:<40}",
+                                                                      end="", file=sys.stderr), weeks=weeks)
+    print(file=sys.stderr)
+    return out, time.perf_counter() - t0
+
+
+# ---------------------------------------------------------------- the pages' query sets (what the pages call)
+
+def page_sets():
+    from tracker import analysis, dispatch, subsidy
+    from tracker.analysis import RecordFilter, Slice
+
+    def overview(area, day):
+        d = dispatch.resolve_dates(day)
+        wk, q = dispatch.measures(area, d), dispatch.quotas(area, day.year)
+        ev = dispatch.evaluate(area, d, wk, q)
+        dispatch.ranking(ev), dispatch.laggards(ev), dispatch.trend(area, d, wk, q)
+        return ev.filter(ev["is_area"]).select("metric", "actual")
+
+    def records(area, day):
+        n = analysis.records_count(area, day, Slice(), RecordFilter())
+        analysis.records(area, day, Slice(), RecordFilter(), "reported_date", "desc", 0, 50)
+        return n
+
+    def channels(area, day):
+        d = dispatch.resolve_dates(day)
+        analysis.measures(area, day)
+        analysis.by_dimension(area, day, "channel")
+        return dispatch.evaluate(area, d, dispatch.measures(area, d), dispatch.quotas(area, day.year), ["org_xpref", "org_xprov"])
+
+    def destinations(area, day):
+        for dim in ("dest_province_code", "dest_prefecture_code", "dest_scope"):
+            analysis.by_dimension(area, day, dim)
+
+    def industries(area, day):
+        d = dispatch.resolve_dates(day)
+        analysis.by_dimension(area, day, "industry")
+        dispatch.evaluate(area, d, dispatch.measures(area, d), dispatch.quotas(area, day.year),
+                          ["src_industry", "src_project", "src_flexible"])
+
+    def groups(area, day):
+        return analysis.groups(area, day)
+
+    def duration_income(area, day):
+        d = dispatch.resolve_dates(day)
+        analysis.bands(area, day)
+        if d.ly_same:
+            analysis.bands(area, d.ly_same)
+        analysis.income_hist(area, day)
+        analysis.by_dimension(area, day, "dest_scope"), analysis.by_dimension(area, day, "industry")
+
+    def changes(area, day):
+        d = dispatch.resolve_dates(day)
+        if d.previous:
+            analysis.changes(area, d.previous, day), analysis.changes_list(area, d.previous, day, None, 500)
+
+    def quality(area, day):
+        analysis.dq_units(area, day), analysis.dq_cross_county(area, day), analysis.dq_outliers(area, day)
+
+    def subsidies(area, day):
+        subsidy.estimate(area, day, subsidy.load())
+
+    return {"overview": overview, "records": records, "channels": channels, "destinations": destinations,
+            "industries": industries, "groups": groups, "duration_income": duration_income, "changes": changes,
+            "quality": quality, "subsidies": subsidies}
+
+
+# ---------------------------------------------------------------- pandas baseline (plain, not sabotaged)
+
+def pandas_overview(root: Path, area: str, day: dt.date) -> dict:
+    """Persons (distinct, at home), organized, income for the area at the snapshot, plus last week, last year's
+    same week and the whole year's weekly curve — the overview's numbers, the way an analyst would get them."""
+    import pandas as pd
+
+    snaps = sorted(p for p in (root / "snapshots").iterdir() if p.name.startswith("snapshot_date="))
+    curve = {}
+    for p in snaps:
+        d = dt.date.fromisoformat(p.name.split("=")[1])
+        if d.year not in (day.year, day.year - 1) or d > day:
+            continue
+        df = pd.read_parquet(p / "records.parquet", columns=["person_key", "home_code", "organized", "income_yuan"])
+        df = df[df["home_code"].str.startswith(area)]
+        per = df.groupby("person_key").agg(organized=("organized", "max"), income=("income_yuan", "sum"))
+        curve[d] = {"persons": len(per), "organized": int(per["organized"].sum()), "income": int(per["income"].sum())}
+    return curve[day]
+
+
+def pandas_channels(root: Path, area: str, day: dt.date) -> dict:
+    import pandas as pd
+
+    df = pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet",
+                         columns=["person_key", "home_code", "channel"])
+    df = df[df["home_code"].str.startswith(area)]
+    return df.groupby("channel")["person_key"].nunique().to_dict()
+
+
+def pandas_groups(root: Path, area: str, day: dt.date) -> dict:
+    import pandas as pd
+
+    df = pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet",
+                         columns=["person_key", "home_code", "poverty_alleviated", "gender"])
+    df = df[df["home_code"].str.startswith(area)]
+    return {"poverty_alleviated": df.loc[df["poverty_alleviated"], "person_key"].nunique(),
+            "women": df.loc[df["gender"] == "F", "person_key"].nunique()}
+
+
+def pandas_records(root: Path, area: str, day: dt.date) -> tuple[int, int]:
+    import pandas as pd
+
+    df = pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet")
+    df = df[df["home_code"].str.startswith(area)]
+    df.sort_values("reported_date", ascending=False).head(50)
+    return len(df), df["person_key"].nunique()
+
+
+def dashboard_numbers(page: str, area: str, day: dt.date):
+    from tracker import analysis
+    from tracker.analysis import RecordFilter, Slice
+
+    if page == "overview":
+        from tracker import dispatch
+        d = dispatch.resolve_dates(day)
+        row = dispatch.measures(area, d).filter((dispatch.pl.col("snapshot_date") == day) & dispatch.pl.col("is_area")).to_dicts()[0]
+        return {"persons": row["persons"], "organized": row["organized"], "income": row["income"]}
+    if page == "channels":
+        ch = analysis.by_dimension(area, day, "channel")
+        return dict(ch.filter(ch["is_area"]).select("value", "persons").iter_rows())
+    if page == "groups":
+        g = analysis.groups(area, day)
+        g = dict(g.filter(g["is_area"]).select("key_group", "persons").iter_rows())
+        return {"poverty_alleviated": g["poverty_alleviated"], "women": g["women"]}
+    if page == "records":
+        return analysis.records_count(area, day, Slice(), RecordFilter())
+    return None
+
+
+BASELINES = {"overview": pandas_overview, "channels": pandas_channels, "groups": pandas_groups, "records": pandas_records}
+
+
+def floor_ms(page: str, root: Path, area: str, day: dt.date, runs: int) -> float:
+    """DuckDB summing one numeric column over the rows the page touches (rollups for the overview)."""
+    import duckdb
+
+    con = duckdb.connect()
+    snap = root / "snapshots"
+    if page == "overview":
+        sql = (f"select sum(persons) from read_parquet('{snap}/*/rollup_village.parquet', hive_partitioning=true, "
+               f"hive_types={{'snapshot_date': date}}) where starts_with(home_code, '{area}')")
+        con.execute(f"create table r as {sql.replace('select sum(persons)', 'select *')}")
+        sql = f"select sum(persons) from r where starts_with(home_code, '{area}')"
+    else:
+        sql = (f"select sum(income_yuan) from read_parquet('{snap}/snapshot_date={day.isoformat()}/records.parquet') "
+               f"where starts_with(home_code, '{area}')")
+    con.sql(sql).fetchall()
+    ts = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        con.sql(sql).fetchall()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts) * 1000
+
+
+def warm_ms(fn, area: str, day: dt.date, runs: int) -> float:
+    import queries
+
+    fn(area, day)
+    ts = []
+    for _ in range(runs):
+        queries.clear_cache()  # bypass the result cache; the connection and its small tables stay
+        t = time.perf_counter()
+        fn(area, day)
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts) * 1000
+
+
+def cold_ms(root: Path, page: str, area: str, day: dt.date) -> tuple[float, float]:
+    """A fresh process: imports excluded, connection + first run included. Returns (ms, peak MB)."""
+    code = ("import time,datetime as dt,resource,os;import queries;from bench.__main__ import page_sets;"
+            f"fn=page_sets()[{page!r}];t=time.perf_counter();fn({area!r},dt.date.fromisoformat({day.isoformat()!r}));"
+            "print((time.perf_counter()-t)*1000, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)")
+    env = {**os.environ, "TRACKER_DATA_DIR": str(root)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def baseline_ms(page: str, root: Path, area: str, day: dt.date) -> tuple[float | None, bool | None]:
+    fn = BASELINES.get(page)
+    if fn is None:
+        return None, None
+    t = time.perf_counter()
+    base = fn(root, area, day)
+    ms = (time.perf_counter() - t) * 1000
+    ours = dashboard_numbers(page, area, day)
+    if isinstance(base, dict):
+        same = {k: int(v) for k, v in base.items()} == {k: int(v) for k, v in ours.items()}
+    else:
+        same = tuple(base) == tuple(ours)
+    return ms, same
+
+
+def ingest_seconds(root: Path, scale: str) -> float | None:
+    """Ingest a ledger CSV of one snapshot's records (600k rows at Tibet scale)."""
+    if scale == "national":
+        return None
+    from tracker import demo_quotas, generate, hierarchy, ingest, ledger
+
+    h = hierarchy.load()
+    factor, _ = SCALES[scale]
+    recs = generate.placements(h, demo_quotas.build_years(h, TODAY.year), TODAY.year, factor, current_year=TODAY.year,
+                               keep_ids=True)
+    day = generate.fridays(TODAY.year, TODAY)[-1]
+    led = ledger.to_ledger(generate.snapshot_frame(recs, day, keep=("id18",)), h)
+    path = root / "ledger.csv"
+    ledger.write(led, path, day, encoding="gb18030")
+    t = time.perf_counter()
+    ingest.ingest([path], day, root / "ingested", user="bench", key=b"bench")
+    return time.perf_counter() - t
+
+
+def browser_ms(root: Path, changes: int = 10) -> float | None:
+    """Median time from changing the prefecture filter to the updated chart being visible."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.conftest import start_app, wait_idle
+
+    proc, url = start_app(root)
+    names = ["拉萨市", "日喀则市", "昌都市", "林芝市", "山南市", "那曲市", "阿里地区"]
+    ts = []
+    try:
+        with sync_playwright() as pw:
+            b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            page = b.new_page(viewport={"width": 1500, "height": 1100})
+            page.goto(url)
+            wait_idle(page, 120_000)
+            for i in range(changes):
+                name = names[i % len(names)]
+                page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").nth(2).click()
+                t = time.perf_counter()
+                page.get_by_role("option", name=name, exact=True).click()
+                page.wait_for_function(
+                    "n => [...document.querySelectorAll('h3')].some(h => h.innerText.startsWith(n))", arg=name, timeout=60_000)
+                page.wait_for_selector(".js-plotly-plot .bars path", timeout=60_000)
+                ts.append(time.perf_counter() - t)
+                wait_idle(page, 60_000)
+                page.goto(url)
+                wait_idle(page, 60_000)
+            b.close()
+    finally:
+        proc.terminate()
+    return statistics.median(ts) * 1000
+
+
+def run(scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] | None = None) -> list[dict]:
+    data, gen_s = ensure_data(root, scale)
+    os.environ["TRACKER_DATA_DIR"] = str(data)
+    import queries
+
+    queries.reset()
+    day = queries.snapshot_dates()[-1]
+    sets = page_sets()
+    rows = []
+    for page, fn in sets.items():
+        if pages and page not in pages:
+            continue
+        for level, area in LEVELS.items():
+            cold, mb = cold_ms(data, page, area, day)
+            warm = warm_ms(fn, area, day, runs)
+            base, same = baseline_ms(page, data, area, day)
+            floor = floor_ms(page, data, area, day, runs)
+            rows.append({"scale": scale, "page": page, "level": level, "warm_ms": warm, "cold_ms": cold, "mb": mb,
+                         "baseline_ms": base, "same": same, "floor_ms": floor})
+            print(f"  {scale:8} {page:16} {level:10} warm {warm:8.1f} ms  cold {cold:8.1f} ms  "
+                  f"baseline {base if base is None else round(base, 1)}  floor {floor:.1f}", file=sys.stderr)
+    if "records" in sets and (not pages or "records" in pages):
+        w = warm_ms(sets["records"], TOWNSHIP, day, runs)
+        rows.append({"scale": scale, "page": "records", "level": "township", "warm_ms": w, "cold_ms": None, "mb": None,
+                     "baseline_ms": None, "same": None, "floor_ms": floor_ms("records", data, TOWNSHIP, day, runs)})
+    extra = {"generate_s": gen_s, "ingest_s": ingest_seconds(root, scale) if scale != "tiny" else None,
+             "browser_ms": browser_ms(data) if with_browser else None,
+             "rows": sum(1 for _ in (data / "snapshots").iterdir())}
+    rows.append({"scale": scale, "page": "_extra", **extra})
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    head = ("| scale | page | level | warm ms (median) | cold ms | × faster than pandas | × above floor | peak MB | same numbers |\n"
+            "|---|---|---|---:|---:|---:|---:|---:|---|")
+    lines = [head]
+    for r in rows:
+        if r["page"] == "_extra":
+            continue
+        fast = f"{r['baseline_ms'] / r['warm_ms']:.0f}×" if r.get("baseline_ms") else "—"
+        above = f"{r['warm_ms'] / r['floor_ms']:.1f}×" if r.get("floor_ms") else "—"
+        cold = f"{r['cold_ms']:.0f}" if r.get("cold_ms") else "—"
+        mb = f"{r['mb']:.0f}" if r.get("mb") else "—"
+        same = {True: "yes", False: "**NO**", None: "—"}[r.get("same")]
+        lines.append(f"| {r['scale']} | {r['page']} | {r['level']} | {r['warm_ms']:.1f} | {cold} | {fast} | {above} | {mb} | {same} |")
+    for r in rows:
+        if r["page"] == "_extra":
+            bits = []
+            if r.get("generate_s"):
+                bits.append(f"demo generation {r['generate_s']:.1f} s")
+            if r.get("ingest_s"):
+                bits.append(f"ingest of one snapshot's ledger CSV (GB18030) {r['ingest_s']:.1f} s")
+            if r.get("browser_ms"):
+                bits.append(f"area filter change → chart visible, median of 10: {r['browser_ms']:.0f} ms")
+            if bits:
+                lines.append(f"\n{r['scale']}: " + "; ".join(bits) + ".")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="tibet", help="comma list of: " + ", ".join(SCALES))
+    ap.add_argument("--data", type=Path, default=Path("/tmp/tracker-bench"))
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--browser", action="store_true")
+    ap.add_argument("--pages", default="")
+    a = ap.parse_args(argv)
+    rows = []
+    for s in a.scale.split(","):
+        rows += run(s, a.data, a.runs, a.browser, [p for p in a.pages.split(",") if p] or None)
+    md = markdown(rows)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    text = f"Benchmark of {dt.date.today().isoformat()} on {machine}\n\n{md}\n"
+    print(text)
+    a.out.mkdir(parents=True, exist_ok=True)
+    (a.out / "bench.md").write_text(text, encoding="utf-8")
+    (a.out / "bench.json").write_text(json.dumps(rows, default=str, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
