@@ -17,7 +17,7 @@ d = dispatch.resolve_dates(day)
 
 b = dispatch.name_units(analysis.bands(area, day, sl), h, lang, area)
 top = b.filter(pl.col("is_area")).to_dicts()[0]
-ly = analysis.bands(area, d.ly_same, sl).filter(pl.col("is_area")).to_dicts() if d.ly_same else []
+ly = analysis.bands(area, d.ly_same, sl, median=False).filter(pl.col("is_area")).to_dicts() if d.ly_same else []
 ly = ly[0] if ly else None
 BANDS = [("lt3", "不足3个月", "< 3 months"), ("m3to6", "3–6个月", "3–6 months"), ("ge6", "6个月及以上", "≥ 6 months")]
 cols = st.columns(5)

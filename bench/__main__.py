@@ -88,7 +88,7 @@ def page_sets():
         d = dispatch.resolve_dates(day)
         analysis.bands(area, day)
         if d.ly_same:
-            analysis.bands(area, d.ly_same)
+            analysis.bands(area, d.ly_same, median=False)
         analysis.income_hist(area, day)
         analysis.by_dimension(area, day, "dest_scope"), analysis.by_dimension(area, day, "industry")
 

@@ -25,6 +25,7 @@ from tracker import settings
 from tracker.errors import TrackerError
 
 HERE = Path(__file__).parent
+DIMS_VERSION = 2  # bump when rollup_dims.sql changes
 PARAM = re.compile(r"(?<![\w$:])\$([a-z_][a-z0-9_]*)")
 
 
@@ -219,9 +220,10 @@ def clear_cache() -> None:
 
 def snapshot_file(day: dt.date, kind: str = "records") -> str:
     """Path of one snapshot's file; the date is a validated date, never raw text."""
-    if not isinstance(day, dt.date) or kind not in ("records", "rollup_village"):
+    if not isinstance(day, dt.date) or kind not in ("records", "rollup_village", "rollup_dims"):
         raise ValueError("snapshot_file takes a date and a known file kind")
-    return str(settings.snapshots_dir() / f"snapshot_date={day.isoformat()}" / f"{kind}.parquet")
+    name = f"rollup_dims_v{DIMS_VERSION}" if kind == "rollup_dims" else kind  # a new layout never reads an old file
+    return str(settings.snapshots_dir() / f"snapshot_date={day.isoformat()}" / f"{name}.parquet")
 
 
 def manifests() -> list[dict]:
@@ -239,9 +241,20 @@ def manifests() -> list[dict]:
     return out
 
 
-def build_rollup(records: Path, out: Path) -> None:
-    """Write the per-counting-unit rollup of one snapshot file (used by the generator and ingest)."""
-    q = catalogue()["rollup_village"]
+def ensure_dims_rollup(day: dt.date) -> str:
+    """The snapshot's dimension rollup, built on first use (about a second at region scale) and kept
+    next to the records; written to a temporary file and renamed, so concurrent readers are safe."""
+    out = Path(snapshot_file(day, "rollup_dims"))
+    if not out.exists():
+        tmp = out.with_name(f".rollup_dims-{os.getpid()}-{threading.get_ident()}.parquet")
+        build_rollup(Path(snapshot_file(day)), tmp, "rollup_dims")
+        os.replace(tmp, out)
+    return str(out)
+
+
+def build_rollup(records: Path, out: Path, name: str = "rollup_village") -> None:
+    """Write a rollup of one snapshot file (per counting unit; used by the generator, ingest and on demand)."""
+    q = catalogue()[name]
     cur = duckdb.connect()
     try:
         create_macros(cur)

@@ -1,20 +1,29 @@
 -- Persons with a placement in each value of one dimension, per child unit and for the area.
 -- @ident dim: channel, dest_scope, dest_province_code, dest_prefecture_code, industry, job_source, education, gender, training_type
-with scoped as (
-    select * from scoped_records($path, $area, $channels, $grp)
+with per_person as (
+    -- one row per person and value first: the distinct count becomes a plain count
+    select
+        rpad(left(home_code, $child_len), $child_len, '0') as unit_code,
+        coalesce({{dim}}::varchar, '') as value,
+        person_key,
+        bool_or(organized) as organized,
+        count(*) as placements,
+        sum(income_yuan) as income,
+        sum(months_employed) as months
+    from scoped_records($path, $area, $channels, $grp)
+    group by all
+),
+by_child as (
+    select unit_code, value, count(*)::bigint as persons, count(*) filter (where organized)::bigint as organized,
+           sum(placements)::bigint as placements, sum(income)::bigint as income, sum(months) as months
+    from per_person
+    group by all
 ),
 final as (
-    select
-        case when grouping(left(home_code, $child_len)) = 1 then $area
-             else rpad(left(home_code, $child_len), $child_len, '0') end as unit_code,
-        grouping(left(home_code, $child_len)) = 1 as is_area,
-        coalesce({{dim}}::varchar, '') as value,
-        count(distinct person_key)::bigint as persons,
-        count(distinct person_key) filter (where organized)::bigint as organized,
-        count(*)::bigint as placements,
-        sum(income_yuan)::bigint as income,
-        sum(months_employed) as months
-    from scoped
-    group by grouping sets ((left(home_code, $child_len), {{dim}}), ({{dim}}))
+    select $area as unit_code, true as is_area, value, sum(persons)::bigint as persons, sum(organized)::bigint as organized,
+           sum(placements)::bigint as placements, sum(income)::bigint as income, sum(months) as months
+    from by_child group by value
+    union all
+    select unit_code, false, value, persons, organized, placements, income, months from by_child
 )
 select * from final order by is_area desc, unit_code, persons desc, value

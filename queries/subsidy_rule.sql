@@ -16,15 +16,18 @@ persons as (
     from placements
     group by person_key
 ),
-final as (
+by_child as (
     select
-        case when grouping(left(home_code, $child_len)) = 1 then $area
-             else rpad(left(home_code, $child_len), $child_len, '0') end as unit_code,
-        grouping(left(home_code, $child_len)) = 1 as is_area,
+        rpad(left(home_code, $child_len), $child_len, '0') as unit_code,
         count(*) filter (where best_months >= $min_months)::bigint as eligible,
         count(*) filter (where best_months < $min_months and best_months >= $min_months - 1)::bigint as within_month,
         count(*) filter (where reachable >= $min_months)::bigint as by_year_end
     from persons
-    group by grouping sets ((left(home_code, $child_len)), ())
+    group by 1
+),
+final as (
+    select $area as unit_code, true as is_area, coalesce(sum(columns(* exclude (unit_code))), 0)::bigint from by_child
+    union all
+    select unit_code, false, columns(* exclude (unit_code)) from by_child
 )
 select * from final order by is_area desc, unit_code

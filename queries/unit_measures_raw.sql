@@ -2,11 +2,9 @@
 with persons as (
     select * from person_rows($path, $area, $channels, $grp)
 ),
-final as (
+by_child as (
     select
-        case when grouping(left(home_code, $child_len)) = 1 then $area
-             else rpad(left(home_code, $child_len), $child_len, '0') end as unit_code,
-        grouping(left(home_code, $child_len)) = 1 as is_area,
+        rpad(left(home_code, $child_len), $child_len, '0') as unit_code,
         count(*)::bigint as persons,
         count(*) filter (where organized)::bigint as organized,
         count(*) filter (where org_xprov)::bigint as org_xprov,
@@ -20,6 +18,12 @@ final as (
         sum(income)::bigint as income,
         sum(placements)::bigint as placements
     from persons
-    group by grouping sets ((left(home_code, $child_len)), ())
+    group by 1
+),
+-- every person has exactly one counting unit, so the area is the sum of its children
+final as (
+    select $area as unit_code, true as is_area, coalesce(sum(columns(* exclude (unit_code))), 0)::bigint from by_child
+    union all
+    select unit_code, false, columns(* exclude (unit_code)) from by_child
 )
 select * from final order by is_area desc, unit_code

@@ -157,3 +157,28 @@ def test_rollup_equals_raw_on_a_million_rows(tmp_path):
     finally:
         os.environ.pop("TRACKER_DATA_DIR")
         queries.reset()
+
+
+@pytest.mark.parametrize("dim", ["channel", "dest_scope", "dest_province_code", "dest_prefecture_code", "industry",
+                                 "job_source", "education", "gender", "training_type"])
+def test_dimension_rollup_equals_raw(small_demo, dim):
+    day = dt.date(2026, 11, 20)
+    for area in ("54", "5403", "540329", "540329100"):
+        cols = ["unit_code", "is_area", "value", "persons", "organized", "placements", "income"]
+        fast = A.by_dimension(area, day, dim).select(cols).sort("unit_code", "value")
+        raw = A.by_dimension(area, day, dim, raw=True).select(cols).sort("unit_code", "value")
+        assert fast.equals(raw), (dim, area)
+
+
+def test_group_band_and_histogram_rollups_equal_raw(small_demo):
+    day = dt.date(2026, 11, 20)
+    for area in ("54", "5403", "540329100"):
+        s = ["unit_code", "key_group"]
+        assert A.groups(area, day).sort(s).equals(A.groups(area, day, raw=True).sort(s)), area
+        b = ["unit_code", "is_area", "persons", "lt3", "m3to6", "ge6", "income", "median_income"]
+        assert A.bands(area, day).select(b).sort("unit_code").equals(A.bands(area, day, raw=True).select(b).sort("unit_code"))
+        h1 = A.income_hist(area, day)
+        h2 = A.income_hist(area, day, raw=True)
+        assert h1.select("bin", "lower", "upper", "persons").equals(h2.select("bin", "lower", "upper", "persons")), area
+        m1, m2 = A.measures(area, day).sort("unit_code"), A.measures(area, day, raw=True).sort("unit_code")
+        assert m1.equals(m2.select(m1.columns)), area

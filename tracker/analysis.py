@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 
 import polars as pl
 
-from queries import cached, run, snapshot_file
+from queries import cached, ensure_dims_rollup, run, snapshot_file
 from tracker.dispatch import child_len
 from tracker.schema import CHANNEL, KEY_GROUPS
 
@@ -44,26 +44,65 @@ def _common(area: str, day: dt.date, sl: Slice) -> dict:
     return {"path": snapshot_file(day), "area": area, "child_len": child_len(area), **sl.params()}
 
 
-def measures(area: str, day: dt.date, sl: Slice = Slice()) -> pl.DataFrame:
-    return cached("unit_measures_raw", **_common(area, day, sl))
+def measures(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False) -> pl.DataFrame:
+    """Base measures per child unit; from the village rollup unless a slice is on (identical, tested)."""
+    if sl.active() or raw:
+        return cached("unit_measures_raw", **_common(area, day, sl))
+    wk = cached("measures_by_week", area=area, child_len=child_len(area), from_date=day, to_date=day)
+    return wk.drop("snapshot_date")
 
 
-def by_dimension(area: str, day: dt.date, dim: str, sl: Slice = Slice()) -> pl.DataFrame:
-    return cached("slice_counts", idents={"dim": dim}, **_common(area, day, sl))
+def by_dimension(area: str, day: dt.date, dim: str, sl: Slice = Slice(), raw: bool = False) -> pl.DataFrame:
+    """Persons per value of a dimension; from the snapshot's dimension rollup unless a slice is on."""
+    if sl.active() or raw:
+        return cached("slice_counts", idents={"dim": dim}, **_common(area, day, sl))
+    if dim not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dim!r}")
+    return cached("slice_counts_rollup", dims_path=ensure_dims_rollup(day), dim=dim, area=area, child_len=child_len(area))
 
 
-def groups(area: str, day: dt.date, sl: Slice = Slice()) -> pl.DataFrame:
-    return cached("group_profile", **_common(area, day, sl))
+def _rollup(area: str, day: dt.date, dim: str) -> pl.DataFrame:
+    return cached("slice_counts_rollup", dims_path=ensure_dims_rollup(day), dim=dim, area=area, child_len=child_len(area))
 
 
-def bands(area: str, day: dt.date, sl: Slice = Slice()) -> pl.DataFrame:
-    return cached("person_bands", **_common(area, day, sl))
+def groups(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False) -> pl.DataFrame:
+    if sl.active() or raw:
+        return cached("group_profile", **_common(area, day, sl))
+    r = _rollup(area, day, "key_group")
+    units = r.select("unit_code", "is_area").unique()
+    full = units.join(pl.DataFrame({"key_group": list(GROUPS)}), how="cross")  # groups with nobody show 0
+    return (full.join(r.rename({"value": "key_group"}), on=["unit_code", "is_area", "key_group"], how="left")
+            .select("unit_code", "is_area", "key_group", *[pl.col(c).fill_null(0) for c in ("persons", "organized", "income")])
+            .sort([pl.col("is_area").not_(), "unit_code", "key_group"]))
 
 
-def income_hist(area: str, day: dt.date, sl: Slice = Slice(), bin_yuan: int = 2000, nbins: int = 15) -> pl.DataFrame:
-    p = _common(area, day, sl)
-    p.pop("child_len")
-    return cached("income_hist", bin=bin_yuan, nbins=nbins, **p)
+def bands(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False, median: bool = True) -> pl.DataFrame:
+    """Persons by months band per unit; the median income (not additive: read from the records) only if asked."""
+    if sl.active() or raw:
+        return cached("person_bands", **_common(area, day, sl))
+    r = _rollup(area, day, "months_band")
+    wide = r.pivot(on="value", index=["unit_code", "is_area"], values="persons").fill_null(0)
+    for c in ("lt3", "m3to6", "ge6"):
+        if c not in wide.columns:
+            wide = wide.with_columns(pl.lit(0, dtype=pl.Int64).alias(c))
+    inc = r.group_by("unit_code").agg(pl.col("income").sum(), pl.col("persons").sum())
+    med = (cached("income_median", **_common(area, day, sl)) if median else
+           r.select("unit_code").unique().with_columns(median_income=pl.lit(None, dtype=pl.Float64)))
+    return (wide.join(inc, on="unit_code").join(med, on="unit_code", how="left")
+            .select("unit_code", "is_area", "persons", "lt3", "m3to6", "ge6", "income", "median_income")
+            .sort([pl.col("is_area").not_(), "unit_code"]))
+
+
+def income_hist(area: str, day: dt.date, sl: Slice = Slice(), bin_yuan: int = 2000, nbins: int = 15,
+                raw: bool = False) -> pl.DataFrame:
+    if sl.active() or raw or (bin_yuan, nbins) != (2000, 15):
+        p = _common(area, day, sl)
+        p.pop("child_len")
+        return cached("income_hist", bin=bin_yuan, nbins=nbins, **p)
+    r = _rollup(area, day, "income_bin").filter(pl.col("is_area"))
+    out = r.select(pl.col("value").cast(pl.Int64).alias("bin"), "persons").sort("bin")
+    return out.select("bin", (pl.col("bin") * bin_yuan).alias("lower"),
+                      pl.when(pl.col("bin") < nbins - 1).then((pl.col("bin") + 1) * bin_yuan).alias("upper"), "persons")
 
 
 def changes(area: str, a: dt.date, b: dt.date) -> pl.DataFrame:
