@@ -652,6 +652,9 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
                                        data_dir, snapshot,
                                        extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()})
         _archive(files, data_dir, snapshot)
+        from tracker.generate import _prebuild_dims
+
+        _prebuild_dims(data_dir, [snapshot])
         write_reject_report(res, data_dir / "rejects" / f"{snapshot.isoformat()}.xlsx")
     res.seconds = time.perf_counter() - t0
     say(1.0, "完成 / done")
