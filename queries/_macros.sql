@@ -142,3 +142,30 @@ j as (
     from a full outer join b on a.record_id = b.record_id
 )
 select * from j;
+
+-- The base measures, defined once: per unit at `len` digits of the counting unit (12 = the unit itself).
+create or replace macro base_measures(path, area, channels, grp, len) as table
+select
+    left(home_code, len) as unit_code,
+    count(*)::bigint as persons,
+    count(*) filter (where organized)::bigint as organized,
+    count(*) filter (where org_xprov)::bigint as org_xprov,
+    count(*) filter (where org_xpref)::bigint as org_xpref,
+    count(*) filter (where out_region)::bigint as out_region,
+    count(*) filter (where trained)::bigint as trained,
+    count(*) filter (where trained_directed)::bigint as trained_directed,
+    count(*) filter (where job_source = 'industry')::bigint as src_industry,
+    count(*) filter (where job_source = 'project')::bigint as src_project,
+    count(*) filter (where job_source = 'flexible')::bigint as src_flexible,
+    sum(income)::bigint as income,
+    sum(placements)::bigint as placements
+from person_rows(path, area, channels, grp)
+group by 1;
+
+-- The placements a subsidy rule looks at (organized flag, destination scopes, channels; null = any).
+create or replace macro rule_placements(path, area, organized_, scopes, channels) as table
+select *
+from scoped_records(path, area, null, null)
+where (organized_ is null or organized = organized_)
+  and (scopes is null or list_contains(scopes, dest_scope))
+  and (channels is null or list_contains(channels, channel));

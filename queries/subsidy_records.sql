@@ -1,11 +1,7 @@
 -- The records that qualify for one rule (masked IDs), one per person: their longest qualifying placement.
 with placements as (
-    select *
-    from scoped_records($path, $area, null, null)
-    where ($organized is null or organized = $organized)
-      and ($scopes is null or list_contains($scopes, dest_scope))
-      and ($channels is null or list_contains($channels, channel))
-      and months_employed >= $min_months
+    select * from rule_placements($path, $area, $organized, $scopes, $channels)
+    where months_employed >= $min_months
 ),
 final as (
     select

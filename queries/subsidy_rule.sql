@@ -1,10 +1,6 @@
 -- Persons meeting one subsidy rule (each once), per child unit: eligible now, within a month, by year end.
 with placements as (
-    select *
-    from scoped_records($path, $area, null, null)
-    where ($organized is null or organized = $organized)
-      and ($scopes is null or list_contains($scopes, dest_scope))
-      and ($channels is null or list_contains($channels, channel))
+    select * from rule_placements($path, $area, $organized, $scopes, $channels)
 ),
 persons as (
     select
