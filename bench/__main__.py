@@ -128,23 +128,47 @@ def pandas_overview(root: Path, area: str, day: dt.date) -> dict:
     return curve[day]
 
 
+def _child_len(area: str) -> int:
+    return {2: 4, 4: 6, 6: 9, 9: 12, 12: 12}[len(area)]
+
+
 def pandas_channels(root: Path, area: str, day: dt.date) -> dict:
+    """The channels page: organized share per child unit, channel mix per unit and for the area."""
     import pandas as pd
 
     df = pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet",
-                         columns=["person_key", "home_code", "channel"])
+                         columns=["person_key", "home_code", "channel", "organized", "dest_scope"])
     df = df[df["home_code"].str.startswith(area)]
+    df["unit"] = df["home_code"].str[:_child_len(area)]
+    per = df.groupby(["unit", "person_key"]).agg(org=("organized", "max"))
+    per.groupby("unit")["org"].agg(["size", "sum"])  # organized share per unit
+    df.groupby(["unit", "channel"])["person_key"].nunique()  # channel mix per unit
+    df[df["organized"]].groupby(["unit", "dest_scope"])["person_key"].nunique()  # organized by scope per unit
     return df.groupby("channel")["person_key"].nunique().to_dict()
 
 
 def pandas_groups(root: Path, area: str, day: dt.date) -> dict:
+    """The key-groups page: per group and child unit, persons, organized persons and income."""
     import pandas as pd
 
-    df = pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet",
-                         columns=["person_key", "home_code", "poverty_alleviated", "gender"])
+    cols = ["person_key", "home_code", "organized", "income_yuan", "poverty_alleviated", "relocated", "disabled",
+            "veteran", "two_after", "gender", "education"]
+    df = pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet", columns=cols)
     df = df[df["home_code"].str.startswith(area)]
-    return {"poverty_alleviated": df.loc[df["poverty_alleviated"], "person_key"].nunique(),
-            "women": df.loc[df["gender"] == "F", "person_key"].nunique()}
+    df["women"] = df["gender"] == "F"
+    df["junior_plus"] = df["education"].isin(["junior", "senior", "college"])
+    per = df.groupby("person_key").agg(home=("home_code", "first"), organized=("organized", "max"),
+                                       income=("income_yuan", "sum"), poverty_alleviated=("poverty_alleviated", "max"),
+                                       relocated=("relocated", "max"), disabled=("disabled", "max"),
+                                       veteran=("veteran", "max"), two_after=("two_after", "max"),
+                                       women=("women", "max"), junior_plus=("junior_plus", "max"))
+    per["unit"] = per["home"].str[:_child_len(area)]
+    out = {}
+    for g in ("poverty_alleviated", "relocated", "disabled", "veteran", "two_after", "women", "junior_plus"):
+        sub = per[per[g]]
+        sub.groupby("unit").agg(n=("organized", "size"), org=("organized", "sum"), inc=("income", "sum"))
+        out[g] = len(sub)
+    return {"poverty_alleviated": out["poverty_alleviated"], "women": out["women"]}
 
 
 def pandas_records(root: Path, area: str, day: dt.date) -> tuple[int, int]:
