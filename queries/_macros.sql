@@ -93,55 +93,45 @@ where (f_gender is null or list_contains(f_gender, gender))
   and (f_birth_min is null or birth_year >= f_birth_min)
   and (f_birth_max is null or birth_year <= f_birth_max);
 
--- Week-to-week: every record of either snapshot (scoped by home), classified. `changed` compares
--- the facts a restatement can touch; months, income and end date grow by themselves.
+-- Week-to-week: every record of either snapshot (scoped by home), classified. `changed` compares a hash
+-- of the facts a restatement can touch; months, income and end date grow by themselves.
+create or replace macro restatable_hash(r) as hash(r.channel, r.organized, r.dest_scope, r.dest_province_code,
+    r.dest_prefecture_code, r.industry, r.job_source, r.county_code, r.township_code, r.village_code, r.start_date,
+    r.education, r.trained, r.training_type, r.poverty_alleviated, r.relocated, r.disabled, r.veteran, r.two_after);
+
 create or replace macro record_diff(path_a, path_b, date_a, area) as table
-with a as (select * from read_parquet(path_a) where starts_with(home_code, area)),
-b as (select * from read_parquet(path_b) where starts_with(home_code, area)),
-j as (
-    select
-        coalesce(b.record_id, a.record_id) as record_id,
-        coalesce(b.home_code, a.home_code) as home_code,
-        coalesce(b.id_masked, a.id_masked) as id_masked,
-        coalesce(b.county_code, a.county_code) as county_code,
-        coalesce(b.township_code, a.township_code) as township_code,
-        coalesce(b.village_code, a.village_code) as village_code,
-        coalesce(b.channel, a.channel) as channel,
-        coalesce(b.dest_scope, a.dest_scope) as dest_scope,
-        coalesce(b.start_date, a.start_date) as start_date,
-        b.end_date as end_date,
-        b.reported_date as reported_date,
-        b.income_yuan - coalesce(a.income_yuan, 0) as income_change,
-        case
-            when a.record_id is null and b.start_date <= date_a then 'late'
-            when a.record_id is null then 'new'
-            when b.record_id is null then 'removed'
-            when a.end_date is null and b.end_date is not null then 'ended'
-            when (a.channel, a.organized, a.dest_scope, a.dest_province_code, a.dest_prefecture_code,
-                  a.industry, a.job_source, a.county_code, a.township_code, a.village_code, a.start_date,
-                  a.education, a.trained, a.training_type, a.poverty_alleviated, a.relocated, a.disabled,
-                  a.veteran, a.two_after)
-                 is distinct from
-                 (b.channel, b.organized, b.dest_scope, b.dest_province_code, b.dest_prefecture_code,
-                  b.industry, b.job_source, b.county_code, b.township_code, b.village_code, b.start_date,
-                  b.education, b.trained, b.training_type, b.poverty_alleviated, b.relocated, b.disabled,
-                  b.veteran, b.two_after) then 'changed'
-            else 'same'
-        end as kind,
-        concat_ws(', ',
-            case when a.channel is distinct from b.channel and a.record_id is not null and b.record_id is not null
-                 then 'channel' end,
-            case when a.dest_scope is distinct from b.dest_scope and a.record_id is not null
-                      and b.record_id is not null then 'dest_scope' end,
-            case when a.industry is distinct from b.industry and a.record_id is not null and b.record_id is not null
-                 then 'industry' end,
-            case when a.village_code is distinct from b.village_code and a.record_id is not null
-                      and b.record_id is not null then 'village_code' end,
-            case when a.start_date is distinct from b.start_date and a.record_id is not null
-                      and b.record_id is not null then 'start_date' end) as fields
-    from a full outer join b on a.record_id = b.record_id
+with a as (
+    select record_id, home_code, id_masked, county_code, township_code, village_code, channel, dest_scope, start_date,
+           end_date, income_yuan, restatable_hash(x) as h
+    from read_parquet(path_a) as x where starts_with(home_code, area)
+),
+b as (
+    select record_id, home_code, id_masked, county_code, township_code, village_code, channel, dest_scope, start_date,
+           end_date, reported_date, income_yuan, restatable_hash(x) as h
+    from read_parquet(path_b) as x where starts_with(home_code, area)
 )
-select * from j;
+select
+    coalesce(b.record_id, a.record_id) as record_id,
+    coalesce(b.home_code, a.home_code) as home_code,
+    coalesce(b.id_masked, a.id_masked) as id_masked,
+    coalesce(b.county_code, a.county_code) as county_code,
+    coalesce(b.township_code, a.township_code) as township_code,
+    coalesce(b.village_code, a.village_code) as village_code,
+    coalesce(b.channel, a.channel) as channel,
+    coalesce(b.dest_scope, a.dest_scope) as dest_scope,
+    coalesce(b.start_date, a.start_date) as start_date,
+    b.end_date as end_date,
+    b.reported_date as reported_date,
+    b.income_yuan - coalesce(a.income_yuan, 0) as income_change,
+    case
+        when a.record_id is null and b.start_date <= date_a then 'late'
+        when a.record_id is null then 'new'
+        when b.record_id is null then 'removed'
+        when a.end_date is null and b.end_date is not null then 'ended'
+        when a.h <> b.h then 'changed'
+        else 'same'
+    end as kind
+from a full outer join b on a.record_id = b.record_id;
 
 -- The base measures, defined once: per unit at `len` digits of the counting unit (12 = the unit itself).
 create or replace macro base_measures(path, area, channels, grp, len) as table
