@@ -244,7 +244,8 @@ def cold_ms(root: Path, page: str, area: str, day: dt.date) -> tuple[float, floa
     """A fresh process: imports excluded, connection + first run included. Returns (ms, peak MB)."""
     code = ("import time,datetime as dt,resource,os;import queries;from bench.__main__ import page_sets;"
             f"fn=page_sets()[{page!r}];t=time.perf_counter();fn({area!r},dt.date.fromisoformat({day.isoformat()!r}));"
-            "print((time.perf_counter()-t)*1000, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)")
+            "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
+            "print((time.perf_counter()-t)*1000, int(hwm)/1024)")  # VmHWM resets on exec; ru_maxrss does not
     env = {**os.environ, "TRACKER_DATA_DIR": str(root)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout.split()
@@ -285,8 +286,20 @@ def ingest_seconds(root: Path, scale: str) -> float | None:
     return time.perf_counter() - t
 
 
+def vm_hwm_mb(pid: int) -> float | None:
+    try:
+        line = next(x for x in open(f"/proc/{pid}/status") if x.startswith("VmHWM"))
+        return int(line.split()[1]) / 1024
+    except (OSError, StopIteration):
+        return None
+
+
+APP_PEAK: dict[str, float | None] = {}
+
+
 def browser_ms(root: Path, changes: int = 10) -> float | None:
-    """Median time from changing the prefecture filter to the updated chart being visible."""
+    """Median time from changing the prefecture filter to the updated chart being visible; also records
+    the app process's peak memory after the session (APP_PEAK)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -315,13 +328,18 @@ def browser_ms(root: Path, changes: int = 10) -> float | None:
                 wait_idle(page, 60_000)
                 page.goto(url)
                 wait_idle(page, 60_000)
+            for p_name in ("channels", "destinations", "groups", "duration-income", "records"):  # visit every kind of page
+                page.goto(f"{url}/{p_name}")
+                wait_idle(page, 120_000)
             b.close()
+        APP_PEAK["mb"] = vm_hwm_mb(proc.pid)
     finally:
         proc.terminate()
     return statistics.median(ts) * 1000
 
 
-def run(scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] | None = None) -> list[dict]:
+def run(scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] | None = None,
+        with_ingest: bool = True) -> list[dict]:
     data, gen_s = ensure_data(root, scale)
     os.environ["TRACKER_DATA_DIR"] = str(data)
     import queries
@@ -346,8 +364,8 @@ def run(scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] 
         w = warm_ms(sets["records"], TOWNSHIP, day, runs)
         rows.append({"scale": scale, "page": "records", "level": "township", "warm_ms": w, "cold_ms": None, "mb": None,
                      "baseline_ms": None, "same": None, "floor_ms": floor_ms("records", data, TOWNSHIP, day, runs)})
-    extra = {"generate_s": gen_s, "ingest_s": ingest_seconds(root, scale) if scale != "tiny" else None,
-             "browser_ms": browser_ms(data) if with_browser else None,
+    extra = {"generate_s": gen_s, "ingest_s": ingest_seconds(root, scale) if scale != "tiny" and with_ingest else None,
+             "browser_ms": browser_ms(data) if with_browser else None, "app_peak_mb": APP_PEAK.get("mb"),
              "rows": sum(1 for _ in (data / "snapshots").iterdir())}
     rows.append({"scale": scale, "page": "_extra", **extra})
     return rows
@@ -375,6 +393,9 @@ def markdown(rows: list[dict]) -> str:
                 bits.append(f"ingest of one snapshot's ledger CSV (GB18030) {r['ingest_s']:.1f} s")
             if r.get("browser_ms"):
                 bits.append(f"area filter change → chart visible, median of 10: {r['browser_ms']:.0f} ms")
+            if r.get("app_peak_mb"):
+                bits.append(f"app process peak memory (VmHWM) after those changes and a visit to every analyst page: "
+                            f"{r['app_peak_mb']:.0f} MB")
             if bits:
                 lines.append(f"\n{r['scale']}: " + "; ".join(bits) + ".")
     return "\n".join(lines)
@@ -388,10 +409,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--browser", action="store_true")
     ap.add_argument("--pages", default="")
+    ap.add_argument("--no-ingest", action="store_true")
     a = ap.parse_args(argv)
     rows = []
     for s in a.scale.split(","):
-        rows += run(s, a.data, a.runs, a.browser, [p for p in a.pages.split(",") if p] or None)
+        rows += run(s, a.data, a.runs, a.browser, [p for p in a.pages.split(",") if p] or None, not a.no_ingest)
     md = markdown(rows)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     text = f"Benchmark of {dt.date.today().isoformat()} on {machine}\n\n{md}\n"

@@ -242,11 +242,12 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
 
 def png(b: Bulletin, width: int = 1000, height: int = 520) -> dict[str, bytes]:
     """Chart images through kaleido and the system Chromium, offline."""
+    import plotly
     import plotly.io as pio
 
     os.environ.setdefault("BROWSER_PATH", CHROMIUM)
-    if hasattr(pio, "defaults"):
-        pio.defaults.mathjax = None
+    pio.defaults.mathjax = None  # nothing from a CDN: no MathJax, and plotly.js from the installed package
+    pio.defaults.plotlyjs = str(Path(plotly.__file__).parent / "package_data" / "plotly.min.js")
     names = list(b.figures)
     if not names:
         return {}
