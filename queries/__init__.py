@@ -218,12 +218,16 @@ def clear_cache() -> None:
     _cache.clear()
 
 
+# files next to a snapshot's records; the derived ones carry a version so a new layout never reads an old file
+SNAPSHOT_FILES = {"records": "records", "rollup_village": "rollup_village", "rollup_dims": f"rollup_dims_v{DIMS_VERSION}",
+                  "persons": "persons_v1", "diff_prev": "diff_prev_v1"}
+
+
 def snapshot_file(day: dt.date, kind: str = "records") -> str:
     """Path of one snapshot's file; the date is a validated date, never raw text."""
-    if not isinstance(day, dt.date) or kind not in ("records", "rollup_village", "rollup_dims"):
+    if not isinstance(day, dt.date) or kind not in SNAPSHOT_FILES:
         raise ValueError("snapshot_file takes a date and a known file kind")
-    name = f"rollup_dims_v{DIMS_VERSION}" if kind == "rollup_dims" else kind  # a new layout never reads an old file
-    return str(settings.snapshots_dir() / f"snapshot_date={day.isoformat()}" / f"{name}.parquet")
+    return str(settings.snapshots_dir() / f"snapshot_date={day.isoformat()}" / f"{SNAPSHOT_FILES[kind]}.parquet")
 
 
 def manifests() -> list[dict]:
@@ -241,24 +245,44 @@ def manifests() -> list[dict]:
     return out
 
 
-def ensure_dims_rollup(day: dt.date) -> str:
-    """The snapshot's dimension rollup, built on first use (about a second at region scale) and kept
-    next to the records; written to a temporary file and renamed, so concurrent readers are safe."""
-    out = Path(snapshot_file(day, "rollup_dims"))
+def _ensure(day: dt.date, kind: str, query: str, params: dict) -> str:
+    """A derived file of one snapshot, built on first use and kept next to the records; written to a
+    temporary file and renamed, so concurrent readers are safe (a partition swap removes it with the rest)."""
+    out = Path(snapshot_file(day, kind))
     if not out.exists():
-        tmp = out.with_name(f".rollup_dims-{os.getpid()}-{threading.get_ident()}.parquet")
-        build_rollup(Path(snapshot_file(day)), tmp, "rollup_dims")
+        tmp = out.with_name(f".{kind}-{os.getpid()}-{threading.get_ident()}.parquet")
+        build_rollup(None, tmp, query, params)
         os.replace(tmp, out)
     return str(out)
 
 
-def build_rollup(records: Path, out: Path, name: str = "rollup_village") -> None:
+def ensure_dims_rollup(day: dt.date) -> str:
+    """Per counting unit × dimension value (about a second to build at region scale)."""
+    return _ensure(day, "rollup_dims", "rollup_dims", {"path": snapshot_file(day)})
+
+
+def ensure_persons(day: dt.date) -> str:
+    """One row per person: counting unit and income (exact medians without regrouping the placements)."""
+    return _ensure(day, "persons", "persons_income", {"path": snapshot_file(day)})
+
+
+def ensure_diff_prev(day: dt.date) -> str | None:
+    """The diff against the previous snapshot (the week-to-week page's default), or None for the first one."""
+    earlier = [d for d in snapshot_dates() if d < day]
+    if not earlier:
+        return None
+    a = earlier[-1]
+    return _ensure(day, "diff_prev", "diff_prev", {"path_a": snapshot_file(a), "path_b": snapshot_file(day), "date_a": a})
+
+
+def build_rollup(records: Path | None, out: Path, name: str = "rollup_village", params: dict | None = None) -> None:
     """Write a rollup of one snapshot file (per counting unit; used by the generator, ingest and on demand)."""
     q = catalogue()[name]
+    params = params if params is not None else {"path": str(records)}
+    check_params(q, params)
     cur = duckdb.connect()
     try:
         create_macros(cur)
-        cur.execute(f"copy ({q.render().rstrip().rstrip(';')}) to '{_sq(out)}' (format parquet, compression zstd)",
-                    {"path": str(records)})
+        cur.execute(f"copy ({q.render().rstrip().rstrip(';')}) to '{_sq(out)}' (format parquet, compression zstd)", params)
     finally:
         cur.close()

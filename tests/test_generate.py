@@ -46,9 +46,9 @@ def test_every_snapshot_written_with_rollup(small_demo_dir):
     parts = sorted(p.name for p in (small_demo_dir / "snapshots").iterdir())
     assert len(parts) == 99 and all(p.startswith("snapshot_date=") for p in parts)
     for p in (small_demo_dir / "snapshots").iterdir():
-        files = {f.name for f in p.iterdir()}  # the dimension rollup appears on first use
-        assert {"records.parquet", "rollup_village.parquet"} <= files <= {"records.parquet", "rollup_village.parquet",
-                                                                          "rollup_dims_v2.parquet"}
+        files = {f.name for f in p.iterdir()}  # derived files appear on first use (and for the latest week at once)
+        assert {"records.parquet", "rollup_village.parquet"} <= files <= {
+            "records.parquet", "rollup_village.parquet", "rollup_dims_v2.parquet", "persons_v1.parquet", "diff_prev_v1.parquet"}
 
 
 def test_generated_snapshots_satisfy_the_contract(small_demo_dir, h):

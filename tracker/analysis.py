@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 
 import polars as pl
 
-from queries import cached, ensure_dims_rollup, run, snapshot_file
+from queries import cached, ensure_diff_prev, ensure_dims_rollup, ensure_persons, run, snapshot_dates, snapshot_file
 from tracker.dispatch import child_len
 from tracker.schema import CHANNEL, KEY_GROUPS
 
@@ -86,7 +86,7 @@ def bands(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False, media
         if c not in wide.columns:
             wide = wide.with_columns(pl.lit(0, dtype=pl.Int64).alias(c))
     inc = r.group_by("unit_code").agg(pl.col("income").sum(), pl.col("persons").sum())
-    med = (cached("income_median", **_common(area, day, sl)) if median else
+    med = (cached("income_median_fast", persons_path=ensure_persons(day), area=area, child_len=child_len(area)) if median else
            r.select("unit_code").unique().with_columns(median_income=pl.lit(None, dtype=pl.Float64)))
     return (wide.join(inc, on="unit_code").join(med, on="unit_code", how="left")
             .select("unit_code", "is_area", "persons", "lt3", "m3to6", "ge6", "income", "median_income")
@@ -105,12 +105,24 @@ def income_hist(area: str, day: dt.date, sl: Slice = Slice(), bin_yuan: int = 20
                       pl.when(pl.col("bin") < nbins - 1).then((pl.col("bin") + 1) * bin_yuan).alias("upper"), "persons")
 
 
-def changes(area: str, a: dt.date, b: dt.date) -> pl.DataFrame:
+def _is_previous(a: dt.date, b: dt.date) -> bool:
+    earlier = [d for d in snapshot_dates() if d < b]
+    return bool(earlier) and earlier[-1] == a
+
+
+def changes(area: str, a: dt.date, b: dt.date, raw: bool = False) -> pl.DataFrame:
+    """Per unit counts of new / late / ended / restated / removed records between two snapshots; against the
+    previous week (the default) from the snapshot's precomputed diff."""
+    if not raw and _is_previous(a, b):
+        return cached("changes_summary_fast", diff_path=ensure_diff_prev(b), area=area, child_len=child_len(area))
     return cached("changes_summary", path_a=snapshot_file(a), path_b=snapshot_file(b), date_a=a, area=area,
                   child_len=child_len(area))
 
 
-def changes_list(area: str, a: dt.date, b: dt.date, kind: str | None = None, limit: int = 500) -> pl.DataFrame:
+def changes_list(area: str, a: dt.date, b: dt.date, kind: str | None = None, limit: int = 500,
+                 raw: bool = False) -> pl.DataFrame:
+    if not raw and _is_previous(a, b):
+        return cached("changes_list_fast", diff_path=ensure_diff_prev(b), area=area, kind=kind, limit=limit)
     return cached("changes_list", path_a=snapshot_file(a), path_b=snapshot_file(b), date_a=a, area=area,
                   kind=kind, limit=limit)
 

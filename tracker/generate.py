@@ -437,6 +437,8 @@ def _prebuild_dims(root: Path, days: list[dt.date]) -> None:
     try:
         for d in days:
             queries.ensure_dims_rollup(d)
+            queries.ensure_persons(d)
+            queries.ensure_diff_prev(d)
     finally:
         if old is None:
             os.environ.pop("TRACKER_DATA_DIR")

@@ -1,0 +1,5 @@
+-- One row per person of one snapshot: counting unit and income (exact medians at any level, fast).
+with final as (
+    select home_code, income from person_rows($path, '', null, null)
+)
+select * from final order by home_code
