@@ -424,12 +424,15 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
                 say(done / total_snaps, f"{d.isoformat()}: {n:,} 条记录 / records")
     # the analyst pages' dimension rollup is built on first use; prebuild the default view's (latest week and the
     # same week last year) so that the first visit is as fast as the next
-    _prebuild_dims(out, [plan[1][1][-1], *[d for d in plan[0][1] if d == plan[1][1][-1] - dt.timedelta(days=364)]]
-                   if plan[1][1] else [])
+    if plan[1][1]:
+        latest = plan[1][1][-1]
+        _prebuild_dims(out, [latest])
+        _prebuild_dims(out, [d for d in plan[0][1] if d == latest - dt.timedelta(days=364)], full=False)
     return {"snapshots": total_snaps, "rows": rows, "persons": persons, "seconds": time.perf_counter() - t0}
 
 
-def _prebuild_dims(root: Path, days: list[dt.date]) -> None:
+def _prebuild_dims(root: Path, days: list[dt.date], full: bool = True) -> None:
+    """Derived files of these snapshots (dimension rollup; with `full` also person incomes and the week diff)."""
     import queries
 
     old = os.environ.get("TRACKER_DATA_DIR")
@@ -437,8 +440,9 @@ def _prebuild_dims(root: Path, days: list[dt.date]) -> None:
     try:
         for d in days:
             queries.ensure_dims_rollup(d)
-            queries.ensure_persons(d)
-            queries.ensure_diff_prev(d)
+            if full:
+                queries.ensure_persons(d)
+                queries.ensure_diff_prev(d)
     finally:
         if old is None:
             os.environ.pop("TRACKER_DATA_DIR")
