@@ -358,29 +358,48 @@ def snapshot_frame(recs: pl.DataFrame, on: dt.date, keep: tuple[str, ...] = ()) 
     ).select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS] + [pl.col(k) for k in keep])
 
 
-def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: dict[str, bytes] | None = None) -> Path:
-    """Write records + rollup (+ e.g. a manifest) to a temp dir and rename it into place (atomic for readers).
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
+    import ctypes.util
 
-    Re-writing a date swaps the whole directory: the old one is renamed away first and removed after, so
-    a reader sees the old snapshot or the new one, never a mix.
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: dict[str, bytes] | None = None) -> Path:
+    """Write records + rollup (+ e.g. a manifest) to a staging directory and move it into place.
+
+    A new date is a plain rename. Re-writing a date exchanges the two directories atomically, so a reader
+    opening the snapshot's files at any moment finds the old or the new one, never nothing and never a mix
+    (files it already has open stay readable). Staging lives outside snapshots/ so no glob ever sees it.
     """
     from queries import build_rollup
 
     snaps = root / "snapshots"
     snaps.mkdir(parents=True, exist_ok=True)
+    staging = root / ".staging"
+    staging.mkdir(exist_ok=True)
     final = snaps / f"snapshot_date={on.isoformat()}"
-    tmp = snaps / f".tmp-{on.isoformat()}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = staging / f"{on.isoformat()}-{os.getpid()}-{time.monotonic_ns()}"
     tmp.mkdir()
     frame.write_parquet(tmp / "records.parquet", compression="zstd", row_group_size=131_072)
     build_rollup(tmp / "records.parquet", tmp / "rollup_village.parquet")
     for name, data in (extra_files or {}).items():
         (tmp / name).write_bytes(data)
     if final.exists():
-        old = snaps / f".old-{on.isoformat()}-{os.getpid()}"
-        final.rename(old)
-        tmp.rename(final)
-        shutil.rmtree(old)
+        if _exchange(tmp, final):
+            shutil.rmtree(tmp)  # now holds the old snapshot
+        else:  # no renameat2: a short window without the directory remains
+            old = staging / f"old-{tmp.name}"
+            final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old)
     else:
         tmp.rename(final)
     return final
