@@ -210,19 +210,18 @@ def floor_ms(page: str, root: Path, area: str, day: dt.date, runs: int) -> float
 
     con = duckdb.connect()
     snap = root / "snapshots"
-    if page == "overview":
-        sql = (f"select sum(persons) from read_parquet('{snap}/*/rollup_village.parquet', hive_partitioning=true, "
-               f"hive_types={{'snapshot_date': date}}) where starts_with(home_code, '{area}')")
-        con.execute(f"create table r as {sql.replace('select sum(persons)', 'select *')}")
-        sql = f"select sum(persons) from r where starts_with(home_code, '{area}')"
+    if page == "overview":  # the overview reads the rollups: load them once, like the app does
+        con.execute("create table r as select * from read_parquet($glob, hive_partitioning = true, "
+                    "hive_types = {'snapshot_date': date})", {"glob": str(snap / "*" / "rollup_village.parquet")})
+        sql, params = "select sum(persons) from r where starts_with(home_code, $area)", {"area": area}
     else:
-        sql = (f"select sum(income_yuan) from read_parquet('{snap}/snapshot_date={day.isoformat()}/records.parquet') "
-               f"where starts_with(home_code, '{area}')")
-    con.sql(sql).fetchall()
+        sql = "select sum(income_yuan) from read_parquet($path) where starts_with(home_code, $area)"
+        params = {"path": str(snap / f"snapshot_date={day.isoformat()}" / "records.parquet"), "area": area}
+    con.sql(sql, params=params).fetchall()
     ts = []
     for _ in range(runs):
         t = time.perf_counter()
-        con.sql(sql).fetchall()
+        con.sql(sql, params=params).fetchall()
         ts.append(time.perf_counter() - t)
     return statistics.median(ts) * 1000
 
