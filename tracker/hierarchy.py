@@ -12,8 +12,6 @@ from tracker import settings
 REGION = "54"
 LEVEL_LEN = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 LEN_LEVEL = {v: k for k, v in LEVEL_LEN.items()}
-LEVEL_NAME = {1: ("全区", "Region"), 2: ("地市", "Prefecture"), 3: ("县区", "County"),
-              4: ("乡镇", "Township"), 5: ("村居", "Village")}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from fractions import Fraction
 
 AHEAD, ON_PACE, BEHIND, SERIOUS, NO_QUOTA = "ahead", "on_pace", "behind", "serious", "no_quota"
 MET, NOT_MET = "met", "not_met"
-STATUS_ORDER = [AHEAD, ON_PACE, BEHIND, SERIOUS, NO_QUOTA]
 
 
 def time_progress(on: dt.date, due: dt.date, start: dt.date | None = None) -> float:

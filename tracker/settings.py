@@ -52,10 +52,6 @@ def snapshots_dir() -> Path:
     return data_dir() / "snapshots"
 
 
-def rollups_dir() -> Path:
-    return data_dir() / "rollups"
-
-
 def quotas_file() -> Path:
     own = data_dir() / "quotas.csv"
     return own if own.exists() else REPO / "data" / "quotas.csv"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 from tracker.hierarchy import REGION, Hierarchy
 from tracker.i18n import t
@@ -52,9 +52,6 @@ class State:
 
     def with_(self, **kw) -> State:
         return replace(self, **kw)
-
-    def asdict(self) -> dict:
-        return asdict(self)
 
 
 def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy) -> tuple[State | None, list[str]]:
