@@ -222,28 +222,14 @@ def parse_date(v: str | None) -> dt.date | str | None:
 
 
 def classify_id(v: str | None) -> tuple[str | None, str | None]:
-    """(normalised ID, reason code or None)."""
-    if v is None:
-        return None, "missing"
-    t = unicodedata.normalize("NFKC", v).strip().replace(" ", "").upper()
-    if re.fullmatch(r"\d+(\.\d+)?E\+?\d+", t) or re.fullmatch(r"\d{15,18}\.0+", t):
-        return None, "id_numeric"
-    if re.fullmatch(r"\d{16,17}0{1,3}", t) and len(t) == 18 and not ids.is_valid(t) and t.endswith("000"):
-        return None, "id_numeric"  # Excel keeps 15 significant digits: …000
-    if not re.fullmatch(r"\d{17}[\dX]", t):
-        return None, "id_format"
-    try:
-        dt.date(int(t[6:10]), int(t[10:12]), int(t[12:14]))
-    except ValueError:
-        return None, "id_birth"
-    if not ids.is_valid(t):
-        return None, "id_check"
-    return t, None
+    """(normalised ID, reason code or None) for one value: the same rule as `classify_ids`."""
+    good, err = classify_ids(pl.Series([v], dtype=pl.String))
+    return good[0], err[0]
 
 
 def classify_ids(col: pl.Series) -> list[pl.Series]:
     """Vectorised classify_id: `_id` (normalised, or null) and `_id_err` (reason code, or null)."""
-    t = col.str.replace_all(" ", "").str.to_uppercase()
+    t = col.str.normalize("NFKC").str.replace_all(r"\s", "").str.to_uppercase().replace("", None)
     numeric = t.str.contains(r"^\d+(\.\d+)?E\+?\d+$") | t.str.contains(r"^\d{15,18}\.0+$")
     fmt_ok = t.str.contains(r"^\d{17}[\dX]$").fill_null(False)
     padded = t.fill_null("0" * 18).str.pad_end(18, "0")
