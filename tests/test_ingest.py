@@ -200,6 +200,7 @@ def test_reingest_replaces_atomically_and_manifest(tmp_path):
     import json
     man = json.loads((res.partition / "manifest.json").read_text())
     assert man["rows_in"] == 1 and man["files"][0]["file"] == "b.csv" and len(man["files"][0]["sha256"]) == 64
+    assert man["contract_violations"] == [] and res.contract == []
     assert any((tmp_path / "data" / "archive" / ON.isoformat()).glob("*-b.csv"))
     assert (tmp_path / "data" / "rejects" / f"{ON.isoformat()}.xlsx").exists()
 
@@ -293,3 +294,13 @@ def test_one_million_row_csv(tmp_path):
     res = run(tmp_path, [path])
     assert res.rows_in == n and res.accepted + res.rejected == n
     assert res.by_reason.get("id_numeric") == 10
+
+
+def test_contract_violation_refuses_the_snapshot(tmp_path, monkeypatch):
+    from tracker import contracts
+
+    monkeypatch.setattr(contracts, "check_snapshot",
+                        lambda df, h: [contracts.Violation("unique", "record_id", 2, "x")])
+    res = run(tmp_path, [write_csv(tmp_path / "c.csv", [HEAD, row(1)])])
+    assert res.exit_code == 2 and res.partition is None and res.contract == ["unique record_id: 2 (x)"]
+    assert not (tmp_path / "data" / "snapshots").exists()

@@ -116,6 +116,7 @@ class Result:
     files: list[dict] = field(default_factory=list)
     file_errors: list[dict] = field(default_factory=list)
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
+    contract: list[str] = field(default_factory=list)  # data-contract violations of the snapshot (none expected)
     rejects: pl.DataFrame | None = None
     flagged: pl.DataFrame | None = None
     partition: Path | None = None
@@ -123,7 +124,7 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        if self.accepted == 0:
+        if self.accepted == 0 or self.contract:
             return 2
         return 1 if (self.rejected or self.file_errors) else 0
 
@@ -142,6 +143,8 @@ class Result:
             lines.append(f"  * {'提示' if zh else 'flag'} {zh_r if zh else en_r}: {n:,}")
         for e in self.file_errors:
             lines.append(f"  ! {e['file']}: {e['zh'] if zh else e['en']}")
+        for c in self.contract:
+            lines.append(f"  ! {'数据契约检查未通过，快照未写入' if zh else 'data contract violated, snapshot not written'}: {c}")
         for f, cols in self.extra_columns.items():
             lines.append(f"  {'未识别列（已忽略）' if zh else 'unrecognised columns (set aside)'} {f}: {', '.join(cols)}")
         return "\n".join(lines)
@@ -628,14 +631,19 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
                                                 "value": pl.String, "reason": pl.String, "reason_zh": pl.String,
                                                 "reason_en": pl.String})
     res.flagged = pl.DataFrame(flags, schema={"source_file": pl.String, "row": pl.Int64, "flag": pl.String})
-    if write and res.accepted:
+    snapshot_frame = accepted.select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS]) if res.accepted else None
+    if snapshot_frame is not None:  # the same data contract as the fixture and the demo; a violation is a bug here
+        from tracker.contracts import check_snapshot
+
+        res.contract = [f"{v.check} {v.column}: {v.rows} ({v.example})" for v in check_snapshot(snapshot_frame, lk.h)]
+    if write and res.accepted and not res.contract:
         say(0.9, "写入快照 / writing the snapshot")
         manifest = {"snapshot_date": snapshot.isoformat(), "files": res.files, "rows_in": res.rows_in,
                     "accepted": res.accepted, "rejected": res.rejected, "duplicates": res.duplicates,
                     "rejected_by_reason": res.by_reason, "flags": res.flags, "file_errors": res.file_errors,
+                    "contract_violations": res.contract,
                     "time": dt.datetime.now().isoformat(timespec="seconds"), "user": user or getpass.getuser()}
-        res.partition = write_snapshot(accepted.select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS]),
-                                       data_dir, snapshot,
+        res.partition = write_snapshot(snapshot_frame, data_dir, snapshot,
                                        extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()})
         _archive(files, data_dir, snapshot)
         from tracker.generate import _prebuild_dims
