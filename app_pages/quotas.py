@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 import queries
-from tracker import dispatch, fmt, quotas, settings
+from tracker import dispatch, fmt, quotas
 from tracker.i18n import status_label
 from tracker.metrics import METRICS
 from tracker.ui import current, download, header
@@ -35,8 +35,7 @@ st.dataframe(view, hide_index=True, height=360)
 download(view, "quotas_with_completion", lang, "dl_q")
 
 st.markdown("#### " + L("一致性检查", "Consistency checks"))
-full = pl.read_csv(settings.quotas_file(), schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String,
-                                                   "target": pl.Float64, "due_date": pl.Date, "source_note": pl.String})
+full = quotas.table()
 found = [f for f in quotas.check(full, h, year) if f.unit_code.startswith(area) or area.startswith(f.unit_code)]
 if found:
     st.warning(L(f"发现 {len(found)} 处不一致。", f"{len(found)} inconsistencies found."))

@@ -137,3 +137,14 @@ def test_issuing_table_columns():
     t = quotas.issuing_table(demo_quotas.build_years(h, 2026), h, "540329", 2026)
     assert t.columns[:3] == ["单位代码", "单位", "转移就业人数"] and t["单位"].to_list()[:2] == ["洛隆县", "孜托镇"]
     assert t["转移就业人数"][0] == 11050 and t["转移就业人数"][1:].sum() == 11050
+
+
+def test_quota_table_replace_and_save(fx, tmp_path):
+    full = quotas.table()
+    assert full.height == 14 and full.filter(pl.col("unit_code") == "540329")["target"].to_list() == [0.6, 5.0]
+    new = pl.DataFrame([qrow("540329", "total", 7), qrow("540329100", "total", 4)], schema=full.schema, orient="row")
+    out = quotas.save(quotas.replace_rows(full, new), tmp_path / "quotas.csv")
+    back = pl.read_csv(out, schema=full.schema)
+    assert back.height == 14  # both rows replaced in place, nothing else touched
+    got = dict(back.filter(pl.col("metric") == "total").select("unit_code", "target").iter_rows())
+    assert (got["540329"], got["540329100"], got["5403"]) == (7, 4, 6)

@@ -81,6 +81,13 @@ def decompose(total: float, children: list[str], weights: list[float]) -> dict[s
     return dict(zip(children, largest_remainder(round(total), weights), strict=True))
 
 
+def table() -> pl.DataFrame:
+    """The quota table in force (through the query layer, so a saved table shows up at once)."""
+    from queries import cached
+
+    return cached("quota_table").with_columns(pl.col("year").cast(pl.Int16))
+
+
 def replace_rows(q: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     """Quota table with (year, unit, metric) rows of `new` replacing the old ones."""
     keys = ["year", "unit_code", "metric"]

@@ -1,0 +1,5 @@
+-- The whole quota table: every year, unit and metric (the quota page checks and rewrites it).
+with final as (
+    select year, unit_code, metric, target, due_date, source_note from quotas
+)
+select * from final order by year, unit_code, metric
