@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -64,6 +65,13 @@ def load(key: str | None = None) -> Policy:
     path = policy_dir() / f"{key}.toml"
     if not path.exists():
         raise FileNotFoundError(f"policy {key!r} not found in {policy_dir()}")
+    return _parse(str(path), key, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _parse(path_s: str, key: str, _mtime: int) -> Policy:
+    """Parsed once per file version (the page asks on every rerun)."""
+    path = Path(path_s)
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     rules = tuple(Rule(r["key"], r["payee"], r["zh"], r["en"], float(r["amount"]), float(r.get("min_months", 0)),
                        r.get("organized"), tuple(r.get("dest_scope", ())), tuple(r.get("channel", ())))
