@@ -7,9 +7,8 @@ import os
 import streamlit as st
 
 import queries
-from tracker import generate, hierarchy, settings
+from tracker import audit, gate, generate, hierarchy, settings
 from tracker.errors import TrackerError
-from tracker.hierarchy import REGION
 from tracker.i18n import t
 from tracker.state import KEYS, State, parse
 from tracker.ui import sync_url
@@ -27,12 +26,21 @@ dates = queries.snapshot_dates()
 raw = {k: st.query_params.get(k) for k in KEYS if k in st.query_params}
 if not raw and "_state_params" in st.session_state:  # a page switch drops the query string: carry it
     raw = dict(st.session_state["_state_params"])
-state, notices = parse(raw, dates, h)
-lang = state.lang if state else ("en" if raw.get("lang") == "en" else "zh")
+lang = "en" if raw.get("lang") == "en" else "zh"
+user = gate.user(lang)  # the login page stops the run here; else every query below runs in the user's scope
+state, notices = parse(raw, dates, h, home=user.area)
 
 if state is None:
     st.title(t("app_title", lang))
     st.info(notices[0])
+    st.stop()
+if not user.covers(state.area):  # URL parameters are user input: a tampered area gets a refusal, not data
+    audit.log(user.username, "denied_area", state.area)
+    st.error(t("no_permission_area", lang, code=state.area, own=h.short_name(user.area, lang)))
+    if st.button(t("back_home", lang), type="primary"):
+        st.query_params.from_dict(state.with_(area=user.area).params())
+        st.session_state["_state_params"] = state.with_(area=user.area).params()
+        st.rerun()
     st.stop()
 
 
@@ -66,13 +74,13 @@ def filter_bar(s: State) -> None:
                  format_func=lambda d: (f"{d.isoformat()}（第{d.isocalendar()[1]}周）" if s.lang == "zh"
                                         else f"{d.isoformat()} (week {d.isocalendar()[1]})"),
                  on_change=lambda: _set(snapshot=st.session_state["w_snap"]))
-    # area cascade: each level lists the parent itself as "(all)" first
-    chain = [REGION] + [s.area[:n] for n in (4, 6, 9) if len(s.area) >= n]
-    for depth, (key, label) in enumerate([("w_pref", "prefecture"), ("w_county", "county"),
-                                          ("w_town", "township")]):
-        parent = chain[depth] if depth < len(chain) else None
-        if parent is None:
+    # area cascade from the user's own area down: each level lists the parent itself as "(all)" first
+    chain = [user.area] + [s.area[:n] for n in (4, 6, 9) if len(user.area) < n <= len(s.area)]
+    levels = {2: ("w_pref", "prefecture"), 4: ("w_county", "county"), 6: ("w_town", "township")}
+    for depth, parent in enumerate(chain):
+        if len(parent) not in levels:
             break
+        key, label = levels[len(parent)]
         kids = h.children(parent)
         if not kids:
             break
@@ -101,8 +109,21 @@ def filter_bar(s: State) -> None:
     sb.caption(t("demo_banner", s.lang) if settings.data_dir() == settings.REPO / "data" else str(settings.data_dir()))
 
 
+def user_box(s: State) -> None:
+    sb = st.sidebar
+    sb.divider()
+    sb.caption(t("signed_in_as", s.lang, name=user.name or user.username, role=user.role_label(s.lang),
+                 area=h.short_name(user.area, s.lang)))
+    if user.source != "demo" and sb.button(t("logout", s.lang), icon=":material/logout:", key="logout"):
+        gate.logout(user)
+        st.rerun()
+
+
 st.session_state["_state"] = state
 st.session_state["_hierarchy"] = h
+st.session_state["_user"] = user  # for display (breadcrumb root, buttons); queries are scoped by gate.user
+if user.source == "demo":
+    st.info(t("demo_mode", lang), icon=":material/visibility:")
 if not state.meeting:
     filter_bar(state)
 sync_url(state)
@@ -127,9 +148,25 @@ pages = {
         st.Page("app_pages/quotas.py", title=t("quotas", lang), icon=":material/flag:", url_path="quotas"),
         st.Page("app_pages/subsidies.py", title=t("subsidies", lang), icon=":material/savings:", url_path="subsidies"),
         st.Page("app_pages/upload.py", title=t("upload", lang), icon=":material/upload_file:", url_path="upload"),
+        st.Page("app_pages/users.py", title=t("users", lang), icon=":material/manage_accounts:", url_path="users"),
+        st.Page("app_pages/audit.py", title=t("audit", lang), icon=":material/policy:", url_path="audit"),
     ],
 }
-nav = st.navigation(pages, position="hidden" if state.meeting else "sidebar")
+# every page is registered (so a direct URL resolves), but the menu lists only the user's pages and
+# a page the role may not use is refused here, before it runs
+nav = st.navigation(pages, position="hidden")
+if not state.meeting:
+    for section, items in pages.items():
+        allowed = [p for p in items if user.may_open(p.url_path)]
+        if allowed:
+            st.sidebar.caption(section)
+            for p in allowed:
+                st.sidebar.page_link(p, query_params=state.params())
+    user_box(state)
+if not user.may_open(nav.url_path):
+    audit.log(user.username, "denied_page", state.area, nav.url_path)
+    st.error(t("no_permission_page", lang, role=user.role_label(lang)))
+    st.stop()
 try:
     nav.run()
 except TrackerError as e:

@@ -9,10 +9,11 @@ import queries
 from tracker import analysis, dispatch, fmt, schema
 from tracker.i18n import t
 from tracker.schema import CHANNEL, DEST_SCOPE
-from tracker.ui import current, download, drill_table, go, header
+from tracker.ui import can, current, download, drill_table, go, header, records_hidden, unit_namer
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
+unit_name = unit_namer(lang)
 header(t("changes", lang), state, h)
 earlier = [x for x in queries.snapshot_dates() if x < day]
 if not earlier:
@@ -41,6 +42,9 @@ if kids.height:
                         *[pl.col(k).alias(zh if lang == "zh" else en) for k, (zh, en) in KINDS.items()])
     drill_table(table, state, h, "chg_table", kids["unit_code"].to_list(), name="changes_by_unit")
 
+if not can("records"):
+    records_hidden(lang)
+    st.stop()
 kind = st.selectbox("明细类型" if lang == "zh" else "List", ["", *KINDS], key="w_kind",
                     format_func=lambda k: ("全部" if lang == "zh" else "All") if not k else KINDS[k][0 if lang == "zh" else 1])
 lst = analysis.changes_list(area, a, day, kind or None, 500)
@@ -48,7 +52,7 @@ view = lst.with_columns(
     kind=pl.col("kind").map_elements(lambda k: KINDS[k][0 if lang == "zh" else 1], return_dtype=pl.String),
     channel=pl.col("channel").map_elements(lambda c: CHANNEL.label(c, lang), return_dtype=pl.String),
     dest_scope=pl.col("dest_scope").map_elements(lambda c: DEST_SCOPE.label(c, lang), return_dtype=pl.String),
-    county=pl.col("county_code").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
+    county=pl.col("county_code").map_elements(unit_name, return_dtype=pl.String),
     start_date=pl.col("start_date").cast(pl.Date), end_date=pl.col("end_date").cast(pl.Date),
     reported_date=pl.col("reported_date").cast(pl.Date),
 ).select("kind", "record_id", "id_masked", "county", "channel", "dest_scope", "start_date", "end_date",

@@ -9,11 +9,12 @@ import streamlit as st
 
 import queries
 from tracker import analysis, dispatch
-from tracker.ui import current, download, drill_table, header
+from tracker.ui import can, current, download, drill_table, header, records_hidden, unit_namer
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
 L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+unit_name = unit_namer(lang)
 header(L("数据质量", "Data quality"), state, h)
 
 
@@ -33,10 +34,10 @@ if top:
     c[2].metric(L("缺少村(居)", "No village"), f"{top['no_village']:,}")
     c[3].metric(L("迟报(>4周)", "Reported > 4 weeks late"), f"{top['late_reports']:,}")
     c[4].metric(L("近7天录入", "Reported in the last 7 days"), f"{top['reported_7d']:,}")
-    b = st.columns(3)
-    if b[0].button(L("查看身份证校验错误的记录", "Open records with a bad ID check digit"), key="open_bad_id"):
+    b = st.columns(3) if can("records") else [None]
+    if b[0] and b[0].button(L("查看身份证校验错误的记录", "Open records with a bad ID check digit"), key="open_bad_id"):
         open_records(id_check_ok="0")
-    if b[1].button(L("查看缺少村(居)的记录", "Open records without a village"), key="open_no_village"):
+    if b[0] and b[1].button(L("查看缺少村(居)的记录", "Open records without a village"), key="open_no_village"):
         open_records(no_village="1")
 
 st.markdown("#### " + L("报送及时性与完整性（按报送单位）", "Freshness and completeness (by reporting unit)"))
@@ -65,8 +66,8 @@ st.markdown("#### " + L("跨县重复报送（同一人被两个县区报送，�
                         "Persons reported by two counties (counted once region-wide)"))
 dup = analysis.dq_cross_county(area, day)
 if dup.height:
-    dup = dup.with_columns(pl.col("county_a").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
-                           pl.col("county_b").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String))
+    dup = dup.with_columns(pl.col("county_a").map_elements(unit_name, return_dtype=pl.String),
+                           pl.col("county_b").map_elements(unit_name, return_dtype=pl.String))
     st.dataframe(dup.rename({"county_a": L("县区甲", "County A"), "county_b": L("县区乙", "County B"),
                              "persons": L("人数", "Persons")}), hide_index=True, height=300)
     download(dup, "cross_county_duplicates", lang, "dl_dup")
@@ -76,10 +77,12 @@ else:
     st.success(L("没有跨县重复报送。", "No person is reported by two counties."))
 
 st.markdown("#### " + L("收入异常记录", "Implausible incomes"))
-out = analysis.dq_outliers(area, day)
-if out.height:
+out = analysis.dq_outliers(area, day) if can("records") else None
+if out is None:
+    records_hidden(lang)
+elif out.height:
     st.caption(L(f"月均收入超过 {out['limit_yuan'][0]:,.0f} 元", f"Income per month above {out['limit_yuan'][0]:,.0f} yuan"))
-    view = out.drop("limit_yuan").with_columns(county_code=pl.col("county_code").map_elements(lambda c: h.name(c, lang),
+    view = out.drop("limit_yuan").with_columns(county_code=pl.col("county_code").map_elements(unit_name,
                                                                                                 return_dtype=pl.String))
     st.dataframe(view, hide_index=True)
     download(view, "income_outliers", lang, "dl_out")

@@ -10,10 +10,10 @@ import polars as pl
 import streamlit as st
 
 import queries
-from tracker import dispatch, fmt, quotas
+from tracker import audit, dispatch, fmt, quotas
 from tracker.i18n import status_label
 from tracker.metrics import METRICS
-from tracker.ui import current, download, header
+from tracker.ui import current, current_user, download, header
 
 state, h = current()
 lang, area, year = state.lang, state.area, state.year
@@ -35,7 +35,7 @@ st.dataframe(view, hide_index=True, height=360)
 download(view, "quotas_with_completion", lang, "dl_q")
 
 st.markdown("#### " + L("一致性检查", "Consistency checks"))
-full = quotas.table()
+full = quotas.table(current_user().area)
 found = [f for f in quotas.check(full, h, year) if f.unit_code.startswith(area) or area.startswith(f.unit_code)]
 if found:
     st.warning(L(f"发现 {len(found)} 处不一致。", f"{len(found)} inconsistencies found."))
@@ -79,7 +79,8 @@ if kids:
         new = pl.DataFrame([(year, k, metric, float(v), due, L("分解下达", "decomposed")) for k, v in
                             [(area, total), *alloc.items()]],
                            schema=full.schema, orient="row")
-        quotas.save(quotas.replace_rows(full, new))
+        quotas.store(new, current_user().area)
+        audit.log(current_user().username, "quota_save", area, f"{year} {metric} decomposed to {len(alloc)} units")
         queries.reset()
         st.success(L("已保存。", "Saved."))
         st.rerun()
@@ -107,6 +108,7 @@ with st.expander(L("导入上级下达的任务表", "Load an issued quota table
                 st.dataframe(pl.DataFrame(rejects), hide_index=True)
             st.dataframe(rows, hide_index=True)
             if rows.height and st.button(L("保存", "Save"), key="q_save"):
-                quotas.save(quotas.replace_rows(full, rows))
+                quotas.store(rows, current_user().area)
+                audit.log(current_user().username, "quota_load", area, f"{year} {rows.height} rows from {up.name}")
                 queries.reset()
                 st.success(fmt.count(rows.height, lang, "条"))

@@ -10,12 +10,13 @@ import streamlit as st
 from tracker import analysis, fmt, schema
 from tracker.analysis import SORTABLE, RecordFilter
 from tracker.i18n import t
-from tracker.ui import csv_bytes, current, header
+from tracker.ui import audit_view, csv_bytes, current, export, header, unit_namer
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
 header(t("records", lang), state, h)
 L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+unit_name = unit_namer(lang)
 PAGE = 50
 EXPORT_CAP = 200_000
 
@@ -84,7 +85,8 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
     out = frame
     for c in ("prefecture_code", "county_code", "township_code", "village_code", "dest_province_code",
               "dest_prefecture_code"):
-        names = {x: h.name(x, lang) for x in out[c].drop_nulls().unique().to_list()}
+        own = not c.startswith("dest_")  # where the record was reported: named only inside the user's area
+        names = {x: unit_name(x) if own else h.name(x, lang) for x in out[c].drop_nulls().unique().to_list()}
         out = out.with_columns(pl.col(c).replace_strict(names, default=None, return_dtype=pl.String))
     for c in ENUM_COLS:
         e = schema.BY_NAME[c].enum
@@ -94,6 +96,8 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
     return out.select(keep).rename({c: schema.label(c, lang) for c in keep})
 
 
+audit_view("view_records", f"{day.isoformat()} page {int(page) + 1} "
+           + str({k: v for k, v in flt.params().items() if v is not None}))
 st.dataframe(readable(df), hide_index=True, height=min(36 * (df.height + 1) + 3, 640))
 
 
@@ -109,11 +113,9 @@ def xlsx_bytes() -> bytes:
 
 name = f"records_{area}_{day.isoformat()}"
 c1, c2, _ = st.columns([1, 1, 4])
-c1.download_button(t("download_csv", lang), data=lambda: csv_bytes(export_frame()), file_name=f"{name}.csv",
-                   mime="text/csv", key="dl_rec_csv", on_click="ignore", icon=":material/download:")
-c2.download_button(t("download_xlsx", lang), data=xlsx_bytes, file_name=f"{name}.xlsx", key="dl_rec_xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
-                   icon=":material/download:")
+export(t("download_csv", lang), lambda: csv_bytes(export_frame()), f"{name}.csv", "dl_rec_csv", c1, mime="text/csv")
+export(t("download_xlsx", lang), xlsx_bytes, f"{name}.xlsx", "dl_rec_xlsx", c2,
+       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 if n_rec > EXPORT_CAP:
     st.caption(L(f"导出最多 {EXPORT_CAP:,} 条；请缩小筛选范围。", f"Exports stop at {EXPORT_CAP:,} rows; narrow the filter."))
 st.caption(fmt.date(day, lang) + L("；身份证号仅显示前6位和后4位。", "; ID numbers show only the first 6 and last 4 digits."))

@@ -8,11 +8,12 @@ import polars as pl
 import streamlit as st
 
 from tracker import dispatch, fmt, schema, subsidy
-from tracker.ui import current, download, drill_table, header
+from tracker.ui import can, current, download, drill_table, export, header, records_hidden, unit_namer
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
 L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+unit_name = unit_namer(lang)
 header(L("补贴测算", "Subsidy estimates"), state, h)
 
 keys = subsidy.available()
@@ -58,12 +59,15 @@ if kids.height:
     drill_table(table, state, h, "sub_units", per["unit_code"].to_list(), name="subsidy_by_unit")
 
 st.markdown("#### " + L("符合条件人员清单（财务核对用，身份证号脱敏）", "Eligible persons (for the finance office, masked)"))
+if not can("records"):
+    records_hidden(lang)
+    st.stop()
 rule = st.selectbox(L("补贴项目", "Rule"), list(policy.rules), key="sub_rule",
                     format_func=lambda r: r.zh if lang == "zh" else r.en)
 recs = subsidy.records(area, day, rule).with_columns(
-    county_code=pl.col("county_code").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
-    township_code=pl.col("township_code").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
-    village_code=pl.col("village_code").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String),
+    county_code=pl.col("county_code").map_elements(unit_name, return_dtype=pl.String),
+    township_code=pl.col("township_code").map_elements(unit_name, return_dtype=pl.String),
+    village_code=pl.col("village_code").map_elements(unit_name, return_dtype=pl.String),
     amount=pl.lit(rule.amount))
 recs = recs.rename({c: schema.label(c, lang) for c in recs.columns if c in schema.BY_NAME} | {"amount": L("金额(元)", "Yuan")})
 st.caption(L(f"{recs.height:,} 人，合计 {fmt.money(recs.height * rule.amount, lang)}",
@@ -77,5 +81,4 @@ def xlsx() -> bytes:
     return buf.getvalue()
 
 
-st.download_button(L("导出Excel", "Export to Excel"), data=xlsx, file_name=f"subsidy_{rule.key}_{area}_{day.isoformat()}.xlsx",
-                   key="dl_sub_xlsx", on_click="ignore", icon=":material/download:")
+export(L("导出Excel", "Export to Excel"), xlsx, f"subsidy_{rule.key}_{area}_{day.isoformat()}.xlsx", "dl_sub_xlsx")

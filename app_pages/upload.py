@@ -8,8 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 import queries
-from tracker import ingest, settings
-from tracker.ui import current
+from tracker import audit, ingest, settings
+from tracker.ui import current, current_user
 
 state, h = current()
 lang = state.lang
@@ -31,6 +31,8 @@ if st.button(L("导入", "Ingest"), type="primary", disabled=not files, key="up_
         bar = st.progress(0.0)
         res = ingest.ingest(paths, day, progress=lambda x, m: bar.progress(min(1.0, x), text=m))
     queries.reset()
+    audit.log(current_user().username, "ingest", state.area,
+              f"{day.isoformat()} files={len(paths)} accepted={res.accepted} rejected={res.rejected} exit={res.exit_code}")
     (st.success if res.exit_code == 0 else st.warning if res.exit_code == 1 else st.error)(
         L(f"接收 {res.accepted:,} 行，拒收 {res.rejected:,} 行。", f"{res.accepted:,} rows accepted, {res.rejected:,} rejected."))
     st.code(res.summary(lang), language=None)

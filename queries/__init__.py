@@ -14,6 +14,8 @@ import datetime as dt
 import os
 import re
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +33,43 @@ PARAM = re.compile(r"(?<![\w$:])\$([a-z_][a-z0-9_]*)")
 
 IDENT = re.compile(r"^--\s*@ident\s+([a-z_]+)\s*:\s*(.+)$", re.M)
 SLOT = re.compile(r"\{\{([a-z_]+)\}\}")
+TAG = re.compile(r"^--\s*@(records|builder)\b", re.M)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the current user may read: every unit whose code starts with `area`, and person-level rows
+    only if `records`. Set once per script run from the logged-in user's server-side record."""
+
+    area: str
+    records: bool
+    who: str = ""
+
+
+SYSTEM = Scope("", True, "system")  # command-line tools, builders and tests of the query layer
+_scope: ContextVar[Scope | None] = ContextVar("tracker_scope", default=None)
+
+
+def set_scope(scope: Scope | None) -> None:
+    """The scope of every query this thread runs from now on (the app sets it at the top of each run)."""
+    _scope.set(scope)
+
+
+def current_scope() -> Scope | None:
+    return _scope.get()
+
+
+@contextmanager
+def scoped(scope: Scope):
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+class Denied(TrackerError):
+    """A query outside the user's area or rights: refused before it reaches DuckDB."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +79,7 @@ class Query:
     sql: str
     params: frozenset[str]
     idents: dict  # slot name -> allowed identifiers (columns chosen in the UI)
+    tags: frozenset[str] = frozenset()  # records: returns person-level rows; builder: writes derived files only
 
     def render(self, idents: dict[str, str] | None = None) -> str:
         """SQL with each {{slot}} replaced by an allow-listed identifier; anything else raises."""
@@ -67,7 +107,10 @@ def parse(path: Path) -> Query:
     slots = set(SLOT.findall(text))
     if slots != set(idents):
         raise ValueError(f"{path.name}: slots {sorted(slots)} need `-- @ident` allow-lists, have {sorted(idents)}")
-    return Query(path.stem, first[2:].strip(), text, frozenset(PARAM.findall(_strip(text))), idents)
+    params, tags = frozenset(PARAM.findall(_strip(text))), frozenset(TAG.findall(text))
+    if "area" not in params and "builder" not in tags:
+        raise ValueError(f"{path.name}: every query takes the `$area` scope (or is a `-- @builder`)")
+    return Query(path.stem, first[2:].strip(), text, params, idents, tags)
 
 
 @lru_cache(maxsize=1)
@@ -174,13 +217,32 @@ def _translate(e: duckdb.Error) -> Exception:
     return e
 
 
+def authorize(q: Query, params: dict) -> Scope:
+    """The scope check every query passes: `$area` inside the user's area, person rows only with the right."""
+    scope = _scope.get()
+    if scope is None:
+        raise Denied("未确定访问范围，已拒绝查询。", "No access scope set: query refused.", detail=q.name)
+    if "builder" in q.tags:
+        raise Denied("内部查询不能直接运行。", "Internal query cannot be run directly.", detail=q.name)
+    area = params.get("area")
+    if not isinstance(area, str) or not area.startswith(scope.area):
+        raise Denied("无权限：所选地区不在您的管辖范围内。", "No permission: this area is outside your scope.",
+                     detail=f"{scope.who} asked {q.name} for {str(area)[:20]!r}, scope {scope.area!r}")
+    if "records" in q.tags and not scope.records:
+        raise Denied("无权限：您的角色不能查看人员明细。", "No permission: your role cannot view person-level records.",
+                     detail=f"{scope.who} asked {q.name}")
+    return scope
+
+
 def run(name: str, idents: dict[str, str] | None = None, **params) -> pl.DataFrame:
     """Run a named query with bound parameters (and allow-listed identifiers, if it has slots).
 
+    Every query is checked against the current scope first (`authorize`).
     Errors become one TrackerError with a zh/en message.
     """
     q = catalogue()[name]
     check_params(q, params)
+    authorize(q, params)
     sql = q.render(idents)
     try:
         cur = connection().cursor()
@@ -201,8 +263,14 @@ def _key(v):
 
 
 def cached(name: str, idents: dict[str, str] | None = None, **params) -> pl.DataFrame:
-    """`run`, memoised by query, identifiers, parameters and data version: a new snapshot invalidates."""
-    key = (name, data_version(), tuple(sorted((idents or {}).items())),
+    """`run`, memoised by query, identifiers, parameters, scope and data version: a new snapshot invalidates.
+
+    The scope is checked before the cache is read, so a result cached for one user never reaches another.
+    """
+    q = catalogue()[name]
+    check_params(q, params)
+    scope = authorize(q, params)
+    key = (name, data_version(), scope, tuple(sorted((idents or {}).items())),
            tuple(sorted((k, _key(v)) for k, v in params.items())))
     hit = _cache.get(key)
     if hit is None:

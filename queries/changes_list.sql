@@ -1,4 +1,5 @@
 -- The changed records between two snapshots (masked IDs), one kind or all, newest report first.
+-- @records: returns person-level rows (masked IDs); refused for roles without record access
 with final as (
     select kind, record_id, id_masked, county_code, township_code, village_code, channel, dest_scope,
            start_date, end_date, reported_date, income_change, fields

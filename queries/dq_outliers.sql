@@ -1,4 +1,5 @@
 -- Records whose income per month is implausible: above $floor yuan and above $factor × the median.
+-- @records: returns person-level rows (masked IDs); refused for roles without record access
 with scoped as (
     select * from read_parquet($path) where starts_with(home_code, $area)
 ),

@@ -1,4 +1,5 @@
 -- Per counting unit, dimension and value: persons with a placement of that value (exact: one home each).
+-- @builder: writes a derived file of one whole snapshot (build_rollup); never run for a user
 with per_person_value as (
     select home_code, 'channel' as dim, channel as value, person_key, bool_or(organized) as organized, count(*) as n,
            sum(income_yuan) as income, sum(months_employed) as months from read_parquet($path) group by all

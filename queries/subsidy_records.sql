@@ -1,4 +1,5 @@
 -- The records that qualify for one rule (masked IDs), one per person: their longest qualifying placement.
+-- @records: returns person-level rows (masked IDs); refused for roles without record access
 with placements as (
     select * from rule_placements($path, $area, $organized, $scopes, $channels)
     where months_employed >= $min_months

@@ -19,6 +19,21 @@ REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 22)
 
 
+# Most tests look at the numbers as the demo (everything visible); tests of logins and scopes switch it off.
+os.environ.setdefault("TRACKER_DEMO", "1")
+
+
+queries.set_scope(queries.SYSTEM)
+
+
+@pytest.fixture(autouse=True)
+def system_scope():
+    """Query-layer tests (and session fixtures) run as the operator; the app sets each run's scope from its
+    user, in its own thread. Tests of scopes change it; the next test starts as the operator again."""
+    yield
+    queries.set_scope(queries.SYSTEM)
+
+
 def _use(path: Path) -> None:
     os.environ["TRACKER_DATA_DIR"] = str(path)
     queries.reset()
@@ -64,7 +79,8 @@ def free_port() -> int:
 
 def start_app(data_dir: Path, extra_env: dict | None = None):
     port = free_port()
-    env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_TODAY": TODAY.isoformat(), **(extra_env or {})}
+    env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_TODAY": TODAY.isoformat(), "TRACKER_DEMO": "1",
+           **(extra_env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],

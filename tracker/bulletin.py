@@ -434,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     import queries
 
+    queries.set_scope(queries.SYSTEM)  # the command line runs as the operator, over every area
     dates = queries.snapshot_dates()
     if not dates:
         print("no snapshots", flush=True)

@@ -54,3 +54,11 @@ def person_key(id18: str, key: bytes) -> int:
     """Keyed hash (HMAC-SHA256) of the normalised ID, first 8 bytes as a signed 64-bit integer."""
     d = hmac.digest(key, id18.strip().upper().encode(), hashlib.sha256)
     return int.from_bytes(d[:8], "big", signed=True)
+
+
+_ID_LIKE = __import__("re").compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
+
+
+def redact(text: str) -> str:
+    """Any 18-character ID-shaped run in free text (a log line, an error) masked like `mask`."""
+    return _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from tracker import settings
+from tracker.errors import TrackerError
 from tracker.hierarchy import Hierarchy
 from tracker.rules import largest_remainder
 
@@ -81,11 +82,23 @@ def decompose(total: float, children: list[str], weights: list[float]) -> dict[s
     return dict(zip(children, largest_remainder(round(total), weights), strict=True))
 
 
-def table() -> pl.DataFrame:
-    """The quota table in force (through the query layer, so a saved table shows up at once)."""
+def table(area: str = "54") -> pl.DataFrame:
+    """The quota table in force inside an area (through the query layer, so a saved table shows up at once)."""
     from queries import cached
 
-    return cached("quota_table").with_columns(pl.col("year").cast(pl.Int16))
+    return cached("quota_table", area=area).with_columns(pl.col("year").cast(pl.Int16))
+
+
+def store(new: pl.DataFrame, area: str) -> Path:
+    """Replace (year, unit, metric) rows inside `area` in the complete quota file; rows outside are refused."""
+    import queries
+
+    outside = new.filter(~pl.col("unit_code").str.starts_with(area))
+    if outside.height:
+        raise TrackerError(f"无权限：{outside.height} 条任务不在本辖区。", f"No permission: {outside.height} quotas are outside your area.")
+    with queries.scoped(queries.SYSTEM):  # the file holds every area; only rows inside `area` change
+        full = table("")
+    return save(replace_rows(full, new.cast(full.schema)))
 
 
 def replace_rows(q: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:

@@ -54,8 +54,10 @@ class State:
         return replace(self, **kw)
 
 
-def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy) -> tuple[State | None, list[str]]:
-    """State from query parameters; every problem becomes a notice, never an exception."""
+def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy, home: str = REGION) -> tuple[State | None, list[str]]:
+    """State from query parameters; every problem becomes a notice, never an exception.
+
+    `home` is the user's own area: the view when the URL names none (or an unknown code)."""
     lang = "en" if qp.get("lang") == "en" else "zh"
     notices: list[str] = []
     if not dates:
@@ -78,10 +80,10 @@ def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy) -> tuple[State
                 year = snap.year
         except ValueError:
             notices.append(t("snapshot_fallback", lang, want=str(want)[:20], got=snap.isoformat()))
-    area = str(qp.get("area") or REGION)
+    area = str(qp.get("area") or home)
     if not _CODE.match(area) or not h.exists(area):
         notices.append(t("unknown_area", lang, code=area[:20]))
-        area = REGION
+        area = home
     metric = qp.get("metric") if qp.get("metric") in CARD_METRICS else "total"
     from tracker.analysis import Slice
 

@@ -15,6 +15,46 @@ def current() -> tuple[State, Hierarchy]:
     return st.session_state["_state"], st.session_state["_hierarchy"]
 
 
+def current_user():
+    """The signed-in user, for display and audit lines (the query layer has the scope on its own)."""
+    return st.session_state["_user"]
+
+
+def can(need: str) -> bool:
+    """Whether to offer a part of a page (e.g. person lists); the query layer refuses it anyway."""
+    return current_user().can(need)
+
+
+def records_hidden(lang: str) -> None:
+    from tracker.i18n import t
+
+    st.caption(t("records_hidden", lang))
+
+
+def unit_namer(lang: str):
+    """code -> name if the unit is inside the user's area, else only "outside your area": a record counted
+    here may have been reported by another county, whose name is not this user's business.
+    (A plain function: polars may call it from worker threads, where there is no session.)"""
+    u, h = current_user(), st.session_state["_hierarchy"]
+    outside = "辖区外" if lang == "zh" else "outside your area"
+
+    def name(code: str | None) -> str:
+        return "—" if code is None else h.name(code, lang) if u.covers(code) else outside
+
+    return name
+
+
+def audit_view(kind: str, detail: str) -> None:
+    """One audit line per distinct record view (not per rerun of the same view)."""
+    from tracker import audit
+
+    state = st.session_state["_state"]
+    key = (kind, state.area, detail)
+    if st.session_state.get("_audit_last") != key:
+        audit.log(current_user().username, kind, state.area, detail)
+        st.session_state["_audit_last"] = key
+
+
 def go(state: State) -> None:
     """Move the view (drill-down, language, …): write the URL and rerun."""
     st.session_state["_state_params"] = state.params()
@@ -32,8 +72,9 @@ def sync_url(state: State) -> None:
 
 
 def breadcrumb(state: State, h: Hierarchy) -> None:
-    """Region > prefecture > county > township > village; each ancestor is a button back up."""
-    crumbs = h.ancestors(state.area)
+    """Region > prefecture > county > township > village, from the user's own area down; each ancestor is a
+    button back up."""
+    crumbs = [c for c in h.ancestors(state.area) if current_user().covers(c)]
     if len(crumbs) < 2:
         return
     cols = st.columns([1] * len(crumbs) + [max(1, 8 - len(crumbs))])
@@ -68,11 +109,20 @@ def csv_bytes(df) -> bytes:
     return "\ufeff".encode() + df.write_csv().encode("utf-8")
 
 
+def export(label: str, build, file_name: str, key: str, where=st, mime: str | None = None,
+           icon: str = ":material/download:") -> None:
+    """A download button whose file is built when clicked, in the user's scope, with an audit line."""
+    from tracker import gate
+
+    state, u = st.session_state["_state"], current_user()
+    where.download_button(label, data=gate.deferred(build, u, "export", state.area, file_name), file_name=file_name,
+                          mime=mime, key=key, on_click="ignore", icon=icon)
+
+
 def download(df, name: str, lang: str, key: str) -> None:
     from tracker.i18n import t
 
-    st.download_button(t("download_csv", lang), data=lambda: csv_bytes(df), file_name=f"{name}.csv",
-                       mime="text/csv", key=key, on_click="ignore", icon=":material/download:")
+    export(t("download_csv", lang), lambda: csv_bytes(df), f"{name}.csv", key, mime="text/csv")
 
 
 def drill_table(df, state: State, h: Hierarchy, key: str, codes: list[str] | None = None,
@@ -129,11 +179,10 @@ def bulletin_buttons(state: State) -> None:
 
     st.markdown("#### " + t("bulletin", lang))
     cols = st.columns(4)
-    cols[0].download_button("Word (.docx)", data=lambda: bulletin.docx_bytes(b := content(), bulletin.png(b)),
-                            file_name=f"{stem}.docx", key="bul_docx", on_click="ignore", icon=":material/description:")
-    cols[1].download_button("Excel (.xlsx)", data=lambda: bulletin.xlsx_bytes(content()), file_name=f"{stem}.xlsx",
-                            key="bul_xlsx", on_click="ignore", icon=":material/table_view:")
-    cols[2].download_button("PDF", data=lambda: bulletin.pdf_bytes(b := content(), bulletin.png(b)), file_name=f"{stem}.pdf",
-                            key="bul_pdf", on_click="ignore", icon=":material/picture_as_pdf:")
-    cols[3].download_button(t("charts_png", lang), data=zipped_png, file_name=f"{stem}_charts.zip", key="bul_png",
-                            on_click="ignore", icon=":material/image:")
+    export("Word (.docx)", lambda: bulletin.docx_bytes(b := content(), bulletin.png(b)), f"{stem}.docx", "bul_docx",
+           cols[0], icon=":material/description:")
+    export("Excel (.xlsx)", lambda: bulletin.xlsx_bytes(content()), f"{stem}.xlsx", "bul_xlsx", cols[1],
+           icon=":material/table_view:")
+    export("PDF", lambda: bulletin.pdf_bytes(b := content(), bulletin.png(b)), f"{stem}.pdf", "bul_pdf", cols[2],
+           icon=":material/picture_as_pdf:")
+    export(t("charts_png", lang), zipped_png, f"{stem}_charts.zip", "bul_png", cols[3], icon=":material/image:")

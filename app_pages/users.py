@@ -1,0 +1,81 @@
+"""用户管理 (admin): accounts, roles, areas, SSO mapping; add, change, disable, reset a password."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from tracker import audit, auth
+from tracker.ui import current, current_user
+
+state, h = current()
+lang, me = state.lang, current_user()
+L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+st.subheader(L("用户管理（管理员）", "Users (administrator)"))
+st.caption(L("每个账号一个角色和一个区划代码：能看到该代码下的全部地区。命令行同样可用：python -m tracker.users。",
+             "Each account has one role and one area code: it sees every unit under that code. "
+             "The same from the command line: python -m tracker.users."))
+
+users = [u for u in auth.load_users().values() if me.covers(u.area)]
+roles = list(auth.ROLES)
+st.dataframe(pl.DataFrame({
+    L("用户名", "User"): [u.username for u in users],
+    L("姓名", "Name"): [u.name for u in users],
+    L("角色", "Role"): [u.role_label(lang) for u in users],
+    L("区划", "Area"): [f"{u.area} {h.short_name(u.area, lang)}" for u in users],
+    L("单点登录", "SSO"): [", ".join(u.oidc) for u in users],
+    L("状态", "Status"): [L("停用", "disabled") if u.disabled else L("正常", "active") for u in users],
+}, schema_overrides={L("用户名", "User"): pl.String}), hide_index=True)
+
+
+def _done(msg: str, action: str, u: auth.User, detail: str = "") -> None:
+    audit.log(me.username, action, u.area, f"{u.username} {detail}".strip())
+    st.success(msg)
+
+
+add, change = st.tabs([L("新增账号", "Add an account"), L("修改 / 停用 / 重置密码", "Change / disable / reset")])
+with add, st.form("user_add", clear_on_submit=True):
+    c = st.columns(3)
+    name = c[0].text_input(L("用户名", "User name"))
+    full = c[1].text_input(L("姓名", "Full name"))
+    role = c[2].selectbox(L("角色", "Role"), roles, format_func=lambda r: auth.ROLES[r][0 if lang == "zh" else 1])
+    c = st.columns(3)
+    area = c[0].text_input(L("区划代码", "Area code"), value=me.area)
+    pw = c[1].text_input(L("初始密码（至少8位）", "Initial password (8+ characters)"), type="password")
+    sso = c[2].text_input(L("单点登录标识（可选）", "SSO subject or e-mail (optional)"))
+    if st.form_submit_button(L("新增", "Add"), type="primary"):
+        try:
+            if not area.startswith(me.area):
+                raise ValueError(L("区划不在您的管辖范围内", "area outside your own"))
+            u = auth.add_user(name.strip(), pw, role, area.strip(), full.strip(), tuple(x for x in [sso.strip()] if x))
+            _done(L(f"已新增 {u.username}。", f"{u.username} added."), "user_add", u, u.role)
+        except ValueError as e:
+            st.error(str(e))
+
+with change:
+    if users:
+        who = st.selectbox(L("账号", "Account"), [u.username for u in users], key="u_pick")
+        u = next(x for x in users if x.username == who)
+        c = st.columns(3)
+        if c[0].button(L("启用", "Enable") if u.disabled else L("停用", "Disable"), key="u_toggle",
+                       disabled=u.username == me.username):
+            u = auth.update_user(u.username, disabled=not u.disabled)
+            _done(L("已更新。", "Updated."), "user_disable" if u.disabled else "user_enable", u)
+        with c[1].popover(L("重置密码", "Reset password")):
+            new = st.text_input(L("新密码", "New password"), type="password", key="u_newpw")
+            if st.button(L("确认重置", "Reset"), key="u_reset"):
+                try:
+                    _done(L("密码已重置。", "Password reset."), "user_reset", auth.update_user(u.username, password=new))
+                except ValueError as e:
+                    st.error(str(e))
+        with c[2].popover(L("修改角色与区划", "Change role and area")):
+            r = st.selectbox(L("角色", "Role"), roles, index=roles.index(u.role), key="u_role",
+                             format_func=lambda r: auth.ROLES[r][0 if lang == "zh" else 1])
+            a = st.text_input(L("区划代码", "Area code"), value=u.area, key="u_area")
+            if st.button(L("保存", "Save"), key="u_save"):
+                try:
+                    if not a.startswith(me.area):
+                        raise ValueError(L("区划不在您的管辖范围内", "area outside your own"))
+                    _done(L("已保存。", "Saved."), "user_set", auth.update_user(u.username, role=r, area=a.strip()), r)
+                except ValueError as e:
+                    st.error(str(e))
