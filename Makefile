@@ -18,7 +18,7 @@ $(BIN)/.dev: requirements-dev.txt requirements.txt $(BIN)/.runtime
 ## make run: virtualenv + install + demo data on first start (progress shown) + the app
 run: $(BIN)/.runtime
 	$(BIN)/python -m tracker.generate --if-missing
-	TRACKER_AUTOGEN=1 $(BIN)/streamlit run app.py
+	TRACKER_DEMO=$${TRACKER_DEMO:-1} TRACKER_AUTOGEN=1 $(BIN)/streamlit run app.py
 
 ## make test: installs what the tests need (Debian chromium, CJK fonts, poppler) and runs everything
 test: $(BIN)/.dev system-deps

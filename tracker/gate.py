@@ -13,6 +13,7 @@ from tracker import audit, auth
 from tracker.i18n import t
 
 TOKEN = "_auth_token"
+COOKIE = "tracker_session"  # the same random token, so that a reload or a link in a new tab stays signed in
 
 
 def sso_configured() -> bool:
@@ -29,14 +30,37 @@ def _claims() -> dict | None:
         return None
 
 
+def _cookie(token: str | None) -> None:
+    """Set (or, with None, clear) the session cookie in the browser: Streamlit can read cookies, not write them."""
+    _, most = auth.Sessions.limits()
+    value = f"{token}; max-age={int(most)}" if token else "; max-age=0"
+    st.html(f"<script>document.cookie = '{COOKIE}={value}; path=/; SameSite=Strict';</script>",
+            unsafe_allow_javascript=True, width=1)
+
+
+def _browser_token() -> str | None:
+    try:
+        v = st.context.cookies.get(COOKIE)
+    except Exception:
+        return None
+    return v if v and v.replace("-", "").replace("_", "").isalnum() else None
+
+
 def user(lang: str) -> auth.User:
     """The user of this run; without one, the login page is shown and the run stops here."""
-    u, notice = auth.resolve(st.session_state.get(TOKEN), _claims())
+    token = st.session_state.get(TOKEN) or _browser_token()
+    u, notice = auth.resolve(token, _claims())
     if u is not None:
         queries.set_scope(u.scope())
+        if u.source == "local" and st.session_state.get(TOKEN) != token:
+            st.session_state[TOKEN] = token  # came back with the cookie
+        if st.session_state.pop("_new_login", False):
+            _cookie(token)
         return u
     queries.set_scope(None)
     st.session_state.pop(TOKEN, None)
+    if token or st.session_state.pop("_logged_out", False):
+        _cookie(None)
     login_page(lang, notice)
     st.stop()
 
@@ -62,6 +86,7 @@ def login_page(lang: str, notice: str | None) -> None:
                     st.error(e.message(lang))
                 else:
                     st.session_state[TOKEN] = auth.SESSIONS.create(u.username)
+                    st.session_state["_new_login"] = True
                     st.rerun()
         if sso_configured():
             if st.button(t("login_sso", lang), icon=":material/badge:", width="stretch"):
@@ -72,6 +97,7 @@ def login_page(lang: str, notice: str | None) -> None:
 def logout(u: auth.User) -> None:
     audit.log(u.username, "logout", u.area)
     auth.SESSIONS.end(st.session_state.pop(TOKEN, None))
+    st.session_state["_logged_out"] = True
     if u.source == "oidc":
         st.logout()
 
