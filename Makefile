@@ -21,9 +21,14 @@ run: $(BIN)/.runtime
 	TRACKER_DEMO=$${TRACKER_DEMO:-1} TRACKER_AUTOGEN=1 $(BIN)/streamlit run app.py
 
 ## make test: installs what the tests need (Debian chromium, CJK fonts, poppler) and runs everything
-test: $(BIN)/.dev system-deps
+test: $(BIN)/.dev system-deps tests/oidc/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+## a real OpenID Connect provider for the SSO browser test (npm oidc-provider, pinned in package-lock.json)
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 system-deps:
 	@if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null; then \

@@ -116,7 +116,6 @@ def user_box(s: State) -> None:
                  area=h.short_name(user.area, s.lang)))
     if user.source != "demo" and sb.button(t("logout", s.lang), icon=":material/logout:", key="logout"):
         gate.logout(user)
-        st.rerun()
 
 
 st.session_state["_state"] = state

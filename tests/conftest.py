@@ -77,14 +77,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(data_dir: Path, extra_env: dict | None = None):
-    port = free_port()
+def start_app(data_dir: Path, extra_env: dict | None = None, extra_args: list[str] | None = None, port: int | None = None):
+    port = port or free_port()
     env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_TODAY": TODAY.isoformat(), "TRACKER_DEMO": "1",
            **(extra_env or {})}
+    out_dir = os.environ.get("TRACKER_TEST_OUTPUTS")  # the server's log joins the outputs scanned for IDs
+    log = open(Path(out_dir) / f"server-{port}.log", "wb") if out_dir else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", *(extra_args or [])],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

@@ -50,6 +50,12 @@ def user(lang: str) -> auth.User:
     """The user of this run; without one, the login page is shown and the run stops here."""
     token = st.session_state.get(TOKEN) or _browser_token()
     u, notice = auth.resolve(token, _claims())
+    if notice == "sso_unmapped" or (u is not None and u.source == "oidc"):
+        claims = _claims() or {}
+        if st.session_state.get("_sso_seen") != claims.get("sub"):  # one audit line per SSO session
+            st.session_state["_sso_seen"] = claims.get("sub")
+            audit.log(u.username if u else str(claims.get("email") or claims.get("sub")),
+                      "login_sso" if u else "sso_unmapped", u.area if u else "")
     if u is not None:
         queries.set_scope(u.scope())
         if u.source == "local" and st.session_state.get(TOKEN) != token:
@@ -99,7 +105,9 @@ def logout(u: auth.User) -> None:
     auth.SESSIONS.end(st.session_state.pop(TOKEN, None))
     st.session_state["_logged_out"] = True
     if u.source == "oidc":
-        st.logout()
+        st.logout()  # clears the identity cookie through the browser; no rerun of our own, it would cut that short
+    else:
+        st.rerun()
 
 
 def deferred(fn, u: auth.User, action: str, area: str, detail: str = ""):
