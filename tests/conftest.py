@@ -34,6 +34,58 @@ def system_scope():
     queries.set_scope(queries.SYSTEM)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def outputs(tmp_path_factory):
+    """Everything the suite shows or writes outside tmp dirs lands here for the ID scan (test_zz_pii_scan):
+    each AppTest run's rendered elements, and the log of every app server the tests start."""
+    from streamlit.testing.v1 import AppTest
+
+    out = tmp_path_factory.getbasetemp() / "outputs"
+    out.mkdir(exist_ok=True)
+    os.environ["TRACKER_TEST_OUTPUTS"] = str(out)
+    orig = AppTest._run
+    count = [0]
+
+    def walk(node):
+        if getattr(node, "proto", None) is not None:
+            yield node.proto.SerializeToString()
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    def run_and_keep(self, *a, **kw):
+        at = orig(self, *a, **kw)
+        count[0] += 1
+        (out / f"apptest-{count[0]:05d}.bin").write_bytes(b"\n".join(walk(at._tree)))
+        return at
+
+    AppTest._run = run_and_keep
+    from tracker import ingest, ledger
+
+    # ledgers fed to ingest are inputs: they hold full IDs by nature and are left out of the scan
+    write, ing = ledger.write, ingest.ingest
+
+    def write_and_mark(*a, **kw):
+        return mark_input(write(*a, **kw))
+
+    def ingest_and_mark(files, *a, **kw):
+        for f in files:
+            mark_input(f)
+        return ing(files, *a, **kw)
+
+    ledger.write, ingest.ingest = write_and_mark, ingest_and_mark
+    yield out
+    AppTest._run, ledger.write, ingest.ingest = orig, write, ing
+
+
+def mark_input(path: Path) -> Path:
+    """Note a file as test input (a source ledger), not output, for the ID scan."""
+    out = os.environ.get("TRACKER_TEST_OUTPUTS")
+    if out:
+        with open(Path(out) / "inputs.txt", "a", encoding="utf-8") as f:
+            f.write(f"{Path(path).resolve()}\n")
+    return path
+
+
 def _use(path: Path) -> None:
     os.environ["TRACKER_DATA_DIR"] = str(path)
     queries.reset()

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import queries
-from tests.conftest import _use
+from tests.conftest import _use, mark_input
 from tracker import demo_quotas, dispatch, generate, hierarchy, ids, ingest, ledger
 
 ON = dt.date(2026, 11, 20)
@@ -81,7 +81,7 @@ def test_end_to_end_generator_ledger_to_dashboard(tmp_path, h, county_ledger, fm
 
 def write_csv(path: Path, rows: list[list[str]], enc: str = "utf-8") -> Path:
     path.write_bytes("\n".join(",".join(r) for r in rows).encode(enc))
-    return path
+    return mark_input(path)
 
 
 HEAD = ["公民身份号码", "户籍县区", "户籍乡镇", "户籍所在村(居)", "组织方式", "转移就业地点", "开始务工时间", "务工月数", "劳务收入(元)"]

@@ -1,0 +1,113 @@
+"""No output of the test suite contains a full ID number (runs last: file order).
+
+Scanned: every file the suite wrote under pytest's base temp dir — exports and downloads, bulletins (docx,
+xlsx, pdf), reject reports, manifests, snapshots and rollups (parquet), audit logs, the app servers' logs
+and every AppTest run's rendered elements (tests/conftest.py `outputs`). Not scanned, on purpose: the
+ledger files the tests feed to ingest (inputs, named in INPUTS) and ingest's archive of those originals.
+A hit is an 18-character ID with a valid GB 11643 check digit.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO
+from tracker import ids
+
+ID = re.compile(rb"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
+IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
+
+
+def inputs(root: Path) -> set[str]:
+    """Source ledgers the tests wrote or fed to ingest (tests/conftest.py `mark_input`)."""
+    f = root / "outputs" / "inputs.txt"
+    return set(f.read_text(encoding="utf-8").splitlines()) if f.exists() else set()
+
+
+def is_input(p: Path, marked: set[str]) -> bool:
+    return "archive" in p.parts or str(p.resolve()) in marked  # ingest keeps the originals as they came
+
+
+def blobs(p: Path):
+    """The bytes a reader of this file could see: zip members, PDF text, parquet string values, or the raw bytes."""
+    data = p.read_bytes()
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for n in z.namelist():
+                yield f"{p}!{n}", z.read(n)
+    elif data[:4] == b"%PDF":
+        yield f"{p} (text)", subprocess.run(["pdftotext", str(p), "-"], capture_output=True, check=True).stdout
+        yield str(p), data
+    elif data[:4] == b"PAR1":
+        t = pq.read_table(p)
+        for c in t.column_names:
+            if pa.types.is_string(t[c].type) or pa.types.is_large_string(t[c].type):
+                yield f"{p}:{c}", "\n".join(x for x in t[c].to_pylist() if x).encode()
+    else:
+        yield str(p), data
+
+
+def full_ids(data: bytes) -> list[str]:
+    return [m.decode() for m in ID.findall(data) if ids.is_valid(m.decode())]
+
+
+def scan(root: Path) -> tuple[dict[str, list[str]], int]:
+    hits, n, marked = {}, 0, inputs(root)
+    for p in sorted(root.rglob("*")):
+        if not p.is_file() or p.suffix.lower() in IMAGES or is_input(p, marked) or p.name == "inputs.txt":
+            continue
+        n += 1
+        for where, data in blobs(p):
+            found = full_ids(data)
+            if found:
+                hits[where] = found[:3]
+    return hits, n
+
+
+def test_the_scanner_finds_a_planted_id():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:  # outside the suite's temp dir, which the next test scans
+        planted(Path(d))
+
+
+def planted(tmp_path: Path) -> None:
+    from tests.fixture import fixture_id
+
+    good = fixture_id(7)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "log.txt").write_text(f"error for {good}\n", encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "data" / "export.xlsx", "w") as z:
+        z.writestr("xl/sharedStrings.xml", f"<t>{good}</t>")
+    pq.write_table(pa.table({"id": [good]}), tmp_path / "data" / "x.parquet")
+    (tmp_path / "data" / "masked.txt").write_text(ids.mask(good) + " " + good[:17] + "0", encoding="utf-8")
+    hits, n = scan(tmp_path)
+    assert n == 4 and sorted(hits) == sorted([f"{tmp_path}/data/log.txt", f"{tmp_path}/data/export.xlsx!xl/sharedStrings.xml",
+                                              f"{tmp_path}/data/x.parquet:id"])
+    assert all(v == [good] for v in hits.values())
+
+
+def test_no_output_of_the_suite_holds_a_full_id(fx, tmp_path_factory):
+    if not shutil.which("pdftotext"):
+        pytest.fail("poppler-utils is missing: `make test` installs it")
+    # one more run of the records page and its export, so that the scan never looks at nothing
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/records.py")
+    at.run()
+    assert not at.exception and at.dataframe[0].value.shape[0] == 9
+    root = tmp_path_factory.getbasetemp()
+    hits, n = scan(root)
+    assert len(list((root / "outputs").glob("apptest-*.bin"))) >= 2
+    assert n >= 10
+    assert hits == {}
