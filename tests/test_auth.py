@@ -371,3 +371,41 @@ def test_demo_mode_says_so(fx):
     at = app_as(None)
     assert at.info[0].value.startswith("演示模式：无需登录，全部数据可见")
     assert "7人" in next(m.value for m in at.markdown if "data-metric='total'" in m.value)
+
+
+def test_demo_mode_is_off_unless_asked_for(accounts, monkeypatch):
+    monkeypatch.delenv("TRACKER_DEMO")
+    at = app_as(None)
+    assert at.text_input(key="login_pw") and not at.metric and "7人" not in texts(at)
+
+
+def test_an_expired_session_asks_to_sign_in_again(accounts):
+    import time
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.session_state["_auth_token"] = auth.SESSIONS.create("lhorong", now=time.time() - 31 * 60)  # 31 min idle
+    at.run()
+    assert [w.value for w in at.warning] == ["会话已过期，请重新登录。"]
+    assert not at.metric and not at.dataframe and "孜托镇" not in texts(at)
+
+
+def test_admin_adds_and_disables_a_user_in_the_page(accounts):
+    at = app_as("root", "users")
+    at.text_input[0].input("pubu")  # the add form: name, full name, area, password, SSO
+    at.text_input[1].input("普布")
+    next(s for s in at.selectbox if s.label == "角色").set_value("staff")
+    form = {}
+    for t in at.text_input:  # the add form comes first; the change popover repeats some labels
+        form.setdefault(t.label, t)
+    form["区划代码"].input("540302")
+    form["初始密码（至少8位）"].input("pubu-pass-2026")
+    next(b for b in at.button if b.label == "新增").click().run()
+    assert not at.exception and [s.value for s in at.success][-1] == "已新增 pubu。"
+    assert auth.login("pubu", "pubu-pass-2026").area == "540302"
+    at.run()  # the next run lists the new account
+    assert "pubu" in at.dataframe[0].value["用户名"].tolist()
+    at.selectbox(key="u_pick").set_value("pubu").run()
+    at.button(key="u_toggle").click().run()
+    assert auth.load_users()["pubu"].disabled
+    assert [(r["who"], r["action"]) for r in audit.read() if r["who"] == "root"] == [("root", "user_add"),
+                                                                                   ("root", "user_disable")]

@@ -160,7 +160,7 @@ def test_bookmark_of_a_county_on_an_analyst_page(fixture_app, page):
     assert "共 6 条记录，涉及 4 人" in page.locator("[data-testid=stMain]").inner_text()
 
 
-def test_records_csv_download_is_masked(fixture_app, page, tmp_path):
+def test_records_csv_download_is_masked(fixture_app, fixture_dir, page, tmp_path):
     page.goto(fixture_app + "/records?area=540329")
     wait_idle(page)
     with page.expect_download(timeout=30_000) as dl:
@@ -174,6 +174,11 @@ def test_records_csv_download_is_masked(fixture_app, page, tmp_path):
 
     assert all(re.search(r",\d{6}\*{8}[0-9X]{4},", line) for line in lines[1:])
     assert not re.search(r"\d{17}[0-9X]", text)  # no full ID anywhere
+    import json
+
+    log = [json.loads(x) for x in (fixture_dir / "audit" / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["who"], r["action"], r["area"], r["detail"]) for r in log if r["action"] == "export"][-1] == \
+        ("demo", "export", "540329", "records_540329_2026-11-20.csv")  # every export leaves a line
 
 
 def test_upload_page_ingests_a_ledger(tmp_path, browser):
