@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import queries
 from tests.conftest import REPO
+from tests.test_app import run as overview
 from tracker.state import KEYS
 
 ATTACKS = [
@@ -30,15 +31,6 @@ SHORT = ["' or 1=1 --", "'; drop table x;--", "%' or '%'='", "\\'; select 1;--"]
 def fingerprint(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file() and "audit" not in p.parts}  # the log grows, rightly
-
-
-def overview(**params) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def total_card(at: AppTest) -> str:
