@@ -52,6 +52,7 @@ def test_local_login_own_county_only_and_logout(login_app, browser):
 
     sign_in(page, url, "lhorong", PW)
     app = page.locator("[data-testid=stApp]")
+    page.locator(".main-svg text", has_text="硕督镇").first.wait_for(timeout=20_000)  # the ranking chart has drawn
     body = app.inner_text()
     assert "洛隆县农牧民转移就业调度" in body
     assert "洛隆县就业局（县乡工作人员）· 洛隆县" in body  # who is signed in, in the sidebar
@@ -69,6 +70,10 @@ def test_local_login_own_county_only_and_logout(login_app, browser):
     page.get_by_role("button", name="回到本辖区").click()
     wait_idle(page)
     assert "洛隆县农牧民转移就业调度" in app.inner_text() and "area=540329" in page.url
+
+    page.goto(url + "/users")  # a page the role may not use, typed in by hand
+    wait_idle(page)
+    assert "无权限：您的角色（县乡工作人员）不能使用此页面。" in app.inner_text() and "lhorong" not in app.inner_text()
 
     page.get_by_role("button", name="退出登录").click()
     wait_idle(page)
