@@ -409,3 +409,13 @@ def test_admin_adds_and_disables_a_user_in_the_page(accounts):
     assert auth.load_users()["pubu"].disabled
     assert [(r["who"], r["action"]) for r in audit.read() if r["who"] == "root"] == [("root", "user_add"),
                                                                                    ("root", "user_disable")]
+
+
+def test_county_staff_analysis_numbers_are_the_county(accounts):
+    at = app_as("lhorong", "channels")  # 洛隆县: A, B, C, D; organized A, B, D
+    m = {x.label: x.value for x in at.metric}
+    assert (m["人数"], m["有组织转移"], m["组织化率"]) == ("4人", "3人", "75.0%")
+    at = app_as("lhorong", "duration_income")  # incomes per person 10,000, 8,000, 4,000, 8,000; months A, C 5; B, D 10
+    m = {x.label: x.value for x in at.metric}
+    assert (m["人均收入(元)"], m["人均收入中位数"]) == ("7,500元", "8,000元")
+    assert (m["3–6个月（2人）"], m["6个月及以上（2人）"]) == ("50.0%", "50.0%")
