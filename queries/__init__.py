@@ -288,7 +288,7 @@ def clear_cache() -> None:
 
 # files next to a snapshot's records; the derived ones carry a version so a new layout never reads an old file
 SNAPSHOT_FILES = {"records": "records", "rollup_village": "rollup_village", "rollup_dims": f"rollup_dims_v{DIMS_VERSION}",
-                  "persons": "persons_v1", "diff_prev": "diff_prev_v1"}
+                  "persons": "persons_v1", "diff_prev": "diff_prev_v1", "cross": "cross_records_v1"}
 
 
 def snapshot_file(day: dt.date, kind: str = "records") -> str:
@@ -332,6 +332,11 @@ def ensure_dims_rollup(day: dt.date) -> str:
 def ensure_persons(day: dt.date) -> str:
     """One row per person: counting unit and income (exact medians without regrouping the placements)."""
     return _ensure(day, "persons", "persons_income", {"path": snapshot_file(day)})
+
+
+def ensure_cross(day: dt.date) -> str:
+    """The records of persons reported by more than one county (the cross-county table reads only these)."""
+    return _ensure(day, "cross", "cross_records", {"path": snapshot_file(day)})
 
 
 def ensure_diff_prev(day: dt.date) -> str | None:

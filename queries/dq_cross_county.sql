@@ -1,4 +1,5 @@
 -- Persons reported by more than one county (double counting risk), by the pair of counties involved.
+-- $path is the snapshot or its cross_records file (same columns, same answer: tests/test_analysis.py).
 with scoped as (
     select * from read_parquet($path) where starts_with(county_code, $area) or starts_with(home_code, $area)
 ),

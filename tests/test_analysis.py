@@ -197,3 +197,11 @@ def test_precomputed_week_diff_and_medians_equal_raw(small_demo):
         b1 = A.bands(area, day).sort("unit_code")["median_income"]
         b2 = A.bands(area, day, raw=True).sort("unit_code")["median_income"]
         assert b1.equals(b2), area
+
+
+def test_cross_county_file_equals_the_snapshot(small_demo):
+    day = dt.date(2026, 11, 20)
+    whole = A.dq_cross_county("54", day, raw=True)
+    assert whole["persons"].sum() > 0  # the 2% demo has cross-county persons, or this would prove nothing
+    for area in ("54", "5403", "540329", "5401"):
+        assert A.dq_cross_county(area, day).equals(A.dq_cross_county(area, day, raw=True)), area

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 
 import polars as pl
 
-from queries import cached, ensure_diff_prev, ensure_dims_rollup, ensure_persons, run, snapshot_dates, snapshot_file
+from queries import cached, ensure_cross, ensure_diff_prev, ensure_dims_rollup, ensure_persons, run, snapshot_dates, snapshot_file
 from tracker.dispatch import child_len
 from tracker.schema import CHANNEL, KEY_GROUPS
 
@@ -210,8 +210,8 @@ def dq_units(area: str, day: dt.date) -> pl.DataFrame:
     return cached("dq_units", path=snapshot_file(day), area=area, child_len=child_len(area), snapshot=day)
 
 
-def dq_cross_county(area: str, day: dt.date) -> pl.DataFrame:
-    return cached("dq_cross_county", path=snapshot_file(day), area=area)
+def dq_cross_county(area: str, day: dt.date, raw: bool = False) -> pl.DataFrame:
+    return cached("dq_cross_county", path=snapshot_file(day) if raw else ensure_cross(day), area=area)
 
 
 def dq_outliers(area: str, day: dt.date, floor: int = 20_000, factor: float = 10.0, limit: int = 500) -> pl.DataFrame:

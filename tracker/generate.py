@@ -460,6 +460,7 @@ def _prebuild_dims(root: Path, days: list[dt.date], full: bool = True) -> None:
         for d in days:
             queries.ensure_dims_rollup(d)
             if full:
+                queries.ensure_cross(d)
                 queries.ensure_persons(d)
                 queries.ensure_diff_prev(d)
     finally:
