@@ -205,3 +205,10 @@ def test_cross_county_file_equals_the_snapshot(small_demo):
     assert whole["persons"].sum() > 0  # the 2% demo has cross-county persons, or this would prove nothing
     for area in ("54", "5403", "540329", "5401"):
         assert A.dq_cross_county(area, day).equals(A.dq_cross_county(area, day, raw=True)), area
+
+
+def test_unfiltered_record_counts_from_the_rollup_equal_raw(small_demo):
+    day, sl, flt = dt.date(2026, 11, 20), A.Slice(), A.RecordFilter()
+    for area in ("54", "5403", "540329", "540329100"):
+        fast, raw = A.records_count(area, day, sl, flt), A.records_count(area, day, sl, flt, raw=True)
+        assert fast == raw and fast[0] >= fast[1] > 0, area
