@@ -288,7 +288,8 @@ def clear_cache() -> None:
 
 # files next to a snapshot's records; the derived ones carry a version so a new layout never reads an old file
 SNAPSHOT_FILES = {"records": "records", "rollup_village": "rollup_village", "rollup_dims": f"rollup_dims_v{DIMS_VERSION}",
-                  "persons": "persons_v1", "diff_prev": "diff_prev_v1", "cross": "cross_records_v1"}
+                  "persons": "persons_v1", "diff_prev": "diff_prev_v1", "cross": "cross_records_v1",
+                  "dq": "dq_village_v1"}
 
 
 def snapshot_file(day: dt.date, kind: str = "records") -> str:
@@ -337,6 +338,11 @@ def ensure_persons(day: dt.date) -> str:
 def ensure_cross(day: dt.date) -> str:
     """The records of persons reported by more than one county (the cross-county table reads only these)."""
     return _ensure(day, "cross", "cross_records", {"path": snapshot_file(day)})
+
+
+def ensure_dq(day: dt.date) -> str:
+    """Data-quality counts per reporting unit (the freshness and completeness table sums these)."""
+    return _ensure(day, "dq", "dq_village", {"path": snapshot_file(day), "snapshot": day})
 
 
 def ensure_diff_prev(day: dt.date) -> str | None:

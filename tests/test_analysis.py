@@ -212,3 +212,11 @@ def test_unfiltered_record_counts_from_the_rollup_equal_raw(small_demo):
     for area in ("54", "5403", "540329", "540329100"):
         fast, raw = A.records_count(area, day, sl, flt), A.records_count(area, day, sl, flt, raw=True)
         assert fast == raw and fast[0] >= fast[1] > 0, area
+
+
+def test_data_quality_counts_file_equals_the_snapshot(small_demo):
+    day = dt.date(2026, 11, 20)
+    for area in ("54", "5403", "540329", "540329100"):
+        fast, raw = A.dq_units(area, day), A.dq_units(area, day, raw=True)
+        assert fast.equals(raw), area
+    assert A.dq_units("54", day)["records"][0] > 0
