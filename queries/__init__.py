@@ -289,7 +289,8 @@ def clear_cache() -> None:
 # files next to a snapshot's records; the derived ones carry a version so a new layout never reads an old file
 SNAPSHOT_FILES = {"records": "records", "rollup_village": "rollup_village", "rollup_dims": f"rollup_dims_v{DIMS_VERSION}",
                   "persons": "persons_v1", "diff_prev": "diff_prev_v1", "cross": "cross_records_v1",
-                  "dq": "dq_village_v1"}
+                  "dq": "dq_village_v1", "rates": "rates_v1",
+                  "rate_hist": "rate_hist_v1"}
 
 
 def snapshot_file(day: dt.date, kind: str = "records") -> str:
@@ -343,6 +344,16 @@ def ensure_cross(day: dt.date) -> str:
 def ensure_dq(day: dt.date) -> str:
     """Data-quality counts per reporting unit (the freshness and completeness table sums these)."""
     return _ensure(day, "dq", "dq_village", {"path": snapshot_file(day), "snapshot": day})
+
+
+def ensure_rates(day: dt.date) -> str:
+    """Every record with its income per month, sorted by it (income outliers and their median)."""
+    return _ensure(day, "rates", "rates", {"path": snapshot_file(day)})
+
+
+def ensure_rate_hist(day: dt.date) -> str:
+    """Records per counting unit and 100-yuan bucket of income per month (finds the median's bucket)."""
+    return _ensure(day, "rate_hist", "rate_hist", {"path": ensure_rates(day)})
 
 
 def ensure_diff_prev(day: dt.date) -> str | None:

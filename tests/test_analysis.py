@@ -220,3 +220,14 @@ def test_data_quality_counts_file_equals_the_snapshot(small_demo):
         fast, raw = A.dq_units(area, day), A.dq_units(area, day, raw=True)
         assert fast.equals(raw), area
     assert A.dq_units("54", day)["records"][0] > 0
+
+
+@pytest.mark.parametrize("floor, factor", [(20_000, 10.0), (0, 1.0), (0, 1.5), (500, 0.2)])
+def test_income_outliers_from_the_rate_file_equal_the_snapshot(small_demo, floor, factor):
+    day = dt.date(2026, 11, 20)  # (0, 1.0): everything above the median itself, so the median must be exact
+    for area in ("54", "5403", "540329", "540329100", "540329100001"):
+        fast = A.dq_outliers(area, day, floor, factor, limit=100_000).sort("record_id")
+        raw = A.dq_outliers(area, day, floor, factor, limit=100_000, raw=True).sort("record_id")
+        assert fast.equals(raw), (area, floor, factor)
+        if area == "54" and floor == 0:
+            assert raw.height > 1000  # a real list, not two empty frames

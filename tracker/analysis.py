@@ -18,10 +18,13 @@ from queries import (
     ensure_dims_rollup,
     ensure_dq,
     ensure_persons,
+    ensure_rate_hist,
+    ensure_rates,
     run,
     snapshot_dates,
     snapshot_file,
 )
+from tracker import rules
 from tracker.dispatch import child_len
 from tracker.schema import CHANNEL, KEY_GROUPS
 
@@ -230,5 +233,17 @@ def dq_cross_county(area: str, day: dt.date, raw: bool = False) -> pl.DataFrame:
     return cached("dq_cross_county", path=snapshot_file(day) if raw else ensure_cross(day), area=area)
 
 
-def dq_outliers(area: str, day: dt.date, floor: int = 20_000, factor: float = 10.0, limit: int = 500) -> pl.DataFrame:
-    return cached("dq_outliers", path=snapshot_file(day), area=area, floor=floor, factor=factor, limit=limit)
+def dq_outliers(area: str, day: dt.date, floor: int = 20_000, factor: float = 10.0, limit: int = 500,
+                raw: bool = False) -> pl.DataFrame:
+    if raw:
+        return cached("dq_outliers", path=snapshot_file(day), area=area, floor=floor, factor=factor, limit=limit)
+    rates = ensure_rates(day)
+    counts = cached("rate_buckets", hist_path=ensure_rate_hist(day), area=area)
+    ranks = rules.middle_ranks(int(counts["n"].sum()))
+    if ranks is None:
+        return cached("dq_outliers", path=snapshot_file(day), area=area, floor=floor, factor=factor, limit=limit)
+    (b1, off1), (b2, _) = (rules.locate_rank(counts["bucket"].to_list(), counts["n"].to_list(), k) for k in ranks)
+    vals = cached("rate_values", rates_path=rates, area=area, b1=b1, b2=b2)["per_month"]
+    median = rules.interpolate(vals[off1], vals[off1 + ranks[1] - ranks[0]], 0.5)
+    return cached("dq_outliers_above", rates_path=rates, area=area, limit_yuan=max(float(floor), factor * median),
+                  limit=limit)

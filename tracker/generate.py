@@ -462,6 +462,7 @@ def _prebuild_dims(root: Path, days: list[dt.date], full: bool = True) -> None:
             if full:
                 queries.ensure_cross(d)
                 queries.ensure_dq(d)
+                queries.ensure_rate_hist(d)
                 queries.ensure_persons(d)
                 queries.ensure_diff_prev(d)
     finally:
