@@ -288,9 +288,10 @@ def clear_cache() -> None:
 
 # files next to a snapshot's records; the derived ones carry a version so a new layout never reads an old file
 SNAPSHOT_FILES = {"records": "records", "rollup_village": "rollup_village", "rollup_dims": f"rollup_dims_v{DIMS_VERSION}",
-                  "persons": "persons_v1", "diff_prev": "diff_prev_v1", "cross": "cross_records_v1",
+                  "persons": "persons_v2", "diff_prev": "diff_prev_v1", "cross": "cross_records_v1",
                   "dq": "dq_village_v1", "rates": "rates_v1",
-                  "rate_hist": "rate_hist_v1"}
+                  "rate_hist": "rate_hist_v1",
+                  "person_hist": "person_hist_v1"}
 
 
 def snapshot_file(day: dt.date, kind: str = "records") -> str:
@@ -354,6 +355,11 @@ def ensure_rates(day: dt.date) -> str:
 def ensure_rate_hist(day: dt.date) -> str:
     """Records per counting unit and 100-yuan bucket of income per month (finds the median's bucket)."""
     return _ensure(day, "rate_hist", "rate_hist", {"path": ensure_rates(day)})
+
+
+def ensure_person_hist(day: dt.date) -> str:
+    """Persons per counting unit and income bucket (where each unit's median falls)."""
+    return _ensure(day, "person_hist", "person_buckets", {"path": ensure_persons(day)})
 
 
 def ensure_diff_prev(day: dt.date) -> str | None:

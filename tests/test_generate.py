@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
+import queries
 from tests import fixture as F
 from tests.conftest import TODAY
 from tracker import contracts, generate, hierarchy
@@ -47,8 +48,9 @@ def test_every_snapshot_written_with_rollup(small_demo_dir):
     assert len(parts) == 99 and all(p.startswith("snapshot_date=") for p in parts)
     for p in (small_demo_dir / "snapshots").iterdir():
         files = {f.name for f in p.iterdir()}  # derived files appear on first use (and for the latest week at once)
-        assert {"records.parquet", "rollup_village.parquet"} <= files <= {
-            "records.parquet", "rollup_village.parquet", "rollup_dims_v2.parquet", "persons_v1.parquet", "diff_prev_v1.parquet"}
+        assert {"records.parquet", "rollup_village.parquet"} <= files <= {f"{v}.parquet" for v in queries.SNAPSHOT_FILES.values()}
+    latest = {f.name for f in (small_demo_dir / "snapshots" / parts[-1]).iterdir()}
+    assert latest == {f"{v}.parquet" for v in queries.SNAPSHOT_FILES.values()}  # all built with the latest week
 
 
 def test_generated_snapshots_satisfy_the_contract(small_demo_dir, h):

@@ -463,6 +463,7 @@ def _prebuild_dims(root: Path, days: list[dt.date], full: bool = True) -> None:
                 queries.ensure_cross(d)
                 queries.ensure_dq(d)
                 queries.ensure_rate_hist(d)
+                queries.ensure_person_hist(d)
                 queries.ensure_persons(d)
                 queries.ensure_diff_prev(d)
     finally:
