@@ -179,3 +179,19 @@ from scoped_records(path, area, null, null)
 where (organized_ is null or organized = organized_)
   and (scopes is null or list_contains(scopes, dest_scope))
   and (channels is null or list_contains(channels, channel));
+
+-- Data-quality counts per reporting unit (village, or township without one), defined once: the snapshot's
+-- dq_village file is this, and the raw dq_units query sums it on the fly.
+create or replace macro dq_counts(path, snapshot) as table
+select
+    coalesce(village_code, township_code) as own_code,
+    count(*)::bigint as records,
+    max(reported_date) as last_reported,
+    count(*) filter (where reported_date > snapshot - interval 7 day)::bigint as reported_7d,
+    count(*) filter (where village_code is null)::bigint as no_village,
+    count(*) filter (where education is null)::bigint as no_education,
+    count(*) filter (where not id_check_ok)::bigint as bad_id,
+    count(*) filter (where trained and training_type is null)::bigint as trained_no_type,
+    count(*) filter (where reported_date - start_date > 28)::bigint as late_reports
+from read_parquet(path)
+group by 1;
