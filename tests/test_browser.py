@@ -62,9 +62,11 @@ def test_known_completion_and_laggard(fixture_app, page):
 
 
 def test_meeting_mode_hides_sidebar(fixture_app, page):
+    from playwright.sync_api import expect
+
     page.goto(fixture_app + "/?meet=1")
     wait_idle(page)
-    assert "完成率 70.0%" in page.locator("[data-testid=stMain]").inner_text()
+    expect(page.locator("[data-testid=stMain]")).to_contain_text("完成率 70.0%", timeout=20_000)
     assert page.locator("[data-testid=stSidebar]").count() == 0 or not page.locator(
         "[data-testid=stSidebar]").is_visible()
     assert page.locator(".tr-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 40
