@@ -11,7 +11,7 @@ from tracker import audit, gate, generate, hierarchy, settings
 from tracker.errors import TrackerError
 from tracker.i18n import t
 from tracker.state import KEYS, State, parse
-from tracker.ui import sync_url
+from tracker.ui import go, sync_url
 
 st.set_page_config(page_title="转移就业调度看板", page_icon=":material/dashboard:", layout="wide")
 
@@ -38,9 +38,7 @@ if not user.covers(state.area):  # URL parameters are user input: a tampered are
     audit.log(user.username, "denied_area", state.area)
     st.error(t("no_permission_area", lang, code=state.area, own=h.short_name(user.area, lang)))
     if st.button(t("back_home", lang), type="primary"):
-        st.query_params.from_dict(state.with_(area=user.area).params())
-        st.session_state["_state_params"] = state.with_(area=user.area).params()
-        st.rerun()
+        go(state.with_(area=user.area))
     st.stop()
 
 

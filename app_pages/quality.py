@@ -34,11 +34,12 @@ if top:
     c[2].metric(L("缺少村(居)", "No village"), f"{top['no_village']:,}")
     c[3].metric(L("迟报(>4周)", "Reported > 4 weeks late"), f"{top['late_reports']:,}")
     c[4].metric(L("近7天录入", "Reported in the last 7 days"), f"{top['reported_7d']:,}")
-    b = st.columns(3) if can("records") else [None]
-    if b[0] and b[0].button(L("查看身份证校验错误的记录", "Open records with a bad ID check digit"), key="open_bad_id"):
-        open_records(id_check_ok="0")
-    if b[0] and b[1].button(L("查看缺少村(居)的记录", "Open records without a village"), key="open_no_village"):
-        open_records(no_village="1")
+    if can("records"):
+        b = st.columns(3)
+        if b[0].button(L("查看身份证校验错误的记录", "Open records with a bad ID check digit"), key="open_bad_id"):
+            open_records(id_check_ok="0")
+        if b[1].button(L("查看缺少村(居)的记录", "Open records without a village"), key="open_no_village"):
+            open_records(no_village="1")
 
 st.markdown("#### " + L("报送及时性与完整性（按报送单位）", "Freshness and completeness (by reporting unit)"))
 kids = u.filter(~pl.col("is_area"))

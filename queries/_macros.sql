@@ -180,8 +180,7 @@ where (organized_ is null or organized = organized_)
   and (scopes is null or list_contains(scopes, dest_scope))
   and (channels is null or list_contains(channels, channel));
 
--- Data-quality counts per reporting unit (village, or township without one), defined once: the snapshot's
--- dq_village file is this, and the raw dq_units query sums it on the fly.
+-- Data-quality counts per reporting unit (village, or township without one): the snapshot's dq_village file.
 create or replace macro dq_counts(path, snapshot) as table
 select
     coalesce(village_code, township_code) as own_code,

@@ -1,6 +1,6 @@
--- Data quality per child unit, by the unit that reported the record: freshness and completeness (from the snapshot).
+-- Data quality per child unit, by the unit that reported the record: freshness and completeness (from the snapshot's dq_village counts).
 with scoped as (
-    select * from dq_counts($path, $snapshot) where starts_with(own_code, $area)
+    select * from read_parquet($dq_path) where starts_with(own_code, $area)
 ),
 final as (
     select

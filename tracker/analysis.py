@@ -257,10 +257,8 @@ def records_count(area: str, day: dt.date, sl: Slice, flt: RecordFilter, raw: bo
     return int(r["records"][0]), int(r["persons"][0])
 
 
-def dq_units(area: str, day: dt.date, raw: bool = False) -> pl.DataFrame:
-    if raw:
-        return cached("dq_units", path=snapshot_file(day), area=area, child_len=child_len(area), snapshot=day)
-    return cached("dq_units_fast", dq_path=ensure_dq(day), area=area, child_len=child_len(area))
+def dq_units(area: str, day: dt.date) -> pl.DataFrame:
+    return cached("dq_units", dq_path=ensure_dq(day), area=area, child_len=child_len(area))
 
 
 def dq_cross_county(area: str, day: dt.date, raw: bool = False) -> pl.DataFrame:

@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 from tracker import settings
@@ -117,7 +118,9 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-_DUMMY: list[str] = []
+@cache
+def _dummy_hash() -> str:
+    return _hasher().hash(secrets.token_hex(8))
 
 
 def verify_password(stored: str, password: str) -> bool:
@@ -216,9 +219,7 @@ def login(username: str, password: str, now: float | None = None) -> User:
         raise LoginError(f"尝试次数过多，请 {wait / 60:.0f} 分钟后再试。",
                          f"Too many attempts: try again in {wait / 60:.0f} min.")
     u = load_users().get(username.strip())
-    if not _DUMMY:
-        _DUMMY.append(_hasher().hash(secrets.token_hex(8)))
-    ok = verify_password(u.hash if u and u.hash else _DUMMY[0], password)  # same work for unknown names
+    ok = verify_password(u.hash if u and u.hash else _dummy_hash(), password)  # same work for unknown names
     if not (u and ok and not u.disabled):
         THROTTLE.fail(key, now)
         audit.log(username, "login_failed", detail="disabled" if u and ok else "")

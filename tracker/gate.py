@@ -48,10 +48,9 @@ def _browser_token() -> str | None:
 
 def user(lang: str) -> auth.User:
     """The user of this run; without one, the login page is shown and the run stops here."""
-    token = st.session_state.get(TOKEN) or _browser_token()
-    u, notice = auth.resolve(token, _claims())
+    token, claims = st.session_state.get(TOKEN) or _browser_token(), _claims() or {}
+    u, notice = auth.resolve(token, claims)
     if notice == "sso_unmapped" or (u is not None and u.source == "oidc"):
-        claims = _claims() or {}
         if st.session_state.get("_sso_seen") != claims.get("sub"):  # one audit line per SSO session
             st.session_state["_sso_seen"] = claims.get("sub")
             audit.log(u.username if u else str(claims.get("email") or claims.get("sub")),

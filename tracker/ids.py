@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def person_key(id18: str, key: bytes) -> int:
     return int.from_bytes(d[:8], "big", signed=True)
 
 
-_ID_LIKE = __import__("re").compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
+_ID_LIKE = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
 
 
 def redact(text: str) -> str:
