@@ -87,6 +87,7 @@ def test_sso_login_is_mapped_to_role_and_area(sso_app, browser):
     page = ctx.new_page()
     sso_login(page, url, "chamdo")
     app = page.locator("[data-testid=stApp]")
+    page.locator(".main-svg text", has_text="洛隆县").first.wait_for(timeout=20_000)  # the ranking chart has drawn
     body = app.inner_text()
     assert "昌都市农牧民转移就业调度" in body and "昌都市专班（专班分析员）· 昌都市" in body
     assert "洛隆县" in body and "卡若区" in body and "拉萨市" not in body and "城关区" not in body
