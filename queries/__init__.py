@@ -291,14 +291,17 @@ SNAPSHOT_FILES = {"records": "records", "rollup_village": "rollup_village", "rol
                   "persons": "persons_v2", "diff_prev": "diff_prev_v1", "cross": "cross_records_v1",
                   "dq": "dq_village_v1", "rates": "rates_v1",
                   "rate_hist": "rate_hist_v1",
-                  "person_hist": "person_hist_v1"}
+                  "person_hist": "person_hist_v1", "subsidy": "subsidy_v1"}
+VARIANT = re.compile(r"^[0-9a-f]{12}$")
 
 
-def snapshot_file(day: dt.date, kind: str = "records") -> str:
-    """Path of one snapshot's file; the date is a validated date, never raw text."""
-    if not isinstance(day, dt.date) or kind not in SNAPSHOT_FILES:
-        raise ValueError("snapshot_file takes a date and a known file kind")
-    return str(settings.snapshots_dir() / f"snapshot_date={day.isoformat()}" / f"{SNAPSHOT_FILES[kind]}.parquet")
+def snapshot_file(day: dt.date, kind: str = "records", variant: str = "") -> str:
+    """Path of one snapshot's file; the date is a validated date, never raw text. A variant (a hash of
+    what the file depends on besides the snapshot, e.g. a policy's rules) is part of the name."""
+    if not isinstance(day, dt.date) or kind not in SNAPSHOT_FILES or (variant and not VARIANT.match(variant)):
+        raise ValueError("snapshot_file takes a date, a known file kind and an optional 12-hex variant")
+    stem = SNAPSHOT_FILES[kind] + (f"_{variant}" if variant else "")
+    return str(settings.snapshots_dir() / f"snapshot_date={day.isoformat()}" / f"{stem}.parquet")
 
 
 def manifests() -> list[dict]:
@@ -316,10 +319,10 @@ def manifests() -> list[dict]:
     return out
 
 
-def _ensure(day: dt.date, kind: str, query: str, params: dict) -> str:
+def _ensure(day: dt.date, kind: str, query: str, params: dict, variant: str = "") -> str:
     """A derived file of one snapshot, built on first use and kept next to the records; written to a
     temporary file and renamed, so concurrent readers are safe (a partition swap removes it with the rest)."""
-    out = Path(snapshot_file(day, kind))
+    out = Path(snapshot_file(day, kind, variant))
     if not out.exists():
         tmp = out.with_name(f".{kind}-{os.getpid()}-{threading.get_ident()}.parquet")
         build_rollup(None, tmp, query, params)
@@ -360,6 +363,17 @@ def ensure_rate_hist(day: dt.date) -> str:
 def ensure_person_hist(day: dt.date) -> str:
     """Persons per counting unit and income bucket (where each unit's median falls)."""
     return _ensure(day, "person_hist", "person_buckets", {"path": ensure_persons(day)})
+
+
+def ensure_subsidy(day: dt.date, rules: list[dict], months_left: float) -> str:
+    """Persons meeting each rule of one policy per counting unit (the subsidy page sums these). The rules'
+    conditions are part of the file name, so a changed policy file gets a new file."""
+    import hashlib
+    import json
+
+    variant = hashlib.sha256(json.dumps([rules, months_left], sort_keys=True).encode()).hexdigest()[:12]
+    return _ensure(day, "subsidy", "subsidy_village",
+                   {"path": snapshot_file(day), "rules": rules, "months_left": months_left}, variant)
 
 
 def ensure_diff_prev(day: dt.date) -> str | None:

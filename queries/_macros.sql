@@ -173,12 +173,15 @@ from person_rows(path, area, channels, grp)
 group by 1;
 
 -- The placements a subsidy rule looks at (organized flag, destination scopes, channels; null = any).
+create or replace macro rule_matches(organized_, scopes, channels, organized, dest_scope, channel) as
+    (organized_ is null or organized = organized_)
+    and (scopes is null or len(scopes) = 0 or list_contains(scopes, dest_scope))
+    and (channels is null or len(channels) = 0 or list_contains(channels, channel));
+
 create or replace macro rule_placements(path, area, organized_, scopes, channels) as table
 select *
 from scoped_records(path, area, null, null)
-where (organized_ is null or organized = organized_)
-  and (scopes is null or list_contains(scopes, dest_scope))
-  and (channels is null or list_contains(channels, channel));
+where rule_matches(organized_, scopes, channels, organized, dest_scope, channel);
 
 -- Data-quality counts per reporting unit (village, or township without one): the snapshot's dq_village file.
 create or replace macro dq_counts(path, snapshot) as table

@@ -148,3 +148,41 @@ def test_quota_table_replace_and_save(fx, tmp_path):
     assert back.height == 14  # both rows replaced in place, nothing else touched
     got = dict(back.filter(pl.col("metric") == "total").select("unit_code", "target").iter_rows())
     assert (got["540329"], got["540329100"], got["5403"]) == (7, 4, 6)
+
+
+@pytest.mark.parametrize("policy", [TIBET, LINFEN], ids=lambda p: p.key)
+def test_subsidy_file_equals_the_rules_applied_to_the_records(small_demo, policy):
+    """The page sums a per-snapshot file of persons per rule and counting unit; recount from the records here."""
+    import queries
+
+    day = dt.date(2026, 11, 20)
+    left = subsidy.months_left(day)
+    recs = pl.read_parquet(queries.snapshot_file(day))
+    for area in ("54", "5403", "540329", "540329100"):
+        est = subsidy.estimate(area, day, policy)
+        n = {2: 4, 4: 6, 6: 9, 9: 12}[len(area)]
+        for r in policy.rules:
+            ok = pl.lit(True) if r.organized is None else pl.col("organized") == r.organized
+            ok &= pl.col("dest_scope").is_in(list(r.dest_scope)) if r.dest_scope else pl.lit(True)
+            ok &= pl.col("channel").is_in(list(r.channel)) if r.channel else pl.lit(True)
+            per = (recs.filter(ok & pl.col("home_code").str.starts_with(area)).group_by("person_key").agg(
+                pl.col("home_code").first(), best=pl.col("months_employed").max(),
+                reach=pl.when(pl.col("end_date").is_null()).then(pl.col("months_employed") + left)
+                .otherwise(pl.col("months_employed")).max())
+                .with_columns(unit=pl.col("home_code").str.slice(0, n).str.pad_end(n, "0")))
+            counts = per.group_by("unit").agg(
+                eligible=(pl.col("best") >= r.min_months).sum(),
+                within_month=((pl.col("best") < r.min_months) & (pl.col("best") >= r.min_months - 1)).sum(),
+                by_year_end=(pl.col("reach") >= r.min_months).sum())
+            mine = est.filter(pl.col("rule") == r.key)
+            top = mine.filter(pl.col("is_area")).row(0, named=True)
+            assert (top["eligible"], top["within_month"], top["by_year_end"]) == tuple(
+                int(counts[c].sum()) for c in ("eligible", "within_month", "by_year_end")), (policy.key, r.key, area)
+            assert top["yuan"] == top["eligible"] * r.amount
+            kids = {u: (e, w, y) for u, e, w, y in mine.filter(~pl.col("is_area")).select(
+                "unit_code", "eligible", "within_month", "by_year_end").iter_rows() if e or w or y}
+            want = {u: (e, w, y) for u, e, w, y in counts.select(
+                "unit", "eligible", "within_month", "by_year_end").iter_rows() if e or w or y}
+            assert kids == want, (policy.key, r.key, area)
+    whole = subsidy.estimate("54", day, policy).filter(pl.col("is_area"))
+    assert whole["eligible"].sum() > 100  # the 2% demo has eligible persons, or this would prove nothing

@@ -466,11 +466,23 @@ def _prebuild_dims(root: Path, days: list[dt.date], full: bool = True) -> None:
                 queries.ensure_person_hist(d)
                 queries.ensure_persons(d)
                 queries.ensure_diff_prev(d)
+                _prebuild_subsidy(d)
     finally:
         if old is None:
             os.environ.pop("TRACKER_DATA_DIR")
         else:
             os.environ["TRACKER_DATA_DIR"] = old
+
+
+def _prebuild_subsidy(day: dt.date) -> None:
+    """The active policy's subsidy file; a broken policy file is left for the page to report."""
+    from tracker import subsidy
+
+    try:
+        policy = subsidy.load()
+    except (OSError, ValueError, KeyError):
+        return
+    subsidy.ensure_file(day, policy)
 
 
 def ensure_demo(progress: Progress | None = None) -> dict | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from queries import cached, snapshot_file
+from queries import cached, ensure_subsidy, snapshot_file
 from tracker import settings
 from tracker.dispatch import child_len
 
@@ -90,18 +90,30 @@ def months_left(day: dt.date) -> float:
     return max(0.0, (dt.date(day.year, 12, 31) - day).days / 30.4)
 
 
+def conditions(policy: Policy) -> list[dict]:
+    """The rules as the subsidy file's builder takes them (empty list = any value)."""
+    return [{"key": r.key, "organized": r.organized, "scopes": list(r.dest_scope), "channels": list(r.channel),
+             "min_months": float(r.min_months)} for r in policy.rules]
+
+
+def ensure_file(day: dt.date, policy: Policy) -> str:
+    return ensure_subsidy(day, conditions(policy), months_left(day))
+
+
 def estimate(area: str, day: dt.date, policy: Policy) -> pl.DataFrame:
     """Per unit and rule: eligible persons and amounts now, within a month, and projected to year end."""
-    frames = []
-    for r in policy.rules:
-        df = cached("subsidy_rule", path=snapshot_file(day), area=area, child_len=child_len(area),
-                    months_left=months_left(day), **r.params())
-        frames.append(df.with_columns(rule=pl.lit(r.key), payee=pl.lit(r.payee), amount=pl.lit(r.amount),
-                                      label_zh=pl.lit(r.zh), label_en=pl.lit(r.en)))
-    out = pl.concat(frames)
-    return out.with_columns(yuan=pl.col("eligible") * pl.col("amount"),
-                            yuan_within_month=pl.col("within_month") * pl.col("amount"),
-                            yuan_year_end=pl.col("by_year_end") * pl.col("amount"))
+    got = cached("subsidy_units", sub_path=ensure_file(day, policy), area=area, child_len=child_len(area))
+    rules = pl.DataFrame({"rule": [r.key for r in policy.rules], "payee": [r.payee for r in policy.rules],
+                          "amount": [r.amount for r in policy.rules], "label_zh": [r.zh for r in policy.rules],
+                          "label_en": [r.en for r in policy.rules], "order": list(range(len(policy.rules)))})
+    # every rule has an area row, with zeros where nobody in the area meets it
+    zero = rules.select("rule", unit_code=pl.lit(area), is_area=pl.lit(True),
+                        eligible=pl.lit(0, pl.Int64), within_month=pl.lit(0, pl.Int64), by_year_end=pl.lit(0, pl.Int64))
+    missing = zero.join(got.filter(pl.col("is_area")), on="rule", how="anti")
+    out = pl.concat([got, missing]).join(rules, on="rule").sort("order", pl.col("is_area").not_(), "unit_code")
+    return out.drop("order").with_columns(yuan=pl.col("eligible") * pl.col("amount"),
+                                          yuan_within_month=pl.col("within_month") * pl.col("amount"),
+                                          yuan_year_end=pl.col("by_year_end") * pl.col("amount"))
 
 
 def records(area: str, day: dt.date, rule: Rule) -> pl.DataFrame:
