@@ -180,7 +180,137 @@ def pandas_records(root: Path, area: str, day: dt.date) -> tuple[int, int]:
     return len(df), df["person_key"].nunique()
 
 
+def _snap(root: Path, day: dt.date, cols: list[str] | None = None):
+    import pandas as pd
+
+    return pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet", columns=cols)
+
+
+def pandas_destinations(root: Path, area: str, day: dt.date) -> dict:
+    """The destinations page: persons per destination province, prefecture and scope, per unit and area."""
+    df = _snap(root, day, ["person_key", "home_code", "dest_scope", "dest_province_code", "dest_prefecture_code",
+                           "organized", "income_yuan"])
+    df = df[df["home_code"].str.startswith(area)]
+    df["unit"] = df["home_code"].str[:_child_len(area)]
+    out = {}
+    for dim in ("dest_province_code", "dest_prefecture_code", "dest_scope"):
+        df.groupby(["unit", dim])["person_key"].nunique()
+        out[dim] = df.groupby(dim)["person_key"].nunique()
+    return out["dest_scope"].to_dict()
+
+
+def pandas_industries(root: Path, area: str, day: dt.date) -> dict:
+    """The industries page: persons per industry per unit and area; job source of each person's first placement."""
+    df = _snap(root, day, ["person_key", "home_code", "industry", "job_source", "start_date"])
+    df = df[df["home_code"].str.startswith(area)]
+    df["unit"] = df["home_code"].str[:_child_len(area)]
+    df.groupby(["unit", "industry"])["person_key"].nunique()
+    first = df.sort_values("start_date").groupby("person_key").first()
+    first.groupby(["unit", "job_source"]).size()
+    return df.groupby("industry")["person_key"].nunique().to_dict()
+
+
+def _bands(df, area: str) -> dict:
+    per = df.groupby("person_key").agg(home=("home_code", "first"), months=("months_employed", "sum"),
+                                       income=("income_yuan", "sum"))
+    per["months"] = per["months"].clip(upper=12)
+    per["band"] = ["lt3" if m < 3 else "m3to6" if m < 6 else "ge6" for m in per["months"]]
+    per["unit"] = per["home"].str[:_child_len(area)]
+    per.groupby(["unit", "band"]).size()
+    per.groupby("unit")["income"].median()
+    counts = per["band"].value_counts()
+    return {"lt3": counts.get("lt3", 0), "m3to6": counts.get("m3to6", 0), "ge6": counts.get("ge6", 0),
+            "median_income": per["income"].median(), "hist_top": (per["income"] // 2000).clip(upper=14).eq(14).sum()}
+
+
+def pandas_duration_income(root: Path, area: str, day: dt.date) -> dict:
+    """Duration & income: months bands and median income per unit (this week and the same week last year),
+    the income histogram, persons by destination scope and industry."""
+    cols = ["person_key", "home_code", "months_employed", "income_yuan", "dest_scope", "industry"]
+    df = _snap(root, day, cols)
+    df = df[df["home_code"].str.startswith(area)]
+    out = _bands(df, area)
+    ly = root / "snapshots" / f"snapshot_date={(day - dt.timedelta(days=364)).isoformat()}"
+    if ly.exists():
+        old = _snap(root, day - dt.timedelta(days=364), cols)
+        _bands(old[old["home_code"].str.startswith(area)], area)
+    for dim in ("dest_scope", "industry"):
+        df.groupby(dim)["person_key"].nunique()
+    return out
+
+
+RESTATABLE = ["channel", "organized", "dest_scope", "dest_province_code", "dest_prefecture_code", "industry",
+              "job_source", "county_code", "township_code", "village_code", "start_date", "education", "trained",
+              "training_type", "poverty_alleviated", "relocated", "disabled", "veteran", "two_after"]
+
+
+def pandas_changes(root: Path, area: str, day: dt.date) -> dict:
+    """Week to week: records new, reported late, ended, restated and removed since the previous snapshot."""
+    prev = day - dt.timedelta(days=7)
+    cols = ["record_id", "home_code", "end_date", "income_yuan", *RESTATABLE]
+    a, b = _snap(root, prev, cols), _snap(root, day, cols)
+    a, b = a[a["home_code"].str.startswith(area)], b[b["home_code"].str.startswith(area)]
+    m = a.merge(b, on="record_id", how="outer", suffixes=("_a", "_b"), indicator=True)
+    new = m[m["_merge"] == "right_only"]
+    late = (new["start_date_b"] <= prev).sum()
+    both = m[m["_merge"] == "both"]
+    ended = both["end_date_a"].isna() & both["end_date_b"].notna()
+    diff = False
+    for c in RESTATABLE:
+        x, y = both[c + "_a"], both[c + "_b"]
+        diff = diff | ((x != y) & ~(x.isna() & y.isna()))
+    return {"new": len(new) - late, "late": late, "ended": ended.sum(), "changed": (diff & ~ended).sum(),
+            "removed": (m["_merge"] == "left_only").sum()}
+
+
+def pandas_quality(root: Path, area: str, day: dt.date) -> dict:
+    """Data quality: completeness and freshness per reporting unit, persons reported by two counties,
+    records whose income per month is above 20,000 yuan and 10 × the median."""
+    df = _snap(root, day, ["record_id", "person_key", "home_code", "county_code", "township_code", "village_code",
+                           "education", "id_check_ok", "trained", "training_type", "reported_date", "start_date",
+                           "income_yuan", "months_employed"])
+    own = df["village_code"].fillna(df["township_code"])
+    mine = df[own.str.startswith(area)].copy()
+    mine["unit"] = own[own.str.startswith(area)].str[:_child_len(area)]
+    mine.groupby("unit").agg(records=("record_id", "size"), last=("reported_date", "max"),
+                             no_village=("village_code", lambda s: s.isna().sum()),
+                             no_education=("education", lambda s: s.isna().sum()),
+                             bad_id=("id_check_ok", lambda s: (~s).sum()))
+    near = df[df["county_code"].str.startswith(area) | df["home_code"].str.startswith(area)]
+    counties = near.groupby("person_key")["county_code"].nunique()
+    home = df[df["home_code"].str.startswith(area)]
+    rate = home["income_yuan"] / home["months_employed"].clip(lower=0.5)
+    limit = max(20_000.0, 10 * rate.median())
+    return {"records": len(mine), "bad_id": int((~mine["id_check_ok"]).sum()), "cross": int((counties > 1).sum()),
+            "outliers": int((rate > limit).sum())}
+
+
+def pandas_subsidies(root: Path, area: str, day: dt.date) -> dict:
+    """Subsidies: per rule of the active policy, persons whose longest matching placement meets the months."""
+    from tracker import subsidy
+
+    df = _snap(root, day, ["person_key", "home_code", "organized", "dest_scope", "channel", "months_employed", "end_date"])
+    df = df[df["home_code"].str.startswith(area)]
+    left = subsidy.months_left(day)
+    out = {}
+    for r in subsidy.load().rules:
+        ok = df["organized"] == r.organized if r.organized is not None else True
+        ok = ok & df["dest_scope"].isin(r.dest_scope) if r.dest_scope else ok
+        ok = ok & df["channel"].isin(r.channel) if r.channel else ok
+        sub = df[ok] if ok is not True else df
+        sub = sub.assign(reach=sub["months_employed"].where(sub["end_date"].notna(), sub["months_employed"] + left))
+        per = sub.groupby("person_key").agg(home=("home_code", "first"), best=("months_employed", "max"),
+                                            reach=("reach", "max"))
+        per["unit"] = per["home"].str[:_child_len(area)]
+        per["now"], per["year_end"] = per["best"] >= r.min_months, per["reach"] >= r.min_months
+        per.groupby("unit")[["now", "year_end"]].sum()
+        out[r.key] = int(per["now"].sum())
+    return out
+
+
 def dashboard_numbers(page: str, area: str, day: dt.date):
+    import polars as pl
+
     from tracker import analysis
     from tracker.analysis import RecordFilter, Slice
 
@@ -198,10 +328,34 @@ def dashboard_numbers(page: str, area: str, day: dt.date):
         return {"poverty_alleviated": g["poverty_alleviated"], "women": g["women"]}
     if page == "records":
         return analysis.records_count(area, day, Slice(), RecordFilter())
+    if page in ("destinations", "industries"):
+        dim = "dest_scope" if page == "destinations" else "industry"
+        t = analysis.by_dimension(area, day, dim)
+        return dict(t.filter(t["is_area"]).select("value", "persons").iter_rows())
+    if page == "duration_income":
+        b = analysis.bands(area, day).filter(pl.col("is_area")).row(0, named=True)
+        h = analysis.income_hist(area, day)
+        return {"lt3": b["lt3"], "m3to6": b["m3to6"], "ge6": b["ge6"], "median_income": b["median_income"],
+                "hist_top": h.filter(pl.col("bin") == 14)["persons"].sum()}
+    if page == "changes":
+        c = analysis.changes(area, day - dt.timedelta(days=7), day).filter(pl.col("is_area")).row(0, named=True)
+        return {k: c[k] for k in ("new", "late", "ended", "changed", "removed")}
+    if page == "quality":
+        u = analysis.dq_units(area, day).filter(pl.col("is_area")).row(0, named=True)
+        return {"records": u["records"], "bad_id": u["bad_id"],
+                "cross": analysis.dq_cross_county(area, day)["persons"].sum(),
+                "outliers": analysis.dq_outliers(area, day, limit=10_000_000).height}
+    if page == "subsidies":
+        from tracker import subsidy
+        e = subsidy.estimate(area, day, subsidy.load())
+        return dict(e.filter(e["is_area"]).select("rule", "eligible").iter_rows())
     return None
 
 
-BASELINES = {"overview": pandas_overview, "channels": pandas_channels, "groups": pandas_groups, "records": pandas_records}
+BASELINES = {"overview": pandas_overview, "channels": pandas_channels, "groups": pandas_groups, "records": pandas_records,
+             "destinations": pandas_destinations, "industries": pandas_industries,
+             "duration_income": pandas_duration_income, "changes": pandas_changes, "quality": pandas_quality,
+             "subsidies": pandas_subsidies}
 
 
 def floor_ms(page: str, root: Path, area: str, day: dt.date, runs: int) -> float:
@@ -339,7 +493,7 @@ def browser_ms(root: Path, changes: int = 10) -> float | None:
 
 
 def run(scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] | None = None,
-        with_ingest: bool = True) -> list[dict]:
+        with_ingest: bool = True, with_cold: bool = True) -> list[dict]:
     data, gen_s = ensure_data(root, scale)
     os.environ["TRACKER_DATA_DIR"] = str(data)
     import queries
@@ -352,14 +506,14 @@ def run(scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] 
         if pages and page not in pages:
             continue
         for level, area in LEVELS.items():
-            cold, mb = cold_ms(data, page, area, day)
+            cold, mb = cold_ms(data, page, area, day) if with_cold else (None, None)
             warm = warm_ms(fn, area, day, runs)
             base, same = baseline_ms(page, data, area, day)
             floor = floor_ms(page, data, area, day, runs)
             rows.append({"scale": scale, "page": page, "level": level, "warm_ms": warm, "cold_ms": cold, "mb": mb,
                          "baseline_ms": base, "same": same, "floor_ms": floor})
-            print(f"  {scale:8} {page:16} {level:10} warm {warm:8.1f} ms  cold {cold:8.1f} ms  "
-                  f"baseline {base if base is None else round(base, 1)}  floor {floor:.1f}", file=sys.stderr)
+            print(f"  {scale:8} {page:16} {level:10} warm {warm:8.1f} ms  cold {cold or 0:8.1f} ms  "
+                  f"baseline {base if base is None else round(base, 1)}  floor {floor:.1f}  same {same}", file=sys.stderr)
     if "records" in sets and (not pages or "records" in pages):
         w = warm_ms(sets["records"], TOWNSHIP, day, runs)
         rows.append({"scale": scale, "page": "records", "level": "township", "warm_ms": w, "cold_ms": None, "mb": None,
