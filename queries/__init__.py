@@ -288,10 +288,9 @@ def clear_cache() -> None:
 
 # files next to a snapshot's records; the derived ones carry a version so a new layout never reads an old file
 SNAPSHOT_FILES = {"records": "records", "rollup_village": "rollup_village", "rollup_dims": f"rollup_dims_v{DIMS_VERSION}",
-                  "persons": "persons_v2", "diff_prev": "diff_prev_v1", "cross": "cross_records_v1",
-                  "dq": "dq_village_v1", "rates": "rates_v1",
-                  "rate_hist": "rate_hist_v1",
-                  "person_hist": "person_hist_v1", "subsidy": "subsidy_v1"}
+                  "diff_prev": "diff_prev_v1", "cross": "cross_records_v1",
+                  "dq": "dq_village_v1", "rates": "rates_v2",
+                  "medians": "unit_medians_v1", "subsidy": "subsidy_v1"}
 VARIANT = re.compile(r"^[0-9a-f]{12}$")
 
 
@@ -335,11 +334,6 @@ def ensure_dims_rollup(day: dt.date) -> str:
     return _ensure(day, "rollup_dims", "rollup_dims", {"path": snapshot_file(day)})
 
 
-def ensure_persons(day: dt.date) -> str:
-    """One row per person: counting unit and income (exact medians without regrouping the placements)."""
-    return _ensure(day, "persons", "persons_income", {"path": snapshot_file(day)})
-
-
 def ensure_cross(day: dt.date) -> str:
     """The records of persons reported by more than one county (the cross-county table reads only these)."""
     return _ensure(day, "cross", "cross_records", {"path": snapshot_file(day)})
@@ -351,18 +345,13 @@ def ensure_dq(day: dt.date) -> str:
 
 
 def ensure_rates(day: dt.date) -> str:
-    """Every record with its income per month, sorted by it (income outliers and their median)."""
+    """Every record with its income per month, sorted by it (the income outlier list)."""
     return _ensure(day, "rates", "rates", {"path": snapshot_file(day)})
 
 
-def ensure_rate_hist(day: dt.date) -> str:
-    """Records per counting unit and 100-yuan bucket of income per month (finds the median's bucket)."""
-    return _ensure(day, "rate_hist", "rate_hist", {"path": ensure_rates(day)})
-
-
-def ensure_person_hist(day: dt.date) -> str:
-    """Persons per counting unit and income bucket (where each unit's median falls)."""
-    return _ensure(day, "person_hist", "person_buckets", {"path": ensure_persons(day)})
+def ensure_medians(day: dt.date) -> str:
+    """Median income per person and per record-month of every unit at every level (not additive, so kept whole)."""
+    return _ensure(day, "medians", "unit_medians", {"path": snapshot_file(day)})
 
 
 def ensure_subsidy(day: dt.date, rules: list[dict], months_left: float) -> str:

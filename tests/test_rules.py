@@ -144,26 +144,3 @@ def test_largest_remainder_awkward_weights_always_sum():
         w = [r.choice([0, r.random(), r.random() * 1e-9, 1e6]) for _ in range(n)]
         total = r.randint(0, 100_000)
         assert sum(rules.largest_remainder(total, w)) == total
-
-
-@pytest.mark.parametrize("total, ranks", [(0, None), (1, (0, 0)), (2, (0, 1)), (5, (2, 2)), (6, (2, 3))])
-def test_middle_ranks(total, ranks):
-    assert rules.middle_ranks(total) == ranks
-
-
-@pytest.mark.parametrize("k, where", [(0, (3, 0)), (1, (3, 1)), (2, (7, 0)), (5, (7, 3)), (6, (12, 0))])
-def test_locate_rank(k, where):
-    assert rules.locate_rank([3, 7, 12], [2, 4, 1], k) == where
-
-
-def test_locate_rank_beyond_the_values():
-    with pytest.raises(ValueError):
-        rules.locate_rank([3], [2], 2)
-
-
-def test_interpolate_matches_duckdb_quantile_cont():
-    import duckdb
-
-    for lo, hi in [(1.0, 2.0), (0.1, 0.7), (1234.5678, 98765.4321), (1 / 3, 2 / 3)]:
-        want = duckdb.sql(f"select quantile_cont(x, 0.5)::double from (values ({lo!r}::double), ({hi!r}::double)) t(x)")
-        assert rules.interpolate(lo, hi, 0.5) == want.fetchall()[0][0]

@@ -17,15 +17,12 @@ from queries import (
     ensure_diff_prev,
     ensure_dims_rollup,
     ensure_dq,
-    ensure_person_hist,
-    ensure_persons,
-    ensure_rate_hist,
+    ensure_medians,
     ensure_rates,
     run,
     snapshot_dates,
     snapshot_file,
 )
-from tracker import rules
 from tracker.dispatch import child_len
 from tracker.schema import CHANNEL, KEY_GROUPS
 
@@ -107,37 +104,13 @@ def bands(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False, media
             .sort([pl.col("is_area").not_(), "unit_code"]))
 
 
-def median_spots(counts: pl.DataFrame) -> tuple[int, int, int, int] | None:
-    """(first bucket, last bucket, offset of the lower middle value in the first, gap to the upper one) of the
-    values counted per bucket, or None when there are none: only those buckets need reading for an exact median."""
-    ranks = rules.middle_ranks(int(counts["n"].sum()))
-    if ranks is None:
-        return None
-    b, n = counts["bucket"].to_list(), counts["n"].to_list()
-    (b1, off), (b2, _) = (rules.locate_rank(b, n, k) for k in ranks)
-    return b1, b2, off, ranks[1] - ranks[0]
+def unit_medians(area: str, day: dt.date) -> pl.DataFrame:
+    """Median income per person and per record-month of the area and its child units (precomputed per snapshot)."""
+    return cached("unit_median_values", medians_path=ensure_medians(day), area=area, child_len=child_len(area))
 
 
 def income_medians(area: str, day: dt.date) -> pl.DataFrame:
-    """Median income per person for each child unit and the area, from the income-sorted person file: exact,
-    and equal to DuckDB's median to the last bit, reading only the buckets that hold the middle values."""
-    persons = ensure_persons(day)
-    counts = cached("person_bucket_counts", hist_path=ensure_person_hist(day), area=area, child_len=child_len(area))
-    rows = []
-    for is_area, n in ((True, len(area)), (False, child_len(area))):
-        spots = {u: median_spots(part) for (u,), part in counts.filter(pl.col("is_area") == is_area)
-                 .group_by("unit_code", maintain_order=True)}
-        spots = {u: s for u, s in spots.items() if s is not None}
-        if not spots:
-            continue
-        vals = cached("person_income_values", persons_path=persons, area=area, child_len=n, units=list(spots),
-                      b1s=[s[0] for s in spots.values()], b2s=[s[1] for s in spots.values()],
-                      bmin=min(s[0] for s in spots.values()), bmax=max(s[1] for s in spots.values()))
-        by_unit = {u: part["income"].to_list() for (u,), part in vals.group_by("unit", maintain_order=True)}
-        for u, (_, _, off, gap) in spots.items():
-            v = by_unit[u]
-            rows.append((u, rules.interpolate(v[off], v[off + gap], 0.5)))
-    return pl.DataFrame(rows, schema={"unit_code": pl.String, "median_income": pl.Float64}, orient="row")
+    return unit_medians(area, day).select("unit_code", "median_income")
 
 
 def income_hist(area: str, day: dt.date, sl: Slice = Slice(), bin_yuan: int = 2000, nbins: int = 15,
@@ -269,13 +242,8 @@ def dq_outliers(area: str, day: dt.date, floor: int = 20_000, factor: float = 10
                 raw: bool = False) -> pl.DataFrame:
     if raw:
         return cached("dq_outliers", path=snapshot_file(day), area=area, floor=floor, factor=factor, limit=limit)
-    rates = ensure_rates(day)
-    counts = cached("rate_buckets", hist_path=ensure_rate_hist(day), area=area)
-    spots = median_spots(counts)
-    if spots is None:  # nobody in the area: the plain query answers (empty)
+    med = unit_medians(area, day).filter(pl.col("unit_code") == area)["median_per_month"]
+    if med.is_empty() or med[0] is None:  # nobody in the area: the plain query answers (empty)
         return cached("dq_outliers", path=snapshot_file(day), area=area, floor=floor, factor=factor, limit=limit)
-    b1, b2, off, gap = spots
-    vals = cached("rate_values", rates_path=rates, area=area, b1=b1, b2=b2)["per_month"]
-    median = rules.interpolate(vals[off], vals[off + gap], 0.5)
-    return cached("dq_outliers_above", rates_path=rates, area=area, limit_yuan=max(float(floor), factor * median),
-                  limit=limit)
+    return cached("dq_outliers_above", rates_path=ensure_rates(day), area=area,
+                  limit_yuan=max(float(floor), factor * med[0]), limit=limit)

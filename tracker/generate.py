@@ -462,9 +462,8 @@ def _prebuild_dims(root: Path, days: list[dt.date], full: bool = True) -> None:
             if full:
                 queries.ensure_cross(d)
                 queries.ensure_dq(d)
-                queries.ensure_rate_hist(d)
-                queries.ensure_person_hist(d)
-                queries.ensure_persons(d)
+                queries.ensure_rates(d)
+                queries.ensure_medians(d)
                 queries.ensure_diff_prev(d)
                 _prebuild_subsidy(d)
     finally:

@@ -146,23 +146,3 @@ def largest_remainder(total: int, weights: list[float]) -> list[int]:
     for i in order[:rest]:
         floors[i] += 1
     return floors
-
-
-def middle_ranks(total: int) -> tuple[int, int] | None:
-    """0-based ranks of the one (odd total) or two (even total) middle values; None when there are none."""
-    return None if total <= 0 else ((total - 1) // 2, total // 2)
-
-
-def locate_rank(buckets: list[int], counts: list[int], k: int) -> tuple[int, int]:
-    """The bucket holding the k-th value (0-based, buckets ascending) and the value's offset inside it."""
-    before = 0
-    for b, n in zip(buckets, counts, strict=True):
-        if k < before + n:
-            return b, k - before
-        before += n
-    raise ValueError(f"rank {k} beyond {before} values")
-
-
-def interpolate(lo: float, hi: float, d: float) -> float:
-    """Linear interpolation written the way DuckDB's quantile_cont does it, so medians agree to the last bit."""
-    return lo * (1 - d) + hi * d
