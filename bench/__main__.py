@@ -402,7 +402,7 @@ def cold_ms(root: Path, page: str, area: str, day: dt.date) -> tuple[float, floa
             "print((time.perf_counter()-t)*1000, int(hwm)/1024)")  # VmHWM resets on exec; ru_maxrss does not
     env = {**os.environ, "TRACKER_DATA_DIR": str(root)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
-                         cwd=Path(__file__).resolve().parent.parent).stdout.split()
+                         cwd=Path(__file__).resolve().parent.parent).stdout.splitlines()[-1].split()
     return float(out[0]), float(out[1])
 
 

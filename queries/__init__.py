@@ -143,6 +143,7 @@ def connection() -> duckdb.DuckDBPyConnection:
         con = _con.get(version)
         if con is None:
             con = duckdb.connect(config={"threads": max(2, os.cpu_count() or 2)})
+            con.execute("set enable_progress_bar = false")  # never on stdout: the app and its tools print there
             create_views(con)
             _con.clear()
             _con[version] = con
@@ -380,6 +381,7 @@ def build_rollup(records: Path | None, out: Path, name: str = "rollup_village", 
     params = params if params is not None else {"path": str(records)}
     check_params(q, params)
     cur = duckdb.connect()
+    cur.execute("set enable_progress_bar = false")
     try:
         create_macros(cur)
         cur.execute(f"copy ({q.render().rstrip().rstrip(';')}) to '{_sq(out)}' (format parquet, compression zstd)", params)
