@@ -110,6 +110,12 @@ def page_sets():
 
 # ---------------------------------------------------------------- pandas baseline (plain, not sabotaged)
 
+def _snap(root: Path, day: dt.date, cols: list[str] | None = None):
+    import pandas as pd
+
+    return pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet", columns=cols)
+
+
 def pandas_overview(root: Path, area: str, day: dt.date) -> dict:
     """Persons (distinct, at home), organized, income for the area at the snapshot, plus last week, last year's
     same week and the whole year's weekly curve — the overview's numbers, the way an analyst would get them."""
@@ -134,10 +140,7 @@ def _child_len(area: str) -> int:
 
 def pandas_channels(root: Path, area: str, day: dt.date) -> dict:
     """The channels page: organized share per child unit, channel mix per unit and for the area."""
-    import pandas as pd
-
-    df = pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet",
-                         columns=["person_key", "home_code", "channel", "organized", "dest_scope"])
+    df = _snap(root, day, ["person_key", "home_code", "channel", "organized", "dest_scope"])
     df = df[df["home_code"].str.startswith(area)]
     df["unit"] = df["home_code"].str[:_child_len(area)]
     per = df.groupby(["unit", "person_key"]).agg(org=("organized", "max"))
@@ -149,11 +152,9 @@ def pandas_channels(root: Path, area: str, day: dt.date) -> dict:
 
 def pandas_groups(root: Path, area: str, day: dt.date) -> dict:
     """The key-groups page: per group and child unit, persons, organized persons and income."""
-    import pandas as pd
-
     cols = ["person_key", "home_code", "organized", "income_yuan", "poverty_alleviated", "relocated", "disabled",
             "veteran", "two_after", "gender", "education"]
-    df = pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet", columns=cols)
+    df = _snap(root, day, cols)
     df = df[df["home_code"].str.startswith(area)]
     df["women"] = df["gender"] == "F"
     df["junior_plus"] = df["education"].isin(["junior", "senior", "college"])
@@ -172,18 +173,11 @@ def pandas_groups(root: Path, area: str, day: dt.date) -> dict:
 
 
 def pandas_records(root: Path, area: str, day: dt.date) -> tuple[int, int]:
-    import pandas as pd
 
-    df = pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet")
+    df = _snap(root, day)
     df = df[df["home_code"].str.startswith(area)]
     df.sort_values("reported_date", ascending=False).head(50)
     return len(df), df["person_key"].nunique()
-
-
-def _snap(root: Path, day: dt.date, cols: list[str] | None = None):
-    import pandas as pd
-
-    return pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet", columns=cols)
 
 
 def pandas_destinations(root: Path, area: str, day: dt.date) -> dict:

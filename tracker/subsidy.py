@@ -34,8 +34,9 @@ class Rule:
     channel: tuple[str, ...] = ()
 
     def params(self) -> dict:
-        return {"organized": self.organized, "scopes": list(self.dest_scope) or None,
-                "channels": list(self.channel) or None, "min_months": float(self.min_months)}
+        """The conditions as the queries take them (an empty list = any value)."""
+        return {"organized": self.organized, "scopes": list(self.dest_scope), "channels": list(self.channel),
+                "min_months": float(self.min_months)}
 
     def eligible(self, placement: dict) -> bool:
         """The rule on one placement (the pure form of subsidy_rule.sql, for tests and the docs)."""
@@ -90,14 +91,8 @@ def months_left(day: dt.date) -> float:
     return max(0.0, (dt.date(day.year, 12, 31) - day).days / 30.4)
 
 
-def conditions(policy: Policy) -> list[dict]:
-    """The rules as the subsidy file's builder takes them (empty list = any value)."""
-    return [{"key": r.key, "organized": r.organized, "scopes": list(r.dest_scope), "channels": list(r.channel),
-             "min_months": float(r.min_months)} for r in policy.rules]
-
-
 def ensure_file(day: dt.date, policy: Policy) -> str:
-    return ensure_subsidy(day, conditions(policy), months_left(day))
+    return ensure_subsidy(day, [{"key": r.key, **r.params()} for r in policy.rules], months_left(day))
 
 
 def estimate(area: str, day: dt.date, policy: Policy) -> pl.DataFrame:
