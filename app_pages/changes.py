@@ -8,6 +8,7 @@ import streamlit as st
 import queries
 from tracker import analysis, dispatch, fmt, schema
 from tracker.i18n import t
+from tracker.labels import pairs
 from tracker.schema import CHANNEL, DEST_SCOPE
 from tracker.ui import can, current, download, drill_table, go, header, records_hidden, unit_namer
 
@@ -49,10 +50,8 @@ kind = st.selectbox("明细类型" if lang == "zh" else "List", ["", *KINDS], ke
                     format_func=lambda k: ("全部" if lang == "zh" else "All") if not k else KINDS[k][0 if lang == "zh" else 1])
 lst = analysis.changes_list(area, a, day, kind or None, 500)
 view = lst.with_columns(
-    kind=pl.col("kind").map_elements(lambda k: KINDS[k][0 if lang == "zh" else 1], return_dtype=pl.String),
-    channel=pl.col("channel").map_elements(lambda c: CHANNEL.label(c, lang), return_dtype=pl.String),
-    dest_scope=pl.col("dest_scope").map_elements(lambda c: DEST_SCOPE.label(c, lang), return_dtype=pl.String),
-    county=pl.col("county_code").map_elements(unit_name, return_dtype=pl.String),
+    kind=pairs("kind", KINDS, lang), channel=CHANNEL.expr("channel", lang),
+    dest_scope=DEST_SCOPE.expr("dest_scope", lang), county=unit_name("county_code"),
     start_date=pl.col("start_date").cast(pl.Date), end_date=pl.col("end_date").cast(pl.Date),
     reported_date=pl.col("reported_date").cast(pl.Date),
 ).select("kind", "record_id", "id_masked", "county", "channel", "dest_scope", "start_date", "end_date",

@@ -38,15 +38,14 @@ if kids.height:
         pl.col("name").alias(t("unit", lang)), pl.col("persons").alias(t("persons", lang)),
         pl.col("organized").alias("有组织" if lang == "zh" else "Organized"),
         (pl.col("share") * 100).round(1).alias(t("org_share", lang) + " %"),
-        pl.struct("organized", "persons", "unit_code").map_elements(
-            lambda r: rules.organized_needed(r["organized"], r["persons"], share_q.get(r["unit_code"], minimum)),
-            return_dtype=pl.Int64).alias(t("needed", lang)))
+        pl.Series(t("needed", lang), [rules.organized_needed(o, p, share_q.get(u, minimum)) for o, p, u in
+                                     kids.select("organized", "persons", "unit_code").iter_rows()], dtype=pl.Int64))
     drill_table(table, state, h, "share_table", kids["unit_code"].to_list(), name="organized_share")
 
 st.markdown("#### " + ("组织方式构成（按人员，一人多次按各渠道分别计）" if lang == "zh"
                        else "Channel mix (persons with a placement through each channel)"))
 ch = dispatch.name_units(analysis.by_dimension(area, day, "channel", sl), h, lang, area)
-ch = ch.with_columns(category=pl.col("value").map_elements(lambda v: CHANNEL.label(v, lang), return_dtype=pl.String))
+ch = ch.with_columns(category=CHANNEL.expr("value", lang))
 area_ch = ch.filter(pl.col("is_area")).sort("persons", descending=True)
 kids_ch = ch.filter(~pl.col("is_area"))
 data = area_ch.select(pl.col("category").alias("组织方式" if lang == "zh" else "Channel"),

@@ -22,9 +22,9 @@ def table(df: pl.DataFrame, label: str) -> pl.DataFrame:
 
 
 prov = analysis.by_dimension(area, day, "dest_province_code", sl).with_columns(
-    dest=pl.col("value").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String))
+    dest=h.name_expr("value", lang, short=False))
 pref = analysis.by_dimension(area, day, "dest_prefecture_code", sl).with_columns(
-    dest=pl.col("value").map_elements(lambda c: h.name(c, lang), return_dtype=pl.String))
+    dest=h.name_expr("value", lang, short=False))
 out = prov.filter(pl.col("is_area") & (pl.col("value") != "54")).sort("persons", descending=True)
 inside = pref.filter(pl.col("is_area") & pl.col("value").str.starts_with("54")).sort("persons", descending=True)
 
@@ -51,7 +51,7 @@ with right:
 st.markdown("#### " + ("各单位转移范围" if lang == "zh" else "Destination scope by origin unit"))
 sc = dispatch.name_units(analysis.by_dimension(area, day, "dest_scope", sl), h, lang, area).filter(~pl.col("is_area"))
 if sc.height:
-    sc = sc.with_columns(category=pl.col("value").map_elements(lambda v: DEST_SCOPE.label(v, lang), return_dtype=pl.String))
+    sc = sc.with_columns(category=DEST_SCOPE.expr("value", lang))
     chart(charts.stacked_bars(sc.select("unit_code", "name", "category", pl.col("persons").alias("value")), lang,
                               "转移范围占比" if lang == "zh" else "Scope shares"), state, h, "scope_stack",
           data=sc.pivot(on="category", index=["unit_code", "name"], values="persons").fill_null(0), name="scope_mix")

@@ -55,7 +55,7 @@ with right:
     for dim, enum, title in (("dest_scope", DEST_SCOPE, "按转移范围" if lang == "zh" else "By destination scope"),
                              ("industry", INDUSTRY, "按行业" if lang == "zh" else "By industry")):
         s = analysis.by_dimension(area, day, dim, sl).filter(pl.col("is_area")).with_columns(
-            label=pl.col("value").map_elements(lambda v, e=enum: e.label(v, lang), return_dtype=pl.String),
+            label=enum.expr("value", lang),
             pc=pl.col("income") / pl.col("persons"), pm=pl.col("income") / pl.col("months")).sort("pc", descending=True)
         st.markdown(f"**{title}**")
         tb = s.select(pl.col("label").alias(title), pl.col("persons").alias(t("persons", lang)),

@@ -8,6 +8,7 @@ import streamlit as st
 from tracker import analysis, charts, dispatch
 from tracker.analysis import GROUPS
 from tracker.i18n import t
+from tracker.labels import pairs
 from tracker.ui import chart, current, download, drill_table, header
 
 state, h = current()
@@ -15,7 +16,7 @@ lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
 header(t("groups", lang), state, h)
 
 g = dispatch.name_units(analysis.groups(area, day, sl), h, lang, area)
-label = pl.col("key_group").map_elements(lambda k: GROUPS[k][0 if lang == "zh" else 1], return_dtype=pl.String)
+label = pairs("key_group", GROUPS, lang)
 top = g.filter(pl.col("is_area"))
 allp = top.filter(pl.col("key_group") == "all_persons")["persons"][0]
 tab = top.filter(pl.col("key_group") != "all_persons").sort("persons", descending=True).select(

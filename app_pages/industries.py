@@ -8,6 +8,7 @@ import streamlit as st
 from tracker import analysis, charts, dispatch, fmt
 from tracker.i18n import t
 from tracker.metrics import METRICS
+from tracker.metrics import label_expr as metric_label
 from tracker.schema import INDUSTRY, JOB_SOURCE
 from tracker.ui import chart, current, download, header
 
@@ -16,7 +17,7 @@ lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
 header(t("industries", lang), state, h)
 
 ind = dispatch.name_units(analysis.by_dimension(area, day, "industry", sl), h, lang, area).with_columns(
-    category=pl.col("value").map_elements(lambda v: INDUSTRY.label(v, lang), return_dtype=pl.String))
+    category=INDUSTRY.expr("value", lang))
 top = ind.filter(pl.col("is_area")).sort("persons", descending=True)
 left, right = st.columns([2, 3])
 with left:
@@ -54,7 +55,7 @@ if tot["quota"].is_not_null().any():
                                            h.short_name(area, lang)), key="src_quota", config={"displayModeBar": False})
 kids = ev.filter(~pl.col("is_area"))
 if kids.height:
-    mat = kids.with_columns(src=pl.col("metric").map_elements(lambda m: METRICS[m].label(lang), return_dtype=pl.String)
+    mat = kids.with_columns(src=metric_label("metric", lang)
                             ).pivot(on="src", index=["unit_code", "name"], values="actual")
     st.dataframe(mat, hide_index=True)
     download(mat, "job_sources", lang, "dl_src")

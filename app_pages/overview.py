@@ -7,7 +7,7 @@ import streamlit as st
 
 from tracker import charts, dispatch, fmt, rules, settings
 from tracker.cards import CSS, MEETING_CSS, card_html
-from tracker.i18n import status_label, t
+from tracker.i18n import status_expr, t
 from tracker.metrics import CARD_METRICS, METRICS
 from tracker.texts import laggard_line
 from tracker.ui import breadcrumb, current, go
@@ -58,7 +58,7 @@ if ev.filter(~pl.col("is_area")).height:
         t("completion", lang): pl.col("completion") * 100,
         t("gap", lang): pl.col("gap").round(1),
         t("vs_last_week" if minimum else "new_week", lang): pl.col("new_week") * scale,
-        t("status", lang): pl.col("status").map_elements(lambda s: status_label(s, lang), return_dtype=pl.String),
+        t("status", lang): status_expr("status", lang),
     }
     if minimum:
         cols.pop(t("completion", lang))

@@ -67,8 +67,7 @@ st.markdown("#### " + L("跨县重复报送（同一人被两个县区报送，�
                         "Persons reported by two counties (counted once region-wide)"))
 dup = analysis.dq_cross_county(area, day)
 if dup.height:
-    dup = dup.with_columns(pl.col("county_a").map_elements(unit_name, return_dtype=pl.String),
-                           pl.col("county_b").map_elements(unit_name, return_dtype=pl.String))
+    dup = dup.with_columns(unit_name("county_a"), unit_name("county_b"))
     st.dataframe(dup.rename({"county_a": L("县区甲", "County A"), "county_b": L("县区乙", "County B"),
                              "persons": L("人数", "Persons")}), hide_index=True, height=300)
     download(dup, "cross_county_duplicates", lang, "dl_dup")
@@ -83,8 +82,7 @@ if out is None:
     records_hidden(lang)
 elif out.height:
     st.caption(L(f"月均收入超过 {out['limit_yuan'][0]:,.0f} 元", f"Income per month above {out['limit_yuan'][0]:,.0f} yuan"))
-    view = out.drop("limit_yuan").with_columns(county_code=pl.col("county_code").map_elements(unit_name,
-                                                                                                return_dtype=pl.String))
+    view = out.drop("limit_yuan").with_columns(county_code=unit_name("county_code"))
     st.dataframe(view, hide_index=True)
     download(view, "income_outliers", lang, "dl_out")
     if st.button(L("在明细中查看", "Open in records"), key="open_outliers"):

@@ -11,8 +11,9 @@ import streamlit as st
 
 import queries
 from tracker import audit, dispatch, fmt, quotas
-from tracker.i18n import status_label
+from tracker.i18n import status_expr
 from tracker.metrics import METRICS
+from tracker.metrics import label_expr as metric_label
 from tracker.ui import current, current_user, download, header
 
 state, h = current()
@@ -26,10 +27,10 @@ with_quota = [k for k, m in METRICS.items() if m.quota]
 ev = dispatch.name_units(dispatch.evaluate(area, d, dispatch.measures(area, d), q, with_quota), h, lang, area)
 view = ev.filter(pl.col("quota").is_not_null()).select(
     pl.col("name").alias(L("单位", "Unit")),
-    pl.col("metric").map_elements(lambda m: METRICS[m].label(lang), return_dtype=pl.String).alias(L("指标", "Metric")),
+    metric_label("metric", lang).alias(L("指标", "Metric")),
     pl.col("quota").alias(L("任务", "Quota")), pl.col("actual").round(3).alias(L("完成", "Actual")),
     (pl.col("completion") * 100).round(1).alias(L("完成率%", "Completion %")),
-    pl.col("status").map_elements(lambda s: status_label(s, lang), return_dtype=pl.String).alias(L("状态", "Status")),
+    status_expr("status", lang).alias(L("状态", "Status")),
     pl.col("source_note").alias(L("来源", "Source")))
 st.dataframe(view, hide_index=True, height=360)
 download(view, "quotas_with_completion", lang, "dl_q")

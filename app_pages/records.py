@@ -9,8 +9,9 @@ import streamlit as st
 
 from tracker import analysis, fmt, schema
 from tracker.analysis import SORTABLE, RecordFilter
+from tracker.exports import csv_bytes
 from tracker.i18n import t
-from tracker.ui import audit_view, csv_bytes, current, export, header, unit_namer
+from tracker.ui import audit_view, current, export, header, unit_namer
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
@@ -86,12 +87,9 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
     for c in ("prefecture_code", "county_code", "township_code", "village_code", "dest_province_code",
               "dest_prefecture_code"):
         own = not c.startswith("dest_")  # where the record was reported: named only inside the user's area
-        names = {x: unit_name(x) if own else h.name(x, lang) for x in out[c].drop_nulls().unique().to_list()}
-        out = out.with_columns(pl.col(c).replace_strict(names, default=None, return_dtype=pl.String))
+        out = out.with_columns(unit_name(c) if own else h.name_expr(c, lang, short=False).alias(c))
     for c in ENUM_COLS:
-        e = schema.BY_NAME[c].enum
-        out = out.with_columns(pl.col(c).replace_strict({k: e.label(k, lang) for k in e.values}, default=None,
-                                                         return_dtype=pl.String))
+        out = out.with_columns(schema.BY_NAME[c].enum.expr(c, lang).alias(c))
     keep = [c.name for c in schema.COLUMNS if c.name in out.columns and c.name not in ("home_code",)]
     return out.select(keep).rename({c: schema.label(c, lang) for c in keep})
 

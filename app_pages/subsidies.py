@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from tracker import dispatch, fmt, schema, subsidy
+from tracker.labels import pairs
 from tracker.ui import can, current, download, drill_table, export, header, records_hidden, unit_namer
 
 state, h = current()
@@ -33,8 +34,7 @@ c[2].metric(L("年底预计", "Projected by year end"), fmt.money(top["yuan_year
 
 st.markdown("#### " + L("按补贴项目", "By rule"))
 by_rule = top.select(pl.col("label_zh" if lang == "zh" else "label_en").alias(L("项目", "Rule")),
-                     pl.col("payee").map_elements(lambda p: subsidy.PAYEES[p][0 if lang == "zh" else 1],
-                                                  return_dtype=pl.String).alias(L("对象", "Payee")),
+                     pairs("payee", subsidy.PAYEES, lang).alias(L("对象", "Payee")),
                      pl.col("amount").alias(L("标准(元/人)", "Amount (yuan/person)")),
                      pl.col("eligible").alias(L("符合人数", "Eligible")),
                      pl.col("yuan").alias(L("金额(元)", "Yuan")),
@@ -65,9 +65,8 @@ if not can("records"):
 rule = st.selectbox(L("补贴项目", "Rule"), list(policy.rules), key="sub_rule",
                     format_func=lambda r: r.zh if lang == "zh" else r.en)
 recs = subsidy.records(area, day, rule).with_columns(
-    county_code=pl.col("county_code").map_elements(unit_name, return_dtype=pl.String),
-    township_code=pl.col("township_code").map_elements(unit_name, return_dtype=pl.String),
-    village_code=pl.col("village_code").map_elements(unit_name, return_dtype=pl.String),
+    county_code=unit_name("county_code"), township_code=unit_name("township_code"),
+    village_code=unit_name("village_code"),
     amount=pl.lit(rule.amount))
 recs = recs.rename({c: schema.label(c, lang) for c in recs.columns if c in schema.BY_NAME} | {"amount": L("金额(元)", "Yuan")})
 st.caption(L(f"{recs.height:,} 人，合计 {fmt.money(recs.height * rule.amount, lang)}",

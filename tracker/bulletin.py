@@ -25,8 +25,10 @@ from pathlib import Path
 import polars as pl
 
 from tracker import analysis, charts, dispatch, fmt, hierarchy
-from tracker.i18n import status_label
+from tracker.i18n import status_expr
+from tracker.labels import pairs
 from tracker.metrics import METRICS
+from tracker.metrics import label_expr as metric_label
 
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
 
@@ -173,10 +175,10 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
     def lbl(z: str, e: str) -> str:
         return z if zh else e
 
-    st_label = pl.col("status").map_elements(lambda s: status_label(s, lang), return_dtype=pl.String)
+    st_label = status_expr("status", lang)
     out: dict[str, pl.DataFrame] = {}
     cards = ev.filter(pl.col("is_area")).select(
-        pl.col("metric").map_elements(lambda m: METRICS[m].label(lang), return_dtype=pl.String).alias(lbl("指标", "Metric")),
+        metric_label("metric", lang).alias(lbl("指标", "Metric")),
         pl.col("actual").alias(lbl("完成", "Actual")), pl.col("quota").alias(lbl("任务", "Quota")),
         pl.col("completion").alias(lbl("完成率", "Completion")), pl.col("linear").alias(lbl("序时进度", "Time elapsed")),
         pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")), pl.col("new_week").alias(lbl("本周新增", "New this week")),
@@ -202,26 +204,26 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
     lag = dispatch.laggards(ev)
     out[lbl("滞后单位", "Laggards")] = lag.select(
         pl.col("name").alias(lbl("单位", "Unit")),
-        pl.col("metric").map_elements(lambda m: METRICS[m].label(lang), return_dtype=pl.String).alias(lbl("指标", "Metric")),
+        metric_label("metric", lang).alias(lbl("指标", "Metric")),
         pl.col("completion").alias(lbl("完成率", "Completion")), pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
         pl.col("shortfall").alias(lbl("差距(人)", "Shortfall")), st_label.alias(lbl("状态", "Status")))
     day = d.snapshot
     from tracker.schema import CHANNEL, INDUSTRY
     ch = analysis.by_dimension(area, day, "channel").filter(pl.col("is_area"))
     out[lbl("组织方式", "Channels")] = ch.select(
-        pl.col("value").map_elements(lambda v: CHANNEL.label(v, lang), return_dtype=pl.String).alias(lbl("组织方式", "Channel")),
+        CHANNEL.expr("value", lang).alias(lbl("组织方式", "Channel")),
         pl.col("persons").alias(lbl("人数", "Persons")), pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")))
     prov = analysis.by_dimension(area, day, "dest_province_code").filter(pl.col("is_area"))
     out[lbl("去向", "Destinations")] = prov.select(
-        pl.col("value").map_elements(lambda v: h.name(v, lang), return_dtype=pl.String).alias(lbl("就业地", "Destination")),
+        h.name_expr("value", lang, short=False).alias(lbl("就业地", "Destination")),
         pl.col("persons").alias(lbl("人数", "Persons")), pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")))
     ind = analysis.by_dimension(area, day, "industry").filter(pl.col("is_area"))
     out[lbl("行业", "Industries")] = ind.select(
-        pl.col("value").map_elements(lambda v: INDUSTRY.label(v, lang), return_dtype=pl.String).alias(lbl("行业", "Industry")),
+        INDUSTRY.expr("value", lang).alias(lbl("行业", "Industry")),
         pl.col("persons").alias(lbl("人数", "Persons")), pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")))
     g = analysis.groups(area, day).filter(pl.col("is_area"))
     out[lbl("重点群体", "Key groups")] = g.select(
-        pl.col("key_group").map_elements(lambda k: analysis.GROUPS[k][0 if zh else 1], return_dtype=pl.String)
+        pairs("key_group", analysis.GROUPS, lang)
         .alias(lbl("群体", "Group")), pl.col("persons").alias(lbl("人数", "Persons")),
         pl.col("organized").alias(lbl("有组织", "Organized")), pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")))
     b = analysis.bands(area, day).filter(pl.col("is_area"))

@@ -182,8 +182,9 @@ def trend(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metric: str = 
 
 def name_units(df: pl.DataFrame, h: Hierarchy, lang: str, area: str, col: str = "unit_code") -> pl.DataFrame:
     """Add a `name` column; under a township, the township's own code collects records without a village."""
-    def nm(code: str) -> str:
-        if len(code) == 12 and code.endswith("000") and not h.exists(code):
-            return h.name(code[:9], lang) + ("（未填村居）" if lang == "zh" else " (no village)")
-        return h.short_name(code, lang)
-    return df.with_columns(name=pl.col(col).map_elements(nm, return_dtype=pl.String))
+    c = pl.col(col)
+    no_village = (c.str.len_chars() == 12) & c.str.ends_with("000") & ~c.is_in(list(h._name))
+    return df.with_columns(name=pl.when(no_village)
+                           .then(h.name_expr(c.str.slice(0, 9), lang, short=False)
+                                 + pl.lit("（未填村居）" if lang == "zh" else " (no village)"))
+                           .otherwise(h.name_expr(c, lang)))

@@ -40,6 +40,20 @@ class Hierarchy:
             return "全区" if lang == "zh" else "Whole region"
         return self.name(code, lang)
 
+    def name_expr(self, col: str | pl.Expr, lang: str = "zh", short: bool = True) -> pl.Expr:
+        """`short_name` (or `name`) as a polars expression: one dict lookup, no Python callback."""
+        key = f"_names_expr_{lang}_{short}"
+        table = self.__dict__.get(key)
+        if table is None:
+            i = 0 if lang == "zh" else 1
+            table = {c: v[i] for c, v in self._nat.items()} | {c: v[i] for c, v in self._name.items()}
+            if short:
+                table[REGION] = "全区" if lang == "zh" else "Whole region"
+            self.__dict__[key] = table
+        from tracker.labels import mapped
+
+        return mapped(col, table)
+
     def children(self, code: str) -> list[str]:
         return self.units.filter(pl.col("parent_code") == code)["code"].to_list()
 

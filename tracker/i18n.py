@@ -137,5 +137,12 @@ def status_label(s: str | None, lang: str = "zh") -> str:
     return zh if lang == "zh" else en
 
 
+def status_expr(col: str = "status", lang: str = "zh"):
+    """`status_label` as a polars expression."""
+    from tracker.labels import pairs
+
+    return pairs(col, STATUS, lang)
+
+
 def status_color(s: str | None) -> str:
     return STATUS.get(s or "no_quota")[2]

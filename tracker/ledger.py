@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from tracker import hierarchy, schema
+from tracker.labels import date_slash
 
 
 def to_ledger(frame: pl.DataFrame, h: hierarchy.Hierarchy) -> pl.DataFrame:
@@ -26,7 +27,7 @@ def to_ledger(frame: pl.DataFrame, h: hierarchy.Hierarchy) -> pl.DataFrame:
         return pl.when(pl.col(col)).then(pl.lit("是")).otherwise(pl.lit("否"))
 
     def d(col: str):
-        return pl.col(col).map_elements(lambda x: f"{x.year}/{x.month}/{x.day}", return_dtype=pl.String)
+        return date_slash(col)
 
     dest = pl.when(pl.col("dest_province_code") != "54").then(name("dest_province_code") + name("dest_prefecture_code")
                                                                ).otherwise(name("dest_prefecture_code"))

@@ -65,3 +65,10 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
 CARD_METRICS = ["total", "org_xprov", "org_xpref", "out_region", "org_share", "income", "per_capita"]
 BASE_MEASURES = ["persons", "organized", "org_xprov", "org_xpref", "out_region", "trained", "trained_directed",
                  "src_industry", "src_project", "src_flexible", "income", "placements"]
+
+
+def label_expr(col: str = "metric", lang: str = "zh"):
+    """Metric labels as a polars expression."""
+    from tracker.labels import mapped
+
+    return mapped(col, {k: m.label(lang) for k, m in METRICS.items()})

@@ -176,7 +176,7 @@ def issuing_table(q: pl.DataFrame, h: Hierarchy, parent: str, year: int) -> pl.D
     y = q.filter((pl.col("year") == year) & pl.col("unit_code").is_in(kids))
     wide = y.pivot(on="metric", index="unit_code", values="target")
     order = {c: i for i, c in enumerate(kids)}
-    wide = wide.with_columns(name=pl.col("unit_code").map_elements(h.name, return_dtype=pl.String),
+    wide = wide.with_columns(name=h.name_expr("unit_code", short=False),
                              _o=pl.col("unit_code").replace_strict(order, return_dtype=pl.Int32)).sort("_o").drop("_o")
     names = {m: hs[0] for m, hs in METRIC_HEADERS.items()}
     cols = ["unit_code", "name"] + [m for m in METRIC_HEADERS if m in wide.columns]

@@ -22,6 +22,12 @@ class Enum:
         zh, en = self.values.get(code, (code, code))
         return zh if lang == "zh" else en
 
+    def expr(self, col: str | pl.Expr, lang: str = "zh") -> pl.Expr:
+        """The same labels as a polars expression (no Python callback)."""
+        from tracker.labels import pairs
+
+        return pairs(col, self.values, lang)
+
 
 EDUCATION = Enum("education", {
     "primary": ("小学及以下", "Primary or below"),

@@ -32,14 +32,19 @@ def records_hidden(lang: str) -> None:
 
 
 def unit_namer(lang: str):
-    """code -> name if the unit is inside the user's area, else only "outside your area": a record counted
-    here may have been reported by another county, whose name is not this user's business.
-    (A plain function: polars may call it from worker threads, where there is no session.)"""
+    """column -> polars expression of unit names for units inside the user's area (and the user's own
+    prefecture and region, which are no secret), else only "outside your area": a record counted here may
+    have been reported by another county, whose name is not this user's business."""
+    import polars as pl
+
     u, h = current_user(), st.session_state["_hierarchy"]
     outside = "辖区外" if lang == "zh" else "outside your area"
 
-    def name(code: str | None) -> str:
-        return "—" if code is None else h.name(code, lang) if u.covers(code) else outside
+    def name(col: str) -> pl.Expr:
+        c = pl.col(col)
+        mine = c.str.starts_with(u.area) | pl.lit(u.area).str.starts_with(c)
+        return pl.when(c.is_null()).then(pl.lit("—")).when(mine).then(h.name_expr(c, lang, short=False)) \
+            .otherwise(pl.lit(outside)).alias(col)
 
     return name
 
@@ -104,11 +109,6 @@ def header(title: str, state: State, h: Hierarchy) -> None:
         st.info(t("slice_active", lang, s="、".join(bits) if lang == "zh" else ", ".join(bits)))
 
 
-def csv_bytes(df) -> bytes:
-    """CSV with a BOM so that Excel opens the Chinese headers correctly."""
-    return "\ufeff".encode() + df.write_csv().encode("utf-8")
-
-
 def export(label: str, build, file_name: str, key: str, where=st, mime: str | None = None,
            icon: str = ":material/download:") -> None:
     """A download button whose file is built when clicked, in the user's scope, with an audit line."""
@@ -120,6 +120,7 @@ def export(label: str, build, file_name: str, key: str, where=st, mime: str | No
 
 
 def download(df, name: str, lang: str, key: str) -> None:
+    from tracker.exports import csv_bytes
     from tracker.i18n import t
 
     export(t("download_csv", lang), lambda: csv_bytes(df), f"{name}.csv", key, mime="text/csv")
