@@ -124,30 +124,55 @@ def check_params(q: Query, given: dict) -> None:
         raise TypeError(f"query {q.name}: missing {sorted(missing)}, unknown {sorted(unknown)}")
 
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards the two dicts below only: never held across DuckDB or polars work
 _con: dict[str, duckdb.DuckDBPyConnection] = {}
+_building: dict[str, threading.Event] = {}
+BUILD_WAIT_S = 120
 
 
 def _sq(p: Path) -> str:
     return str(p).replace("'", "''")
 
 
+def _new_connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": int(settings.SETTINGS["duckdb_threads"].get()),
+                                 "memory_limit": settings.SETTINGS["duckdb_memory"].get()})
+    con.execute("set enable_progress_bar = false")  # never on stdout: the app and its tools print there
+    create_views(con)
+    return con
+
+
 def connection() -> duckdb.DuckDBPyConnection:
     """The process's connection, with views bound to the current data directory and data version.
 
     A new snapshot (or quota file) changes the data version, and the next query gets a fresh
-    connection whose small tables (rollups, quotas) are reloaded: no restart needed.
+    connection whose small tables (rollups, quotas) are reloaded: no restart needed. One thread builds
+    it; the others wait for that build (without holding a lock), then share it.
     """
     version = data_version()
-    with _lock:
-        con = _con.get(version)
-        if con is None:
-            con = duckdb.connect(config={"threads": max(2, os.cpu_count() or 2)})
-            con.execute("set enable_progress_bar = false")  # never on stdout: the app and its tools print there
-            create_views(con)
-            _con.clear()
-            _con[version] = con
-        return con
+    while True:
+        with _lock:
+            con = _con.get(version)
+            if con is not None:
+                return con
+            ev = _building.get(version)
+            mine = ev is None
+            if mine:
+                ev = _building[version] = threading.Event()
+        if not mine:
+            if not ev.wait(BUILD_WAIT_S):
+                raise TrackerError("数据正在加载，请稍后刷新。", "The data is loading: refresh in a moment.")
+            continue  # built (or failed: then this thread tries itself)
+        try:
+            con = _new_connection()
+            with _lock:
+                _con.clear()  # readers still holding the old connection's cursors finish on it
+                _con[version] = con
+            return con
+        finally:
+            with _lock:
+                _building.pop(version, None)
+            ev.set()
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -175,7 +200,7 @@ def reset() -> None:
     """Drop the connection (tests switch data directories; new views after new snapshots)."""
     with _lock:
         _con.clear()
-        _cache.clear()
+    clear_cache()
     catalogue.cache_clear()
 
 
@@ -255,8 +280,10 @@ def run(name: str, idents: dict[str, str] | None = None, **params) -> pl.DataFra
         raise _translate(e) from e
 
 
-_cache: dict[tuple, pl.DataFrame] = {}
+_cache: dict[tuple, tuple[pl.DataFrame, int]] = {}  # key -> (result, its estimated bytes); oldest first
+_cache_bytes = 0
 _CACHE_MAX = 256
+_CACHE_MAX_BYTES = 192 << 20  # results are small (pages show aggregates); this bounds the process under load
 
 
 def _key(v):
@@ -274,17 +301,35 @@ def cached(name: str, idents: dict[str, str] | None = None, **params) -> pl.Data
     key = (name, data_version(), scope, tuple(sorted((idents or {}).items())),
            tuple(sorted((k, _key(v)) for k, v in params.items())))
     hit = _cache.get(key)
-    if hit is None:
-        hit = run(name, idents, **params)
-        with _lock:
-            if len(_cache) >= _CACHE_MAX:
-                _cache.pop(next(iter(_cache)))
-            _cache[key] = hit
-    return hit
+    if hit is not None:
+        return hit[0]
+    df = run(name, idents, **params)
+    _remember(key, df)
+    return df
+
+
+def _remember(key: tuple, df: pl.DataFrame) -> None:
+    """Keep a result, evicting the oldest ones (and every result of an older data version) past the bounds."""
+    global _cache_bytes
+    size = int(df.estimated_size())
+    if size > _CACHE_MAX_BYTES // 8:
+        return  # a large list is cheaper to rerun than to hold for every user
+    with _lock:
+        old = [k for k in _cache if k[1] != key[1]]
+        for k in old:
+            _cache_bytes -= _cache.pop(k)[1]
+        while _cache and (len(_cache) >= _CACHE_MAX or _cache_bytes + size > _CACHE_MAX_BYTES):
+            _cache_bytes -= _cache.pop(next(iter(_cache)))[1]
+        if key not in _cache:
+            _cache[key] = (df, size)
+            _cache_bytes += size
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    global _cache_bytes
+    with _lock:
+        _cache.clear()
+        _cache_bytes = 0
 
 
 # files next to a snapshot's records; the derived ones carry a version so a new layout never reads an old file

@@ -51,6 +51,21 @@ class Slice:
         return Slice(chans, grp if grp in GROUPS and grp != "all_persons" else None)
 
 
+def with_area_row(df: pl.DataFrame, area: str) -> pl.DataFrame:
+    """The area's own row is always there: an area with no rows this week gets zeros (and no median), so
+    every page shows 0 instead of failing on a missing row."""
+    counts = [c for c, t in df.schema.items() if t.is_numeric() and not c.startswith("median")]
+    if df.filter(pl.col("is_area")).height:  # a sum over no rows is null: zero it
+        return df.with_columns([pl.when(pl.col("is_area")).then(pl.col(c).fill_null(0)).otherwise(pl.col(c)).alias(c)
+                                for c in counts])
+    row = {c: area if c == "unit_code" else True if c == "is_area" else 0 if t.is_numeric() else None
+           for c, t in df.schema.items()}
+    for c in ("median_income", "median_per_month"):
+        if c in row:
+            row[c] = None
+    return pl.concat([pl.DataFrame([row], schema=df.schema), df])
+
+
 def _common(area: str, day: dt.date, sl: Slice) -> dict:
     return {"path": snapshot_file(day), "area": area, "child_len": child_len(area), **sl.params()}
 
@@ -58,9 +73,9 @@ def _common(area: str, day: dt.date, sl: Slice) -> dict:
 def measures(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False) -> pl.DataFrame:
     """Base measures per child unit; from the village rollup unless a slice is on (identical, tested)."""
     if sl.active() or raw:
-        return cached("unit_measures_raw", **_common(area, day, sl))
+        return with_area_row(cached("unit_measures_raw", **_common(area, day, sl)), area)
     wk = cached("measures_by_week", area=area, child_len=child_len(area), from_date=day, to_date=day)
-    return wk.drop("snapshot_date")
+    return with_area_row(wk.drop("snapshot_date"), area)
 
 
 def by_dimension(area: str, day: dt.date, dim: str, sl: Slice = Slice(), raw: bool = False) -> pl.DataFrame:
@@ -78,11 +93,13 @@ def _rollup(area: str, day: dt.date, dim: str) -> pl.DataFrame:
 
 def groups(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False) -> pl.DataFrame:
     if sl.active() or raw:
-        return cached("group_profile", **_common(area, day, sl))
-    r = _rollup(area, day, "key_group")
-    units = r.select("unit_code", "is_area").unique()
+        r = cached("group_profile", **_common(area, day, sl)).select("unit_code", "is_area", "key_group", "persons",
+                                                                    "organized", "income")
+    else:
+        r = _rollup(area, day, "key_group").rename({"value": "key_group"})
+    units = with_area_row(r.select("unit_code", "is_area").unique(), area)
     full = units.join(pl.DataFrame({"key_group": list(GROUPS)}), how="cross")  # groups with nobody show 0
-    return (full.join(r.rename({"value": "key_group"}), on=["unit_code", "is_area", "key_group"], how="left")
+    return (full.join(r, on=["unit_code", "is_area", "key_group"], how="left")
             .select("unit_code", "is_area", "key_group", *[pl.col(c).fill_null(0) for c in ("persons", "organized", "income")])
             .sort([pl.col("is_area").not_(), "unit_code", "key_group"]))
 
@@ -90,7 +107,7 @@ def groups(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False) -> p
 def bands(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False, median: bool = True) -> pl.DataFrame:
     """Persons by months band per unit; the median income (not additive: read from the records) only if asked."""
     if sl.active() or raw:
-        return cached("person_bands", **_common(area, day, sl))
+        return with_area_row(cached("person_bands", **_common(area, day, sl)), area)
     r = _rollup(area, day, "months_band")
     wide = r.pivot(on="value", index=["unit_code", "is_area"], values="persons").fill_null(0)
     for c in ("lt3", "m3to6", "ge6"):
@@ -99,9 +116,10 @@ def bands(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False, media
     inc = r.group_by("unit_code").agg(pl.col("income").sum(), pl.col("persons").sum())
     med = (income_medians(area, day) if median else
            r.select("unit_code").unique().with_columns(median_income=pl.lit(None, dtype=pl.Float64)))
-    return (wide.join(inc, on="unit_code").join(med, on="unit_code", how="left")
-            .select("unit_code", "is_area", "persons", "lt3", "m3to6", "ge6", "income", "median_income")
-            .sort([pl.col("is_area").not_(), "unit_code"]))
+    out = (wide.join(inc, on="unit_code").join(med, on="unit_code", how="left")
+           .select("unit_code", "is_area", "persons", "lt3", "m3to6", "ge6", "income", "median_income")
+           .sort([pl.col("is_area").not_(), "unit_code"]))
+    return with_area_row(out, area)
 
 
 def unit_medians(area: str, day: dt.date) -> pl.DataFrame:
@@ -231,7 +249,7 @@ def records_count(area: str, day: dt.date, sl: Slice, flt: RecordFilter, raw: bo
 
 
 def dq_units(area: str, day: dt.date) -> pl.DataFrame:
-    return cached("dq_units", dq_path=ensure_dq(day), area=area, child_len=child_len(area))
+    return with_area_row(cached("dq_units", dq_path=ensure_dq(day), area=area, child_len=child_len(area)), area)
 
 
 def dq_cross_county(area: str, day: dt.date, raw: bool = False) -> pl.DataFrame:

@@ -43,6 +43,9 @@ SETTINGS = {
     "lockout_minutes": Setting("TRACKER_LOCKOUT_MINUTES", "15", "How long a name stays locked (and the counting window)."),
     "session_idle_minutes": Setting("TRACKER_SESSION_IDLE_MINUTES", "30", "A local login ends after this long idle."),
     "session_max_hours": Setting("TRACKER_SESSION_MAX_HOURS", "12", "A local login ends after this long in any case."),
+    "duckdb_memory": Setting("TRACKER_DUCKDB_MEMORY", "1.5GB",
+                             "Memory limit of the app's DuckDB (spills to disk beyond it); bounds the process under load."),
+    "duckdb_threads": Setting("TRACKER_DUCKDB_THREADS", "2", "DuckDB threads per app process."),
     "demo_scale": Setting("TRACKER_DEMO_SCALE", "1.0",
                           "Multiplier on the number of demo persons (benchmarks use larger values)."),
 }

@@ -63,7 +63,8 @@ def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy, home: str = RE
     if not dates:
         return None, [t("no_snapshot", lang)]
     years = sorted({d.year for d in dates})
-    year = int(qp["year"]) if str(qp.get("year", "")).isdigit() and int(qp["year"]) in years else years[-1]
+    y = str(qp.get("year", ""))
+    year = int(y) if re.fullmatch(r"[0-9]{4}", y) and int(y) in years else years[-1]
     in_year = [d for d in dates if d.year == year]
     snap = in_year[-1]
     want = qp.get("snap")
@@ -75,6 +76,8 @@ def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy, home: str = RE
                 snap = w
             elif earlier:
                 snap = earlier[-1]
+                notices.append(t("snapshot_fallback", lang, want=w.isoformat(), got=snap.isoformat()))
+            else:  # a date before any data: say so instead of silently showing the latest week
                 notices.append(t("snapshot_fallback", lang, want=w.isoformat(), got=snap.isoformat()))
             if snap.year != year:
                 year = snap.year
