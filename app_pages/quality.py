@@ -91,8 +91,10 @@ else:
     st.success(L("没有收入异常记录。", "No implausible incomes."))
 
 st.markdown("#### " + L("导入拒收记录（按原因）", "Rows rejected at ingest (by reason)"))
-mans = queries.manifests()
-if mans:
+mans = queries.manifests() if can("admin") else []  # the manifests cover every county: administrators only
+if not can("admin"):
+    st.caption(L("导入记录涵盖全区各县，仅管理员可见。", "Ingest records cover every county: administrators only."))
+elif mans:
     from tracker.ingest import R
 
     rows = [{"snapshot": m.get("snapshot_date"), "reason": R.get(k, (k, k))[0 if lang == "zh" else 1], "rows": v}

@@ -150,7 +150,7 @@ def test_audit_chain_detects_edits_and_masks_ids(accounts):
     assert audit.read()[1]["detail"] == f"filter id {fixture_id(1)[:6]}********{fixture_id(1)[-4:]}"
     lines = audit.path().read_text(encoding="utf-8").splitlines()
     audit.path().write_text("\n".join([lines[0], lines[1].replace("view_records", "export"), lines[2]]) + "\n")
-    assert audit.verify() == 3  # the line after the edited one no longer links
+    assert audit.verify() == 2  # the edited line's keyed MAC no longer matches
     audit.path().write_text("\n".join([lines[0], lines[2]]) + "\n")
     assert audit.verify() == 2  # a deleted line breaks the chain too
 
@@ -335,6 +335,7 @@ def test_leader_sees_aggregates_but_no_person_lists(accounts):
     assert not at.dataframe
     at = app_as("boss", "quality")
     assert "人员明细仅对分析员、县乡工作人员和管理员开放。" in texts(at)
+    assert "导入记录涵盖全区各县，仅管理员可见。" in texts(at)  # no global ingest manifest for a leader
     assert not any("open_outliers" == getattr(b, "key", "") for b in at.button)
     at = app_as("boss", "users")
     assert [e.value for e in at.error] == ["无权限：您的角色（领导）不能使用此页面。"]
