@@ -102,7 +102,7 @@ def row(i: int, **kw) -> list[str]:
 @pytest.mark.parametrize(("name", "content", "zh_part"), [
     ("empty.csv", b"", "文件为空"),
     ("only_headers.csv", ",".join(HEAD).encode(), "没有数据"),
-    ("garbage.csv", bytes(range(256)) * 20, "编码"),
+    ("garbage.csv", bytes(range(256)) * 20, "不是文本表格"),
     ("no_id_column.csv", "户籍县区,户籍乡镇,组织方式,开始务工时间\n洛隆县,孜托镇,政府组织,2026-3-1".encode(), "缺少必填列"),
     ("dup_headers.csv",
      ("身份证号,身份证号码,户籍县区,户籍乡镇,组织方式,开始务工时间\n" + good_id(1) + ",x,洛隆县,孜托镇,政府组织,2026-3-1").encode(),
@@ -113,7 +113,7 @@ def test_bad_files_give_a_clear_message(tmp_path, name, content, zh_part):
     p = tmp_path / name
     p.write_bytes(content)
     res = run(tmp_path, [p])
-    assert res.exit_code == 2 and res.accepted == 0
+    assert res.exit_code == 3 and res.accepted == 0  # a file that cannot be read: nothing written
     assert zh_part in res.file_errors[0]["zh"] and res.file_errors[0]["en"]
 
 
@@ -273,7 +273,8 @@ def test_cli_exit_codes(tmp_path, monkeypatch):
     args = ["--snapshot-date", ON.isoformat(), "--data-dir", str(tmp_path / "data")]
     assert ingest.main([str(good), *args]) == 0
     assert ingest.main([str(mixed), *args]) == 1
-    assert ingest.main([str(empty), *args]) == 2
+    assert ingest.main([str(empty), *args]) == 3  # unreadable: nothing written
+    assert ingest.main([str(empty), str(good), *args]) == 3  # all or nothing
 
 
 def test_one_million_row_csv(tmp_path):

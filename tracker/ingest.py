@@ -1,25 +1,41 @@
 """Turn the weekly ledger exports (实名制台账, .xlsx / .csv, Chinese headers) into a snapshot.
 
     python -m tracker.ingest FILE [FILE …] --snapshot-date YYYY-MM-DD [--data-dir DIR] [--user NAME]
+                             [--report PATH] [--json-out PATH] [--max-memory-mb N] [--progress-lines]
 
-Every row in is accounted for: accepted + rejected = rows read, always. Valid rows go to the
-snapshot partition (written to a temporary directory and renamed into place), rejected rows to a
-reject report with a reason in Chinese and English, the original files to an archive with their
-checksums, and a manifest records what happened. The raw ID number never leaves this module: the
-snapshot holds only the keyed hash (HMAC-SHA256, secret key outside data/ and the repo) and the
-masked form. Exit codes: 0 all rows accepted, 1 some rows rejected, 2 nothing usable.
+Every row in is accounted for: accepted + rejected = rows read, always. Every file gets an answer, never a
+traceback: a file that cannot be used gets a message in Chinese and English saying why (encrypted, a PDF, an
+HTML page, damaged, no header …). Files are read by `tracker.readers` (xlsx cell by cell from its XML, only the
+cells that exist, every visible sheet with the ledger's header; CSV of any line ending and separator).
+
+Valid rows go to the snapshot partition, rejected rows to a reject report with a reason in Chinese and
+English, the original files to an archive with their checksums, and a manifest records what happened
+(files, sheets read and skipped, counts). All or nothing per run: if any file cannot be read, nothing is
+written; the archive copies and the reject report are written under temporary names first, the snapshot's
+swap into place comes next, the temporary names are renamed last, and a failed write (a full disk) removes
+what it had started and leaves the live snapshot as it was. The raw ID number never leaves this module: the
+snapshot holds only the keyed hash (HMAC-SHA256, secret key outside data/ and the repo) and the masked form;
+a record id that is an ID number is replaced by a derived one; the reject report masks ID-shaped text and
+hides text that may be a name or a phone number.
+
+Exit codes:
+    0  written; every row accepted
+    1  written; some rows rejected (see the reject report)
+    2  nothing written: the files were read but no row is usable (or the snapshot failed its data contract)
+    3  nothing written: a file could not be read (so none of the files is loaded), or writing failed
+       (e.g. a full disk) and the live snapshot was left unchanged
+The upload page runs this command in a child process with a memory and a time limit (`tracker.ingest_child`).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import getpass
 import hashlib
 import hmac
-import io
 import json
+import os
 import re
 import shutil
 import sys
@@ -32,26 +48,32 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from tracker import hierarchy, ids, schema, settings
+from tracker import hierarchy, ids, readers, schema, settings
 from tracker.generate import write_snapshot
+from tracker.readers import IngestError
+
+__all__ = ["IngestError", "Result", "classify_id", "classify_ids", "ingest", "main", "norm_header", "read_raw"]
 
 # one mapping of accepted header spellings -> canonical column (compared after normalising:
-# full-width to half-width, spaces and brackets removed, lower case)
+# full-width to half-width, spaces and brackets removed, lower case; a unit in brackets is read apart)
 HEADERS: dict[str, list[str]] = {
-    "id_number": ["身份证号", "公民身份号码", "身份证号码", "身份证", "证件号码", "id_number", "id"],
+    "id_number": ["身份证号", "公民身份号码", "公民身份证号", "公民身份证号码", "身份证号码", "身份证", "证件号码",
+                  "身份证件号码", "居民身份证号码", "id_number", "id"],
     "record_id": ["记录编号", "序号编号", "台账编号", "record_id"],
     "education": ["文化程度", "学历", "education"],
-    "prefecture": ["户籍地市", "地市", "所属地市", "prefecture", "prefecture_code"],
-    "county": ["户籍县区", "县区", "所属县区", "户籍所在县区", "county", "county_code"],
-    "township": ["户籍乡镇", "乡镇", "所属乡镇", "户籍所在乡镇", "township", "township_code"],
-    "village": ["户籍村居", "户籍所在村居", "户籍所在村", "村居", "村", "village", "village_code"],
+    "prefecture": ["户籍地市", "地市", "所属地市", "户籍所在地市", "prefecture", "prefecture_code"],
+    "county": ["户籍县区", "县区", "所属县区", "户籍所在县区", "户籍县", "户籍县市区", "county", "county_code"],
+    "township": ["户籍乡镇", "乡镇", "所属乡镇", "户籍所在乡镇", "户籍乡镇街道", "乡镇街道", "户籍所在乡镇街道",
+                 "township", "township_code"],
+    "village": ["户籍村居", "户籍所在村居", "户籍所在村", "村居", "村", "户籍村", "村社区", "户籍村社区",
+                "village", "village_code"],
     "poverty_alleviated": ["是否脱贫人口", "脱贫人口", "poverty_alleviated"],
     "relocated": ["是否易地搬迁", "易地搬迁群众", "易地搬迁", "relocated"],
     "disabled": ["是否残疾人", "残疾人", "disabled"],
     "veteran": ["是否退役军人", "退役军人", "veteran"],
     "two_after": ["是否两后生", "两后生", "two_after"],
     "dest_scope": ["转移就业范围", "转移范围", "就业范围", "dest_scope"],
-    "destination": ["转移就业地点", "就业地点", "务工地点", "destination"],
+    "destination": ["转移就业地点", "就业地点", "务工地点", "就业地址", "务工地址", "就业地区", "destination"],
     "dest_province": ["就业地省份", "务工省份", "dest_province", "dest_province_code"],
     "dest_prefecture": ["就业地地市", "务工地市", "dest_prefecture", "dest_prefecture_code"],
     "organized": ["是否有组织", "有组织", "是否组织化", "organized"],
@@ -61,16 +83,22 @@ HEADERS: dict[str, list[str]] = {
     "start_date": ["开始务工时间", "务工开始时间", "开始时间", "start_date"],
     "end_date": ["结束务工时间", "返乡时间", "结束时间", "end_date"],
     "reported_date": ["录入时间", "登记时间", "reported_date"],
-    "months_employed": ["务工月数", "就业月数", "累计务工月数", "months_employed"],
-    "income_yuan": ["劳务收入元", "劳务收入", "务工收入", "income_yuan", "income"],
+    "months_employed": ["务工月数", "就业月数", "累计务工月数", "月数", "务工时长", "就业时长", "months_employed"],
+    "income_yuan": ["劳务收入", "务工收入", "收入", "工资收入", "劳务收入元", "income_yuan", "income"],
     "trained": ["是否参加培训", "是否培训", "trained"],
     "training_type": ["培训类型", "培训方式", "training_type"],
 }
-PII_IGNORED = {"姓名", "name", "联系电话", "电话", "手机号码", "手机", "phone"}  # never stored
+PII_IGNORED = {"姓名", "name", "联系电话", "电话", "手机号码", "手机", "手机号", "联系方式", "phone", "户主姓名",
+               "家庭住址", "住址", "银行卡号", "银行账号"}  # never stored
 REQUIRED = ["id_number", "county", "township", "channel", "start_date"]
 FLAGS = ["poverty_alleviated", "relocated", "disabled", "veteran", "two_after", "organized", "trained"]
+UNITS = {"元": 1.0, "万元": 10_000.0, "千元": 1_000.0, "月": 1.0, "个月": 1.0}  # a unit in a header → factor
+INCOME_MAX = 10_000_000  # yuan: above this, a value is an ID number or a unit error, not a year's wages
+DATE_MIN = dt.date(2000, 1, 1)
 
 R = {  # reasons: code -> (zh, en)
+    "formula": ("公式没有计算结果（请在Excel中重新计算并保存）", "formula without a cached value (recalculate and save in Excel)"),
+    "cell_error": ("单元格是错误值（如#N/A、#REF!）", "the cell holds an error value (e.g. #N/A, #REF!)"),
     "missing": ("必填项为空", "required field is empty"),
     "id_format": ("身份证号格式错误", "ID number is not 18 characters of digits (+X)"),
     "id_numeric": ("身份证号被存为数字，后几位已丢失", "ID stored as a number: its last digits are lost"),
@@ -81,27 +109,27 @@ R = {  # reasons: code -> (zh, en)
     "enum": ("取值不在允许范围内", "value not allowed"),
     "flag": ("是/否字段无法识别", "yes/no value not recognised"),
     "date": ("日期无法识别", "date not recognised"),
+    "date_range": ("日期早于2000年，不合理", "date before 2000: not plausible"),
     "date_order": ("结束时间早于开始时间", "end date before start date"),
     "date_future": ("开始时间晚于快照日期", "start date after the snapshot date"),
     "months": ("务工月数超出范围（0-12且不超过已过月数）", "months outside 0–12 or beyond the months elapsed"),
+    "cell_date": ("数值单元格被设成了日期格式", "a number cell is formatted as a date"),
     "income": ("劳务收入为负或不是数字", "income negative or not a number"),
+    "income_range": ("劳务收入超过1000万元，不合理（可能填入了身份证号或单位有误）",
+                     "income above 10 million yuan: not plausible (an ID number, or the wrong unit?)"),
     "number": ("数值无法识别", "number not recognised"),
     "duplicate": ("同一文件中重复的同一就业记录（保留一条）", "same placement twice in one file (one kept)"),
 }
 FLAG_REASONS = {
     "income_outlier": ("月均收入异常（超出分布范围）", "income per month far outside the distribution"),
+    "income_unit": ("收入数值与表头单位不符（疑似元/万元混用），请核实", "income looks like the wrong unit (元 vs 万元): check it"),
     "id_region": ("身份证地区码与户籍县不一致", "ID region prefix differs from the hukou county"),
     "age": ("年龄不在16-65岁之间", "age outside 16–65"),
     "no_village": ("缺少户籍村(居)", "no hukou village"),
 }
-
-
-class IngestError(Exception):
-    """A whole file cannot be used; the message is for the user (zh / en)."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+REJECT_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String,
+                 "reason": pl.String, "reason_zh": pl.String, "reason_en": pl.String}
+FLAG_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row": pl.Int64, "flag": pl.String}
 
 
 @dataclass
@@ -111,22 +139,28 @@ class Result:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    record_ids_replaced: int = 0  # record ids that were ID numbers, replaced by a derived id
     by_reason: dict[str, int] = field(default_factory=dict)
     flags: dict[str, int] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
     file_errors: list[dict] = field(default_factory=list)
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
     contract: list[str] = field(default_factory=list)  # data-contract violations of the snapshot (none expected)
+    write_error: dict | None = None  # {"zh", "en"}: writing failed, nothing was written
+    notes: list[dict] = field(default_factory=list)  # {"zh", "en"}: things worth knowing that are not errors
     rejects: pl.DataFrame | None = None
     flagged: pl.DataFrame | None = None
     partition: Path | None = None
+    report: Path | None = None
     seconds: float = 0.0
 
     @property
     def exit_code(self) -> int:
+        if self.file_errors or self.write_error:
+            return 3
         if self.accepted == 0 or self.contract:
             return 2
-        return 1 if (self.rejected or self.file_errors) else 0
+        return 1 if self.rejected else 0
 
     def summary(self, lang: str = "zh") -> str:
         zh = lang == "zh"
@@ -135,38 +169,82 @@ class Result:
                  f"{'接收' if zh else 'Accepted'}: {self.accepted:,}",
                  f"{'拒收' if zh else 'Rejected'}: {self.rejected:,}",
                  f"{'重复（已去重）' if zh else 'Duplicates (dropped)'}: {self.duplicates:,}"]
-        for code, n in sorted(self.by_reason.items(), key=lambda kv: -kv[1]):
+        for code, n in sorted(self.by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
             zh_r, en_r = R.get(code, (code, code))
             lines.append(f"  - {zh_r if zh else en_r}: {n:,}")
-        for code, n in sorted(self.flags.items(), key=lambda kv: -kv[1]):
-            zh_r, en_r = FLAG_REASONS[code]
+        for code, n in sorted(self.flags.items(), key=lambda kv: (-kv[1], kv[0])):
+            zh_r, en_r = FLAG_REASONS.get(code, (code, code))
             lines.append(f"  * {'提示' if zh else 'flag'} {zh_r if zh else en_r}: {n:,}")
+        if self.record_ids_replaced:
+            what = "记录编号是身份证号，已替换为系统编号（未保存）" if zh else "record ids that were ID numbers, replaced (not stored)"
+            lines.append(f"  * {what}: {self.record_ids_replaced:,}")
+        for f in self.files:
+            if f.get("sheets"):
+                read = ", ".join(f"{s['sheet'] or 'CSV'} ({s['rows']:,})" for s in f["sheets"])
+                lines.append(f"  {'已读取工作表' if zh else 'sheets read'} {f['file']}: {read}")
+            for s in f.get("sheets_skipped", []):
+                lines.append(f"  {'未读取工作表' if zh else 'sheet not read'} {f['file']}「{s['sheet']}」: {s['zh'] if zh else s['en']}")
         for e in self.file_errors:
             lines.append(f"  ! {e['file']}: {e['zh'] if zh else e['en']}")
+        if self.file_errors:
+            lines.append("  ! " + ("有文件无法读取，本次导入未写入任何数据（全部文件都未导入），请处理后重新导入全部文件。" if zh else
+                                   "A file could not be read: nothing was written (none of the files was loaded). "
+                                   "Fix it and load all the files again."))
+        if self.write_error:
+            lines.append(f"  ! {self.write_error['zh'] if zh else self.write_error['en']}")
         for c in self.contract:
             lines.append(f"  ! {'数据契约检查未通过，快照未写入' if zh else 'data contract violated, snapshot not written'}: {c}")
+        for n in self.notes:
+            lines.append(f"  {n['zh'] if zh else n['en']}")
         for f, cols in self.extra_columns.items():
             lines.append(f"  {'未识别列（已忽略）' if zh else 'unrecognised columns (set aside)'} {f}: {', '.join(cols)}")
         return "\n".join(lines)
 
+    def to_json(self) -> dict:
+        """What a parent process needs (the upload page): counts, messages, where things went."""
+        return {"snapshot_date": self.snapshot_date.isoformat(), "rows_in": self.rows_in, "accepted": self.accepted,
+                "rejected": self.rejected, "duplicates": self.duplicates, "exit_code": self.exit_code,
+                "by_reason": self.by_reason, "flags": self.flags, "file_errors": self.file_errors,
+                "write_error": self.write_error, "record_ids_replaced": self.record_ids_replaced,
+                "files": self.files, "summary_zh": self.summary("zh"), "summary_en": self.summary("en"),
+                "partition": str(self.partition) if self.partition else None,
+                "report": str(self.report) if self.report else None, "seconds": round(self.seconds, 3)}
+
 
 # ---------------------------------------------------------------- normalisation (pure functions)
 
+ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_ZW = re.compile(ZERO_WIDTH)
+
+
 def norm_text(s: str | None) -> str | None:
-    """Full-width → half-width (NFKC), trimmed, inner whitespace collapsed; empty → None."""
+    """Full-width → half-width (NFKC), zero-width characters removed, trimmed, inner whitespace collapsed."""
     if s is None:
         return None
-    t = unicodedata.normalize("NFKC", str(s)).replace("\u3000", " ").strip()
+    t = _ZW.sub("", unicodedata.normalize("NFKC", str(s))).replace("\u3000", " ").strip()
     t = re.sub(r"\s+", " ", t)
     return t or None
 
 
 def norm_header(s: str) -> str:
-    t = unicodedata.normalize("NFKC", str(s or "")).lower()
-    return re.sub(r"[\s()（）\[\]【】:：*＊]", "", t)
+    t = _ZW.sub("", unicodedata.normalize("NFKC", str(s or ""))).lower()
+    return re.sub(r"[\s()（）\[\]【】:：*＊'\"]", "", t)
 
 
 _ALIASES = {norm_header(a): canon for canon, al in HEADERS.items() for a in al}
+_UNIT_RE = re.compile(r"^(.*?)(?:单位)?[:：]?(万元|千元|元|个月|月)$")
+
+
+def header_unit(cell: str) -> tuple[str | None, float | None, str | None]:
+    """(canonical column, unit factor, unit) of a header cell: '务工收入(万元)' → ('income_yuan', 10000, '万元')."""
+    n = norm_header(cell)
+    canon = _ALIASES.get(n)
+    m = _UNIT_RE.match(n)
+    if m and m.group(1):
+        base = _ALIASES.get(m.group(1))
+        if base in ("income_yuan", "months_employed") and (m.group(2) in ("元", "万元", "千元")) == (base == "income_yuan"):
+            return base, UNITS[m.group(2)], m.group(2)
+    return canon, None, None
 
 
 def map_headers(cols: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
@@ -174,7 +252,7 @@ def map_headers(cols: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
     mapping, extra, dup = {}, [], []
     seen: set[str] = set()
     for c in cols:
-        canon = _ALIASES.get(norm_header(c))
+        canon = header_unit(c)[0]
         if canon is None:
             extra.append(str(c))
         elif canon in seen:
@@ -217,7 +295,7 @@ def parse_date(v: str | None) -> dt.date | str | None:
                 return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 return "bad"
-    if re.fullmatch(r"\d{5}(\.0+)?", t):  # an Excel serial day number
+    if re.fullmatch(r"\d{5}(\.\d+)?", t):  # an Excel serial day number
         n = int(float(t))
         if 20_000 < n < 80_000:
             return EXCEL_EPOCH + dt.timedelta(days=n)
@@ -230,20 +308,42 @@ def classify_id(v: str | None) -> tuple[str | None, str | None]:
     return good[0], err[0]
 
 
-def classify_ids(col: pl.Series) -> list[pl.Series]:
-    """Vectorised classify_id: `_id` (normalised, or null) and `_id_err` (reason code, or null)."""
-    t = col.str.normalize("NFKC").str.replace_all(r"\s", "").str.to_uppercase().replace("", None)
+def _float_exact(t: pl.Series) -> pl.Series:
+    """An 18-digit number that a float64 holds exactly (what an ID becomes after a trip through a number)."""
+    digits = t.str.contains(r"^\d{18}$").fill_null(False)
+    as_int = pl.select(pl.when(digits).then(t).otherwise(None).cast(pl.UInt64, strict=False)).to_series()
+    back = as_int.cast(pl.Float64).cast(pl.UInt64, strict=False)
+    return (digits & (as_int == back)).fill_null(False)
+
+
+def classify_ids(col: pl.Series, numeric_cells: pl.Series | None = None) -> list[pl.Series]:
+    """Vectorised classify_id: `_id` (normalised, or null) and `_id_err` (reason code, or null).
+
+    Any text is classified (letters, CJK, zero-width characters): only well-formed values reach the check digit.
+    An ID kept as a number loses its last digits: scientific notation, a trailing '.0', '000' with a wrong check
+    digit, an Excel number cell (`numeric_cells`), or — when most IDs of the column are 18-digit numbers a float
+    holds exactly, i.e. the column went through a number — every such value.
+    """
+    t = (col.cast(pl.String).str.normalize("NFKC").str.replace_all(ZERO_WIDTH, "").str.replace_all(r"\s", "")
+         .str.strip_chars_start("'`‘’\"").str.to_uppercase().replace("", None))
     numeric = t.str.contains(r"^\d+(\.\d+)?E\+?\d+$") | t.str.contains(r"^\d{15,18}\.0+$")
     fmt_ok = t.str.contains(r"^\d{17}[\dX]$").fill_null(False)
-    padded = t.fill_null("0" * 18).str.pad_end(18, "0")
-    digits = np.frombuffer("".join(padded.str.slice(0, 17).to_list()).encode(), dtype=np.uint8).reshape(-1, 17) - 48
-    digits = np.where(fmt_ok.to_numpy()[:, None], digits, 0)
-    check = pl.Series(ids.check_chars(digits.astype(np.int64)))
-    check_ok = fmt_ok & (padded.str.slice(17, 1) == check)
-    birth_ok = padded.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null()
-    lost = fmt_ok & ~check_ok & padded.str.ends_with("000")
+    safe = pl.select(pl.when(fmt_ok).then(t).otherwise(pl.lit("0" * 18))).to_series()  # only ASCII digits below
+    n = len(safe)
+    digits = (np.frombuffer("".join(safe.str.slice(0, 17).to_list()).encode("ascii"), dtype=np.uint8)
+              .reshape(n, 17).astype(np.int64) - 48) if n else np.zeros((0, 17), dtype=np.int64)
+    check = pl.Series(ids.check_chars(digits), dtype=pl.String) if n else pl.Series([], dtype=pl.String)
+    check_ok = fmt_ok & (safe.str.slice(17, 1) == check)
+    birth_ok = safe.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null()
+    exact = _float_exact(t)
+    column_numeric = n >= 5 and exact.sum() > 0.5 * max(1, fmt_ok.sum())
+    lost = fmt_ok & ~check_ok & (safe.str.ends_with("000") | exact)
+    if column_numeric:
+        lost = lost | exact
+    if numeric_cells is not None:
+        lost = lost | (t.is_not_null() & numeric_cells.fill_null(False))
     err = (pl.select(pl.when(t.is_null()).then(pl.lit("missing"))
-                     .when(numeric.fill_null(False) | lost).then(pl.lit("id_numeric"))
+                     .when(numeric.fill_null(False) | lost.fill_null(False)).then(pl.lit("id_numeric"))
                      .when(~fmt_ok).then(pl.lit("id_format"))
                      .when(~birth_ok).then(pl.lit("id_birth"))
                      .when(~check_ok).then(pl.lit("id_check"))
@@ -253,77 +353,12 @@ def classify_ids(col: pl.Series) -> list[pl.Series]:
 
 # ---------------------------------------------------------------- reading files
 
-def _sniff(path: Path) -> str:
-    head = path.read_bytes()[:8]
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "xls"
-    return "csv"
-
-
-def _decode(raw: bytes) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return text
-    raise IngestError("文件编码无法识别（支持UTF-8、带BOM的UTF-8、GB18030/GBK），或不是文本表格。",
-                      "Unrecognised encoding (UTF-8, UTF-8 with BOM and GB18030/GBK are supported) or not a table.")
-
-
-def read_raw(path: Path, header_finder=None) -> pl.DataFrame:
-    """All cells as text, no header yet (the header row is found afterwards)."""
-    kind = _sniff(path)
-    if kind == "xls":
-        raise IngestError("不支持旧版 .xls 文件，请另存为 .xlsx 或 .csv。", "Old .xls files are not supported: save as .xlsx or .csv.")
-    if kind == "xlsx":
-        try:
-            df = pl.read_excel(path, engine="calamine", has_header=False, infer_schema_length=0)
-        except Exception as e:  # a broken workbook
-            raise IngestError(f"Excel文件无法读取：{type(e).__name__}", f"Cannot read the Excel file: {type(e).__name__}") from e
-        return df.select(pl.all().cast(pl.String))
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise IngestError("文件为空。", "The file is empty.")
-    text = _decode(raw)
-    # the top lines may be a title or merged header rows of a different width: find the header line with
-    # the csv module, then let polars parse the body (fast); ragged body rows are padded or truncated
-    top = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:15]))))
-    width = max((len(r) for r in top), default=0)
-    head = pl.DataFrame({f"c{i}": [r[i] if i < len(r) and r[i] != "" else None for r in top] for i in range(width)},
-                        schema={f"c{i}": pl.String for i in range(width)})
-    if head.width == 0:
-        raise IngestError("文件为空。", "The file is empty.")
-    h = (header_finder or find_header)(head)
-    header = top[h]
-    lines = text.splitlines(keepends=True)
-    body = "".join(lines[h + 1:])
-    try:
-        df = pl.read_csv(io.StringIO(body), has_header=False, infer_schema=False, truncate_ragged_lines=True,
-                         new_columns=[f"c{i}" for i in range(len(header))], quote_char='"') if body.strip() else \
-            pl.DataFrame(schema={f"c{i}": pl.String for i in range(len(header))})
-    except Exception as e:
-        raise IngestError(f"CSV无法解析：{type(e).__name__}", f"Cannot parse the CSV: {type(e).__name__}") from e
-    df = df.select(pl.all().cast(pl.String))
-    if df.width < len(header):
-        df = df.with_columns([pl.lit(None, dtype=pl.String).alias(f"c{i}") for i in range(df.width, len(header))])
-    # keep the file's row numbering: h placeholder rows, the header row, then the body
-    cols = [f"c{i}" for i in range(len(header))]
-    pre = pl.DataFrame({c: [None] * h + [header[i] or None] for i, c in enumerate(cols)},
-                       schema={c: pl.String for c in cols})
-    return pl.concat([pre, df.select(cols)])
-
-
 def find_header(raw: pl.DataFrame, scan: int = 15) -> int:
     """Index of the header row: the first of the top rows naming at least three known columns."""
     best, best_n = -1, 0
     for i in range(min(scan, raw.height)):
         cells = [c for c in raw.row(i) if c]
-        n = sum(1 for c in cells if norm_header(c) in _ALIASES)
+        n = sum(1 for c in cells if header_unit(c)[0] is not None)
         if n > best_n:
             best, best_n = i, n
         if n >= 3:
@@ -331,40 +366,105 @@ def find_header(raw: pl.DataFrame, scan: int = 15) -> int:
     if best_n >= 3:
         return best
     raise IngestError("找不到表头：前15行中没有可识别的列名（如“身份证号”“户籍县区”“组织方式”）。",
-                      "No header found: none of the first 15 rows names known columns (e.g. 身份证号, 户籍县区, 组织方式).")
+                      "No header found: none of the first 15 rows names known columns (e.g. 身份证号, 户籍县区, 组织方式).",
+                      "no_header")
 
 
-def load_file(path: Path) -> tuple[pl.DataFrame, list[str], int]:
-    """(canonical text frame with `_row` = row number in the file, unrecognised columns, header row)."""
-    raw = read_raw(path)
-    if raw.height == 0:
-        raise IngestError("文件没有数据。", "The file has no rows.")
-    h = find_header(raw)
-    header = [norm_text(c) or f"column_{i + 1}" for i, c in enumerate(raw.row(h))]
+def read_raw(path: Path, header_finder=None) -> pl.DataFrame:
+    """The first sheet with a header, all cells as text: the rows above and including the header, then the body
+    (columns with a header cell only). Used for tables other than the ledger (e.g. an issued quota table)."""
+    wb = readers.read(Path(path), header_finder or find_header, all_sheets=False)
+    t = wb.tables[0]
+    n = len(t.header)
+    rows = t.top + [list(r) for r in zip(*t.columns, strict=True)] if t.columns and t.rows else list(t.top)
+    return pl.DataFrame({f"c{i}": [r[i] for r in rows] for i in range(n)}, schema={f"c{i}": pl.String for i in range(n)})
+
+
+@dataclass
+class Loaded:
+    frame: pl.DataFrame  # canonical text columns, `<column>__k` cell kinds, `_row`, `_sheet`, `_unit`
+    extra: list[str]
+    sheets: list[dict]  # {"sheet", "rows"}
+    skipped: list[dict]  # {"sheet", "zh", "en"}
+    pii: set[str]  # values of the name / phone columns (never stored; kept out of the reject report)
+    dropped_cells: int = 0
+
+
+_PII_NORM = {norm_header(p) for p in PII_IGNORED}
+
+
+def _table_frame(t: readers.Table, path: Path) -> tuple[pl.DataFrame, list[str], set[str]]:
+    header = [norm_text(c) or f"column_{i + 1}" for i, c in enumerate(t.header)]
     mapping, extra, dup = map_headers(header)
+    where = f"「{t.sheet}」" if t.sheet else ""
     if dup:
-        raise IngestError(f"表头重复：{'、'.join(dup)}", f"Duplicate columns: {', '.join(dup)}")
+        raise IngestError(f"{where}表头重复：{'、'.join(dup)}", f"{where}Duplicate columns: {', '.join(dup)}", "header")
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
         names = [HEADERS[c][0] for c in missing]
-        raise IngestError(f"缺少必填列：{'、'.join(names)}", f"Required columns missing: {', '.join(names)}")
-    body = raw.slice(h + 1)
-    body.columns = [f"c{i}" for i in range(body.width)]
-    cols = {f"c{i}": mapping[c] for i, c in enumerate(header) if c in mapping}
-    df = body.select([pl.col(k).alias(v) for k, v in cols.items()])
-    df = df.with_columns(_row=pl.int_range(h + 2, h + 2 + df.height))  # 1-based file row numbers
+        raise IngestError(f"{where}缺少必填列：{'、'.join(names)}", f"{where}Required columns missing: {', '.join(names)}",
+                          "header")
+    if "income_yuan" not in mapping.values():
+        odd = [h for h in header if "收入" in h]
+        if odd:
+            raise IngestError(f"{where}收入列“{odd[0]}”的单位无法识别（支持：元、万元）。",
+                              f"{where}The unit of the income column '{odd[0]}' is not understood (元 or 万元).", "header")
+    unit = 1.0
+    for h in header:
+        canon, factor, _u = header_unit(h)
+        if canon == "income_yuan" and mapping.get(h) == "income_yuan" and factor:
+            unit = factor
+    body = t.frame()
+    sel, pii_cols = [], []
+    for i, h in enumerate(header):
+        canon = mapping.get(h)
+        if canon is not None:
+            sel.append(pl.col(f"c{i}").alias(canon))
+            sel.append((pl.col(f"k{i}") if t.kinds is not None else pl.lit(None, dtype=pl.String)).alias(f"{canon}__k"))
+        elif norm_header(h) in _PII_NORM:
+            pii_cols.append(f"c{i}")
+    pii: set[str] = set()
+    for c in pii_cols:
+        pii.update(v for v in (norm_text(x) for x in body[c].drop_nulls().unique().to_list()) if v and len(v) >= 2)
+    cols = list(dict.fromkeys(mapping.values()))
+    df = body.select(*sel, "_row")
     # merged header rows (a second header line) and trailing empty rows are not data
-    df = df.filter(pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "")
-                                      for c in cols.values()]))
+    df = df.filter(pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "") for c in cols]))
     again = pl.any_horizontal([pl.col(c).str.normalize("NFKC").str.to_lowercase()
                                .str.replace_all(r"[\s()（）\[\]【】:：*＊]", "").is_in(list(_ALIASES)).fill_null(False)
-                               for c in list(cols.values())[:3]])
-    df = df.filter(~again)
+                               for c in cols[:3]])
+    df = df.filter(~again).with_columns(_sheet=pl.lit(t.sheet, dtype=pl.String), _unit=pl.lit(unit, dtype=pl.Float64))
+    extra = [e for e in extra if norm_header(e) not in _PII_NORM and not e.startswith("column_")] + \
+        [f"{e}（个人信息，未保存）" for e in header if norm_header(e) in _PII_NORM]
+    return df, extra, pii
+
+
+def load_file(path: Path) -> Loaded:
+    """Every visible sheet with the ledger's header (with an ID column) as one frame; see `Loaded`."""
+    wb = readers.read(Path(path), find_header)
+    frames, extra, sheets, skipped, pii = [], [], [], list(wb.skipped), set()
+    first_error: IngestError | None = None
+    for t in wb.tables:
+        try:
+            df, ex, pi = _table_frame(t, path)
+        except IngestError as e:
+            has_id = any(header_unit(norm_text(c) or "")[0] == "id_number" for c in t.header)
+            if has_id or len(wb.tables) == 1:
+                raise  # a ledger sheet that cannot be used: the file cannot be used
+            first_error = first_error or e
+            skipped.append({"sheet": t.sheet, "zh": f"没有身份证号列，未读取（{e.zh}）", "en": f"no ID column, not read ({e.en})"})
+            continue
+        frames.append(df)
+        extra += [e for e in ex if e not in extra]
+        sheets.append({"sheet": t.sheet, "rows": df.height})
+        pii |= pi
+    if not frames:
+        raise first_error or IngestError("文件没有数据。", "The file has no rows.", "empty")
+    df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     if df.height == 0:
-        raise IngestError("文件只有表头，没有数据行。", "The file has a header but no data rows.")
-    extra = [e for e in extra if norm_header(e) not in {norm_header(p) for p in PII_IGNORED}] + \
-        [f"{e}（个人信息，未保存）" for e in header if norm_header(e) in {norm_header(p) for p in PII_IGNORED}]
-    return df, extra, h
+        raise IngestError("文件只有表头，没有数据行。", "The file has a header but no data rows.", "empty")
+    dropped = sum(t.dropped_cells for t in wb.tables)
+    return Loaded(df, extra, sheets, skipped, pii, dropped)
 
 
 # ---------------------------------------------------------------- validation
@@ -438,18 +538,89 @@ def _map_unique(df: pl.DataFrame, cols: list[str], fn, out: str, dtype) -> pl.Da
     return df.join(u, on=cols, how="left", nulls_equal=True)
 
 
-def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str) -> tuple[pl.DataFrame, list[dict], list[dict]]:
-    """(accepted rows in schema form + `_source`,`_row`,`_id`; rejects; flags), vectorised.
+def _enum_lookup(e: schema.Enum) -> dict[str, str]:
+    m = {}
+    for code, (zh, en) in e.values.items():
+        for k in (code, zh, en, re.sub(r"[()（）]", "", zh)):
+            m[norm_header(k)] = code
+    return m
+
+
+ENUM_LOOKUP = {name: _enum_lookup(e) for name, e in schema.ENUMS.items()}
+ENUM_LOOKUP["channel"].update({norm_header(k): v for k, v in {
+    "劳务派遣公司": "dispatch_company", "劳务公司": "dispatch_company", "务工联队": "government", "政府": "government",
+    "企业": "enterprise", "自主": "self_found", "自行外出": "self_found", "经纪人": "broker", "合作社": "cooperative"}.items()})
+ENUM_LOOKUP["dest_scope"].update({norm_header(k): v for k, v in {
+    "县内": "local", "跨县": "cross_county", "跨地市": "cross_prefecture", "区内跨地市": "cross_prefecture",
+    "跨省": "cross_province", "区外": "cross_province", "省外": "cross_province"}.items()})
+
+
+def _map_unique(df: pl.DataFrame, cols: list[str], fn, out: str, dtype) -> pl.DataFrame:
+    """Apply a Python parser once per distinct value (or value tuple) and join the result back."""
+    u = df.select(cols).unique()
+    vals = [fn(*row) for row in u.iter_rows()]
+    u = u.with_columns(pl.Series(out, vals, dtype=dtype))
+    return df.join(u, on=cols, how="left", nulls_equal=True)
+
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LONG_DIGITS = re.compile(r"\d{11,}")
+_PLACEHOLDERS = {"无", "待补充", "不详", "暂无", "空", "未知", "/", "-", "—", "--", "0", "null", "none", "n/a", "na", "x",
+                 "#n/a", "#value!", "#ref!", "#div/0!", "#name?", "#num!", "#null!"}
+HIDDEN_PII = "（个人信息，已隐去）"
+HIDDEN_TEXT = "（非证件号文本，已隐去）"
+
+
+def shown_value(column: str | None, value, pii: set[str] | frozenset = frozenset()) -> str | None:
+    """What the reject report may show of a cell: ID-shaped text masked, phone numbers and long digit runs
+    starred, a value found in the file's name / phone columns hidden, text in the ID column (often a name in a
+    shifted row) hidden unless it is a placeholder like 无 / 待补充. At most 60 characters."""
+    if value is None:
+        return None
+    v = str(value)
+    if v in pii or (norm_text(v) or "") in pii:
+        return HIDDEN_PII
+    v = ids.redact(v)
+    v = _PHONE.sub(lambda m: m.group(1) + "****" + m.group(2), v)
+    v = _LONG_DIGITS.sub(lambda m: m.group(0)[:6] + "*" * (len(m.group(0)) - 6), v)
+    if column in ("id_number", "record_id") and re.search(r"[^\dXx*.Ee+\-' ]", v) and \
+            (norm_text(v) or "").lower() not in _PLACEHOLDERS:
+        return HIDDEN_TEXT
+    return v[:60]
+
+
+def _is_id(v: str | None) -> bool:
+    return bool(v) and ids.is_valid(v) and classify_id(v)[1] is None
+
+
+def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str, pii: set[str] | frozenset = frozenset()) \
+        -> tuple[pl.DataFrame, list[dict], list[dict], dict]:
+    """(accepted rows in schema form + `_source`,`_file`,`_sheet`,`_row`,`_id`; rejects; flags; counts), vectorised.
 
     Each distinct value is parsed once; the first failing check of a row is its reason.
     """
-    text_cols = [c for c in df.columns if c != "_row"]
-    df = df.with_columns([pl.col(c).cast(pl.String).str.normalize("NFKC").str.replace_all(r"\s+", " ").str.strip_chars()
-                          .replace("", None) for c in text_cols])
-    for c in HEADERS:
-        if c not in df.columns:
-            df = df.with_columns(pl.lit(None, dtype=pl.String).alias(c))
-    df = df.with_columns(classify_ids(df["id_number"]))
+    text_cols = [c for c in df.columns if not c.startswith("_") and not c.endswith("__k")]
+    df = df.with_columns([pl.col(c).cast(pl.String).str.normalize("NFKC").str.replace_all(ZERO_WIDTH, "")
+                          .str.replace_all(r"\s+", " ").str.strip_chars().replace("", None) for c in text_cols])
+    df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in HEADERS if c not in df.columns] +
+                         [pl.lit(None, dtype=pl.String).alias(f"{c}__k") for c in HEADERS if f"{c}__k" not in df.columns])
+    if "_sheet" not in df.columns:
+        df = df.with_columns(_sheet=pl.lit("", dtype=pl.String))
+    if "_unit" not in df.columns:
+        df = df.with_columns(_unit=pl.lit(1.0))
+    multi = df["_sheet"].n_unique() > 1
+    df = df.with_columns(_file=pl.lit(source, dtype=pl.String),
+                         _source=(pl.lit(source + ":") + pl.col("_sheet")) if multi else pl.lit(source, dtype=pl.String))
+    df = df.with_columns(classify_ids(df["id_number"], df["id_number__k"] == readers.KIND_NUMBER))
+    # a record id that is an ID number (or the row's own ID) is never stored: a derived id replaces it
+    run = pl.col("record_id").str.to_uppercase().str.extract(r"(?:^|[^0-9])(\d{17}[0-9X])(?:[^0-9]|$)", 1)
+    df = df.with_columns(_rid_run=run)
+    df = _map_unique(df, ["_rid_run"], _is_id, "_rid_id", pl.Boolean)
+    own = pl.col("record_id").str.replace_all(r"\s", "").str.to_uppercase() == \
+        pl.col("id_number").str.replace_all(r"\s", "").str.strip_chars_start("'`‘’\"").str.to_uppercase()
+    rid_pii = (pl.col("_rid_id").fill_null(False) | own.fill_null(False))
+    df = df.with_columns(_rid_pii=rid_pii).with_columns(
+        record_id=pl.when(pl.col("_rid_pii")).then(None).otherwise(pl.col("record_id")))
     # regions: names resolved inside their parent
     df = _map_unique(df, ["county"], lambda v: lk.resolve(v, "", 6), "county_code", pl.String)
     df = _map_unique(df, ["prefecture"], lambda v: lk.resolve(v, "54", 4), "_pref", pl.String)
@@ -472,14 +643,23 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str) -> tu
     df = _map_unique(df, ["_dest"], lambda v: "|".join(x or "" for x in lk.destination(v)) if v else None, "_dest_pp",
                      pl.String)
     months_elapsed = (snapshot - dt.date(snapshot.year, 1, 1)).days / 30.4 + 1
-    num = {c: pl.col(c).str.replace_all(",", "").cast(pl.Float64, strict=False) for c in ("months_employed", "income_yuan")}
+
+    def num(c: str, suffix: str) -> pl.Expr:
+        x = (pl.col(c).str.replace_all(",", "").str.strip_chars_start("'`‘’\"").str.replace(suffix, "")
+             .cast(pl.Float64, strict=False))
+        return pl.when(x.is_finite()).then(x)
+
     d = {c: pl.when(pl.col(f"{c}_d") != "bad").then(pl.col(f"{c}_d")).str.to_date("%Y-%m-%d", strict=False)
          for c in ("start_date", "end_date", "reported_date")}
-    df = df.with_columns(**{f"_{k}": v for k, v in d.items()}, _months=num["months_employed"], _income=num["income_yuan"],
+    df = df.with_columns(**{f"_{k}": v for k, v in d.items()}, _months=num("months_employed", r"(个)?月$"),
+                         _income=num("income_yuan", r"元$") * pl.col("_unit"),
                          _prov=pl.col("_dest_pp").str.split("|").list.get(0, null_on_oob=True).replace("", None),
                          _dpref=pl.col("_dest_pp").str.split("|").list.get(1, null_on_oob=True).replace("", None))
+    k = {c: pl.col(f"{c}__k") for c in HEADERS}
     # the first failing check decides the reason (ordered like the form is read)
     checks: list[tuple[pl.Expr, str, str]] = [
+        *[(k[c] == readers.KIND_FORMULA, c, "formula") for c in HEADERS],
+        *[(k[c] == readers.KIND_ERROR, c, "cell_error") for c in HEADERS],
         (pl.col("id_number").is_null(), "id_number", "missing"),
         (pl.col("county").is_null(), "county", "missing"),
         (pl.col("township").is_null(), "township", "missing"),
@@ -502,14 +682,18 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str) -> tu
                                                              "training_type", "dest_scope")],
         *[(pl.col(f"{c}_f") == "bad", c, "flag") for c in FLAGS],
         *[(pl.col(f"{c}_d") == "bad", c, "date") for c in ("start_date", "end_date", "reported_date")],
+        *[(pl.col(f"_{c}") < DATE_MIN, c, "date_range") for c in ("start_date", "end_date", "reported_date")],
         (pl.col("_start_date") > snapshot, "start_date", "date_future"),
         (pl.col("_end_date") < pl.col("_start_date"), "end_date", "date_order"),
         (pl.col("_prov") == "bad", "destination", "region_unknown"),
         (pl.col("dest_scope_code").is_null() & pl.col("_prov").is_null(), "dest_scope", "missing"),
+        (k["months_employed"] == readers.KIND_DATE, "months_employed", "cell_date"),
         (pl.col("months_employed").is_not_null() & pl.col("_months").is_null(), "months_employed", "number"),
         ((pl.col("_months") < 0) | (pl.col("_months") > min(12.0, months_elapsed)), "months_employed", "months"),
+        (k["income_yuan"] == readers.KIND_DATE, "income_yuan", "cell_date"),
         (pl.col("income_yuan").is_not_null() & pl.col("_income").is_null(), "income_yuan", "number"),
         (pl.col("_income") < 0, "income_yuan", "income"),
+        (pl.col("_income") > INCOME_MAX, "income_yuan", "income_range"),
     ]
     reason = pl.lit(None, dtype=pl.String)
     column = pl.lit(None, dtype=pl.String)
@@ -517,15 +701,18 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str) -> tu
         reason = pl.when(cond.fill_null(False)).then(pl.lit(code)).otherwise(reason)
         column = pl.when(cond.fill_null(False)).then(pl.lit(col)).otherwise(column)
     df = df.with_columns(_reason=reason, _column=column)
-    bad = df.filter(pl.col("_reason").is_not_null())
+    value = pl.lit(None, dtype=pl.String)
+    for c in HEADERS:
+        value = pl.when(pl.col("_column") == c).then(pl.col(c)).otherwise(value)
+    bad = df.filter(pl.col("_reason").is_not_null()).select("_sheet", "_row", "_column", "_reason", value.alias("_value"))
     rejects = []
-    for r in bad.iter_rows(named=True):
-        col = r["_column"]
-        raw = r.get(col) if col in r else None
-        shown = ids.mask(raw) if col == "id_number" and isinstance(raw, str) and len(raw) >= 10 else raw
-        rejects.append({"source_file": source, "row": r["_row"], "column": col,
-                        "value": None if shown is None else str(shown)[:60], "reason": r["_reason"],
-                        "reason_zh": R[r["_reason"]][0], "reason_en": R[r["_reason"]][1]})
+    shown: dict[tuple, str | None] = {}
+    for sheet, row, col, code, raw in bad.iter_rows():
+        key = (col, raw)
+        if key not in shown:
+            shown[key] = shown_value(col, raw, pii)
+        rejects.append({"source_file": source, "sheet": sheet, "row": row, "column": col, "value": shown[key],
+                        "reason": code, "reason_zh": R[code][0], "reason_en": R[code][1]})
     good = df.filter(pl.col("_reason").is_null())
     county = pl.col("county_code")
     scope = pl.coalesce(pl.col("dest_scope_code"),
@@ -539,14 +726,15 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str) -> tu
         dest_prefecture_code=pl.coalesce("_dpref", pl.when(pl.col("dest_scope").is_in(["local", "cross_county"]))
                                          .then(county.str.slice(0, 4))))
     miss_dest = good.filter(pl.col("dest_province_code").is_null() | pl.col("dest_prefecture_code").is_null())
-    for r in miss_dest.iter_rows(named=True):
-        rejects.append({"source_file": source, "row": r["_row"], "column": "destination", "value": r.get("destination"),
+    for sheet, row, dest in miss_dest.select("_sheet", "_row", "destination").iter_rows():
+        rejects.append({"source_file": source, "sheet": sheet, "row": row, "column": "destination",
+                        "value": shown_value("destination", dest, pii),
                         "reason": "missing", "reason_zh": R["missing"][0], "reason_en": R["missing"][1]})
     good = good.filter(pl.col("dest_province_code").is_not_null() & pl.col("dest_prefecture_code").is_not_null())
     flag = {c: pl.col(f"{c}_f").replace_strict({"1": True, "0": False}, default=None, return_dtype=pl.Boolean)
             for c in FLAGS}
     out = good.select(
-        "_id", "_row", pl.lit(source).alias("_source"), "record_id", "county_code",
+        "_id", "_row", "_source", "_file", "_sheet", "record_id", "county_code",
         county.str.slice(0, 4).alias("prefecture_code"), "township_code", "village_code",
         pl.col("education_code").alias("education"), pl.col("channel_code").alias("channel"),
         pl.col("job_source_code").alias("job_source"), pl.col("industry_code").alias("industry"),
@@ -557,14 +745,22 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str) -> tu
         pl.col("_start_date").alias("start_date"), pl.col("_end_date").alias("end_date"),
         pl.col("_reported_date").alias("reported_date"),
         pl.col("_months").fill_null(0).alias("months_employed"), pl.col("_income").fill_null(0).alias("income_yuan"),
+        "_unit", "_rid_pii",
     )
-    flags = [{"source_file": source, "row": r, "flag": "no_village"}
-             for r in out.filter(pl.col("village_code").is_null())["_row"].to_list()]
-    flags += [{"source_file": source, "row": r, "flag": "id_region"}
-              for r in out.filter(pl.col("_id").str.slice(0, 6) != pl.col("county_code"))["_row"].to_list()]
+
+    def rows_where(cond: pl.Expr, name: str) -> list[dict]:
+        return [{"source_file": source, "sheet": s, "row": r, "flag": name}
+                for s, r in out.filter(cond).select("_sheet", "_row").iter_rows()]
+
+    flags = rows_where(pl.col("village_code").is_null(), "no_village")
+    flags += rows_where(pl.col("_id").str.slice(0, 6) != pl.col("county_code"), "id_region")
     age = snapshot.year - pl.col("_id").str.slice(6, 4).cast(pl.Int32)
-    flags += [{"source_file": source, "row": r, "flag": "age"} for r in out.filter(~age.is_between(16, 65))["_row"].to_list()]
-    return out, rejects, flags
+    flags += rows_where(~age.is_between(16, 65), "age")
+    inc = pl.col("income_yuan")
+    flags += rows_where(((pl.col("_unit") == 1) & (inc > 0) & (inc < 100) & (pl.col("months_employed") >= 1)) |
+                        ((pl.col("_unit") > 1) & (inc >= 1_000_000)), "income_unit")
+    stats = {"record_ids_replaced": int(out["_rid_pii"].sum())}
+    return out.drop("_unit", "_rid_pii"), rejects, flags, stats
 
 
 # ---------------------------------------------------------------- the whole run
@@ -580,8 +776,24 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _internal(name: str, e: BaseException) -> dict:
+    """A file that hit a bug or ran out of memory: a message, never a traceback (the fuzz counts these)."""
+    if isinstance(e, MemoryError):
+        return {"file": name, "code": "memory", "zh": "文件过大，内存不足，无法导入：请按县区或乡镇拆分后导入。",
+                "en": "The file is too large for the memory available: split it by county or township."}
+    return {"file": name, "code": "internal",
+            "zh": f"处理此文件时出现内部错误（{type(e).__name__}），未导入任何数据：请把文件交给技术人员。",
+            "en": f"Internal error while processing this file ({type(e).__name__}); nothing was loaded: "
+                  "please pass the file on to the technical team."}
+
+
 def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, user: str | None = None,
-           key: bytes | None = None, progress: Progress | None = None, write: bool = True) -> Result:
+           key: bytes | None = None, progress: Progress | None = None, write: bool = True,
+           report: Path | None = None) -> Result:
+    """Read, validate and (with `write`) store the files as the snapshot of `snapshot`; see the module doc.
+
+    `report`: also write the reject report there (whatever happens; the upload page offers it for download).
+    """
     t0 = time.perf_counter()
     say = progress or (lambda f, m: None)
     data_dir = Path(data_dir or settings.data_dir())
@@ -592,74 +804,87 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
     for i, f in enumerate(files):
         f = Path(f)
         say(i / max(1, len(files)), f"{f.name}: 读取 / reading")
-        info = {"file": f.name, "sha256": sha256(f) if f.exists() else None, "rows": 0}
+        info = {"file": f.name, "sha256": None, "rows": 0, "sheets": [], "sheets_skipped": []}
+        res.files.append(info)
         try:
-            if not f.exists():
-                raise IngestError("文件不存在。", "File not found.")
-            df, extra, _h = load_file(f)
+            if not f.is_file():
+                raise IngestError("文件不存在。", "File not found.", "missing")
+            info["sha256"] = sha256(f)
+            ld = load_file(f)
+            info["sheets"], info["sheets_skipped"] = ld.sheets, ld.skipped
+            say((i + 0.5) / max(1, len(files)), f"{f.name}: 校验 {ld.frame.height:,} 行 / validating")
+            ok, rj, fl, stats = validate(ld.frame, snapshot, lk, f.name, ld.pii)
         except IngestError as e:
-            res.file_errors.append({"file": f.name, "zh": e.zh, "en": e.en})
-            res.files.append(info)
+            res.file_errors.append({"file": f.name, "code": e.code, "zh": e.zh, "en": e.en})
             continue
-        info["rows"] = df.height
-        res.rows_in += df.height
-        if extra:
-            res.extra_columns[f.name] = extra
-        say((i + 0.5) / max(1, len(files)), f"{f.name}: 校验 {df.height:,} 行 / validating")
-        ok, rj, fl = validate(df, snapshot, lk, f.name)
+        except (MemoryError, Exception) as e:  # any file gets an answer, never a traceback
+            res.file_errors.append(_internal(f.name, e))
+            continue
+        info["rows"] = ld.frame.height
+        res.rows_in += ld.frame.height
+        res.record_ids_replaced += stats["record_ids_replaced"]
+        if ld.extra:
+            res.extra_columns[f.name] = ld.extra
+        if ld.dropped_cells:
+            res.notes.append({"zh": f"{f.name}：表头范围以外的 {ld.dropped_cells:,} 个单元格未读取。",
+                              "en": f"{f.name}: {ld.dropped_cells:,} cells outside the header's columns were not read."})
         rejects += rj
         flags += fl
         if ok.height:
             frames.append(ok)
-        res.files.append(info)
-    accepted = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
-    if accepted.height:
-        accepted, dups = _dedupe(accepted)
-        res.duplicates = len(dups)
-        for d in dups:
-            rejects.append({"source_file": d["_source"], "row": d["_row"], "column": "id_number",
-                            "value": ids.mask(d["_id"]), "reason": "duplicate",
-                            "reason_zh": R["duplicate"][0], "reason_en": R["duplicate"][1]})
-        accepted, outliers = _finish(accepted, snapshot, key)
-        flags += outliers
+    try:
+        accepted = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+        if accepted.height:
+            accepted, dups = _dedupe(accepted)
+            res.duplicates = len(dups)
+            for d in dups:
+                rejects.append({"source_file": d["_file"], "sheet": d["_sheet"], "row": d["_row"], "column": "id_number",
+                                "value": ids.mask(d["_id"]), "reason": "duplicate",
+                                "reason_zh": R["duplicate"][0], "reason_en": R["duplicate"][1]})
+            accepted, outliers = _finish(accepted, snapshot, key)
+            flags += outliers
+    except (MemoryError, Exception) as e:
+        res.file_errors.append(_internal("*", e))
+        accepted = pl.DataFrame()
     res.accepted = accepted.height
     res.rejected = len(rejects)
-    assert res.accepted + res.rejected == res.rows_in, "every row is accepted or rejected"
-    res.by_reason = dict(pl.DataFrame(rejects)["reason"].value_counts().iter_rows()) if rejects else {}
-    res.flags = dict(pl.DataFrame(flags)["flag"].value_counts().iter_rows()) if flags else {}
-    res.rejects = pl.DataFrame(rejects, schema={"source_file": pl.String, "row": pl.Int64, "column": pl.String,
-                                                "value": pl.String, "reason": pl.String, "reason_zh": pl.String,
-                                                "reason_en": pl.String})
-    res.flagged = pl.DataFrame(flags, schema={"source_file": pl.String, "row": pl.Int64, "flag": pl.String})
-    snapshot_frame = accepted.select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS]) if res.accepted else None
-    if snapshot_frame is not None:  # the same data contract as the fixture and the demo; a violation is a bug here
-        from tracker.contracts import check_snapshot
+    if res.accepted + res.rejected != res.rows_in:  # a bug, never expected: refuse rather than lose a row
+        res.contract.append(f"rows_in {res.rows_in} != accepted {res.accepted} + rejected {res.rejected}")
+    res.rejects = pl.DataFrame(rejects, schema=REJECT_SCHEMA)
+    res.by_reason = dict(res.rejects["reason"].value_counts().iter_rows()) if rejects else {}
+    res.flagged = pl.DataFrame(flags, schema=FLAG_SCHEMA)
+    res.flags = dict(res.flagged["flag"].value_counts().iter_rows()) if flags else {}
+    snapshot_frame = None
+    if res.accepted and not res.file_errors:
+        snapshot_frame = accepted.select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS])
+        from tracker.contracts import check_snapshot  # the same data contract as the fixture and the demo
 
-        res.contract = [f"{v.check} {v.column}: {v.rows} ({v.example})" for v in check_snapshot(snapshot_frame, lk.h)]
-    if write and res.accepted and not res.contract:
+        res.contract += [f"{v.check} {v.column}: {v.rows} ({v.example})" for v in check_snapshot(snapshot_frame, lk.h)]
+    if write and snapshot_frame is not None and not res.contract:
         say(0.9, "写入快照 / writing the snapshot")
-        manifest = {"snapshot_date": snapshot.isoformat(), "files": res.files, "rows_in": res.rows_in,
-                    "accepted": res.accepted, "rejected": res.rejected, "duplicates": res.duplicates,
-                    "rejected_by_reason": res.by_reason, "flags": res.flags, "file_errors": res.file_errors,
-                    "contract_violations": res.contract,
-                    "time": dt.datetime.now().isoformat(timespec="seconds"), "user": user or getpass.getuser()}
-        res.partition = write_snapshot(snapshot_frame, data_dir, snapshot,
-                                       extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()})
-        _archive(files, data_dir, snapshot)
-        from tracker.generate import _prebuild_dims
-
-        _prebuild_dims(data_dir, [snapshot])
-        write_reject_report(res, data_dir / "rejects" / f"{snapshot.isoformat()}.xlsx")
+        try:
+            _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user)
+        except (OSError, MemoryError) as e:
+            res.partition = None
+            why = getattr(e, "strerror", None) or type(e).__name__
+            res.write_error = {"zh": f"写入失败（{why}），快照未更新，已写入的临时文件已清理；请检查磁盘空间后重新导入。",
+                               "en": f"Writing failed ({why}): the snapshot was not changed and the temporary files "
+                                     "were removed. Check the disk space and load the files again."}
+    if report is not None:
+        try:
+            res.report = write_reject_report(res, Path(report))
+        except (OSError, MemoryError):
+            res.report = None
     res.seconds = time.perf_counter() - t0
     say(1.0, "完成 / done")
     return res
 
 
 def _dedupe(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
-    """The same person's same placement twice in one file: keep the first, report the rest."""
-    k = ["_source", "_id", "start_date", "channel", "county_code"]
+    """The same person's same placement twice in one file (any sheet): keep the first, report the rest."""
+    k = ["_file", "_id", "start_date", "channel", "county_code"]
     is_dup = df.select(pl.struct(k).is_first_distinct().not_().alias("d"))["d"]
-    dups = df.filter(is_dup).select("_source", "_row", "_id").to_dicts()
+    dups = df.filter(is_dup).select("_file", "_sheet", "_row", "_id").to_dicts()
     return df.filter(~is_dup), dups
 
 
@@ -682,11 +907,11 @@ def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes) -> tuple[pl.DataFra
     )
     for c in ("poverty_alleviated", "relocated", "disabled", "veteran", "two_after"):
         df = df.with_columns(pl.col(c).fill_null(False))
-    # record ids: the ledger's own when given, else file + row (stable across re-ingests of the same file)
-    df = df.with_columns(record_id=pl.coalesce(
-        pl.col("record_id"),
-        pl.col("_source").map_elements(lambda s: hashlib.sha1(s.encode()).hexdigest()[:8], return_dtype=pl.String)
-        + "-" + pl.col("_row").cast(pl.String)))
+    # record ids: the ledger's own when given, else source + row (stable across re-ingests of the same file);
+    # the few distinct sources are hashed here in Python, the rows get them by replace_strict (no Python per row)
+    short = {s: hashlib.sha1(s.encode()).hexdigest()[:8] for s in df["_source"].unique().to_list()}
+    derived = pl.col("_source").replace_strict(short, return_dtype=pl.String) + "-" + pl.col("_row").cast(pl.String)
+    df = df.with_columns(record_id=pl.coalesce(pl.col("record_id"), derived))
     df = df.with_columns(record_id=pl.when(pl.col("record_id").is_duplicated())
                          .then(pl.col("record_id") + "#" + pl.int_range(pl.len()).over("record_id").cast(pl.String))
                          .otherwise(pl.col("record_id")))
@@ -695,51 +920,156 @@ def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes) -> tuple[pl.DataFra
     per_month = (pl.col("income_yuan") / pl.col("months_employed").clip(lower_bound=0.5))
     med = df.select(per_month.median()).item() or 0
     out = df.with_columns(_pm=per_month).filter((pl.col("_pm") > max(20_000, 10 * med)) & (pl.col("income_yuan") > 0))
-    flags = [{"source_file": s, "row": r, "flag": "income_outlier"} for s, r in out.select("_source", "_row").iter_rows()]
+    flags = [{"source_file": f, "sheet": s, "row": r, "flag": "income_outlier"}
+             for f, s, r in out.select("_file", "_sheet", "_row").iter_rows()]
     return df.sort("county_code", "township_code", "village_code", "record_id", nulls_last=True), flags
 
 
-def _archive(files: list[Path], data_dir: Path, snapshot: dt.date) -> None:
-    dest = data_dir / "archive" / snapshot.isoformat()
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in files:
-        f = Path(f)
-        if f.exists():
-            shutil.copy2(f, dest / f"{sha256(f)[:16]}-{f.name}")
+# ---------------------------------------------------------------- writing (all or nothing)
 
-
-def write_reject_report(res: Result, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    summary = pl.DataFrame({"项目 item": res.summary("zh").splitlines()})
-    sheets = {"汇总 summary": summary, "拒收 rejected": res.rejects, "提示 flags": res.flagged}
-    import xlsxwriter
-
-    with xlsxwriter.Workbook(path) as wb:
-        for name, df in sheets.items():
-            df.write_excel(wb, worksheet=name[:31], autofit=True, freeze_panes=(1, 0))
+def _private_dir(path: Path) -> Path:
+    """A directory only the service account can read (0700), made so if it already exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o777 != 0o700:
+        path.chmod(0o700)
     return path
 
 
+def _copy_private(src: Path, dest: Path) -> None:
+    """Copy to a new 0600 file, flushed to disk (a full disk raises here, not later)."""
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+        shutil.copyfileobj(inp, out, 1 << 20)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Path, snapshot: dt.date,
+               user: str | None) -> None:
+    """Archive copies and reject report under temporary names, then the snapshot swap, then the renames.
+
+    On any failure the temporary files and the snapshot's staging directory are removed and the live snapshot
+    is what it was; the exception goes up to `ingest`, which turns it into a message.
+    """
+    day = snapshot.isoformat()
+    tag = f".tmp-{os.getpid()}-{time.monotonic_ns()}"
+    staged: list[tuple[Path, Path]] = []
+    try:
+        arch = _private_dir(_private_dir(data_dir / "archive") / day)
+        for f in files:
+            final = arch / f"{sha256(f)[:16]}-{f.name}"
+            tmp = arch / f"{tag}-{f.name}"
+            staged.append((tmp, final))
+            _copy_private(f, tmp)
+        rej = _private_dir(data_dir / "rejects")
+        tmp = rej / f"{tag}-{day}.xlsx"
+        staged.append((tmp, rej / f"{day}.xlsx"))
+        write_reject_report(res, tmp)
+        manifest = {"snapshot_date": day, "files": res.files, "rows_in": res.rows_in,
+                    "accepted": res.accepted, "rejected": res.rejected, "duplicates": res.duplicates,
+                    "rejected_by_reason": res.by_reason, "flags": res.flags, "file_errors": res.file_errors,
+                    "record_ids_replaced": res.record_ids_replaced, "contract_violations": res.contract,
+                    "time": dt.datetime.now().isoformat(timespec="seconds"), "user": user or getpass.getuser()}
+        res.partition = write_snapshot(frame, data_dir, snapshot,
+                                       extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()})
+    except BaseException:
+        for tmp, _final in staged:
+            tmp.unlink(missing_ok=True)
+        staging = data_dir / ".staging"
+        if staging.is_dir():  # write_snapshot's own staging directory of this process, if it stopped half-way
+            for p in staging.glob(f"{day}-{os.getpid()}-*"):
+                shutil.rmtree(p, ignore_errors=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
+    res.report = staged[-1][1]
+    try:
+        from tracker.generate import _prebuild_dims
+
+        _prebuild_dims(data_dir, [snapshot])
+    except (OSError, MemoryError) as e:  # derived files are rebuilt on first use: the snapshot itself is complete
+        res.notes.append({"zh": f"派生文件未能预先生成（{type(e).__name__}），首次查看时会自动生成。",
+                          "en": f"Derived files were not prebuilt ({type(e).__name__}); they are built on first use."})
+
+
+def write_reject_report(res: Result, path: Path) -> Path:
+    """Summary, rejected rows and flags; text neutralised (no formulas), ID-shaped text masked, file mode 0600."""
+    from tracker.exports import safe_frame, workbook
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary = pl.DataFrame({"项目 item": [ids.redact(x) for x in res.summary("zh").splitlines()]},
+                           schema={"项目 item": pl.String})
+    rejects = res.rejects if res.rejects is not None else pl.DataFrame(schema=REJECT_SCHEMA)
+    rejects = rejects.with_columns(pl.col("value").str.replace_all(r"(\d{6})\d{8}(\d{3}[0-9Xx])", "${1}********${2}"))
+    flagged = res.flagged if res.flagged is not None else pl.DataFrame(schema=FLAG_SCHEMA)
+    sheets = {"汇总 summary": summary, "拒收 rejected": rejects, "提示 flags": flagged}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        with workbook(out) as wb:
+            for name, df in sheets.items():
+                safe_frame(df).write_excel(wb, worksheet=name[:31], autofit=True, freeze_panes=(1, 0))
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(path, 0o600)
+    return path
+
+
+# ---------------------------------------------------------------- command line
+
+def _limit_memory(mb: int) -> None:
+    import resource
+
+    limit = int(mb) << 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Ingest ledger exports into a weekly snapshot.")
+    ap = argparse.ArgumentParser(description="Ingest ledger exports into a weekly snapshot (exit codes: see the module doc).")
     ap.add_argument("files", nargs="+", type=Path)
     ap.add_argument("--snapshot-date", required=True, type=dt.date.fromisoformat)
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--user", default=None)
     ap.add_argument("--lang", default="zh", choices=["zh", "en"])
+    ap.add_argument("--report", type=Path, default=None, help="also write the reject report here (whatever happens)")
+    ap.add_argument("--json-out", type=Path, default=None, help="write the result as JSON here (for the upload page)")
+    ap.add_argument("--max-memory-mb", type=int, default=0, help="address-space limit of this process (0 = none)")
+    ap.add_argument("--progress-lines", action="store_true", help="progress as '@progress <fraction> <text>' lines")
+    ap.add_argument("--dry-run", action="store_true", help="read and validate only; write nothing to the data dir")
     a = ap.parse_args(argv)
+    if a.max_memory_mb:
+        _limit_memory(a.max_memory_mb)
 
     def bar(frac: float, msg: str) -> None:
+        if a.progress_lines:
+            print(f"@progress {frac:.4f} {msg}", file=sys.stderr, flush=True)
+            return
         filled = int(frac * 30)
         print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:5.1%} {msg[:50]:<50}", end="", file=sys.stderr)
 
-    res = ingest(a.files, a.snapshot_date, a.data_dir, a.user, progress=bar)
-    print(file=sys.stderr)
+    try:
+        res = ingest(a.files, a.snapshot_date, a.data_dir, a.user, progress=bar, write=not a.dry_run, report=a.report)
+    except MemoryError:
+        msg = {"zh": "内存不足，导入已停止，未写入任何数据。", "en": "Out of memory: ingest stopped, nothing was written."}
+        print(msg[a.lang], file=sys.stderr)
+        if a.json_out:
+            _write_json(a.json_out, {"exit_code": 3, "file_errors": [{"file": "*", "code": "memory", **msg}],
+                                     "summary_zh": msg["zh"], "summary_en": msg["en"]})
+        return 3
+    if not a.progress_lines:
+        print(file=sys.stderr)
     print(res.summary(a.lang))
     if res.partition:
         print(("快照：" if a.lang == "zh" else "Snapshot: ") + str(res.partition))
+    if a.json_out:
+        _write_json(a.json_out, res.to_json())
     print(f"{res.seconds:.1f} s", file=sys.stderr)
     return res.exit_code
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":
