@@ -183,7 +183,10 @@ class Session:
                     which = el.WhichOneof("type")
                     if which == "exception" and rec.status == "ok":
                         rec.status = "exception"
-                        rec.detail = f"{el.exception.type}: {el.exception.message}"[:500]
+                        redacted = not el.exception.type and "redacted" in el.exception.message
+                        rec.detail = ("exception element (details redacted by client.showErrorDetails; "
+                                      "see the tracebacks from the server log)" if redacted
+                                      else f"{el.exception.type}: {el.exception.message}"[:500])
                     elif which == "alert" and el.alert.format == Alert.ERROR:
                         rec.errors.append(el.alert.body[:200])
             elif kind == "navigation":
@@ -289,6 +292,30 @@ def dump_summary(dump: str, frames: int = 4) -> str:
     return "\n".join(" | ".join(t) for t in out)
 
 
+def log_tracebacks(log: Path | None, since: int = 0) -> dict[str, int]:
+    """Distinct tracebacks in the server's log from byte `since` on: "innermost app frame: exception line" -> count.
+    (The app shows no error details to users, client.showErrorDetails = "none"; the log has them.)"""
+    if not log or not Path(log).exists():
+        return {}
+    with open(log, "rb") as f:
+        f.seek(since)
+        lines = f.read().decode("utf-8", "replace").splitlines()
+    out: dict[str, int] = {}
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("Traceback (most recent call last):"):
+            where, i = "?", i + 1
+            while i < len(lines) and (lines[i].startswith(" ") or not lines[i].strip()):
+                ln = lines[i].strip()
+                if ln.startswith('File "') and str(REPO) in ln and "/.venv/" not in ln:
+                    where = ln.split('"')[1].replace(str(REPO) + "/", "") + ":" + ln.split("line ")[1].split(",")[0]
+                i += 1
+            key = f"{where}: {lines[i].strip() if i < len(lines) else '?'}"[:300]
+            out[key] = out.get(key, 0) + 1
+        i += 1
+    return out
+
+
 # ---------------------------------------------------------------- the re-ingest in the middle
 
 @dataclass(frozen=True)
@@ -327,6 +354,7 @@ class Report:
     reingest: dict | None = None
     dumps: list[str] = field(default_factory=list)
     aborted: str = ""
+    tracebacks: dict[str, int] = field(default_factory=dict)  # from the server's log during the run
 
     @property
     def failed(self) -> list[Load]:
@@ -408,6 +436,9 @@ class Report:
                     continue
                 seen.add((x.status, x.detail))
                 lines.append(f"  [{x.status}] /{x.page}?{x.query} at {x.at:.0f} s: {x.detail}")
+        if self.tracebacks:
+            lines.append("tracebacks in the server log (innermost app frame: exception): " + "; ".join(
+                f"{v}× {k}" for k, v in list(self.tracebacks.items())[:6]))
         boxes = self.error_boxes()
         if boxes:
             lines.append("st.error boxes shown: " + "; ".join(f"{v}× {k}" for k, v in list(boxes.items())[:5]))
@@ -422,18 +453,22 @@ class Report:
 def run_load(url: str, users: int, seconds: float, think: tuple[float, float] = (0.0, 0.5), seed: int = 0, *,
              data_dir: Path | None = None, plan: Plan | None = None, server_pid: int | None = None,
              timeout: float = TIMEOUT, max_loads: int | None = None, reingest: Reingest | None = None,
-             hot_p: float = 0.3, abort_on_freeze: bool = True) -> Report:
+             hot_p: float = 0.3, abort_on_freeze: bool = True, server_log: Path | None = None) -> Report:
     """`users` simulated users against the app at `url` for `seconds` (each stops after `max_loads` loads too).
 
     Never hangs: each load has `timeout`, connects too, and the whole run is cancelled `timeout + 30` s after
-    `seconds`. With `server_pid` the server's RSS is sampled and the server dumped (py-spy) on the first timeout.
+    `seconds`. With `server_pid` the server's RSS is sampled and the server dumped (py-spy) on the first timeout;
+    with `server_log` the tracebacks it logs during the run are reported.
     """
+    log_at = Path(server_log).stat().st_size if server_log and Path(server_log).exists() else 0
     if plan is None:
         from tracker import settings
 
         plan = Plan.from_data(Path(data_dir or settings.data_dir()), hot=reingest.date if reingest else None, hot_p=hot_p)
-    return asyncio.run(_run(url, users, seconds, think, seed, plan, server_pid, timeout, max_loads,
-                            reingest, Path(data_dir) if data_dir else None, abort_on_freeze))
+    rep = asyncio.run(_run(url, users, seconds, think, seed, plan, server_pid, timeout, max_loads,
+                           reingest, Path(data_dir) if data_dir else None, abort_on_freeze))
+    rep.tracebacks = log_tracebacks(server_log, log_at)
+    return rep
 
 
 async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, reingest, data_dir, abort_on_freeze) -> Report:
@@ -624,7 +659,8 @@ def main(argv: list[str] | None = None) -> int:
         proc, url = start_server(data_dir, log, env)
         try:
             ri = None if mode == "none" else Reingest(dates[-1], mode, a.scale, TODAY if generated else None)
-            r = run_load(url, n, a.seconds, think, a.seed, data_dir=data_dir, server_pid=proc.pid, timeout=a.timeout, reingest=ri)
+            r = run_load(url, n, a.seconds, think, a.seed, data_dir=data_dir, server_pid=proc.pid, timeout=a.timeout,
+                         reingest=ri, server_log=log)
         finally:
             stop_server(proc)
         rows.append(r.row())
