@@ -1,4 +1,8 @@
-"""导入台账 (admin): upload the week's ledger exports, see the summary, download the reject report."""
+"""导入台账 (admin): upload the week's ledger exports, see the summary, download the reject report.
+
+Ingest runs in a child process with a memory and a time limit (`tracker.ingest_child`): a hostile file costs
+that process, never the app's memory or the other users' sessions.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +12,60 @@ from pathlib import Path
 import streamlit as st
 
 import queries
-from tracker import audit, ingest, settings
+from tracker import audit, ingest_child, settings
 from tracker.ui import current, current_user
 
 state, h = current()
 lang = state.lang
 L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
 st.subheader(L("导入台账（管理员）", "Load ledger exports (administrator)"))
-st.caption(L("支持 .xlsx 与 .csv（UTF-8、带BOM的UTF-8、GB18030/GBK），可一次上传多个县区的文件合成一个快照。"
+st.caption(L("支持 .xlsx 与 .csv（UTF-8、带BOM的UTF-8、UTF-16、GB18030/GBK，逗号或制表符分隔），可一次上传多个县区的文件合成一个快照；"
+             "工作簿中每个可见的台账工作表都会读取（隐藏工作表和说明页不读取）。任何一个文件无法读取时，本次不写入任何数据。"
              "身份证号只保存为加密标识和脱敏号码。",
-             "Accepts .xlsx and .csv (UTF-8, UTF-8 with BOM, GB18030/GBK); several files (e.g. one per county) make one "
-             "snapshot. ID numbers are kept only as a keyed hash and a masked form."))
-files = st.file_uploader(L("台账文件", "Ledger files"), type=["xlsx", "csv"], accept_multiple_files=True, key="up_files")
+             "Accepts .xlsx and .csv (UTF-8, UTF-8 with BOM, UTF-16, GB18030/GBK; comma or tab separated); several files "
+             "(e.g. one per county) make one snapshot; every visible ledger sheet of a workbook is read (hidden sheets and "
+             "instruction sheets are not). If any file cannot be read, nothing is written. ID numbers are kept only as a "
+             "keyed hash and a masked form."))
+files = st.file_uploader(L("台账文件", "Ledger files"), type=["xlsx", "csv", "txt"], accept_multiple_files=True,
+                         key="up_files")
 day = st.date_input(L("快照日期", "Snapshot date"), value=settings.today(), key="up_date", format="YYYY-MM-DD")
 if st.button(L("导入", "Ingest"), type="primary", disabled=not files, key="up_go"):
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = []
-        for f in files:
-            p = Path(tmp) / Path(f.name).name
+    user = current_user().username
+    with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
+        paths: list[Path] = []
+        for i, f in enumerate(files):
+            name = Path(f.name).name or f"file{i + 1}"
+            p = Path(tmp) / name
+            if p.exists():  # two uploads with the same name: both are kept
+                p = Path(tmp) / f"{i + 1}-{name}"
             p.write_bytes(f.getvalue())
             paths.append(p)
-        bar = st.progress(0.0)
-        res = ingest.ingest(paths, day, progress=lambda x, m: bar.progress(min(1.0, x), text=m))
-    queries.reset()
-    audit.log(current_user().username, "ingest", state.area,
-              f"{day.isoformat()} files={len(paths)} accepted={res.accepted} rejected={res.rejected} exit={res.exit_code}")
-    (st.success if res.exit_code == 0 else st.warning if res.exit_code == 1 else st.error)(
-        L(f"接收 {res.accepted:,} 行，拒收 {res.rejected:,} 行。", f"{res.accepted:,} rows accepted, {res.rejected:,} rejected."))
-    st.code(res.summary(lang), language=None)
-    report = settings.data_dir() / "rejects" / f"{day.isoformat()}.xlsx"
-    if report.exists():
-        st.download_button(L("下载拒收报告(Excel)", "Download the reject report (Excel)"), data=report.read_bytes(),
-                           file_name=report.name, key="up_report", on_click="ignore")
+        bar = st.progress(0.0, text=L("准备导入…", "Starting…"))
+        out = ingest_child.run(paths, day, user=user, on_progress=lambda x, m: bar.progress(x, text=m))
+        bar.empty()
+    r = out.result
+    code = out.exit_code if out.status == "done" else None
+    if code in (0, 1):
+        queries.reset()
+    audit.log(user, "ingest", state.area,
+              f"{day.isoformat()} files={len(paths)} accepted={r.get('accepted', 0)} rejected={r.get('rejected', 0)} "
+              f"exit={code if code is not None else out.status}")
+    if out.status != "done":
+        st.error(out.message(lang))
+    else:
+        counts = L(f"接收 {r.get('accepted', 0):,} 行，拒收 {r.get('rejected', 0):,} 行。",
+                   f"{r.get('accepted', 0):,} rows accepted, {r.get('rejected', 0):,} rejected.")
+        if code == 0:
+            st.success(counts)
+        elif code == 1:
+            st.warning(counts)
+        elif code == 2:
+            st.error(L("没有可用的行，未写入任何数据。", "No usable row: nothing was written.") + " " + counts)
+        else:
+            st.error(L("有文件无法读取或写入失败：未写入任何数据（全部文件都未导入）。",
+                       "A file could not be read or writing failed: nothing was written (none of the files was loaded).")
+                     + " " + counts)
+        st.code(r.get("summary_zh" if lang == "zh" else "summary_en", ""), language=None)
+        if out.report:
+            st.download_button(L("下载拒收报告(Excel)", "Download the reject report (Excel)"), data=out.report,
+                               file_name=f"rejects-{day.isoformat()}.xlsx", key="up_report", on_click="ignore")

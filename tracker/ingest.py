@@ -538,31 +538,6 @@ def _map_unique(df: pl.DataFrame, cols: list[str], fn, out: str, dtype) -> pl.Da
     return df.join(u, on=cols, how="left", nulls_equal=True)
 
 
-def _enum_lookup(e: schema.Enum) -> dict[str, str]:
-    m = {}
-    for code, (zh, en) in e.values.items():
-        for k in (code, zh, en, re.sub(r"[()（）]", "", zh)):
-            m[norm_header(k)] = code
-    return m
-
-
-ENUM_LOOKUP = {name: _enum_lookup(e) for name, e in schema.ENUMS.items()}
-ENUM_LOOKUP["channel"].update({norm_header(k): v for k, v in {
-    "劳务派遣公司": "dispatch_company", "劳务公司": "dispatch_company", "务工联队": "government", "政府": "government",
-    "企业": "enterprise", "自主": "self_found", "自行外出": "self_found", "经纪人": "broker", "合作社": "cooperative"}.items()})
-ENUM_LOOKUP["dest_scope"].update({norm_header(k): v for k, v in {
-    "县内": "local", "跨县": "cross_county", "跨地市": "cross_prefecture", "区内跨地市": "cross_prefecture",
-    "跨省": "cross_province", "区外": "cross_province", "省外": "cross_province"}.items()})
-
-
-def _map_unique(df: pl.DataFrame, cols: list[str], fn, out: str, dtype) -> pl.DataFrame:
-    """Apply a Python parser once per distinct value (or value tuple) and join the result back."""
-    u = df.select(cols).unique()
-    vals = [fn(*row) for row in u.iter_rows()]
-    u = u.with_columns(pl.Series(out, vals, dtype=dtype))
-    return df.join(u, on=cols, how="left", nulls_equal=True)
-
-
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _LONG_DIGITS = re.compile(r"\d{11,}")
 _PLACEHOLDERS = {"无", "待补充", "不详", "暂无", "空", "未知", "/", "-", "—", "--", "0", "null", "none", "n/a", "na", "x",
@@ -669,6 +644,8 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str, pii: 
         (pl.col("_id_err") == "id_format", "id_number", "id_format"),
         (pl.col("_id_err") == "id_birth", "id_number", "id_birth"),
         (pl.col("_id_err") == "id_check", "id_number", "id_check"),
+        (pl.col("_id_err") == "missing", "id_number", "missing"),  # only quotes or invisible characters
+        (pl.col("_id").is_null(), "id_number", "id_format"),  # never expected: no row goes on without an ID
         ((pl.col("county_code") == "bad") | ~pl.col("county_code").str.starts_with("54"), "county", "region_unknown"),
         (pl.col("_pref") == "bad", "prefecture", "region_unknown"),
         (pl.col("_pref").is_not_null() & (pl.col("_pref") != pl.col("county_code").str.slice(0, 4)), "prefecture",
@@ -768,6 +745,16 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str, pii: 
 Progress = Callable[[float, str], None]
 
 
+_LOOKUP: list = [None, None]
+
+
+def _lookup(h: hierarchy.Hierarchy) -> Lookup:
+    """The region lookup of this hierarchy, built once per process (hierarchy.load() is cached)."""
+    if _LOOKUP[0] is not h:
+        _LOOKUP[:] = [h, Lookup(h)]
+    return _LOOKUP[1]
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -776,9 +763,12 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+_FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
 def _internal(name: str, e: BaseException) -> dict:
     """A file that hit a bug or ran out of memory: a message, never a traceback (the fuzz counts these)."""
-    if isinstance(e, MemoryError):
+    if isinstance(e, MemoryError) or "spawn" in str(e) or "alloc" in str(e):
         return {"file": name, "code": "memory", "zh": "文件过大，内存不足，无法导入：请按县区或乡镇拆分后导入。",
                 "en": "The file is too large for the memory available: split it by county or township."}
     return {"file": name, "code": "internal",
@@ -798,7 +788,7 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
     say = progress or (lambda f, m: None)
     data_dir = Path(data_dir or settings.data_dir())
     key = key or ids.load_key(settings.SETTINGS["secret_key_file"].get())
-    lk = Lookup(hierarchy.load())
+    lk = _lookup(hierarchy.load())
     res = Result(snapshot)
     frames, rejects, flags = [], [], []
     for i, f in enumerate(files):
@@ -817,7 +807,9 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
         except IngestError as e:
             res.file_errors.append({"file": f.name, "code": e.code, "zh": e.zh, "en": e.en})
             continue
-        except (MemoryError, Exception) as e:  # any file gets an answer, never a traceback
+        except _FATAL:
+            raise
+        except BaseException as e:  # any file gets an answer, never a traceback (a Rust panic is a BaseException)
             res.file_errors.append(_internal(f.name, e))
             continue
         info["rows"] = ld.frame.height
@@ -843,7 +835,9 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
                                 "reason_zh": R["duplicate"][0], "reason_en": R["duplicate"][1]})
             accepted, outliers = _finish(accepted, snapshot, key)
             flags += outliers
-    except (MemoryError, Exception) as e:
+    except _FATAL:
+        raise
+    except BaseException as e:
         res.file_errors.append(_internal("*", e))
         accepted = pl.DataFrame()
     res.accepted = accepted.height
@@ -864,7 +858,9 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
         say(0.9, "写入快照 / writing the snapshot")
         try:
             _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user)
-        except (OSError, MemoryError) as e:
+        except _FATAL:
+            raise
+        except BaseException as e:  # a full disk (OSError) or anything else: nothing written, temporary files gone
             res.partition = None
             why = getattr(e, "strerror", None) or type(e).__name__
             res.write_error = {"zh": f"写入失败（{why}），快照未更新，已写入的临时文件已清理；请检查磁盘空间后重新导入。",
@@ -1016,11 +1012,15 @@ def write_reject_report(res: Result, path: Path) -> Path:
 
 # ---------------------------------------------------------------- command line
 
-def _limit_memory(mb: int) -> None:
+def _limit(memory_mb: int, cpu_seconds: int) -> None:
+    """Address-space and CPU-time limits of this process (the upload page's child)."""
     import resource
 
-    limit = int(mb) << 20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if memory_mb:
+        limit = int(memory_mb) << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if cpu_seconds:
+        resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds), int(cpu_seconds) + 5))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1033,11 +1033,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", type=Path, default=None, help="also write the reject report here (whatever happens)")
     ap.add_argument("--json-out", type=Path, default=None, help="write the result as JSON here (for the upload page)")
     ap.add_argument("--max-memory-mb", type=int, default=0, help="address-space limit of this process (0 = none)")
+    ap.add_argument("--max-cpu-seconds", type=int, default=0, help="CPU-time limit of this process (0 = none)")
     ap.add_argument("--progress-lines", action="store_true", help="progress as '@progress <fraction> <text>' lines")
     ap.add_argument("--dry-run", action="store_true", help="read and validate only; write nothing to the data dir")
     a = ap.parse_args(argv)
-    if a.max_memory_mb:
-        _limit_memory(a.max_memory_mb)
+    if a.max_memory_mb or a.max_cpu_seconds:
+        _limit(a.max_memory_mb, a.max_cpu_seconds)
 
     def bar(frac: float, msg: str) -> None:
         if a.progress_lines:
@@ -1048,8 +1049,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         res = ingest(a.files, a.snapshot_date, a.data_dir, a.user, progress=bar, write=not a.dry_run, report=a.report)
-    except MemoryError:
-        msg = {"zh": "内存不足，导入已停止，未写入任何数据。", "en": "Out of memory: ingest stopped, nothing was written."}
+    except _FATAL:
+        raise
+    except BaseException as e:  # out of memory (or a thread that could not start) outside a file's own handling
+        msg = {"zh": f"内存不足或内部错误（{type(e).__name__}），导入已停止，未写入任何数据。",
+               "en": f"Out of memory or an internal error ({type(e).__name__}): ingest stopped, nothing was written."}
         print(msg[a.lang], file=sys.stderr)
         if a.json_out:
             _write_json(a.json_out, {"exit_code": 3, "file_errors": [{"file": "*", "code": "memory", **msg}],
