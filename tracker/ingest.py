@@ -995,9 +995,11 @@ def write_reject_report(res: Result, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     summary = pl.DataFrame({"项目 item": [ids.redact(x) for x in res.summary("zh").splitlines()]},
                            schema={"项目 item": pl.String})
-    rejects = res.rejects if res.rejects is not None else pl.DataFrame(schema=REJECT_SCHEMA)
-    rejects = rejects.with_columns(pl.col("value").str.replace_all(r"(\d{6})\d{8}(\d{3}[0-9Xx])", "${1}********${2}"))
-    flagged = res.flagged if res.flagged is not None else pl.DataFrame(schema=FLAG_SCHEMA)
+    def masked(df: pl.DataFrame) -> pl.DataFrame:  # ID-shaped text masked in every text cell (file and sheet names too)
+        return df.with_columns(pl.col(pl.String).str.replace_all(r"(\d{6})\d{8}(\d{3}[0-9Xx])", "${1}********${2}"))
+
+    rejects = masked(res.rejects if res.rejects is not None else pl.DataFrame(schema=REJECT_SCHEMA))
+    flagged = masked(res.flagged if res.flagged is not None else pl.DataFrame(schema=FLAG_SCHEMA))
     sheets = {"汇总 summary": summary, "拒收 rejected": rejects, "提示 flags": flagged}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:

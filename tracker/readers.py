@@ -54,7 +54,7 @@ class Table:
     top: list[list[str | None]]  # the rows above and including the header (stored columns only)
     header_index: int  # index of the header in `top`
     rows: list[int]  # 1-based row numbers of the body rows in the sheet
-    columns: list[list[str | None]]  # body values per stored column
+    columns: list  # body values per stored column (lists of text, or polars String series for a CSV)
     kinds: list[list[str | None]] | None  # body cell kinds per stored column (xlsx), None for CSV
     dropped_cells: int = 0  # non-empty cells right of / outside the header's columns (not read)
 
@@ -240,17 +240,17 @@ def read_csv(raw: bytes, finder: HeaderFinder) -> Table:
             if df.width < width:  # polars names only as many columns as the widest row has
                 df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in names[df.width:]])
             df = df.select(names)
-            cols = [df[f"c{i}"].to_list() for i in keep]
+            cols = [df[f"c{i}"].replace("", None) for i in keep]  # polars columns: no Python object per cell
         except Exception:  # a quoting polars refuses: the csv module reads anything
             recs = list(csv.reader(io.StringIO(body, newline=""), delimiter=sep, strict=False))
-            cols = [[r[i] if i < len(r) else None for r in recs] for i in keep]
+            cols = [pl.Series([r[i] if i < len(r) and r[i] != "" else None for r in recs], dtype=pl.String) for i in keep]
     else:
-        cols = [[] for _ in keep]
+        cols = [pl.Series([], dtype=pl.String) for _ in keep]
     n = len(cols[0]) if cols else 0
     # drop the trailing record of a file ending in a line break inside nothing (polars may add none)
     rows = list(range(h + 2, h + 2 + n))
     top_kept = [[(r[i] if i < len(r) and r[i] != "" else None) for i in keep] for r in top[:h + 1]]
-    return Table("", top_kept, h, rows, [[v if v != "" else None for v in c] for c in cols], None, 0)
+    return Table("", top_kept, h, rows, cols, None, 0)
 
 
 # ---------------------------------------------------------------- xlsx
