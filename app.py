@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pandas  # noqa: F401  imported here, whole, before any session draws: plotly reads a half-imported pandas otherwise
 import streamlit as st
 
 import queries
@@ -39,6 +40,9 @@ if not user.covers(state.area):  # URL parameters are user input: a tampered are
     st.error(t("no_permission_area", lang, code=state.area, own=h.short_name(user.area, lang)))
     if st.button(t("back_home", lang), type="primary"):
         go(state.with_(area=user.area))
+    st.stop()
+if state.snapshot in (queries.connection() and queries.broken_snapshots()):  # one damaged week, not all of them
+    st.error(t("snapshot_broken", lang, day=state.snapshot.isoformat()))
     st.stop()
 
 

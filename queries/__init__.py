@@ -27,7 +27,6 @@ from tracker import settings
 from tracker.errors import TrackerError
 
 HERE = Path(__file__).parent
-DIMS_VERSION = 2  # bump when rollup_dims.sql changes
 PARAM = re.compile(r"(?<![\w$:])\$([a-z_][a-z0-9_]*)")
 
 
@@ -179,19 +178,60 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((HERE / "_macros.sql").read_text(encoding="utf-8"))
 
 
+_broken: set[dt.date] = set()
+_footers: dict[tuple, bool] = {}
+
+
+def _readable(p: Path) -> bool:
+    """A Parquet file whose footer can be read (a truncated or half-copied file cannot), memoised by size and time."""
+    import pyarrow.parquet as pq
+
+    try:
+        st = p.stat()
+    except OSError:
+        return False
+    key = (str(p), st.st_size, st.st_mtime_ns)
+    ok = _footers.get(key)
+    if ok is None:
+        try:
+            pq.read_metadata(p)
+            ok = True
+        except Exception:
+            ok = False
+        _footers[key] = ok
+    return ok
+
+
+def broken_snapshots() -> set[dt.date]:
+    """Weeks whose records or rollup cannot be read: shown as an error for that week, the other weeks unharmed."""
+    return set(_broken)
+
+
+def _file_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(f"'{_sq(p)}'" for p in paths) + "]"
+
+
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
     create_macros(con)
     text = (HERE / "_views.sql").read_text(encoding="utf-8")
-    has = snapshot_dates()
+    good, bad = [], set()
+    for d in snapshot_dates():
+        part = settings.snapshots_dir() / f"snapshot_date={d.isoformat()}"
+        if _readable(part / "records.parquet") and _readable(part / "rollup_village.parquet"):
+            good.append(part)
+        else:
+            bad.add(d)
+    _broken.clear()
+    _broken.update(bad)
     text = text.format(
-        records=_sq(settings.snapshots_dir() / "*" / "records.parquet"),
-        rollup=_sq(settings.snapshots_dir() / "*" / "rollup_village.parquet"),
+        records=_file_list([p / "records.parquet" for p in good]),
+        rollup=_file_list([p / "rollup_village.parquet" for p in good]),
         quotas=_sq(settings.quotas_file()),
         units=_sq(settings.regions_dir() / "tibet_units.csv"),
         national=_sq(settings.regions_dir() / "national.csv"),
     )
     for stmt in [s for s in text.split(";") if s.strip()]:
-        if not has and ("records.parquet" in stmt or "rollup_village" in stmt):
+        if not good and ("records.parquet" in stmt or "rollup_village" in stmt or "read_parquet([]" in stmt):
             continue  # no data yet: these views appear once snapshots exist
         con.execute(stmt)
 
@@ -204,9 +244,9 @@ def reset() -> None:
     catalogue.cache_clear()
 
 
-def snapshot_dates() -> list[dt.date]:
+def snapshot_dates(root: Path | None = None) -> list[dt.date]:
     """Snapshot dates present on disk (finished partitions only), ascending."""
-    d = settings.snapshots_dir()
+    d = root / "snapshots" if root is not None else settings.snapshots_dir()
     if not d.exists():
         return []
     out = []
@@ -224,7 +264,15 @@ def data_version() -> str:
     d = settings.snapshots_dir()
     if not d.exists():
         return "empty"
-    parts = sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(d) if e.name.startswith("snapshot_date="))
+    parts = []  # the records file of each week (a derived file built on first use does not change the version)
+    for e in os.scandir(d):
+        if e.name.startswith("snapshot_date="):
+            try:
+                st = os.stat(os.path.join(e.path, "records.parquet"))
+                parts.append((e.name, st.st_ino, st.st_mtime_ns))
+            except OSError:
+                parts.append((e.name, 0, 0))
+    parts.sort()
     q = settings.quotas_file()
     return f"{settings.data_dir()}|{len(parts)}|{hash(tuple(parts))}|{q.stat().st_mtime_ns if q.exists() else 0}"
 
@@ -332,21 +380,18 @@ def clear_cache() -> None:
         _cache_bytes = 0
 
 
-# files next to a snapshot's records; the derived ones carry a version so a new layout never reads an old file
-SNAPSHOT_FILES = {"records": "records", "rollup_village": "rollup_village", "rollup_dims": f"rollup_dims_v{DIMS_VERSION}",
-                  "diff_prev": "diff_prev_v1", "cross": "cross_records_v1",
-                  "dq": "dq_village_v1", "rates": "rates_v2",
-                  "medians": "unit_medians_v1", "subsidy": "subsidy_v1"}
 VARIANT = re.compile(r"^[0-9a-f]{12}$")
 
 
 def snapshot_file(day: dt.date, kind: str = "records", variant: str = "") -> str:
     """Path of one snapshot's file; the date is a validated date, never raw text. A variant (a hash of
     what the file depends on besides the snapshot, e.g. a policy's rules) is part of the name."""
-    if not isinstance(day, dt.date) or kind not in SNAPSHOT_FILES or (variant and not VARIANT.match(variant)):
+    from queries import derived
+
+    if not isinstance(day, dt.date) or kind not in ({"records", "rollup_village"} | set(derived.DERIVED)) or (
+            variant and not VARIANT.match(variant)):
         raise ValueError("snapshot_file takes a date, a known file kind and an optional 12-hex variant")
-    stem = SNAPSHOT_FILES[kind] + (f"_{variant}" if variant else "")
-    return str(settings.snapshots_dir() / f"snapshot_date={day.isoformat()}" / f"{stem}.parquet")
+    return str(derived.partition(day) / derived.file_name(kind, variant))
 
 
 def manifests() -> list[dict]:
@@ -364,60 +409,61 @@ def manifests() -> list[dict]:
     return out
 
 
-def _ensure(day: dt.date, kind: str, query: str, params: dict, variant: str = "") -> str:
-    """A derived file of one snapshot, built on first use and kept next to the records; written to a
-    temporary file and renamed, so concurrent readers are safe (a partition swap removes it with the rest)."""
-    out = Path(snapshot_file(day, kind, variant))
-    if not out.exists():
-        tmp = out.with_name(f".{kind}-{os.getpid()}-{threading.get_ident()}.parquet")
-        build_rollup(None, tmp, query, params)
-        os.replace(tmp, out)
-    return str(out)
-
-
 def ensure_dims_rollup(day: dt.date) -> str:
-    """Per counting unit × dimension value (about a second to build at region scale)."""
-    return _ensure(day, "rollup_dims", "rollup_dims", {"path": snapshot_file(day)})
+    """Per counting unit × dimension value."""
+    from queries.derived import ensure
+
+    return ensure(day, "rollup_dims")
 
 
 def ensure_cross(day: dt.date) -> str:
     """The records of persons reported by more than one county (the cross-county table reads only these)."""
-    return _ensure(day, "cross", "cross_records", {"path": snapshot_file(day)})
+    from queries.derived import ensure
+
+    return ensure(day, "cross")
 
 
 def ensure_dq(day: dt.date) -> str:
     """Data-quality counts per reporting unit (the freshness and completeness table sums these)."""
-    return _ensure(day, "dq", "dq_village", {"path": snapshot_file(day), "snapshot": day})
+    from queries.derived import ensure
+
+    return ensure(day, "dq")
 
 
 def ensure_rates(day: dt.date) -> str:
     """Every record with its income per month, sorted by it (the income outlier list)."""
-    return _ensure(day, "rates", "rates", {"path": snapshot_file(day)})
+    from queries.derived import ensure
+
+    return ensure(day, "rates")
 
 
 def ensure_medians(day: dt.date) -> str:
     """Median income per person and per record-month of every unit at every level (not additive, so kept whole)."""
-    return _ensure(day, "medians", "unit_medians", {"path": snapshot_file(day)})
+    from queries.derived import ensure
+
+    return ensure(day, "medians")
+
+
+def subsidy_variant(rules: list[dict], months_left: float) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps([rules, months_left], sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 def ensure_subsidy(day: dt.date, rules: list[dict], months_left: float) -> str:
     """Persons meeting each rule of one policy per counting unit (the subsidy page sums these). The rules'
     conditions are part of the file name, so a changed policy file gets a new file."""
-    import hashlib
-    import json
+    from queries.derived import ensure
 
-    variant = hashlib.sha256(json.dumps([rules, months_left], sort_keys=True).encode()).hexdigest()[:12]
-    return _ensure(day, "subsidy", "subsidy_village",
-                   {"path": snapshot_file(day), "rules": rules, "months_left": months_left}, variant)
+    return ensure(day, "subsidy", subsidy_variant(rules, months_left), {"rules": rules, "months_left": months_left})
 
 
 def ensure_diff_prev(day: dt.date) -> str | None:
     """The diff against the previous snapshot (the week-to-week page's default), or None for the first one."""
-    earlier = [d for d in snapshot_dates() if d < day]
-    if not earlier:
-        return None
-    a = earlier[-1]
-    return _ensure(day, "diff_prev", "diff_prev", {"path_a": snapshot_file(a), "path_b": snapshot_file(day), "date_a": a})
+    from queries.derived import ensure
+
+    return ensure(day, "diff_prev") or None
 
 
 def build_rollup(records: Path | None, out: Path, name: str = "rollup_village", params: dict | None = None) -> None:

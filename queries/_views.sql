@@ -2,9 +2,9 @@
 -- The rollups and quotas are small (≈5,600 rows a snapshot): they are loaded into memory once per
 -- data version, the person-level records stay on disk and are read by partition.
 create or replace view records as
-select * from read_parquet('{records}', hive_partitioning = true, hive_types = {{'snapshot_date': date}});
+select * from read_parquet({records}, hive_partitioning = true, hive_types = {{'snapshot_date': date}});
 create or replace table rollup as
-select * from read_parquet('{rollup}', hive_partitioning = true, hive_types = {{'snapshot_date': date}})
+select * from read_parquet({rollup}, hive_partitioning = true, hive_types = {{'snapshot_date': date}})
 order by snapshot_date, home_code;
 create or replace table quotas as
 select * from read_csv('{quotas}', header = true, columns = {{'year': 'smallint', 'unit_code': 'varchar',

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +22,8 @@ TODAY = dt.date(2026, 11, 22)
 
 # Most tests look at the numbers as the demo (everything visible); tests of logins and scopes switch it off.
 os.environ.setdefault("TRACKER_DEMO", "1")
+# the keyed-hash secret and the audit anchors next to it stay in a temporary folder, not in the home directory
+os.environ.setdefault("TRACKER_SECRET_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="tracker-key-"), "person_key.secret"))
 
 
 queries.set_scope(queries.SYSTEM)

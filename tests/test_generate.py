@@ -8,7 +8,6 @@ import re
 import polars as pl
 import pytest
 
-import queries
 from tests import fixture as F
 from tests.conftest import TODAY
 from tracker import contracts, generate, hierarchy
@@ -48,10 +47,13 @@ def test_every_snapshot_written_with_rollup(small_demo_dir):
     parts = sorted(p.name for p in (small_demo_dir / "snapshots").iterdir())
     assert len(parts) == 99 and all(p.startswith("snapshot_date=") for p in parts)
     # the subsidy file's name carries a hash of the active policy's rules
-    kinds = {v if k != "subsidy" else "subsidy_v1_<rules>" for k, v in queries.SNAPSHOT_FILES.items()}
+    from queries import derived
+
+    kinds = {"records", "rollup_village"} | {derived.file_name(k, "<rules>" if k == "subsidy" else "").removesuffix(
+        ".parquet") for k in derived.DERIVED}
 
     def kind(name: str) -> str:
-        return re.sub(r"^subsidy_v1_[0-9a-f]{12}$", "subsidy_v1_<rules>", name.removesuffix(".parquet"))
+        return re.sub(r"_[0-9a-f]{12}$", "_<rules>", name.removesuffix(".parquet"))
 
     for p in (small_demo_dir / "snapshots").iterdir():
         files = {kind(f.name) for f in p.iterdir()}  # derived files appear on first use (and for the latest week at once)

@@ -40,6 +40,16 @@ def test_previous_week_without_the_areas_rows(fx, page):
     assert not at.exception, at.exception
 
 
+@pytest.mark.parametrize("lang, text", [("zh", "下限 60.0% · 尚无转移人员"), ("en", "nobody placed yet")])
+def test_share_card_with_nobody_placed(lang, text):
+    # an area with a share floor and nobody placed yet (the demo's townships early in the year): no share, no gap
+    from tracker.cards import card_html
+
+    row = {"metric": "org_share", "status": None, "quota": 0.6, "quota_kind": "minimum", "gap": None, "needed": 0,
+           "actual": None, "completion": None, "linear": 0.1, "seasonal": None, "new_week": None, "yoy": None}
+    assert text in card_html(row, lang)
+
+
 @pytest.mark.parametrize("params", [{"year": "²"}, {"year": "２０２６"}, {"snap": "0001-01-01"}, {"snap": "2026-13-45"},
                                     {"area": "５４"}, {"area": "54' or 1=1"}, {"metric": "__class__"},
                                     {"ch": "x,,y"}, {"grp": "\u2028"}, {"cmp": "9999-12-31"}, {"lang": "fr"}])

@@ -101,19 +101,50 @@ def test_snapshot_dates_and_data_version(fx):
     assert v == queries.data_version() and "4" in v
 
 
-def test_unreadable_parquet_names_the_file(tmp_path):
+def test_a_truncated_week_breaks_only_that_week(tmp_path):
     import os
 
     from tracker.errors import TrackerError
     root = F.build(tmp_path / "broken")
     bad = root / "snapshots" / f"snapshot_date={F.CUR.isoformat()}" / "rollup_village.parquet"
-    bad.write_bytes(b"not a parquet file")
+    bad.write_bytes(bad.read_bytes()[: bad.stat().st_size // 2])  # a half-copied file
     os.environ["TRACKER_DATA_DIR"] = str(root)
     queries.reset()
     try:
-        with pytest.raises(TrackerError) as e:
-            queries.run("quotas_for", year=2026, area="54", child_len=4)
+        prev = queries.run("measures_by_week", area="54", child_len=4, from_date=F.PREV, to_date=F.PREV)
+        assert prev.filter(pl.col("is_area"))["persons"].to_list() == [4]  # the other weeks are unharmed
+        assert queries.broken_snapshots() == {F.CUR}
+        bad.write_bytes(b"not a parquet file")
+        with pytest.raises(TrackerError) as e:  # a query naming the file says which file
+            rest = queries.catalogue()["records_count"].params - {"path", "area"}
+            queries.run("records_count", path=str(bad), area="54", **dict.fromkeys(rest))
         assert "rollup_village.parquet" in e.value.zh and "数据文件无法读取" in e.value.zh
+    finally:
+        os.environ.pop("TRACKER_DATA_DIR")
+        queries.reset()
+
+
+def test_rewriting_a_week_rebuilds_the_next_weeks_diff(tmp_path):
+    """Re-ingesting a past week: the next week's precomputed diff is against the new data at once."""
+    import os
+
+    from tracker import analysis
+    from tracker.generate import write_snapshot
+
+    root = F.build(tmp_path / "rewrite")
+    os.environ["TRACKER_DATA_DIR"] = str(root)
+    queries.reset()
+    try:
+        def new_records() -> int:
+            c = analysis.changes("54", F.PREV, F.CUR).filter(pl.col("is_area"))
+            return int(c["new"][0])
+
+        assert new_records() == 4  # R3, R5, R6, R7 (fixture docstring)
+        write_snapshot(F.frame(F.current()), root, F.PREV)  # the previous week restated as this week's ledger
+        queries.reset()
+        assert new_records() == 0
+        names = {p.name for p in (root / "snapshots" / f"snapshot_date={F.PREV.isoformat()}").iterdir()}
+        assert not any(n.startswith(".") for n in names)  # no temporary file left behind
     finally:
         os.environ.pop("TRACKER_DATA_DIR")
         queries.reset()

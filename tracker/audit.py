@@ -37,11 +37,7 @@ FIELDS = ("ts", "who", "action", "area", "detail")
 BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")  # China has kept UTC+8 without DST since 1991
 _KEY_LABEL = b"tracker/audit-chain/v1"
 
-# The setting, until it is listed in settings.SETTINGS as "audit_anchor_file" (taken from there first).
-ANCHOR_SETTING = settings.Setting(
-    "TRACKER_AUDIT_ANCHOR_FILE", "",
-    "Anchor of the audit chain (line count and head MAC), kept outside data/; empty = "
-    "<secret key file's folder>/audit-anchors/<hash of the audit file's path>.json.")
+ANCHOR_SETTING = settings.SETTINGS["audit_anchor_file"]
 
 # action code -> (zh, en)
 ACTIONS = {
@@ -78,7 +74,7 @@ def path() -> Path:
 
 
 def anchor_path() -> Path:
-    explicit = settings.SETTINGS.get("audit_anchor_file", ANCHOR_SETTING).get()
+    explicit = ANCHOR_SETTING.get()
     if explicit:
         return Path(explicit)
     tag = hashlib.sha256(str(path().resolve()).encode()).hexdigest()[:16]

@@ -18,6 +18,8 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
              if s else "")
     if row["quota"] is None:
         lines.append(f"{t('quota', lang)}：{t('no_quota', lang)}")
+    elif row["quota_kind"] == "minimum" and row["gap"] is None:  # no one placed yet: the share is undefined
+        lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · " + ("尚无转移人员" if lang == "zh" else "nobody placed yet"))
     elif row["quota_kind"] == "minimum":
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · "
                      f"{'高于' if row['gap'] >= 0 else '低于'}下限{abs(row['gap']):.1f}个百分点"
@@ -33,7 +35,7 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
         if row["seasonal"] is not None:
             pace_txt += f" · {t('seasonal', lang)} {fmt.pct(row['seasonal'])}"
         lines.append(pace_txt)
-        lines.append(fmt.points(row["gap"], lang) if pace == "linear" or row["seasonal"] is None else
+        lines.append("—" if row["gap"] is None else fmt.points(row["gap"], lang) if pace == "linear" or row["seasonal"] is None else
                      (f"较季节进度{'高' if row['gap'] >= 0 else '低'}{abs(row['gap']):.1f}个百分点" if lang == "zh"
                       else f"{abs(row['gap']):.1f} pp {'ahead of' if row['gap'] >= 0 else 'behind'} seasonal pace"))
     wk = fmt.delta(k, row["new_week"], lang) if row["new_week"] is not None else "—"

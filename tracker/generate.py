@@ -372,26 +372,39 @@ def _exchange(a: Path, b: Path) -> bool:
     return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: dict[str, bytes] | None = None) -> Path:
-    """Write records + rollup (+ e.g. a manifest) to a staging directory and move it into place.
+def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: dict[str, bytes] | None = None,
+                   derived: bool = True) -> Path:
+    """Write records + rollup + every derived file (+ e.g. a manifest) to a staging directory and move it into place.
 
     A new date is a plain rename. Re-writing a date exchanges the two directories atomically, so a reader
     opening the snapshot's files at any moment finds the old or the new one, never nothing and never a mix
     (files it already has open stay readable). Staging lives outside snapshots/ so no glob ever sees it.
+    The next week's diff (against this week) is rebuilt afterwards. `derived=False` leaves the derived files
+    to be built on first use (the generator's old weeks, written two at a time).
     """
     from queries import build_rollup
+    from queries import derived as dv
 
     snaps = root / "snapshots"
     snaps.mkdir(parents=True, exist_ok=True)
     staging = root / ".staging"
     staging.mkdir(exist_ok=True)
+    dv.clean_staging(root)
     final = snaps / f"snapshot_date={on.isoformat()}"
     tmp = staging / f"{on.isoformat()}-{os.getpid()}-{time.monotonic_ns()}"
     tmp.mkdir()
-    frame.write_parquet(tmp / "records.parquet", compression="zstd", row_group_size=131_072)
-    build_rollup(tmp / "records.parquet", tmp / "rollup_village.parquet")
-    for name, data in (extra_files or {}).items():
-        (tmp / name).write_bytes(data)
+    try:
+        frame.write_parquet(tmp / "records.parquet", compression="zstd", row_group_size=131_072)
+        build_rollup(tmp / "records.parquet", tmp / "rollup_village.parquet")
+        if derived:
+            prev = dv.previous(on, root)
+            dv.build_into(tmp, on, (str(dv.partition(prev, root) / "records.parquet"), prev) if prev else None,
+                          _subsidy_variants(on, root))
+        for name, data in (extra_files or {}).items():
+            (tmp / name).write_bytes(data)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     if final.exists():
         if _exchange(tmp, final):
             shutil.rmtree(tmp)  # now holds the old snapshot
@@ -402,7 +415,22 @@ def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: di
             shutil.rmtree(old)
     else:
         tmp.rename(final)
+    if derived:
+        dv.rebuild_next(on, root)
     return final
+
+
+def _subsidy_variants(day: dt.date, root: Path) -> dict:
+    """The active policy's subsidy file for a week (a broken policy file is left for the page to report)."""
+    from queries import subsidy_variant
+    from tracker import subsidy
+
+    try:
+        policy = subsidy.load()
+    except (OSError, ValueError, KeyError):
+        return {}
+    rules, left = [{"key": r.key, **r.params()} for r in policy.rules], subsidy.months_left(day)
+    return {"subsidy": {subsidy_variant(rules, left): {"rules": rules, "months_left": left}}}
 
 
 def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress | None = None,
@@ -432,7 +460,7 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
 
         def one(d: dt.date, recs=recs) -> int:
             frame = snapshot_frame(recs, d)
-            write_snapshot(frame, out, d)
+            write_snapshot(frame, out, d, derived=False)
             return frame.height
 
         # polars and DuckDB release the GIL while writing: two threads keep both cores busy

@@ -118,6 +118,9 @@ T = {
     "signed_in_as": ("{name}（{role}）· {area}", "{name} ({role}) · {area}"),
     "no_permission_area": ("无权限：{code} 不在您的管辖范围（{own}）内。", "No permission: {code} is outside your area ({own})."),
     "no_permission_page": ("无权限：您的角色（{role}）不能使用此页面。", "No permission: your role ({role}) cannot use this page."),
+    "snapshot_broken": ("{day} 的数据文件已损坏，无法读取；其他周次不受影响。请管理员重新导入该周台账。",
+                        "The data files of {day} are damaged and cannot be read; other weeks are unaffected. "
+                        "An administrator should ingest that week again."),
     "back_home": ("回到本辖区", "Back to my area"),
     "records_hidden": ("人员明细仅对分析员、县乡工作人员和管理员开放。",
                        "Person-level lists are for analysts, local staff and administrators."),

@@ -26,11 +26,8 @@ from pathlib import Path
 
 from tracker import settings
 
-# TODO(settings owner): register these two in settings.SETTINGS; they live here until then
-MEMORY_MB = settings.Setting("TRACKER_INGEST_MEMORY_MB", "4096",
-                             "Address-space limit (MB) of the child process that ingests an upload.")
-TIMEOUT_S = settings.Setting("TRACKER_INGEST_TIMEOUT_S", "900",
-                             "Wall-clock limit (seconds) of the child process that ingests an upload.")
+MEMORY_MB = settings.SETTINGS["ingest_memory_mb"]
+TIMEOUT_S = settings.SETTINGS["ingest_timeout_s"]
 
 
 @dataclass

@@ -39,6 +39,13 @@ SETTINGS = {
                           "Accounts (argon2 hashes, role, area, SSO mapping); empty = <data_dir>/auth/users.json."),
     "audit_file": Setting("TRACKER_AUDIT_FILE", "",
                           "Append-only audit log (JSON lines); empty = <data_dir>/audit/audit.jsonl."),
+    "audit_anchor_file": Setting("TRACKER_AUDIT_ANCHOR_FILE", "",
+                                 "Anchor of the audit chain (line count and head MAC), kept outside data/; empty = "
+                                 "<secret key file's folder>/audit-anchors/<hash of the audit file's path>.json."),
+    "ingest_memory_mb": Setting("TRACKER_INGEST_MEMORY_MB", "4096",
+                                "Address-space limit (MB) of the child process that ingests an upload."),
+    "ingest_timeout_s": Setting("TRACKER_INGEST_TIMEOUT_S", "900",
+                                "Wall-clock limit (seconds) of the child process that ingests an upload."),
     "login_attempts": Setting("TRACKER_LOGIN_ATTEMPTS", "5", "Failed logins for one name before it is locked."),
     "lockout_minutes": Setting("TRACKER_LOCKOUT_MINUTES", "15", "How long a name stays locked (and the counting window)."),
     "session_idle_minutes": Setting("TRACKER_SESSION_IDLE_MINUTES", "30", "A local login ends after this long idle."),

@@ -1,0 +1,171 @@
+"""Derived per-snapshot files: what each one is built from, its version, and building it safely.
+
+Each file declares its inputs (its own week's records; the diff also the previous week's) and is named
+by a hash of the SQL that builds it (and of the shared macros), so a changed builder writes a new file
+and an old one is never read. A week's files are built in the staging directory with the records and
+swap into place together; writing a week also rebuilds the next week's diff. Files missing for an old
+week are built on first use, and a file built while its partition was swapped is thrown away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import threading
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from tracker import settings
+
+
+@dataclass(frozen=True)
+class Derived:
+    kind: str
+    stem: str
+    query: str
+    inputs: tuple[str, ...] = ("records",)  # "records" = its own week, "previous" = the week before
+
+    def params(self, records: str, day: dt.date, prev: tuple[str, dt.date] | None) -> dict | None:
+        """Bound parameters for the builder; None where an input is missing (a diff of the first week)."""
+        if self.kind == "diff_prev":
+            return None if prev is None else {"path_a": prev[0], "path_b": records, "date_a": prev[1]}
+        if self.kind == "dq":
+            return {"path": records, "snapshot": day}
+        return {"path": records}
+
+
+DERIVED = {d.kind: d for d in [
+    Derived("rollup_dims", "rollup_dims", "rollup_dims"),
+    Derived("cross", "cross_records", "cross_records"),
+    Derived("dq", "dq_village", "dq_village"),
+    Derived("rates", "rates", "rates"),
+    Derived("medians", "unit_medians", "unit_medians"),
+    Derived("diff_prev", "diff_prev", "diff_prev", ("records", "previous")),
+    Derived("subsidy", "subsidy", "subsidy_village"),  # one file per policy: the variant is a hash of its rules
+]}
+HERE = Path(__file__).parent
+
+
+@cache
+def version(kind: str) -> str:
+    """A hash of the builder's SQL and the macros it may use: part of the file name."""
+    d = DERIVED[kind]
+    text = (HERE / f"{d.query}.sql").read_bytes() + (HERE / "_macros.sql").read_bytes()
+    return hashlib.sha256(text).hexdigest()[:8]
+
+
+def file_name(kind: str, variant: str = "") -> str:
+    if kind == "records":
+        return "records.parquet"
+    if kind == "rollup_village":
+        return "rollup_village.parquet"
+    return f"{DERIVED[kind].stem}_{version(kind)}" + (f"_{variant}" if variant else "") + ".parquet"
+
+
+def partition(day: dt.date, root: Path | None = None) -> Path:
+    return (root or settings.data_dir()) / "snapshots" / f"snapshot_date={day.isoformat()}"
+
+
+def previous(day: dt.date, root: Path | None = None) -> dt.date | None:
+    """The snapshot before `day` on disk (the one definition of "previous snapshot" the diff uses)."""
+    from queries import snapshot_dates
+
+    earlier = [d for d in snapshot_dates(root) if d < day]
+    return earlier[-1] if earlier else None
+
+
+def _write(out: Path, query: str, params: dict, staging: Path) -> Path:
+    """Build into a temporary file under `staging`; the caller moves it into place."""
+    from queries import build_rollup
+
+    staging.mkdir(parents=True, exist_ok=True)
+    tmp = staging / f".{out.stem}-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}.parquet"
+    try:
+        build_rollup(None, tmp, query, params)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def build_into(part: Path, day: dt.date, prev: tuple[str, dt.date] | None, variants: dict | None = None) -> None:
+    """Every derived file of one week into `part` (a staging directory before the swap, or the live one)."""
+    records = str(part / "records.parquet")
+    for kind, d in DERIVED.items():
+        if kind == "subsidy":
+            continue
+        params = d.params(records, day, prev)
+        if params is not None:
+            out = part / file_name(kind)
+            os.replace(_write(out, d.query, params, part), out)
+    for variant, extra in (variants or {}).get("subsidy", {}).items():
+        out = part / file_name("subsidy", variant)
+        os.replace(_write(out, "subsidy_village", {"path": records, **extra}, part), out)
+
+
+def ensure(day: dt.date, kind: str, variant: str = "", extra: dict | None = None) -> str:
+    """The file, built on first use if missing; safe against a partition swap while it is built."""
+    part = partition(day)
+    out = part / file_name(kind, variant)
+    for _ in range(3):
+        if out.exists():
+            return str(out)
+        try:
+            ino = part.stat().st_ino
+        except FileNotFoundError:
+            break
+        prev_day = previous(day) if "previous" in DERIVED[kind].inputs else None
+        prev = (str(partition(prev_day) / "records.parquet"), prev_day) if prev_day else None
+        params = DERIVED[kind].params(str(part / "records.parquet"), day, prev)
+        if params is None:
+            return ""
+        tmp = _write(out, DERIVED[kind].query, {**params, **(extra or {})}, settings.data_dir() / ".staging")
+        try:
+            if part.stat().st_ino == ino:  # still the partition it was built from
+                os.replace(tmp, out)
+                return str(out)
+        except FileNotFoundError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return str(out)  # the reader gets the usual "cannot read data file" message
+
+
+def rebuild_next(day: dt.date, root: Path) -> dt.date | None:
+    """After `day` was (re)written: the next week's diff is against the new `day`, so rebuild it."""
+    from queries import snapshot_dates
+
+    later = [d for d in snapshot_dates(root) if d > day]
+    if not later:
+        return None
+    nxt = later[0]
+    part = partition(nxt, root)
+    d = DERIVED["diff_prev"]
+    out = part / file_name("diff_prev")
+    params = d.params(str(part / "records.parquet"), nxt, (str(partition(day, root) / "records.parquet"), day))
+    os.replace(_write(out, d.query, params, part), out)
+    return nxt
+
+
+def clean_staging(root: Path, older_than_s: float = 3600) -> int:
+    """Remove temporary files and directories left by a crashed writer (older than an hour)."""
+    import shutil
+
+    n = 0
+    now = time.time()
+    places = [root / ".staging", *(p for p in (root / "snapshots").glob("snapshot_date=*") if p.is_dir())]
+    for place in places:
+        if not place.is_dir():
+            continue
+        for e in place.iterdir():
+            is_tmp = place.name == ".staging" or e.name.startswith(".")
+            try:
+                if is_tmp and now - e.stat().st_mtime > older_than_s:
+                    shutil.rmtree(e) if e.is_dir() else e.unlink()
+                    n += 1
+            except FileNotFoundError:
+                continue
+    return n
