@@ -465,10 +465,32 @@ def run_load(url: str, users: int, seconds: float, think: tuple[float, float] = 
         from tracker import settings
 
         plan = Plan.from_data(Path(data_dir or settings.data_dir()), hot=reingest.date if reingest else None, hot_p=hot_p)
-    rep = asyncio.run(_run(url, users, seconds, think, seed, plan, server_pid, timeout, max_loads,
-                           reingest, Path(data_dir) if data_dir else None, abort_on_freeze))
+    job = _run(url, users, seconds, think, seed, plan, server_pid, timeout, max_loads,
+               reingest, Path(data_dir) if data_dir else None, abort_on_freeze)
+    rep = _in_own_loop(job)
     rep.tracebacks = log_tracebacks(server_log, log_at)
     return rep
+
+
+def _in_own_loop(job):
+    """asyncio.run in a thread of its own: the caller may already run an event loop (Playwright's sync API
+    in the same test session does)."""
+    import threading
+
+    out: dict = {}
+
+    def main() -> None:
+        try:
+            out["value"] = asyncio.run(job)
+        except BaseException as e:
+            out["error"] = e
+
+    t = threading.Thread(target=main, name="load-run")
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
 
 
 async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, reingest, data_dir, abort_on_freeze) -> Report:

@@ -201,6 +201,10 @@ def test_reingest_replaces_atomically_and_manifest(tmp_path):
     man = json.loads((res.partition / "manifest.json").read_text())
     assert man["rows_in"] == 1 and man["files"][0]["file"] == "b.csv" and len(man["files"][0]["sha256"]) == 64
     assert man["contract_violations"] == [] and res.contract == []
+    from tracker import audit  # the week's manifest anchors the audit log as it stood then
+
+    head = man["audit_head"]
+    assert (head["lines"], head["mac"]) == audit.head() and audit.confirms(head["lines"], head["mac"])
     assert any((tmp_path / "data" / "archive" / ON.isoformat()).glob("*-b.csv"))
     assert (tmp_path / "data" / "rejects" / f"{ON.isoformat()}.xlsx").exists()
 

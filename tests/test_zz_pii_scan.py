@@ -57,8 +57,14 @@ def blobs(p: Path):
         yield str(p), data
 
 
+HEX = re.compile(rb"[0-9a-fA-F]{32,}")
+
+
 def full_ids(data: bytes) -> list[str]:
-    return [m.decode() for m in ID.findall(data) if ids.is_valid(m.decode())]
+    """Valid IDs in the bytes; digits inside a long hex run (a hash or MAC) are not an ID."""
+    hexes = [m.span() for m in HEX.finditer(data)]
+    return [m.group().decode() for m in ID.finditer(data) if ids.is_valid(m.group().decode())
+            and not any(a <= m.start() and m.end() <= b for a, b in hexes)]
 
 
 def scan(root: Path) -> tuple[dict[str, list[str]], int]:

@@ -876,6 +876,17 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
     return res
 
 
+def _audit_head() -> dict | None:
+    """The audit log's head (line count, MAC) as of this week: an external anchor, checked by `audit.confirms`."""
+    from tracker import audit
+
+    try:
+        n, mac = audit.head()
+    except OSError:
+        return None
+    return {"lines": n, "mac": mac}
+
+
 def _dedupe(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
     """The same person's same placement twice in one file (any sheet): keep the first, report the rest."""
     k = ["_file", "_id", "start_date", "channel", "county_code"]
@@ -965,7 +976,8 @@ def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Pa
                     "accepted": res.accepted, "rejected": res.rejected, "duplicates": res.duplicates,
                     "rejected_by_reason": res.by_reason, "flags": res.flags, "file_errors": res.file_errors,
                     "record_ids_replaced": res.record_ids_replaced, "contract_violations": res.contract,
-                    "time": dt.datetime.now().isoformat(timespec="seconds"), "user": user or getpass.getuser()}
+                    "time": dt.datetime.now().isoformat(timespec="seconds"), "user": user or getpass.getuser(),
+                    "audit_head": _audit_head()}
         res.partition = write_snapshot(frame, data_dir, snapshot,
                                        extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()})
     except BaseException:
