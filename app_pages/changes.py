@@ -8,7 +8,7 @@ import streamlit as st
 import queries
 from tracker import analysis, dispatch, fmt, schema
 from tracker.i18n import t
-from tracker.labels import pairs
+from tracker.labels import mapped, pairs
 from tracker.schema import CHANNEL, DEST_SCOPE
 from tracker.ui import can, current, download, drill_table, go, header, records_hidden, unit_namer
 
@@ -48,12 +48,16 @@ if not can("records"):
     st.stop()
 kind = st.selectbox("明细类型" if lang == "zh" else "List", ["", *KINDS], key="w_kind",
                     format_func=lambda k: ("全部" if lang == "zh" else "All") if not k else KINDS[k][0 if lang == "zh" else 1])
+FIELD_LABELS = {lg: {c.name: schema.label(c.name, lg) for c in schema.COLUMNS}
+                | {"destination": "转移就业地点" if lg == "zh" else "Destination"} for lg in ("zh", "en")}
 lst = analysis.changes_list(area, a, day, kind or None, 500)
 view = lst.with_columns(
     kind=pairs("kind", KINDS, lang), channel=CHANNEL.expr("channel", lang),
     dest_scope=DEST_SCOPE.expr("dest_scope", lang), county=unit_name("county_code"),
     start_date=pl.col("start_date").cast(pl.Date), end_date=pl.col("end_date").cast(pl.Date),
     reported_date=pl.col("reported_date").cast(pl.Date),
+    fields=pl.col("fields").str.split(", ").list.eval(mapped(pl.element(), FIELD_LABELS[lang], null=""))
+    .list.join("、" if lang == "zh" else ", "),
 ).select("kind", "record_id", "id_masked", "county", "channel", "dest_scope", "start_date", "end_date",
          "reported_date", "income_change", "fields")
 view = view.rename({

@@ -142,6 +142,9 @@ restated as (
     select a.record_id, concat_ws(', ',
         case when a.channel is distinct from b.channel then 'channel' end,
         case when a.dest_scope is distinct from b.dest_scope then 'dest_scope' end,
+        case when a.dest_province_code is distinct from b.dest_province_code
+               or a.dest_prefecture_code is distinct from b.dest_prefecture_code then 'destination' end,
+        case when a.organized is distinct from b.organized then 'organized' end,
         case when a.industry is distinct from b.industry then 'industry' end,
         case when a.job_source is distinct from b.job_source then 'job_source' end,
         case when a.village_code is distinct from b.village_code then 'village_code' end,

@@ -85,6 +85,8 @@ def test_changes_page(fx):
         "4条", "1条", "1条", "1条", "0条")
     lst = at.dataframe[-1].value
     assert sorted(lst["记录编号"].tolist()) == ["R1", "R3", "R4", "R5", "R6", "R7", "R9"]
+    restated = dict(zip(lst["记录编号"], lst["更正字段"], strict=True))
+    assert restated["R1"] == "所属行业" and restated["R3"] == ""  # R1's industry was restated; field names in Chinese
 
 
 def test_slice_in_url_applies_to_analyst_pages(fx):

@@ -833,7 +833,11 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
                 rejects.append({"source_file": d["_file"], "sheet": d["_sheet"], "row": d["_row"], "column": "id_number",
                                 "value": ids.mask(d["_id"]), "reason": "duplicate",
                                 "reason_zh": R["duplicate"][0], "reason_en": R["duplicate"][1]})
-            accepted, outliers = _finish(accepted, snapshot, key)
+            from queries.derived import partition, previous
+
+            before = previous(snapshot, data_dir)
+            accepted, outliers = _finish(accepted, snapshot, key,
+                                         partition(before, data_dir) / "records.parquet" if before else None)
             flags += outliers
     except _FATAL:
         raise
@@ -887,15 +891,36 @@ def _audit_head() -> dict | None:
     return {"lines": n, "mac": mac}
 
 
+def identity() -> pl.Expr:
+    """What makes two rows the same placement. With the ledger's own record id: that id (as before, per file,
+    person, start, channel and county). Without one (most real exports): the person, the placement's start
+    date and the reporting county, whatever the file name, sheet, row or column order; a changed destination,
+    channel, flag, industry, months or income is then a restatement of the same record."""
+    given = pl.concat_str([pl.lit("R"), pl.col("_file"), pl.col("record_id"), pl.col("_id"),
+                           pl.col("start_date").cast(pl.String), pl.col("channel").fill_null(""), pl.col("county_code")],
+                          separator="|")
+    derived = pl.concat_str([pl.lit("P"), pl.col("_id"), pl.col("start_date").cast(pl.String), pl.col("county_code")],
+                            separator="|")
+    return pl.when(pl.col("record_id").is_null()).then(derived).otherwise(given)
+
+
 def _dedupe(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
-    """The same person's same placement twice in one file (any sheet): keep the first, report the rest."""
-    k = ["_file", "_id", "start_date", "channel", "county_code"]
-    is_dup = df.select(pl.struct(k).is_first_distinct().not_().alias("d"))["d"]
+    """Two rows of one placement (any file, any sheet): keep the first, report the rest as duplicates."""
+    is_dup = df.select(identity().is_first_distinct().not_().alias("d"))["d"]
     dups = df.filter(is_dup).select("_file", "_sheet", "_row", "_id").to_dicts()
     return df.filter(~is_dup), dups
 
 
-def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes) -> tuple[pl.DataFrame, list[dict]]:
+def derived_record_ids(person_key: pl.Series, start: pl.Series, county: pl.Series) -> pl.Series:
+    """The record id of a placement without one: a hash of the keyed person hash, start date and county (so it
+    reveals nothing and is the same next week whatever the file looks like)."""
+    return pl.Series("record_id", ["L" + hashlib.sha256(f"{k}|{s}|{c}".encode()).hexdigest()[:15]
+                                   for k, s, c in zip(person_key.to_list(), start.to_list(), county.to_list(),
+                                                      strict=True)], dtype=pl.String)
+
+
+def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes,
+            prev_records: Path | None = None) -> tuple[pl.DataFrame, list[dict]]:
     """Hash and mask IDs, derive gender/birth year, record ids, counting unit; income outliers."""
     idv = df["_id"].to_list()
     keys = np.fromiter((int.from_bytes(hmac.digest(key, s.encode(), hashlib.sha256)[:8], "big", signed=True) for s in idv),
@@ -908,17 +933,21 @@ def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes) -> tuple[pl.DataFra
         birth_year=pl.col("_id").str.slice(6, 4).cast(pl.Int16),
         job_source=pl.col("job_source").fill_null("flexible"),
         industry=pl.col("industry").fill_null("other"),
-        reported_date=pl.col("reported_date").fill_null(snapshot),
+        _given_reported=pl.col("reported_date"),
         months_employed=pl.col("months_employed").cast(pl.Float64).round(1),
         income_yuan=pl.col("income_yuan").cast(pl.Float64).round().cast(pl.Int64),
     )
     for c in ("poverty_alleviated", "relocated", "disabled", "veteran", "two_after"):
         df = df.with_columns(pl.col(c).fill_null(False))
-    # record ids: the ledger's own when given, else source + row (stable across re-ingests of the same file);
-    # the few distinct sources are hashed here in Python, the rows get them by replace_strict (no Python per row)
-    short = {s: hashlib.sha1(s.encode()).hexdigest()[:8] for s in df["_source"].unique().to_list()}
-    derived = pl.col("_source").replace_strict(short, return_dtype=pl.String) + "-" + pl.col("_row").cast(pl.String)
-    df = df.with_columns(record_id=pl.coalesce(pl.col("record_id"), derived))
+    # record ids: the ledger's own when given, else derived from the placement's identity (see `identity`)
+    df = df.with_columns(record_id=pl.coalesce(pl.col("record_id"),
+                                               derived_record_ids(df["person_key"], df["start_date"], df["county_code"])))
+    if prev_records is not None and prev_records.exists():  # 录入时间 missing: the week the record first appeared
+        seen = pl.read_parquet(prev_records, columns=["record_id", "reported_date"]).unique("record_id", keep="first")
+        df = (df.join(seen.rename({"reported_date": "_seen"}), on="record_id", how="left")
+              .with_columns(reported_date=pl.coalesce("_given_reported", "_seen", pl.lit(snapshot))).drop("_seen"))
+    else:
+        df = df.with_columns(reported_date=pl.coalesce("_given_reported", pl.lit(snapshot)))
     df = df.with_columns(record_id=pl.when(pl.col("record_id").is_duplicated())
                          .then(pl.col("record_id") + "#" + pl.int_range(pl.len()).over("record_id").cast(pl.String))
                          .otherwise(pl.col("record_id")))
