@@ -7,21 +7,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO
+from tests.test_app_pages import open_page as _open
 
 PAGES = ["overview", "records", "channels", "destinations", "industries", "groups", "duration_income", "changes",
          "quality", "quotas", "subsidies"]
 EMPTY_COUNTY = "540102"  # 城关区 has rows; its neighbour 堆龙德庆区 has none
 EMPTY = {"county": "540103", "township": "540329102", "prefecture": "5402"}
-
-
-def _open(page: str, **params) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(f"app_pages/{page}.py")
-    at.run()
-    return at
 
 
 @pytest.mark.parametrize("page", PAGES)

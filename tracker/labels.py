@@ -1,6 +1,6 @@
 """Codes → labels as polars expressions (`replace_strict` over a dict), never Python callbacks.
 
-A Python function inside a polars expression (`map_elements`) runs in polars' thread pool and needs
+A Python function inside a polars expression (a per-row callback) runs in polars' thread pool and needs
 the interpreter lock; with several script threads at once that deadlocks the server. Every label in
 a table is therefore a dict lookup built in Python beforehand and applied by polars natively.
 """
