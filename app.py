@@ -41,7 +41,8 @@ if not user.covers(state.area):  # URL parameters are user input: a tampered are
     if st.button(t("back_home", lang), type="primary"):
         go(state.with_(area=user.area))
     st.stop()
-if state.snapshot in (queries.connection() and queries.broken_snapshots()):  # one damaged week, not all of them
+queries.connection()  # binds the views and finds damaged weeks: one damaged week is an error for that week only
+if state.snapshot in queries.broken_snapshots():
     st.error(t("snapshot_broken", lang, day=state.snapshot.isoformat()))
     st.stop()
 

@@ -198,6 +198,8 @@ def _readable(p: Path) -> bool:
             ok = True
         except Exception:
             ok = False
+        if len(_footers) > 10_000:  # old versions of rewritten files
+            _footers.clear()
         _footers[key] = ok
     return ok
 
