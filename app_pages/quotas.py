@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import streamlit as st
 
 import queries
 from tracker import audit, dispatch, fmt, quotas
+from tracker.exports import xlsx_bytes
 from tracker.i18n import status_expr
 from tracker.metrics import METRICS
 from tracker.metrics import label_expr as metric_label
@@ -86,9 +86,8 @@ if kids:
         st.success(L("已保存。", "Saved."))
         st.rerun()
     issuing = quotas.issuing_table(full, h, area, year)
-    buf = io.BytesIO()
-    issuing.write_excel(buf, worksheet="分解下达表", autofit=True, freeze_panes=(1, 0))
-    b[1].download_button(L("导出分解下达表(Excel)", "Export the issuing table (Excel)"), data=buf.getvalue(),
+    b[1].download_button(L("导出分解下达表(Excel)", "Export the issuing table (Excel)"),
+                         data=xlsx_bytes({"分解下达表": issuing}),
                          file_name=f"分解下达表_{area}_{year}.xlsx", key="dec_export", on_click="ignore")
 
 with st.expander(L("导入上级下达的任务表", "Load an issued quota table")):

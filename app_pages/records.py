@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import polars as pl
 import streamlit as st
 
 from tracker import analysis, fmt, schema
 from tracker.analysis import SORTABLE, RecordFilter
-from tracker.exports import csv_bytes
+from tracker.exports import csv_bytes, xlsx_bytes
 from tracker.i18n import t
 from tracker.ui import audit_view, current, export, header, unit_namer
 
@@ -103,16 +101,14 @@ def export_frame() -> pl.DataFrame:
     return readable(analysis.records(area, day, sl, flt, sort, direction, 0, EXPORT_CAP))
 
 
-def xlsx_bytes() -> bytes:
-    buf = io.BytesIO()
-    export_frame().write_excel(buf, worksheet=L("明细", "records"), autofit=True, freeze_panes=(1, 0))
-    return buf.getvalue()
+def records_xlsx() -> bytes:
+    return xlsx_bytes({L("明细", "records"): export_frame()})
 
 
 name = f"records_{area}_{day.isoformat()}"
 c1, c2, _ = st.columns([1, 1, 4])
 export(t("download_csv", lang), lambda: csv_bytes(export_frame()), f"{name}.csv", "dl_rec_csv", c1, mime="text/csv")
-export(t("download_xlsx", lang), xlsx_bytes, f"{name}.xlsx", "dl_rec_xlsx", c2,
+export(t("download_xlsx", lang), records_xlsx, f"{name}.xlsx", "dl_rec_xlsx", c2,
        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 if n_rec > EXPORT_CAP:
     st.caption(L(f"导出最多 {EXPORT_CAP:,} 条；请缩小筛选范围。", f"Exports stop at {EXPORT_CAP:,} rows; narrow the filter."))

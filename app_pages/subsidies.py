@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import polars as pl
 import streamlit as st
 
 from tracker import dispatch, fmt, schema, subsidy
+from tracker.exports import xlsx_bytes
 from tracker.labels import pairs
 from tracker.ui import can, current, download, drill_table, export, header, records_hidden, unit_namer
 
@@ -74,10 +73,5 @@ st.caption(L(f"{recs.height:,} 人，合计 {fmt.money(recs.height * rule.amount
 st.dataframe(recs.head(500), hide_index=True)
 
 
-def xlsx() -> bytes:
-    buf = io.BytesIO()
-    recs.write_excel(buf, worksheet=rule.key[:31], autofit=True, freeze_panes=(1, 0))
-    return buf.getvalue()
-
-
-export(L("导出Excel", "Export to Excel"), xlsx, f"subsidy_{rule.key}_{area}_{day.isoformat()}.xlsx", "dl_sub_xlsx")
+export(L("导出Excel", "Export to Excel"), lambda: xlsx_bytes({rule.key: recs}),
+       f"subsidy_{rule.key}_{area}_{day.isoformat()}.xlsx", "dl_sub_xlsx")

@@ -356,11 +356,12 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None) -> bytes:
 
 
 def xlsx_bytes(b: Bulletin) -> bytes:
-    import xlsxwriter
+    from tracker.exports import safe_frame, workbook
 
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf) as wb:
+    with workbook(buf) as wb:
         for name, df in b.tables.items():
+            df = safe_frame(df)
             fmts = {}
             for c in df.columns:
                 if df[c].dtype.is_float() and any(k in c for k in ("完成率", "Completion", "序时", "Time", "组织化率",

@@ -1,0 +1,64 @@
+"""Every CSV and Excel file the tool writes is safe to open: formula-like text is neutralised (OWASP), text cells
+are text, and no writer bypasses tracker/exports.py."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import polars as pl
+import pytest
+
+from tests.conftest import REPO
+from tracker import exports
+
+PAYLOADS = ["=HYPERLINK(\"http://x\",\"点我\")", "=IMPORTXML(A1,\"//a\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+            "\t=1+1", "\r=1+1", "=DDE(\"cmd\";\"/C calc\";\"x\")"]
+PLAIN = ["-5", "-6.1%", "+1,134", "洛隆县", "R1", "", None]
+
+
+def frame() -> pl.DataFrame:
+    return pl.DataFrame({"记录编号": PAYLOADS + PLAIN[:-1] + [None], "n": list(range(len(PAYLOADS) + len(PLAIN)))})
+
+
+def dangerous(v) -> bool:
+    return isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(r"[+\-]?[\d,]*\.?\d+%?", v)
+
+
+def test_csv_neutralises_formulas_and_keeps_numbers():
+    import csv
+
+    text = exports.csv_bytes(frame()).decode("utf-8-sig")
+    rows = [r[0] for r in csv.reader(io.StringIO(text, newline=""))][1:]
+    assert len(rows) == len(PAYLOADS) + len(PLAIN) and not any(dangerous(v) for v in rows)
+    assert "'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")" in text  # the text is all there, behind an apostrophe
+    for v in ("-5", "-6.1%", "\"+1,134\"", "洛隆县"):
+        assert v in text
+
+
+def test_xlsx_cells_are_text_never_formulas():
+    wb = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes({"明细": frame()})))
+    cells = [c for row in wb["明细"].iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert not any(dangerous(c.value) for c in cells)
+    assert wb["明细"]["A2"].value == "'" + PAYLOADS[0]
+
+
+@pytest.mark.parametrize("v,ok", [("=1", "'=1"), ("-5", "-5"), ("-abc", "'-abc"), ("5=5", "5=5"), ("@x", "'@x")])
+def test_safe_value(v, ok):
+    assert exports.safe_value(v) == ok
+
+
+def test_no_writer_bypasses_the_exports_module():
+    # files written for people to open (pages, bulletin, reports); the demo generator, the quota data file and the
+    # test-ledger writer write data files, not exports
+    allowed = {"tracker/exports.py", "tracker/ledger.py", "tracker/quotas.py", "tracker/generate.py"}
+    pattern = re.compile(r"write_excel\(|write_csv\(|xlsxwriter\.Workbook\(|\.to_csv\(")
+    offenders = []
+    for d in ("app_pages", "tracker"):
+        for p in (REPO / d).rglob("*.py"):
+            rel, text = str(p.relative_to(REPO)), p.read_text(encoding="utf-8")
+            if rel not in allowed and pattern.search(text) and "safe_frame(" not in text:
+                offenders.append(rel)  # writes a file without neutralising it
+    assert offenders == []
