@@ -24,7 +24,7 @@ cols = st.columns(5)
 for col, (k, zh, en) in zip(cols, BANDS, strict=False):
     share = top[k] / top["persons"] if top["persons"] else None
     delta = None
-    if ly and ly["persons"]:
+    if share is not None and ly and ly["persons"]:  # nobody this year (or last): no comparison
         delta = fmt.short_points((share - ly[k] / ly["persons"]) * 100, lang) + (" 同比" if lang == "zh" else " YoY")
     col.metric(f"{zh if lang == 'zh' else en}（{fmt.count(top[k], lang)}）", fmt.pct(share), delta=delta, delta_color="off")
 pc = top["income"] / top["persons"] if top["persons"] else None

@@ -24,7 +24,7 @@ def test_empty_area(fx, page, level):
     assert "None" not in shown
 
 
-@pytest.mark.parametrize("page", ["overview", "records", "changes", "channels"])
+@pytest.mark.parametrize("page", ["overview", "records", "changes", "channels", "duration_income", "groups"])
 def test_previous_week_without_the_areas_rows(fx, page):
     # 卡若区 (540302) has rows only in the current week
     at = _open(page, area="540302", snap="2026-11-13")

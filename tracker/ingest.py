@@ -147,6 +147,7 @@ class Result:
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
     contract: list[str] = field(default_factory=list)  # data-contract violations of the snapshot (none expected)
     write_error: dict | None = None  # {"zh", "en"}: writing failed, nothing was written
+    counties: dict[str, dict] = field(default_factory=dict)  # every county's state for the week (tracker.submissions)
     notes: list[dict] = field(default_factory=list)  # {"zh", "en"}: things worth knowing that are not errors
     rejects: pl.DataFrame | None = None
     flagged: pl.DataFrame | None = None
@@ -169,6 +170,14 @@ class Result:
                  f"{'接收' if zh else 'Accepted'}: {self.accepted:,}",
                  f"{'拒收' if zh else 'Rejected'}: {self.rejected:,}",
                  f"{'重复（已去重）' if zh else 'Duplicates (dropped)'}: {self.duplicates:,}"]
+        if self.counties:
+            h = hierarchy.load()
+            mine = [h.name(c, lang) for c, v in self.counties.items() if v.get("this_run")]
+            carried = [h.name(c, lang) for c, v in self.counties.items() if v["status"] == "carried"]
+            lines.append(f"{'本次替换的县区' if zh else 'Counties replaced'}: {'、'.join(mine) if zh else ', '.join(mine)}")
+            if carried:
+                lines.append(f"{'未报送、沿用上周数据的县区' if zh else 'Not submitted, carried from last week'}: "
+                             + ("、".join(carried) if zh else ", ".join(carried)))
         for code, n in sorted(self.by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
             zh_r, en_r = R.get(code, (code, code))
             lines.append(f"  - {zh_r if zh else en_r}: {n:,}")
@@ -779,7 +788,7 @@ def _internal(name: str, e: BaseException) -> dict:
 
 def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, user: str | None = None,
            key: bytes | None = None, progress: Progress | None = None, write: bool = True,
-           report: Path | None = None) -> Result:
+           report: Path | None = None, replace_week: bool = False) -> Result:
     """Read, validate and (with `write`) store the files as the snapshot of `snapshot`; see the module doc.
 
     `report`: also write the reject report there (whatever happens; the upload page offers it for download).
@@ -855,6 +864,12 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
     snapshot_frame = None
     if res.accepted and not res.file_errors:
         snapshot_frame = accepted.select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS])
+        if write:  # this submission's counties replace their own rows; the other counties' stay or carry forward
+            from tracker import submissions
+
+            snapshot_frame, res.counties = submissions.merge(
+                snapshot_frame, snapshot, data_dir, dt.datetime.now().isoformat(timespec="seconds"),
+                user or getpass.getuser(), replace_week)
         from tracker.contracts import check_snapshot  # the same data contract as the fixture and the demo
 
         res.contract += [f"{v.check} {v.column}: {v.rows} ({v.example})" for v in check_snapshot(snapshot_frame, lk.h)]
@@ -1006,7 +1021,7 @@ def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Pa
                     "rejected_by_reason": res.by_reason, "flags": res.flags, "file_errors": res.file_errors,
                     "record_ids_replaced": res.record_ids_replaced, "contract_violations": res.contract,
                     "time": dt.datetime.now().isoformat(timespec="seconds"), "user": user or getpass.getuser(),
-                    "audit_head": _audit_head()}
+                    "audit_head": _audit_head(), "counties": res.counties}
         res.partition = write_snapshot(frame, data_dir, snapshot,
                                        extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()})
     except BaseException:
@@ -1078,6 +1093,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-memory-mb", type=int, default=0, help="address-space limit of this process (0 = none)")
     ap.add_argument("--max-cpu-seconds", type=int, default=0, help="CPU-time limit of this process (0 = none)")
     ap.add_argument("--progress-lines", action="store_true", help="progress as '@progress <fraction> <text>' lines")
+    ap.add_argument("--replace-week", action="store_true",
+                    help="the files are the whole week (the old behaviour); default: they replace only their counties")
     ap.add_argument("--dry-run", action="store_true", help="read and validate only; write nothing to the data dir")
     a = ap.parse_args(argv)
     if a.max_memory_mb or a.max_cpu_seconds:
@@ -1091,7 +1108,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:5.1%} {msg[:50]:<50}", end="", file=sys.stderr)
 
     try:
-        res = ingest(a.files, a.snapshot_date, a.data_dir, a.user, progress=bar, write=not a.dry_run, report=a.report)
+        res = ingest(a.files, a.snapshot_date, a.data_dir, a.user, progress=bar, write=not a.dry_run, report=a.report,
+                     replace_week=a.replace_week)
     except _FATAL:
         raise
     except BaseException as e:  # out of memory (or a thread that could not start) outside a file's own handling

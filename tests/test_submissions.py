@@ -1,0 +1,84 @@
+"""County submissions: each file set replaces only its counties' rows for the week; a county that has not
+submitted keeps last week's rows, carried forward and marked; counties one at a time = all together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+
+from tests.test_ingest import KEY
+from tests.test_weekly_identity import W1, W2, line, write
+from tracker import ingest, submissions
+
+KARUO = dict(county="卡若区", town="城关镇", village="540302100001", pid_county="540302")
+
+
+def lhorong(week: int) -> list[list[str]]:
+    return [line(1), line(2, income=str(5000 + 1000 * week)), line(3)]
+
+
+def karuo(week: int) -> list[list[str]]:
+    return [line(11, **KARUO), line(12, **KARUO, income=str(4000 + 500 * week))]
+
+
+def run(tmp_path, name, rows, day, **kw):
+    return ingest.ingest([write(tmp_path / name, rows)], day, tmp_path / "data", user="县里", key=KEY, **kw)
+
+
+def records(tmp_path, day) -> pl.DataFrame:
+    return pl.read_parquet(tmp_path / "data" / "snapshots" / f"snapshot_date={day}" / "records.parquet")
+
+
+def counties(tmp_path, day) -> dict:
+    return json.loads((tmp_path / "data" / "snapshots" / f"snapshot_date={day}" / "manifest.json").read_text())["counties"]
+
+
+def test_one_county_at_a_time_equals_all_together(tmp_path):
+    one, both = tmp_path / "one", tmp_path / "both"
+    one.mkdir(), both.mkdir()
+    a = run(one, "洛隆县.csv", lhorong(1), W1)
+    b = run(one, "卡若区.csv", karuo(1), W1)
+    assert (a.accepted, b.accepted) == (3, 2)
+    assert "本次替换的县区: 卡若区" in b.summary("zh")
+    run(both, "全区.csv", lhorong(1) + karuo(1), W1)
+    cols = [c for c in records(one, W1).columns if c != "reported_date"]
+    assert records(one, W1).select(cols).sort("record_id").equals(records(both, W1).select(cols).sort("record_id"))
+    assert {c: v["status"] for c, v in counties(one, W1).items()} == {"540302": "submitted", "540329": "submitted"}
+
+
+def test_a_late_county_is_carried_forward_and_marked(tmp_path):
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    res = run(tmp_path, "洛隆县_1120.csv", lhorong(2), W2)  # 卡若区 has not sent its file yet
+    df = records(tmp_path, W2)
+    assert df.height == 5 and df.filter(pl.col("county_code") == "540302").height == 2  # not dropped to zero
+    assert counties(tmp_path, W2)["540302"] == {"status": "carried", "from": W1.isoformat()}
+    assert "未报送、沿用上周数据的县区: 卡若区" in res.summary("zh")
+    # 卡若区 sends its file on Monday: it replaces the carried rows, 洛隆县's submission stays
+    run(tmp_path, "卡若区_1120.csv", karuo(2), W2)
+    df = records(tmp_path, W2)
+    assert sorted(df.filter(pl.col("county_code") == "540302")["income_yuan"].to_list()) == [5_000, 8_000]
+    assert sorted(df.filter(pl.col("county_code") == "540329")["income_yuan"].to_list()) == [7_000, 8_000, 8_000]
+    assert {c: v["status"] for c, v in counties(tmp_path, W2).items()} == {"540302": "submitted", "540329": "submitted"}
+
+
+def test_a_resubmission_replaces_only_its_county(tmp_path):
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    run(tmp_path, "洛隆县_更正.csv", lhorong(1)[:2], W1)  # 洛隆县 corrects its ledger: person 3 removed
+    df = records(tmp_path, W1)
+    assert df.filter(pl.col("county_code") == "540329").height == 2 and df.filter(pl.col("county_code") == "540302").height == 2
+
+
+def test_replace_week_is_the_old_whole_week_behaviour(tmp_path):
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    run(tmp_path, "洛隆县.csv", lhorong(1), W1, replace_week=True)
+    assert set(records(tmp_path, W1)["county_code"].to_list()) == {"540329"}
+
+
+def test_counting_unit_over_the_whole_week():
+    df = pl.DataFrame({"person_key": [1, 1], "record_id": ["b", "a"], "village_code": ["540302100001", "540329100001"],
+                       "township_code": ["540302100", "540329100"],
+                       "reported_date": [dt.date(2026, 11, 1), dt.date(2026, 11, 8)]})
+    out = submissions.counting_units(df)
+    assert out["home_code"].to_list() == ["540302100001", "540302100001"]  # the first-reported placement's village
