@@ -82,3 +82,23 @@ def test_counting_unit_over_the_whole_week():
                        "reported_date": [dt.date(2026, 11, 1), dt.date(2026, 11, 8)]})
     out = submissions.counting_units(df)
     assert out["home_code"].to_list() == ["540302100001", "540302100001"]  # the first-reported placement's village
+
+
+def test_history_and_rollback(tmp_path):
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    run(tmp_path, "洛隆县_错误.csv", [line(1, income="999999")], W1)  # a wrong file: 洛隆县 down to one row
+    hist = submissions.history(tmp_path / "data", W1, "540329")
+    assert [(s["seq"], s["status"], s["rows"]) for s in hist] == [(1, "superseded", 3), (2, "current", 1)]
+    assert hist[1]["files"][0]["file"] == "洛隆县_错误.csv" and len(hist[1]["files"][0]["sha256"]) == 64
+    assert submissions.main(["--data-dir", str(tmp_path / "data"), "rollback", "--week", W1.isoformat(),
+                             "--county", "540329", "--user", "admin"]) == 0
+    df = records(tmp_path, W1)
+    assert sorted(df.filter(pl.col("county_code") == "540329")["income_yuan"].to_list()) == [6_000, 8_000, 8_000]
+    assert df.filter(pl.col("county_code") == "540302").height == 2  # the other county untouched
+    hist = submissions.history(tmp_path / "data", W1, "540329")
+    assert [(s["seq"], s["status"]) for s in hist] == [(1, "current"), (2, "rolled_back")]
+    assert counties(tmp_path, W1)["540329"]["rolled_back_by"] == "admin"
+    # nothing earlier to go back to: a clear refusal, nothing changed
+    assert submissions.main(["--data-dir", str(tmp_path / "data"), "rollback", "--week", W1.isoformat(),
+                             "--county", "540329"]) == 2
+    assert records(tmp_path, W1).height == 5

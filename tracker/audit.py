@@ -52,6 +52,7 @@ ACTIONS = {
     "view_records": ("查看明细记录", "Viewed records"),
     "export": ("导出/下载", "Export / download"),
     "ingest": ("导入台账", "Ledger import"),
+    "rollback": ("回退报送", "Submission rolled back"),
     "quota_save": ("保存目标任务", "Quotas saved"),
     "quota_load": ("导入目标任务", "Quotas loaded"),
     "user_add": ("新增账号", "Account added"),

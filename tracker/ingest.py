@@ -867,9 +867,9 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
         if write:  # this submission's counties replace their own rows; the other counties' stay or carry forward
             from tracker import submissions
 
-            snapshot_frame, res.counties = submissions.merge(
-                snapshot_frame, snapshot, data_dir, dt.datetime.now().isoformat(timespec="seconds"),
-                user or getpass.getuser(), replace_week)
+            submitted, when = snapshot_frame, dt.datetime.now().isoformat(timespec="seconds")
+            snapshot_frame, res.counties = submissions.merge(snapshot_frame, snapshot, data_dir, when,
+                                                             user or getpass.getuser(), replace_week)
         from tracker.contracts import check_snapshot  # the same data contract as the fixture and the demo
 
         res.contract += [f"{v.check} {v.column}: {v.rows} ({v.example})" for v in check_snapshot(snapshot_frame, lk.h)]
@@ -877,6 +877,10 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
         say(0.9, "写入快照 / writing the snapshot")
         try:
             _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user)
+            try:  # the history (and each county's rows, for rollback); the snapshot is live either way
+                submissions.record(data_dir, snapshot, submitted, res.files, user or getpass.getuser(), when)
+            except OSError as e:
+                res.notes.append({"zh": f"报送记录未保存：{e.strerror}", "en": f"Submission history not saved: {e.strerror}"})
         except _FATAL:
             raise
         except BaseException as e:  # a full disk (OSError) or anything else: nothing written, temporary files gone

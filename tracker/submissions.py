@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -73,3 +74,126 @@ def week_state(day: dt.date, data_dir: Path | None = None) -> dict[str, dict]:
     from queries.derived import partition
 
     return _manifest(partition(day, data_dir)).get("counties", {})
+
+
+# ---------------------------------------------------------------- history and rollback
+
+def _history_dir(data_dir: Path) -> Path:
+    d = data_dir / "submissions"
+    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return d
+
+
+def _append(data_dir: Path, event: dict) -> None:
+    import fcntl
+    import os
+
+    fd = os.open(_history_dir(data_dir) / "history.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "ab") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.write(json.dumps(event, ensure_ascii=True).encode() + b"\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def history(data_dir: Path, week: dt.date | None = None, county: str | None = None) -> list[dict]:
+    """Every submission (oldest first) with its status: current, superseded (a later one replaced it) or rolled back."""
+    p = data_dir / "submissions" / "history.jsonl"
+    if not p.exists():
+        return []
+    events = [json.loads(x) for x in p.read_bytes().split(b"\n") if x.strip()]
+    subs = [e for e in events if e["event"] == "submit"]
+    undone = {(e["week"], e["county"], e["seq"]) for e in events if e["event"] == "rollback"}
+    out = []
+    for s in subs:
+        if (week and s["week"] != week.isoformat()) or (county and s["county"] != county):
+            continue
+        out.append({**s, "status": "rolled_back" if (s["week"], s["county"], s["seq"]) in undone else "superseded"})
+    live: dict[tuple, dict] = {}
+    for s in out:
+        if s["status"] != "rolled_back":
+            live[(s["week"], s["county"])] = s
+    for s in live.values():
+        s["status"] = "current"
+    return out
+
+
+def record(data_dir: Path, day: dt.date, new: pl.DataFrame, files: list[dict], user: str, when: str) -> None:
+    """Keep each county's rows of this submission (for rollback) and a line of history per county."""
+    import os
+
+    for c in sorted(new["county_code"].unique().to_list()):
+        rows = new.filter(pl.col("county_code") == c)
+        seq = 1 + max((s["seq"] for s in history(data_dir, day, c)), default=0)
+        d = _history_dir(data_dir) / day.isoformat() / c
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = d / f".{seq}.parquet"
+        rows.write_parquet(tmp)
+        os.replace(tmp, d / f"{seq}.parquet")
+        _append(data_dir, {"event": "submit", "week": day.isoformat(), "county": c, "seq": seq, "time": when,
+                           "user": user, "rows": rows.height, "persons": rows["person_key"].n_unique(),
+                           "files": [{"file": f.get("file"), "sha256": f.get("sha256")} for f in files]})
+
+
+class RollbackError(Exception):
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+def rollback(data_dir: Path, county: str, day: dt.date, user: str) -> dict:
+    """Put the county's previous submission for the week back in place of its current one."""
+    from tracker.generate import write_snapshot
+
+    subs = [s for s in history(data_dir, day, county) if s["status"] != "rolled_back"]
+    if len(subs) < 2:
+        raise RollbackError("该县区本周没有更早的报送，无法回退。", "No earlier submission of this county for this week.")
+    cur, prev = subs[-1], subs[-2]
+    rows = pl.read_parquet(data_dir / "submissions" / day.isoformat() / county / f"{prev['seq']}.parquet")
+    when = dt.datetime.now().isoformat(timespec="seconds")
+    frame, state = merge(rows, day, data_dir, prev["time"], prev["user"])
+    state[county] = {"status": SUBMITTED, "time": prev["time"], "user": prev["user"], "rows": rows.height,
+                     "rolled_back_by": user, "rolled_back_at": when}
+    part_manifest = _manifest(Path(data_dir) / "snapshots" / f"snapshot_date={day.isoformat()}")
+    manifest = {**part_manifest, "counties": state}
+    write_snapshot(frame, data_dir, day, extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False,
+                                                                                    indent=1).encode()})
+    _append(data_dir, {"event": "rollback", "week": day.isoformat(), "county": county, "seq": cur["seq"],
+                       "time": when, "user": user, "back_to": prev["seq"]})
+    return {"undone": cur["seq"], "current": prev["seq"], "rows": rows.height}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from tracker import audit, settings
+
+    ap = argparse.ArgumentParser(description="Submission history and rollback (报送记录与回退).")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    h = sub.add_parser("history")
+    h.add_argument("--week", type=dt.date.fromisoformat)
+    h.add_argument("--county")
+    r = sub.add_parser("rollback")
+    r.add_argument("--week", type=dt.date.fromisoformat, required=True)
+    r.add_argument("--county", required=True)
+    r.add_argument("--user", default="cli")
+    ap.add_argument("--data-dir", type=Path, default=None)
+    a = ap.parse_args(argv)
+    root = a.data_dir or settings.data_dir()
+    if a.cmd == "history":
+        for s in history(root, a.week, a.county):
+            print(f"{s['week']} {s['county']} #{s['seq']} {s['status']:<11} {s['time']} {s['user']} "
+                  f"{s['rows']} rows, {s['persons']} persons, {', '.join(f['file'] or '' for f in s['files'])}")
+        return 0
+    try:
+        out = rollback(root, a.county, a.week, a.user)
+    except RollbackError as e:
+        print(e.zh, file=sys.stderr)
+        return 2
+    audit.log(a.user, "rollback", a.county, f"{a.week.isoformat()} #{out['undone']} -> #{out['current']}")
+    print(f"回退完成：{a.county} {a.week.isoformat()} 第{out['undone']}次报送已撤销，恢复第{out['current']}次（{out['rows']}行）。")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
