@@ -136,6 +136,7 @@ pages = {
     t("nav_dispatch", lang): [
         st.Page("app_pages/overview.py", title=t("overview", lang), icon=":material/dashboard:", url_path="overview", default=True),
         st.Page("app_pages/records.py", title=t("records", lang), icon=":material/table_rows:", url_path="records"),
+        st.Page("app_pages/submissions.py", title=t("submissions", lang), icon=":material/outbox:", url_path="submissions"),
     ],
     t("nav_analysis", lang): [
         st.Page("app_pages/channels.py", title=t("channels", lang), icon=":material/handshake:", url_path="channels"),

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import polars as pl
+import pytest
 
 from tests.test_ingest import KEY
 from tests.test_weekly_identity import W1, W2, line, write
@@ -102,3 +103,53 @@ def test_history_and_rollback(tmp_path):
     assert submissions.main(["--data-dir", str(tmp_path / "data"), "rollback", "--week", W1.isoformat(),
                              "--county", "540329"]) == 2
     assert records(tmp_path, W1).height == 5
+
+
+@pytest.mark.parametrize("entry, n, due, want", [
+    (None, 0, "2026-11-20T18:00", "missing"),
+    ({"status": "carried", "from": "2026-11-13"}, 0, "2026-11-20T18:00", "carried"),
+    ({"status": "submitted", "time": "2026-11-20T17:59:00"}, 1, "2026-11-20T18:00", "on_time"),
+    ({"status": "submitted", "time": "2026-11-20T18:01:00"}, 1, "2026-11-20T18:00", "late"),
+    ({"status": "submitted", "time": "2026-11-20T09:00:00"}, 2, "2026-11-20T18:00", "resubmitted"),
+    ({"status": "submitted", "time": None}, 0, "2026-11-20T18:00", "no_record"),
+])
+def test_county_status(entry, n, due, want):
+    assert submissions.county_status(entry, n, dt.datetime.fromisoformat(due)) == want
+
+
+@pytest.mark.parametrize("setting, want", [("", "2026-11-20 18:00"), ("0 18:00", "2026-11-20 18:00"),
+                                           ("3 12:00", "2026-11-23 12:00")])
+def test_deadline(setting, want):
+    assert f"{submissions.deadline(W2, setting):%Y-%m-%d %H:%M}" == want
+
+
+def test_status_page(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    import queries
+    from tests.conftest import REPO
+    from tracker import hierarchy
+
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    run(tmp_path, "洛隆县_1120.csv", lhorong(2), W2)
+    run(tmp_path, "洛隆县_1120_重报.csv", lhorong(2)[:2], W2)  # 洛隆县 sends again, one record fewer
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TRACKER_SUBMISSION_DEADLINE", "3650 18:00")  # the test's submissions are all on time
+    queries.reset()
+    try:
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+        at.query_params["snap"] = W2.isoformat()
+        at.run()
+        at.switch_page("app_pages/submissions.py")
+        at.run()
+        assert not at.exception, at.exception
+        m = {x.label: x.value for x in at.metric}
+        n = hierarchy.load().of_level(3).height
+        assert m == {"已报送": "1个县区", "迟报": "0个县区", "沿用上周": "1个县区", "未报送": f"{n - 2}个县区"}
+        tab = at.dataframe[0].value.set_index("县区")
+        assert tab.loc["洛隆县", "状态"] == "已重报" and tab.loc["洛隆县", "报送次数"] == 2
+        assert tab.loc["洛隆县", "记录数"] == 2 and tab.loc["洛隆县", "记录数较上次"] == -1
+        assert tab.loc["卡若区", "状态"] == "未报送（沿用上周）" and tab.loc["卡若区", "沿用自"] == W1.isoformat()
+        assert tab.loc["城关区", "状态"] == "未报送"
+    finally:
+        queries.reset()

@@ -121,6 +121,7 @@ T = {
     "snapshot_broken": ("{day} 的数据文件已损坏，无法读取；其他周次不受影响。请管理员重新导入该周台账。",
                         "The data files of {day} are damaged and cannot be read; other weeks are unaffected. "
                         "An administrator should ingest that week again."),
+    "submissions": ("报送情况", "Submissions"),
     "back_home": ("回到本辖区", "Back to my area"),
     "records_hidden": ("人员明细仅对分析员、县乡工作人员和管理员开放。",
                        "Person-level lists are for analysts, local staff and administrators."),

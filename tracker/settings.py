@@ -46,6 +46,9 @@ SETTINGS = {
                                 "Address-space limit (MB) of the child process that ingests an upload."),
     "ingest_timeout_s": Setting("TRACKER_INGEST_TIMEOUT_S", "900",
                                 "Wall-clock limit (seconds) of the child process that ingests an upload."),
+    "submission_deadline": Setting("TRACKER_SUBMISSION_DEADLINE", "0 18:00",
+                                   "Weekly deadline for county submissions: days after the snapshot date and a time "
+                                   "(\"0 18:00\" = the snapshot's Friday at 18:00; \"3 12:00\" = Monday noon)."),
     "login_attempts": Setting("TRACKER_LOGIN_ATTEMPTS", "5", "Failed logins for one name before it is locked."),
     "lockout_minutes": Setting("TRACKER_LOCKOUT_MINUTES", "15", "How long a name stays locked (and the counting window)."),
     "session_idle_minutes": Setting("TRACKER_SESSION_IDLE_MINUTES", "30", "A local login ends after this long idle."),

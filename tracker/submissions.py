@@ -197,3 +197,52 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# ---------------------------------------------------------------- the week's status per county (报送情况)
+
+STATUS = {"on_time": ("按时报送", "On time"), "late": ("迟报", "Late"), "resubmitted": ("已重报", "Re-submitted"),
+          "carried": ("未报送（沿用上周）", "Not submitted (last week carried)"), "missing": ("未报送", "Missing"),
+          "no_record": ("已入库（无报送记录）", "Loaded (no submission record)")}
+
+
+def deadline(day: dt.date, setting: str) -> dt.datetime:
+    """The week's deadline: `setting` is "<days after the snapshot date> HH:MM" (default "0 18:00": Friday 18:00)."""
+    days, hhmm = (setting.split() + ["18:00"])[:2] if setting.strip() else ("0", "18:00")
+    h, m = (int(x) for x in hhmm.split(":"))
+    return dt.datetime.combine(day + dt.timedelta(days=int(days)), dt.time(h, m))
+
+
+def county_status(entry: dict | None, submissions_count: int, due: dt.datetime) -> str:
+    """One county's status for the week from its manifest entry and how many submissions it made."""
+    if entry is None:
+        return "missing"
+    if entry.get("status") == CARRIED:
+        return "carried"
+    if not entry.get("time"):
+        return "no_record"
+    if dt.datetime.fromisoformat(entry["time"]).replace(tzinfo=None) > due:
+        return "late"
+    return "resubmitted" if submissions_count > 1 else "on_time"
+
+
+def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.datetime) -> pl.DataFrame:
+    """Per county of the area: status, time, user, submissions, rows and the change against its previous submission."""
+    state = week_state(day, data_dir)
+    hist = history(data_dir, day)
+    rows = []
+    for c in counties:
+        mine = [s for s in hist if s["county"] == c and s["status"] != "rolled_back"]
+        cur, prev = (mine[-1] if mine else None), (mine[-2] if len(mine) > 1 else None)
+        e = state.get(c)
+        rows.append({"county_code": c, "status": county_status(e, len(mine), due),
+                     "time": (e or {}).get("time"), "user": (e or {}).get("user"),
+                     "submissions": len(mine), "rows": cur["rows"] if cur else None,
+                     "persons": cur["persons"] if cur else None,
+                     "rows_change": cur["rows"] - prev["rows"] if cur and prev else None,
+                     "persons_change": cur["persons"] - prev["persons"] if cur and prev else None,
+                     "carried_from": (e or {}).get("from")})
+    schema = {"county_code": pl.String, "status": pl.String, "time": pl.String, "user": pl.String,
+              "submissions": pl.Int64, "rows": pl.Int64, "persons": pl.Int64, "rows_change": pl.Int64,
+              "persons_change": pl.Int64, "carried_from": pl.String}
+    return pl.DataFrame(rows, schema=schema)

@@ -1,0 +1,41 @@
+"""报送情况: which counties of the area sent their ledger for the week, when, late or missing, re-submitted."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from tracker import settings, submissions
+from tracker.i18n import t
+from tracker.labels import pairs
+from tracker.ui import current, current_user, download, header
+
+state, h = current()
+lang, area, day = state.lang, state.area, state.snapshot
+L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+header(t("submissions", lang), state, h)
+due = submissions.deadline(day, settings.SETTINGS["submission_deadline"].get())
+st.caption(L(f"本周报送截止：{due:%Y-%m-%d %H:%M}。未报送的县区沿用上周数据，累计数不因迟报而归零。",
+             f"This week's deadline: {due:%Y-%m-%d %H:%M}. Counties that have not submitted keep last week's data."))
+counties = [c for c in (h.of_level(3, area[:6] if len(area) >= 6 else area)["code"].to_list())
+            if current_user().covers(c) or c.startswith(current_user().area)]
+tab = submissions.week_table(counties, day, settings.data_dir(), due)
+counts = dict(tab["status"].value_counts().iter_rows())
+cols = st.columns(4)
+for col, keys, (zh, en) in zip(cols, [("on_time", "resubmitted", "no_record"), ("late",), ("carried",), ("missing",)],
+                               [("已报送", "Submitted"), ("迟报", "Late"), ("沿用上周", "Carried"), ("未报送", "Missing")],
+                               strict=True):
+    col.metric(L(zh, en), f"{sum(counts.get(k, 0) for k in keys)}" + L("个县区", " counties"))
+view = tab.with_columns(county_code=h.name_expr("county_code", lang, short=False), status=pairs("status", submissions.STATUS, lang),
+                        time=pl.col("time").str.slice(0, 16).str.replace("T", " ").fill_null("—"),
+                        user=pl.col("user").fill_null("—"), carried_from=pl.col("carried_from").fill_null("—"))
+view = view.rename({"county_code": L("县区", "County"), "status": L("状态", "Status"), "time": L("报送时间", "Time"),
+                    "user": L("报送人", "By"), "submissions": L("报送次数", "Submissions"), "rows": L("记录数", "Records"),
+                    "persons": L("人数", "Persons"), "rows_change": L("记录数较上次", "Records vs previous"),
+                    "persons_change": L("人数较上次", "Persons vs previous"), "carried_from": L("沿用自", "Carried from")})
+st.dataframe(view, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%+d")
+                                                     for c in (L("记录数较上次", "Records vs previous"),
+                                                               L("人数较上次", "Persons vs previous"))})
+download(view, f"submissions_{area}_{day.isoformat()}", lang, "dl_subm")
+st.caption(L("回退某县区本周的报送：python -m tracker.submissions rollback --week 日期 --county 县区代码（管理员）。",
+             "Roll back a county's submission: python -m tracker.submissions rollback --week DATE --county CODE (admin)."))
