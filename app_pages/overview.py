@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import charts, dispatch, fmt, rules, settings
+from tracker import charts, dispatch, fmt, rules, settings, submissions
 from tracker.cards import CSS, MEETING_CSS, card_html
 from tracker.i18n import status_expr, t
 from tracker.metrics import CARD_METRICS, METRICS
@@ -27,6 +27,9 @@ st.subheader(f"{h.short_name(area, lang)}农牧民转移就业调度 · 截至{f
              f"{h.short_name(area, lang)}: transfer employment as of {fmt.date(d.snapshot, lang)} (week {week})")
 if not state.meeting:
     breadcrumb(state, h)
+note = submissions.carried_note(d.snapshot, area, lambda c: h.name(c, lang), lang)
+if note:  # the numbers include carried-forward data: say whose
+    st.warning(note, icon=":material/schedule:")
 
 area_rows = {r["metric"]: r for r in ev.filter(pl.col("is_area")).iter_rows(named=True)}
 for chunk in (CARD_METRICS[:4], CARD_METRICS[4:]):

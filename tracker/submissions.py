@@ -246,3 +246,14 @@ def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.dateti
               "submissions": pl.Int64, "rows": pl.Int64, "persons": pl.Int64, "rows_change": pl.Int64,
               "persons_change": pl.Int64, "carried_from": pl.String}
     return pl.DataFrame(rows, schema=schema)
+
+
+def carried_note(day: dt.date, area: str, names, lang: str = "zh") -> str | None:
+    """The overview's line naming the counties of the area whose numbers this week are last week's (not submitted)."""
+    late = [(c, v.get("from")) for c, v in week_state(day).items()
+            if v.get("status") == CARRIED and (c.startswith(area) or area.startswith(c))]
+    if not late:
+        return None
+    items = [f"{names(c)}（沿用{f}数据）" if lang == "zh" else f"{names(c)} (data of {f})" for c, f in sorted(late)]
+    return ("本周未报送、数据沿用上周的县区：" + "、".join(items) if lang == "zh"
+            else "Not submitted this week, last week's data carried: " + ", ".join(items))
