@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 import queries
-from tracker import audit, ingest_child, settings
+from tracker import audit, ingest_child, settings, submissions
 from tracker.ui import current, current_user
 
 state, h = current()
@@ -69,3 +69,39 @@ if st.button(L("导入", "Ingest"), type="primary", disabled=not files, key="up_
         if out.report:
             st.download_button(L("下载拒收报告(Excel)", "Download the reject report (Excel)"), data=out.report,
                                file_name=f"rejects-{day.isoformat()}.xlsx", key="up_report", on_click="ignore")
+
+st.divider()
+st.markdown("#### " + L("本周报送记录与回退", "This week's submissions and rollback"))
+hist = submissions.history(settings.data_dir(), day)
+if not hist:
+    st.caption(L("所选日期还没有报送记录。", "No submissions for the chosen date yet."))
+else:
+    status = {"current": L("当前", "current"), "superseded": L("已被替换", "superseded"),
+              "rolled_back": L("已回退", "rolled back")}
+    st.dataframe([{L("县区", "County"): h.name(s["county"], lang), L("序号", "No."): s["seq"],
+                   L("状态", "Status"): status[s["status"]], L("时间", "Time"): s["time"][:16].replace("T", " "),
+                   L("报送人", "By"): s["user"], L("记录数", "Records"): s["rows"], L("人数", "Persons"): s["persons"],
+                   L("文件", "Files"): "、".join(f["file"] or "" for f in s["files"])} for s in hist], hide_index=True)
+    live = {}
+    for s in hist:
+        if s["status"] != "rolled_back":
+            live.setdefault(s["county"], []).append(s)
+    can_undo = sorted(c for c, subs in live.items() if len(subs) > 1)
+    if can_undo:
+        c1, c2 = st.columns([2, 1])
+        county = c1.selectbox(L("回退县区（恢复该县区本周上一次报送）", "County to roll back (its previous submission returns)"),
+                              can_undo, format_func=lambda c: h.name(c, lang), key="rb_county")
+        if c2.button(L("回退", "Roll back"), key="rb_go", type="secondary"):
+            try:
+                got = submissions.rollback(settings.data_dir(), county, day, current_user().username)
+            except submissions.RollbackError as e:
+                st.error(e.zh if lang == "zh" else e.en)
+            else:
+                audit.log(current_user().username, "rollback", county, f"{day.isoformat()} #{got['undone']} -> #{got['current']}")
+                queries.reset()
+                st.success(L(f"已回退：{h.name(county, lang)} 第{got['undone']}次报送撤销，恢复第{got['current']}次（{got['rows']:,}条）。",
+                             f"Rolled back: {h.name(county, lang)} submission {got['undone']} undone, "
+                             f"{got['current']} restored ({got['rows']:,} records)."))
+    else:
+        st.caption(L("没有可回退的县区（回退需要该县区本周至少报送过两次）。",
+                     "Nothing to roll back (a county needs two submissions this week)."))

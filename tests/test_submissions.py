@@ -154,3 +154,33 @@ def test_status_page(tmp_path, monkeypatch):
         assert tab.loc["城关区", "状态"] == "未报送"
     finally:
         queries.reset()
+
+
+def test_rollback_from_the_admin_page(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    import queries
+    from tests.conftest import REPO
+
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    run(tmp_path, "洛隆县_错误.csv", [line(1, income="999999")], W1)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "data"))
+    queries.reset()
+    try:
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+        at.run()
+        at.switch_page("app_pages/upload.py")
+        at.run()
+        at.date_input(key="up_date").set_value(W1).run()
+        assert not at.exception, at.exception
+        hist = at.dataframe[0].value
+        assert list(zip(hist["县区"], hist["序号"], hist["状态"], strict=True)) == [
+            ("卡若区", 1, "当前"), ("洛隆县", 1, "已被替换"), ("洛隆县", 2, "当前")]
+        assert at.selectbox(key="rb_county").options == ["洛隆县"]  # only a county with two submissions
+        at.button(key="rb_go").click().run()
+        assert not at.exception, at.exception
+        assert any("已回退：洛隆县 第2次报送撤销，恢复第1次（3条）" in s.value for s in at.success)
+        df = records(tmp_path, W1)
+        assert sorted(df.filter(pl.col("county_code") == "540329")["income_yuan"].to_list()) == [6_000, 8_000, 8_000]
+    finally:
+        queries.reset()
