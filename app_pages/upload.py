@@ -82,11 +82,7 @@ else:
                    L("状态", "Status"): status[s["status"]], L("时间", "Time"): s["time"][:16].replace("T", " "),
                    L("报送人", "By"): s["user"], L("记录数", "Records"): s["rows"], L("人数", "Persons"): s["persons"],
                    L("文件", "Files"): "、".join(f["file"] or "" for f in s["files"])} for s in hist], hide_index=True)
-    live = {}
-    for s in hist:
-        if s["status"] != "rolled_back":
-            live.setdefault(s["county"], []).append(s)
-    can_undo = sorted(c for c, subs in live.items() if len(subs) > 1)
+    can_undo = sorted(c for c, subs in submissions.live(hist).items() if len(subs) > 1)
     if can_undo:
         c1, c2 = st.columns([2, 1])
         county = c1.selectbox(L("回退县区（恢复该县区本周上一次报送）", "County to roll back (its previous submission returns)"),

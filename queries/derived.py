@@ -77,6 +77,12 @@ def previous(day: dt.date, root: Path | None = None) -> dt.date | None:
     return earlier[-1] if earlier else None
 
 
+def previous_input(day: dt.date, root: Path | None = None) -> tuple[str, dt.date] | None:
+    """The previous week's records path and date (the diff's second input), or None for the first week."""
+    prev = previous(day, root)
+    return (str(partition(prev, root) / "records.parquet"), prev) if prev else None
+
+
 def _write(out: Path, query: str, params: dict, staging: Path) -> Path:
     """Build into a temporary file under `staging`; the caller moves it into place."""
     from queries import build_rollup
@@ -117,8 +123,7 @@ def ensure(day: dt.date, kind: str, variant: str = "", extra: dict | None = None
             ino = part.stat().st_ino
         except FileNotFoundError:
             break
-        prev_day = previous(day) if "previous" in DERIVED[kind].inputs else None
-        prev = (str(partition(prev_day) / "records.parquet"), prev_day) if prev_day else None
+        prev = previous_input(day) if "previous" in DERIVED[kind].inputs else None
         params = DERIVED[kind].params(str(part / "records.parquet"), day, prev)
         if params is None:
             return ""

@@ -397,9 +397,7 @@ def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: di
         frame.write_parquet(tmp / "records.parquet", compression="zstd", row_group_size=131_072)
         build_rollup(tmp / "records.parquet", tmp / "rollup_village.parquet")
         if derived:
-            prev = dv.previous(on, root)
-            dv.build_into(tmp, on, (str(dv.partition(prev, root) / "records.parquet"), prev) if prev else None,
-                          _subsidy_variants(on, root))
+            dv.build_into(tmp, on, dv.previous_input(on, root), _subsidy_variants(on, root))
         for name, data in (extra_files or {}).items():
             (tmp / name).write_bytes(data)
     except BaseException:

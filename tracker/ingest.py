@@ -970,8 +970,9 @@ def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes,
     df = df.with_columns(record_id=pl.when(pl.col("record_id").is_duplicated())
                          .then(pl.col("record_id") + "#" + pl.int_range(pl.len()).over("record_id").cast(pl.String))
                          .otherwise(pl.col("record_id")))
-    df = df.sort("reported_date", "record_id").with_columns(
-        home_code=pl.coalesce("village_code", "township_code").first().over("person_key"))
+    from tracker.submissions import counting_units
+
+    df = counting_units(df)
     per_month = (pl.col("income_yuan") / pl.col("months_employed").clip(lower_bound=0.5))
     med = df.select(per_month.median()).item() or 0
     out = df.with_columns(_pm=per_month).filter((pl.col("_pm") > max(20_000, 10 * med)) & (pl.col("income_yuan") > 0))

@@ -30,9 +30,8 @@ def rebuild(root: Path, weeks: list[dt.date] | None = None, progress=None) -> di
     for i, d in enumerate(todo):
         say(i / max(1, len(todo)), f"{d.isoformat()}")
         part = dv.partition(d, root)
-        prev = dv.previous(d, root)
         variants = _subsidy_variants(d, root)
-        dv.build_into(part, d, (str(dv.partition(prev, root) / "records.parquet"), prev) if prev else None, variants)
+        dv.build_into(part, d, dv.previous_input(d, root), variants)
         keep = current | {dv.file_name("subsidy", v).removesuffix(".parquet") for v in variants.get("subsidy", {})}
         for f in part.glob("*.parquet"):
             stem = f.stem

@@ -118,6 +118,16 @@ def history(data_dir: Path, week: dt.date | None = None, county: str | None = No
     return out
 
 
+def live(hist: list[dict]) -> dict[str, list[dict]]:
+    """Per county, its submissions not rolled back (oldest first): the last is current, the one before is where
+    a rollback goes."""
+    out: dict[str, list[dict]] = {}
+    for s in hist:
+        if s["status"] != "rolled_back":
+            out.setdefault(s["county"], []).append(s)
+    return out
+
+
 def record(data_dir: Path, day: dt.date, new: pl.DataFrame, files: list[dict], user: str, when: str) -> None:
     """Keep each county's rows of this submission (for rollback) and a line of history per county."""
     import os
@@ -145,7 +155,7 @@ def rollback(data_dir: Path, county: str, day: dt.date, user: str) -> dict:
     """Put the county's previous submission for the week back in place of its current one."""
     from tracker.generate import write_snapshot
 
-    subs = [s for s in history(data_dir, day, county) if s["status"] != "rolled_back"]
+    subs = live(history(data_dir, day, county)).get(county, [])
     if len(subs) < 2:
         raise RollbackError("该县区本周没有更早的报送，无法回退。", "No earlier submission of this county for this week.")
     cur, prev = subs[-1], subs[-2]
@@ -229,10 +239,10 @@ def county_status(entry: dict | None, submissions_count: int, due: dt.datetime) 
 def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.datetime) -> pl.DataFrame:
     """Per county of the area: status, time, user, submissions, rows and the change against its previous submission."""
     state = week_state(day, data_dir)
-    hist = history(data_dir, day)
+    subs = live(history(data_dir, day))
     rows = []
     for c in counties:
-        mine = [s for s in hist if s["county"] == c and s["status"] != "rolled_back"]
+        mine = subs.get(c, [])
         cur, prev = (mine[-1] if mine else None), (mine[-2] if len(mine) > 1 else None)
         e = state.get(c)
         rows.append({"county_code": c, "status": county_status(e, len(mine), due),
