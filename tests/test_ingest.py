@@ -206,7 +206,9 @@ def test_reingest_replaces_atomically_and_manifest(tmp_path):
     head = man["audit_head"]
     assert (head["lines"], head["mac"]) == audit.head() and audit.confirms(head["lines"], head["mac"])
     assert any((tmp_path / "data" / "archive" / ON.isoformat()).glob("*-b.csv"))
-    assert (tmp_path / "data" / "rejects" / f"{ON.isoformat()}.xlsx").exists()
+    runs = sorted((tmp_path / "data" / "rejects" / ON.isoformat()).glob("run-*.xlsx"))
+    assert len(runs) == 2 and res.report == runs[-1] and runs[-1].name.startswith("run-002-")  # one report per run
+    assert (tmp_path / "data" / "rejects" / ON.isoformat() / "540329" / "2.xlsx").exists()  # the county's own, 2nd
 
 
 def test_readers_never_see_a_partial_snapshot(tmp_path):

@@ -410,17 +410,18 @@ def test_reject_report_has_no_formula_no_name_no_phone_no_full_id_and_private_mo
             [names[0], phone] + row(6, town="@SUM(1)"), [names[0], phone] + row(7)]
     res = run(tmp_path, [write_csv(tmp_path / "pii.csv", rows)])
     assert counts(res) == (7, 1, 6)
-    report = tmp_path / "data" / "rejects" / f"{ON.isoformat()}.xlsx"
-    with zipfile.ZipFile(report) as z:
-        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
-    assert "<f>" not in xml  # no formula
-    for n in names:
-        assert n not in xml
-    assert phone not in xml and not [m for m in re.findall(r"\d{17}[\dX]", xml) if ids.is_valid(m)]
-    assert "'=cmd" in xml or "&apos;=cmd" in xml
-    for d in ("archive", "rejects"):
+    county_report = tmp_path / "data" / "rejects" / ON.isoformat() / "540329" / "1.xlsx"  # 洛隆县's own
+    for report in (res.report, county_report):
+        with zipfile.ZipFile(report) as z:
+            xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+        assert "<f>" not in xml  # no formula
+        for n in names:
+            assert n not in xml
+        assert phone not in xml and not [m for m in re.findall(r"\d{17}[\dX]", xml) if ids.is_valid(m)]
+        assert "'=cmd" in xml or "&apos;=cmd" in xml
+        assert stat.S_IMODE(os.stat(report).st_mode) == 0o600
+    for d in ("archive", "rejects", f"rejects/{ON.isoformat()}", f"rejects/{ON.isoformat()}/540329"):
         assert stat.S_IMODE((tmp_path / "data" / d).stat().st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(report).st_mode) == 0o600
     (copy,) = (tmp_path / "data" / "archive" / ON.isoformat()).iterdir()
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert stat.S_IMODE(copy.parent.stat().st_mode) == 0o700

@@ -33,7 +33,6 @@ import argparse
 import datetime as dt
 import getpass
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -119,6 +118,7 @@ R = {  # reasons: code -> (zh, en)
                      "income above 10 million yuan: not plausible (an ID number, or the wrong unit?)"),
     "number": ("数值无法识别", "number not recognised"),
     "duplicate": ("同一文件中重复的同一就业记录（保留一条）", "same placement twice in one file (one kept)"),
+    "out_of_scope": ("不属于您管辖的县区（只能报送本辖区的台账）", "a county outside your area (you may send your own area's ledger only)"),
 }
 FLAG_REASONS = {
     "income_outlier": ("月均收入异常（超出分布范围）", "income per month far outside the distribution"),
@@ -128,8 +128,8 @@ FLAG_REASONS = {
     "no_village": ("缺少户籍村(居)", "no hukou village"),
 }
 REJECT_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String,
-                 "reason": pl.String, "reason_zh": pl.String, "reason_en": pl.String}
-FLAG_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row": pl.Int64, "flag": pl.String}
+                 "reason": pl.String, "reason_zh": pl.String, "reason_en": pl.String, "county_code": pl.String}
+FLAG_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row": pl.Int64, "flag": pl.String, "county_code": pl.String}
 
 
 @dataclass
@@ -573,28 +573,40 @@ def shown_value(column: str | None, value, pii: set[str] | frozenset = frozenset
     return v[:60]
 
 
+def _county(code: pl.Expr, lk: Lookup) -> pl.Expr:
+    """The row's county when it could be read (for the county's own reject report), else null."""
+    return pl.when(code.is_in(list(lk.county_by_name.values()))).then(code).otherwise(None).alias("_cty")
+
+
 def _is_id(v: str | None) -> bool:
     return bool(v) and ids.is_valid(v) and classify_id(v)[1] is None
 
 
-def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str, pii: set[str] | frozenset = frozenset()) \
-        -> tuple[pl.DataFrame, list[dict], list[dict], dict]:
+def with_source(df: pl.DataFrame, source: str) -> pl.DataFrame:
+    """A loaded file's rows tagged with the file (`_file`) and, for a workbook of several sheets, file:sheet (`_source`)."""
+    if "_sheet" not in df.columns:
+        df = df.with_columns(_sheet=pl.lit("", dtype=pl.String))
+    multi = df["_sheet"].n_unique() > 1
+    return df.with_columns(_file=pl.lit(source, dtype=pl.String),
+                           _source=(pl.lit(source + ":") + pl.col("_sheet")) if multi else pl.lit(source, dtype=pl.String))
+
+
+def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str | None = None,
+             pii: set[str] | frozenset = frozenset()) -> tuple[pl.DataFrame, list[dict], list[dict], dict]:
     """(accepted rows in schema form + `_source`,`_file`,`_sheet`,`_row`,`_id`; rejects; flags; counts), vectorised.
 
-    Each distinct value is parsed once; the first failing check of a row is its reason.
+    The rows of all files of a run are validated together (`with_source` tags each file's rows; `source` tags a
+    frame that is one file). Each distinct value is parsed once; the first failing check of a row is its reason.
     """
     text_cols = [c for c in df.columns if not c.startswith("_") and not c.endswith("__k")]
     df = df.with_columns([pl.col(c).cast(pl.String).str.normalize("NFKC").str.replace_all(ZERO_WIDTH, "")
                           .str.replace_all(r"\s+", " ").str.strip_chars().replace("", None) for c in text_cols])
     df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in HEADERS if c not in df.columns] +
                          [pl.lit(None, dtype=pl.String).alias(f"{c}__k") for c in HEADERS if f"{c}__k" not in df.columns])
-    if "_sheet" not in df.columns:
-        df = df.with_columns(_sheet=pl.lit("", dtype=pl.String))
     if "_unit" not in df.columns:
         df = df.with_columns(_unit=pl.lit(1.0))
-    multi = df["_sheet"].n_unique() > 1
-    df = df.with_columns(_file=pl.lit(source, dtype=pl.String),
-                         _source=(pl.lit(source + ":") + pl.col("_sheet")) if multi else pl.lit(source, dtype=pl.String))
+    if "_file" not in df.columns:
+        df = with_source(df, source or "")
     df = df.with_columns(classify_ids(df["id_number"], df["id_number__k"] == readers.KIND_NUMBER))
     # a record id that is an ID number (or the row's own ID) is never stored: a derived id replaces it
     run = pl.col("record_id").str.to_uppercase().str.extract(r"(?:^|[^0-9])(\d{17}[0-9X])(?:[^0-9]|$)", 1)
@@ -690,15 +702,16 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str, pii: 
     value = pl.lit(None, dtype=pl.String)
     for c in HEADERS:
         value = pl.when(pl.col("_column") == c).then(pl.col(c)).otherwise(value)
-    bad = df.filter(pl.col("_reason").is_not_null()).select("_sheet", "_row", "_column", "_reason", value.alias("_value"))
+    bad = df.filter(pl.col("_reason").is_not_null()).select("_file", "_sheet", "_row", "_column", "_reason",
+                                                            value.alias("_value"), _county(pl.col("county_code"), lk))
     rejects = []
     shown: dict[tuple, str | None] = {}
-    for sheet, row, col, code, raw in bad.iter_rows():
+    for file, sheet, row, col, code, raw, cty in bad.iter_rows():
         key = (col, raw)
         if key not in shown:
             shown[key] = shown_value(col, raw, pii)
-        rejects.append({"source_file": source, "sheet": sheet, "row": row, "column": col, "value": shown[key],
-                        "reason": code, "reason_zh": R[code][0], "reason_en": R[code][1]})
+        rejects.append({"source_file": file, "sheet": sheet, "row": row, "column": col, "value": shown[key],
+                        "reason": code, "reason_zh": R[code][0], "reason_en": R[code][1], "county_code": cty})
     good = df.filter(pl.col("_reason").is_null())
     county = pl.col("county_code")
     scope = pl.coalesce(pl.col("dest_scope_code"),
@@ -712,10 +725,10 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str, pii: 
         dest_prefecture_code=pl.coalesce("_dpref", pl.when(pl.col("dest_scope").is_in(["local", "cross_county"]))
                                          .then(county.str.slice(0, 4))))
     miss_dest = good.filter(pl.col("dest_province_code").is_null() | pl.col("dest_prefecture_code").is_null())
-    for sheet, row, dest in miss_dest.select("_sheet", "_row", "destination").iter_rows():
-        rejects.append({"source_file": source, "sheet": sheet, "row": row, "column": "destination",
+    for file, sheet, row, dest, cty in miss_dest.select("_file", "_sheet", "_row", "destination", "county_code").iter_rows():
+        rejects.append({"source_file": file, "sheet": sheet, "row": row, "column": "destination",
                         "value": shown_value("destination", dest, pii),
-                        "reason": "missing", "reason_zh": R["missing"][0], "reason_en": R["missing"][1]})
+                        "reason": "missing", "reason_zh": R["missing"][0], "reason_en": R["missing"][1], "county_code": cty})
     good = good.filter(pl.col("dest_province_code").is_not_null() & pl.col("dest_prefecture_code").is_not_null())
     flag = {c: pl.col(f"{c}_f").replace_strict({"1": True, "0": False}, default=None, return_dtype=pl.Boolean)
             for c in FLAGS}
@@ -735,8 +748,8 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str, pii: 
     )
 
     def rows_where(cond: pl.Expr, name: str) -> list[dict]:
-        return [{"source_file": source, "sheet": s, "row": r, "flag": name}
-                for s, r in out.filter(cond).select("_sheet", "_row").iter_rows()]
+        return [{"source_file": f, "sheet": s, "row": r, "flag": name, "county_code": c}
+                for f, s, r, c in out.filter(cond).select("_file", "_sheet", "_row", "county_code").iter_rows()]
 
     flags = rows_where(pl.col("village_code").is_null(), "no_village")
     flags += rows_where(pl.col("_id").str.slice(0, 6) != pl.col("county_code"), "id_region")
@@ -788,10 +801,14 @@ def _internal(name: str, e: BaseException) -> dict:
 
 def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, user: str | None = None,
            key: bytes | None = None, progress: Progress | None = None, write: bool = True,
-           report: Path | None = None, replace_week: bool = False) -> Result:
+           report: Path | None = None, replace_week: bool = False, when: dt.datetime | None = None,
+           scope: str | None = None, derived: bool = True) -> Result:
     """Read, validate and (with `write`) store the files as the snapshot of `snapshot`; see the module doc.
 
     `report`: also write the reject report there (whatever happens; the upload page offers it for download).
+    `when`: the submission's time (default now). `scope`: the uploader's area; rows of a county outside it are
+    rejected (a county's staff sends its own county only). `derived=False` leaves the week's derived files to
+    be built later (the demo builder ingests several submissions of a week, then builds them once).
     """
     t0 = time.perf_counter()
     say = progress or (lambda f, m: None)
@@ -799,10 +816,10 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
     key = key or ids.load_key(settings.SETTINGS["secret_key_file"].get())
     lk = _lookup(hierarchy.load())
     res = Result(snapshot)
-    frames, rejects, flags = [], [], []
+    loaded, pii, rejects, flags = [], set(), [], []
     for i, f in enumerate(files):
         f = Path(f)
-        say(i / max(1, len(files)), f"{f.name}: 读取 / reading")
+        say(i / max(1, len(files)) * 0.5, f"{f.name}: 读取 / reading")
         info = {"file": f.name, "sha256": None, "rows": 0, "sheets": [], "sheets_skipped": []}
         res.files.append(info)
         try:
@@ -811,8 +828,6 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
             info["sha256"] = sha256(f)
             ld = load_file(f)
             info["sheets"], info["sheets_skipped"] = ld.sheets, ld.skipped
-            say((i + 0.5) / max(1, len(files)), f"{f.name}: 校验 {ld.frame.height:,} 行 / validating")
-            ok, rj, fl, stats = validate(ld.frame, snapshot, lk, f.name, ld.pii)
         except IngestError as e:
             res.file_errors.append({"file": f.name, "code": e.code, "zh": e.zh, "en": e.en})
             continue
@@ -823,16 +838,32 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
             continue
         info["rows"] = ld.frame.height
         res.rows_in += ld.frame.height
-        res.record_ids_replaced += stats["record_ids_replaced"]
         if ld.extra:
             res.extra_columns[f.name] = ld.extra
         if ld.dropped_cells:
             res.notes.append({"zh": f"{f.name}：表头范围以外的 {ld.dropped_cells:,} 个单元格未读取。",
                               "en": f"{f.name}: {ld.dropped_cells:,} cells outside the header's columns were not read."})
-        rejects += rj
-        flags += fl
-        if ok.height:
-            frames.append(ok)
+        loaded.append(with_source(ld.frame, f.name))
+        pii |= ld.pii
+    frames = []
+    if loaded:
+        say(0.5, f"校验 {res.rows_in:,} 行 / validating")
+        results, errors = _validate_all(loaded, snapshot, lk, pii)
+        res.file_errors += errors
+        for ok, rj, fl, stats in results:
+            res.record_ids_replaced += stats["record_ids_replaced"]
+            rejects += rj
+            flags += fl
+            if ok.height:
+                frames.append(ok)
+    if scope and frames:  # a county's staff may replace its own county only: other counties' rows are refused
+        outside = [f.filter(~pl.col("county_code").str.starts_with(scope)) for f in frames]
+        for o in outside:
+            rejects += [{"source_file": fi, "sheet": sh, "row": r, "column": "county", "value": c,
+                         "reason": "out_of_scope", "reason_zh": R["out_of_scope"][0], "reason_en": R["out_of_scope"][1],
+                         "county_code": c} for fi, sh, r, c in o.select("_file", "_sheet", "_row", "county_code").iter_rows()]
+        frames = [f.filter(pl.col("county_code").str.starts_with(scope)) for f in frames]
+        flags = [f for f in flags if (f.get("county_code") or "").startswith(scope)]
     try:
         accepted = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
         if accepted.height:
@@ -841,7 +872,8 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
             for d in dups:
                 rejects.append({"source_file": d["_file"], "sheet": d["_sheet"], "row": d["_row"], "column": "id_number",
                                 "value": ids.mask(d["_id"]), "reason": "duplicate",
-                                "reason_zh": R["duplicate"][0], "reason_en": R["duplicate"][1]})
+                                "reason_zh": R["duplicate"][0], "reason_en": R["duplicate"][1],
+                                "county_code": d["county_code"]})
             from queries.derived import partition, previous
 
             before = previous(snapshot, data_dir)
@@ -867,8 +899,8 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
         if write:  # this submission's counties replace their own rows; the other counties' stay or carry forward
             from tracker import submissions
 
-            submitted, when = snapshot_frame, dt.datetime.now().isoformat(timespec="seconds")
-            snapshot_frame, res.counties = submissions.merge(snapshot_frame, snapshot, data_dir, when,
+            submitted, stamp = snapshot_frame, (when or dt.datetime.now()).isoformat(timespec="seconds")
+            snapshot_frame, res.counties = submissions.merge(snapshot_frame, snapshot, data_dir, stamp,
                                                              user or getpass.getuser(), replace_week)
         from tracker.contracts import check_snapshot  # the same data contract as the fixture and the demo
 
@@ -876,9 +908,10 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
     if write and snapshot_frame is not None and not res.contract:
         say(0.9, "写入快照 / writing the snapshot")
         try:
-            _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user)
+            _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user or getpass.getuser(), stamp,
+                       derived)
             try:  # the history (and each county's rows, for rollback); the snapshot is live either way
-                submissions.record(data_dir, snapshot, submitted, res.files, user or getpass.getuser(), when)
+                submissions.record(data_dir, snapshot, submitted, res, user or getpass.getuser(), stamp)
             except OSError as e:
                 res.notes.append({"zh": f"报送记录未保存：{e.strerror}", "en": f"Submission history not saved: {e.strerror}"})
         except _FATAL:
@@ -897,6 +930,26 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
     res.seconds = time.perf_counter() - t0
     say(1.0, "完成 / done")
     return res
+
+
+def _validate_all(loaded: list[pl.DataFrame], snapshot: dt.date, lk: Lookup, pii: set[str]) -> tuple[list, list[dict]]:
+    """Every file's rows validated in one pass; if that fails, file by file, so the failing file is named."""
+    try:
+        return [validate(pl.concat(loaded, how="diagonal_relaxed"), snapshot, lk, pii=pii)], []
+    except _FATAL:
+        raise
+    except BaseException as e:
+        if len(loaded) == 1:
+            return [], [_internal(loaded[0]["_file"][0] if loaded[0].height else "*", e)]
+    out, errors = [], []
+    for part in loaded:
+        try:
+            out.append(validate(part, snapshot, lk, pii=pii))
+        except _FATAL:
+            raise
+        except BaseException as e:
+            errors.append(_internal(part["_file"][0] if part.height else "*", e))
+    return out, errors
 
 
 def _audit_head() -> dict | None:
@@ -926,26 +979,15 @@ def identity() -> pl.Expr:
 def _dedupe(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
     """Two rows of one placement (any file, any sheet): keep the first, report the rest as duplicates."""
     is_dup = df.select(identity().is_first_distinct().not_().alias("d"))["d"]
-    dups = df.filter(is_dup).select("_file", "_sheet", "_row", "_id").to_dicts()
+    dups = df.filter(is_dup).select("_file", "_sheet", "_row", "_id", "county_code").to_dicts()
     return df.filter(~is_dup), dups
-
-
-def derived_record_ids(person_key: pl.Series, start: pl.Series, county: pl.Series) -> pl.Series:
-    """The record id of a placement without one: a hash of the keyed person hash, start date and county (so it
-    reveals nothing and is the same next week whatever the file looks like)."""
-    return pl.Series("record_id", ["L" + hashlib.sha256(f"{k}|{s}|{c}".encode()).hexdigest()[:15]
-                                   for k, s, c in zip(person_key.to_list(), start.to_list(), county.to_list(),
-                                                      strict=True)], dtype=pl.String)
 
 
 def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes,
             prev_records: Path | None = None) -> tuple[pl.DataFrame, list[dict]]:
     """Hash and mask IDs, derive gender/birth year, record ids, counting unit; income outliers."""
-    idv = df["_id"].to_list()
-    keys = np.fromiter((int.from_bytes(hmac.digest(key, s.encode(), hashlib.sha256)[:8], "big", signed=True) for s in idv),
-                       dtype=np.int64, count=len(idv))
     df = df.with_columns(
-        person_key=pl.Series(keys),
+        person_key=ids.person_keys(df["_id"], key),
         id_masked=pl.col("_id").str.slice(0, 6) + "********" + pl.col("_id").str.slice(14, 4),
         id_check_ok=pl.lit(True),
         gender=pl.when(pl.col("_id").str.slice(16, 1).cast(pl.Int32) % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("F")),
@@ -960,7 +1002,7 @@ def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes,
         df = df.with_columns(pl.col(c).fill_null(False))
     # record ids: the ledger's own when given, else derived from the placement's identity (see `identity`)
     df = df.with_columns(record_id=pl.coalesce(pl.col("record_id"),
-                                               derived_record_ids(df["person_key"], df["start_date"], df["county_code"])))
+                                               ids.placement_ids(df["person_key"], df["start_date"], df["county_code"])))
     if prev_records is not None and prev_records.exists():  # 录入时间 missing: the week the record first appeared
         seen = pl.read_parquet(prev_records, columns=["record_id", "reported_date"]).unique("record_id", keep="first")
         df = (df.join(seen.rename({"reported_date": "_seen"}), on="record_id", how="left")
@@ -1001,12 +1043,15 @@ def _copy_private(src: Path, dest: Path) -> None:
 
 
 def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Path, snapshot: dt.date,
-               user: str | None) -> None:
-    """Archive copies and reject report under temporary names, then the snapshot swap, then the renames.
+               user: str, stamp: str, derived: bool = True) -> None:
+    """Archive copies and reject reports under temporary names, then the snapshot swap, then the renames.
 
     On any failure the temporary files and the snapshot's staging directory are removed and the live snapshot
-    is what it was; the exception goes up to `ingest`, which turns it into a message.
+    is what it was; the exception goes up to `ingest`, which turns it into a message. The run's reject report
+    covers every file of the run; each county of the run also gets its own (see `submissions.report_path`).
     """
+    from tracker import submissions
+
     day = snapshot.isoformat()
     tag = f".tmp-{os.getpid()}-{time.monotonic_ns()}"
     staged: list[tuple[Path, Path]] = []
@@ -1017,17 +1062,31 @@ def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Pa
             tmp = arch / f"{tag}-{f.name}"
             staged.append((tmp, final))
             _copy_private(f, tmp)
-        rej = _private_dir(data_dir / "rejects")
-        tmp = rej / f"{tag}-{day}.xlsx"
-        staged.append((tmp, rej / f"{day}.xlsx"))
+        rej = _private_dir(_private_dir(data_dir / "rejects") / day)
+        run_report = rej / f"run-{len(list(rej.glob('run-*.xlsx'))) + 1:03d}-{stamp.replace(':', '')}.xlsx"
+        for county, (rj, fl) in _by_county(res).items():
+            final = submissions.report_path(data_dir, snapshot, county, submissions.next_seq(data_dir, snapshot, county))
+            _private_dir(final.parent)
+            tmp = final.with_name(f"{tag}-{final.name}")
+            staged.append((tmp, final))
+            write_reject_report(res, tmp, rj, fl)
+        tmp = rej / f"{tag}-run.xlsx"
+        staged.append((tmp, run_report))
         write_reject_report(res, tmp)
+        part = data_dir / "snapshots" / f"snapshot_date={day}"
+        before = submissions.read_manifest(part)  # the week's earlier runs stay listed
+        this_run = {"time": stamp, "user": user, "files": res.files, "rows_in": res.rows_in, "accepted": res.accepted,
+                    "rejected": res.rejected, "duplicates": res.duplicates, "rejected_by_reason": res.by_reason,
+                    "flags": res.flags, "counties": sorted(c for c, v in res.counties.items() if v.get("this_run")),
+                    "report": str(run_report.relative_to(data_dir))}
         manifest = {"snapshot_date": day, "files": res.files, "rows_in": res.rows_in,
                     "accepted": res.accepted, "rejected": res.rejected, "duplicates": res.duplicates,
                     "rejected_by_reason": res.by_reason, "flags": res.flags, "file_errors": res.file_errors,
                     "record_ids_replaced": res.record_ids_replaced, "contract_violations": res.contract,
-                    "time": dt.datetime.now().isoformat(timespec="seconds"), "user": user or getpass.getuser(),
-                    "audit_head": _audit_head(), "counties": res.counties}
-        res.partition = write_snapshot(frame, data_dir, snapshot,
+                    "time": stamp, "user": user, "audit_head": _audit_head(),
+                    "counties": {c: {k: v for k, v in e.items() if k != "this_run"} for c, e in res.counties.items()},
+                    "runs": [*before.get("runs", []), this_run]}
+        res.partition = write_snapshot(frame, data_dir, snapshot, derived=derived,
                                        extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()})
     except BaseException:
         for tmp, _final in staged:
@@ -1039,7 +1098,9 @@ def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Pa
         raise
     for tmp, final in staged:
         os.replace(tmp, final)
-    res.report = staged[-1][1]
+    res.report = run_report
+    if not derived:
+        return
     try:
         from tracker.generate import _prebuild_dims
 
@@ -1049,8 +1110,18 @@ def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Pa
                           "en": f"Derived files were not prebuilt ({type(e).__name__}); they are built on first use."})
 
 
-def write_reject_report(res: Result, path: Path) -> Path:
-    """Summary, rejected rows and flags; text neutralised (no formulas), ID-shaped text masked, file mode 0600."""
+def _by_county(res: Result) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+    """Each county of the run (accepted or rejected rows) with its own rejected and flagged rows."""
+    rj = res.rejects if res.rejects is not None else pl.DataFrame(schema=REJECT_SCHEMA)
+    fl = res.flagged if res.flagged is not None else pl.DataFrame(schema=FLAG_SCHEMA)
+    mine = {c for c, v in res.counties.items() if v.get("this_run")} | set(rj["county_code"].drop_nulls().to_list())
+    return {c: (rj.filter(pl.col("county_code") == c), fl.filter(pl.col("county_code") == c)) for c in sorted(mine)}
+
+
+def write_reject_report(res: Result, path: Path, rejects: pl.DataFrame | None = None,
+                        flagged: pl.DataFrame | None = None) -> Path:
+    """Summary, rejected rows and flags (the run's, or one county's when given); text neutralised (no formulas),
+    ID-shaped text masked, file mode 0600."""
     from tracker.exports import safe_frame, workbook
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1059,8 +1130,10 @@ def write_reject_report(res: Result, path: Path) -> Path:
     def masked(df: pl.DataFrame) -> pl.DataFrame:  # ID-shaped text masked in every text cell (file and sheet names too)
         return df.with_columns(pl.col(pl.String).str.replace_all(r"(\d{6})\d{8}(\d{3}[0-9Xx])", "${1}********${2}"))
 
-    rejects = masked(res.rejects if res.rejects is not None else pl.DataFrame(schema=REJECT_SCHEMA))
-    flagged = masked(res.flagged if res.flagged is not None else pl.DataFrame(schema=FLAG_SCHEMA))
+    rejects = masked(rejects if rejects is not None else res.rejects if res.rejects is not None
+                     else pl.DataFrame(schema=REJECT_SCHEMA))
+    flagged = masked(flagged if flagged is not None else res.flagged if res.flagged is not None
+                     else pl.DataFrame(schema=FLAG_SCHEMA))
     sheets = {"汇总 summary": summary, "拒收 rejected": rejects, "提示 flags": flagged}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:

@@ -53,7 +53,8 @@ def _int(setting: settings.Setting, fallback: int) -> int:
 
 def cleanup(data_dir: Path, day: dt.date, pid: int) -> None:
     """Temporary files a killed child `pid` may have left (its archive copies, report, snapshot staging)."""
-    for d, pattern in ((data_dir / "archive" / day.isoformat(), f".tmp-{pid}-*"), (data_dir / "rejects", f".tmp-{pid}-*")):
+    for d, pattern in ((data_dir / "archive" / day.isoformat(), f".tmp-{pid}-*"),
+                       (data_dir / "rejects" / day.isoformat(), f"**/.tmp-{pid}-*")):
         if d.is_dir():
             for p in d.glob(pattern):
                 p.unlink(missing_ok=True)

@@ -25,7 +25,7 @@ def counting_units(df: pl.DataFrame) -> pl.DataFrame:
         home_code=pl.coalesce("village_code", "township_code").first().over("person_key"))
 
 
-def _manifest(part: Path) -> dict:
+def read_manifest(part: Path) -> dict:
     try:
         return json.loads((part / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -50,7 +50,7 @@ def merge(new: pl.DataFrame, day: dt.date, data_dir: Path, when: str, user: str,
     part = partition(day, data_dir)
     base, before = None, {}
     if (part / "records.parquet").exists():
-        base, before = pl.read_parquet(part / "records.parquet"), _manifest(part).get("counties", {})
+        base, before = pl.read_parquet(part / "records.parquet"), read_manifest(part).get("counties", {})
     else:
         prev = previous(day, data_dir)
         if prev is not None:
@@ -73,7 +73,7 @@ def week_state(day: dt.date, data_dir: Path | None = None) -> dict[str, dict]:
     """Every county's state for the week, from its manifest (empty for demo weeks without one)."""
     from queries.derived import partition
 
-    return _manifest(partition(day, data_dir)).get("counties", {})
+    return read_manifest(partition(day, data_dir)).get("counties", {})
 
 
 # ---------------------------------------------------------------- history and rollback
@@ -97,21 +97,24 @@ def _append(data_dir: Path, event: dict) -> None:
 
 
 def history(data_dir: Path, week: dt.date | None = None, county: str | None = None) -> list[dict]:
-    """Every submission (oldest first) with its status: current, superseded (a later one replaced it) or rolled back."""
+    """Every submission (oldest first) with its status: current, superseded (a later one replaced it), rolled back,
+    or refused (every row rejected: nothing of it went live)."""
     p = data_dir / "submissions" / "history.jsonl"
     if not p.exists():
         return []
     events = [json.loads(x) for x in p.read_bytes().split(b"\n") if x.strip()]
-    subs = [e for e in events if e["event"] == "submit"]
+    subs = [e for e in events if e["event"] in ("submit", "refused")]
     undone = {(e["week"], e["county"], e["seq"]) for e in events if e["event"] == "rollback"}
     out = []
     for s in subs:
         if (week and s["week"] != week.isoformat()) or (county and s["county"] != county):
             continue
-        out.append({**s, "status": "rolled_back" if (s["week"], s["county"], s["seq"]) in undone else "superseded"})
+        status = ("refused" if s["event"] == "refused" else
+                  "rolled_back" if (s["week"], s["county"], s["seq"]) in undone else "superseded")
+        out.append({**s, "status": status})
     live: dict[tuple, dict] = {}
     for s in out:
-        if s["status"] != "rolled_back":
+        if s["status"] == "superseded":
             live[(s["week"], s["county"])] = s
     for s in live.values():
         s["status"] = "current"
@@ -123,26 +126,52 @@ def live(hist: list[dict]) -> dict[str, list[dict]]:
     a rollback goes."""
     out: dict[str, list[dict]] = {}
     for s in hist:
-        if s["status"] != "rolled_back":
+        if s["status"] in ("current", "superseded"):
             out.setdefault(s["county"], []).append(s)
     return out
 
 
-def record(data_dir: Path, day: dt.date, new: pl.DataFrame, files: list[dict], user: str, when: str) -> None:
-    """Keep each county's rows of this submission (for rollback) and a line of history per county."""
+def next_seq(data_dir: Path, day: dt.date, county: str) -> int:
+    """The number the county's next submission for the week gets (1, 2, …; refused ones count too)."""
+    p = data_dir / "submissions" / "history.jsonl"
+    if not p.exists():
+        return 1
+    events = [json.loads(x) for x in p.read_bytes().split(b"\n") if x.strip()]
+    return 1 + max((e["seq"] for e in events if e["event"] in ("submit", "refused") and e["week"] == day.isoformat()
+                    and e["county"] == county), default=0)
+
+
+def report_path(data_dir: Path, day: dt.date, county: str, seq: int) -> Path:
+    """The county's own reject report of one submission (its rejected and flagged rows only)."""
+    return data_dir / "rejects" / day.isoformat() / county / f"{seq}.xlsx"
+
+
+def record(data_dir: Path, day: dt.date, new: pl.DataFrame, res, user: str, when: str) -> None:
+    """Keep each county's rows of this submission (for rollback) and a line of history per county: rows read,
+    accepted, rejected, persons, files, its reject report. A county whose rows were all rejected gets a
+    `refused` line (its earlier data stays)."""
     import os
 
-    for c in sorted(new["county_code"].unique().to_list()):
+    rj = res.rejects if res.rejects is not None else pl.DataFrame(schema={"county_code": pl.String})
+    rejected = dict(rj.group_by("county_code").len().drop_nulls("county_code").iter_rows())
+    files = [{"file": f.get("file"), "sha256": f.get("sha256")} for f in res.files]
+    accepted = set(new["county_code"].unique().to_list())
+    for c in sorted(accepted | set(rejected)):
+        seq = next_seq(data_dir, day, c)
+        rep = report_path(data_dir, day, c, seq)
+        event = {"week": day.isoformat(), "county": c, "seq": seq, "time": when, "user": user,
+                 "rejected": rejected.get(c, 0), "files": files,
+                 "report": str(rep.relative_to(data_dir)) if rep.exists() else None}
+        if c not in accepted:
+            _append(data_dir, {"event": "refused", **event, "rows": 0, "persons": 0})
+            continue
         rows = new.filter(pl.col("county_code") == c)
-        seq = 1 + max((s["seq"] for s in history(data_dir, day, c)), default=0)
         d = _history_dir(data_dir) / day.isoformat() / c
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = d / f".{seq}.parquet"
         rows.write_parquet(tmp)
         os.replace(tmp, d / f"{seq}.parquet")
-        _append(data_dir, {"event": "submit", "week": day.isoformat(), "county": c, "seq": seq, "time": when,
-                           "user": user, "rows": rows.height, "persons": rows["person_key"].n_unique(),
-                           "files": [{"file": f.get("file"), "sha256": f.get("sha256")} for f in files]})
+        _append(data_dir, {"event": "submit", **event, "rows": rows.height, "persons": rows["person_key"].n_unique()})
 
 
 class RollbackError(Exception):
@@ -164,7 +193,7 @@ def rollback(data_dir: Path, county: str, day: dt.date, user: str) -> dict:
     frame, state = merge(rows, day, data_dir, prev["time"], prev["user"])
     state[county] = {"status": SUBMITTED, "time": prev["time"], "user": prev["user"], "rows": rows.height,
                      "rolled_back_by": user, "rolled_back_at": when}
-    part_manifest = _manifest(Path(data_dir) / "snapshots" / f"snapshot_date={day.isoformat()}")
+    part_manifest = read_manifest(Path(data_dir) / "snapshots" / f"snapshot_date={day.isoformat()}")
     manifest = {**part_manifest, "counties": state}
     write_snapshot(frame, data_dir, day, extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False,
                                                                                     indent=1).encode()})
@@ -213,6 +242,7 @@ if __name__ == "__main__":
 
 STATUS = {"on_time": ("按时报送", "On time"), "late": ("迟报", "Late"), "resubmitted": ("已重报", "Re-submitted"),
           "carried": ("未报送（沿用上周）", "Not submitted (last week carried)"), "missing": ("未报送", "Missing"),
+          "refused": ("报送被拒（全部行拒收）", "Refused (every row rejected)"),
           "no_record": ("已入库（无报送记录）", "Loaded (no submission record)")}
 
 
@@ -223,8 +253,11 @@ def deadline(day: dt.date, setting: str) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=int(days)), dt.time(h, m))
 
 
-def county_status(entry: dict | None, submissions_count: int, due: dt.datetime) -> str:
-    """One county's status for the week from its manifest entry and how many submissions it made."""
+def county_status(entry: dict | None, submissions_count: int, due: dt.datetime, refused: bool = False) -> str:
+    """One county's status for the week from its manifest entry and how many submissions it made (`refused`: it
+    sent a file this week whose every row was rejected)."""
+    if refused and (entry is None or entry.get("status") == CARRIED):
+        return "refused"
     if entry is None:
         return "missing"
     if entry.get("status") == CARRIED:
@@ -237,24 +270,31 @@ def county_status(entry: dict | None, submissions_count: int, due: dt.datetime) 
 
 
 def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.datetime) -> pl.DataFrame:
-    """Per county of the area: status, time, user, submissions, rows and the change against its previous submission."""
+    """Per county of the area: status, time, user, submissions, rows and the change against its previous submission,
+    rows rejected in its latest submission and where that submission's reject report is."""
     state = week_state(day, data_dir)
-    subs = live(history(data_dir, day))
+    hist = history(data_dir, day)
+    subs = live(hist)
+    latest: dict[str, dict] = {}
+    for s in hist:  # oldest first: the last one of a county is its latest attempt, accepted or refused
+        latest[s["county"]] = s
     rows = []
     for c in counties:
         mine = subs.get(c, [])
         cur, prev = (mine[-1] if mine else None), (mine[-2] if len(mine) > 1 else None)
-        e = state.get(c)
-        rows.append({"county_code": c, "status": county_status(e, len(mine), due),
-                     "time": (e or {}).get("time"), "user": (e or {}).get("user"),
+        e, last = state.get(c), latest.get(c)
+        rows.append({"county_code": c,
+                     "status": county_status(e, len(mine), due, refused=bool(last and last["status"] == "refused")),
+                     "time": (e or {}).get("time") or (last or {}).get("time"), "user": (e or {}).get("user") or (last or {}).get("user"),
                      "submissions": len(mine), "rows": cur["rows"] if cur else None,
                      "persons": cur["persons"] if cur else None,
                      "rows_change": cur["rows"] - prev["rows"] if cur and prev else None,
                      "persons_change": cur["persons"] - prev["persons"] if cur and prev else None,
+                     "rejected": last.get("rejected") if last else None, "report": (last or {}).get("report"),
                      "carried_from": (e or {}).get("from")})
     schema = {"county_code": pl.String, "status": pl.String, "time": pl.String, "user": pl.String,
               "submissions": pl.Int64, "rows": pl.Int64, "persons": pl.Int64, "rows_change": pl.Int64,
-              "persons_change": pl.Int64, "carried_from": pl.String}
+              "persons_change": pl.Int64, "rejected": pl.Int64, "report": pl.String, "carried_from": pl.String}
     return pl.DataFrame(rows, schema=schema)
 
 
