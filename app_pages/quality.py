@@ -97,13 +97,17 @@ if not can("admin"):
 elif mans:
     from tracker.ingest import R
 
-    rows = [{"snapshot": m.get("snapshot_date"), "reason": R.get(k, (k, k))[0 if lang == "zh" else 1], "rows": v}
-            for m in mans for k, v in (m.get("rejected_by_reason") or {}).items()]
-    summary = pl.DataFrame([{"snapshot": m.get("snapshot_date"), "rows_in": m.get("rows_in"), "accepted": m.get("accepted"),
-                             "rejected": m.get("rejected"), "user": m.get("user"), "time": m.get("time")} for m in mans])
+    runs = [(m.get("snapshot_date"), r) for m in mans for r in (m.get("runs") or [m])]  # older manifests: one run
+    rows = [{L("快照", "Week"): day_, L("原因", "Reason"): R.get(k, (k, k))[0 if lang == "zh" else 1], L("行数", "Rows"): v}
+            for day_, r in runs for k, v in (r.get("rejected_by_reason") or {}).items()]
+    summary = pl.DataFrame([{L("快照", "Week"): day_, L("导入时间", "Time"): (r.get("time") or "")[:16].replace("T", " "),
+                             L("操作人", "By"): r.get("user"), L("县区数", "Counties"): len(r.get("counties") or []),
+                             L("读取行数", "Rows read"): r.get("rows_in"), L("接收", "Accepted"): r.get("accepted"),
+                             L("拒收", "Rejected"): r.get("rejected")} for day_, r in runs])
     st.dataframe(summary, hide_index=True)
     if rows:
-        st.dataframe(pl.DataFrame(rows), hide_index=True)
+        st.dataframe(pl.DataFrame(rows).group_by(L("快照", "Week"), L("原因", "Reason"), maintain_order=True)
+                     .agg(pl.col(L("行数", "Rows")).sum()), hide_index=True)
 else:
     st.info(L("这些快照不是通过导入生成的（演示数据），没有拒收记录。",
               "These snapshots were not ingested (demo data): no reject records."))

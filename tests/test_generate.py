@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import polars as pl
@@ -57,9 +58,9 @@ def test_every_snapshot_written_with_rollup(small_demo_dir):
 
     for p in (small_demo_dir / "snapshots").iterdir():
         files = {kind(f.name) for f in p.iterdir()}  # derived files appear on first use (and for the latest week at once)
-        assert {"records", "rollup_village"} <= files <= kinds
+        assert {"records", "rollup_village"} <= files - {"manifest.json"} <= kinds
     latest = {kind(f.name) for f in (small_demo_dir / "snapshots" / parts[-1]).iterdir()}
-    assert latest == kinds  # all built with the latest week (the subsidy file for the active policy)
+    assert latest == kinds | {"manifest.json"}  # all built with the latest week (which came in through ingest)
 
 
 def test_generated_snapshots_satisfy_the_contract(small_demo_dir, h):
@@ -84,7 +85,9 @@ def test_story_proportions(small_demo_dir):
     dup = b.group_by("person_key").agg(pl.col("county_code").n_unique().alias("n")).filter(pl.col("n") > 1).height
     assert 0.03 < second < 0.12  # ≈8% with a second placement (fewer by November's snapshot)
     assert 0.004 < dup / persons < 0.02  # ≈1% reported by two counties
-    assert (~b["id_check_ok"]).sum() >= 1 and b["village_code"].null_count() >= 1
+    assert b["id_check_ok"].all() and b["village_code"].null_count() >= 1  # mistyped IDs are refused at ingest
+    runs = json.loads((small_demo_dir / "snapshots" / "snapshot_date=2026-11-20" / "manifest.json").read_text())["runs"]
+    assert sum(r["rejected_by_reason"].get("id_check", 0) + r["rejected_by_reason"].get("id_numeric", 0) for r in runs) >= 1
     org = b.filter(pl.col("organized"))["person_key"].n_unique() / persons
     assert 0.5 < org < 0.75
     assert 3000 < b["income_yuan"].sum() / persons < 7000  # yuan per capita by November
@@ -107,3 +110,65 @@ def test_ids_are_valid_except_the_planted_ones(h):
                                    h.of_level(3)["code"].to_numpy())
     sample = ident["id18"].to_list()[:500]
     assert all(ids.is_valid(s) for s in sample) and len(set(ident["id18"].to_list())) == ident.height
+
+
+def test_the_latest_week_came_in_as_county_submissions(small_demo_dir, h):
+    """The demo's latest week is the counties' files through ingest: on time, a re-submission, a refused file (its
+    county carried), counties that have not sent yet (carried); the Monday files are still to come on TODAY."""
+    from tracker import demo_weeks, submissions
+
+    day = dt.date(2026, 11, 20)
+    due = submissions.deadline(day, "")
+    counties = h.of_level(3)["code"].to_list()
+    tab = submissions.week_table(counties, day, small_demo_dir, due)
+    status = dict(tab.select("county_code", "status").iter_rows())
+    assert status[demo_weeks.RESUBMIT] == "resubmitted" and status[demo_weeks.REFUSED] == "refused"
+    assert status["540630"] == "carried" and all(status[c] == "carried" for c in demo_weeks.MISSING)  # 双湖县: Monday
+    assert {v for c, v in status.items() if c not in (demo_weeks.RESUBMIT, demo_weeks.REFUSED, "540630",
+                                                      *demo_weeks.MISSING)} <= {"on_time", "missing"}
+    lhorong = tab.filter(pl.col("county_code") == demo_weeks.RESUBMIT).to_dicts()[0]
+    assert lhorong["submissions"] == 2 and lhorong["rows_change"] > 0  # the corrected file has the missing township
+    hist = submissions.history(small_demo_dir, day)
+    names = {f["file"] for s_ in hist for f in s_["files"]}
+    assert any(n.endswith(".xlsx") for n in names) and any(n.endswith(".csv") for n in names)
+    b = read(small_demo_dir, day)
+    ledger_ids = b.filter(pl.col("county_code").str.starts_with("5401"))["record_id"]
+    assert ledger_ids.str.contains(r"^\d{17}$").all()  # Lhasa's exports carry their own 记录编号
+    assert b.filter(~pl.col("county_code").str.starts_with("5401"))["record_id"].str.contains(r"^L[0-9a-f]{15}$").all()
+
+
+def test_the_demo_tells_the_truth(small_demo_dir, h):
+    """What ingest made of the counties' files is the generator's ledger for that week (submitted counties) or the
+    week before (carried ones): the same records, values and record ids, nothing lost or invented."""
+    from tracker import demo_quotas, submissions
+
+    day, prev = dt.date(2026, 11, 20), dt.date(2026, 11, 13)
+    recs = generate.placements(h, demo_quotas.build_years(h, 2026), 2026, 0.02, current_year=2026)
+    cols = ["record_id", "person_key", "county_code", "township_code", "village_code", "channel", "organized",
+            "dest_scope", "dest_province_code", "dest_prefecture_code", "industry", "start_date", "end_date",
+            "months_employed", "income_yuan", "trained", "training_type", "poverty_alleviated", "education"]
+    state = submissions.week_state(day, small_demo_dir)
+    carried = sorted(c for c, v in state.items() if v["status"] == "carried")
+    got = read(small_demo_dir, day).select(cols).sort("record_id")
+    want = pl.concat([generate.snapshot_frame(recs, day).filter(~pl.col("county_code").is_in(carried)).select(cols),
+                      read(small_demo_dir, prev).filter(pl.col("county_code").is_in(carried)).select(cols)]).sort("record_id")
+    assert len(carried) == 4 and got.height > 10_000  # 墨脱县, 措勤县, 札达县 (refused), 双湖县 (Monday)
+    assert got.equals(want)
+
+
+def test_the_demo_has_corrections_removals_and_moves(small_demo_dir):
+    """Week to week the demo shows what real ledgers do: records removed, destinations and channels restated,
+    persons whose village was corrected."""
+    days = [dt.date(2026, 1, 2) + dt.timedelta(days=7 * i) for i in range(47)]
+    removed = dest = channel = moved = 0
+    keys = ["record_id", "village_code", "channel", "dest_prefecture_code"]
+    a = read(small_demo_dir, days[0]).select(keys)
+    for d in days[1:]:
+        b = read(small_demo_dir, d).select(keys)
+        removed += a.join(b, on="record_id", how="anti").height
+        j = a.join(b, on="record_id", suffix="_b")
+        dest += j.filter(pl.col("dest_prefecture_code") != pl.col("dest_prefecture_code_b")).height
+        channel += j.filter(pl.col("channel") != pl.col("channel_b")).height
+        moved += j.filter(pl.col("village_code") != pl.col("village_code_b")).height
+        a = b
+    assert min(removed, dest, channel, moved) >= 1, (removed, dest, channel, moved)

@@ -31,7 +31,7 @@ def county_ledger(h) -> pl.DataFrame:
     """A realistic export for one county's worth of the generator's records (with synthetic IDs)."""
     q = demo_quotas.build_years(h, 2026)
     recs = generate.placements(h, q, 2026, 0.01, current_year=2026, keep_ids=True)
-    snap = generate.snapshot_frame(recs, ON, keep=("id18",))
+    snap = generate.snapshot_frame(recs, ON, keep=("id18",), ledger=True)  # the county's own export: bad IDs too
     return snap
 
 
@@ -206,9 +206,9 @@ def test_reingest_replaces_atomically_and_manifest(tmp_path):
     head = man["audit_head"]
     assert (head["lines"], head["mac"]) == audit.head() and audit.confirms(head["lines"], head["mac"])
     assert any((tmp_path / "data" / "archive" / ON.isoformat()).glob("*-b.csv"))
-    runs = sorted((tmp_path / "data" / "rejects" / ON.isoformat()).glob("run-*.xlsx"))
-    assert len(runs) == 2 and res.report == runs[-1] and runs[-1].name.startswith("run-002-")  # one report per run
-    assert (tmp_path / "data" / "rejects" / ON.isoformat() / "540329" / "2.xlsx").exists()  # the county's own, 2nd
+    runs = sorted((tmp_path / "data" / "rejects" / ON.isoformat()).glob("run-*.parquet"))
+    assert len(runs) == 2 and res.stored_report == runs[-1] and runs[-1].name.startswith("run-002-")  # one per run
+    assert (tmp_path / "data" / "rejects" / ON.isoformat() / "540329" / "2.parquet").exists()  # the county's own, 2nd
 
 
 def test_readers_never_see_a_partial_snapshot(tmp_path):

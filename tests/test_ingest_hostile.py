@@ -20,7 +20,7 @@ from bench import fuzz
 from bench.fuzz import Cell, date_cell, error, formula, number, xlsx_bytes
 from tests.conftest import mark_input
 from tests.test_ingest import HEAD, KEY, ON, good_id, row, write_csv
-from tracker import ids, ingest, ingest_child
+from tracker import ids, ingest, ingest_child, rejects
 
 
 def run(tmp_path: Path, files: list[Path], **kw) -> ingest.Result:
@@ -372,7 +372,7 @@ def test_full_disk_leaves_the_live_snapshot_and_no_partial_files(tmp_path, monke
         monkeypatch.setattr(ingest.shutil, "copyfileobj", half)
         assert real
     elif where == "report":
-        monkeypatch.setattr(ingest, "write_reject_report", full)
+        monkeypatch.setattr(ingest.rejects_mod, "store", full)
     else:
         monkeypatch.setattr(ingest, "write_snapshot", full)
     res = run(tmp_path, [new])
@@ -408,9 +408,11 @@ def test_reject_report_has_no_formula_no_name_no_phone_no_full_id_and_private_mo
             ["", names[2], phone, good_id(4)] + row(4)[1:],  # shifted right: the phone in the ID column
             [names[3], phone] + row(5, county=names[3]),  # a name in the county column
             [names[0], phone] + row(6, town="@SUM(1)"), [names[0], phone] + row(7)]
-    res = run(tmp_path, [write_csv(tmp_path / "pii.csv", rows)])
+    res = run(tmp_path, [write_csv(tmp_path / "pii.csv", rows)], report=tmp_path / "out" / "rejects.xlsx")
     assert counts(res) == (7, 1, 6)
-    county_report = tmp_path / "data" / "rejects" / ON.isoformat() / "540329" / "1.xlsx"  # 洛隆县's own
+    stored = tmp_path / "data" / "rejects" / ON.isoformat() / "540329" / "1.parquet"  # 洛隆县's own, as kept
+    county_report = rejects.write_xlsx(tmp_path / "out" / "county.xlsx", ["洛隆县"], *rejects.load(stored))  # as downloaded
+    assert stat.S_IMODE(os.stat(stored).st_mode) == 0o600
     for report in (res.report, county_report):
         with zipfile.ZipFile(report) as z:
             xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))

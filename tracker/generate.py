@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
-import hmac
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +48,10 @@ INDUSTRY_BY_SOURCE = {
                  "other": .10},
 }
 
+FIXES = {"industry": "industry_before", "dest_scope": "dest_scope_before", "dest_province_code": "dest_province_before",
+         "dest_prefecture_code": "dest_prefecture_before", "channel": "channel_before", "organized": "organized_before",
+         "village_code": "village_before"}  # corrected field -> its value before the correction
+LEDGER_ID_PREFIX = "5401"  # Lhasa's counties export the ledger with its own 记录编号; the others have none
 Progress = Callable[[float, str], None]
 
 
@@ -254,11 +257,6 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
     want = want * scale * (0.93 if prev else 1.0)
     recs = recs.with_columns(wage=pl.col("wage") * pl.Series((want / np.maximum(got, 1))[ci_r]))
 
-    # restatements: ≈0.5% of records had the wrong industry at first and were corrected weeks later
-    restated = rng.random(M) < 0.005
-    wrong = _choice(rng, {k: 1 for k in WAGE}, M)
-    recs = recs.with_columns(industry_before=_str(np.where(restated & (wrong != industry), wrong, industry)),
-                             fix_after=pl.Series(rng.integers(7, 36, M)))
     # reporting lag: mostly days, some weeks late
     late = rng.random(M) < 0.06
     lag = np.where(late, rng.integers(14, 60, M), rng.geometric(0.3, M) - 1)
@@ -286,27 +284,67 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
     bad[rng.choice(M, size=max(1, round(300 * scale)), replace=False)] = True
     novill = np.zeros(M, bool)
     novill[rng.choice(M, size=max(1, round(300 * scale)), replace=False)] = True
-    id18 = recs["id18"].to_numpy().astype(str)
-    wrong = np.array([s[:17] + ("0" if s[17] != "0" else "1") for s in id18[bad]])
-    id18 = id18.astype(object)
-    id18[bad] = wrong
-    keys = np.fromiter((int.from_bytes(hmac.digest(key, s.encode(), hashlib.sha256)[:8], "big", signed=True)
-                        for s in id18), dtype=np.int64, count=M)
     recs = recs.with_columns(
-        person_key=pl.Series(keys), id_check_ok=pl.Series(~bad),
-        id_masked=_str(id18).str.slice(0, 6) + "********" + _str(id18).str.slice(14, 4),
+        id18=pl.when(pl.Series(bad)).then(pl.col("id18").str.slice(0, 17) + pl.when(pl.col("id18").str.slice(17) == "0")
+                                         .then(pl.lit("1")).otherwise(pl.lit("0"))).otherwise(pl.col("id18")),
         village_code=pl.when(pl.Series(novill)).then(None).otherwise(pl.col("village_code")),
-        id18=_str(id18),
     )
-    if not keep_ids:  # synthetic IDs, but the snapshot never holds an ID: only ledger exports for tests do
+    recs = recs.with_columns(
+        person_key=ids.person_keys(recs["id18"], key), id_check_ok=pl.Series(~bad),
+        id_masked=pl.col("id18").str.slice(0, 6) + "********" + pl.col("id18").str.slice(14, 4),
+        prefecture_code=pl.col("county_code").str.slice(0, 4),
+    )
+    recs = _corrections(rng, recs, M)
+    # record ids: Lhasa's system exports its own 记录编号; elsewhere the identity rule's derived id (tracker.ids)
+    recs = recs.sort("reported_date", "county_code", "pi")
+    own = pl.lit(f"{year}") + pl.col("county_code") + pl.int_range(pl.len()).cast(pl.String).str.zfill(7)
+    recs = recs.with_columns(record_id=pl.when(pl.col("county_code").str.starts_with(LEDGER_ID_PREFIX)).then(own)
+                             .otherwise(ids.placement_ids(recs["person_key"], recs["start_date"], recs["county_code"])))
+    from tracker.submissions import counting_units  # the same rule ingest applies to every week
+
+    recs = counting_units(recs)
+    if not keep_ids:  # synthetic IDs, but the snapshot never holds an ID: only ledger exports do
         recs = recs.drop("id18")
-    # the same ID in the same county is one person even with a bad digit; counting unit = first report
-    recs = recs.with_columns(prefecture_code=pl.col("county_code").str.slice(0, 4)).sort(
-        "reported_date", "county_code", "pi")
-    recs = recs.with_columns(record_id=pl.lit(f"{year}") + pl.col("county_code")
-                             + pl.int_range(pl.len()).cast(pl.String).str.zfill(7))
-    recs = recs.with_columns(home_code=pl.coalesce("village_code", "township_code").first().over("person_key"))
     return recs.sort("county_code", "township_code", "village_code", "record_id", nulls_last=True)
+
+
+def _corrections(rng, recs: pl.DataFrame, M: int) -> pl.DataFrame:
+    """What weekly ledgers really show, applied by `snapshot_frame` as of each date: a wrong industry (≈0.5%),
+    destination (≈0.3%) or channel (≈0.3%) corrected `fix_after` days after the record was reported; persons
+    whose hukou village was corrected (≈0.2%); records entered by mistake and removed weeks later (≈0.1%)."""
+    single = (pl.col("pi").count().over("pi") == 1)  # persons with one record: a move or a removal changes only it
+    shuffled = recs.with_columns(_r=pl.Series(rng.random(M))).sort("_r")
+    other = shuffled.select(  # another record of the same county (township): plausible wrong values
+        "pi", "start_date", "county_code",
+        pl.col("industry").shift(1).over("county_code").alias("industry_before"),
+        pl.col("dest_scope").shift(1).over("county_code").alias("_ds"),
+        pl.col("dest_province_code").shift(1).over("county_code").alias("_dp"),
+        pl.col("dest_prefecture_code").shift(1).over("county_code").alias("_df"),
+        pl.col("channel").shift(1).over("county_code").alias("_ch"),
+        pl.col("organized").shift(1).over("county_code").alias("_org"),
+        pl.col("village_code").shift(1).over("township_code").alias("_vi"),
+    )
+    recs = recs.join(other, on=["pi", "start_date", "county_code"], how="left").with_columns(_k=pl.Series(rng.random(M)))
+    k = pl.col("_k")
+    wrong_ind, wrong_dest, wrong_ch = (k < 0.005), (k >= 0.005) & (k < 0.008), (k >= 0.008) & (k < 0.011)
+    moved = (k >= 0.011) & (k < 0.013)
+    gone = (k >= 0.013) & (k < 0.014)
+    return recs.with_columns(
+        industry_before=pl.when(wrong_ind).then(pl.col("industry_before")).otherwise(pl.col("industry")).fill_null(pl.col("industry")),
+        dest_scope_before=pl.when(wrong_dest).then(pl.col("_ds")).otherwise(pl.col("dest_scope")).fill_null(pl.col("dest_scope")),
+        dest_province_before=pl.when(wrong_dest).then(pl.col("_dp")).otherwise(pl.col("dest_province_code"))
+        .fill_null(pl.col("dest_province_code")),
+        dest_prefecture_before=pl.when(wrong_dest).then(pl.col("_df")).otherwise(pl.col("dest_prefecture_code"))
+        .fill_null(pl.col("dest_prefecture_code")),
+        channel_before=pl.when(wrong_ch).then(pl.col("_ch")).otherwise(pl.col("channel")).fill_null(pl.col("channel")),
+        organized_before=pl.when(wrong_ch).then(pl.col("_org")).otherwise(pl.col("organized")).fill_null(pl.col("organized")),
+        village_before=pl.when(moved & single & pl.col("village_code").is_not_null() & pl.col("_vi").is_not_null())
+        .then(pl.col("_vi")).otherwise(pl.col("village_code")),
+        _fix=pl.Series(rng.integers(7, 36, M)),
+        gone_on=pl.when(gone & single).then(pl.col("reported_date") + pl.duration(days=pl.Series(rng.integers(7, 29, M)))),
+    ).drop("_ds", "_dp", "_df", "_ch", "_org", "_vi", "_k").with_columns(
+        fixed_on=pl.when(pl.any_horizontal([pl.col(a).ne_missing(pl.col(b)) for a, b in FIXES.items()]))
+        .then(pl.col("reported_date") + pl.duration(days=pl.col("_fix")))).drop("_fix")
 
 
 def _other(rng, options: list[str], not_this: str) -> str:
@@ -319,21 +357,16 @@ def _national_ids(rng, people: pl.DataFrame, counties: np.ndarray) -> pl.DataFra
     own = people["county_code"].to_numpy()
     moved = rng.random(n) < 0.03
     prefix = np.where(moved, counties[rng.integers(len(counties), size=n)], own)
-    by = people["birth_year"].to_numpy().astype(int)
-    bd = np.array([f"{y:04d}" for y in range(1900, 2100)])[by - 1900]
-    month = rng.integers(1, 13, n)
-    day = rng.integers(1, 29, n)
-    birth = np.char.add(np.char.add(bd, np.char.zfill(month.astype(str), 2)), np.char.zfill(day.astype(str), 2))
-    df = pl.DataFrame({"pi": people["pi"], "p": _str(prefix), "b": _str(birth),
-                       "g": people["gender"]}).with_columns(
-        k=pl.int_range(pl.len()).over("p", "b", "g"))
+    df = pl.DataFrame({"pi": people["pi"], "p": _str(prefix), "y": people["birth_year"].cast(pl.Int32),
+                       "m": rng.integers(1, 13, n), "d": rng.integers(1, 29, n), "g": people["gender"]})
+    df = df.with_columns(b=pl.concat_str(pl.col("y").cast(pl.String), pl.col("m").cast(pl.String).str.zfill(2),
+                                         pl.col("d").cast(pl.String).str.zfill(2)))
     # 3-digit sequence: odd for men, even for women (GB 11643)
-    seq = (df["k"].to_numpy() * 2 + np.where(df["g"].to_numpy() == "M", 1, 0)) % 1000
-    first17 = np.char.add(np.char.add(df["p"].to_numpy().astype(str), df["b"].to_numpy().astype(str)),
-                          np.char.zfill(seq.astype(str), 3))
-    digits = np.frombuffer("".join(first17).encode(), dtype=np.uint8).reshape(n, 17) - 48
-    check = ids.check_chars(digits)
-    return pl.DataFrame({"pi": df["pi"], "id18": _str(np.char.add(first17, check))})
+    df = df.with_columns(k=pl.int_range(pl.len()).over("p", "b", "g"))
+    first17 = df.select(pl.concat_str("p", "b", ((pl.col("k") * 2 + (pl.col("g") == "M").cast(pl.Int64)) % 1000)
+                                      .cast(pl.String).str.zfill(3)))[:, 0]
+    digits = np.frombuffer("".join(first17.to_list()).encode(), dtype=np.uint8).reshape(n, 17) - 48
+    return pl.DataFrame({"pi": df["pi"], "id18": first17 + pl.Series(ids.check_chars(digits))})
 
 
 def _months(start: pl.Series, end: pl.Series, on: dt.date) -> pl.Series:
@@ -344,14 +377,28 @@ def _months(start: pl.Series, end: pl.Series, on: dt.date) -> pl.Series:
         .truediv(30.4).clip(0, 12).round(1).alias("m"))["m"]
 
 
-def snapshot_frame(recs: pl.DataFrame, on: dt.date, keep: tuple[str, ...] = ()) -> pl.DataFrame:
-    """The ledger as it stood on `on`: reported records only, year-to-date months and income."""
-    part = recs.filter(pl.col("reported_date") <= on)
+def snapshot_frame(recs: pl.DataFrame, on: dt.date, keep: tuple[str, ...] = (), ledger: bool = False) -> pl.DataFrame:
+    """The ledger as it stood on `on`: reported records only, year-to-date months and income, corrections made
+    by then. `ledger=True` is the counties' own export (rows with a mistyped ID included, which ingest rejects);
+    the default is what ingest accepts of it."""
+    keep_cols = {c.name for c in schema.COLUMNS} | set(keep) | {"end_full", "wage"}
+    extra = [c for c in ("gone_on", "fixed_on", *FIXES.values()) if c in recs.columns]
+    cond = pl.col("reported_date") <= on
+    if "gone_on" in recs.columns:  # entered by mistake, removed weeks later
+        cond &= pl.col("gone_on").is_null() | (pl.col("gone_on") > on)
+    if not ledger:
+        cond &= pl.col("id_check_ok")
+    part = recs.lazy().select([c for c in recs.columns if c in keep_cols or c in extra]).filter(cond)
+    if "fixed_on" in recs.columns:  # the few records not corrected yet show their first, wrong values
+        todo = (pl.col("fixed_on") > on).fill_null(False)
+        part = part.with_columns(
+            **{a: pl.when(todo).then(pl.col(b)).otherwise(pl.col(a)) for a, b in FIXES.items()},
+            home_code=pl.when(todo & pl.col("village_before").ne_missing(pl.col("village_code")))
+            .then(pl.coalesce("village_before", "township_code")).otherwise(pl.col("home_code")))
+    part = part.collect()
     m = (pl.min_horizontal(pl.col("end_full").fill_null(on), pl.lit(on)) - pl.col("start_date")).dt.total_days() + 1
     months = (m / 30.4).clip(0, 12).round(1)
     return part.with_columns(
-        industry=pl.when(pl.col("reported_date") + pl.duration(days=pl.col("fix_after")) > on)
-        .then(pl.col("industry_before")).otherwise(pl.col("industry")),
         end_date=pl.when(pl.col("end_full") <= on).then(pl.col("end_full")),
         months_employed=months,
         income_yuan=(pl.col("wage") * months).round().cast(pl.Int64),
@@ -394,7 +441,8 @@ def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: di
     tmp = staging / f"{on.isoformat()}-{os.getpid()}-{time.monotonic_ns()}"
     tmp.mkdir()
     try:
-        frame.write_parquet(tmp / "records.parquet", compression="zstd", row_group_size=131_072)
+        # zstd level 1: as small as the default level here (hashed record ids dominate), a third faster to write
+        frame.write_parquet(tmp / "records.parquet", compression="zstd", compression_level=1, row_group_size=131_072)
         build_rollup(tmp / "records.parquet", tmp / "rollup_village.parquet")
         if derived:
             dv.build_into(tmp, on, dv.previous_input(on, root), _subsidy_variants(on, root))
@@ -450,30 +498,54 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
         same = {d - dt.timedelta(days=364) for d in this}
         plan = [(plan[0][0], [d for d in plan[0][1] if d in same]), (plan[1][0], this)]
     total_snaps = sum(len(f) for _, f in plan)
-    done, rows, persons = 0, 0, {}
-    for year, days in plan:
-        say(done / total_snaps, f"{year}: 生成全年台账 / building the year's ledger")
-        recs = placements(h, quotas, year, scale, current_year=today.year)
-        persons[year] = recs["person_key"].n_unique()
+    done, rows, persons, lock = [0], [0], {}, threading.Lock()
 
-        def one(d: dt.date, recs=recs) -> int:
-            frame = snapshot_frame(recs, d)
-            write_snapshot(frame, out, d, derived=False)
-            return frame.height
+    def count(n: int) -> int:
+        with lock:
+            rows[0] += n
+            done[0] += 1
+            return done[0]
 
-        # polars and DuckDB release the GIL while writing: two threads keep both cores busy
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for d, n in zip(days, pool.map(one, days), strict=True):
-                rows += n
-                done += 1
-                say(done / total_snaps, f"{d.isoformat()}: {n:,} 条记录 / records")
-    # the analyst pages' dimension rollup is built on first use; prebuild the default view's (latest week and the
-    # same week last year) so that the first visit is as fast as the next
+    def one(d: dt.date, recs: pl.DataFrame) -> None:
+        frame = snapshot_frame(recs, d)
+        write_snapshot(frame, out, d, derived=False)
+        say(count(frame.height) / total_snaps, f"{d.isoformat()}: {frame.height:,} 条记录 / records")
+
+    def year_ledger(year: int) -> pl.DataFrame:
+        say(done[0] / total_snaps, f"{year}: 生成全年台账 / building the year's ledger")
+        recs = placements(h, quotas, year, scale, current_year=today.year, keep_ids=year == today.year)
+        persons[year] = recs.filter(pl.col("id_check_ok"))["person_key"].n_unique()
+        return recs
+
+    (ly, ly_days), (cy, cy_days) = plan
+    # polars and DuckDB release the GIL while working: two threads keep both cores busy. The week before this year's
+    # latest is written first: the latest arrives as the counties' files on top of it (the longest job), while the
+    # other weeks of both years are written.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        sub, jobs = None, []
+        if cy_days:
+            recs = year_ledger(cy)
+            if len(cy_days) > 1:
+                one(cy_days[-2], recs)
+            from tracker import demo_weeks
+
+            def latest_week(recs=recs, day=cy_days[-1]) -> None:
+                demo_weeks.submit_week(recs, day, out, today, key=DEMO_KEY,
+                                       progress=lambda f, m: say(done[0] / total_snaps, m))
+                n = pl.scan_parquet(out / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet")
+                count(n.select(pl.len()).collect().item())
+
+            sub = pool.submit(latest_week)
+            jobs += [pool.submit(one, d, recs) for d in cy_days[:-2]]
+        recs_ly = year_ledger(ly)
+        jobs += [pool.submit(one, d, recs_ly) for d in ly_days]
+        for j in [*jobs, *([sub] if sub else [])]:
+            j.result()
+    # the analyst pages' year-on-year view reads the same week last year: prebuild its dimension rollup
     if plan[1][1]:
         latest = plan[1][1][-1]
-        _prebuild_dims(out, [latest])
         _prebuild_dims(out, [d for d in plan[0][1] if d == latest - dt.timedelta(days=364)], full=False)
-    return {"snapshots": total_snaps, "rows": rows, "persons": persons, "seconds": time.perf_counter() - t0}
+    return {"snapshots": total_snaps, "rows": rows[0], "persons": persons, "seconds": time.perf_counter() - t0}
 
 
 def _prebuild_dims(root: Path, days: list[dt.date], full: bool = True) -> None:

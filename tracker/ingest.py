@@ -48,8 +48,10 @@ import numpy as np
 import polars as pl
 
 from tracker import hierarchy, ids, readers, schema, settings
+from tracker import rejects as rejects_mod
 from tracker.generate import write_snapshot
 from tracker.readers import IngestError
+from tracker.rejects import FLAG_SCHEMA, REJECT_SCHEMA
 
 __all__ = ["IngestError", "Result", "classify_id", "classify_ids", "ingest", "main", "norm_header", "read_raw"]
 
@@ -127,9 +129,6 @@ FLAG_REASONS = {
     "age": ("年龄不在16-65岁之间", "age outside 16–65"),
     "no_village": ("缺少户籍村(居)", "no hukou village"),
 }
-REJECT_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String,
-                 "reason": pl.String, "reason_zh": pl.String, "reason_en": pl.String, "county_code": pl.String}
-FLAG_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row": pl.Int64, "flag": pl.String, "county_code": pl.String}
 
 
 @dataclass
@@ -152,7 +151,8 @@ class Result:
     rejects: pl.DataFrame | None = None
     flagged: pl.DataFrame | None = None
     partition: Path | None = None
-    report: Path | None = None
+    report: Path | None = None  # the Excel reject report, when one was asked for (`report=`)
+    stored_report: Path | None = None  # the run's rejected and flagged rows as kept (tracker.rejects)
     seconds: float = 0.0
 
     @property
@@ -492,7 +492,11 @@ class Lookup:
             self.by_name.setdefault((parent or "", short), code)
         self.county_by_name = {n: c for c, n in h.of_level(3).select("code", "name_zh").iter_rows()}
         self.nat_codes = set(h.national["code"].to_list())
-        self.nat_by_name = {n: c for c, n in h.national.select("code", "name_zh").iter_rows()}
+        self.prov_by_name: dict[str, str] = {}
+        self.pref_by_name: dict[str, str] = {}
+        for c, n in h.national.select("code", "name_zh").sort("code").iter_rows():
+            # 重庆市 names the province 50 and both 5001 (the city) and 5002 (its counties): the city wins
+            (self.prov_by_name if len(c) == 2 else self.pref_by_name).setdefault(n, c)
 
     def resolve(self, v: str | None, parent: str, length: int) -> str | None:
         if v is None:
@@ -513,9 +517,11 @@ class Lookup:
             prov = v[:2]
             ok = prov in self.nat_codes and (pref is None or pref in self.nat_codes or pref in self.codes)
             return (prov, pref) if ok else ("bad", None)
-        prov = next((c for n, c in self.nat_by_name.items() if len(c) == 2 and v.startswith(n)), None)
+        prov = next((c for n, c in self.prov_by_name.items() if v.startswith(n)), None)
         rest = v[len(self.h.name(prov)):] if prov else v
-        pref = next((c for n, c in self.nat_by_name.items() if len(c) == 4 and rest.startswith(n)
+        if prov and not rest:  # a municipality named alone (重庆市, 北京市): its city
+            rest = v
+        pref = next((c for n, c in self.pref_by_name.items() if rest.startswith(n)
                      and (prov is None or c.startswith(prov))), None)
         if pref and not prov:
             prov = pref[:2]
@@ -914,6 +920,14 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
                 submissions.record(data_dir, snapshot, submitted, res, user or getpass.getuser(), stamp)
             except OSError as e:
                 res.notes.append({"zh": f"报送记录未保存：{e.strerror}", "en": f"Submission history not saved: {e.strerror}"})
+            if not replace_week:  # later weeks that carry these counties now carry this week's rows
+                try:
+                    for d in submissions.refresh_carried(snapshot, data_dir, derived):
+                        res.notes.append({"zh": f"{d.isoformat()}：未报送县区的沿用数据已按本周更新。",
+                                          "en": f"{d.isoformat()}: the counties carried there now carry this week's data."})
+                except OSError as e:  # this week is live; the later week keeps its older carried rows
+                    res.notes.append({"zh": f"后续周的沿用数据未能更新：{e.strerror}",
+                                      "en": f"The carried data of later weeks was not updated: {e.strerror}"})
         except _FATAL:
             raise
         except BaseException as e:  # a full disk (OSError) or anything else: nothing written, temporary files gone
@@ -1025,12 +1039,7 @@ def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes,
 
 # ---------------------------------------------------------------- writing (all or nothing)
 
-def _private_dir(path: Path) -> Path:
-    """A directory only the service account can read (0700), made so if it already exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if path.stat().st_mode & 0o777 != 0o700:
-        path.chmod(0o700)
-    return path
+_private_dir = rejects_mod.private_dir
 
 
 def _copy_private(src: Path, dest: Path) -> None:
@@ -1063,16 +1072,16 @@ def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Pa
             staged.append((tmp, final))
             _copy_private(f, tmp)
         rej = _private_dir(_private_dir(data_dir / "rejects") / day)
-        run_report = rej / f"run-{len(list(rej.glob('run-*.xlsx'))) + 1:03d}-{stamp.replace(':', '')}.xlsx"
+        run_report = rej / f"run-{len(list(rej.glob('run-*.parquet'))) + 1:03d}-{stamp.replace(':', '')}.parquet"
         for county, (rj, fl) in _by_county(res).items():
             final = submissions.report_path(data_dir, snapshot, county, submissions.next_seq(data_dir, snapshot, county))
             _private_dir(final.parent)
             tmp = final.with_name(f"{tag}-{final.name}")
             staged.append((tmp, final))
-            write_reject_report(res, tmp, rj, fl)
-        tmp = rej / f"{tag}-run.xlsx"
+            rejects_mod.store(rj, fl, tmp)
+        tmp = rej / f"{tag}-run.parquet"
         staged.append((tmp, run_report))
-        write_reject_report(res, tmp)
+        rejects_mod.store(_or_empty(res.rejects, REJECT_SCHEMA), _or_empty(res.flagged, FLAG_SCHEMA), tmp)
         part = data_dir / "snapshots" / f"snapshot_date={day}"
         before = submissions.read_manifest(part)  # the week's earlier runs stay listed
         this_run = {"time": stamp, "user": user, "files": res.files, "rows_in": res.rows_in, "accepted": res.accepted,
@@ -1098,7 +1107,7 @@ def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Pa
         raise
     for tmp, final in staged:
         os.replace(tmp, final)
-    res.report = run_report
+    res.stored_report = run_report
     if not derived:
         return
     try:
@@ -1120,30 +1129,15 @@ def _by_county(res: Result) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
 
 def write_reject_report(res: Result, path: Path, rejects: pl.DataFrame | None = None,
                         flagged: pl.DataFrame | None = None) -> Path:
-    """Summary, rejected rows and flags (the run's, or one county's when given); text neutralised (no formulas),
-    ID-shaped text masked, file mode 0600."""
-    from tracker.exports import safe_frame, workbook
+    """Summary, rejected rows and flags (the run's, or one county's when given) as Excel: text neutralised (no
+    formulas), ID-shaped text masked, file mode 0600."""
+    return rejects_mod.write_xlsx(path, res.summary("zh").splitlines(),
+                                  rejects if rejects is not None else _or_empty(res.rejects, REJECT_SCHEMA),
+                                  flagged if flagged is not None else _or_empty(res.flagged, FLAG_SCHEMA))
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    summary = pl.DataFrame({"项目 item": [ids.redact(x) for x in res.summary("zh").splitlines()]},
-                           schema={"项目 item": pl.String})
-    def masked(df: pl.DataFrame) -> pl.DataFrame:  # ID-shaped text masked in every text cell (file and sheet names too)
-        return df.with_columns(pl.col(pl.String).str.replace_all(r"(\d{6})\d{8}(\d{3}[0-9Xx])", "${1}********${2}"))
 
-    rejects = masked(rejects if rejects is not None else res.rejects if res.rejects is not None
-                     else pl.DataFrame(schema=REJECT_SCHEMA))
-    flagged = masked(flagged if flagged is not None else res.flagged if res.flagged is not None
-                     else pl.DataFrame(schema=FLAG_SCHEMA))
-    sheets = {"汇总 summary": summary, "拒收 rejected": rejects, "提示 flags": flagged}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        with workbook(out) as wb:
-            for name, df in sheets.items():
-                safe_frame(df).write_excel(wb, worksheet=name[:31], autofit=True, freeze_panes=(1, 0))
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(path, 0o600)
-    return path
+def _or_empty(df: pl.DataFrame | None, schema_: dict) -> pl.DataFrame:
+    return df if df is not None else pl.DataFrame(schema=schema_)
 
 
 # ---------------------------------------------------------------- command line
@@ -1174,6 +1168,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replace-week", action="store_true",
                     help="the files are the whole week (the old behaviour); default: they replace only their counties")
     ap.add_argument("--dry-run", action="store_true", help="read and validate only; write nothing to the data dir")
+    ap.add_argument("--scope", default=None, help="the uploader's area code: rows of counties outside it are refused")
     a = ap.parse_args(argv)
     if a.max_memory_mb or a.max_cpu_seconds:
         _limit(a.max_memory_mb, a.max_cpu_seconds)
@@ -1187,7 +1182,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         res = ingest(a.files, a.snapshot_date, a.data_dir, a.user, progress=bar, write=not a.dry_run, report=a.report,
-                     replace_week=a.replace_week)
+                     replace_week=a.replace_week, scope=a.scope)
     except _FATAL:
         raise
     except BaseException as e:  # out of memory (or a thread that could not start) outside a file's own handling

@@ -66,7 +66,9 @@ def cleanup(data_dir: Path, day: dt.date, pid: int) -> None:
 
 def run(files: list[Path], day: dt.date, user: str | None = None, data_dir: Path | None = None,
         on_progress: Callable[[float, str], None] | None = None, memory_mb: int | None = None,
-        timeout_s: float | None = None) -> Outcome:
+        timeout_s: float | None = None, scope: str | None = None) -> Outcome:
+    """Ingest `files` for the week `day` in a child process; `scope` = the uploader's area (other counties' rows are
+    refused)."""
     memory_mb = memory_mb or _int(MEMORY_MB, 4096)
     timeout_s = timeout_s or _int(TIMEOUT_S, 900)
     data_dir = Path(data_dir or settings.data_dir())
@@ -79,6 +81,8 @@ def run(files: list[Path], day: dt.date, user: str | None = None, data_dir: Path
                "--max-cpu-seconds", str(int(timeout_s) * 2 + 30), "--progress-lines"]
         if user:
             cmd += ["--user", user]
+        if scope:
+            cmd += ["--scope", scope]
         env = os.environ.copy()
         env["PYTHONPATH"] = os.pathsep.join([str(settings.REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         proc = subprocess.Popen(cmd, cwd=settings.REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -15,14 +15,22 @@ from pathlib import Path
 
 import polars as pl
 
+from tracker import schema
+
 SUBMITTED, CARRIED = "submitted", "carried"
 
 
 def counting_units(df: pl.DataFrame) -> pl.DataFrame:
-    """Each person counts once, in the village (township without a village) of their first-reported placement;
-    recomputed over the whole week, so a person reported by two counties keeps one counting unit."""
-    return df.sort("reported_date", "record_id").with_columns(
-        home_code=pl.coalesce("village_code", "township_code").first().over("person_key"))
+    """Each person counts once, in the village (township without a village) of their first-reported placement (ties:
+    the smaller record id); recomputed over the whole week, so a person reported by two counties keeps one counting
+    unit. Row order is kept."""
+    own = pl.coalesce("village_code", "township_code")
+    multi = df.filter(pl.col("person_key").is_duplicated())  # only persons with several records need the order
+    first = (multi.select("person_key", "reported_date", "record_id", own.alias("_home")).sort("reported_date", "record_id")
+             .unique("person_key", keep="first").select("person_key", "_home"))
+    out = (df.drop("home_code", strict=False).join(first, on="person_key", how="left", maintain_order="left")
+           .with_columns(home_code=pl.coalesce("_home", own)).drop("_home"))
+    return out.select(df.columns) if "home_code" in df.columns else out  # the columns keep their place
 
 
 def read_manifest(part: Path) -> dict:
@@ -65,8 +73,49 @@ def merge(new: pl.DataFrame, day: dt.date, data_dir: Path, when: str, user: str,
     clash = new["record_id"].is_in(keep["record_id"].implode())  # a ledger id another county uses too
     new = new.with_columns(record_id=pl.when(clash).then(pl.col("record_id") + "#" + pl.col("county_code"))
                            .otherwise(pl.col("record_id")))
-    out = counting_units(pl.concat([keep, new.select(keep.columns)]))
+    out = counting_units(pl.concat([keep, new.select(keep.columns)])).select([c.name for c in schema.COLUMNS])
     return out.sort("county_code", "township_code", "village_code", "record_id", nulls_last=True), dict(sorted(state.items()))
+
+
+def refresh_carried(day: dt.date, data_dir: Path, derived: bool = True) -> list[dt.date]:
+    """After week `day` was written (a late file, a correction, a rollback): the counties the next week carries (they
+    have not submitted there) now carry `day`'s rows, and so on while the following weeks keep carrying them. A
+    county new in `day` is carried too. Returns the weeks rewritten."""
+    from queries import snapshot_dates
+    from queries.derived import partition
+    from tracker.generate import write_snapshot
+
+    rewritten = []
+    while True:
+        later = [d for d in snapshot_dates(data_dir) if d > day]
+        if not later:
+            return rewritten
+        nxt = later[0]
+        part = partition(nxt, data_dir)
+        man = read_manifest(part)
+        if "counties" not in man:  # a week loaded before submissions were kept: nothing is marked as carried
+            return rewritten
+        src = pl.read_parquet(partition(day, data_dir) / "records.parquet")
+        state = man["counties"]
+        carried = sorted(c for c, v in state.items() if v.get("status") == CARRIED)
+        carried += sorted(set(src["county_code"].unique().to_list()) - set(state))
+        if not carried:
+            return rewritten
+        cur = pl.read_parquet(part / "records.parquet")
+        keep = cur.filter(~pl.col("county_code").is_in(carried))
+        rows = src.filter(pl.col("county_code").is_in(carried)).select(keep.columns)
+        clash = rows["record_id"].is_in(keep["record_id"].implode())
+        rows = rows.with_columns(record_id=pl.when(clash).then(pl.col("record_id") + "#" + pl.col("county_code"))
+                                 .otherwise(pl.col("record_id")))
+        frame = counting_units(pl.concat([keep, rows])).select([c.name for c in schema.COLUMNS]).sort(
+            "county_code", "township_code", "village_code", "record_id", nulls_last=True)
+        for c in carried:
+            state[c] = {"status": CARRIED, "from": day.isoformat()}
+        man["counties"] = dict(sorted(state.items()))
+        write_snapshot(frame, data_dir, nxt, derived=derived,
+                       extra_files={"manifest.json": json.dumps(man, ensure_ascii=False, indent=1).encode()})
+        rewritten.append(nxt)
+        day = nxt
 
 
 def week_state(day: dt.date, data_dir: Path | None = None) -> dict[str, dict]:
@@ -142,8 +191,8 @@ def next_seq(data_dir: Path, day: dt.date, county: str) -> int:
 
 
 def report_path(data_dir: Path, day: dt.date, county: str, seq: int) -> Path:
-    """The county's own reject report of one submission (its rejected and flagged rows only)."""
-    return data_dir / "rejects" / day.isoformat() / county / f"{seq}.xlsx"
+    """The county's own reject report of one submission (its rejected and flagged rows only; `tracker.rejects`)."""
+    return data_dir / "rejects" / day.isoformat() / county / f"{seq}.parquet"
 
 
 def record(data_dir: Path, day: dt.date, new: pl.DataFrame, res, user: str, when: str) -> None:
@@ -199,6 +248,7 @@ def rollback(data_dir: Path, county: str, day: dt.date, user: str) -> dict:
                                                                                     indent=1).encode()})
     _append(data_dir, {"event": "rollback", "week": day.isoformat(), "county": county, "seq": cur["seq"],
                        "time": when, "user": user, "back_to": prev["seq"]})
+    refresh_carried(day, data_dir)
     return {"undone": cur["seq"], "current": prev["seq"], "rows": rows.height}
 
 
