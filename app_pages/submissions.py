@@ -34,27 +34,29 @@ view = view.rename({"county_code": L("县区", "County"), "status": L("状态", 
                     "persons": L("人数", "Persons"), "rows_change": L("记录数较上次", "Records vs previous"),
                     "persons_change": L("人数较上次", "Persons vs previous"), "rejected": L("拒收行数", "Rows rejected"),
                     "carried_from": L("沿用自", "Carried from")})
-st.caption(L("点选一行可下载该县区最近一次报送的拒收报告。", "Select a row to download that county's reject report."))
-sel = st.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row", key=f"subm_{area}_{day}",
-                   column_config={c: st.column_config.NumberColumn(format="%+d")
-                                  for c in (L("记录数较上次", "Records vs previous"), L("人数较上次", "Persons vs previous"))})
+st.dataframe(view, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%+d")
+                                                     for c in (L("记录数较上次", "Records vs previous"),
+                                                               L("人数较上次", "Persons vs previous"))})
 download(view, f"submissions_{area}_{day.isoformat()}", lang, "dl_subm")
-picked = sel.selection.rows if sel is not None else []
-if picked:
-    row = tab.row(picked[0], named=True)
-    name = h.name(row["county_code"], lang)
-    if not row["report"]:
-        st.info(L(f"{name}本周没有报送记录，没有拒收报告。", f"{name} has no submission this week: no reject report."))
-    elif not can("records"):
-        records_hidden(lang)
-    else:
-        summary = [f"{L('县区', 'County')}: {name}", f"{L('快照日期', 'Week')}: {day.isoformat()}",
-                   f"{L('报送时间', 'Time')}: {(row['time'] or '')[:16].replace('T', ' ')}", f"{L('报送人', 'By')}: {row['user']}",
-                   f"{L('接收', 'Accepted')}: {row['rows'] or 0:,}", f"{L('拒收', 'Rejected')}: {row['rejected'] or 0:,}"]
-        path = settings.data_dir() / row["report"]
-        export(L(f"下载{name}拒收报告(Excel)", f"Download {name}'s reject report (Excel)"),
-               lambda: rejects.stored_report(path, summary), f"{L('拒收报告', 'rejects')}_{row['county_code']}_{day.isoformat()}.xlsx",
-               "dl_subm_rejects", icon=":material/report:")
+reports = tab.filter(pl.col("report").is_not_null())
+if reports.height and not can("records"):
+    records_hidden(lang)
+elif reports.height:
+    st.markdown("#### " + L("拒收报告", "Reject reports"))
+    c1, c2 = st.columns([2, 1])
+    county = c1.selectbox(L("县区（最近一次报送）", "County (its latest submission)"), reports["county_code"].to_list(),
+                          format_func=lambda c: h.name(c, lang), key="subm_report_county")
+    row = reports.filter(pl.col("county_code") == county).row(0, named=True)
+    name = h.name(county, lang)
+    summary = [f"{L('县区', 'County')}: {name}", f"{L('快照日期', 'Week')}: {day.isoformat()}",
+               f"{L('报送时间', 'Time')}: {(row['time'] or '')[:16].replace('T', ' ')}", f"{L('报送人', 'By')}: {row['user']}",
+               f"{L('接收', 'Accepted')}: {row['rows'] or 0:,}", f"{L('拒收', 'Rejected')}: {row['rejected'] or 0:,}"]
+    path = settings.data_dir() / row["report"]
+    with c2:
+        st.write("")
+        export(L(f"下载拒收报告（{row['rejected'] or 0:,}行）", f"Download ({row['rejected'] or 0:,} rows)"),
+               lambda: rejects.stored_report(path, summary),
+               f"{L('拒收报告', 'rejects')}_{name}_{day.isoformat()}.xlsx", "dl_subm_rejects", icon=":material/report:")
 if can("submit"):
     st.caption(L("报送或更正本县台账：导入台账页面。回退某县区本周的报送（管理员）：导入台账页面或 "
                  "python -m tracker.submissions rollback --week 日期 --county 县区代码。",

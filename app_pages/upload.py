@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 import queries
-from tracker import audit, ingest_child, settings, submissions
+from tracker import audit, ingest_child, rules, settings, submissions
 from tracker.ui import can, current, current_user
 
 state, h = current()
@@ -38,7 +38,8 @@ st.caption(L("支持 .xlsx 与 .csv（UTF-8、带BOM的UTF-8、UTF-16、GB18030/
              "keyed hash and a masked form."))
 files = st.file_uploader(L("台账文件", "Ledger files"), type=["xlsx", "csv", "txt"], accept_multiple_files=True,
                          key="up_files")
-day = st.date_input(L("快照日期", "Snapshot date"), value=settings.today(), key="up_date", format="YYYY-MM-DD")
+day = st.date_input(L("报送周（快照日期，周五）", "Reporting week (snapshot date, a Friday)"),
+                    value=rules.reporting_week(settings.today()), key="up_date", format="YYYY-MM-DD")
 if st.button(L("导入", "Ingest"), type="primary", disabled=not files, key="up_go"):
     user = me.username
     with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
@@ -81,7 +82,8 @@ if st.button(L("导入", "Ingest"), type="primary", disabled=not files, key="up_
                                file_name=f"rejects-{day.isoformat()}.xlsx", key="up_report", on_click="ignore")
 
 st.divider()
-st.markdown("#### " + L("本周报送记录与回退", "This week's submissions and rollback"))
+st.markdown("#### " + (L("本周报送记录与回退", "This week's submissions and rollback") if admin
+                       else L("本周报送记录", "This week's submissions")))
 hist = [s for s in submissions.history(settings.data_dir(), day) if s["county"].startswith(me.area)]
 if not hist:
     st.caption(L("所选日期还没有报送记录。", "No submissions for the chosen date yet."))

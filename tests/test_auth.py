@@ -420,3 +420,14 @@ def test_county_staff_analysis_numbers_are_the_county(accounts):
     m = {x.label: x.value for x in at.metric}
     assert (m["人均收入(元)"], m["人均收入中位数"]) == ("7,500元", "8,000元")
     assert (m["3–6个月（2人）"], m["6个月及以上（2人）"]) == ("50.0%", "50.0%")
+
+
+@pytest.mark.parametrize("username, role, area, may_send", [
+    ("lhorong", None, None, True), ("root", None, None, True), ("chamdo", None, None, False), ("boss", None, None, False),
+    ("zituo", "staff", "540329100", False)])  # a township's staff: a submission replaces a whole county
+def test_who_may_send_a_ledger(accounts, username, role, area, may_send):
+    if role:
+        auth.add_user(username, PW, role, area, username)
+    assert ("导入台账" in nav_links(app_as(username))) is may_send
+    at = app_as(username, "upload")
+    assert ("无权限：您的角色" in texts(at)) is not may_send

@@ -86,3 +86,74 @@ def test_local_login_own_county_only_and_logout(login_app, browser):
     acts = [line for line in (d / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sum('"action": "login"' in a for a in acts) == 1 and sum('"logout"' in a for a in acts) == 1
     assert sum('"login_failed"' in a for a in acts) == 1
+
+
+def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_dir, tmp_path, browser):
+    """A county's staff uploads a file that also holds another county's row: its own rows replace its county's
+    records for the week, the other county's row is refused (and that county untouched); the status page then
+    offers the county's reject report; both the upload and the download are in the audit log."""
+    import json
+    import shutil
+
+    import openpyxl
+    import polars as pl
+
+    from tests.test_ingest import HEAD, good_id, write_csv
+
+    data = tmp_path / "data"
+    shutil.copytree(fixture_dir, data)
+    env = {"TRACKER_DEMO": "0", "TRACKER_USERS_FILE": str(tmp_path / "users.json"),
+           "TRACKER_AUDIT_FILE": str(tmp_path / "audit.jsonl"), "TRACKER_SECRET_KEY": "browser-test"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        auth.add_user("lhorong", PW, "staff", "540329", "洛隆县就业局")
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    week = data / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet"
+    karuo_before = pl.read_parquet(week).filter(pl.col("county_code") == "540302").sort("record_id")
+    rows = [[good_id(1), "洛隆县", "孜托镇", "540329100001", "政府组织", "四川省成都市", "2026/3/1", "5", "9000"],
+            [good_id(2), "洛隆县", "孜托镇", "540329100001", "劳务经纪人", "拉萨市", "2026/4/1", "4", "6000"],
+            [good_id(3, "540302"), "卡若区", "城关镇", "540302100001", "政府组织", "拉萨市", "2026/4/1", "4", "6000"]]
+    csv_path = write_csv(tmp_path / "洛隆县_1120.csv", [HEAD, *rows])
+    proc, url = start_app(data, env)
+    try:
+        ctx = browser.new_context(viewport={"width": 1500, "height": 1200}, locale="zh-CN", accept_downloads=True)
+        page = ctx.new_page()
+        sign_in(page, url, "lhorong", PW)
+        page.goto(url + "/upload")
+        wait_idle(page)
+        main = page.locator("[data-testid=stMain]")
+        assert "报送台账：洛隆县" in main.inner_text() and "回退" not in main.inner_text()
+        page.locator("input[type=file]").set_input_files(str(csv_path))
+        wait_idle(page)
+        page.get_by_role("button", name="导入", exact=True).click()
+        page.wait_for_selector("text=接收 2 行，拒收 1 行。", timeout=60_000)
+        wait_idle(page)
+        assert "不属于您管辖的县区（只能报送本辖区的台账）: 1" in main.inner_text()
+        df = pl.read_parquet(week)
+        assert sorted(df.filter(pl.col("county_code") == "540329")["income_yuan"].to_list()) == [6000, 9000]
+        # 卡若区's own rows untouched (the counting unit of a person 洛隆县 no longer reports moves to 卡若区)
+        assert df.filter(pl.col("county_code") == "540302").sort("record_id").drop("home_code").equals(
+            karuo_before.drop("home_code"))
+
+        page.goto(url + "/submissions?snap=2026-11-20")
+        wait_idle(page)
+        assert "卡若区" not in main.inner_text()  # the status table lists the own county only
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="下载拒收报告（1行）").click()
+        path = tmp_path / "report.xlsx"
+        dl.value.save_as(path)
+        wb = openpyxl.load_workbook(path)
+        rej = [[c.value for c in r] for r in wb["拒收 rejected"].iter_rows()]
+        assert len(rej) == 2 and "不属于您管辖的县区（只能报送本辖区的台账）" in rej[1]
+        assert "县区: 洛隆县" in [r[0].value for r in wb["汇总 summary"].iter_rows()]
+        ctx.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    log = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    ingest_line = next(r for r in log if r["action"] == "ingest")
+    assert ingest_line["who"] == "lhorong" and ingest_line["area"] == "540329" and "outside_scope=1" in ingest_line["detail"]
+    assert any(r["action"] == "export" and r["detail"].startswith("拒收报告_洛隆县") for r in log)

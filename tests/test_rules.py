@@ -144,3 +144,10 @@ def test_largest_remainder_awkward_weights_always_sum():
         w = [r.choice([0, r.random(), r.random() * 1e-9, 1e6]) for _ in range(n)]
         total = r.randint(0, 100_000)
         assert sum(rules.largest_remainder(total, w)) == total
+
+
+@pytest.mark.parametrize("today, week", [("2026-11-20", "2026-11-20"), ("2026-11-22", "2026-11-20"),
+                                         ("2026-11-23", "2026-11-20"), ("2026-11-26", "2026-11-20"),
+                                         ("2027-01-01", "2027-01-01"), ("2026-12-31", "2026-12-25")])
+def test_reporting_week(today, week):
+    assert rules.reporting_week(dt.date.fromisoformat(today)) == dt.date.fromisoformat(week)

@@ -184,3 +184,24 @@ def test_rollback_from_the_admin_page(tmp_path, monkeypatch):
         assert sorted(df.filter(pl.col("county_code") == "540329")["income_yuan"].to_list()) == [6_000, 8_000, 8_000]
     finally:
         queries.reset()
+
+
+def test_a_county_sends_only_its_own_county(tmp_path):
+    """With the sender's scope (a county's staff), other counties' rows are refused and counted as the sender's:
+    the other county's records, history and reports are untouched."""
+    from tracker import rejects
+
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    bad = line(13, **KARUO)
+    bad[0] = bad[0][:17] + ("0" if bad[0][17] != "0" else "1")  # a mistyped ID in the other county's row
+    res = run(tmp_path, "洛隆县_1113.csv", lhorong(2) + [line(12, **KARUO, income="1")] + [bad], W1, scope="540329")
+    assert (res.rows_in, res.accepted, res.rejected) == (5, 3, 2)
+    assert res.by_reason == {"out_of_scope": 1, "id_check": 1}
+    df = records(tmp_path, W1)
+    assert sorted(df.filter(pl.col("county_code") == "540302")["income_yuan"].to_list()) == [4_500, 8_000]  # as before
+    assert sorted(df.filter(pl.col("county_code") == "540329")["income_yuan"].to_list()) == [7_000, 8_000, 8_000]
+    hist = submissions.history(tmp_path / "data", W1)
+    assert [(s["county"], s["seq"], s["status"], s["rejected"]) for s in hist] == [
+        ("540302", 1, "current", 0), ("540329", 1, "superseded", 0), ("540329", 2, "current", 2)]
+    rj, _ = rejects.load(tmp_path / "data" / hist[-1]["report"])
+    assert sorted(rj["reason"].to_list()) == ["id_check", "out_of_scope"] and set(rj["county_code"]) == {"540329"}

@@ -891,6 +891,11 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
     except BaseException as e:
         res.file_errors.append(_internal("*", e))
         accepted = pl.DataFrame()
+    if scope:  # a sender's refused rows are the sender's: never another county's report or history
+        own = scope if len(scope) == 6 else None
+        for r in rejects:
+            if not (r.get("county_code") or "").startswith(scope):
+                r["county_code"] = own
     res.accepted = accepted.height
     res.rejected = len(rejects)
     if res.accepted + res.rejected != res.rows_in:  # a bug, never expected: refuse rather than lose a row

@@ -90,6 +90,12 @@ def same_week_last_year(on: dt.date) -> dt.date:
     return on - dt.timedelta(days=364)
 
 
+def reporting_week(today: dt.date) -> dt.date:
+    """The week a file sent today belongs to: the latest Friday on or before today (a Monday file is last week's,
+    late)."""
+    return today - dt.timedelta(days=(today.weekday() - 4) % 7)
+
+
 def run_rate(cumulative: list[tuple[dt.date, float]], weeks: int = 4) -> float | None:
     """Average weekly increase over the last `weeks` weeks (fewer if the year is younger).
 
