@@ -208,7 +208,7 @@ def test_upload_page_ingests_a_ledger(tmp_path, browser):
         page.wait_for_selector("text=接收 2 行，拒收 1 行。", timeout=30_000)
         wait_idle(page)
         assert "取值不在允许范围内: 1" in page.locator("[data-testid=stMain]").inner_text()  # the rejected row's reason
-        assert (data / "snapshots" / "snapshot_date=2026-11-22" / "records.parquet").exists()
+        assert (data / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet").exists()  # the reporting week
         ctx.close()
     finally:
         proc.terminate()
