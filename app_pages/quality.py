@@ -28,12 +28,16 @@ def open_records(**flt) -> None:
 u = dispatch.name_units(analysis.dq_units(area, day), h, lang, area)
 top = u.filter(pl.col("is_area")).to_dicts()[0] if u.height else None
 if top:
-    c = st.columns(5)
+    c = st.columns(6)
     c[0].metric(L("记录数", "Records"), f"{top['records']:,}")
     c[1].metric(L("身份证校验错误", "Bad ID check digit"), f"{top['bad_id']:,}")
     c[2].metric(L("缺少村(居)", "No village"), f"{top['no_village']:,}")
     c[3].metric(L("迟报(>4周)", "Reported > 4 weeks late"), f"{top['late_reports']:,}")
     c[4].metric(L("近7天录入", "Reported in the last 7 days"), f"{top['reported_7d']:,}")
+    c[5].metric(L("重复报送（只计一次）", "Reported again (counted once)"), f"{top['repeated']:,}",
+                help=L("同一人同一次就业（开工日期相同）被另一县区再次报送：记录保留，统计只计首次报送。",
+                       "The same placement (same person and start date) reported again, e.g. by a second county: "
+                       "the record is kept, only the first report counts."))
     if can("records"):
         b = st.columns(3)
         if b[0].button(L("查看身份证校验错误的记录", "Open records with a bad ID check digit"), key="open_bad_id"):

@@ -21,8 +21,18 @@ active = subsidy.load().key
 pick = st.selectbox(L("补贴政策", "Policy"), keys, index=keys.index(active), key="sub_policy",
                     format_func=lambda k: subsidy.load(k).name_zh if lang == "zh" else subsidy.load(k).name_en)
 policy = subsidy.load(pick)
-st.caption(L(f"来源：{policy.source}。每人每项最多补贴一次；务工月数按单次就业计。",
-             f"Source: {policy.source}. A person is paid at most once per rule; months count per placement."))
+readings = sorted({r.months for r in policy.rules})
+reading = "；".join(subsidy.MONTHS_READINGS[x][0] for x in readings) if lang == "zh" else \
+    "; ".join(subsidy.MONTHS_READINGS[x][1] for x in readings)
+st.caption(L(f"来源：{policy.source}。每人每项最多补贴一次。务工月数口径：{reading}；同一次就业被两个县区报送只计一次。",
+             f"Source: {policy.source}. A person is paid at most once per rule. Months read as: {reading}; a placement "
+             "reported by two counties counts once."))
+for n in policy.notes:
+    st.caption(n["zh"] if lang == "zh" else n["en"])
+if policy.not_modelled:
+    with st.expander(L(f"本政策中未测算的项目（{len(policy.not_modelled)}项）", f"Not estimated ({len(policy.not_modelled)})")):
+        for n in policy.not_modelled:
+            st.markdown("- " + (n["zh"] if lang == "zh" else n["en"]))
 est = dispatch.name_units(subsidy.estimate(area, day, policy), h, lang, area)
 top = est.filter(pl.col("is_area"))
 c = st.columns(3)

@@ -110,10 +110,16 @@ def page_sets():
 
 # ---------------------------------------------------------------- pandas baseline (plain, not sabotaged)
 
-def _snap(root: Path, day: dt.date, cols: list[str] | None = None):
+def _snap(root: Path, day: dt.date, cols: list[str] | None = None, counted: bool = False):
+    """One snapshot's records; `counted`: only the placements that count (a second county's report of a placement
+    already reported is left out of every sum)."""
     import pandas as pd
 
-    return pd.read_parquet(root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet", columns=cols)
+    path = root / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet"
+    if not counted:
+        return pd.read_parquet(path, columns=cols)
+    df = pd.read_parquet(path, columns=None if cols is None else [*cols, "counted"])
+    return df[df["counted"]].drop(columns="counted")
 
 
 def pandas_overview(root: Path, area: str, day: dt.date) -> dict:
@@ -127,8 +133,9 @@ def pandas_overview(root: Path, area: str, day: dt.date) -> dict:
         d = dt.date.fromisoformat(p.name.split("=")[1])
         if d.year not in (day.year, day.year - 1) or d > day:
             continue
-        df = pd.read_parquet(p / "records.parquet", columns=["person_key", "home_code", "organized", "income_yuan"])
-        df = df[df["home_code"].str.startswith(area)]
+        df = pd.read_parquet(p / "records.parquet", columns=["person_key", "home_code", "organized", "income_yuan",
+                                                             "counted"])
+        df = df[df["home_code"].str.startswith(area) & df["counted"]]
         per = df.groupby("person_key").agg(organized=("organized", "max"), income=("income_yuan", "sum"))
         curve[d] = {"persons": len(per), "organized": int(per["organized"].sum()), "income": int(per["income"].sum())}
     return curve[day]
@@ -140,7 +147,7 @@ def _child_len(area: str) -> int:
 
 def pandas_channels(root: Path, area: str, day: dt.date) -> dict:
     """The channels page: organized share per child unit, channel mix per unit and for the area."""
-    df = _snap(root, day, ["person_key", "home_code", "channel", "organized", "dest_scope"])
+    df = _snap(root, day, ["person_key", "home_code", "channel", "organized", "dest_scope"], counted=True)
     df = df[df["home_code"].str.startswith(area)]
     df["unit"] = df["home_code"].str[:_child_len(area)]
     per = df.groupby(["unit", "person_key"]).agg(org=("organized", "max"))
@@ -154,7 +161,7 @@ def pandas_groups(root: Path, area: str, day: dt.date) -> dict:
     """The key-groups page: per group and child unit, persons, organized persons and income."""
     cols = ["person_key", "home_code", "organized", "income_yuan", "poverty_alleviated", "relocated", "disabled",
             "veteran", "two_after", "gender", "education"]
-    df = _snap(root, day, cols)
+    df = _snap(root, day, cols, counted=True)
     df = df[df["home_code"].str.startswith(area)]
     df["women"] = df["gender"] == "F"
     df["junior_plus"] = df["education"].isin(["junior", "senior", "college"])
@@ -183,7 +190,7 @@ def pandas_records(root: Path, area: str, day: dt.date) -> tuple[int, int]:
 def pandas_destinations(root: Path, area: str, day: dt.date) -> dict:
     """The destinations page: persons per destination province, prefecture and scope, per unit and area."""
     df = _snap(root, day, ["person_key", "home_code", "dest_scope", "dest_province_code", "dest_prefecture_code",
-                           "organized", "income_yuan"])
+                           "organized", "income_yuan"], counted=True)
     df = df[df["home_code"].str.startswith(area)]
     df["unit"] = df["home_code"].str[:_child_len(area)]
     out = {}
@@ -195,7 +202,7 @@ def pandas_destinations(root: Path, area: str, day: dt.date) -> dict:
 
 def pandas_industries(root: Path, area: str, day: dt.date) -> dict:
     """The industries page: persons per industry per unit and area; job source of each person's first placement."""
-    df = _snap(root, day, ["person_key", "home_code", "industry", "job_source", "start_date"])
+    df = _snap(root, day, ["person_key", "home_code", "industry", "job_source", "start_date"], counted=True)
     df = df[df["home_code"].str.startswith(area)]
     df["unit"] = df["home_code"].str[:_child_len(area)]
     df.groupby(["unit", "industry"])["person_key"].nunique()
@@ -221,12 +228,12 @@ def pandas_duration_income(root: Path, area: str, day: dt.date) -> dict:
     """Duration & income: months bands and median income per unit (this week and the same week last year),
     the income histogram, persons by destination scope and industry."""
     cols = ["person_key", "home_code", "months_employed", "income_yuan", "dest_scope", "industry"]
-    df = _snap(root, day, cols)
+    df = _snap(root, day, cols, counted=True)
     df = df[df["home_code"].str.startswith(area)]
     out = _bands(df, area)
     ly = root / "snapshots" / f"snapshot_date={(day - dt.timedelta(days=364)).isoformat()}"
     if ly.exists():
-        old = _snap(root, day - dt.timedelta(days=364), cols)
+        old = _snap(root, day - dt.timedelta(days=364), cols, counted=True)
         _bands(old[old["home_code"].str.startswith(area)], area)
     for dim in ("dest_scope", "industry"):
         df.groupby(dim)["person_key"].nunique()
@@ -280,21 +287,31 @@ def pandas_quality(root: Path, area: str, day: dt.date) -> dict:
 
 
 def pandas_subsidies(root: Path, area: str, day: dt.date) -> dict:
-    """Subsidies: per rule of the active policy, persons whose longest matching placement meets the months."""
+    """Subsidies: per rule of the active policy, persons meeting its conditions whose months (the year's total over
+    the placements that count, or one placement's, as the rule reads them) reach the minimum."""
     from tracker import subsidy
 
-    df = _snap(root, day, ["person_key", "home_code", "organized", "dest_scope", "channel", "months_employed", "end_date"])
-    df = df[df["home_code"].str.startswith(area)]
+    df = _snap(root, day, ["person_key", "home_code", "organized", "dest_scope", "channel", "months_employed", "end_date",
+                           "poverty_alleviated", "relocated", "disabled", "veteran", "two_after", "gender", "education"],
+               counted=True)
+    year = df.groupby("person_key").agg(ym=("months_employed", "sum"), working=("end_date", lambda s: s.isna().any()))
+    year["ym"] = year["ym"].clip(upper=12)
+    df = df[df["home_code"].str.startswith(area)].join(year, on="person_key")
+    df["women"] = df["gender"] == "F"
+    df["junior_plus"] = df["education"].isin(["junior", "senior", "college"])
     left = subsidy.months_left(day)
     out = {}
     for r in subsidy.load().rules:
         ok = df["organized"] == r.organized if r.organized is not None else True
         ok = ok & df["dest_scope"].isin(r.dest_scope) if r.dest_scope else ok
         ok = ok & df["channel"].isin(r.channel) if r.channel else ok
+        ok = ok & df[list(r.groups)].any(axis=1) if r.groups else ok
         sub = df[ok] if ok is not True else df
-        sub = sub.assign(reach=sub["months_employed"].where(sub["end_date"].notna(), sub["months_employed"] + left))
-        per = sub.groupby("person_key").agg(home=("home_code", "first"), best=("months_employed", "max"),
-                                            reach=("reach", "max"))
+        cum = r.months == "cumulative"
+        months = sub["ym"] if cum else sub["months_employed"]
+        working = sub["working"] if cum else sub["end_date"].isna()
+        sub = sub.assign(m=months, reach=months.where(~working, (months + left).clip(upper=12)))
+        per = sub.groupby("person_key").agg(home=("home_code", "first"), best=("m", "max"), reach=("reach", "max"))
         per["unit"] = per["home"].str[:_child_len(area)]
         per["now"], per["year_end"] = per["best"] >= r.min_months, per["reach"] >= r.min_months
         per.groupby("unit")[["now", "year_end"]].sum()

@@ -3,12 +3,8 @@
 
 -- Placements of one snapshot whose person counts in `area` (home_code prefix), with the optional
 -- analyst slices: a list of channels, and one key group.
-create or replace macro scoped_records(path, area, channels, grp) as table
-select *
-from read_parquet(path)
-where starts_with(home_code, area)
-  and (channels is null or list_contains(channels, channel))
-  and (grp is null or case grp
+create or replace macro in_group(grp, poverty_alleviated, relocated, disabled, veteran, two_after, gender, education) as
+    case grp
         when 'poverty_alleviated' then poverty_alleviated
         when 'relocated' then relocated
         when 'disabled' then disabled
@@ -16,7 +12,19 @@ where starts_with(home_code, area)
         when 'two_after' then two_after
         when 'women' then gender = 'F'
         when 'junior_plus' then education in ('junior', 'senior', 'college')
-        else false end);
+        else false end;
+
+create or replace macro scoped_records(path, area, channels, grp) as table
+select *
+from read_parquet(path)
+where starts_with(home_code, area)
+  and (channels is null or list_contains(channels, channel))
+  and (grp is null or in_group(grp, poverty_alleviated, relocated, disabled, veteran, two_after, gender, education));
+
+-- The placements that count (`counted`): a later report of a placement already reported (the same person and
+-- start date, e.g. by a second county) stays in the ledger and the records views, and is left out of every sum.
+create or replace macro scoped_placements(path, area, channels, grp) as table
+select * from scoped_records(path, area, channels, grp) where counted;
 
 -- One row per person: the person-level facts every metric is built from.
 create or replace macro person_rows(path, area, channels, grp) as table
@@ -40,7 +48,7 @@ select
     sum(income_yuan) as income,
     least(12, sum(months_employed)) as months,
     count(*) as placements
-from scoped_records(path, area, channels, grp)
+from scoped_placements(path, area, channels, grp)
 group by person_key;
 
 -- The records view's filter: every schema column, each filter null = off. Codes are prefixes of
@@ -175,16 +183,33 @@ select
 from person_rows(path, area, channels, grp)
 group by 1;
 
--- The placements a subsidy rule looks at (organized flag, destination scopes, channels; null = any).
-create or replace macro rule_matches(organized_, scopes, channels, organized, dest_scope, channel) as
-    (organized_ is null or organized = organized_)
-    and (scopes is null or len(scopes) = 0 or list_contains(scopes, dest_scope))
-    and (channels is null or len(channels) = 0 or list_contains(channels, channel));
+-- The placements a subsidy rule looks at (organized flag, destination scopes, channels, key groups; null or an empty
+-- list = any). A placement meets a key-group condition when its person is in any of the listed groups.
+create or replace macro rule_matches(organized_, scopes, channels, groups, r) as
+    (organized_ is null or r.organized = organized_)
+    and (scopes is null or len(scopes) = 0 or list_contains(scopes, r.dest_scope))
+    and (channels is null or len(channels) = 0 or list_contains(channels, r.channel))
+    and (groups is null or len(groups) = 0 or list_has_any(groups, [
+        case when r.poverty_alleviated then 'poverty_alleviated' end, case when r.relocated then 'relocated' end,
+        case when r.disabled then 'disabled' end, case when r.veteran then 'veteran' end,
+        case when r.two_after then 'two_after' end, case when r.gender = 'F' then 'women' end,
+        case when r.education in ('junior', 'senior', 'college') then 'junior_plus' end]));
 
-create or replace macro rule_placements(path, area, organized_, scopes, channels) as table
-select *
-from scoped_records(path, area, null, null)
-where rule_matches(organized_, scopes, channels, organized, dest_scope, channel);
+-- A rule's placements with the months the rule reads: `cumulative` = the person's months this year over all their
+-- placements that count (年度就业时间累计, capped at 12), else the placement's own months. `working` = the months
+-- can still grow (a placement still running).
+create or replace macro rule_placements(path, area, organized_, scopes, channels, groups, cumulative) as table
+with mine as (
+    select *,
+        least(12, sum(months_employed) over (partition by person_key)) as year_months,
+        bool_or(end_date is null) over (partition by person_key) as year_working
+    from scoped_placements(path, area, null, null)
+)
+select *,
+    case when cumulative then year_months else months_employed end as rule_months,
+    case when cumulative then year_working else end_date is null end as working
+from mine as r
+where rule_matches(organized_, scopes, channels, groups, r);
 
 -- Data-quality counts per reporting unit (village, or township without one): the snapshot's dq_village file.
 create or replace macro dq_counts(path, snapshot) as table
@@ -197,6 +222,7 @@ select
     count(*) filter (where education is null)::bigint as no_education,
     count(*) filter (where not id_check_ok)::bigint as bad_id,
     count(*) filter (where trained and training_type is null)::bigint as trained_no_type,
-    count(*) filter (where reported_date - start_date > 28)::bigint as late_reports
+    count(*) filter (where reported_date - start_date > 28)::bigint as late_reports,
+    count(*) filter (where not counted)::bigint as repeated
 from read_parquet(path)
 group by 1;

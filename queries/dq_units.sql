@@ -14,7 +14,8 @@ final as (
         sum(no_education)::bigint as no_education,
         sum(bad_id)::bigint as bad_id,
         sum(trained_no_type)::bigint as trained_no_type,
-        sum(late_reports)::bigint as late_reports
+        sum(late_reports)::bigint as late_reports,
+        sum(repeated)::bigint as repeated
     from scoped
     group by grouping sets ((left(own_code, $child_len)), ())
 )

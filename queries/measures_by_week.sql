@@ -21,7 +21,8 @@ grouped as (
         sum(src_project)::bigint as src_project,
         sum(src_flexible)::bigint as src_flexible,
         sum(income)::bigint as income,
-        sum(placements)::bigint as placements
+        sum(placements)::bigint as placements,
+        sum(records)::bigint as records
     from scoped
     group by grouping sets ((snapshot_date), (snapshot_date, left(home_code, $child_len)))
 ),

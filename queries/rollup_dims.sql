@@ -1,32 +1,33 @@
--- Per counting unit, dimension and value: persons with a placement of that value (exact: one home each).
+-- Per counting unit, dimension and value: persons with a placement of that value (exact: one home each; placements
+-- that count only, see `scoped_placements`).
 -- @builder: writes a derived file of one whole snapshot (build_rollup); never run for a user
 with per_person_value as (
     select home_code, 'channel' as dim, channel as value, person_key, bool_or(organized) as organized, count(*) as n,
-           sum(income_yuan) as income, sum(months_employed) as months from read_parquet($path) group by all
+           sum(income_yuan) as income, sum(months_employed) as months from read_parquet($path) where counted group by all
     union all
     select home_code, 'dest_scope', dest_scope, person_key, bool_or(organized), count(*), sum(income_yuan), sum(months_employed)
-    from read_parquet($path) group by all
+    from read_parquet($path) where counted group by all
     union all
     select home_code, 'dest_province_code', dest_province_code, person_key, bool_or(organized), count(*), sum(income_yuan),
-           sum(months_employed) from read_parquet($path) group by all
+           sum(months_employed) from read_parquet($path) where counted group by all
     union all
     select home_code, 'dest_prefecture_code', dest_prefecture_code, person_key, bool_or(organized), count(*), sum(income_yuan),
-           sum(months_employed) from read_parquet($path) group by all
+           sum(months_employed) from read_parquet($path) where counted group by all
     union all
     select home_code, 'industry', industry, person_key, bool_or(organized), count(*), sum(income_yuan), sum(months_employed)
-    from read_parquet($path) group by all
+    from read_parquet($path) where counted group by all
     union all
     select home_code, 'job_source', job_source, person_key, bool_or(organized), count(*), sum(income_yuan), sum(months_employed)
-    from read_parquet($path) group by all
+    from read_parquet($path) where counted group by all
     union all
     select home_code, 'education', coalesce(education, ''), person_key, bool_or(organized), count(*), sum(income_yuan),
-           sum(months_employed) from read_parquet($path) group by all
+           sum(months_employed) from read_parquet($path) where counted group by all
     union all
     select home_code, 'gender', gender, person_key, bool_or(organized), count(*), sum(income_yuan), sum(months_employed)
-    from read_parquet($path) group by all
+    from read_parquet($path) where counted group by all
     union all
     select home_code, 'training_type', coalesce(training_type, ''), person_key, bool_or(organized), count(*), sum(income_yuan),
-           sum(months_employed) from read_parquet($path) group by all
+           sum(months_employed) from read_parquet($path) where counted group by all
 ),
 persons as (
     select * from person_rows($path, '', null, null)

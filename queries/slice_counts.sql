@@ -10,7 +10,7 @@ with per_person as (
         count(*) as placements,
         sum(income_yuan) as income,
         sum(months_employed) as months
-    from scoped_records($path, $area, $channels, $grp)
+    from scoped_placements($path, $area, $channels, $grp)
     group by all
 ),
 by_child as (

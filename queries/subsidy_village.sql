@@ -4,9 +4,20 @@ with rules as (
     select unnest($rules, recursive := true)
 ),
 placements as (
-    select r.key as rule, r.min_months, p.person_key, p.home_code, p.months_employed, p.end_date
-    from read_parquet($path) p
-    join rules r on rule_matches(r.organized, r.scopes, r.channels, p.organized, p.dest_scope, p.channel)
+    -- the placements that count, with the person's months this year over all of them (for a cumulative rule)
+    select *,
+        least(12, sum(months_employed) over (partition by person_key)) as year_months,
+        bool_or(end_date is null) over (partition by person_key) as year_working
+    from read_parquet($path)
+    where counted
+),
+matched as (
+    select r.key as rule, r.min_months, p.person_key, p.home_code,
+        case when r.cumulative then p.year_months else p.months_employed end as months,
+        case when r.cumulative then p.year_working else p.end_date is null end as working,
+        r.cumulative
+    from placements p
+    join rules r on rule_matches(r.organized, r.scopes::varchar[], r.channels::varchar[], r.groups::varchar[], p)
 ),
 persons as (
     select
@@ -14,10 +25,10 @@ persons as (
         person_key,
         any_value(home_code) as home_code,
         any_value(min_months) as min_months,
-        max(months_employed) as best_months,
-        -- still working: the months can still grow until 31 December
-        max(case when end_date is null then months_employed + $months_left else months_employed end) as reachable
-    from placements
+        max(months) as best_months,
+        -- still working: the months can still grow until 31 December (12 at most in a year)
+        max(case when working then least(12, months + $months_left) else months end) as reachable
+    from matched
     group by rule, person_key
 ),
 final as (

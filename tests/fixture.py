@@ -6,9 +6,12 @@ Snapshot 2026-11-20 (the "current" one):
   A  1    洛隆县 孜托镇 V_Z             government / cross_prefecture / 10,000                     yes
   B  2    洛隆县 孜托镇 V_Z             self_found / local / 3,000 + broker / cross_province / 5,000 yes
   C  3    洛隆县 硕督镇 V_S             enterprise / local / 4,000                                 no
-  D  4    洛隆县 硕督镇 V_S             self_found / local / 6,000; also reported by 卡若区 a week   yes
-                                      later: government / cross_county / 2,000 (counted at home)
-  E  5    卡若区 城关镇 V_K             cooperative / cross_prefecture / 7,000                     yes
+  D  4    洛隆县 硕督镇 V_S             self_found / local / 6,000 (from 11-14); a second placement  yes
+                                      from 11-15 reported by 卡若区: government / cross_county / 2,000
+                                      (a person reported by two counties, counted at home)
+  E  5    卡若区 城关镇 V_K             cooperative / cross_prefecture / 7,000; the same placement  yes
+                                      reported again by 洛隆县 two days later (R10: same start and values),
+                                      counted once: not 14,000
   F  6    城关区 (Lhasa) V_L            dispatch_company / cross_province / 12,000                 yes
   G  7    城关区 八廓街道, no village    self_found / cross_province / 9,000                        no
 
@@ -23,7 +26,7 @@ Snapshot 2026-11-13 (previous week): A (9,000), B's first placement (3,000), C (
   → region 4 persons; new this week 3; Lhorong 3 persons.
 Last year: 2025-11-21 has A, C, F, G (4 persons); 2025-12-26 adds E (5 persons): seasonal 80%.
 
-Week-to-week (2026-11-13 → 2026-11-20), region: new 4 (R3, R5, R6, R7), late 1 (R9 started 11-05, reported
+Week-to-week (2026-11-13 → 2026-11-20), region: new 5 (R3, R5, R6, R7, R10), late 1 (R9 started 11-05, reported
   11-19), ended 1 (R4: C returned home 11-18), restated 1 (R1's industry: other → construction), removed 0.
 Key groups: C is poverty-alleviated (4,000 yuan), F is a woman (12,000 yuan, organized); everyone has junior
   high. Months: 5.0 per record, G 2.0 → persons < 3 months 1 (G), 3–6 months 4 (A, C, E, F), ≥ 6: 2 (B, D
@@ -74,7 +77,7 @@ def rec(rid: str, person: int, village: str | None, channel: str, scope: str, in
         "organized": channel in schema.ORGANIZED_CHANNELS, "channel": channel, "job_source": "industry",
         "industry": "construction", "start_date": dt.date.fromisoformat(start), "end_date": None,
         "reported_date": dt.date.fromisoformat(reported or start), "months_employed": months,
-        "income_yuan": income, "trained": False, "training_type": None,
+        "income_yuan": income, "trained": False, "training_type": None, "counted": True,
     }
     row.update(kw)
     return row
@@ -91,9 +94,11 @@ def current() -> list[dict]:
         rec("R3", 2, V_Z, "broker", "cross_province", 5_000, start="2026-11-16"),
         rec("R4", 3, V_S, "enterprise", "local", 4_000, poverty_alleviated=True, end_date=dt.date(2026, 11, 18)),
         rec("R5", 4, V_S, "self_found", "local", 6_000, start="2026-11-14"),
-        rec("R6", 4, V_K, "government", "cross_county", 2_000, start="2026-11-14", reported="2026-11-18",
+        rec("R6", 4, V_K, "government", "cross_county", 2_000, start="2026-11-15", reported="2026-11-18",
             home=V_S),
         rec("R7", 5, V_K, "cooperative", "cross_prefecture", 7_000, start="2026-11-17"),
+        rec("R10", 5, V_Z, "cooperative", "cross_prefecture", 7_000, start="2026-11-17", reported="2026-11-19",
+            home=V_K, counted=False),
         rec("R8", 6, V_L, "dispatch_company", "cross_province", 12_000, gender="F"),
         rec("R9", 7, None, "self_found", "cross_province", 9_000, township=T_G, start="2026-11-05",
             reported="2026-11-19", months=2.0),

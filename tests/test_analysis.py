@@ -70,11 +70,12 @@ def test_destinations(fx):
 
 def test_week_to_week_changes(fx):
     s = A.changes("54", F.PREV, F.CUR).filter(pl.col("is_area")).to_dicts()[0]
-    assert (s["new"], s["late"], s["ended"], s["changed"], s["removed"]) == (4, 1, 1, 1, 0)
+    assert (s["new"], s["late"], s["ended"], s["changed"], s["removed"]) == (5, 1, 1, 1, 0)
     lst = A.changes_list("54", F.PREV, F.CUR)  # the previous week: from the precomputed diff
     assert lst.sort("record_id").equals(A.changes_list("54", F.PREV, F.CUR, raw=True).sort("record_id"))
     kinds = dict(lst.select("record_id", "kind").iter_rows())
-    assert kinds == {"R3": "new", "R5": "new", "R6": "new", "R7": "new", "R9": "late", "R4": "ended", "R1": "changed"}
+    assert kinds == {"R3": "new", "R5": "new", "R6": "new", "R7": "new", "R10": "new", "R9": "late", "R4": "ended",
+                     "R1": "changed"}
     assert lst.filter(pl.col("record_id") == "R1")["fields"][0] == "industry"
     lh = A.changes("540329", F.PREV, F.CUR).filter(pl.col("is_area")).to_dicts()[0]
     assert (lh["new"], lh["ended"], lh["changed"]) == (3, 1, 1)  # R3, R5, R6 (D's duplicate belongs at home)
@@ -230,6 +231,9 @@ def test_data_quality_counts_file_equals_the_snapshot(small_demo):
         assert top["bad_id"] == (~r["id_check_ok"]).sum()
         assert top["trained_no_type"] == (r["trained"] & r["training_type"].is_null()).sum()
         assert top["late_reports"] == ((r["reported_date"] - r["start_date"]).dt.total_days() > 28).sum()
+        assert top["repeated"] == (~r["counted"]).sum()
+        if area == "54":
+            assert top["repeated"] > 0  # the demo's persons reported by a second county
         assert top["reported_7d"] == (r["reported_date"] > day - dt.timedelta(days=7)).sum()
         assert top["last_reported"] == r["reported_date"].max()
         kids = got.filter(~pl.col("is_area"))

@@ -82,9 +82,9 @@ def test_changes_page(fx):
     at = open_page("changes")
     m = metrics(at)
     assert (m["新增"], m["迟报（开工早于对比日）"], m["返乡（结束务工）"], m["更正"], m["删除"]) == (
-        "4条", "1条", "1条", "1条", "0条")
+        "5条", "1条", "1条", "1条", "0条")
     lst = at.dataframe[-1].value
-    assert sorted(lst["记录编号"].tolist()) == ["R1", "R3", "R4", "R5", "R6", "R7", "R9"]
+    assert sorted(lst["记录编号"].tolist()) == ["R1", "R10", "R3", "R4", "R5", "R6", "R7", "R9"]
     restated = dict(zip(lst["记录编号"], lst["更正字段"], strict=True))
     assert restated["R1"] == "所属行业" and restated["R3"] == ""  # R1's industry was restated; field names in Chinese
 
@@ -103,9 +103,10 @@ def test_pages_in_english(fx):
 def test_quality_page(fx):
     at = open_page("quality")
     m = metrics(at)
-    assert m["记录数"] == "9" and m["缺少村(居)"] == "1" and m["身份证校验错误"] == "0"
-    dup = at.dataframe[1].value
-    assert dup.to_dict("records") == [{"县区甲": "卡若区", "县区乙": "洛隆县", "人数": 1}]
+    assert m["记录数"] == "10" and m["缺少村(居)"] == "1" and m["身份证校验错误"] == "0"
+    assert m["重复报送（只计一次）"] == "1"  # R10: E's placement reported again by 洛隆县
+    dup = at.dataframe[1].value  # D (a second placement in 卡若区) and E (one placement reported by both)
+    assert dup.to_dict("records") == [{"县区甲": "卡若区", "县区乙": "洛隆县", "人数": 2}]
     units = at.dataframe[0].value
     assert set(units["单位"]) == {"拉萨市", "昌都市"}
     assert any("没有收入异常记录" in s.value for s in at.success)
@@ -133,5 +134,8 @@ def test_subsidies_page(fx):
     at = open_page("subsidies")
     by_rule = at.dataframe[0].value
     assert list(by_rule["项目"])[:2] == ["路费补贴（有组织跨地市）", "路费补贴（有组织跨省）"]
-    assert by_rule["符合人数"].sum() == 0  # every fixture placement has 5 months: nobody reaches 6 yet
+    # every placement has 5 months, but the year's months add up (the active reading is cumulative): B (3 + 5 months
+    # of two placements, one of them organized cross-province) qualifies for the three cross-province rules
+    assert by_rule["符合人数"].sum() == 3
+    assert by_rule.set_index("项目").loc["路费补贴（有组织跨省）", "符合人数"] == 1
     assert int(by_rule["一个月内"].sum()) > 0

@@ -104,7 +104,7 @@ def test_xlsx_matches_queries(files):
     assert rank["单位"].to_list() == ["昌都市", "拉萨市"] and rank["完成"].to_list() == [5, 2]
     head = sheets["总体进度"].filter(pl.col("指标") == "转移就业人数")
     assert head["完成"][0] == 7 and head["任务"][0] == 10 and abs(head["完成率"][0] - 0.7) < 1e-9
-    assert sheets["周变动"].row(0) == (4, 1, 1, 1, 0)
+    assert sheets["周变动"].row(0) == (5, 1, 1, 1, 0)
 
 
 def test_pdf_text_and_first_page(files, tmp_path):

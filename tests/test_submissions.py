@@ -78,11 +78,16 @@ def test_replace_week_is_the_old_whole_week_behaviour(tmp_path):
 
 
 def test_counting_unit_over_the_whole_week():
-    df = pl.DataFrame({"person_key": [1, 1], "record_id": ["b", "a"], "village_code": ["540302100001", "540329100001"],
-                       "township_code": ["540302100", "540329100"],
-                       "reported_date": [dt.date(2026, 11, 1), dt.date(2026, 11, 8)]})
+    df = pl.DataFrame({"person_key": [1, 1, 1, 2], "record_id": ["b", "a", "c", "d"],
+                       "village_code": ["540302100001", "540329100001", "540329100001", None],
+                       "township_code": ["540302100", "540329100", "540329100", "540329101"],
+                       "start_date": [dt.date(2026, 3, 1), dt.date(2026, 3, 1), dt.date(2026, 8, 1), dt.date(2026, 3, 1)],
+                       "reported_date": [dt.date(2026, 11, 1), dt.date(2026, 11, 8), dt.date(2026, 11, 8),
+                                         dt.date(2026, 11, 1)]})
     out = submissions.counting_units(df)
-    assert out["home_code"].to_list() == ["540302100001", "540302100001"]  # the first-reported placement's village
+    assert out["record_id"].to_list() == ["b", "a", "c", "d"]  # the row order is kept
+    assert out["home_code"].to_list() == ["540302100001"] * 3 + ["540329101"]  # the first-reported placement's village
+    assert out["counted"].to_list() == [True, False, True, True]  # a: b's placement (same start) reported again
 
 
 def test_history_and_rollback(tmp_path):

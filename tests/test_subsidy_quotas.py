@@ -39,7 +39,10 @@ def test_tibet_rules_at_the_boundaries(rule, placement, expected):
 def test_policies_are_configuration():
     assert [r.amount for r in TIBET.rules] == [500, 1000, 300, 500, 300, 500, 300]
     assert {r.key: r.amount for r in LINFEN.rules} == {"transport_xprov": 800, "station_service": 300}
-    assert LINFEN.rules[0].eligible(p(0.5, "cross_province", "self_found"))  # no minimum months, any channel
+    # seed 003: the transport subsidy is for poor rural workers only; no minimum months, any channel
+    assert not LINFEN.rules[0].eligible(p(0.5, "cross_province", "self_found"))
+    assert LINFEN.rules[0].eligible({**p(0.5, "cross_province", "self_found"), "poverty_alleviated": True})
+    assert TIBET.months == "cumulative" and LINFEN.not_modelled and "社会保险补贴" in LINFEN.not_modelled[0]["zh"]
 
 
 @pytest.fixture
@@ -54,6 +57,18 @@ def sub_dir(tmp_path):
               end_date=dt.date(2026, 7, 20)),
         F.rec("S6", 5, F.V_S, "government", "cross_prefecture", 3000, months=6.2, start="2026-05-01"),
         F.rec("S7", 6, F.V_S, "government", "cross_prefecture", 5500, months=5.2),  # still working: eligible within a month
+        # 4 + 3 months of two organized cross-prefecture placements: 7 months this year, no single one reaches 6
+        F.rec("S8", 7, F.V_S, "government", "cross_prefecture", 4000, months=4.0, start="2026-01-05",
+              end_date=dt.date(2026, 5, 5)),
+        F.rec("S9", 7, F.V_S, "government", "cross_prefecture", 3000, months=3.0, start="2026-06-01",
+              end_date=dt.date(2026, 9, 1)),
+        # 2 months through a broker outside the region, then 5 months of a self-found job: 7 months this year
+        F.rec("S10", 8, F.V_S, "broker", "cross_province", 2000, months=2.0, start="2026-02-01",
+              end_date=dt.date(2026, 4, 1)),
+        F.rec("S11", 8, F.V_S, "self_found", "local", 5000, months=5.0, start="2026-06-01"),
+        # a second county's report of S1's placement (same person and start date): counted once
+        F.rec("S12", 1, F.V_K, "government", "cross_prefecture", 6000, months=6.0, home=F.V_Z, reported="2026-04-05",
+              counted=False),
     ]
     pl.DataFrame([(2026, "54", "total", 10.0, dt.date(2026, 12, 31), "t")],
                  schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64,
@@ -68,16 +83,49 @@ def sub_dir(tmp_path):
     queries.reset()
 
 
-def test_estimate_through_sql(sub_dir):
-    est = subsidy.estimate("54", DAY, TIBET).filter(pl.col("is_area"))
-    got = {r["rule"]: (r["eligible"], r["within_month"], r["by_year_end"], r["yuan"]) for r in est.iter_rows(named=True)}
-    assert got["travel_xpref"] == (2, 2, 3, 1000)  # S1, person 5 once; within a month: S2 (5.9), S7 (5.2)
-    assert got["travel_xprov"] == (1, 0, 1, 1000)  # S3
-    assert got["service_xprov"] == (1, 0, 1, 500)  # S3 via a broker
+def totals(policy: subsidy.Policy) -> dict:
+    est = subsidy.estimate("54", DAY, policy).filter(pl.col("is_area"))
+    return {r["rule"]: (r["eligible"], r["within_month"], r["by_year_end"], r["yuan"]) for r in est.iter_rows(named=True)}
+
+
+def test_estimate_through_sql_months_cumulative_over_the_year(sub_dir):
+    """The document's reading (年度就业时间累计): a person's months this year over all their placements."""
+    got = totals(TIBET)
+    # S1, person 5 once, person 7 (4 + 3 months); within a month: S2 (5.9, ended), S7 (5.2)
+    assert got["travel_xpref"] == (3, 2, 4, 1500)  # by year end also S7 (still working: 5.2 + 1.3 months left)
+    assert got["travel_xprov"] == (2, 0, 2, 2000)  # S3, and person 8 (2 months cross-province + 5 months at home)
+    assert got["service_xprov"] == (2, 0, 2, 1000)  # both through a broker
     assert got["enterprise_reward"] == (0, 0, 0, 0)
-    # by year end: S2 ended at 5.9 and never qualifies; S7 is still working (5.2 + 1.3 months left)
-    recs = subsidy.records("54", DAY, RULES["travel_xpref"])
-    assert sorted(recs["record_id"].to_list()) == ["S1", "S5"]  # person 5's longest placement
+    recs = subsidy.records("54", DAY, RULES["travel_xpref"])  # one row per person: the longest qualifying placement
+    assert dict(zip(recs["record_id"], recs["rule_months"], strict=True)) == {"S1": 6.0, "S5": 12.0, "S8": 7.0}
+
+
+def test_estimate_through_sql_months_per_placement(sub_dir):
+    """The other reading, a policy setting: one placement must reach the months on its own."""
+    from dataclasses import replace
+
+    per = replace(TIBET, months="per_placement", rules=tuple(replace(r, months="per_placement") for r in TIBET.rules))
+    got = totals(per)
+    assert got["travel_xpref"] == (2, 2, 3, 1000)  # S1, person 5 (6.5); person 7's longest is 4 months
+    assert got["travel_xprov"] == (1, 0, 1, 1000)  # S3 only
+    recs = subsidy.records("54", DAY, per.rules[0])
+    assert sorted(recs["record_id"].to_list()) == ["S1", "S5"]
+
+
+def test_a_key_group_condition_through_sql(fx):
+    """Seed 003 pays Linfen's transport subsidy to poor workers only: a rule with `groups`. On the fixture: the only
+    poverty-alleviated person (C) works locally, so nobody qualifies cross-province; a local rule finds C alone, and a
+    women's cross-province rule finds F alone."""
+    from dataclasses import replace
+
+    base = LINFEN.rules[0]
+    assert totals(LINFEN)["transport_xprov"] == (0, 0, 0, 0)
+    local = replace(base, key="t_local", dest_scope=("local",))
+    women = replace(base, key="t_women", groups=("women",))
+    got = totals(replace(LINFEN, rules=(local, women)))
+    assert got["t_local"][0] == 1 and got["t_women"][0] == 1
+    assert subsidy.records("54", DAY, local)["record_id"].to_list() == ["R4"]
+    assert subsidy.records("54", DAY, women)["record_id"].to_list() == ["R8"]
 
 
 def test_decompose_awkward_weights():
@@ -157,7 +205,11 @@ def test_subsidy_file_equals_the_rules_applied_to_the_records(small_demo, policy
 
     day = dt.date(2026, 11, 20)
     left = subsidy.months_left(day)
-    recs = pl.read_parquet(queries.snapshot_file(day))
+    recs = pl.read_parquet(queries.snapshot_file(day)).filter(pl.col("counted"))
+    year = recs.group_by("person_key").agg(ym=pl.col("months_employed").sum().clip(upper_bound=12),
+                                          working=pl.col("end_date").is_null().any())
+    recs = recs.join(year, on="person_key")
+    member = {"women": pl.col("gender") == "F", "junior_plus": pl.col("education").is_in(["junior", "senior", "college"])}
     for area in ("54", "5403", "540329", "540329100"):
         est = subsidy.estimate(area, day, policy)
         n = {2: 4, 4: 6, 6: 9, 9: 12}[len(area)]
@@ -165,10 +217,13 @@ def test_subsidy_file_equals_the_rules_applied_to_the_records(small_demo, policy
             ok = pl.lit(True) if r.organized is None else pl.col("organized") == r.organized
             ok &= pl.col("dest_scope").is_in(list(r.dest_scope)) if r.dest_scope else pl.lit(True)
             ok &= pl.col("channel").is_in(list(r.channel)) if r.channel else pl.lit(True)
+            ok &= pl.any_horizontal([member.get(g, pl.col(g)) for g in r.groups]) if r.groups else pl.lit(True)
+            cum = r.months == "cumulative"
+            months = pl.col("ym") if cum else pl.col("months_employed")
+            working = pl.col("working") if cum else pl.col("end_date").is_null()
             per = (recs.filter(ok & pl.col("home_code").str.starts_with(area)).group_by("person_key").agg(
-                pl.col("home_code").first(), best=pl.col("months_employed").max(),
-                reach=pl.when(pl.col("end_date").is_null()).then(pl.col("months_employed") + left)
-                .otherwise(pl.col("months_employed")).max())
+                pl.col("home_code").first(), best=months.max(),
+                reach=pl.when(working).then((months + left).clip(upper_bound=12)).otherwise(months).max())
                 .with_columns(unit=pl.col("home_code").str.slice(0, n).str.pad_end(n, "0")))
             counts = per.group_by("unit").agg(
                 eligible=(pl.col("best") >= r.min_months).sum(),

@@ -111,7 +111,7 @@ def test_no_output_of_the_suite_holds_a_full_id(fx, tmp_path_factory):
     at.run()
     at.switch_page("app_pages/records.py")
     at.run()
-    assert not at.exception and at.dataframe[0].value.shape[0] == 9
+    assert not at.exception and at.dataframe[0].value.shape[0] == 10
     root = tmp_path_factory.getbasetemp()
     hits, n = scan(root)
     assert len(list((root / "outputs").glob("apptest-*.bin"))) >= 2

@@ -241,7 +241,7 @@ def records_count(area: str, day: dt.date, sl: Slice, flt: RecordFilter, raw: bo
     """(records, persons) behind the records view; unfiltered, straight from the rollup (no distinct count)."""
     if not raw and not sl.active() and all(v is None for v in flt.params().values()):
         top = measures(area, day).filter(pl.col("is_area"))
-        return int(top["placements"][0]), int(top["persons"][0])
+        return int(top["records"][0]), int(top["persons"][0])
     p = _common(area, day, sl)
     p.pop("child_len")
     r = cached("records_count", **p, **flt.params())

@@ -64,7 +64,7 @@ METRICS: dict[str, Metric] = {m.key: m for m in [
 # the dispatch cards, in the order the meeting reads them
 CARD_METRICS = ["total", "org_xprov", "org_xpref", "out_region", "org_share", "income", "per_capita"]
 BASE_MEASURES = ["persons", "organized", "org_xprov", "org_xpref", "out_region", "trained", "trained_directed",
-                 "src_industry", "src_project", "src_flexible", "income", "placements"]
+                 "src_industry", "src_project", "src_flexible", "income", "placements", "records"]
 
 
 def label_expr(col: str = "metric", lang: str = "zh"):

@@ -113,6 +113,9 @@ COLUMNS: list[Column] = [
     C("home_code", pl.String, "计数归属单位", "Counting unit",
       "Village (or township if no village) of the person's first-reported placement: each person is counted "
       "once, here, at every level.", code_len=None),
+    C("counted", pl.Boolean, "计入统计", "Counted",
+      "False for a later report of a placement already reported (the same person and start date, e.g. by a second "
+      "county): kept and shown, counted once, as first reported."),
     *(C(k, pl.Boolean, zh, en, f"Key group: {en}.") for k, (zh, en) in KEY_GROUPS.items()),
     C("dest_scope", pl.String, "转移就业范围", "Destination scope", "Where the job is, relative to the hukou.",
       enum=DEST_SCOPE),

@@ -21,16 +21,25 @@ SUBMITTED, CARRIED = "submitted", "carried"
 
 
 def counting_units(df: pl.DataFrame) -> pl.DataFrame:
-    """Each person counts once, in the village (township without a village) of their first-reported placement (ties:
-    the smaller record id); recomputed over the whole week, so a person reported by two counties keeps one counting
-    unit. Row order is kept."""
+    """The two counting facts of a week's records, recomputed over the whole week, row order kept:
+
+    - `home_code`: each person counts once, in the village (township without a village) of their first-reported
+      placement (ties: the smaller record id), so a person reported by two counties keeps one counting unit;
+    - `counted`: a placement (the person and its start date: the record identity without the reporting county) is
+      counted once, as first reported; a later report of it (a second county's) stays in the ledger, not in the sums.
+    """
     own = pl.coalesce("village_code", "township_code")
     multi = df.filter(pl.col("person_key").is_duplicated())  # only persons with several records need the order
-    first = (multi.select("person_key", "reported_date", "record_id", own.alias("_home")).sort("reported_date", "record_id")
-             .unique("person_key", keep="first").select("person_key", "_home"))
-    out = (df.drop("home_code", strict=False).join(first, on="person_key", how="left", maintain_order="left")
-           .with_columns(home_code=pl.coalesce("_home", own)).drop("_home"))
-    return out.select(df.columns) if "home_code" in df.columns else out  # the columns keep their place
+    ordered = multi.select("person_key", "start_date", "reported_date", "record_id", own.alias("_home")) \
+        .sort("reported_date", "record_id")
+    first = ordered.unique("person_key", keep="first").select("person_key", "_home")
+    later = ordered.filter(pl.struct("person_key", "start_date").is_duplicated()
+                           & ~pl.struct("person_key", "start_date").is_first_distinct()).select("record_id", _later=pl.lit(True))
+    out = (df.drop("home_code", "counted", strict=False)
+           .join(first, on="person_key", how="left", maintain_order="left")
+           .join(later, on="record_id", how="left", maintain_order="left")
+           .with_columns(home_code=pl.coalesce("_home", own), counted=pl.col("_later").is_null()).drop("_home", "_later"))
+    return out.select(df.columns) if "home_code" in df.columns and "counted" in df.columns else out
 
 
 def read_manifest(part: Path) -> dict:

@@ -21,6 +21,10 @@ PAYEES = {"worker_travel": ("劳动者路费补贴", "Worker travel subsidy"),
           "enterprise": ("企业吸纳奖励", "Enterprise absorption reward")}
 
 
+MONTHS_READINGS = {"cumulative": ("年度就业时间累计（本人全年各次就业合计）", "months cumulative over the year (all placements)"),
+                   "per_placement": ("单次就业时间（按一次就业计）", "months of one placement")}
+
+
 @dataclass(frozen=True)
 class Rule:
     key: str
@@ -32,18 +36,24 @@ class Rule:
     organized: bool | None = None
     dest_scope: tuple[str, ...] = ()
     channel: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # key groups: the person must be in one of them (e.g. 脱贫人口)
+    months: str = "cumulative"  # how `min_months` is read: see MONTHS_READINGS
 
     def params(self) -> dict:
         """The conditions as the queries take them (an empty list = any value)."""
         return {"organized": self.organized, "scopes": list(self.dest_scope), "channels": list(self.channel),
-                "min_months": float(self.min_months)}
+                "groups": list(self.groups), "min_months": float(self.min_months),
+                "cumulative": self.months == "cumulative"}
 
-    def eligible(self, placement: dict) -> bool:
-        """The rule on one placement (the pure form of subsidy_rule.sql, for tests and the docs)."""
+    def eligible(self, placement: dict, year_months: float | None = None) -> bool:
+        """The rule on one placement of a person whose months this year over all placements are `year_months` (the
+        pure form of the subsidy queries, for tests and the docs)."""
+        months = year_months if self.months == "cumulative" and year_months is not None else placement["months_employed"]
         return ((self.organized is None or placement["organized"] == self.organized)
                 and (not self.dest_scope or placement["dest_scope"] in self.dest_scope)
                 and (not self.channel or placement["channel"] in self.channel)
-                and placement["months_employed"] >= self.min_months)
+                and (not self.groups or any(placement.get(g) for g in self.groups))
+                and months >= self.min_months)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,9 @@ class Policy:
     name_en: str
     source: str
     rules: tuple[Rule, ...]
+    months: str = "cumulative"
+    not_modelled: tuple[dict, ...] = ()  # the policy's measures the ledger cannot estimate, said so on the page
+    notes: tuple[dict, ...] = ()  # how a condition was read from the document
 
 
 def policy_dir() -> Path:
@@ -74,13 +87,23 @@ def _parse(path_s: str, key: str, _mtime: int) -> Policy:
     """Parsed once per file version (the page asks on every rerun)."""
     path = Path(path_s)
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    reading = raw.get("months", "cumulative")
     rules = tuple(Rule(r["key"], r["payee"], r["zh"], r["en"], float(r["amount"]), float(r.get("min_months", 0)),
-                       r.get("organized"), tuple(r.get("dest_scope", ())), tuple(r.get("channel", ())))
+                       r.get("organized"), tuple(r.get("dest_scope", ())), tuple(r.get("channel", ())),
+                       tuple(r.get("groups", ())), r.get("months", reading))
                   for r in raw["rule"])
+    from tracker.analysis import GROUPS
+
     for r in rules:
         if r.payee not in PAYEES:
             raise ValueError(f"{path.name}: rule {r.key} has an unknown payee {r.payee!r}")
-    return Policy(key, raw["name_zh"], raw["name_en"], raw.get("source", ""), rules)
+        if r.months not in MONTHS_READINGS:
+            raise ValueError(f"{path.name}: rule {r.key}: months must be one of {', '.join(MONTHS_READINGS)}")
+        unknown = [g for g in r.groups if g not in GROUPS or g == "all_persons"]
+        if unknown:
+            raise ValueError(f"{path.name}: rule {r.key} has unknown key groups {unknown}")
+    return Policy(key, raw["name_zh"], raw["name_en"], raw.get("source", ""), rules, reading,
+                  tuple(raw.get("not_modelled", ())), tuple(raw.get("note", ())))
 
 
 def available() -> list[str]:
