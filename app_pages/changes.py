@@ -16,9 +16,10 @@ state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
 unit_name = unit_namer(lang)
 header(t("changes", lang), state, h)
-earlier = [x for x in queries.snapshot_dates() if x < day]
+earlier = [x for x in queries.snapshot_dates() if x < day and x.year == day.year]  # a year's ledger starts empty
 if not earlier:
-    st.info("没有更早的快照可比较。" if lang == "zh" else "No earlier snapshot to compare with.")
+    st.info("本期是本年度第一期快照，没有可比较的上一期。" if lang == "zh" else
+            "This is the year's first snapshot: there is no earlier week of the year to compare with.")
     st.stop()
 a = state.compare if state.compare in earlier else earlier[-1]
 st.session_state["w_cmp"] = a
@@ -26,14 +27,23 @@ pick = st.selectbox("对比快照（较早）" if lang == "zh" else "Compare wit
 if pick != a:
     go(state.with_(compare=pick))
 
-KINDS = {"new": ("新增", "New"), "late": ("迟报（开工早于对比日）", "Late-reported"), "ended": ("返乡（结束务工）", "Ended"),
-         "changed": ("更正", "Restated"), "removed": ("删除", "Removed")}
+KINDS = {"new": ("新增记录", "New records"), "late": ("迟报（开工早于对比日）", "Late-reported"),
+         "ended": ("返乡（结束务工）", "Ended"), "changed": ("更正", "Restated"), "removed": ("删除", "Removed")}
+HELP = {"new": ("对比日以后开工、新录入的记录（条），不是人数：一人可有多条记录。调度总览的“本周净增”是人数的净变化。",
+                "Records of placements that started after the comparison date (records, not persons). The overview's "
+                "net change counts persons."),
+        "late": ("新录入、但开工早于对比日的记录（补报）。", "New records of placements that started before the comparison date."),
+        "ended": ("对比日时仍在务工、现已填写结束时间的记录。", "Records that now have an end date."),
+        "changed": ("同一条记录的去向、渠道、行业、村居等被更正（收入和月数逐周增长，不算更正）。",
+                    "The same record with a corrected destination, channel, industry, village … (income and months grow "
+                    "every week and do not count)."),
+        "removed": ("对比快照中有、本期已不在台账中的记录。", "Records in the earlier snapshot that are gone now.")}
 s = dispatch.name_units(analysis.changes(area, a, day), h, lang, area)
 top = s.filter(pl.col("is_area")).to_dicts()
 top = top[0] if top else {k: 0 for k in KINDS}
 cols = st.columns(len(KINDS))
 for col, (k, (zh, en)) in zip(cols, KINDS.items(), strict=True):
-    col.metric(zh if lang == "zh" else en, fmt.count(top.get(k, 0), lang, unit_zh="条"))
+    col.metric(zh if lang == "zh" else en, fmt.count(top.get(k, 0), lang, unit_zh="条"), help=HELP[k][0 if lang == "zh" else 1])
 st.caption(f"{a.isoformat()} → {day.isoformat()}；记录按人员计数单位归属。" if lang == "zh"
             else f"{a.isoformat()} → {day.isoformat()}; records belong to their person's counting unit.")
 

@@ -69,12 +69,21 @@ def partition(day: dt.date, root: Path | None = None) -> Path:
     return (root or settings.data_dir()) / "snapshots" / f"snapshot_date={day.isoformat()}"
 
 
-def previous(day: dt.date, root: Path | None = None) -> dt.date | None:
-    """The snapshot before `day` on disk (the one definition of "previous snapshot" the diff uses)."""
+def previous(day: dt.date, root: Path | None = None, dates: list[dt.date] | None = None) -> dt.date | None:
+    """The one definition of "the previous snapshot": the latest one before `day` in the same year. A year's ledger
+    starts empty, so the first week of a year has none (no week-to-week change, no carried counties)."""
     from queries import snapshot_dates
 
-    earlier = [d for d in snapshot_dates(root) if d < day]
+    earlier = [d for d in (snapshot_dates(root) if dates is None else dates) if d < day and d.year == day.year]
     return earlier[-1] if earlier else None
+
+
+def following(day: dt.date, root: Path | None = None) -> dt.date | None:
+    """The snapshot whose previous one is `day` (the next week of the same year), if any."""
+    from queries import snapshot_dates
+
+    later = [d for d in snapshot_dates(root) if d > day and d.year == day.year]
+    return later[0] if later else None
 
 
 def previous_input(day: dt.date, root: Path | None = None) -> tuple[str, dt.date] | None:
@@ -141,12 +150,9 @@ def ensure(day: dt.date, kind: str, variant: str = "", extra: dict | None = None
 
 def rebuild_next(day: dt.date, root: Path) -> dt.date | None:
     """After `day` was (re)written: the next week's diff is against the new `day`, so rebuild it."""
-    from queries import snapshot_dates
-
-    later = [d for d in snapshot_dates(root) if d > day]
-    if not later:
+    nxt = following(day, root)
+    if nxt is None:
         return None
-    nxt = later[0]
     part = partition(nxt, root)
     d = DERIVED["diff_prev"]
     out = part / file_name("diff_prev")

@@ -81,7 +81,7 @@ def test_industries_page(fx):
 def test_changes_page(fx):
     at = open_page("changes")
     m = metrics(at)
-    assert (m["新增"], m["迟报（开工早于对比日）"], m["返乡（结束务工）"], m["更正"], m["删除"]) == (
+    assert (m["新增记录"], m["迟报（开工早于对比日）"], m["返乡（结束务工）"], m["更正"], m["删除"]) == (
         "5条", "1条", "1条", "1条", "0条")
     lst = at.dataframe[-1].value
     assert sorted(lst["记录编号"].tolist()) == ["R1", "R10", "R3", "R4", "R5", "R6", "R7", "R9"]

@@ -34,7 +34,7 @@ def test_completion(actual, target, expected):
 
 
 @pytest.mark.parametrize(("gap", "expected"), [
-    (10.0, AHEAD), (0.0, AHEAD), (-0.1, ON_PACE), (-5.0, ON_PACE), (-5.01, BEHIND), (-15.0, BEHIND),
+    (10.0, AHEAD), (0.0, AHEAD), (-0.1, ON_PACE), (-5.0, ON_PACE), (-5.01, ON_PACE), (-5.06, BEHIND), (-15.0, BEHIND),
     (-15.1, SERIOUS), (-80, SERIOUS), (None, NO_QUOTA),
 ])
 def test_status_default_thresholds(gap, expected):
@@ -69,7 +69,7 @@ def test_organized_needed(org, total, share, x):
 
 
 @pytest.mark.parametrize(("share", "minimum", "expected"), [
-    (0.6, 0.6, MET), (0.5999, 0.6, NOT_MET), (0.7, 0.6, MET), (None, 0.6, None), (0.7, None, None),
+    (0.6, 0.6, MET), (0.5999, 0.6, MET), (0.5994, 0.6, NOT_MET), (0.7, 0.6, MET), (None, 0.6, None), (0.7, None, None),
 ])
 def test_share_status(share, minimum, expected):
     assert rules.share_status(share, minimum) == expected
@@ -151,3 +151,33 @@ def test_largest_remainder_awkward_weights_always_sum():
                                          ("2027-01-01", "2027-01-01"), ("2026-12-31", "2026-12-25")])
 def test_reporting_week(today, week):
     assert rules.reporting_week(dt.date.fromisoformat(today)) == dt.date.fromisoformat(week)
+
+
+@pytest.mark.parametrize("gap, want", [(-5.03, ON_PACE), (-5.04, ON_PACE), (-5.05, ON_PACE), (-5.06, BEHIND),
+                                       (-0.04, AHEAD), (-0.05, ON_PACE), (-0.06, ON_PACE), (-14.96, SERIOUS + "?")])
+def test_status_is_decided_on_the_figure_shown(gap, want):
+    """马利镇 at −5.03 is shown "−5.0": the legend says ≥ −5 is 接近序时, so that is its status (issue 15)."""
+    from tracker import fmt
+
+    shown = fmt.short_points(gap)
+    if want.endswith("?"):  # −14.96 is shown −15.0: behind, not seriously behind
+        want = BEHIND
+    assert rules.status(gap) == want, shown
+    g = float(shown.replace("个百分点", "").replace("−", "-"))
+    assert rules.status(g) == want  # the same status for the shown figure
+
+
+@pytest.mark.parametrize("share, minimum, want", [(0.5996, 0.6, MET), (0.5994, 0.6, NOT_MET), (0.6, 0.6, MET),
+                                                  (0.35, 0.35, MET), (0.3496, 0.35, MET), (0.3494, 0.35, NOT_MET)])
+def test_share_status_on_the_shown_percentages(share, minimum, want):
+    assert rules.share_status(share, minimum) == want
+
+
+@pytest.mark.parametrize("fn, x, want", [("signed_pct", -0.061, "−6.1%"), ("signed_pct", 0.134, "+13.4%"),
+                                         ("signed_pct", -0.0004, "+0.0%"), ("short_points", -5.03, "−5.0个百分点"),
+                                         ("short_points", 1.06, "+1.1个百分点"), ("delta", -1234, "−1,234人")])
+def test_one_minus_sign(fn, x, want):
+    from tracker import fmt
+
+    got = fmt.delta("count", x) if fn == "delta" else getattr(fmt, fn)(x)
+    assert got == want and "-" not in got

@@ -144,8 +144,9 @@ def income_hist(area: str, day: dt.date, sl: Slice = Slice(), bin_yuan: int = 20
 
 
 def _is_previous(a: dt.date, b: dt.date) -> bool:
-    earlier = [d for d in snapshot_dates() if d < b]
-    return bool(earlier) and earlier[-1] == a
+    from queries.derived import previous
+
+    return previous(b) == a
 
 
 def changes(area: str, a: dt.date, b: dt.date, raw: bool = False) -> pl.DataFrame:

@@ -107,7 +107,10 @@ def income_sentence(inc: dict, pc: dict, new_week: float | None, lang: str = "zh
             y = inc["yoy"]
             s += "，与上年同期持平" if round(y * 100, 1) == 0 else f"，同比{'增长' if y > 0 else '下降'}{abs(y) * 100:.1f}%"
         s += "。"
-        s += f"本周新增{new_week:,.0f}人。" if new_week is not None else "本期为本年度首期，暂无周新增数据。"
+        if new_week is None:
+            s += "本期为本年度首期，暂无与上周的比较。"
+        else:
+            s += f"本周净增{new_week:,.0f}人。" if new_week >= 0 else f"本周净减{-new_week:,.0f}人。"
         return s
     s = f"Labour income reached {fmt.money(inc['actual'], 'en')}, {fmt.yuan(pc['actual'], 'en')} per capita"
     if inc["yoy"] is not None:
@@ -181,7 +184,7 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
         metric_label("metric", lang).alias(lbl("指标", "Metric")),
         pl.col("actual").alias(lbl("完成", "Actual")), pl.col("quota").alias(lbl("任务", "Quota")),
         pl.col("completion").alias(lbl("完成率", "Completion")), pl.col("linear").alias(lbl("序时进度", "Time elapsed")),
-        pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")), pl.col("new_week").alias(lbl("本周新增", "New this week")),
+        pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")), pl.col("new_week").alias(lbl("本周净增", "Net change this week")),
         pl.col("yoy").alias(lbl("同比", "YoY")), st_label.alias(lbl("状态", "Status")))
     out[lbl("总体进度", "Headline")] = cards
     if ev.filter(~pl.col("is_area")).height:
@@ -190,7 +193,7 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
             pl.col("rank").alias(lbl("排名", "Rank")), pl.col("name").alias(lbl("单位", "Unit")),
             pl.col("quota").alias(lbl("任务", "Quota")), pl.col("actual").alias(lbl("完成", "Actual")),
             pl.col("completion").alias(lbl("完成率", "Completion")), pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
-            pl.col("new_week").alias(lbl("本周新增", "New this week")), st_label.alias(lbl("状态", "Status")))
+            pl.col("new_week").alias(lbl("本周净增", "Net change this week")), st_label.alias(lbl("状态", "Status")))
         org = ev.filter(~pl.col("is_area") & pl.col("metric").is_in(["org_xprov", "org_xpref", "org_share"]))
         wide = org.pivot(on="metric", index=["unit_code", "name"], values=["actual", "quota"])
         out[lbl("有组织转移", "Organized")] = wide.select(
@@ -234,7 +237,7 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
     if d.previous:
         c = analysis.changes(area, d.previous, day).filter(pl.col("is_area"))
         out[lbl("周变动", "Week changes")] = c.select(
-            pl.col("new").alias(lbl("新增", "New")), pl.col("late").alias(lbl("迟报", "Late")),
+            pl.col("new").alias(lbl("新增记录", "New records")), pl.col("late").alias(lbl("迟报", "Late")),
             pl.col("ended").alias(lbl("返乡", "Ended")), pl.col("changed").alias(lbl("更正", "Restated")),
             pl.col("removed").alias(lbl("删除", "Removed")))
     return out
@@ -300,9 +303,9 @@ def _fmt_table_value(col: str, v) -> str:
             and isinstance(v, float):
         return f"{v * 100:.1f}%"
     if any(k in col for k in ("同比", "YoY")) and isinstance(v, float):
-        return f"{v * 100:+.1f}%"
+        return fmt.signed_pct(v)
     if any(k in col for k in ("较序时", "Gap")) and isinstance(v, float):
-        return f"{v:+.1f}"
+        return fmt.short_points(v, "en").removesuffix(" pp")
     return _cell(v)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from tracker import fmt
+from tracker import fmt, rules
 from tracker.i18n import status_color, status_label, t
 from tracker.metrics import METRICS
 
@@ -21,11 +21,12 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
     elif row["quota_kind"] == "minimum" and row["gap"] is None:  # no one placed yet: the share is undefined
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · " + ("尚无转移人员" if lang == "zh" else "nobody placed yet"))
     elif row["quota_kind"] == "minimum":
+        g = rules.shown(row["gap"])
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · "
-                     f"{'高于' if row['gap'] >= 0 else '低于'}下限{abs(row['gap']):.1f}个百分点"
+                     f"{'高于' if g >= 0 else '低于'}下限{abs(g):.1f}个百分点"
                      if lang == "zh" else
-                     f"{t('minimum', lang)} {fmt.pct(row['quota'])} · {abs(row['gap']):.1f} pp "
-                     f"{'above' if row['gap'] >= 0 else 'below'}")
+                     f"{t('minimum', lang)} {fmt.pct(row['quota'])} · {abs(g):.1f} pp "
+                     f"{'above' if g >= 0 else 'below'}")
         if row["needed"]:
             lines.append(f"{t('needed', lang)} <b>{fmt.count(row['needed'], lang)}</b>")
     else:
@@ -43,7 +44,8 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
         yoy = fmt.delta(k, row["yoy"], lang) if k == "share" else fmt.signed_pct(row["yoy"])
     else:
         yoy = fmt.signed_pct(row["yoy"])
-    lines.append(f"{t('vs_last_week' if k in ('share', 'per_capita') else 'new_week', lang)} {wk} · "
+    lines.append(f"<span title='{html.escape(t('new_week_help', lang))}'>"
+                 f"{t('vs_last_week' if k in ('share', 'per_capita') else 'new_week', lang)} {wk}</span> · "
                  f"{t('yoy', lang)} {yoy}")
     body = "".join(f"<div class='tr-line'>{x}</div>" for x in lines)
     return (f"<div class='tr-card' data-metric='{html.escape(met.key)}'>"

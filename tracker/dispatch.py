@@ -35,7 +35,9 @@ def resolve_dates(snapshot: dt.date, dates: list[dt.date] | None = None) -> Date
     ly = [d for d in dates if d.year == snapshot.year - 1]
     same = rules.same_week_last_year(snapshot)
     ly_same = max((d for d in ly if d <= same), default=None)
-    return Dates(snapshot, year[-2] if len(year) >= 2 else None, ly_same, ly[-1] if ly else None, year, ly)
+    from queries.derived import previous
+
+    return Dates(snapshot, previous(snapshot, dates=dates), ly_same, ly[-1] if ly else None, year, ly)
 
 
 def child_len(area: str) -> int:
@@ -144,17 +146,22 @@ def ranking(ev: pl.DataFrame, metric: str = "total") -> pl.DataFrame:
                              .then(pl.col(by).rank("min", descending=True)).cast(pl.Int32))
 
 
+LAG_ORDER = {rules.NOT_MET: 0, rules.SERIOUS: 1, rules.BEHIND: 2}  # a missed hard floor first: it is binary
+
+
 def laggards(ev: pl.DataFrame, metric: str | None = None) -> pl.DataFrame:
-    """Child units behind or seriously behind (or below a minimum), worst gap first.
+    """Child units below a minimum share, seriously behind or behind: in that order, worst gap first within each.
 
     All quota metrics by default, one row per unit and metric, so a unit on pace for persons but
-    far behind on income still appears; `metric` narrows it to one.
+    far behind on income still appears; `metric` narrows it to one. A minimum share's gap (points below the
+    floor) and a pace gap (points behind schedule) are not on one scale, so a missed floor never sinks below
+    pace gaps.
     """
     kids = ev.filter(~pl.col("is_area"))
     if metric:
         kids = kids.filter(pl.col("metric") == metric)
-    return kids.filter(pl.col("status").is_in([rules.BEHIND, rules.SERIOUS, rules.NOT_MET])).sort(
-        "gap", "unit_code")
+    kids = kids.filter(pl.col("status").is_in(list(LAG_ORDER)))
+    return kids.sort(pl.col("status").replace_strict(LAG_ORDER, return_dtype=pl.Int8), "gap", "unit_code")
 
 
 def trend(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metric: str = "total") -> dict:

@@ -53,10 +53,14 @@ def pct(x, lang: str = "zh") -> str:
     return "—" if _none(x) else f"{x * 100:.1f}%"
 
 
+MINUS = "−"  # U+2212, the one minus sign of every figure (never the hyphen)
+
+
 def signed_pct(x, lang: str = "zh") -> str:
     if _none(x):
         return "—"
-    return f"{'+' if x >= 0 else ''}{x * 100:.1f}%"
+    v = round(x * 100, 1) + 0.0
+    return f"{'+' if v >= 0 else MINUS}{abs(v):.1f}%"
 
 
 def points(gap, lang: str = "zh") -> str:
@@ -76,7 +80,8 @@ def points(gap, lang: str = "zh") -> str:
 def short_points(gap, lang: str = "zh") -> str:
     if _none(gap):
         return "—"
-    return f"{gap:+.1f}" + ("个百分点" if lang == "zh" else " pp")
+    g = round(gap, 1) + 0.0
+    return f"{'+' if g >= 0 else MINUS}{abs(g):.1f}" + ("个百分点" if lang == "zh" else " pp")
 
 
 def value(kind: str, x, lang: str = "zh") -> str:
@@ -86,7 +91,7 @@ def value(kind: str, x, lang: str = "zh") -> str:
 def delta(kind: str, x, lang: str = "zh") -> str:
     if _none(x):
         return "—"
-    sign = "+" if x >= 0 else "−"
+    sign = "+" if x >= 0 else MINUS
     if kind == "money":
         return sign + money(abs(x), lang)
     if kind == "share":

@@ -31,7 +31,10 @@ T = {
     "time_progress": ("序时进度", "Time elapsed"),
     "seasonal": ("季节进度", "Seasonal pace"),
     "gap": ("较序时(百分点)", "Gap (pp)"),
-    "new_week": ("本周新增", "New this week"),
+    "new_week": ("本周净增", "Net change this week"),
+    "new_week_help": ("与上周快照相比的净变化：本周累计减上周累计（更正、删除会使其变小）。周变动页另按记录统计新增记录（条）。",
+                      "The net change against last week's snapshot: this week's total minus last week's (corrections and "
+                      "removals lower it). The week-to-week page counts new records apart."),
     "vs_last_week": ("较上周", "vs last week"),
     "yoy": ("同比", "Year on year"),
     "status": ("状态", "Status"),

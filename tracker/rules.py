@@ -41,24 +41,32 @@ def gap_points(done: float | None, expected: float | None) -> float | None:
     return (done - expected) * 100
 
 
+def shown(points: float) -> float:
+    """A gap in points as the reader sees it (one decimal): statuses are decided on this figure, so a unit shown
+    "−5.0" is never labelled as if it were below −5."""
+    return round(points, 1) + 0.0  # + 0.0: no "−0.0"
+
+
 def status(gap: float | None, thresholds: tuple[float, float, float] = (0, -5, -15)) -> str:
-    """Ahead / on pace / behind / seriously behind from the gap in points; no quota → no_quota."""
+    """Ahead / on pace / behind / seriously behind from the gap in points as shown; no quota → no_quota."""
     if gap is None:
         return NO_QUOTA
+    g = shown(gap)
     ahead, on_pace, behind = thresholds
-    if gap >= ahead - 1e-9:
+    if g >= ahead:
         return AHEAD
-    if gap >= on_pace - 1e-9:
+    if g >= on_pace:
         return ON_PACE
-    if gap >= behind - 1e-9:
+    if g >= behind:
         return BEHIND
     return SERIOUS
 
 
 def share_status(share: float | None, minimum: float | None) -> str | None:
+    """Met / not met, on the share and the minimum as shown (one-decimal percentages)."""
     if share is None or minimum is None:
         return None
-    return MET if share >= minimum - 1e-12 else NOT_MET
+    return MET if shown(share * 100) >= shown(minimum * 100) else NOT_MET
 
 
 def organized_needed(organized: int, total: int, minimum: float) -> int | None:

@@ -90,16 +90,14 @@ def refresh_carried(day: dt.date, data_dir: Path, derived: bool = True) -> list[
     """After week `day` was written (a late file, a correction, a rollback): the counties the next week carries (they
     have not submitted there) now carry `day`'s rows, and so on while the following weeks keep carrying them. A
     county new in `day` is carried too. Returns the weeks rewritten."""
-    from queries import snapshot_dates
-    from queries.derived import partition
+    from queries.derived import following, partition
     from tracker.generate import write_snapshot
 
     rewritten = []
     while True:
-        later = [d for d in snapshot_dates(data_dir) if d > day]
-        if not later:
+        nxt = following(day, data_dir)
+        if nxt is None:
             return rewritten
-        nxt = later[0]
         part = partition(nxt, data_dir)
         man = read_manifest(part)
         if "counties" not in man:  # a week loaded before submissions were kept: nothing is marked as carried
