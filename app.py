@@ -132,9 +132,17 @@ sync_url(state)
 for n in notices:
     st.warning(n)
 
+home = st.Page("app_pages/overview.py", title=t("overview", lang), icon=":material/dashboard:", url_path="home", default=True)
+
+
+def _to_overview() -> None:
+    """/overview?… (a link someone typed or kept) is the overview, served at the root."""
+    st.switch_page(home, query_params=state.params())
+
+
 pages = {
     t("nav_dispatch", lang): [
-        st.Page("app_pages/overview.py", title=t("overview", lang), icon=":material/dashboard:", url_path="overview", default=True),
+        home,
         st.Page("app_pages/records.py", title=t("records", lang), icon=":material/table_rows:", url_path="records"),
         st.Page("app_pages/submissions.py", title=t("submissions", lang), icon=":material/outbox:", url_path="submissions"),
     ],
@@ -157,7 +165,8 @@ pages = {
 }
 # every page is registered (so a direct URL resolves), but the menu lists only the user's pages and
 # a page the role may not use is refused here, before it runs
-nav = st.navigation(pages, position="hidden")
+nav = st.navigation({**pages, "": [st.Page(_to_overview, title=t("overview", lang), url_path="overview")]},
+                    position="hidden")
 if not state.meeting:
     for section, items in pages.items():
         allowed = [p for p in items if user.may_open(p.url_path)]

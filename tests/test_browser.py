@@ -36,7 +36,8 @@ def page(browser):
 def test_region_headline_numbers_on_screen(demo_app, small_demo_dir, page):
     # computed independently from the raw records with pyarrow, not through the app's queries
     t = pq.read_table(small_demo_dir / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet",
-                      columns=["person_key", "organized", "income_yuan"])
+                      columns=["person_key", "organized", "income_yuan", "counted"])
+    t = t.filter(t["counted"])  # a placement reported by two counties counts once
     persons = len(pc.unique(t["person_key"]))
     organized = len(pc.unique(t.filter(t["organized"])["person_key"]))
     income = pc.sum(t["income_yuan"]).as_py()
@@ -49,6 +50,14 @@ def test_region_headline_numbers_on_screen(demo_app, small_demo_dir, page):
     want_income = f"{income / 1e8:.2f}亿元" if income >= 1e8 else f"{income / 1e4:,.1f}万元"
     assert want_income in text
     assert "截至11月20日" in text
+
+
+def test_an_overview_link_opens_the_overview(fixture_app, page):
+    """/overview?area=… (a kept or typed link) is the overview of that area, not Streamlit's "Page not found"."""
+    page.goto(fixture_app + "/overview?area=540329")
+    wait_idle(page)
+    body = page.locator("body").inner_text()
+    assert "Page not found" not in body and "洛隆县农牧民转移就业调度" in body and "area=540329" in page.url
 
 
 def test_known_completion_and_laggard(fixture_app, page):
