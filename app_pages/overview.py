@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import charts, dispatch, fmt, rules, settings, submissions
+from tracker import charts, dispatch, fmt, quotas, rules, settings, submissions
 from tracker.cards import CSS, MEETING_CSS, card_html
 from tracker.i18n import status_expr, t
 from tracker.metrics import CARD_METRICS, METRICS
@@ -27,6 +27,12 @@ st.subheader(f"{h.short_name(area, lang)}农牧民转移就业调度 · 截至{f
              f"{h.short_name(area, lang)}: transfer employment as of {fmt.date(d.snapshot, lang)} (week {week})")
 if not state.meeting:
     breadcrumb(state, h)
+demo_notes = sorted(set(q.filter(pl.col("source") == "demo")["source_note"].drop_nulls().to_list()))
+if demo_notes:  # say plainly which quotas are demo values and what they were taken from
+    st.caption(("演示说明：本页任务为演示值（" + "；".join(demo_notes) + "）。已公布任务按原文件年份保存，见目标任务页。")
+               if lang == "zh" else
+               ("Demo: the quotas on this page are demo values (" + "; ".join(demo_notes) + "). The published "
+                "figures are kept under their own documents' years on the Quotas page."))
 note = submissions.carried_note(d.snapshot, area, lambda c: h.name(c, lang), lang)
 if note:  # the numbers include carried-forward data: say whose
     st.warning(note, icon=":material/schedule:")
@@ -62,6 +68,8 @@ if ev.filter(~pl.col("is_area")).height:
         t("gap", lang): pl.col("gap").round(1),
         t("vs_last_week" if minimum else "new_week", lang): pl.col("new_week") * scale,
         t("status", lang): status_expr("status", lang),
+        t("quota_source", lang): pl.col("source").replace_strict(
+            {k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—"),
     }
     if minimum:
         cols.pop(t("completion", lang))

@@ -31,7 +31,9 @@ view = ev.filter(pl.col("quota").is_not_null()).select(
     pl.col("quota").alias(L("任务", "Quota")), pl.col("actual").round(3).alias(L("完成", "Actual")),
     (pl.col("completion") * 100).round(1).alias(L("完成率%", "Completion %")),
     status_expr("status", lang).alias(L("状态", "Status")),
-    pl.col("source_note").alias(L("来源", "Source")))
+    pl.col("source").replace_strict({k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()},
+                                    default="—").alias(L("任务来源", "Source")),
+    pl.col("source_note").alias(L("来源说明", "Source note")))
 st.dataframe(view, hide_index=True, height=360)
 download(view, "quotas_with_completion", lang, "dl_q")
 
@@ -77,9 +79,8 @@ if kids:
     b = st.columns(2)
     if b[0].button(L("保存为本年度任务", "Save as this year's quotas"), type="primary", key="dec_save"):
         due = q["due_date"][0] if q.height else None
-        new = pl.DataFrame([(year, k, metric, float(v), due, L("分解下达", "decomposed")) for k, v in
-                            [(area, total), *alloc.items()]],
-                           schema=full.schema, orient="row")
+        new = quotas.frame([(year, k, metric, float(v), due, L("分解下达", "decomposed"), "decomposed") for k, v in
+                            [(area, total), *alloc.items()]])
         quotas.store(new, current_user().area)
         audit.log(current_user().username, "quota_save", area, f"{year} {metric} decomposed to {len(alloc)} units")
         queries.reset()

@@ -225,7 +225,13 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
             bad.add(d)
     _broken.clear()
     _broken.update(bad)
+    qf = settings.quotas_file()
+    head = qf.open(encoding="utf-8").readline() if qf.exists() else ""
+    has = "source" in [c.strip() for c in head.strip().split(",")]
     text = text.format(
+        quota_select="*" if has else ("*, case when source_note like '%已公布%' then 'published' "
+                                      "when source_note like '%演示%' then 'demo' else 'issued' end as source"),
+        source_col=", 'source': 'varchar'" if has else "",
         records=_file_list([p / "records.parquet" for p in good]),
         rollup=_file_list([p / "rollup_village.parquet" for p in good]),
         quotas=_sq(settings.quotas_file()),

@@ -6,9 +6,11 @@ select * from read_parquet({records}, hive_partitioning = true, hive_types = {{'
 create or replace table rollup as
 select * from read_parquet({rollup}, hive_partitioning = true, hive_types = {{'snapshot_date': date}})
 order by snapshot_date, home_code;
+-- a quota file from before the `source` column gets it from its note (已公布 / 演示 / else issued)
 create or replace table quotas as
-select * from read_csv('{quotas}', header = true, columns = {{'year': 'smallint', 'unit_code': 'varchar',
-  'metric': 'varchar', 'target': 'double', 'due_date': 'date', 'source_note': 'varchar'}});
+select {quota_select}
+from read_csv('{quotas}', header = true, columns = {{'year': 'smallint', 'unit_code': 'varchar',
+  'metric': 'varchar', 'target': 'double', 'due_date': 'date', 'source_note': 'varchar'{source_col}}});
 create or replace table units as
 select * from read_csv('{units}', header = true, columns = {{'code': 'varchar', 'level': 'tinyint',
   'parent_code': 'varchar', 'name_zh': 'varchar', 'name_en': 'varchar'}});

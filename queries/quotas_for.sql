@@ -6,7 +6,7 @@ with scoped as (
       and (unit_code = $area or (starts_with(unit_code, $area) and length(unit_code) = $child_len))
 ),
 final as (
-    select unit_code, metric, target, due_date, source_note
+    select unit_code, metric, target, due_date, source_note, source
     from scoped
 )
 select * from final order by unit_code, metric

@@ -137,9 +137,10 @@ QUOTAS = [  # unit, metric, target
 def build(root: Path) -> Path:
     """Write the fixture data directory: quotas.csv and four snapshots."""
     root.mkdir(parents=True, exist_ok=True)
-    pl.DataFrame([(2026, u, m, float(v), dt.date(2026, 12, 31), "fixture") for u, m, v in QUOTAS],
-                 schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64,
-                         "due_date": pl.Date, "source_note": pl.String}, orient="row").write_csv(root / "quotas.csv")
+    from tracker import quotas
+
+    quotas.frame([(2026, u, m, float(v), dt.date(2026, 12, 31), "fixture", "issued") for u, m, v in QUOTAS]).write_csv(
+        root / "quotas.csv")
     write_snapshot(frame(last_year(False)), root, LY_SAME)
     write_snapshot(frame(last_year(True)), root, LY_FINAL)
     write_snapshot(frame(previous()), root, PREV)

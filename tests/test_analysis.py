@@ -10,7 +10,7 @@ import pytest
 import queries
 from tests import fixture as F
 from tracker import analysis as A
-from tracker import dispatch
+from tracker import dispatch, quotas
 from tracker.analysis import RecordFilter, Slice
 
 
@@ -143,9 +143,7 @@ def test_rollup_equals_raw_on_a_million_rows(tmp_path):
     day = dt.date(2026, 11, 20)
     frame = generate.snapshot_frame(recs, day)
     assert frame.height >= 1_000_000
-    pl.DataFrame([(2026, "54", "total", 1.0, dt.date(2026, 12, 31), "t")],
-                 schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64,
-                         "due_date": pl.Date, "source_note": pl.String}, orient="row").write_csv(tmp_path / "quotas.csv")
+    quotas.frame([(2026, "54", "total", 1.0, dt.date(2026, 12, 31), "t", "issued")]).write_csv(tmp_path / "quotas.csv")
     generate.write_snapshot(frame, tmp_path, day)
     os.environ["TRACKER_DATA_DIR"] = str(tmp_path)
     queries.reset()

@@ -29,7 +29,7 @@ def card(at: AppTest, metric: str) -> str:
 def test_region_cards(fx):
     at = run()
     total = card(at, "total")
-    assert "7人" in total and "任务 10人" in total and "完成率  70.0%" in total
+    assert "7人" in total and "任务 10人  已下达" in total and "完成率  70.0%" in total  # the quota's source tag
     assert "序时进度 88.8%" in total and "季节进度 80.0%" in total
     assert "低于序时进度18.8个百分点" in total and "严重滞后" in total
     assert "本周净增 +3人" in total and "同比 +75.0%" in total
@@ -121,3 +121,13 @@ def test_no_data_message(tmp_path, monkeypatch):
 def test_every_level_renders(fx, area):
     at = run(area=area)
     assert card(at, "total")
+
+
+def test_demo_quotas_say_where_they_come_from(small_demo):
+    """The demo's quotas are demo values: the overview says so and names what they were taken from, and each
+    card's quota carries its source tag."""
+    at = run(area="540329")
+    caption = " ".join(c.value for c in at.caption)
+    assert "演示说明：本页任务为演示值" in caption and "沿用种子001（洛隆县2022年方案）已公布任务" in caption
+    assert "任务 11,050人  演示值" in card(at, "total")
+    assert at.dataframe[0].value["任务来源"].unique().tolist() == ["演示值"]

@@ -105,6 +105,7 @@ def test_xlsx_matches_queries(files):
     head = sheets["总体进度"].filter(pl.col("指标") == "转移就业人数")
     assert head["完成"][0] == 7 and head["任务"][0] == 10 and abs(head["完成率"][0] - 0.7) < 1e-9
     assert sheets["周变动"].row(0) == (5, 1, 1, 1, 0)
+    assert set(sheets["总体进度"]["任务来源"].to_list()) == {"已下达", "—"}  # the fixture's quotas; per capita has none
 
 
 def test_pdf_text_and_first_page(files, tmp_path):

@@ -87,10 +87,15 @@ def test_every_county_and_township_has_quotas(q, h):
 
 
 def test_demo_values_are_marked(q):
+    """Every figure says where it comes from; the seeds' own figures stay under their documents' years."""
     notes = q.filter((pl.col("year") == 2026) & (pl.col("unit_code") == "540102") & (pl.col("metric") == "total"))
-    assert "演示" in notes["source_note"][0]
-    assert "种子001" in q.filter((pl.col("year") == 2026) & (pl.col("unit_code") == "540329")
-                                & (pl.col("metric") == "total"))["source_note"][0]
+    assert "演示" in notes["source_note"][0] and notes["source"][0] == "demo"
+    lh = q.filter((pl.col("year") == 2026) & (pl.col("unit_code") == "540329") & (pl.col("metric") == "total"))
+    assert lh["source_note"][0] == "演示值：沿用种子001（洛隆县2022年方案）已公布任务" and lh["source"][0] == "demo"
+    pub = q.filter(pl.col("source") == "published")
+    assert set(pub["year"].to_list()) == {2020, 2022}
+    assert pub.filter((pl.col("year") == 2020) & (pl.col("unit_code") == "54"))["target"].sort().to_list() == [5000, 55000]
+    assert pub.filter(pl.col("year") == 2022).filter(pl.col("metric") == "total")["target"].to_list() == [11050]
 
 
 def test_committed_quota_file_matches_the_builder(q):

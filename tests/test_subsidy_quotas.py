@@ -70,9 +70,7 @@ def sub_dir(tmp_path):
         F.rec("S12", 1, F.V_K, "government", "cross_prefecture", 6000, months=6.0, home=F.V_Z, reported="2026-04-05",
               counted=False),
     ]
-    pl.DataFrame([(2026, "54", "total", 10.0, dt.date(2026, 12, 31), "t")],
-                 schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64,
-                         "due_date": pl.Date, "source_note": pl.String}, orient="row").write_csv(tmp_path / "quotas.csv")
+    quotas.frame([(2026, "54", "total", 10.0, dt.date(2026, 12, 31), "t", "issued")]).write_csv(tmp_path / "quotas.csv")
     write_snapshot(F.frame(rows), tmp_path, DAY)
     _use(tmp_path)
     yield tmp_path
@@ -138,7 +136,7 @@ def test_decompose_awkward_weights():
 
 
 def qrow(unit, metric, v):
-    return (2026, unit, metric, float(v), dt.date(2026, 12, 31), "t")
+    return (2026, unit, metric, float(v), dt.date(2026, 12, 31), "t", "issued")
 
 
 def test_consistency_checks_find_planted_faults():
@@ -148,8 +146,7 @@ def test_consistency_checks_find_planted_faults():
             qrow("540329", "org_xprov", 20), *[qrow(t, "org_xprov", 1) for t in towns[:-1]],  # 10 < 20, last one missing
             qrow("540329", "org_share", 0.6), qrow(towns[0], "org_share", 0.5),  # a township minimum below the county's
             qrow("549999", "total", 5)]  # unknown unit
-    q = pl.DataFrame(rows, schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64,
-                                   "due_date": pl.Date, "source_note": pl.String}, orient="row")
+    q = quotas.frame(rows)
     found = {(f.check, f.unit_code, f.metric) for f in quotas.check(q, h, 2026)}
     assert ("over", "5403", "total") in found
     assert ("under", "540329", "org_xprov") in found
@@ -161,9 +158,7 @@ def test_consistency_checks_find_planted_faults():
 def test_demo_quota_table_is_consistent():
     from tracker import settings
     h = hierarchy.load()
-    q = pl.read_csv(settings.REPO / "data" / "quotas.csv", schema={"year": pl.Int16, "unit_code": pl.String,
-                                                                   "metric": pl.String, "target": pl.Float64,
-                                                                   "due_date": pl.Date, "source_note": pl.String})
+    q = pl.read_csv(settings.REPO / "data" / "quotas.csv", schema=quotas.SCHEMA)
     assert quotas.check(q, h, 2026) == []
 
 

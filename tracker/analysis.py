@@ -20,7 +20,6 @@ from queries import (
     ensure_medians,
     ensure_rates,
     run,
-    snapshot_dates,
     snapshot_file,
 )
 from tracker.dispatch import child_len

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tracker import analysis, charts, dispatch, fmt, hierarchy
+from tracker import analysis, charts, dispatch, fmt, hierarchy, quotas
 from tracker.i18n import status_expr
 from tracker.labels import pairs
 from tracker.metrics import METRICS
@@ -179,13 +179,14 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
         return z if zh else e
 
     st_label = status_expr("status", lang)
+    source = pl.col("source").replace_strict({k: v[0 if zh else 1] for k, v in quotas.SOURCES.items()}, default="—")
     out: dict[str, pl.DataFrame] = {}
     cards = ev.filter(pl.col("is_area")).select(
         metric_label("metric", lang).alias(lbl("指标", "Metric")),
         pl.col("actual").alias(lbl("完成", "Actual")), pl.col("quota").alias(lbl("任务", "Quota")),
         pl.col("completion").alias(lbl("完成率", "Completion")), pl.col("linear").alias(lbl("序时进度", "Time elapsed")),
         pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")), pl.col("new_week").alias(lbl("本周净增", "Net change this week")),
-        pl.col("yoy").alias(lbl("同比", "YoY")), st_label.alias(lbl("状态", "Status")))
+        pl.col("yoy").alias(lbl("同比", "YoY")), st_label.alias(lbl("状态", "Status")), source.alias(lbl("任务来源", "Quota source")))
     out[lbl("总体进度", "Headline")] = cards
     if ev.filter(~pl.col("is_area")).height:
         rank = dispatch.ranking(ev, "total")
@@ -193,7 +194,8 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
             pl.col("rank").alias(lbl("排名", "Rank")), pl.col("name").alias(lbl("单位", "Unit")),
             pl.col("quota").alias(lbl("任务", "Quota")), pl.col("actual").alias(lbl("完成", "Actual")),
             pl.col("completion").alias(lbl("完成率", "Completion")), pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
-            pl.col("new_week").alias(lbl("本周净增", "Net change this week")), st_label.alias(lbl("状态", "Status")))
+            pl.col("new_week").alias(lbl("本周净增", "Net change this week")), st_label.alias(lbl("状态", "Status")),
+            source.alias(lbl("任务来源", "Quota source")))
         org = ev.filter(~pl.col("is_area") & pl.col("metric").is_in(["org_xprov", "org_xpref", "org_share"]))
         wide = org.pivot(on="metric", index=["unit_code", "name"], values=["actual", "quota"])
         out[lbl("有组织转移", "Organized")] = wide.select(

@@ -9,6 +9,17 @@ from tracker.i18n import status_color, status_label, t
 from tracker.metrics import METRICS
 
 
+def _source(row: dict, lang: str) -> str:
+    """Where the quota comes from, as a small tag (the note in its tooltip)."""
+    from tracker.quotas import source_label
+
+    label = source_label(row.get("source"), lang)
+    if not label:
+        return ""
+    return (f" <span class='tr-src' title='{html.escape(row.get('source_note') or '')}'>"
+            f"{html.escape(label)}</span>")
+
+
 def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
     met = METRICS[row["metric"]]
     k = met.kind
@@ -22,15 +33,15 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · " + ("尚无转移人员" if lang == "zh" else "nobody placed yet"))
     elif row["quota_kind"] == "minimum":
         g = rules.shown(row["gap"])
-        lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · "
+        lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])}{_source(row, lang)} · "
                      f"{'高于' if g >= 0 else '低于'}下限{abs(g):.1f}个百分点"
                      if lang == "zh" else
-                     f"{t('minimum', lang)} {fmt.pct(row['quota'])} · {abs(g):.1f} pp "
+                     f"{t('minimum', lang)} {fmt.pct(row['quota'])}{_source(row, lang)} · {abs(g):.1f} pp "
                      f"{'above' if g >= 0 else 'below'}")
         if row["needed"]:
             lines.append(f"{t('needed', lang)} <b>{fmt.count(row['needed'], lang)}</b>")
     else:
-        lines.append(f"{t('quota', lang)} {fmt.value(k, row['quota'], lang)} · "
+        lines.append(f"{t('quota', lang)} {fmt.value(k, row['quota'], lang)}{_source(row, lang)} · "
                      f"{t('completion', lang)} <b>{fmt.pct(row['completion'])}</b>")
         pace_txt = f"{t('time_progress', lang)} {fmt.pct(row['linear'])}"
         if row["seasonal"] is not None:
@@ -60,6 +71,7 @@ CSS = """
 .tr-title {font-size:0.95rem;color:#444;font-weight:600}
 .tr-value {font-size:1.9rem;font-weight:700;color:#1f2d3d;margin:2px 0 4px 0}
 .tr-line {font-size:0.85rem;color:#444;line-height:1.5}
+.tr-src {font-size:0.7rem;color:#666;border:1px solid #ccd;border-radius:3px;padding:0 3px;white-space:nowrap}
 .tr-badge {color:#fff;border-radius:4px;padding:1px 6px;margin-left:8px;font-size:0.75rem;font-weight:500}
 </style>
 """

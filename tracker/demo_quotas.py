@@ -1,9 +1,10 @@
-"""The quota table (目标任务) for the demo years: the published figures plus demo decompositions.
+"""The quota table (目标任务): the published figures under their own years, and the demo years' quotas.
 
-Published, exact: seed 000's prefecture quotas for organized cross-province and cross-prefecture
-transfers; seed 001's targets for Lhorong county 洛隆县 (540329). Everything else is a demo value,
-decomposed downward with the largest-remainder rule so that children sum exactly to their parent,
-and says so in its source note.
+Published, exact, filed under the year of their document (source `published`): seed 000's 2020 prefecture quotas
+for organized cross-province and cross-prefecture transfers; seed 001's 2022 targets for Lhorong county 洛隆县
+(540329). The demo years (this year and the last) take those figures over — and say so in the note — and
+decompose everything else downward with the largest-remainder rule so that children sum exactly to their parent
+(source `demo` throughout).
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import polars as pl
 from tracker.hierarchy import Hierarchy
 from tracker.rules import largest_remainder
 
-SEED000 = "种子000：西藏2020年方案（已公布）"
+SEED000 = "种子000：西藏自治区2020年方案（已公布）"
 SEED001 = "种子001：洛隆县2022年方案（已公布）"
+FROM000 = "演示值：沿用种子000（西藏自治区2020年方案）已公布任务"
+FROM001 = "演示值：沿用种子001（洛隆县2022年方案）已公布任务"
 DEMO = "演示值：按权重逐级分解"
+YEAR000, YEAR001 = 2020, 2022
 ORG_XPROV = {"5401": 1000, "5402": 1400, "5405": 800, "5404": 500, "5403": 800, "5406": 400, "5425": 100}
 ORG_XPREF = {"5401": 5000, "5402": 20000, "5405": 16000, "5404": 3000, "5403": 6200, "5406": 4000, "5425": 800}
 # rough shares of the region's rural labour force, for the demo decomposition of the total
@@ -49,7 +53,7 @@ def build(h: Hierarchy, year: int, seed: int = 2026, factor: float = 1.0) -> pl.
     rows: list[tuple] = []
 
     def add(code, metric, target, note):
-        rows.append((year, code, metric, float(target), due, note))
+        rows.append((year, code, metric, float(target), due, note, "demo"))
 
     prefs = sorted(ORG_XPROV)
     counties = {p: h.of_level(3, p)["code"].to_list() for p in prefs}
@@ -67,7 +71,7 @@ def build(h: Hierarchy, year: int, seed: int = 2026, factor: float = 1.0) -> pl.
     xprov = {p: round(ORG_XPROV[p] * (1 if factor == 1 else factor)) for p in prefs}
     xpref = {p: round(ORG_XPREF[p] * (1 if factor == 1 else factor)) for p in prefs}
     out_region = {p: round(xprov[p] * 1.5) for p in prefs}
-    note_seed = SEED000 if factor == 1 else DEMO
+    note_seed = FROM000 if factor == 1 else DEMO
 
     add("54", "total", total, DEMO)
     add("54", "income", sum(pref_income.values()) * 10_000, DEMO)
@@ -93,15 +97,15 @@ def build(h: Hierarchy, year: int, seed: int = 2026, factor: float = 1.0) -> pl.
         c_out = _split(out_region[p], cs, [c_total[c] for c in cs], lh_out)
         for c in cs:
             is_lh = c == LHORONG and factor == 1
-            add(c, "total", c_total[c], SEED001 if is_lh else DEMO)
+            add(c, "total", c_total[c], FROM001 if is_lh else DEMO)
             add(c, "income", c_income[c] * 10_000, DEMO)
             add(c, "org_xprov", c_xprov[c], DEMO)
             add(c, "org_xpref", c_xpref[c], DEMO)
-            add(c, "out_region", c_out[c], SEED001 if is_lh else DEMO)
-            add(c, "org_share", ORG_SHARE_MIN, SEED001 if is_lh else DEMO)
+            add(c, "out_region", c_out[c], FROM001 if is_lh else DEMO)
+            add(c, "org_share", ORG_SHARE_MIN, FROM001 if is_lh else DEMO)
             if is_lh:
                 for m in ("training", "training_directed_share", "src_industry", "src_project", "src_flexible"):
-                    add(c, m, LHORONG_TARGETS[m], SEED001)
+                    add(c, m, LHORONG_TARGETS[m], FROM001)
             ts = towns[c]
             tws = [tw[t] for t in ts]
             t_total = _split(c_total[c], ts, tws, {})
@@ -116,11 +120,25 @@ def build(h: Hierarchy, year: int, seed: int = 2026, factor: float = 1.0) -> pl.
                 add(t, "org_xpref", t_xpref[t], DEMO)
                 add(t, "out_region", t_out[t], DEMO)
                 add(t, "org_share", ORG_SHARE_MIN, DEMO)
-    return pl.DataFrame(rows, schema={"year": pl.Int16, "unit_code": pl.String, "metric": pl.String,
-                                      "target": pl.Float64, "due_date": pl.Date, "source_note": pl.String},
-                        orient="row")
+    from tracker.quotas import frame
+
+    return frame(rows)
+
+
+def published() -> pl.DataFrame:
+    """The seeds' own figures, under the years of their documents."""
+    from tracker.quotas import frame
+
+    d0, d1 = dt.date(YEAR000, 12, 31), dt.date(YEAR001, 12, 31)
+    rows = [(YEAR000, "54", "org_xprov", float(sum(ORG_XPROV.values())), d0, SEED000, "published"),
+            (YEAR000, "54", "org_xpref", float(sum(ORG_XPREF.values())), d0, SEED000, "published")]
+    rows += [(YEAR000, p, m, float(v[p]), d0, SEED000, "published") for p in sorted(ORG_XPROV)
+             for m, v in (("org_xprov", ORG_XPROV), ("org_xpref", ORG_XPREF))]
+    rows += [(YEAR001, LHORONG, m, float(v), d1, SEED001, "published") for m, v in LHORONG_TARGETS.items()]
+    return frame(rows)
 
 
 def build_years(h: Hierarchy, year: int) -> pl.DataFrame:
-    """The demo year with the published figures, and the year before at ~95% (demo)."""
-    return pl.concat([build(h, year - 1, factor=0.95), build(h, year)]).sort("year", "unit_code", "metric")
+    """The published figures under their own years, the demo year (taking them over) and the year before at ~95%."""
+    years = [published().filter(pl.col("year") < year - 1), build(h, year - 1, factor=0.95), build(h, year)]
+    return pl.concat(years).sort("year", "unit_code", "metric")

@@ -95,7 +95,7 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
             due = qr["due_date"] if qr else dt.date(d.snapshot.year, 12, 31)
             row = {"unit_code": u, "is_area": u == area, "metric": key, "actual": actual, "quota": target,
                    "quota_kind": met.quota_kind if qr else None, "due_date": due,
-                   "source_note": qr["source_note"] if qr else None}
+                   "source_note": qr["source_note"] if qr else None, "source": qr.get("source") if qr else None}
             prev_v = met.value(prev_of(u)) if prev_of(u) is not None else None
             ly_v = met.value(ly_of(u)) if ly_of(u) is not None else None
             row["new_week"] = (actual - prev_v) if (prev_v is not None and actual is not None) else None
@@ -131,6 +131,7 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
             out.append(row)
     schema = {"unit_code": pl.String, "is_area": pl.Boolean, "metric": pl.String, "actual": pl.Float64,
               "quota": pl.Float64, "quota_kind": pl.String, "due_date": pl.Date, "source_note": pl.String,
+              "source": pl.String,
               "new_week": pl.Float64, "ly_same": pl.Float64, "yoy": pl.Float64, "linear": pl.Float64,
               "seasonal": pl.Float64, "completion": pl.Float64, "expected": pl.Float64, "gap": pl.Float64,
               "status": pl.String, "needed": pl.Int64, "shortfall": pl.Float64}

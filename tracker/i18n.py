@@ -26,6 +26,7 @@ T = {
     "meeting": ("投屏模式", "Meeting mode"),
     "actual": ("完成", "Actual"),
     "quota": ("任务", "Quota"),
+    "quota_source": ("任务来源", "Quota source"),
     "minimum": ("下限", "Minimum"),
     "completion": ("完成率", "Completion"),
     "time_progress": ("序时进度", "Time elapsed"),

@@ -25,6 +25,22 @@ METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as
 }
 
 
+# where a quota comes from (the `source` column; `source_note` says which document, year or method)
+SOURCES = {"published": ("已公布", "Published"), "issued": ("已下达", "Issued"), "decomposed": ("分解测算", "Decomposed"),
+           "demo": ("演示值", "Demo value")}
+SCHEMA = {"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64, "due_date": pl.Date,
+          "source_note": pl.String, "source": pl.String}
+
+
+def frame(rows: list[tuple]) -> pl.DataFrame:
+    """Quota rows (year, unit, metric, target, due, note, source) as the quota table's frame."""
+    return pl.DataFrame(rows, schema=SCHEMA, orient="row")
+
+
+def source_label(kind: str | None, lang: str = "zh") -> str:
+    return SOURCES.get(kind or "", ("", ""))[0 if lang == "zh" else 1]
+
+
 @dataclass(frozen=True)
 class Finding:
     check: str  # over | under | missing | unknown_unit | share_below_parent
@@ -118,7 +134,8 @@ def save(q: pl.DataFrame, path: Path | None = None) -> Path:
 
 def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None, note: str = "导入") \
         -> tuple[pl.DataFrame, list[dict]]:
-    """An issued quota table (unit name or code + one column per metric) → quota rows, with row-level rejects."""
+    """An issued quota table (unit name or code + one column per metric) → quota rows (source `issued`), with
+    row-level rejects."""
     from tracker.ingest import IngestError, norm_header, read_raw
 
     alias = {norm_header(a): m for m, al in METRIC_HEADERS.items() for a in al}
@@ -164,10 +181,8 @@ def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None,
                 rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "任务为负数",
                                 "reason_en": "negative quota"})
                 continue
-            rows.append((year, code, metric, x, due, note))
-    schema = {"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64,
-              "due_date": pl.Date, "source_note": pl.String}
-    return pl.DataFrame(rows, schema=schema, orient="row"), rejects
+            rows.append((year, code, metric, x, due, note, "issued"))
+    return frame(rows), rejects
 
 
 def issuing_table(q: pl.DataFrame, h: Hierarchy, parent: str, year: int) -> pl.DataFrame:
