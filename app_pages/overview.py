@@ -73,6 +73,8 @@ if ev.filter(~pl.col("is_area")).height:
     }
     if minimum:
         cols.pop(t("completion", lang))
+        cols[t("needed", lang)] = pl.col("needed")
+        cols[t("needed_year_end", lang)] = pl.col("needed_year_end")
     table = rank.select(**cols)
     fmt_num = "%.1f%%" if met.kind == "share" else "localized"
     cfg = {

@@ -110,3 +110,11 @@ def test_trend_projection_and_required(fx):
     assert tr["projection"] == pytest.approx(7 + 3 * 41 / 7)
     assert tr["required"] == pytest.approx(3 / (41 / 7))
     assert tr["seasonal"] == [(F.LY_SAME, 8.0), (F.LY_FINAL, 10.0)]
+
+
+def test_organized_share_needs_today_and_by_year_end(fx):
+    """Today's total vs the year's quota: Lhasa has 1 organized of 2 (needs 1 more for 60% today) and a quota of 4
+    (60% of 4 = 2.4 → 3 organized by December: 2 more); Chamdo is at 4 of 5 today and 4 of a quota of 6 (3.6 → 4)."""
+    ev = evaluate("54").filter(pl.col("metric") == "org_share")
+    got = {r["unit_code"]: (r["needed"], r["needed_year_end"]) for r in ev.iter_rows(named=True)}
+    assert got == {"54": (0, 1), "5401": (1, 2), "5403": (0, 0)}

@@ -181,3 +181,10 @@ def test_one_minus_sign(fn, x, want):
 
     got = fmt.delta("count", x) if fn == "delta" else getattr(fmt, fn)(x)
     assert got == want and "-" not in got
+
+
+@pytest.mark.parametrize("organized, quota, minimum, want", [
+    (0, 11050, 0.6, 6630), (6630, 11050, 0.6, 0), (7000, 11050, 0.6, 0), (3, 10, 0.6, 3), (0, 5, 0.6, 3),
+    (5, None, 0.6, None), (0, 0, 0.6, None), (100, 333, 0.35, 17)])  # 0.35 × 333 = 116.55 → 117
+def test_organized_needed_by_year_end(organized, quota, minimum, want):
+    assert rules.organized_needed_by_year_end(organized, quota, minimum) == want

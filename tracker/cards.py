@@ -40,6 +40,9 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
                      f"{'above' if g >= 0 else 'below'}")
         if row["needed"]:
             lines.append(f"{t('needed', lang)} <b>{fmt.count(row['needed'], lang)}</b>")
+        if row.get("needed_year_end") is not None:
+            lines.append(f"<span title='{html.escape(t('needed_year_end_help', lang))}'>{t('needed_year_end', lang)} "
+                         f"<b>{fmt.count(row['needed_year_end'], lang)}</b></span>")
     else:
         lines.append(f"{t('quota', lang)} {fmt.value(k, row['quota'], lang)}{_source(row, lang)} · "
                      f"{t('completion', lang)} <b>{fmt.pct(row['completion'])}</b>")

@@ -116,6 +116,9 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
                 row["status"] = rules.share_status(actual, target)
                 row["needed"] = rules.organized_needed(int(m_now.get(met.num) or 0), int(m_now.get(met.den) or 0),
                                                        target)
+                total_q = quota.get((u, "total"))
+                row["needed_year_end"] = rules.organized_needed_by_year_end(
+                    int(m_now.get(met.num) or 0), total_q["target"] if total_q else None, target)
                 row["shortfall"] = None
             else:
                 comp = rules.completion(actual, target)
@@ -125,6 +128,7 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
                 row["gap"] = rules.gap_points(comp, expected)
                 row["status"] = rules.status(row["gap"], thresholds)
                 row["needed"] = None
+                row["needed_year_end"] = None
                 # whole persons: 0.3 of a person still behind is one more placement to make
                 row["shortfall"] = (float(math.ceil(max(0.0, expected * target - (actual or 0)) - 1e-9))
                                     if comp is not None else None)
@@ -134,7 +138,7 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
               "source": pl.String,
               "new_week": pl.Float64, "ly_same": pl.Float64, "yoy": pl.Float64, "linear": pl.Float64,
               "seasonal": pl.Float64, "completion": pl.Float64, "expected": pl.Float64, "gap": pl.Float64,
-              "status": pl.String, "needed": pl.Int64, "shortfall": pl.Float64}
+              "status": pl.String, "needed": pl.Int64, "needed_year_end": pl.Int64, "shortfall": pl.Float64}
     return pl.DataFrame(out, schema=schema)
 
 

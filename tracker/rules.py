@@ -86,6 +86,15 @@ def organized_needed(organized: int, total: int, minimum: float) -> int | None:
     return max(0, math.ceil(x))
 
 
+def organized_needed_by_year_end(organized: int, total_quota: float | None, minimum: float) -> int | None:
+    """Organized placements still needed for the year's target to meet the floor: ⌈minimum × total quota⌉ − organized
+    (at least 0); None without a total quota. 60% of a 11,050 quota is 6,630 organized placements by December."""
+    if total_quota is None or total_quota <= 0:
+        return None
+    need = math.ceil(Fraction(str(minimum)) * Fraction(str(total_quota)))
+    return max(0, need - organized)
+
+
 def seasonal_expected(last_year_same_week: float | None, last_year_final: float | None) -> float | None:
     """Share of last year's final total already reached by the same week last year."""
     if last_year_same_week is None or not last_year_final:
