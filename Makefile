@@ -23,6 +23,7 @@ run: $(BIN)/.runtime
 ## make test: installs what the tests need (Debian chromium, CJK fonts, poppler) and runs everything
 test: $(BIN)/.dev system-deps tests/oidc/node_modules/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 ## a real OpenID Connect provider for the SSO browser test (npm oidc-provider, pinned in package-lock.json)

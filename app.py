@@ -10,9 +10,9 @@ import streamlit as st
 import queries
 from tracker import audit, gate, generate, hierarchy, settings
 from tracker.errors import TrackerError
-from tracker.i18n import t
+from tracker.i18n import pick, t
 from tracker.state import KEYS, State, parse
-from tracker.ui import go, sync_url
+from tracker.ui import go, set_view, sync_url
 
 st.set_page_config(page_title="转移就业调度看板", page_icon=":material/dashboard:", layout="wide")
 
@@ -47,11 +47,7 @@ if state.snapshot in queries.broken_snapshots():
     st.stop()
 
 
-def _set(**kw) -> None:
-    """Widget callback: the new view goes to the URL; the rerun reads it from there."""
-    s = st.session_state["_state"].with_(**kw)
-    st.query_params.from_dict(s.params())
-    st.session_state["_state_params"] = s.params()
+_set = set_view
 
 
 def _area_changed(level_key: str) -> None:
@@ -60,23 +56,35 @@ def _area_changed(level_key: str) -> None:
 
 
 def filter_bar(s: State) -> None:
+    L = pick(s.lang)
     sb = st.sidebar
     sb.markdown(f"### {t('app_title', s.lang)}")
     st.session_state["w_lang"] = s.lang
-    sb.radio(t("language", s.lang), ["zh", "en"], key="w_lang", horizontal=True,
-             format_func=lambda x: "中文" if x == "zh" else "English",
-             on_change=lambda: _set(lang=st.session_state["w_lang"]))
+    sb.radio(
+        t("language", s.lang),
+        ["zh", "en"],
+        key="w_lang",
+        horizontal=True,
+        format_func=lambda x: "中文" if x == "zh" else "English",
+        on_change=lambda: _set(lang=st.session_state["w_lang"]),
+    )
     years = sorted({d.year for d in dates}, reverse=True)
     st.session_state["w_year"] = s.year
-    sb.selectbox(t("year", s.lang), years, key="w_year",
-                 on_change=lambda: _set(year=st.session_state["w_year"],
-                                        snapshot=max(d for d in dates if d.year == st.session_state["w_year"])))
+    sb.selectbox(
+        t("year", s.lang),
+        years,
+        key="w_year",
+        on_change=lambda: _set(year=st.session_state["w_year"], snapshot=max(d for d in dates if d.year == st.session_state["w_year"])),
+    )
     snaps = sorted((d for d in dates if d.year == s.year), reverse=True)
     st.session_state["w_snap"] = s.snapshot
-    sb.selectbox(t("snapshot", s.lang), snaps, key="w_snap",
-                 format_func=lambda d: (f"{d.isoformat()}（第{d.isocalendar()[1]}周）" if s.lang == "zh"
-                                        else f"{d.isoformat()} (week {d.isocalendar()[1]})"),
-                 on_change=lambda: _set(snapshot=st.session_state["w_snap"]))
+    sb.selectbox(
+        t("snapshot", s.lang),
+        snaps,
+        key="w_snap",
+        format_func=lambda d: L(f"{d.isoformat()}（第{d.isocalendar()[1]}周）", f"{d.isoformat()} (week {d.isocalendar()[1]})"),
+        on_change=lambda: _set(snapshot=st.session_state["w_snap"]),
+    )
     # area cascade from the user's own area down: each level lists the parent itself as "(all)" first
     chain = [user.area] + [s.area[:n] for n in (4, 6, 9) if len(user.area) < n <= len(s.area)]
     levels = {2: ("w_pref", "prefecture"), 4: ("w_county", "county"), 6: ("w_town", "township")}
@@ -89,23 +97,37 @@ def filter_bar(s: State) -> None:
             break
         options = [parent] + kids
         st.session_state[key] = chain[depth + 1] if depth + 1 < len(chain) else parent
-        sb.selectbox(t(label, s.lang), options, key=key,
-                     format_func=lambda c, p=parent: t("all", s.lang) if c == p else h.name(c, s.lang),
-                     on_change=_area_changed, args=(key,))
+        sb.selectbox(
+            t(label, s.lang),
+            options,
+            key=key,
+            format_func=lambda c, p=parent: t("all", s.lang) if c == p else h.name(c, s.lang),
+            on_change=_area_changed,
+            args=(key,),
+        )
     if len(s.area) == 12:
         sb.caption(f"{t('area', s.lang)}：{h.name(s.area, s.lang)}")
-    from tracker.analysis import GROUPS
+    from tracker.catalogue import group_labels
     from tracker.schema import CHANNEL
 
     with sb.expander(t("slices", s.lang), expanded=bool(s.channels or s.group)):
         st.session_state["w_ch"] = list(s.channels)
-        st.multiselect(t("slice_channels", s.lang), list(CHANNEL.values), key="w_ch",
-                       format_func=lambda c: CHANNEL.label(c, s.lang),
-                       on_change=lambda: _set(channels=tuple(st.session_state["w_ch"])))
+        st.multiselect(
+            t("slice_channels", s.lang),
+            list(CHANNEL.values),
+            key="w_ch",
+            format_func=lambda c: CHANNEL.label(c, s.lang),
+            on_change=lambda: _set(channels=tuple(st.session_state["w_ch"])),
+        )
         st.session_state["w_grp"] = s.group or ""
-        st.selectbox(t("slice_group", s.lang), ["", *[g for g in GROUPS if g != "all_persons"]], key="w_grp",
-                     format_func=lambda g: t("all", s.lang) if not g else GROUPS[g][0 if s.lang == "zh" else 1],
-                     on_change=lambda: _set(group=st.session_state["w_grp"] or None))
+        labels = group_labels(with_all=False)
+        st.selectbox(
+            t("slice_group", s.lang),
+            ["", *labels],
+            key="w_grp",
+            format_func=lambda g: t("all", s.lang) if not g else labels[g][0 if s.lang == "zh" else 1],
+            on_change=lambda: _set(group=st.session_state["w_grp"] or None),
+        )
         st.caption(t("slices_help", s.lang))
     st.session_state["w_meet"] = s.meeting
     sb.toggle(t("meeting", s.lang), key="w_meet", on_change=lambda: _set(meeting=st.session_state["w_meet"]))
@@ -115,8 +137,9 @@ def filter_bar(s: State) -> None:
 def user_box(s: State) -> None:
     sb = st.sidebar
     sb.divider()
-    sb.caption(t("signed_in_as", s.lang, name=user.name or user.username, role=user.role_label(s.lang),
-                 area=h.short_name(user.area, s.lang)))
+    sb.caption(
+        t("signed_in_as", s.lang, name=user.name or user.username, role=user.role_label(s.lang), area=h.short_name(user.area, s.lang))
+    )
     if user.source != "demo" and sb.button(t("logout", s.lang), icon=":material/logout:", key="logout"):
         gate.logout(user)
 
@@ -165,15 +188,14 @@ pages = {
 }
 # every page is registered (so a direct URL resolves), but the menu lists only the user's pages and
 # a page the role may not use is refused here, before it runs
-nav = st.navigation({**pages, "": [st.Page(_to_overview, title=t("overview", lang), url_path="overview")]},
-                    position="hidden")
+nav = st.navigation({**pages, "": [st.Page(_to_overview, title=t("overview", lang), url_path="overview")]}, position="hidden")
 if not state.meeting:
     for section, items in pages.items():
         allowed = [p for p in items if user.may_open(p.url_path)]
         if allowed:
             st.sidebar.caption(section)
             for p in allowed:
-                st.sidebar.page_link(p, query_params=state.params())
+                st.sidebar.page_link(p, query_params=state.shared_params())
     user_box(state)
 if not user.may_open(nav.url_path):
     audit.log(user.username, "denied_page", state.area, nav.url_path)

@@ -7,12 +7,12 @@ import polars as pl
 import streamlit as st
 
 from tracker import audit, exports
-from tracker.i18n import t
+from tracker.i18n import pick, t
 from tracker.ui import current, current_user, export
 
 state, h = current()
 lang, me = state.lang, current_user()
-L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+L = pick(lang)
 st.subheader(L("审计日志（管理员）", "Audit log (administrator)"))
 chain = audit.status()
 if chain.first_bad is None:
@@ -21,8 +21,7 @@ else:
     st.error(audit.describe(chain, lang), icon=":material/gpp_bad:")
 if chain.damaged:
     shown = "、".join(map(str, chain.damaged[:20])) + ("…" if len(chain.damaged) > 20 else "")
-    st.warning(L(f"无法解析的行：第 {shown} 行（以“损坏的行”列出）。",
-                 f"Lines that are not records: {shown} (listed as “Damaged line”)."))
+    st.warning(L(f"无法解析的行：第 {shown} 行（以“损坏的行”列出）。", f"Lines that are not records: {shown} (listed as “Damaged line”)."))
 
 rows = audit.read()
 # an administrator sees the lines of their own area (and lines with no area: logins, failures, damage)

@@ -6,13 +6,14 @@ import polars as pl
 import streamlit as st
 
 from tracker import analysis, charts, dispatch, fmt, rules, settings
-from tracker.i18n import t
-from tracker.metrics import METRICS
+from tracker.catalogue import METRICS
+from tracker.i18n import pick, t
 from tracker.schema import CHANNEL
 from tracker.ui import chart, current, drill_table, header
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
+L = pick(lang)
 header(t("channels", lang), state, h)
 
 d = dispatch.resolve_dates(day)
@@ -26,51 +27,72 @@ share = top["organized"] / top["persons"] if top["persons"] else None
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("persons", lang), fmt.persons(top["persons"], lang))
 c2.metric(t("org_share", lang), fmt.pct(share), delta=fmt.short_points((share - minimum) * 100, lang) if share else None)
-c3.metric("有组织转移" if lang == "zh" else "Organized", fmt.persons(top["organized"], lang))
+c3.metric(L("有组织转移", "Organized"), fmt.persons(top["organized"], lang))
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)
 c4.metric(t("needed", lang), fmt.count(needed, lang))
 
 kids = m.filter(~pl.col("is_area")).with_columns(share=pl.col("organized") / pl.col("persons")).sort("share", descending=True)
 if kids.height:
-    chart(charts.share_bars(kids, minimum, lang, f"{t('org_share', lang)} · {'各单位' if lang == 'zh' else 'by unit'}"),
-          state, h, "share_bars")
+    chart(
+        charts.share_bars(kids, minimum, lang, f"{t('org_share', lang)} · {'各单位' if lang == 'zh' else 'by unit'}"),
+        state,
+        h,
+        "share_bars",
+    )
     table = kids.select(
-        pl.col("name").alias(t("unit", lang)), pl.col("persons").alias(t("persons", lang)),
-        pl.col("organized").alias("有组织" if lang == "zh" else "Organized"),
+        pl.col("name").alias(t("unit", lang)),
+        pl.col("persons").alias(t("persons", lang)),
+        pl.col("organized").alias(L("有组织", "Organized")),
         (pl.col("share") * 100).round(1).alias(t("org_share", lang) + " %"),
-        pl.Series(t("needed", lang), [rules.organized_needed(o, p, share_q.get(u, minimum)) for o, p, u in
-                                     kids.select("organized", "persons", "unit_code").iter_rows()], dtype=pl.Int64))
+        pl.Series(
+            t("needed", lang),
+            [
+                rules.organized_needed(o, p, share_q.get(u, minimum))
+                for o, p, u in kids.select("organized", "persons", "unit_code").iter_rows()
+            ],
+            dtype=pl.Int64,
+        ),
+    )
     drill_table(table, state, h, "share_table", kids["unit_code"].to_list(), name="organized_share")
 
-st.markdown("#### " + ("组织方式构成（按人员，一人多次按各渠道分别计）" if lang == "zh"
-                       else "Channel mix (persons with a placement through each channel)"))
+st.markdown("#### " + (L("组织方式构成（按人员，一人多次按各渠道分别计）", "Channel mix (persons with a placement through each channel)")))
 ch = dispatch.name_units(analysis.by_dimension(area, day, "channel", sl), h, lang, area)
 ch = ch.with_columns(category=CHANNEL.expr("value", lang))
 area_ch = ch.filter(pl.col("is_area")).sort("persons", descending=True)
 kids_ch = ch.filter(~pl.col("is_area"))
-data = area_ch.select(pl.col("category").alias("组织方式" if lang == "zh" else "Channel"),
-                      pl.col("persons").alias(t("persons", lang)), pl.col("placements").alias(t("placements", lang)),
-                      pl.col("income").alias(t("income", lang)))
+data = area_ch.select(
+    pl.col("category").alias(L("组织方式", "Channel")),
+    pl.col("persons").alias(t("persons", lang)),
+    pl.col("placements").alias(t("placements", lang)),
+    pl.col("income").alias(t("income", lang)),
+)
 left, right = st.columns([2, 3])
 with left:
-    st.plotly_chart(charts.ranked_bars(area_ch["category"].to_list(), area_ch["persons"].to_list(), lang,
-                                       h.short_name(area, lang)), key="ch_area", config={"displayModeBar": False})
+    st.plotly_chart(
+        charts.ranked_bars(area_ch["category"].to_list(), area_ch["persons"].to_list(), lang, h.short_name(area, lang)),
+        key="ch_area",
+        config={"displayModeBar": False},
+    )
     st.dataframe(data, hide_index=True)
 with right:
     if kids_ch.height:
-        chart(charts.stacked_bars(kids_ch.select("unit_code", "name", "category", pl.col("persons").alias("value")),
-                                  lang, "各单位渠道占比" if lang == "zh" else "Channel shares by unit"),
-              state, h, "ch_stack",
-              data=kids_ch.pivot(on="category", index=["unit_code", "name"], values="persons").fill_null(0),
-              name="channel_mix")
+        chart(
+            charts.stacked_bars(
+                kids_ch.select("unit_code", "name", "category", pl.col("persons").alias("value")),
+                lang,
+                L("各单位渠道占比", "Channel shares by unit"),
+            ),
+            state,
+            h,
+            "ch_stack",
+            data=kids_ch.pivot(on="category", index=["unit_code", "name"], values="persons").fill_null(0),
+            name="channel_mix",
+        )
 
-st.markdown("#### " + ("有组织跨地市、跨省转移与任务" if lang == "zh"
-                       else "Organized cross-prefecture and cross-province vs quota"))
-ev = dispatch.name_units(dispatch.evaluate(area, d, dispatch.measures(area, d), q, ["org_xpref", "org_xprov"]),
-                         h, lang, area)
+st.markdown("#### " + (L("有组织跨地市、跨省转移与任务", "Organized cross-prefecture and cross-province vs quota")))
+ev = dispatch.name_units(dispatch.evaluate(area, d, dispatch.measures(area, d), q, ["org_xpref", "org_xprov"]), h, lang, area)
 if sl.active():
-    st.caption("任务对比按全部人员计算，不受切片影响。" if lang == "zh"
-               else "Quota comparison counts everyone; slices do not apply.")
+    st.caption(L("任务对比按全部人员计算，不受切片影响。", "Quota comparison counts everyone; slices do not apply."))
 cols = st.columns(2)
 for col, metric in zip(cols, ["org_xpref", "org_xprov"], strict=True):
     sub = ev.filter(pl.col("metric") == metric)
@@ -78,10 +100,25 @@ for col, metric in zip(cols, ["org_xpref", "org_xprov"], strict=True):
     tot = sub.filter(pl.col("is_area")).to_dicts()[0]
     label = METRICS[metric].label(lang)
     with col:
-        st.metric(label, fmt.count(tot["actual"], lang),
-                  delta=(f"{t('completion', lang)} {fmt.pct(tot['completion'])}" if tot["completion"] is not None
-                         else t("no_quota", lang)), delta_color="off")
+        st.metric(
+            label,
+            fmt.count(tot["actual"], lang),
+            delta=(f"{t('completion', lang)} {fmt.pct(tot['completion'])}" if tot["completion"] is not None else t("no_quota", lang)),
+            delta_color="off",
+        )
         if kids_m.height:
-            chart(charts.actual_vs_quota(kids_m["name"].to_list(), kids_m["actual"].to_list(), kids_m["quota"].to_list(),
-                                         lang, label, kids_m["unit_code"].to_list()), state, h, f"q_{metric}",
-                  data=kids_m.select("unit_code", "name", "actual", "quota", "completion", "gap", "status"), name=metric)
+            chart(
+                charts.actual_vs_quota(
+                    kids_m["name"].to_list(),
+                    kids_m["actual"].to_list(),
+                    kids_m["quota"].to_list(),
+                    lang,
+                    label,
+                    kids_m["unit_code"].to_list(),
+                ),
+                state,
+                h,
+                f"q_{metric}",
+                data=kids_m.select("unit_code", "name", "actual", "quota", "completion", "gap", "status"),
+                name=metric,
+            )

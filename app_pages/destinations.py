@@ -6,57 +6,72 @@ import polars as pl
 import streamlit as st
 
 from tracker import analysis, charts, dispatch, fmt
-from tracker.i18n import t
+from tracker.hierarchy import REGION
+from tracker.i18n import pick, t
 from tracker.schema import DEST_SCOPE
 from tracker.ui import chart, current, download, header
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
+L = pick(lang)
 header(t("destinations", lang), state, h)
 
 
 def table(df: pl.DataFrame, label: str) -> pl.DataFrame:
-    return df.select(pl.col("dest").alias(label), pl.col("persons").alias(t("persons", lang)),
-                     pl.col("income").alias(t("income", lang)),
-                     (pl.col("income") / pl.col("persons")).round(0).alias(t("per_capita", lang)))
+    return df.select(
+        pl.col("dest").alias(label),
+        pl.col("persons").alias(t("persons", lang)),
+        pl.col("income").alias(t("income", lang)),
+        (pl.col("income") / pl.col("persons")).round(0).alias(t("per_capita", lang)),
+    )
 
 
-prov = analysis.by_dimension(area, day, "dest_province_code", sl).with_columns(
-    dest=h.name_expr("value", lang, short=False))
-pref = analysis.by_dimension(area, day, "dest_prefecture_code", sl).with_columns(
-    dest=h.name_expr("value", lang, short=False))
-out = prov.filter(pl.col("is_area") & (pl.col("value") != "54")).sort("persons", descending=True)
-inside = pref.filter(pl.col("is_area") & pl.col("value").str.starts_with("54")).sort("persons", descending=True)
+prov = analysis.by_dimension(area, day, "dest_province_code", sl).with_columns(dest=h.name_expr("value", lang, short=False))
+pref = analysis.by_dimension(area, day, "dest_prefecture_code", sl).with_columns(dest=h.name_expr("value", lang, short=False))
+out = prov.filter(pl.col("is_area") & (pl.col("value") != REGION)).sort("persons", descending=True)
+inside = pref.filter(pl.col("is_area") & pl.col("value").str.starts_with(REGION)).sort("persons", descending=True)
 
 left, right = st.columns(2)
 with left:
-    st.markdown("#### " + ("区外：就业地省份" if lang == "zh" else "Outside the region: provinces"))
+    st.markdown("#### " + (L("区外：就业地省份", "Outside the region: provinces")))
     if out.height:
-        st.plotly_chart(charts.ranked_bars(out["dest"].to_list(), out["persons"].to_list(), lang,
-                                           t("persons", lang)), key="dest_prov", config={"displayModeBar": False})
-        d1 = table(out, "省份" if lang == "zh" else "Province")
+        st.plotly_chart(
+            charts.ranked_bars(out["dest"].to_list(), out["persons"].to_list(), lang, t("persons", lang)),
+            key="dest_prov",
+            config={"displayModeBar": False},
+        )
+        d1 = table(out, L("省份", "Province"))
         st.dataframe(d1, hide_index=True)
         download(d1, "destinations_provinces", lang, "dl_prov")
     else:
-        st.info("没有区外转移。" if lang == "zh" else "No placements outside the region.")
+        st.info(L("没有区外转移。", "No placements outside the region."))
 with right:
-    st.markdown("#### " + ("区内：就业地地市" if lang == "zh" else "Inside the region: prefectures"))
-    st.plotly_chart(charts.ranked_bars(inside["dest"].to_list(), inside["persons"].to_list(), lang,
-                                       t("persons", lang), color="#2E7D32"), key="dest_pref",
-                    config={"displayModeBar": False})
-    d2 = table(inside, "地市" if lang == "zh" else "Prefecture")
+    st.markdown("#### " + (L("区内：就业地地市", "Inside the region: prefectures")))
+    st.plotly_chart(
+        charts.ranked_bars(inside["dest"].to_list(), inside["persons"].to_list(), lang, t("persons", lang), color="#2E7D32"),
+        key="dest_pref",
+        config={"displayModeBar": False},
+    )
+    d2 = table(inside, L("地市", "Prefecture"))
     st.dataframe(d2, hide_index=True)
     download(d2, "destinations_prefectures", lang, "dl_pref")
 
-st.markdown("#### " + ("各单位转移范围" if lang == "zh" else "Destination scope by origin unit"))
+st.markdown("#### " + (L("各单位转移范围", "Destination scope by origin unit")))
 sc = dispatch.name_units(analysis.by_dimension(area, day, "dest_scope", sl), h, lang, area).filter(~pl.col("is_area"))
 if sc.height:
     sc = sc.with_columns(category=DEST_SCOPE.expr("value", lang))
-    chart(charts.stacked_bars(sc.select("unit_code", "name", "category", pl.col("persons").alias("value")), lang,
-                              "转移范围占比" if lang == "zh" else "Scope shares"), state, h, "scope_stack",
-          data=sc.pivot(on="category", index=["unit_code", "name"], values="persons").fill_null(0), name="scope_mix")
-    st.markdown("#### " + ("各单位区外去向（人）" if lang == "zh" else "Out-of-region destinations by origin (persons)"))
-    kids = dispatch.name_units(prov.filter(~pl.col("is_area") & (pl.col("value") != "54")), h, lang, area)
+    chart(
+        charts.stacked_bars(
+            sc.select("unit_code", "name", "category", pl.col("persons").alias("value")), lang, L("转移范围占比", "Scope shares")
+        ),
+        state,
+        h,
+        "scope_stack",
+        data=sc.pivot(on="category", index=["unit_code", "name"], values="persons").fill_null(0),
+        name="scope_mix",
+    )
+    st.markdown("#### " + (L("各单位区外去向（人）", "Out-of-region destinations by origin (persons)")))
+    kids = dispatch.name_units(prov.filter(~pl.col("is_area") & (pl.col("value") != REGION)), h, lang, area)
     if kids.height:
         mat = kids.pivot(on="dest", index=["unit_code", "name"], values="persons").fill_null(0)
         st.dataframe(mat, hide_index=True)

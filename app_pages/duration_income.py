@@ -5,13 +5,14 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import analysis, charts, dispatch, fmt
-from tracker.i18n import t
+from tracker import analysis, catalogue, charts, dispatch, fmt
+from tracker.i18n import pick, t
 from tracker.schema import DEST_SCOPE, INDUSTRY
 from tracker.ui import chart, current, download, drill_table, header
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
+L = pick(lang)
 header(t("duration_income", lang), state, h)
 d = dispatch.resolve_dates(day)
 
@@ -19,47 +20,59 @@ b = dispatch.name_units(analysis.bands(area, day, sl), h, lang, area)
 top = b.filter(pl.col("is_area")).to_dicts()[0]
 ly = analysis.bands(area, d.ly_same, sl, median=False).filter(pl.col("is_area")).to_dicts() if d.ly_same else []
 ly = ly[0] if ly else None
-BANDS = [("lt3", "不足3个月", "< 3 months"), ("m3to6", "3–6个月", "3–6 months"), ("ge6", "6个月及以上", "≥ 6 months")]
+BANDS = [(b.key, b.zh, b.en) for b in catalogue.MONTHS_BANDS]
 cols = st.columns(5)
 for col, (k, zh, en) in zip(cols, BANDS, strict=False):
     share = top[k] / top["persons"] if top["persons"] else None
     delta = None
     if share is not None and ly and ly["persons"]:  # nobody this year (or last): no comparison
-        delta = fmt.short_points((share - ly[k] / ly["persons"]) * 100, lang) + (" 同比" if lang == "zh" else " YoY")
+        delta = fmt.short_points((share - ly[k] / ly["persons"]) * 100, lang) + (L(" 同比", " YoY"))
     col.metric(f"{zh if lang == 'zh' else en}（{fmt.count(top[k], lang)}）", fmt.pct(share), delta=delta, delta_color="off")
 pc = top["income"] / top["persons"] if top["persons"] else None
 ly_pc = ly["income"] / ly["persons"] if ly and ly["persons"] else None
-cols[3].metric(t("per_capita", lang), fmt.yuan(pc, lang),
-               delta=(fmt.signed_pct(pc / ly_pc - 1) + (" 同比" if lang == "zh" else " YoY")) if ly_pc else None)
-cols[4].metric("人均收入中位数" if lang == "zh" else "Median per person", fmt.yuan(top["median_income"], lang))
+cols[3].metric(t("per_capita", lang), fmt.yuan(pc, lang), delta=(fmt.signed_pct(pc / ly_pc - 1) + (L(" 同比", " YoY"))) if ly_pc else None)
+cols[4].metric(L("人均收入中位数", "Median per person"), fmt.yuan(top["median_income"], lang))
 
 kids = b.filter(~pl.col("is_area"))
 if kids.height:
-    long = pl.concat([kids.select("unit_code", "name", pl.lit(zh if lang == "zh" else en).alias("category"),
-                                  pl.col(k).alias("value")) for k, zh, en in BANDS])
-    chart(charts.stacked_bars(long, lang, "务工时长分布" if lang == "zh" else "Months employed"), state, h, "bands")
-    table = kids.select(pl.col("name").alias(t("unit", lang)), pl.col("persons").alias(t("persons", lang)),
-                        *[(pl.col(k) / pl.col("persons") * 100).round(1).alias((zh if lang == "zh" else en) + " %")
-                          for k, zh, en in BANDS],
-                        (pl.col("income") / pl.col("persons")).round(0).alias(t("per_capita", lang)),
-                        pl.col("median_income").round(0).alias("中位数(元)" if lang == "zh" else "Median (yuan)"))
+    long = pl.concat(
+        [
+            kids.select("unit_code", "name", pl.lit(zh if lang == "zh" else en).alias("category"), pl.col(k).alias("value"))
+            for k, zh, en in BANDS
+        ]
+    )
+    chart(charts.stacked_bars(long, lang, L("务工时长分布", "Months employed")), state, h, "bands")
+    table = kids.select(
+        pl.col("name").alias(t("unit", lang)),
+        pl.col("persons").alias(t("persons", lang)),
+        *[(pl.col(k) / pl.col("persons") * 100).round(1).alias((zh if lang == "zh" else en) + " %") for k, zh, en in BANDS],
+        (pl.col("income") / pl.col("persons")).round(0).alias(t("per_capita", lang)),
+        pl.col("median_income").round(0).alias(L("中位数(元)", "Median (yuan)")),
+    )
     drill_table(table, state, h, "bands_table", kids["unit_code"].to_list(), name="duration_income_by_unit")
 
 left, right = st.columns(2)
 with left:
     hist = analysis.income_hist(area, day, sl)
-    st.plotly_chart(charts.histogram(hist, lang, "人均劳务收入分布" if lang == "zh" else "Income per person"),
-                    key="hist", config={"displayModeBar": False})
+    st.plotly_chart(charts.histogram(hist, lang, L("人均劳务收入分布", "Income per person")), key="hist", config={"displayModeBar": False})
     download(hist, "income_distribution", lang, "dl_hist")
 with right:
-    for dim, enum, title in (("dest_scope", DEST_SCOPE, "按转移范围" if lang == "zh" else "By destination scope"),
-                             ("industry", INDUSTRY, "按行业" if lang == "zh" else "By industry")):
-        s = analysis.by_dimension(area, day, dim, sl).filter(pl.col("is_area")).with_columns(
-            label=enum.expr("value", lang),
-            pc=pl.col("income") / pl.col("persons"), pm=pl.col("income") / pl.col("months")).sort("pc", descending=True)
+    for dim, enum, title in (
+        ("dest_scope", DEST_SCOPE, L("按转移范围", "By destination scope")),
+        ("industry", INDUSTRY, L("按行业", "By industry")),
+    ):
+        s = (
+            analysis.by_dimension(area, day, dim, sl)
+            .filter(pl.col("is_area"))
+            .with_columns(label=enum.expr("value", lang), pc=pl.col("income") / pl.col("persons"), pm=pl.col("income") / pl.col("months"))
+            .sort("pc", descending=True)
+        )
         st.markdown(f"**{title}**")
-        tb = s.select(pl.col("label").alias(title), pl.col("persons").alias(t("persons", lang)),
-                      pl.col("pc").round(0).alias(t("per_capita", lang)),
-                      pl.col("pm").round(0).alias("月均(元)" if lang == "zh" else "Per month (yuan)"))
+        tb = s.select(
+            pl.col("label").alias(title),
+            pl.col("persons").alias(t("persons", lang)),
+            pl.col("pc").round(0).alias(t("per_capita", lang)),
+            pl.col("pm").round(0).alias(L("月均(元)", "Per month (yuan)")),
+        )
         st.dataframe(tb, hide_index=True)
         download(tb, f"per_capita_{dim}", lang, f"dl_{dim}")

@@ -7,13 +7,14 @@ import streamlit as st
 
 from tracker import charts, dispatch, fmt, quotas, rules, settings, submissions
 from tracker.cards import CSS, MEETING_CSS, card_html
-from tracker.i18n import status_expr, t
-from tracker.metrics import CARD_METRICS, METRICS
+from tracker.catalogue import CARD_METRICS, METRICS
+from tracker.i18n import pick, status_expr, t
 from tracker.texts import laggard_line
 from tracker.ui import breadcrumb, current, go
 
 state, h = current()
 lang, area = state.lang, state.area
+L = pick(lang)
 d = dispatch.resolve_dates(state.snapshot)
 wk = dispatch.measures(area, d)
 q = dispatch.quotas(area, state.year)
@@ -22,17 +23,24 @@ pace = settings.pace_method()
 
 st.markdown(CSS + (MEETING_CSS if state.meeting else ""), unsafe_allow_html=True)
 week = d.snapshot.isocalendar()[1]
-st.subheader(f"{h.short_name(area, lang)}农牧民转移就业调度 · 截至{fmt.date(d.snapshot, lang)}（第{week}周）"
-             if lang == "zh" else
-             f"{h.short_name(area, lang)}: transfer employment as of {fmt.date(d.snapshot, lang)} (week {week})")
+st.subheader(
+    L(
+        f"{h.short_name(area, lang)}农牧民转移就业调度 · 截至{fmt.date(d.snapshot, lang)}（第{week}周）",
+        f"{h.short_name(area, lang)}: transfer employment as of {fmt.date(d.snapshot, lang)} (week {week})",
+    )
+)
 if not state.meeting:
     breadcrumb(state, h)
 demo_notes = sorted(set(q.filter(pl.col("source") == "demo")["source_note"].drop_nulls().to_list()))
 if demo_notes:  # say plainly which quotas are demo values and what they were taken from
-    st.caption(("演示说明：本页任务为演示值（" + "；".join(demo_notes) + "）。已公布任务按原文件年份保存，见目标任务页。")
-               if lang == "zh" else
-               ("Demo: the quotas on this page are demo values (" + "; ".join(demo_notes) + "). The published "
-                "figures are kept under their own documents' years on the Quotas page."))
+    st.caption(
+        ("演示说明：本页任务为演示值（" + "；".join(demo_notes) + "）。已公布任务按原文件年份保存，见目标任务页。")
+        if lang == "zh"
+        else (
+            "Demo: the quotas on this page are demo values (" + "; ".join(demo_notes) + "). The published "
+            "figures are kept under their own documents' years on the Quotas page."
+        )
+    )
 note = submissions.carried_note(d.snapshot, area, lambda c: h.name(c, lang), lang)
 if note:  # the numbers include carried-forward data: say whose
     st.warning(note, icon=":material/schedule:")
@@ -42,15 +50,16 @@ for chunk in (CARD_METRICS[:4], CARD_METRICS[4:]):
     cols = st.columns(4)
     for c, key in zip(cols, chunk, strict=False):
         c.markdown(card_html(area_rows[key], lang, pace), unsafe_allow_html=True)
-st.caption(f"{t('status_uses', lang)}：{t('pace_linear' if pace == 'linear' else 'pace_seasonal', lang)}　"
-           + charts.legend_html(lang), unsafe_allow_html=True)
+st.caption(
+    f"{t('status_uses', lang)}：{t('pace_linear' if pace == 'linear' else 'pace_seasonal', lang)}　" + charts.legend_html(lang),
+    unsafe_allow_html=True,
+)
 
 if ev.filter(~pl.col("is_area")).height:
     paced = [m for m in CARD_METRICS if METRICS[m].quota]
     metric = state.metric if state.metric in paced else "total"
     st.session_state["w_metric"] = metric
-    choice = st.selectbox(t("ranking_metric", lang), paced, key="w_metric",
-                          format_func=lambda m: METRICS[m].label(lang))
+    choice = st.selectbox(t("ranking_metric", lang), paced, key="w_metric", format_func=lambda m: METRICS[m].label(lang))
     if choice != metric:
         go(state.with_(metric=choice))
     met = METRICS[metric]
@@ -69,7 +78,8 @@ if ev.filter(~pl.col("is_area")).height:
         t("vs_last_week" if minimum else "new_week", lang): pl.col("new_week") * scale,
         t("status", lang): status_expr("status", lang),
         t("quota_source", lang): pl.col("source").replace_strict(
-            {k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—"),
+            {k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—"
+        ),
     }
     if minimum:
         cols.pop(t("completion", lang))
@@ -86,8 +96,15 @@ if ev.filter(~pl.col("is_area")).height:
         t("vs_last_week", lang): st.column_config.NumberColumn(format="%+.1f"),
         t("gap", lang): st.column_config.NumberColumn(format="%+.1f"),
     }
-    sel = st.dataframe(table, hide_index=True, column_config=cfg, on_select="rerun", selection_mode="single-row",
-                       key=f"rank_{area}_{metric}", height=min(35 * (table.height + 1) + 3, 600))
+    sel = st.dataframe(
+        table,
+        hide_index=True,
+        column_config=cfg,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"rank_{area}_{metric}",
+        height=min(35 * (table.height + 1) + 3, 600),
+    )
     if h.level(area) < 5 and not state.meeting:
         st.caption(t("open_unit", lang))
     rows = sel.selection.rows if sel is not None else []
@@ -111,8 +128,13 @@ if ev.filter(~pl.col("is_area")).height:
     if not minimum and not state.meeting:
         with right:
             tp = rules.time_progress(d.snapshot, rank["due_date"][0]) if rank.height else None
-            bars = st.plotly_chart(charts.ranking_bars(rank, tp, lang), key=f"bars_{area}_{metric}",
-                                   on_select="rerun", selection_mode="points", config={"displayModeBar": False})
+            bars = st.plotly_chart(
+                charts.ranking_bars(rank, tp, lang),
+                key=f"bars_{area}_{metric}",
+                on_select="rerun",
+                selection_mode="points",
+                config={"displayModeBar": False},
+            )
             pts = bars.selection.points if bars is not None else []
             if pts and h.level(area) < 5:
                 code = pts[0].get("customdata")
@@ -124,12 +146,15 @@ if not state.meeting:
     metric = state.metric if METRICS[state.metric].kind in ("count", "money") else "total"
     kind = METRICS[metric].kind
     tr = dispatch.trend(area, d, wk, q, metric)
-    st.plotly_chart(charts.cumulative(tr, lang, f"{t('trend', lang)} · {METRICS[metric].label(lang)}"),
-                    key="trend", config={"displayModeBar": False})
+    st.plotly_chart(
+        charts.cumulative(tr, lang, f"{t('trend', lang)} · {METRICS[metric].label(lang)}"), key="trend", config={"displayModeBar": False}
+    )
     bits = []
     if tr["projection"] is not None:
-        bits.append(f"{t('projection', lang)}：{fmt.value(kind, tr['projection'], lang)}"
-                    + (f"（{fmt.pct(tr['projection'] / tr['target'])}）" if tr["target"] else ""))
+        bits.append(
+            f"{t('projection', lang)}：{fmt.value(kind, tr['projection'], lang)}"
+            + (f"（{fmt.pct(tr['projection'] / tr['target'])}）" if tr["target"] else "")
+        )
     if tr["required"] is not None:
         bits.append(f"{t('required', lang)}：{fmt.value(kind, tr['required'], lang)}")
     if tr["rate"] is not None:

@@ -9,20 +9,14 @@ import streamlit as st
 
 import queries
 from tracker import analysis, dispatch
-from tracker.ui import can, current, download, drill_table, header, records_hidden, unit_namer
+from tracker.i18n import pick
+from tracker.ui import can, current, download, drill_table, header, records_hidden, records_link, unit_namer
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
-L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+L = pick(lang)
 unit_name = unit_namer(lang)
 header(L("数据质量", "Data quality"), state, h)
-
-
-def open_records(**flt) -> None:
-    """Open the records page with a filter preset (the finding's records)."""
-    for k, v in flt.items():
-        st.session_state[f"rf_{k}"] = v
-    st.switch_page("app_pages/records.py", query_params=state.params())
 
 
 u = dispatch.name_units(analysis.dq_units(area, day), h, lang, area)
@@ -34,32 +28,42 @@ if top:
     c[2].metric(L("缺少村(居)", "No village"), f"{top['no_village']:,}")
     c[3].metric(L("迟报(>4周)", "Reported > 4 weeks late"), f"{top['late_reports']:,}")
     c[4].metric(L("近7天录入", "Reported in the last 7 days"), f"{top['reported_7d']:,}")
-    c[5].metric(L("重复报送（只计一次）", "Reported again (counted once)"), f"{top['repeated']:,}",
-                help=L("同一人同一次就业（开工日期相同）被另一县区再次报送：记录保留，统计只计首次报送。",
-                       "The same placement (same person and start date) reported again, e.g. by a second county: "
-                       "the record is kept, only the first report counts."))
+    c[5].metric(
+        L("重复报送（只计一次）", "Reported again (counted once)"),
+        f"{top['repeated']:,}",
+        help=L(
+            "同一人同一次就业（开工日期相同）被另一县区再次报送：记录保留，统计只计首次报送。",
+            "The same placement (same person and start date) reported again, e.g. by a second county: "
+            "the record is kept, only the first report counts.",
+        ),
+    )
     if can("records"):
         b = st.columns(3)
-        if b[0].button(L("查看身份证校验错误的记录", "Open records with a bad ID check digit"), key="open_bad_id"):
-            open_records(id_check_ok="0")
-        if b[1].button(L("查看缺少村(居)的记录", "Open records without a village"), key="open_no_village"):
-            open_records(no_village="1")
+        records_link(L("查看身份证校验错误的记录", "Open records with a bad ID check digit"), {"id_check_ok": False}, b[0])
+        records_link(L("查看缺少村(居)的记录", "Open records without a village"), {"no_village": True}, b[1])
+        records_link(L("查看重复报送（不计入统计）的记录", "Open the repeated reports (not counted)"), {"counted": False}, b[2])
 
 st.markdown("#### " + L("报送及时性与完整性（按报送单位）", "Freshness and completeness (by reporting unit)"))
 kids = u.filter(~pl.col("is_area"))
 if kids.height:
     silent_after = day - dt.timedelta(days=14)
-    table = kids.with_columns(silent=pl.col("last_reported") < silent_after).sort("last_reported").select(
-        pl.col("name").alias(L("单位", "Unit")),
-        pl.col("last_reported").alias(L("最近录入", "Last reported")),
-        pl.when(pl.col("silent")).then(pl.lit(L("⚠ 2周以上未报送", "⚠ silent 2+ weeks"))).otherwise(pl.lit(""))
-        .alias(L("提示", "Note")),
-        pl.col("reported_7d").alias(L("近7天录入", "Last 7 days")),
-        pl.col("records").alias(L("记录数", "Records")),
-        (pl.col("no_village") / pl.col("records") * 100).round(2).alias(L("缺村居%", "No village %")),
-        (pl.col("no_education") / pl.col("records") * 100).round(2).alias(L("缺文化程度%", "No education %")),
-        (pl.col("bad_id") / pl.col("records") * 100).round(2).alias(L("身份证错误%", "Bad ID %")),
-        (pl.col("trained_no_type") / pl.col("records") * 100).round(2).alias(L("培训缺类型%", "Trained, no type %")),
+    table = (
+        kids.with_columns(silent=pl.col("last_reported") < silent_after)
+        .sort("last_reported")
+        .select(
+            pl.col("name").alias(L("单位", "Unit")),
+            pl.col("last_reported").alias(L("最近录入", "Last reported")),
+            pl.when(pl.col("silent"))
+            .then(pl.lit(L("⚠ 2周以上未报送", "⚠ silent 2+ weeks")))
+            .otherwise(pl.lit(""))
+            .alias(L("提示", "Note")),
+            pl.col("reported_7d").alias(L("近7天录入", "Last 7 days")),
+            pl.col("records").alias(L("记录数", "Records")),
+            (pl.col("no_village") / pl.col("records") * 100).round(2).alias(L("缺村居%", "No village %")),
+            (pl.col("no_education") / pl.col("records") * 100).round(2).alias(L("缺文化程度%", "No education %")),
+            (pl.col("bad_id") / pl.col("records") * 100).round(2).alias(L("身份证错误%", "Bad ID %")),
+            (pl.col("trained_no_type") / pl.col("records") * 100).round(2).alias(L("培训缺类型%", "Trained, no type %")),
+        )
     )
     codes = kids.sort("last_reported")["unit_code"].to_list()
     drill_table(table, state, h, "dq_units", codes, name="data_quality_units")
@@ -67,16 +71,24 @@ if kids.height:
     if n_silent:
         st.warning(L(f"{n_silent}个单位2周以上没有新增或更正记录。", f"{n_silent} units have reported nothing for 2+ weeks."))
 
-st.markdown("#### " + L("跨县重复报送（同一人被两个县区报送，全区只计一次）",
-                        "Persons reported by two counties (counted once region-wide)"))
+st.markdown(
+    "#### " + L("跨县重复报送（同一人被两个县区报送，全区只计一次）", "Persons reported by two counties (counted once region-wide)")
+)
 dup = analysis.dq_cross_county(area, day)
 if dup.height:
     dup = dup.with_columns(unit_name("county_a"), unit_name("county_b"))
-    st.dataframe(dup.rename({"county_a": L("县区甲", "County A"), "county_b": L("县区乙", "County B"),
-                             "persons": L("人数", "Persons")}), hide_index=True, height=300)
+    st.dataframe(
+        dup.rename({"county_a": L("县区甲", "County A"), "county_b": L("县区乙", "County B"), "persons": L("人数", "Persons")}),
+        hide_index=True,
+        height=300,
+    )
     download(dup, "cross_county_duplicates", lang, "dl_dup")
-    st.caption(L(f"共 {dup['persons'].sum():,} 人。每人计入首次报送单位；在明细中可看到其他县区的报送记录。",
-                 f"{dup['persons'].sum():,} persons. Each counts in the unit that reported first."))
+    st.caption(
+        L(
+            f"共 {dup['persons'].sum():,} 人。每人计入首次报送单位；在明细中可看到其他县区的报送记录。",
+            f"{dup['persons'].sum():,} persons. Each counts in the unit that reported first.",
+        )
+    )
 else:
     st.success(L("没有跨县重复报送。", "No person is reported by two counties."))
 
@@ -85,12 +97,21 @@ out = analysis.dq_outliers(area, day) if can("records") else None
 if out is None:
     records_hidden(lang)
 elif out.height:
-    st.caption(L(f"月均收入超过 {out['limit_yuan'][0]:,.0f} 元", f"Income per month above {out['limit_yuan'][0]:,.0f} yuan"))
+    st.caption(
+        L(
+            f"月均收入不低于 {out['limit_yuan'][0]:,.0f} 元（全区中位数的10倍且不低于2万元）的记录：{out.height:,} 条",
+            f"Records with an income per month of at least {out['limit_yuan'][0]:,.0f} yuan (10 × the median, "
+            f"20,000 at least): {out.height:,}",
+        )
+    )
     view = out.drop("limit_yuan").with_columns(county_code=unit_name("county_code"))
     st.dataframe(view, hide_index=True)
     download(view, "income_outliers", lang, "dl_out")
-    if st.button(L("在明细中查看", "Open in records"), key="open_outliers"):
-        open_records(income_min=int(out["income_yuan"].min()))
+    limit = float(out["limit_yuan"][0])
+    records_link(
+        L(f"在明细中查看这些记录（月均收入≥{limit:,.0f}元）", f"Open these records (income per month ≥ {limit:,.0f})"),
+        {"per_month_min": limit},
+    )
 else:
     st.success(L("没有收入异常记录。", "No implausible incomes."))
 
@@ -102,16 +123,32 @@ elif mans:
     from tracker.ingest import R
 
     runs = [(m.get("snapshot_date"), r) for m in mans for r in (m.get("runs") or [m])]  # older manifests: one run
-    rows = [{L("快照", "Week"): day_, L("原因", "Reason"): R.get(k, (k, k))[0 if lang == "zh" else 1], L("行数", "Rows"): v}
-            for day_, r in runs for k, v in (r.get("rejected_by_reason") or {}).items()]
-    summary = pl.DataFrame([{L("快照", "Week"): day_, L("导入时间", "Time"): (r.get("time") or "")[:16].replace("T", " "),
-                             L("操作人", "By"): r.get("user"), L("县区数", "Counties"): len(r.get("counties") or []),
-                             L("读取行数", "Rows read"): r.get("rows_in"), L("接收", "Accepted"): r.get("accepted"),
-                             L("拒收", "Rejected"): r.get("rejected")} for day_, r in runs])
+    rows = [
+        {L("快照", "Week"): day_, L("原因", "Reason"): R.get(k, (k, k))[0 if lang == "zh" else 1], L("行数", "Rows"): v}
+        for day_, r in runs
+        for k, v in (r.get("rejected_by_reason") or {}).items()
+    ]
+    summary = pl.DataFrame(
+        [
+            {
+                L("快照", "Week"): day_,
+                L("导入时间", "Time"): (r.get("time") or "")[:16].replace("T", " "),
+                L("操作人", "By"): r.get("user"),
+                L("县区数", "Counties"): len(r.get("counties") or []),
+                L("读取行数", "Rows read"): r.get("rows_in"),
+                L("接收", "Accepted"): r.get("accepted"),
+                L("拒收", "Rejected"): r.get("rejected"),
+            }
+            for day_, r in runs
+        ]
+    )
     st.dataframe(summary, hide_index=True)
     if rows:
-        st.dataframe(pl.DataFrame(rows).group_by(L("快照", "Week"), L("原因", "Reason"), maintain_order=True)
-                     .agg(pl.col(L("行数", "Rows")).sum()), hide_index=True)
+        st.dataframe(
+            pl.DataFrame(rows).group_by(L("快照", "Week"), L("原因", "Reason"), maintain_order=True).agg(pl.col(L("行数", "Rows")).sum()),
+            hide_index=True,
+        )
 else:
-    st.info(L("这些快照不是通过导入生成的（演示数据），没有拒收记录。",
-              "These snapshots were not ingested (demo data): no reject records."))
+    st.info(
+        L("这些快照不是通过导入生成的（演示数据），没有拒收记录。", "These snapshots were not ingested (demo data): no reject records.")
+    )

@@ -10,15 +10,14 @@ import streamlit as st
 
 import queries
 from tracker import audit, dispatch, fmt, quotas
+from tracker.catalogue import METRICS, metric_label
 from tracker.exports import xlsx_bytes
-from tracker.i18n import status_expr
-from tracker.metrics import METRICS
-from tracker.metrics import label_expr as metric_label
+from tracker.i18n import pick, status_expr
 from tracker.ui import current, current_user, download, header
 
 state, h = current()
 lang, area, year = state.lang, state.area, state.year
-L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+L = pick(lang)
 header(L("目标任务", "Quotas"), state, h)
 
 d = dispatch.resolve_dates(state.snapshot)
@@ -28,12 +27,15 @@ ev = dispatch.name_units(dispatch.evaluate(area, d, dispatch.measures(area, d), 
 view = ev.filter(pl.col("quota").is_not_null()).select(
     pl.col("name").alias(L("单位", "Unit")),
     metric_label("metric", lang).alias(L("指标", "Metric")),
-    pl.col("quota").alias(L("任务", "Quota")), pl.col("actual").round(3).alias(L("完成", "Actual")),
+    pl.col("quota").alias(L("任务", "Quota")),
+    pl.col("actual").round(3).alias(L("完成", "Actual")),
     (pl.col("completion") * 100).round(1).alias(L("完成率%", "Completion %")),
     status_expr("status", lang).alias(L("状态", "Status")),
-    pl.col("source").replace_strict({k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()},
-                                    default="—").alias(L("任务来源", "Source")),
-    pl.col("source_note").alias(L("来源说明", "Source note")))
+    pl.col("source")
+    .replace_strict({k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—")
+    .alias(L("任务来源", "Source")),
+    pl.col("source_note").alias(L("来源说明", "Source note")),
+)
 st.dataframe(view, hide_index=True, height=360)
 download(view, "quotas_with_completion", lang, "dl_q")
 
@@ -42,8 +44,12 @@ full = quotas.table(current_user().area)
 found = [f for f in quotas.check(full, h, year) if f.unit_code.startswith(area) or area.startswith(f.unit_code)]
 if found:
     st.warning(L(f"发现 {len(found)} 处不一致。", f"{len(found)} inconsistencies found."))
-    st.dataframe(pl.DataFrame([{"check": f.check, "unit": f.unit_code, "metric": f.metric,
-                                "detail": f.zh if lang == "zh" else f.en} for f in found]), hide_index=True)
+    st.dataframe(
+        pl.DataFrame(
+            [{"check": f.check, "unit": f.unit_code, "metric": f.metric, "detail": f.zh if lang == "zh" else f.en} for f in found]
+        ),
+        hide_index=True,
+    )
 else:
     st.success(L("下级任务合计与上级一致，所有单位均有任务。", "Children add up to their parents; every unit has its quotas."))
 
@@ -51,49 +57,75 @@ kids = h.children(area) if len(area) < 9 else []
 if kids:
     st.markdown("#### " + L("任务分解（最大余数法，下级合计严格等于上级）", "Decompose (largest remainder: children sum exactly)"))
     c = st.columns(3)
-    metric = c[0].selectbox(L("指标", "Metric"), list(quotas.SUM_METRICS[:5]), key="dec_metric",
-                            format_func=lambda m: METRICS.get(m).label(lang) if m in METRICS else m)
+    metric = c[0].selectbox(
+        L("指标", "Metric"),
+        list(quotas.SUM_METRICS[:5]),
+        key="dec_metric",
+        format_func=lambda m: METRICS.get(m).label(lang) if m in METRICS else m,
+    )
     cur = {r["unit_code"]: r["target"] for r in q.filter(pl.col("metric") == metric).iter_rows(named=True)}
     total = c[1].number_input(L("本级任务", "Parent quota"), min_value=0, value=int(cur.get(area, 0)), step=100, key="dec_total")
-    method = c[2].selectbox(L("权重", "Weights"), ["last_year", "current", "equal", "custom"], key="dec_method",
-                            format_func=lambda m: {"last_year": L("上年实绩", "Last year's actual"),
-                                                   "current": L("现有任务比例", "Current quotas"),
-                                                   "equal": L("平均分配", "Equal shares"),
-                                                   "custom": L("自定义", "Custom")}[m])
+    method = c[2].selectbox(
+        L("权重", "Weights"),
+        ["last_year", "current", "equal", "custom"],
+        key="dec_method",
+        format_func=lambda m: {
+            "last_year": L("上年实绩", "Last year's actual"),
+            "current": L("现有任务比例", "Current quotas"),
+            "equal": L("平均分配", "Equal shares"),
+            "custom": L("自定义", "Custom"),
+        }[m],
+    )
     ly = {}
     if d.ly_final:
         wk = dispatch.measures(area, d)
-        ly = {r["unit_code"]: r["persons" if metric == "total" else ("income" if metric == "income" else metric)]
-              for r in wk.filter(pl.col("snapshot_date") == d.ly_final).iter_rows(named=True)}
-    base = {"last_year": [ly.get(k, 0) for k in kids], "current": [cur.get(k, 0) for k in kids],
-            "equal": [1] * len(kids), "custom": [cur.get(k, 0) for k in kids]}[method]
-    weights = pl.DataFrame({"code": kids, L("单位", "Unit"): [h.name(k, lang) for k in kids],
-                            L("权重", "Weight"): [float(x) for x in base]})
+        ly = {
+            r["unit_code"]: r["persons" if metric == "total" else ("income" if metric == "income" else metric)]
+            for r in wk.filter(pl.col("snapshot_date") == d.ly_final).iter_rows(named=True)
+        }
+    base = {
+        "last_year": [ly.get(k, 0) for k in kids],
+        "current": [cur.get(k, 0) for k in kids],
+        "equal": [1] * len(kids),
+        "custom": [cur.get(k, 0) for k in kids],
+    }[method]
+    weights = pl.DataFrame(
+        {"code": kids, L("单位", "Unit"): [h.name(k, lang) for k in kids], L("权重", "Weight"): [float(x) for x in base]}
+    )
     if method == "custom":
         weights = st.data_editor(weights, hide_index=True, disabled=["code", L("单位", "Unit")], key=f"dec_w_{area}")
     alloc = quotas.decompose(total, kids, weights[L("权重", "Weight")].to_list())
-    preview = weights.with_columns(pl.Series(L("分解结果", "Allocated"), [alloc[k] for k in kids]),
-                                   pl.Series(L("现有任务", "Current"), [cur.get(k) for k in kids]))
+    preview = weights.with_columns(
+        pl.Series(L("分解结果", "Allocated"), [alloc[k] for k in kids]), pl.Series(L("现有任务", "Current"), [cur.get(k) for k in kids])
+    )
     st.dataframe(preview, hide_index=True)
     st.caption(L(f"合计 {sum(alloc.values()):,}（本级 {total:,}）", f"Sum {sum(alloc.values()):,} (parent {total:,})"))
     b = st.columns(2)
     if b[0].button(L("保存为本年度任务", "Save as this year's quotas"), type="primary", key="dec_save"):
         due = q["due_date"][0] if q.height else None
-        new = quotas.frame([(year, k, metric, float(v), due, L("分解下达", "decomposed"), "decomposed") for k, v in
-                            [(area, total), *alloc.items()]])
+        new = quotas.frame(
+            [(year, k, metric, float(v), due, L("分解下达", "decomposed"), "decomposed") for k, v in [(area, total), *alloc.items()]]
+        )
         quotas.store(new, current_user().area)
         audit.log(current_user().username, "quota_save", area, f"{year} {metric} decomposed to {len(alloc)} units")
         queries.reset()
         st.success(L("已保存。", "Saved."))
         st.rerun()
     issuing = quotas.issuing_table(full, h, area, year)
-    b[1].download_button(L("导出分解下达表(Excel)", "Export the issuing table (Excel)"),
-                         data=xlsx_bytes({"分解下达表": issuing}),
-                         file_name=f"分解下达表_{area}_{year}.xlsx", key="dec_export", on_click="ignore")
+    b[1].download_button(
+        L("导出分解下达表(Excel)", "Export the issuing table (Excel)"),
+        data=xlsx_bytes({"分解下达表": issuing}),
+        file_name=f"分解下达表_{area}_{year}.xlsx",
+        key="dec_export",
+        on_click="ignore",
+    )
 
 with st.expander(L("导入上级下达的任务表", "Load an issued quota table")):
-    up = st.file_uploader(L("任务表（.xlsx/.csv：单位名称或代码 + 各指标列）", "Quota table (.xlsx/.csv: unit + metric columns)"),
-                          type=["xlsx", "csv"], key="q_upload")
+    up = st.file_uploader(
+        L("任务表（.xlsx/.csv：单位名称或代码 + 各指标列）", "Quota table (.xlsx/.csv: unit + metric columns)"),
+        type=["xlsx", "csv"],
+        key="q_upload",
+    )
     if up is not None:
         with tempfile.TemporaryDirectory() as tmp:
             p = Path(tmp) / up.name
@@ -101,7 +133,7 @@ with st.expander(L("导入上级下达的任务表", "Load an issued quota table
             try:
                 rows, rejects = quotas.read_issued(p, h, year)
             except Exception as e:  # a file-level problem, explained
-                st.error(getattr(e, "zh" if lang == "zh" else "en", str(e)))
+                st.error(getattr(e, L("zh", "en"), str(e)))
                 rows, rejects = None, []
         if rows is not None:
             st.write(L(f"识别 {rows.height} 条任务，{len(rejects)} 行有问题。", f"{rows.height} quotas read, {len(rejects)} problems."))

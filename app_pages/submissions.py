@@ -6,37 +6,66 @@ import polars as pl
 import streamlit as st
 
 from tracker import rejects, settings, submissions
-from tracker.i18n import t
+from tracker.i18n import pick, t
 from tracker.labels import pairs
 from tracker.ui import can, current, current_user, download, export, header, records_hidden
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
-L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+L = pick(lang)
 header(t("submissions", lang), state, h)
 due = submissions.deadline(day, settings.SETTINGS["submission_deadline"].get())
-st.caption(L(f"本周报送截止：{due:%Y-%m-%d %H:%M}。未报送的县区沿用上周数据，累计数不因迟报而归零。",
-             f"This week's deadline: {due:%Y-%m-%d %H:%M}. Counties that have not submitted keep last week's data."))
-counties = [c for c in (h.of_level(3, area[:6] if len(area) >= 6 else area)["code"].to_list())
-            if current_user().covers(c) or c.startswith(current_user().area)]
+st.caption(
+    L(
+        f"本周报送截止：{due:%Y-%m-%d %H:%M}。未报送的县区沿用上周数据，累计数不因迟报而归零。",
+        f"This week's deadline: {due:%Y-%m-%d %H:%M}. Counties that have not submitted keep last week's data.",
+    )
+)
+counties = [
+    c
+    for c in (h.of_level(3, area[:6] if len(area) >= 6 else area)["code"].to_list())
+    if current_user().covers(c) or c.startswith(current_user().area)
+]
 tab = submissions.week_table(counties, day, settings.data_dir(), due)
 counts = dict(tab["status"].value_counts().iter_rows())
 cols = st.columns(4)
-for col, keys, (zh, en) in zip(cols, [("on_time", "resubmitted", "no_record"), ("late",), ("carried",), ("missing", "refused")],
-                               [("已报送", "Submitted"), ("迟报", "Late"), ("沿用上周", "Carried"), ("未报送", "Missing")],
-                               strict=True):
+for col, keys, (zh, en) in zip(
+    cols,
+    [("on_time", "resubmitted", "no_record"), ("late",), ("carried",), ("missing", "refused")],
+    [("已报送", "Submitted"), ("迟报", "Late"), ("沿用上周", "Carried"), ("未报送", "Missing")],
+    strict=True,
+):
     col.metric(L(zh, en), f"{sum(counts.get(k, 0) for k in keys)}" + L("个县区", " counties"))
-view = tab.with_columns(county_code=h.name_expr("county_code", lang, short=False), status=pairs("status", submissions.STATUS, lang),
-                        time=pl.col("time").str.slice(0, 16).str.replace("T", " ").fill_null("—"),
-                        user=pl.col("user").fill_null("—"), carried_from=pl.col("carried_from").fill_null("—")).drop("report")
-view = view.rename({"county_code": L("县区", "County"), "status": L("状态", "Status"), "time": L("报送时间", "Time"),
-                    "user": L("报送人", "By"), "submissions": L("报送次数", "Submissions"), "rows": L("记录数", "Records"),
-                    "persons": L("人数", "Persons"), "rows_change": L("记录数较上次", "Records vs previous"),
-                    "persons_change": L("人数较上次", "Persons vs previous"), "rejected": L("拒收行数", "Rows rejected"),
-                    "carried_from": L("沿用自", "Carried from")})
-st.dataframe(view, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%+d")
-                                                     for c in (L("记录数较上次", "Records vs previous"),
-                                                               L("人数较上次", "Persons vs previous"))})
+view = tab.with_columns(
+    county_code=h.name_expr("county_code", lang, short=False),
+    status=pairs("status", submissions.STATUS, lang),
+    time=pl.col("time").str.slice(0, 16).str.replace("T", " ").fill_null("—"),
+    user=pl.col("user").fill_null("—"),
+    carried_from=pl.col("carried_from").fill_null("—"),
+).drop("report")
+view = view.rename(
+    {
+        "county_code": L("县区", "County"),
+        "status": L("状态", "Status"),
+        "time": L("报送时间", "Time"),
+        "user": L("报送人", "By"),
+        "submissions": L("报送次数", "Submissions"),
+        "rows": L("记录数", "Records"),
+        "persons": L("人数", "Persons"),
+        "rows_change": L("记录数较上次", "Records vs previous"),
+        "persons_change": L("人数较上次", "Persons vs previous"),
+        "rejected": L("拒收行数", "Rows rejected"),
+        "carried_from": L("沿用自", "Carried from"),
+    }
+)
+st.dataframe(
+    view,
+    hide_index=True,
+    column_config={
+        c: st.column_config.NumberColumn(format="%+d")
+        for c in (L("记录数较上次", "Records vs previous"), L("人数较上次", "Persons vs previous"))
+    },
+)
 download(view, f"submissions_{area}_{day.isoformat()}", lang, "dl_subm")
 reports = tab.filter(pl.col("report").is_not_null())
 if reports.height and not can("records"):
@@ -44,21 +73,38 @@ if reports.height and not can("records"):
 elif reports.height:
     st.markdown("#### " + L("拒收报告", "Reject reports"))
     c1, c2 = st.columns([2, 1])
-    county = c1.selectbox(L("县区（最近一次报送）", "County (its latest submission)"), reports["county_code"].to_list(),
-                          format_func=lambda c: h.name(c, lang), key="subm_report_county")
+    county = c1.selectbox(
+        L("县区（最近一次报送）", "County (its latest submission)"),
+        reports["county_code"].to_list(),
+        format_func=lambda c: h.name(c, lang),
+        key="subm_report_county",
+    )
     row = reports.filter(pl.col("county_code") == county).row(0, named=True)
     name = h.name(county, lang)
-    summary = [f"{L('县区', 'County')}: {name}", f"{L('快照日期', 'Week')}: {day.isoformat()}",
-               f"{L('报送时间', 'Time')}: {(row['time'] or '')[:16].replace('T', ' ')}", f"{L('报送人', 'By')}: {row['user']}",
-               f"{L('接收', 'Accepted')}: {row['rows'] or 0:,}", f"{L('拒收', 'Rejected')}: {row['rejected'] or 0:,}"]
+    summary = [
+        f"{L('县区', 'County')}: {name}",
+        f"{L('快照日期', 'Week')}: {day.isoformat()}",
+        f"{L('报送时间', 'Time')}: {(row['time'] or '')[:16].replace('T', ' ')}",
+        f"{L('报送人', 'By')}: {row['user']}",
+        f"{L('接收', 'Accepted')}: {row['rows'] or 0:,}",
+        f"{L('拒收', 'Rejected')}: {row['rejected'] or 0:,}",
+    ]
     path = settings.data_dir() / row["report"]
     with c2:
         st.write("")
-        export(L(f"下载拒收报告（{row['rejected'] or 0:,}行）", f"Download ({row['rejected'] or 0:,} rows)"),
-               lambda: rejects.stored_report(path, summary),
-               f"{L('拒收报告', 'rejects')}_{name}_{day.isoformat()}.xlsx", "dl_subm_rejects", icon=":material/report:")
+        export(
+            L(f"下载拒收报告（{row['rejected'] or 0:,}行）", f"Download ({row['rejected'] or 0:,} rows)"),
+            lambda: rejects.stored_report(path, summary),
+            f"{L('拒收报告', 'rejects')}_{name}_{day.isoformat()}.xlsx",
+            "dl_subm_rejects",
+            icon=":material/report:",
+        )
 if can("submit"):
-    st.caption(L("报送或更正本县台账：导入台账页面。回退某县区本周的报送（管理员）：导入台账页面或 "
-                 "python -m tracker.submissions rollback --week 日期 --county 县区代码。",
-                 "To send or correct a county's ledger: the Load ledger page. To roll back a county's submission "
-                 "(administrators): the Load ledger page or python -m tracker.submissions rollback --week DATE --county CODE."))
+    st.caption(
+        L(
+            "报送或更正本县台账：导入台账页面。回退某县区本周的报送（管理员）：导入台账页面或 "
+            "python -m tracker.submissions rollback --week 日期 --county 县区代码。",
+            "To send or correct a county's ledger: the Load ledger page. To roll back a county's submission "
+            "(administrators): the Load ledger page or python -m tracker.submissions rollback --week DATE --county CODE.",
+        )
+    )

@@ -7,26 +7,39 @@ import streamlit as st
 
 from tracker import dispatch, fmt, schema, subsidy
 from tracker.exports import xlsx_bytes
+from tracker.i18n import pick
 from tracker.labels import pairs
 from tracker.ui import can, current, download, drill_table, export, header, records_hidden, unit_namer
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
-L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+L = pick(lang)
 unit_name = unit_namer(lang)
 header(L("补贴测算", "Subsidy estimates"), state, h)
 
 keys = subsidy.available()
 active = subsidy.load().key
-pick = st.selectbox(L("补贴政策", "Policy"), keys, index=keys.index(active), key="sub_policy",
-                    format_func=lambda k: subsidy.load(k).name_zh if lang == "zh" else subsidy.load(k).name_en)
+pick = st.selectbox(
+    L("补贴政策", "Policy"),
+    keys,
+    index=keys.index(active),
+    key="sub_policy",
+    format_func=lambda k: subsidy.load(k).name_zh if lang == "zh" else subsidy.load(k).name_en,
+)
 policy = subsidy.load(pick)
 readings = sorted({r.months for r in policy.rules})
-reading = "；".join(subsidy.MONTHS_READINGS[x][0] for x in readings) if lang == "zh" else \
-    "; ".join(subsidy.MONTHS_READINGS[x][1] for x in readings)
-st.caption(L(f"来源：{policy.source}。每人每项最多补贴一次。务工月数口径：{reading}；同一次就业被两个县区报送只计一次。",
-             f"Source: {policy.source}. A person is paid at most once per rule. Months read as: {reading}; a placement "
-             "reported by two counties counts once."))
+reading = (
+    "；".join(subsidy.MONTHS_READINGS[x][0] for x in readings)
+    if lang == "zh"
+    else "; ".join(subsidy.MONTHS_READINGS[x][1] for x in readings)
+)
+st.caption(
+    L(
+        f"来源：{policy.source}。每人每项最多补贴一次。务工月数口径：{reading}；同一次就业被两个县区报送只计一次。",
+        f"Source: {policy.source}. A person is paid at most once per rule. Months read as: {reading}; a placement "
+        "reported by two counties counts once.",
+    )
+)
 for n in policy.notes:
     st.caption(n["zh"] if lang == "zh" else n["en"])
 if policy.not_modelled:
@@ -37,51 +50,73 @@ est = dispatch.name_units(subsidy.estimate(area, day, policy), h, lang, area)
 top = est.filter(pl.col("is_area"))
 c = st.columns(3)
 c[0].metric(L("当前符合条件金额", "Eligible now"), fmt.money(top["yuan"].sum(), lang))
-c[1].metric(L("一个月内将符合（预算预警）", "Eligible within a month (budget warning)"), fmt.money(top["yuan_within_month"].sum(), lang),
-            delta=L(f"{top['within_month'].sum():,}人次", f"{top['within_month'].sum():,} person-rules"), delta_color="off")
+c[1].metric(
+    L("一个月内将符合（预算预警）", "Eligible within a month (budget warning)"),
+    fmt.money(top["yuan_within_month"].sum(), lang),
+    delta=L(f"{top['within_month'].sum():,}人次", f"{top['within_month'].sum():,} person-rules"),
+    delta_color="off",
+)
 c[2].metric(L("年底预计", "Projected by year end"), fmt.money(top["yuan_year_end"].sum(), lang))
 
 st.markdown("#### " + L("按补贴项目", "By rule"))
-by_rule = top.select(pl.col("label_zh" if lang == "zh" else "label_en").alias(L("项目", "Rule")),
-                     pairs("payee", subsidy.PAYEES, lang).alias(L("对象", "Payee")),
-                     pl.col("amount").alias(L("标准(元/人)", "Amount (yuan/person)")),
-                     pl.col("eligible").alias(L("符合人数", "Eligible")),
-                     pl.col("yuan").alias(L("金额(元)", "Yuan")),
-                     pl.col("within_month").alias(L("一个月内", "Within a month")),
-                     pl.col("by_year_end").alias(L("年底预计人数", "By year end")),
-                     pl.col("yuan_year_end").alias(L("年底预计金额(元)", "Yuan by year end")))
+by_rule = top.select(
+    pl.col(L("label_zh", "label_en")).alias(L("项目", "Rule")),
+    pairs("payee", subsidy.PAYEES, lang).alias(L("对象", "Payee")),
+    pl.col("amount").alias(L("标准(元/人)", "Amount (yuan/person)")),
+    pl.col("eligible").alias(L("符合人数", "Eligible")),
+    pl.col("yuan").alias(L("金额(元)", "Yuan")),
+    pl.col("within_month").alias(L("一个月内", "Within a month")),
+    pl.col("by_year_end").alias(L("年底预计人数", "By year end")),
+    pl.col("yuan_year_end").alias(L("年底预计金额(元)", "Yuan by year end")),
+)
 st.dataframe(by_rule, hide_index=True)
 download(by_rule, "subsidy_by_rule", lang, "dl_sub_rule")
 
 kids = est.filter(~pl.col("is_area"))
 if kids.height:
     st.markdown("#### " + L("按单位", "By unit"))
-    per = kids.group_by("unit_code", "name").agg(pl.col("yuan").sum(), pl.col("yuan_within_month").sum(),
-                                                 pl.col("yuan_year_end").sum()).sort("yuan", descending=True)
+    per = (
+        kids.group_by("unit_code", "name")
+        .agg(pl.col("yuan").sum(), pl.col("yuan_within_month").sum(), pl.col("yuan_year_end").sum())
+        .sort("yuan", descending=True)
+    )
     for p_key in subsidy.PAYEES:
-        per = per.join(kids.filter(pl.col("payee") == p_key).group_by("unit_code").agg(pl.col("yuan").sum().alias(p_key)),
-                       on="unit_code", how="left")
-    table = per.select(pl.col("name").alias(L("单位", "Unit")), pl.col("yuan").alias(L("当前金额(元)", "Now (yuan)")),
-                       *[pl.col(k).fill_null(0).alias(v[0] if lang == "zh" else v[1]) for k, v in subsidy.PAYEES.items()],
-                       pl.col("yuan_within_month").alias(L("一个月内(元)", "Within a month (yuan)")),
-                       pl.col("yuan_year_end").alias(L("年底预计(元)", "By year end (yuan)")))
+        per = per.join(
+            kids.filter(pl.col("payee") == p_key).group_by("unit_code").agg(pl.col("yuan").sum().alias(p_key)), on="unit_code", how="left"
+        )
+    table = per.select(
+        pl.col("name").alias(L("单位", "Unit")),
+        pl.col("yuan").alias(L("当前金额(元)", "Now (yuan)")),
+        *[pl.col(k).fill_null(0).alias(v[0] if lang == "zh" else v[1]) for k, v in subsidy.PAYEES.items()],
+        pl.col("yuan_within_month").alias(L("一个月内(元)", "Within a month (yuan)")),
+        pl.col("yuan_year_end").alias(L("年底预计(元)", "By year end (yuan)")),
+    )
     drill_table(table, state, h, "sub_units", per["unit_code"].to_list(), name="subsidy_by_unit")
 
 st.markdown("#### " + L("符合条件人员清单（财务核对用，身份证号脱敏）", "Eligible persons (for the finance office, masked)"))
 if not can("records"):
     records_hidden(lang)
     st.stop()
-rule = st.selectbox(L("补贴项目", "Rule"), list(policy.rules), key="sub_rule",
-                    format_func=lambda r: r.zh if lang == "zh" else r.en)
+rule = st.selectbox(L("补贴项目", "Rule"), list(policy.rules), key="sub_rule", format_func=lambda r: r.zh if lang == "zh" else r.en)
 recs = subsidy.records(area, day, rule).with_columns(
-    county_code=unit_name("county_code"), township_code=unit_name("township_code"),
+    county_code=unit_name("county_code"),
+    township_code=unit_name("township_code"),
     village_code=unit_name("village_code"),
-    amount=pl.lit(rule.amount))
+    amount=pl.lit(rule.amount),
+)
 recs = recs.rename({c: schema.label(c, lang) for c in recs.columns if c in schema.BY_NAME} | {"amount": L("金额(元)", "Yuan")})
-st.caption(L(f"{recs.height:,} 人，合计 {fmt.money(recs.height * rule.amount, lang)}",
-             f"{recs.height:,} persons, {fmt.money(recs.height * rule.amount, lang)} in all"))
+st.caption(
+    L(
+        f"{recs.height:,} 人，合计 {fmt.money(recs.height * rule.amount, lang)}",
+        f"{recs.height:,} persons, {fmt.money(recs.height * rule.amount, lang)} in all",
+    )
+)
 st.dataframe(recs.head(500), hide_index=True)
 
 
-export(L("导出Excel", "Export to Excel"), lambda: xlsx_bytes({rule.key: recs}),
-       f"subsidy_{rule.key}_{area}_{day.isoformat()}.xlsx", "dl_sub_xlsx")
+export(
+    L("导出Excel", "Export to Excel"),
+    lambda: xlsx_bytes({rule.key: recs}),
+    f"subsidy_{rule.key}_{area}_{day.isoformat()}.xlsx",
+    "dl_sub_xlsx",
+)

@@ -6,26 +6,37 @@ import polars as pl
 import streamlit as st
 
 from tracker import audit, auth
+from tracker.i18n import pick
 from tracker.ui import current, current_user
 
 state, h = current()
 lang, me = state.lang, current_user()
-L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+L = pick(lang)
 st.subheader(L("用户管理（管理员）", "Users (administrator)"))
-st.caption(L("每个账号一个角色和一个区划代码：能看到该代码下的全部地区。命令行同样可用：python -m tracker.users。",
-             "Each account has one role and one area code: it sees every unit under that code. "
-             "The same from the command line: python -m tracker.users."))
+st.caption(
+    L(
+        "每个账号一个角色和一个区划代码：能看到该代码下的全部地区。命令行同样可用：python -m tracker.users。",
+        "Each account has one role and one area code: it sees every unit under that code. "
+        "The same from the command line: python -m tracker.users.",
+    )
+)
 
 users = [u for u in auth.load_users().values() if me.covers(u.area)]
 roles = list(auth.ROLES)
-st.dataframe(pl.DataFrame({
-    L("用户名", "User"): [u.username for u in users],
-    L("姓名", "Name"): [u.name for u in users],
-    L("角色", "Role"): [u.role_label(lang) for u in users],
-    L("区划", "Area"): [f"{u.area} {h.short_name(u.area, lang)}" for u in users],
-    L("单点登录", "SSO"): [", ".join(u.oidc) for u in users],
-    L("状态", "Status"): [L("停用", "disabled") if u.disabled else L("正常", "active") for u in users],
-}, schema_overrides={L("用户名", "User"): pl.String}), hide_index=True)
+st.dataframe(
+    pl.DataFrame(
+        {
+            L("用户名", "User"): [u.username for u in users],
+            L("姓名", "Name"): [u.name for u in users],
+            L("角色", "Role"): [u.role_label(lang) for u in users],
+            L("区划", "Area"): [f"{u.area} {h.short_name(u.area, lang)}" for u in users],
+            L("单点登录", "SSO"): [", ".join(u.oidc) for u in users],
+            L("状态", "Status"): [L("停用", "disabled") if u.disabled else L("正常", "active") for u in users],
+        },
+        schema_overrides={L("用户名", "User"): pl.String},
+    ),
+    hide_index=True,
+)
 
 
 def _done(msg: str, action: str, u: auth.User, detail: str = "") -> None:
@@ -57,8 +68,7 @@ with change:
         who = st.selectbox(L("账号", "Account"), [u.username for u in users], key="u_pick")
         u = next(x for x in users if x.username == who)
         c = st.columns(3)
-        if c[0].button(L("启用", "Enable") if u.disabled else L("停用", "Disable"), key="u_toggle",
-                       disabled=u.username == me.username):
+        if c[0].button(L("启用", "Enable") if u.disabled else L("停用", "Disable"), key="u_toggle", disabled=u.username == me.username):
             u = auth.update_user(u.username, disabled=not u.disabled)
             _done(L("已更新。", "Updated."), "user_disable" if u.disabled else "user_enable", u)
         with c[1].popover(L("重置密码", "Reset password")):
@@ -69,8 +79,13 @@ with change:
                 except ValueError as e:
                     st.error(str(e))
         with c[2].popover(L("修改角色与区划", "Change role and area")):
-            r = st.selectbox(L("角色", "Role"), roles, index=roles.index(u.role), key="u_role",
-                             format_func=lambda r: auth.ROLES[r][0 if lang == "zh" else 1])
+            r = st.selectbox(
+                L("角色", "Role"),
+                roles,
+                index=roles.index(u.role),
+                key="u_role",
+                format_func=lambda r: auth.ROLES[r][0 if lang == "zh" else 1],
+            )
             a = st.text_input(L("区划代码", "Area code"), value=u.area, key="u_area")
             if st.button(L("保存", "Save"), key="u_save"):
                 try:

@@ -41,13 +41,19 @@ def ensure_data(root: Path, scale: str) -> tuple[Path, float | None]:
         return out, None
     factor, weeks = SCALES[scale]
     t0 = time.perf_counter()
-    generate.generate(out, TODAY, factor, progress=lambda f, m: print(f"\r  generating {scale}: {f:5.1%} {m[:40]:<40}",
-                                                                      end="", file=sys.stderr), weeks=weeks)
+    generate.generate(
+        out,
+        TODAY,
+        factor,
+        progress=lambda f, m: print(f"\r  generating {scale}: {f:5.1%} {m[:40]:<40}", end="", file=sys.stderr),
+        weeks=weeks,
+    )
     print(file=sys.stderr)
     return out, time.perf_counter() - t0
 
 
 # ---------------------------------------------------------------- the pages' query sets (what the pages call)
+
 
 def page_sets():
     from tracker import analysis, dispatch, subsidy
@@ -78,8 +84,9 @@ def page_sets():
     def industries(area, day):
         d = dispatch.resolve_dates(day)
         analysis.by_dimension(area, day, "industry")
-        dispatch.evaluate(area, d, dispatch.measures(area, d), dispatch.quotas(area, day.year),
-                          ["src_industry", "src_project", "src_flexible"])
+        dispatch.evaluate(
+            area, d, dispatch.measures(area, d), dispatch.quotas(area, day.year), ["src_industry", "src_project", "src_flexible"]
+        )
 
     def groups(area, day):
         return analysis.groups(area, day)
@@ -103,12 +110,22 @@ def page_sets():
     def subsidies(area, day):
         subsidy.estimate(area, day, subsidy.load())
 
-    return {"overview": overview, "records": records, "channels": channels, "destinations": destinations,
-            "industries": industries, "groups": groups, "duration_income": duration_income, "changes": changes,
-            "quality": quality, "subsidies": subsidies}
+    return {
+        "overview": overview,
+        "records": records,
+        "channels": channels,
+        "destinations": destinations,
+        "industries": industries,
+        "groups": groups,
+        "duration_income": duration_income,
+        "changes": changes,
+        "quality": quality,
+        "subsidies": subsidies,
+    }
 
 
 # ---------------------------------------------------------------- pandas baseline (plain, not sabotaged)
+
 
 def _snap(root: Path, day: dt.date, cols: list[str] | None = None, counted: bool = False):
     """One snapshot's records; `counted`: only the placements that count (a second county's report of a placement
@@ -133,8 +150,7 @@ def pandas_overview(root: Path, area: str, day: dt.date) -> dict:
         d = dt.date.fromisoformat(p.name.split("=")[1])
         if d.year not in (day.year, day.year - 1) or d > day:
             continue
-        df = pd.read_parquet(p / "records.parquet", columns=["person_key", "home_code", "organized", "income_yuan",
-                                                             "counted"])
+        df = pd.read_parquet(p / "records.parquet", columns=["person_key", "home_code", "organized", "income_yuan", "counted"])
         df = df[df["home_code"].str.startswith(area) & df["counted"]]
         per = df.groupby("person_key").agg(organized=("organized", "max"), income=("income_yuan", "sum"))
         curve[d] = {"persons": len(per), "organized": int(per["organized"].sum()), "income": int(per["income"].sum())}
@@ -149,7 +165,7 @@ def pandas_channels(root: Path, area: str, day: dt.date) -> dict:
     """The channels page: organized share per child unit, channel mix per unit and for the area."""
     df = _snap(root, day, ["person_key", "home_code", "channel", "organized", "dest_scope"], counted=True)
     df = df[df["home_code"].str.startswith(area)]
-    df["unit"] = df["home_code"].str[:_child_len(area)]
+    df["unit"] = df["home_code"].str[: _child_len(area)]
     per = df.groupby(["unit", "person_key"]).agg(org=("organized", "max"))
     per.groupby("unit")["org"].agg(["size", "sum"])  # organized share per unit
     df.groupby(["unit", "channel"])["person_key"].nunique()  # channel mix per unit
@@ -159,18 +175,36 @@ def pandas_channels(root: Path, area: str, day: dt.date) -> dict:
 
 def pandas_groups(root: Path, area: str, day: dt.date) -> dict:
     """The key-groups page: per group and child unit, persons, organized persons and income."""
-    cols = ["person_key", "home_code", "organized", "income_yuan", "poverty_alleviated", "relocated", "disabled",
-            "veteran", "two_after", "gender", "education"]
+    cols = [
+        "person_key",
+        "home_code",
+        "organized",
+        "income_yuan",
+        "poverty_alleviated",
+        "relocated",
+        "disabled",
+        "veteran",
+        "two_after",
+        "gender",
+        "education",
+    ]
     df = _snap(root, day, cols, counted=True)
     df = df[df["home_code"].str.startswith(area)]
     df["women"] = df["gender"] == "F"
     df["junior_plus"] = df["education"].isin(["junior", "senior", "college"])
-    per = df.groupby("person_key").agg(home=("home_code", "first"), organized=("organized", "max"),
-                                       income=("income_yuan", "sum"), poverty_alleviated=("poverty_alleviated", "max"),
-                                       relocated=("relocated", "max"), disabled=("disabled", "max"),
-                                       veteran=("veteran", "max"), two_after=("two_after", "max"),
-                                       women=("women", "max"), junior_plus=("junior_plus", "max"))
-    per["unit"] = per["home"].str[:_child_len(area)]
+    per = df.groupby("person_key").agg(
+        home=("home_code", "first"),
+        organized=("organized", "max"),
+        income=("income_yuan", "sum"),
+        poverty_alleviated=("poverty_alleviated", "max"),
+        relocated=("relocated", "max"),
+        disabled=("disabled", "max"),
+        veteran=("veteran", "max"),
+        two_after=("two_after", "max"),
+        women=("women", "max"),
+        junior_plus=("junior_plus", "max"),
+    )
+    per["unit"] = per["home"].str[: _child_len(area)]
     out = {}
     for g in ("poverty_alleviated", "relocated", "disabled", "veteran", "two_after", "women", "junior_plus"):
         sub = per[per[g]]
@@ -189,10 +223,14 @@ def pandas_records(root: Path, area: str, day: dt.date) -> tuple[int, int]:
 
 def pandas_destinations(root: Path, area: str, day: dt.date) -> dict:
     """The destinations page: persons per destination province, prefecture and scope, per unit and area."""
-    df = _snap(root, day, ["person_key", "home_code", "dest_scope", "dest_province_code", "dest_prefecture_code",
-                           "organized", "income_yuan"], counted=True)
+    df = _snap(
+        root,
+        day,
+        ["person_key", "home_code", "dest_scope", "dest_province_code", "dest_prefecture_code", "organized", "income_yuan"],
+        counted=True,
+    )
     df = df[df["home_code"].str.startswith(area)]
-    df["unit"] = df["home_code"].str[:_child_len(area)]
+    df["unit"] = df["home_code"].str[: _child_len(area)]
     out = {}
     for dim in ("dest_province_code", "dest_prefecture_code", "dest_scope"):
         df.groupby(["unit", dim])["person_key"].nunique()
@@ -204,7 +242,7 @@ def pandas_industries(root: Path, area: str, day: dt.date) -> dict:
     """The industries page: persons per industry per unit and area; job source of each person's first placement."""
     df = _snap(root, day, ["person_key", "home_code", "industry", "job_source", "start_date"], counted=True)
     df = df[df["home_code"].str.startswith(area)]
-    df["unit"] = df["home_code"].str[:_child_len(area)]
+    df["unit"] = df["home_code"].str[: _child_len(area)]
     df.groupby(["unit", "industry"])["person_key"].nunique()
     first = df.sort_values("start_date").groupby("person_key").first()
     first.groupby(["unit", "job_source"]).size()
@@ -212,16 +250,20 @@ def pandas_industries(root: Path, area: str, day: dt.date) -> dict:
 
 
 def _bands(df, area: str) -> dict:
-    per = df.groupby("person_key").agg(home=("home_code", "first"), months=("months_employed", "sum"),
-                                       income=("income_yuan", "sum"))
+    per = df.groupby("person_key").agg(home=("home_code", "first"), months=("months_employed", "sum"), income=("income_yuan", "sum"))
     per["months"] = per["months"].clip(upper=12)
     per["band"] = ["lt3" if m < 3 else "m3to6" if m < 6 else "ge6" for m in per["months"]]
-    per["unit"] = per["home"].str[:_child_len(area)]
+    per["unit"] = per["home"].str[: _child_len(area)]
     per.groupby(["unit", "band"]).size()
     per.groupby("unit")["income"].median()
     counts = per["band"].value_counts()
-    return {"lt3": counts.get("lt3", 0), "m3to6": counts.get("m3to6", 0), "ge6": counts.get("ge6", 0),
-            "median_income": per["income"].median(), "hist_top": (per["income"] // 2000).clip(upper=14).eq(14).sum()}
+    return {
+        "lt3": counts.get("lt3", 0),
+        "m3to6": counts.get("m3to6", 0),
+        "ge6": counts.get("ge6", 0),
+        "median_income": per["income"].median(),
+        "hist_top": (per["income"] // 2000).clip(upper=14).eq(14).sum(),
+    }
 
 
 def pandas_duration_income(root: Path, area: str, day: dt.date) -> dict:
@@ -240,15 +282,16 @@ def pandas_duration_income(root: Path, area: str, day: dt.date) -> dict:
     return out
 
 
-RESTATABLE = ["channel", "organized", "dest_scope", "dest_province_code", "dest_prefecture_code", "industry",
-              "job_source", "county_code", "township_code", "village_code", "start_date", "education", "trained",
-              "training_type", "poverty_alleviated", "relocated", "disabled", "veteran", "two_after"]
+def _restatable() -> list[str]:
+    from tracker.catalogue import restatable
+
+    return restatable()
 
 
 def pandas_changes(root: Path, area: str, day: dt.date) -> dict:
     """Week to week: records new, reported late, ended, restated and removed since the previous snapshot."""
     prev = day - dt.timedelta(days=7)
-    cols = ["record_id", "home_code", "end_date", "income_yuan", *RESTATABLE]
+    cols = ["record_id", "home_code", "end_date", "income_yuan", *_restatable()]
     a, b = _snap(root, prev, cols), _snap(root, day, cols)
     a, b = a[a["home_code"].str.startswith(area)], b[b["home_code"].str.startswith(area)]
     m = a.merge(b, on="record_id", how="outer", suffixes=("_a", "_b"), indicator=True)
@@ -257,33 +300,62 @@ def pandas_changes(root: Path, area: str, day: dt.date) -> dict:
     both = m[m["_merge"] == "both"]
     ended = both["end_date_a"].isna() & both["end_date_b"].notna()
     diff = False
-    for c in RESTATABLE:
+    for c in _restatable():
         x, y = both[c + "_a"], both[c + "_b"]
         diff = diff | ((x != y) & ~(x.isna() & y.isna()))
-    return {"new": len(new) - late, "late": late, "ended": ended.sum(), "changed": (diff & ~ended).sum(),
-            "removed": (m["_merge"] == "left_only").sum()}
+    return {
+        "new": len(new) - late,
+        "late": late,
+        "ended": ended.sum(),
+        "changed": (diff & ~ended).sum(),
+        "removed": (m["_merge"] == "left_only").sum(),
+    }
 
 
 def pandas_quality(root: Path, area: str, day: dt.date) -> dict:
     """Data quality: completeness and freshness per reporting unit, persons reported by two counties,
     records whose income per month is above 20,000 yuan and 10 × the median."""
-    df = _snap(root, day, ["record_id", "person_key", "home_code", "county_code", "township_code", "village_code",
-                           "education", "id_check_ok", "trained", "training_type", "reported_date", "start_date",
-                           "income_yuan", "months_employed"])
+    df = _snap(
+        root,
+        day,
+        [
+            "record_id",
+            "person_key",
+            "home_code",
+            "county_code",
+            "township_code",
+            "village_code",
+            "education",
+            "id_check_ok",
+            "trained",
+            "training_type",
+            "reported_date",
+            "start_date",
+            "income_yuan",
+            "months_employed",
+        ],
+    )
     own = df["village_code"].fillna(df["township_code"])
     mine = df[own.str.startswith(area)].copy()
-    mine["unit"] = own[own.str.startswith(area)].str[:_child_len(area)]
-    mine.groupby("unit").agg(records=("record_id", "size"), last=("reported_date", "max"),
-                             no_village=("village_code", lambda s: s.isna().sum()),
-                             no_education=("education", lambda s: s.isna().sum()),
-                             bad_id=("id_check_ok", lambda s: (~s).sum()))
+    mine["unit"] = own[own.str.startswith(area)].str[: _child_len(area)]
+    mine.groupby("unit").agg(
+        records=("record_id", "size"),
+        last=("reported_date", "max"),
+        no_village=("village_code", lambda s: s.isna().sum()),
+        no_education=("education", lambda s: s.isna().sum()),
+        bad_id=("id_check_ok", lambda s: (~s).sum()),
+    )
     near = df[df["county_code"].str.startswith(area) | df["home_code"].str.startswith(area)]
     counties = near.groupby("person_key")["county_code"].nunique()
     home = df[df["home_code"].str.startswith(area)]
     rate = home["income_yuan"] / home["months_employed"].clip(lower=0.5)
     limit = max(20_000.0, 10 * rate.median())
-    return {"records": len(mine), "bad_id": int((~mine["id_check_ok"]).sum()), "cross": int((counties > 1).sum()),
-            "outliers": int((rate > limit).sum())}
+    return {
+        "records": len(mine),
+        "bad_id": int((~mine["id_check_ok"]).sum()),
+        "cross": int((counties > 1).sum()),
+        "outliers": int((rate > limit).sum()),
+    }
 
 
 def pandas_subsidies(root: Path, area: str, day: dt.date) -> dict:
@@ -291,9 +363,27 @@ def pandas_subsidies(root: Path, area: str, day: dt.date) -> dict:
     the placements that count, or one placement's, as the rule reads them) reach the minimum."""
     from tracker import subsidy
 
-    df = _snap(root, day, ["person_key", "home_code", "organized", "dest_scope", "channel", "months_employed", "end_date",
-                           "poverty_alleviated", "relocated", "disabled", "veteran", "two_after", "gender", "education"],
-               counted=True)
+    df = _snap(
+        root,
+        day,
+        [
+            "person_key",
+            "home_code",
+            "organized",
+            "dest_scope",
+            "channel",
+            "months_employed",
+            "end_date",
+            "poverty_alleviated",
+            "relocated",
+            "disabled",
+            "veteran",
+            "two_after",
+            "gender",
+            "education",
+        ],
+        counted=True,
+    )
     year = df.groupby("person_key").agg(ym=("months_employed", "sum"), working=("end_date", lambda s: s.isna().any()))
     year["ym"] = year["ym"].clip(upper=12)
     df = df[df["home_code"].str.startswith(area)].join(year, on="person_key")
@@ -312,7 +402,7 @@ def pandas_subsidies(root: Path, area: str, day: dt.date) -> dict:
         working = sub["working"] if cum else sub["end_date"].isna()
         sub = sub.assign(m=months, reach=months.where(~working, (months + left).clip(upper=12)))
         per = sub.groupby("person_key").agg(home=("home_code", "first"), best=("m", "max"), reach=("reach", "max"))
-        per["unit"] = per["home"].str[:_child_len(area)]
+        per["unit"] = per["home"].str[: _child_len(area)]
         per["now"], per["year_end"] = per["best"] >= r.min_months, per["reach"] >= r.min_months
         per.groupby("unit")[["now", "year_end"]].sum()
         out[r.key] = int(per["now"].sum())
@@ -327,6 +417,7 @@ def dashboard_numbers(page: str, area: str, day: dt.date):
 
     if page == "overview":
         from tracker import dispatch
+
         d = dispatch.resolve_dates(day)
         row = dispatch.measures(area, d).filter((dispatch.pl.col("snapshot_date") == day) & dispatch.pl.col("is_area")).to_dicts()[0]
         return {"persons": row["persons"], "organized": row["organized"], "income": row["income"]}
@@ -346,27 +437,44 @@ def dashboard_numbers(page: str, area: str, day: dt.date):
     if page == "duration_income":
         b = analysis.bands(area, day).filter(pl.col("is_area")).row(0, named=True)
         h = analysis.income_hist(area, day)
-        return {"lt3": b["lt3"], "m3to6": b["m3to6"], "ge6": b["ge6"], "median_income": b["median_income"],
-                "hist_top": h.filter(pl.col("bin") == 14)["persons"].sum()}
+        return {
+            "lt3": b["lt3"],
+            "m3to6": b["m3to6"],
+            "ge6": b["ge6"],
+            "median_income": b["median_income"],
+            "hist_top": h.filter(pl.col("bin") == 14)["persons"].sum(),
+        }
     if page == "changes":
         c = analysis.changes(area, day - dt.timedelta(days=7), day).filter(pl.col("is_area")).row(0, named=True)
         return {k: c[k] for k in ("new", "late", "ended", "changed", "removed")}
     if page == "quality":
         u = analysis.dq_units(area, day).filter(pl.col("is_area")).row(0, named=True)
-        return {"records": u["records"], "bad_id": u["bad_id"],
-                "cross": analysis.dq_cross_county(area, day)["persons"].sum(),
-                "outliers": analysis.dq_outliers(area, day, limit=10_000_000).height}
+        return {
+            "records": u["records"],
+            "bad_id": u["bad_id"],
+            "cross": analysis.dq_cross_county(area, day)["persons"].sum(),
+            "outliers": analysis.dq_outliers(area, day, limit=10_000_000).height,
+        }
     if page == "subsidies":
         from tracker import subsidy
+
         e = subsidy.estimate(area, day, subsidy.load())
         return dict(e.filter(e["is_area"]).select("rule", "eligible").iter_rows())
     return None
 
 
-BASELINES = {"overview": pandas_overview, "channels": pandas_channels, "groups": pandas_groups, "records": pandas_records,
-             "destinations": pandas_destinations, "industries": pandas_industries,
-             "duration_income": pandas_duration_income, "changes": pandas_changes, "quality": pandas_quality,
-             "subsidies": pandas_subsidies}
+BASELINES = {
+    "overview": pandas_overview,
+    "channels": pandas_channels,
+    "groups": pandas_groups,
+    "records": pandas_records,
+    "destinations": pandas_destinations,
+    "industries": pandas_industries,
+    "duration_income": pandas_duration_income,
+    "changes": pandas_changes,
+    "quality": pandas_quality,
+    "subsidies": pandas_subsidies,
+}
 
 
 def floor_ms(page: str, root: Path, area: str, day: dt.date, runs: int) -> float:
@@ -376,8 +484,10 @@ def floor_ms(page: str, root: Path, area: str, day: dt.date, runs: int) -> float
     con = duckdb.connect()
     snap = root / "snapshots"
     if page == "overview":  # the overview reads the rollups: load them once, like the app does
-        con.execute("create table r as select * from read_parquet($glob, hive_partitioning = true, "
-                    "hive_types = {'snapshot_date': date})", {"glob": str(snap / "*" / "rollup_village.parquet")})
+        con.execute(
+            "create table r as select * from read_parquet($glob, hive_partitioning = true, hive_types = {'snapshot_date': date})",
+            {"glob": str(snap / "*" / "rollup_village.parquet")},
+        )
         sql, params = "select sum(persons) from r where starts_with(home_code, $area)", {"area": area}
     else:
         sql = "select sum(income_yuan) from read_parquet($path) where starts_with(home_code, $area)"
@@ -406,14 +516,21 @@ def warm_ms(fn, area: str, day: dt.date, runs: int) -> float:
 
 def cold_ms(root: Path, page: str, area: str, day: dt.date) -> tuple[float, float]:
     """A fresh process: imports excluded, connection + first run included. Returns (ms, peak MB)."""
-    code = ("import time,datetime as dt,resource,os;import queries;from bench.__main__ import page_sets;"
-            "queries.set_scope(queries.SYSTEM);"
-            f"fn=page_sets()[{page!r}];t=time.perf_counter();fn({area!r},dt.date.fromisoformat({day.isoformat()!r}));"
-            "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
-            "print((time.perf_counter()-t)*1000, int(hwm)/1024)")  # VmHWM resets on exec; ru_maxrss does not
+    code = (
+        "import time,datetime as dt,resource,os;import queries;from bench.__main__ import page_sets;"
+        "queries.set_scope(queries.SYSTEM);"
+        f"fn=page_sets()[{page!r}];t=time.perf_counter();fn({area!r},dt.date.fromisoformat({day.isoformat()!r}));"
+        "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
+        "print((time.perf_counter()-t)*1000, int(hwm)/1024)"
+    )  # VmHWM resets on exec; ru_maxrss does not
     env = {**os.environ, "TRACKER_DATA_DIR": str(root)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
-                         cwd=Path(__file__).resolve().parent.parent).stdout.splitlines()[-1].split()
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, cwd=Path(__file__).resolve().parent.parent
+        )
+        .stdout.splitlines()[-1]
+        .split()
+    )
     return float(out[0]), float(out[1])
 
 
@@ -440,8 +557,7 @@ def ingest_seconds(root: Path, scale: str) -> float | None:
 
     h = hierarchy.load()
     factor, _ = SCALES[scale]
-    recs = generate.placements(h, demo_quotas.build_years(h, TODAY.year), TODAY.year, factor, current_year=TODAY.year,
-                               keep_ids=True)
+    recs = generate.placements(h, demo_quotas.build_years(h, TODAY.year), TODAY.year, factor, current_year=TODAY.year, keep_ids=True)
     day = generate.fridays(TODAY.year, TODAY)[-1]
     led = ledger.to_ledger(generate.snapshot_frame(recs, day, keep=("id18",)), h)
     path = root / "ledger.csv"
@@ -487,7 +603,8 @@ def browser_ms(root: Path, changes: int = 10) -> float | None:
                 t = time.perf_counter()
                 page.get_by_role("option", name=name, exact=True).click()
                 page.wait_for_function(
-                    "n => [...document.querySelectorAll('h3')].some(h => h.innerText.startsWith(n))", arg=name, timeout=60_000)
+                    "n => [...document.querySelectorAll('h3')].some(h => h.innerText.startsWith(n))", arg=name, timeout=60_000
+                )
                 page.wait_for_selector(".js-plotly-plot .bars path", timeout=60_000)
                 ts.append(time.perf_counter() - t)
                 wait_idle(page, 60_000)
@@ -503,8 +620,9 @@ def browser_ms(root: Path, changes: int = 10) -> float | None:
     return statistics.median(ts) * 1000
 
 
-def run(scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] | None = None,
-        with_ingest: bool = True, with_cold: bool = True) -> list[dict]:
+def run(
+    scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] | None = None, with_ingest: bool = True, with_cold: bool = True
+) -> list[dict]:
     data, gen_s = ensure_data(root, scale)
     os.environ["TRACKER_DATA_DIR"] = str(data)
     import queries
@@ -521,24 +639,55 @@ def run(scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] 
             warm = warm_ms(fn, area, day, runs)
             base, same = baseline_ms(page, data, area, day)
             floor = floor_ms(page, data, area, day, runs)
-            rows.append({"scale": scale, "page": page, "level": level, "warm_ms": warm, "cold_ms": cold, "mb": mb,
-                         "baseline_ms": base, "same": same, "floor_ms": floor})
-            print(f"  {scale:8} {page:16} {level:10} warm {warm:8.1f} ms  cold {cold or 0:8.1f} ms  "
-                  f"baseline {base if base is None else round(base, 1)}  floor {floor:.1f}  same {same}", file=sys.stderr)
+            rows.append(
+                {
+                    "scale": scale,
+                    "page": page,
+                    "level": level,
+                    "warm_ms": warm,
+                    "cold_ms": cold,
+                    "mb": mb,
+                    "baseline_ms": base,
+                    "same": same,
+                    "floor_ms": floor,
+                }
+            )
+            print(
+                f"  {scale:8} {page:16} {level:10} warm {warm:8.1f} ms  cold {cold or 0:8.1f} ms  "
+                f"baseline {base if base is None else round(base, 1)}  floor {floor:.1f}  same {same}",
+                file=sys.stderr,
+            )
     if "records" in sets and (not pages or "records" in pages):
         w = warm_ms(sets["records"], TOWNSHIP, day, runs)
-        rows.append({"scale": scale, "page": "records", "level": "township", "warm_ms": w, "cold_ms": None, "mb": None,
-                     "baseline_ms": None, "same": None, "floor_ms": floor_ms("records", data, TOWNSHIP, day, runs)})
-    extra = {"generate_s": gen_s, "ingest_s": ingest_seconds(root, scale) if scale != "tiny" and with_ingest else None,
-             "browser_ms": browser_ms(data) if with_browser else None, "app_peak_mb": APP_PEAK.get("mb"),
-             "rows": sum(1 for _ in (data / "snapshots").iterdir())}
+        rows.append(
+            {
+                "scale": scale,
+                "page": "records",
+                "level": "township",
+                "warm_ms": w,
+                "cold_ms": None,
+                "mb": None,
+                "baseline_ms": None,
+                "same": None,
+                "floor_ms": floor_ms("records", data, TOWNSHIP, day, runs),
+            }
+        )
+    extra = {
+        "generate_s": gen_s,
+        "ingest_s": ingest_seconds(root, scale) if scale != "tiny" and with_ingest else None,
+        "browser_ms": browser_ms(data) if with_browser else None,
+        "app_peak_mb": APP_PEAK.get("mb"),
+        "rows": sum(1 for _ in (data / "snapshots").iterdir()),
+    }
     rows.append({"scale": scale, "page": "_extra", **extra})
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
-    head = ("| scale | page | level | warm ms (median) | cold ms | × faster than pandas | × above floor | peak MB | same numbers |\n"
-            "|---|---|---|---:|---:|---:|---:|---:|---|")
+    head = (
+        "| scale | page | level | warm ms (median) | cold ms | × faster than pandas | × above floor | peak MB | same numbers |\n"
+        "|---|---|---|---:|---:|---:|---:|---:|---|"
+    )
     lines = [head]
     for r in rows:
         if r["page"] == "_extra":
@@ -559,8 +708,9 @@ def markdown(rows: list[dict]) -> str:
             if r.get("browser_ms"):
                 bits.append(f"area filter change → chart visible, median of 10: {r['browser_ms']:.0f} ms")
             if r.get("app_peak_mb"):
-                bits.append(f"app process peak memory (VmHWM) after those changes and a visit to every analyst page: "
-                            f"{r['app_peak_mb']:.0f} MB")
+                bits.append(
+                    f"app process peak memory (VmHWM) after those changes and a visit to every analyst page: {r['app_peak_mb']:.0f} MB"
+                )
             if bits:
                 lines.append(f"\n{r['scale']}: " + "; ".join(bits) + ".")
     return "\n".join(lines)

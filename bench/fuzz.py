@@ -31,8 +31,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 ON = dt.date(2026, 11, 20)
-HEAD = ["公民身份号码", "户籍县区", "户籍乡镇", "户籍所在村(居)", "组织方式", "转移就业地点", "开始务工时间", "务工月数",
-        "劳务收入(元)"]
+HEAD = ["公民身份号码", "户籍县区", "户籍乡镇", "户籍所在村(居)", "组织方式", "转移就业地点", "开始务工时间", "务工月数", "劳务收入(元)"]
 
 
 def good_id(n: int, county: str = "540329", born: str = "19900101") -> str:
@@ -43,13 +42,23 @@ def good_id(n: int, county: str = "540329", born: str = "19900101") -> str:
 
 
 def ledger_row(i: int, **kw) -> list:
-    base = {"id": good_id(i), "county": "洛隆县", "town": "孜托镇", "village": "540329100001", "channel": "劳务经纪人",
-            "dest": "四川省成都市", "start": "2026/3/1", "months": "5", "income": "8000"}
+    base = {
+        "id": good_id(i),
+        "county": "洛隆县",
+        "town": "孜托镇",
+        "village": "540329100001",
+        "channel": "劳务经纪人",
+        "dest": "四川省成都市",
+        "start": "2026/3/1",
+        "months": "5",
+        "income": "8000",
+    }
     base.update(kw)
     return list(base.values())
 
 
 # ---------------------------------------------------------------- a raw xlsx writer
+
 
 @dataclass
 class Cell:
@@ -128,44 +137,62 @@ def xlsx_bytes(sheets: list[tuple], dimension: str | None = None) -> bytes:
         parts[f"xl/worksheets/sheet{i + 1}.xml"] = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f'{dim}<sheetData>{"".join(body)}</sheetData></worksheet>')
+            f"{dim}<sheetData>{''.join(body)}</sheetData></worksheet>"
+        )
     sheets_xml = "".join(
         f'<sheet name="{escape(s[0])}" sheetId="{i + 1}" r:id="rId{i + 1}"'
-        + (f' state="{s[2]}"' if len(s) > 2 and s[2] != "visible" else "") + "/>" for i, s in enumerate(sheets))
+        + (f' state="{s[2]}"' if len(s) > 2 and s[2] != "visible" else "")
+        + "/>"
+        for i, s in enumerate(sheets)
+    )
     parts["xl/workbook.xml"] = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        f"<sheets>{sheets_xml}</sheets></workbook>")
-    rels = "".join(f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                   f'relationships/worksheet" Target="worksheets/sheet{i + 1}.xml"/>' for i in range(len(sheets)))
+        f"<sheets>{sheets_xml}</sheets></workbook>"
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        f'relationships/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
+        for i in range(len(sheets))
+    )
     n = len(sheets)
-    rels += (f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-             f'sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId{n + 2}" '
-             'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>')
+    rels += (
+        f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        f'sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId{n + 2}" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+    )
     parts["xl/_rels/workbook.xml.rels"] = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>')
+        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>'
+    )
     parts["xl/sharedStrings.xml"] = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(sst)}" uniqueCount="{len(sst)}">'
-        + "".join(f'<si><t xml:space="preserve">{escape(_xml_safe(s))}</t></si>' for s in sst) + "</sst>")
+        + "".join(f'<si><t xml:space="preserve">{escape(_xml_safe(s))}</t></si>' for s in sst)
+        + "</sst>"
+    )
     parts["xl/styles.xml"] = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         '<numFmts count="1"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>'
         '<cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/>'
-        '<xf numFmtId="176" applyNumberFormat="1"/><xf numFmtId="49" applyNumberFormat="1"/></cellXfs></styleSheet>')
-    ct = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-          '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-          '<Default Extension="xml" ContentType="application/xml"/>'
-          '<Override PartName="/xl/workbook.xml" '
-          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')
-    root_rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                 '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                 '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-                 'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        '<xf numFmtId="176" applyNumberFormat="1"/><xf numFmtId="49" applyNumberFormat="1"/></cellXfs></styleSheet>'
+    )
+    ct = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>'
+    )
+    root_rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", ct)
@@ -184,32 +211,112 @@ def csv_bytes(rows: list[list], sep: str = ",", eol: str = "\n", enc: str = "utf
     def q(v) -> str:
         s = "" if v is None else str(v)
         return '"' + s.replace('"', '""') + '"' if any(ch in s for ch in (sep, '"', "\n", "\r")) else s
+
     return eol.join(sep.join(q(v) for v in r) for r in rows).encode(enc, "replace")
 
 
 # ---------------------------------------------------------------- mutations
 
-HOSTILE = ["", " ", "无", "待补充", "张三", "扎西多吉", "\u200b", good_id(1) + "\u200b", "\ufeff" + good_id(2),
-           "=cmd|' /C calc'!A0", "=1+1", "@SUM(A1)", "NaN", "nan", "inf", "-inf", "1e19", "9.3e18", "-1", "0",
-           "540329199001010012", "5.40329197209046E+17", "540329197209046000", "'" + good_id(3), "0001-01-01",
-           "1899-12-30", "9999-12-31", "2026-02-30", "46082", "1", "#N/A", "１２３", "0x10", "\"", "\"\"", "a\nb",
-           "a\rb", "\t", "😀", "ཀ་", "13812345678", "1,234", "1.5万", "5个月", "是", "否", "Y", "劳务派遣公司",
-           "四川省成都市", "540302100", "540302100001", "99", "x" * 300]
-HOSTILE_CELLS = [formula("A1*2"), formula("A1*2", "16000"), formula("A1", "text", "str"), date_cell(46082),
-                 date_cell(1), error("#N/A"), error("#REF!"), number("5.4032919720904602E+17"), number(540329199001010012),
-                 number(8000), number(-0.5), Cell("1", "b"), Cell(None), Cell("2026-03-01T00:00:00", "d"), Cell("99", "s"),
-                 Cell("abc")]
-HEADER_MANGLE = ["务工收入(万元)", "劳务收入（元）", "收入（元）", "月数", "劳务收入\n(元)", "公民身份证号", "户籍乡镇(街道)",
-                 "就业地址", "身份证号\u200b", "收入(元/月)", "", "备注", "姓名", "联系电话", "身份证号", "=HYPERLINK(1)",
-                 "记录编号", "务工收入(千元)"]
+HOSTILE = [
+    "",
+    " ",
+    "无",
+    "待补充",
+    "张三",
+    "扎西多吉",
+    "\u200b",
+    good_id(1) + "\u200b",
+    "\ufeff" + good_id(2),
+    "=cmd|' /C calc'!A0",
+    "=1+1",
+    "@SUM(A1)",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "1e19",
+    "9.3e18",
+    "-1",
+    "0",
+    "540329199001010012",
+    "5.40329197209046E+17",
+    "540329197209046000",
+    "'" + good_id(3),
+    "0001-01-01",
+    "1899-12-30",
+    "9999-12-31",
+    "2026-02-30",
+    "46082",
+    "1",
+    "#N/A",
+    "１２３",
+    "0x10",
+    '"',
+    '""',
+    "a\nb",
+    "a\rb",
+    "\t",
+    "😀",
+    "ཀ་",
+    "13812345678",
+    "1,234",
+    "1.5万",
+    "5个月",
+    "是",
+    "否",
+    "Y",
+    "劳务派遣公司",
+    "四川省成都市",
+    "540302100",
+    "540302100001",
+    "99",
+    "x" * 300,
+]
+HOSTILE_CELLS = [
+    formula("A1*2"),
+    formula("A1*2", "16000"),
+    formula("A1", "text", "str"),
+    date_cell(46082),
+    date_cell(1),
+    error("#N/A"),
+    error("#REF!"),
+    number("5.4032919720904602E+17"),
+    number(540329199001010012),
+    number(8000),
+    number(-0.5),
+    Cell("1", "b"),
+    Cell(None),
+    Cell("2026-03-01T00:00:00", "d"),
+    Cell("99", "s"),
+    Cell("abc"),
+]
+HEADER_MANGLE = [
+    "务工收入(万元)",
+    "劳务收入（元）",
+    "收入（元）",
+    "月数",
+    "劳务收入\n(元)",
+    "公民身份证号",
+    "户籍乡镇(街道)",
+    "就业地址",
+    "身份证号\u200b",
+    "收入(元/月)",
+    "",
+    "备注",
+    "姓名",
+    "联系电话",
+    "身份证号",
+    "=HYPERLINK(1)",
+    "记录编号",
+    "务工收入(千元)",
+]
 
 
 def base_rows(rng: random.Random) -> list[list]:
     n = rng.randint(1, 25)
     rows = [list(HEAD)]
     for _ in range(n):
-        rows.append(ledger_row(rng.randint(1, 999), income=str(rng.choice([0, 800, 8000, 45000])),
-                               months=str(rng.randint(0, 10))))
+        rows.append(ledger_row(rng.randint(1, 999), income=str(rng.choice([0, 800, 8000, 45000])), months=str(rng.randint(0, 10))))
     return rows
 
 
@@ -250,7 +357,7 @@ def mutate_bytes(rng: random.Random, data: bytes) -> bytes:
         b[i:i] = rng.choice([b"\x00", b"\r", b'"', b"\n\n", b"\xff\xfe", "，".encode(), b"\xe4\xb8"])
     else:
         i = rng.randrange(len(b) + 1)
-        del b[i: i + rng.randint(1, 64)]
+        del b[i : i + rng.randint(1, 64)]
     return bytes(b)
 
 
@@ -274,8 +381,12 @@ def make_case(rng: random.Random) -> tuple[str, bytes]:
         data = xlsx_bytes(sheets, dimension=rng.choice([None, "A1:XFD1048576", "A1"]))
         name = "ledger.xlsx"
     else:
-        data = csv_bytes(rows, sep=rng.choice([",", ",", "\t"]), eol=rng.choice(["\n", "\r\n", "\r"]),
-                         enc=rng.choice(["utf-8", "utf-8-sig", "gb18030", "utf-16"]))
+        data = csv_bytes(
+            rows,
+            sep=rng.choice([",", ",", "\t"]),
+            eol=rng.choice(["\n", "\r\n", "\r"]),
+            enc=rng.choice(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
+        )
         name = "ledger.csv"
     if rng.random() < 0.35:
         data = mutate_bytes(rng, data)
@@ -283,6 +394,7 @@ def make_case(rng: random.Random) -> tuple[str, bytes]:
 
 
 # ---------------------------------------------------------------- the run
+
 
 def check(res) -> str | None:
     """None when the result is clean, else what is wrong."""
@@ -327,8 +439,14 @@ def run(n: int, seed: int = 1, out: Path | None = None, quiet: bool = False) -> 
                     (out / f"crash-{i:05d}-{name}").write_bytes(data)
             if not quiet and (i + 1) % 500 == 0:
                 print(f"{i + 1:,} files, {len(crashes)} crashes, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    return {"files": n, "crashes": len(crashes), "rows": rows, "seconds": round(time.perf_counter() - t0, 1),
-            "by_kind": kinds, "examples": crashes[:10]}
+    return {
+        "files": n,
+        "crashes": len(crashes),
+        "rows": rows,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "by_kind": kinds,
+        "examples": crashes[:10],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -338,8 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="keep the crashing files here")
     a = ap.parse_args(argv)
     r = run(a.n, a.seed, a.out)
-    print(f"files {r['files']:,} (xlsx {r['by_kind']['xlsx']:,}, csv {r['by_kind']['csv']:,}), rows {r['rows']:,}, "
-          f"crashes {r['crashes']}, {r['seconds']} s")
+    print(
+        f"files {r['files']:,} (xlsx {r['by_kind']['xlsx']:,}, csv {r['by_kind']['csv']:,}), rows {r['rows']:,}, "
+        f"crashes {r['crashes']}, {r['seconds']} s"
+    )
     for c in r["examples"]:
         print(f"  case {c['case']} {c['file']}: {c['problem']}")
     return 1 if r["crashes"] else 0

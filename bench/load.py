@@ -48,8 +48,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ("overview", "records", "channels", "destinations", "industries", "groups", "duration-income", "changes",
-         "quality", "subsidies", "quotas")
+PAGES = (
+    "overview",
+    "records",
+    "channels",
+    "destinations",
+    "industries",
+    "groups",
+    "duration-income",
+    "changes",
+    "quality",
+    "subsidies",
+    "quotas",
+)
 URL_PATH = {"overview": ""}  # st.navigation's default page lives at the root: /overview is "page not found"
 TIMEOUT = 30.0  # seconds from rerun request to script_finished
 TODAY = dt.date(2026, 11, 22)  # the generated data's "today", as in the tests
@@ -57,6 +68,7 @@ SMALL_SCALE = 0.02
 
 
 # ---------------------------------------------------------------- what users ask for
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -92,6 +104,7 @@ def snapshot_dates(data_dir: Path) -> list[dt.date]:
 
 # ---------------------------------------------------------------- one simulated browser tab
 
+
 @dataclass
 class Load:
     user: int
@@ -122,8 +135,9 @@ class Session:
     async def open(self) -> None:
         from websockets.asyncio.client import connect
 
-        self.ws = await connect(self.ws_url, subprotocols=["streamlit"], open_timeout=self.timeout, close_timeout=2,
-                                ping_interval=None, max_size=None)
+        self.ws = await connect(
+            self.ws_url, subprotocols=["streamlit"], open_timeout=self.timeout, close_timeout=2, ping_interval=None, max_size=None
+        )
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -184,9 +198,11 @@ class Session:
                     if which == "exception" and rec.status == "ok":
                         rec.status = "exception"
                         redacted = not el.exception.type and "redacted" in el.exception.message
-                        rec.detail = ("exception element (details redacted by client.showErrorDetails; "
-                                      "see the tracebacks from the server log)" if redacted
-                                      else f"{el.exception.type}: {el.exception.message}"[:500])
+                        rec.detail = (
+                            "exception element (details redacted by client.showErrorDetails; see the tracebacks from the server log)"
+                            if redacted
+                            else f"{el.exception.type}: {el.exception.message}"[:500]
+                        )
                     elif which == "alert" and el.alert.format == Alert.ERROR:
                         rec.errors.append(el.alert.body[:200])
             elif kind == "navigation":
@@ -210,6 +226,7 @@ class Session:
 
 
 # ---------------------------------------------------------------- the server process: memory, health, thread dump
+
 
 def _status(pid: int) -> dict[str, int]:
     out = {}
@@ -273,8 +290,9 @@ def thread_dump(pid: int, native: bool = False, timeout: float = 60.0) -> str:
     if not exe:
         return "(py-spy not installed: `.venv/bin/pip install py-spy` for thread dumps)"
     try:
-        r = subprocess.run([exe, "dump", "--pid", str(pid), *(["--native"] if native else [])],
-                           capture_output=True, text=True, timeout=timeout)
+        r = subprocess.run(
+            [exe, "dump", "--pid", str(pid), *(["--native"] if native else [])], capture_output=True, text=True, timeout=timeout
+        )
         return r.stdout + (f"\n[stderr] {r.stderr}" if r.returncode else "")
     except subprocess.TimeoutExpired:
         return "(py-spy dump timed out)"
@@ -318,6 +336,7 @@ def log_tracebacks(log: Path | None, since: int = 0) -> dict[str, int]:
 
 # ---------------------------------------------------------------- the re-ingest in the middle
 
+
 @dataclass(frozen=True)
 class Reingest:
     date: dt.date
@@ -327,8 +346,19 @@ class Reingest:
     timeout: float = 300.0
 
     def run(self, data_dir: Path) -> dict:
-        cmd = [sys.executable, "-m", "bench.reingest", "--data-dir", str(data_dir), "--date", self.date.isoformat(),
-               "--mode", self.mode, "--scale", str(self.scale)] + (["--today", self.today.isoformat()] if self.today else [])
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.reingest",
+            "--data-dir",
+            str(data_dir),
+            "--date",
+            self.date.isoformat(),
+            "--mode",
+            self.mode,
+            "--scale",
+            str(self.scale),
+        ] + (["--today", self.today.isoformat()] if self.today else [])
         t0 = time.monotonic()
         try:
             r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=self.timeout)
@@ -337,11 +367,19 @@ class Reingest:
         except subprocess.TimeoutExpired:
             out, ok, err = "", False, f"re-ingest timed out after {self.timeout:.0f} s"
         ledger = next((ln.split(": ", 1)[1].strip() for ln in out.splitlines() if ln.startswith("ledger: ")), None)
-        return {"date": self.date.isoformat(), "mode": self.mode, "ok": ok, "seconds": time.monotonic() - t0,
-                "ledger": ledger, "output": out.strip().splitlines()[-1:] if out.strip() else [], "error": err}
+        return {
+            "date": self.date.isoformat(),
+            "mode": self.mode,
+            "ok": ok,
+            "seconds": time.monotonic() - t0,
+            "ledger": ledger,
+            "output": out.strip().splitlines()[-1:] if out.strip() else [],
+            "error": err,
+        }
 
 
 # ---------------------------------------------------------------- the run
+
 
 @dataclass
 class Report:
@@ -408,21 +446,26 @@ class Report:
         return out
 
     def row(self) -> str:
-        return (f"| {self.users} | {len(self.loads)} | {len(self.failed)} | {self.p50:.2f} | {self.p95:.2f} | {self.pmax:.2f} "
-                f"| {self.peak_rss_mb:.0f} |")
+        return (
+            f"| {self.users} | {len(self.loads)} | {len(self.failed)} | {self.p50:.2f} | {self.p95:.2f} | {self.pmax:.2f} "
+            f"| {self.peak_rss_mb:.0f} |"
+        )
 
     def summary(self) -> str:
-        lines = [f"{self.users} users, {self.seconds:.0f} s: {len(self.loads)} loads, {len(self.failed)} failed; "
-                 f"p50 {self.p50:.2f} s, p95 {self.p95:.2f} s, max {self.pmax:.2f} s; peak RSS {self.peak_rss_mb:.0f} MB "
-                 f"(VmHWM; sampled every 0.5 s: {max((s[1] for s in self.rss_samples), default=0) / 2**20:.0f} MB, "
-                 f"with child processes {self.peak_tree_mb:.0f} MB); health at the end: {self.health}"]
+        lines = [
+            f"{self.users} users, {self.seconds:.0f} s: {len(self.loads)} loads, {len(self.failed)} failed; "
+            f"p50 {self.p50:.2f} s, p95 {self.p95:.2f} s, max {self.pmax:.2f} s; peak RSS {self.peak_rss_mb:.0f} MB "
+            f"(VmHWM; sampled every 0.5 s: {max((s[1] for s in self.rss_samples), default=0) / 2**20:.0f} MB, "
+            f"with child processes {self.peak_tree_mb:.0f} MB); health at the end: {self.health}"
+        ]
         if self.reingest:
             r = self.reingest
-            lines.append(f"re-ingest {r['date']} ({r['mode']}) at {r.get('at', 0):.0f} s: "
-                         f"{'ok' if r['ok'] else 'FAILED'} in {r['seconds']:.1f} s {r['output']} {r['error']}".rstrip())
+            lines.append(
+                f"re-ingest {r['date']} ({r['mode']}) at {r.get('at', 0):.0f} s: "
+                f"{'ok' if r['ok'] else 'FAILED'} in {r['seconds']:.1f} s {r['output']} {r['error']}".rstrip()
+            )
             if "hot_loads" in r:
-                lines.append(f"loads of the re-ingested week: {r['hot_loads']} ({r['hot_after']} after the swap, "
-                             f"{r['hot_failed']} failed)")
+                lines.append(f"loads of the re-ingested week: {r['hot_loads']} ({r['hot_after']} after the swap, {r['hot_failed']} failed)")
         if self.aborted:
             lines.append(f"ABORTED: {self.aborted}")
         kinds: dict[str, int] = {}
@@ -437,8 +480,10 @@ class Report:
                 seen.add((x.status, x.detail))
                 lines.append(f"  [{x.status}] /{x.page}?{x.query} at {x.at:.0f} s: {x.detail}")
         if self.tracebacks:
-            lines.append("tracebacks in the server log (innermost app frame: exception): " + "; ".join(
-                f"{v}× {k}" for k, v in list(self.tracebacks.items())[:6]))
+            lines.append(
+                "tracebacks in the server log (innermost app frame: exception): "
+                + "; ".join(f"{v}× {k}" for k, v in list(self.tracebacks.items())[:6])
+            )
         boxes = self.error_boxes()
         if boxes:
             lines.append("st.error boxes shown: " + "; ".join(f"{v}× {k}" for k, v in list(boxes.items())[:5]))
@@ -450,10 +495,23 @@ class Report:
         return "\n".join(lines)
 
 
-def run_load(url: str, users: int, seconds: float, think: tuple[float, float] = (0.0, 0.5), seed: int = 0, *,
-             data_dir: Path | None = None, plan: Plan | None = None, server_pid: int | None = None,
-             timeout: float = TIMEOUT, max_loads: int | None = None, reingest: Reingest | None = None,
-             hot_p: float = 0.3, abort_on_freeze: bool = True, server_log: Path | None = None) -> Report:
+def run_load(
+    url: str,
+    users: int,
+    seconds: float,
+    think: tuple[float, float] = (0.0, 0.5),
+    seed: int = 0,
+    *,
+    data_dir: Path | None = None,
+    plan: Plan | None = None,
+    server_pid: int | None = None,
+    timeout: float = TIMEOUT,
+    max_loads: int | None = None,
+    reingest: Reingest | None = None,
+    hot_p: float = 0.3,
+    abort_on_freeze: bool = True,
+    server_log: Path | None = None,
+) -> Report:
     """`users` simulated users against the app at `url` for `seconds` (each stops after `max_loads` loads too).
 
     Never hangs: each load has `timeout`, connects too, and the whole run is cancelled `timeout + 30` s after
@@ -465,8 +523,20 @@ def run_load(url: str, users: int, seconds: float, think: tuple[float, float] = 
         from tracker import settings
 
         plan = Plan.from_data(Path(data_dir or settings.data_dir()), hot=reingest.date if reingest else None, hot_p=hot_p)
-    job = _run(url, users, seconds, think, seed, plan, server_pid, timeout, max_loads,
-               reingest, Path(data_dir) if data_dir else None, abort_on_freeze)
+    job = _run(
+        url,
+        users,
+        seconds,
+        think,
+        seed,
+        plan,
+        server_pid,
+        timeout,
+        max_loads,
+        reingest,
+        Path(data_dir) if data_dir else None,
+        abort_on_freeze,
+    )
     rep = _in_own_loop(job)
     rep.tracebacks = log_tracebacks(server_log, log_at)
     return rep
@@ -523,8 +593,7 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
                 try:
                     await s.open()
                 except Exception as e:
-                    rep.loads.append(Load(i, page, query, t0 - started, time.monotonic() - t0, "connect",
-                                          f"{type(e).__name__}: {e}"[:300]))
+                    rep.loads.append(Load(i, page, query, t0 - started, time.monotonic() - t0, "connect", f"{type(e).__name__}: {e}"[:300]))
                     n += 1
                     s = None
                     await asyncio.sleep(1.0)
@@ -597,6 +666,7 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
 
 # ---------------------------------------------------------------- the command
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -609,9 +679,26 @@ def start_server(data_dir: Path, log: Path, env: dict | None = None, port: int |
     env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_DEMO": "1", **(env or {})}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(REPO / "app.py"),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -654,8 +741,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=TIMEOUT, help="per load")
     ap.add_argument("--data-dir", type=Path, default=None, help="default: data/ if it has snapshots, else a small generated one")
     ap.add_argument("--scale", type=float, default=SMALL_SCALE, help="of the generated data (and the re-ingested ledger)")
-    ap.add_argument("--reingest", choices=["auto", "ingest", "rewrite", "none"], default="auto",
-                    help="auto: ingest on generated data, rewrite (same numbers) on a given or the demo directory")
+    ap.add_argument(
+        "--reingest",
+        choices=["auto", "ingest", "rewrite", "none"],
+        default="auto",
+        help="auto: ingest on generated data, rewrite (same numbers) on a given or the demo directory",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--think", default="0,0.5", help="pause between a user's loads: min,max seconds")
     ap.add_argument("-v", "--verbose", action="store_true", help="the full summary of each run on stderr")
@@ -681,8 +772,9 @@ def main(argv: list[str] | None = None) -> int:
         proc, url = start_server(data_dir, log, env)
         try:
             ri = None if mode == "none" else Reingest(dates[-1], mode, a.scale, TODAY if generated else None)
-            r = run_load(url, n, a.seconds, think, a.seed, data_dir=data_dir, server_pid=proc.pid, timeout=a.timeout,
-                         reingest=ri, server_log=log)
+            r = run_load(
+                url, n, a.seconds, think, a.seed, data_dir=data_dir, server_pid=proc.pid, timeout=a.timeout, reingest=ri, server_log=log
+            )
         finally:
             stop_server(proc)
         rows.append(r.row())

@@ -69,11 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     path = write_ledger(data_dir, a.date, a.scale, a.today or settings.today())
     print(f"ledger: {path}", flush=True)
     t1 = time.perf_counter()
-    code = ingest.main([str(path), "--snapshot-date", a.date.isoformat(), "--data-dir", str(data_dir),
-                        "--user", "load-test"])
+    code = ingest.main([str(path), "--snapshot-date", a.date.isoformat(), "--data-dir", str(data_dir), "--user", "load-test"])
     manifest = data_dir / "snapshots" / f"snapshot_date={a.date.isoformat()}" / "manifest.json"
-    print(f"ledger {t1 - t0:.1f} s, ingest {time.perf_counter() - t1:.1f} s, exit {code}, "
-          f"manifest {'written' if fresh(manifest, started) else 'MISSING'}")
+    print(
+        f"ledger {t1 - t0:.1f} s, ingest {time.perf_counter() - t1:.1f} s, exit {code}, "
+        f"manifest {'written' if fresh(manifest, started) else 'MISSING'}"
+    )
     # exit 1 = some rows rejected (the generator plants bad IDs); the snapshot is written all the same
     return 0 if code in (0, 1) and fresh(manifest, started) else 2
 

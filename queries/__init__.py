@@ -54,10 +54,6 @@ def set_scope(scope: Scope | None) -> None:
     _scope.set(scope)
 
 
-def current_scope() -> Scope | None:
-    return _scope.get()
-
-
 @contextmanager
 def scoped(scope: Scope):
     token = _scope.set(scope)
@@ -98,7 +94,9 @@ def _strip(sql: str) -> str:
 
 
 def parse(path: Path) -> Query:
-    text = path.read_text(encoding="utf-8")
+    from tracker.catalogue import expand
+
+    text = expand(path.read_text(encoding="utf-8"))  # the catalogue's column lists ({{@name}} blocks)
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     if not first.startswith("--"):
         raise ValueError(f"{path.name}: the first line must be a `--` docstring")
@@ -134,8 +132,9 @@ def _sq(p: Path) -> str:
 
 
 def _new_connection() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"threads": int(settings.SETTINGS["duckdb_threads"].get()),
-                                 "memory_limit": settings.SETTINGS["duckdb_memory"].get()})
+    con = duckdb.connect(
+        config={"threads": int(settings.SETTINGS["duckdb_threads"].get()), "memory_limit": settings.SETTINGS["duckdb_memory"].get()}
+    )
     con.execute("set enable_progress_bar = false")  # never on stdout: the app and its tools print there
     create_views(con)
     return con
@@ -174,8 +173,15 @@ def connection() -> duckdb.DuckDBPyConnection:
             ev.set()
 
 
+def macros_sql() -> str:
+    """_macros.sql with the catalogue's blocks expanded."""
+    from tracker.catalogue import expand
+
+    return expand((HERE / "_macros.sql").read_text(encoding="utf-8"))
+
+
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute((HERE / "_macros.sql").read_text(encoding="utf-8"))
+    con.execute(macros_sql())
 
 
 _broken: set[dt.date] = set()
@@ -229,8 +235,12 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     head = qf.open(encoding="utf-8").readline() if qf.exists() else ""
     has = "source" in [c.strip() for c in head.strip().split(",")]
     text = text.format(
-        quota_select="*" if has else ("*, case when source_note like '%已公布%' then 'published' "
-                                      "when source_note like '%演示%' then 'demo' else 'issued' end as source"),
+        quota_select="*"
+        if has
+        else (
+            "*, case when source_note like '%已公布%' then 'published' "
+            "when source_note like '%演示%' then 'demo' else 'issued' end as source"
+        ),
         source_col=", 'source': 'varchar'" if has else "",
         records=_file_list([p / "records.parquet" for p in good]),
         rollup=_file_list([p / "rollup_village.parquet" for p in good]),
@@ -250,6 +260,9 @@ def reset() -> None:
         _con.clear()
     clear_cache()
     catalogue.cache_clear()
+    from queries import derived
+
+    derived.version.cache_clear()
 
 
 def snapshot_dates(root: Path | None = None) -> list[dt.date]:
@@ -294,8 +307,7 @@ def _translate(e: duckdb.Error) -> Exception:
     if m and ("parquet" in msg.lower() or "csv" in msg.lower()):
         return TrackerError(f"数据文件无法读取：{m.group(1)}", f"Cannot read data file: {m.group(1)}", detail=msg)
     if "No files found" in msg:
-        return TrackerError("尚无数据快照，请先生成或导入数据。", "No snapshots yet: generate or ingest data first.",
-                            detail=msg)
+        return TrackerError("尚无数据快照，请先生成或导入数据。", "No snapshots yet: generate or ingest data first.", detail=msg)
     return e
 
 
@@ -308,11 +320,17 @@ def authorize(q: Query, params: dict) -> Scope:
         raise Denied("内部查询不能直接运行。", "Internal query cannot be run directly.", detail=q.name)
     area = params.get("area")
     if not isinstance(area, str) or not area.startswith(scope.area):
-        raise Denied("无权限：所选地区不在您的管辖范围内。", "No permission: this area is outside your scope.",
-                     detail=f"{scope.who} asked {q.name} for {str(area)[:20]!r}, scope {scope.area!r}")
+        raise Denied(
+            "无权限：所选地区不在您的管辖范围内。",
+            "No permission: this area is outside your scope.",
+            detail=f"{scope.who} asked {q.name} for {str(area)[:20]!r}, scope {scope.area!r}",
+        )
     if "records" in q.tags and not scope.records:
-        raise Denied("无权限：您的角色不能查看人员明细。", "No permission: your role cannot view person-level records.",
-                     detail=f"{scope.who} asked {q.name}")
+        raise Denied(
+            "无权限：您的角色不能查看人员明细。",
+            "No permission: your role cannot view person-level records.",
+            detail=f"{scope.who} asked {q.name}",
+        )
     return scope
 
 
@@ -354,8 +372,7 @@ def cached(name: str, idents: dict[str, str] | None = None, **params) -> pl.Data
     q = catalogue()[name]
     check_params(q, params)
     scope = authorize(q, params)
-    key = (name, data_version(), scope, tuple(sorted((idents or {}).items())),
-           tuple(sorted((k, _key(v)) for k, v in params.items())))
+    key = (name, data_version(), scope, tuple(sorted((idents or {}).items())), tuple(sorted((k, _key(v)) for k, v in params.items())))
     hit = _cache.get(key)
     if hit is not None:
         return hit[0]
@@ -396,8 +413,11 @@ def snapshot_file(day: dt.date, kind: str = "records", variant: str = "") -> str
     what the file depends on besides the snapshot, e.g. a policy's rules) is part of the name."""
     from queries import derived
 
-    if not isinstance(day, dt.date) or kind not in ({"records", "rollup_village"} | set(derived.DERIVED)) or (
-            variant and not VARIANT.match(variant)):
+    if (
+        not isinstance(day, dt.date)
+        or kind not in ({"records", "rollup_village"} | set(derived.DERIVED))
+        or (variant and not VARIANT.match(variant))
+    ):
         raise ValueError("snapshot_file takes a date, a known file kind and an optional 12-hex variant")
     return str(derived.partition(day) / derived.file_name(kind, variant))
 

@@ -3,23 +3,12 @@
 
 -- Placements of one snapshot whose person counts in `area` (home_code prefix), with the optional
 -- analyst slices: a list of channels, and one key group.
-create or replace macro in_group(grp, poverty_alleviated, relocated, disabled, veteran, two_after, gender, education) as
-    case grp
-        when 'poverty_alleviated' then poverty_alleviated
-        when 'relocated' then relocated
-        when 'disabled' then disabled
-        when 'veteran' then veteran
-        when 'two_after' then two_after
-        when 'women' then gender = 'F'
-        when 'junior_plus' then education in ('junior', 'senior', 'college')
-        else false end;
-
 create or replace macro scoped_records(path, area, channels, grp) as table
 select *
 from read_parquet(path)
 where starts_with(home_code, area)
   and (channels is null or list_contains(channels, channel))
-  and (grp is null or in_group(grp, poverty_alleviated, relocated, disabled, veteran, two_after, gender, education));
+  and (grp is null or {{@group_case}});  -- the record is in key group `grp` (the catalogue's groups)
 
 -- The placements that count (`counted`): a later report of a placement already reported (the same person and
 -- start date, e.g. by a second county) stays in the ledger and the records views, and is left out of every sum.
@@ -31,81 +20,20 @@ create or replace macro person_rows(path, area, channels, grp) as table
 select
     person_key,
     any_value(home_code) as home_code,
-    bool_or(organized) as organized,
-    bool_or(organized and dest_scope = 'cross_province') as org_xprov,
-    bool_or(organized and dest_scope = 'cross_prefecture') as org_xpref,
-    bool_or(dest_scope = 'cross_province') as out_region,
-    bool_or(trained) as trained,
-    bool_or(trained and training_type in ('order', 'work_for_training')) as trained_directed,
-    arg_min(job_source, start_date) as job_source,
-    bool_or(poverty_alleviated) as poverty_alleviated,
-    bool_or(relocated) as relocated,
-    bool_or(disabled) as disabled,
-    bool_or(veteran) as veteran,
-    bool_or(two_after) as two_after,
-    bool_or(gender = 'F') as women,
-    bool_or(education in ('junior', 'senior', 'college')) as junior_plus,
-    sum(income_yuan) as income,
-    least(12, sum(months_employed)) as months,
-    count(*) as placements
+    {{@person_facts}}
 from scoped_placements(path, area, channels, grp)
 group by person_key;
 
 -- The records view's filter: every schema column, each filter null = off. Codes are prefixes of
 -- the record's own codes; text filters are substrings; ranges are inclusive.
-create or replace macro filtered_records(path, area, channels, grp,
-    f_gender, f_education, f_dest_scope, f_channel, f_job_source, f_industry, f_training_type,
-    f_organized, f_trained, f_id_check_ok, f_poverty_alleviated, f_relocated, f_disabled, f_veteran,
-    f_two_after, f_ended, f_no_village,
-    f_prefecture, f_county, f_township, f_village, f_dest_province, f_dest_prefecture,
-    f_record_id, f_id_masked,
-    f_start_from, f_start_to, f_end_from, f_end_to, f_reported_from, f_reported_to,
-    f_months_min, f_months_max, f_income_min, f_income_max, f_birth_min, f_birth_max) as table
+create or replace macro filtered_records(path, area, channels, grp, {{@filter_params}}) as table
 select *
 from scoped_records(path, area, channels, grp)
-where (f_gender is null or list_contains(f_gender, gender))
-  and (f_education is null or list_contains(f_education, education))
-  and (f_dest_scope is null or list_contains(f_dest_scope, dest_scope))
-  and (f_channel is null or list_contains(f_channel, channel))
-  and (f_job_source is null or list_contains(f_job_source, job_source))
-  and (f_industry is null or list_contains(f_industry, industry))
-  and (f_training_type is null or list_contains(f_training_type, training_type))
-  and (f_organized is null or organized = f_organized)
-  and (f_trained is null or trained = f_trained)
-  and (f_id_check_ok is null or id_check_ok = f_id_check_ok)
-  and (f_poverty_alleviated is null or poverty_alleviated = f_poverty_alleviated)
-  and (f_relocated is null or relocated = f_relocated)
-  and (f_disabled is null or disabled = f_disabled)
-  and (f_veteran is null or veteran = f_veteran)
-  and (f_two_after is null or two_after = f_two_after)
-  and (f_ended is null or (end_date is not null) = f_ended)
-  and (f_no_village is null or (village_code is null) = f_no_village)
-  and (f_prefecture is null or starts_with(prefecture_code, f_prefecture))
-  and (f_county is null or starts_with(county_code, f_county))
-  and (f_township is null or starts_with(township_code, f_township))
-  and (f_village is null or starts_with(village_code, f_village))
-  and (f_dest_province is null or starts_with(dest_province_code, f_dest_province))
-  and (f_dest_prefecture is null or starts_with(dest_prefecture_code, f_dest_prefecture))
-  and (f_record_id is null or contains(record_id, f_record_id))
-  and (f_id_masked is null or contains(id_masked, f_id_masked))
-  and (f_start_from is null or start_date >= f_start_from)
-  and (f_start_to is null or start_date <= f_start_to)
-  and (f_end_from is null or end_date >= f_end_from)
-  and (f_end_to is null or end_date <= f_end_to)
-  and (f_reported_from is null or reported_date >= f_reported_from)
-  and (f_reported_to is null or reported_date <= f_reported_to)
-  and (f_months_min is null or months_employed >= f_months_min)
-  and (f_months_max is null or months_employed <= f_months_max)
-  and (f_income_min is null or income_yuan >= f_income_min)
-  and (f_income_max is null or income_yuan <= f_income_max)
-  and (f_birth_min is null or birth_year >= f_birth_min)
-  and (f_birth_max is null or birth_year <= f_birth_max);
+where {{@filter_where}};
 
 -- Week-to-week: every record of either snapshot (scoped by home), classified. `changed` compares a hash
 -- of the facts a restatement can touch; months, income and end date grow by themselves.
-create or replace macro restatable_hash(r) as hash(r.channel, r.organized, r.dest_scope, r.dest_province_code,
-    r.dest_prefecture_code, r.industry, r.job_source, r.county_code, r.township_code, r.village_code, r.start_date,
-    r.education, r.trained, r.training_type, r.poverty_alleviated, r.relocated, r.disabled, r.veteran, r.two_after);
+create or replace macro restatable_hash(r) as hash({{@restatable}});
 
 create or replace macro record_diff(path_a, path_b, date_a, area) as table
 with a as (
@@ -168,18 +96,7 @@ select d.*, coalesce(r.fields, '') as fields from diff d left join restated r us
 create or replace macro base_measures(path, area, channels, grp, len) as table
 select
     left(home_code, len) as unit_code,
-    count(*)::bigint as persons,
-    count(*) filter (where organized)::bigint as organized,
-    count(*) filter (where org_xprov)::bigint as org_xprov,
-    count(*) filter (where org_xpref)::bigint as org_xpref,
-    count(*) filter (where out_region)::bigint as out_region,
-    count(*) filter (where trained)::bigint as trained,
-    count(*) filter (where trained_directed)::bigint as trained_directed,
-    count(*) filter (where job_source = 'industry')::bigint as src_industry,
-    count(*) filter (where job_source = 'project')::bigint as src_project,
-    count(*) filter (where job_source = 'flexible')::bigint as src_flexible,
-    sum(income)::bigint as income,
-    sum(placements)::bigint as placements
+    {{@unit_measures}}
 from person_rows(path, area, channels, grp)
 group by 1;
 
@@ -189,11 +106,7 @@ create or replace macro rule_matches(organized_, scopes, channels, groups, r) as
     (organized_ is null or r.organized = organized_)
     and (scopes is null or len(scopes) = 0 or list_contains(scopes, r.dest_scope))
     and (channels is null or len(channels) = 0 or list_contains(channels, r.channel))
-    and (groups is null or len(groups) = 0 or list_has_any(groups, [
-        case when r.poverty_alleviated then 'poverty_alleviated' end, case when r.relocated then 'relocated' end,
-        case when r.disabled then 'disabled' end, case when r.veteran then 'veteran' end,
-        case when r.two_after then 'two_after' end, case when r.gender = 'F' then 'women' end,
-        case when r.education in ('junior', 'senior', 'college') then 'junior_plus' end]));
+    and (groups is null or len(groups) = 0 or list_has_any(groups, r.groups_of));
 
 -- A rule's placements with the months the rule reads: `cumulative` = the person's months this year over all their
 -- placements that count (年度就业时间累计, capped at 12), else the placement's own months. `working` = the months
@@ -201,6 +114,7 @@ create or replace macro rule_matches(organized_, scopes, channels, groups, r) as
 create or replace macro rule_placements(path, area, organized_, scopes, channels, groups, cumulative) as table
 with mine as (
     select *,
+        {{@group_list}} as groups_of,
         least(12, sum(months_employed) over (partition by person_key)) as year_months,
         bool_or(end_date is null) over (partition by person_key) as year_working
     from scoped_placements(path, area, null, null)

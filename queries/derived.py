@@ -37,24 +37,30 @@ class Derived:
         return {"path": records}
 
 
-DERIVED = {d.kind: d for d in [
-    Derived("rollup_dims", "rollup_dims", "rollup_dims"),
-    Derived("cross", "cross_records", "cross_records"),
-    Derived("dq", "dq_village", "dq_village"),
-    Derived("rates", "rates", "rates"),
-    Derived("medians", "unit_medians", "unit_medians"),
-    Derived("diff_prev", "diff_prev", "diff_prev", ("records", "previous")),
-    Derived("subsidy", "subsidy", "subsidy_village"),  # one file per policy: the variant is a hash of its rules
-]}
+DERIVED = {
+    d.kind: d
+    for d in [
+        Derived("rollup_dims", "rollup_dims", "rollup_dims"),
+        Derived("cross", "cross_records", "cross_records"),
+        Derived("dq", "dq_village", "dq_village"),
+        Derived("rates", "rates", "rates"),
+        Derived("medians", "unit_medians", "unit_medians"),
+        Derived("diff_prev", "diff_prev", "diff_prev", ("records", "previous")),
+        Derived("subsidy", "subsidy", "subsidy_village"),  # one file per policy: the variant is a hash of its rules
+    ]
+}
 HERE = Path(__file__).parent
 
 
 @cache
 def version(kind: str) -> str:
-    """A hash of the builder's SQL and the macros it may use: part of the file name."""
+    """A hash of the builder's SQL and the macros it may use, as expanded from the catalogue: part of the file
+    name."""
+    from queries import catalogue, macros_sql
+
     d = DERIVED[kind]
-    text = (HERE / f"{d.query}.sql").read_bytes() + (HERE / "_macros.sql").read_bytes()
-    return hashlib.sha256(text).hexdigest()[:8]
+    text = catalogue()[d.query].sql + macros_sql()  # expanded: a new key group or measure is a new version
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def file_name(kind: str, variant: str = "") -> str:

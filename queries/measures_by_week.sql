@@ -10,19 +10,7 @@ grouped as (
         snapshot_date,
         grouping(left(home_code, $child_len)) = 1 as is_area,
         left(home_code, $child_len) as child_code,
-        sum(persons)::bigint as persons,
-        sum(organized)::bigint as organized,
-        sum(org_xprov)::bigint as org_xprov,
-        sum(org_xpref)::bigint as org_xpref,
-        sum(out_region)::bigint as out_region,
-        sum(trained)::bigint as trained,
-        sum(trained_directed)::bigint as trained_directed,
-        sum(src_industry)::bigint as src_industry,
-        sum(src_project)::bigint as src_project,
-        sum(src_flexible)::bigint as src_flexible,
-        sum(income)::bigint as income,
-        sum(placements)::bigint as placements,
-        sum(records)::bigint as records
+        {{@week_sums}}
     from scoped
     group by grouping sets ((snapshot_date), (snapshot_date, left(home_code, $child_len)))
 ),

@@ -1,5 +1,5 @@
 -- Persons with a placement in each value of one dimension, per child unit and for the area.
--- @ident dim: channel, dest_scope, dest_province_code, dest_prefecture_code, industry, job_source, education, gender, training_type
+-- @ident dim: {{@dimension_keys}}
 with per_person as (
     -- one row per person and value first: the distinct count becomes a plain count
     select

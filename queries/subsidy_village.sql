@@ -6,6 +6,7 @@ with rules as (
 placements as (
     -- the placements that count, with the person's months this year over all of them (for a cumulative rule)
     select *,
+        {{@group_list}} as groups_of,  -- the key groups of the record (the catalogue's)
         least(12, sum(months_employed) over (partition by person_key)) as year_months,
         bool_or(end_date is null) over (partition by person_key) as year_working
     from read_parquet($path)

@@ -32,12 +32,26 @@ PREFECTURE_EN = {
     "5425": "Ngari",
 }
 SUFFIXES = [  # longest first; Chinese administrative suffix -> English
-    ("社区居委会", " Community"), ("居委会", " Community"), ("村委会", " Village"),
-    ("特别行政区", " SAR"), ("自治区", " Autonomous Region"), ("自治州", " Autonomous Prefecture"),
-    ("省", " Province"), ("工业园区", " Industrial Park"), ("开发区", " Development Zone"), ("园区", " Park"),
-    ("街道办事处", " Subdistrict"), ("街道", " Subdistrict"), ("地区", " Prefecture"),
-    ("市", " City"), ("区", " District"), ("县", " County"), ("镇", " Town"), ("乡", " Township"),
-    ("村", " Village"), ("居", " Community"),
+    ("社区居委会", " Community"),
+    ("居委会", " Community"),
+    ("村委会", " Village"),
+    ("特别行政区", " SAR"),
+    ("自治区", " Autonomous Region"),
+    ("自治州", " Autonomous Prefecture"),
+    ("省", " Province"),
+    ("工业园区", " Industrial Park"),
+    ("开发区", " Development Zone"),
+    ("园区", " Park"),
+    ("街道办事处", " Subdistrict"),
+    ("街道", " Subdistrict"),
+    ("地区", " Prefecture"),
+    ("市", " City"),
+    ("区", " District"),
+    ("县", " County"),
+    ("镇", " Town"),
+    ("乡", " Township"),
+    ("村", " Village"),
+    ("居", " Community"),
 ]
 
 

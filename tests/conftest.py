@@ -134,14 +134,29 @@ def free_port() -> int:
 
 def start_app(data_dir: Path, extra_env: dict | None = None, extra_args: list[str] | None = None, port: int | None = None):
     port = port or free_port()
-    env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_TODAY": TODAY.isoformat(), "TRACKER_DEMO": "1",
-           **(extra_env or {})}
+    env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_TODAY": TODAY.isoformat(), "TRACKER_DEMO": "1", **(extra_env or {})}
     out_dir = os.environ.get("TRACKER_TEST_OUTPUTS")  # the server's log joins the outputs scanned for IDs
     log = open(Path(out_dir) / f"server-{port}.log", "wb") if out_dir else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", *(extra_args or [])],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(REPO / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            *(extra_args or []),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -159,9 +174,18 @@ def browser():
     if not Path("/usr/bin/chromium").exists():
         pytest.fail("Debian chromium is missing: `make test` installs it")
     with pw_mod.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                     "--disable-component-update", "--disable-sync", "--no-first-run"])
+        b = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 

@@ -60,24 +60,58 @@ def fixture_id(n: int, county: str = "540329") -> str:
     return first17 + ids.check_char(first17)
 
 
-def rec(rid: str, person: int, village: str | None, channel: str, scope: str, income: int, *,
-        township: str | None = None, home: str | None = None, start: str = "2026-04-01",
-        reported: str | None = None, months: float = 5.0, **kw) -> dict:
+def rec(
+    rid: str,
+    person: int,
+    village: str | None,
+    channel: str,
+    scope: str,
+    income: int,
+    *,
+    township: str | None = None,
+    home: str | None = None,
+    start: str = "2026-04-01",
+    reported: str | None = None,
+    months: float = 5.0,
+    **kw,
+) -> dict:
     township = township or village[:9]
     id18 = fixture_id(person)
     row = {
-        "record_id": rid, "person_key": ids.person_key(id18, b"test-key"), "id_masked": ids.mask(id18),
-        "id_check_ok": True, "gender": "M", "birth_year": 1990, "education": "junior",
-        "prefecture_code": township[:4], "county_code": township[:6], "township_code": township,
-        "village_code": village, "home_code": home or village or township,
-        "poverty_alleviated": False, "relocated": False, "disabled": False, "veteran": False, "two_after": False,
-        "dest_scope": scope, "dest_province_code": "51" if scope == "cross_province" else "54",
-        "dest_prefecture_code": "5101" if scope == "cross_province" else (
-            "5401" if scope == "cross_prefecture" and not township.startswith("5401") else township[:4]),
-        "organized": channel in schema.ORGANIZED_CHANNELS, "channel": channel, "job_source": "industry",
-        "industry": "construction", "start_date": dt.date.fromisoformat(start), "end_date": None,
-        "reported_date": dt.date.fromisoformat(reported or start), "months_employed": months,
-        "income_yuan": income, "trained": False, "training_type": None, "counted": True,
+        "record_id": rid,
+        "person_key": ids.person_key(id18, b"test-key"),
+        "id_masked": ids.mask(id18),
+        "id_check_ok": True,
+        "gender": "M",
+        "birth_year": 1990,
+        "education": "junior",
+        "prefecture_code": township[:4],
+        "county_code": township[:6],
+        "township_code": township,
+        "village_code": village,
+        "home_code": home or village or township,
+        "poverty_alleviated": False,
+        "relocated": False,
+        "disabled": False,
+        "veteran": False,
+        "two_after": False,
+        "dest_scope": scope,
+        "dest_province_code": "51" if scope == "cross_province" else "54",
+        "dest_prefecture_code": "5101"
+        if scope == "cross_province"
+        else ("5401" if scope == "cross_prefecture" and not township.startswith("5401") else township[:4]),
+        "organized": channel in schema.ORGANIZED_CHANNELS,
+        "channel": channel,
+        "job_source": "industry",
+        "industry": "construction",
+        "start_date": dt.date.fromisoformat(start),
+        "end_date": None,
+        "reported_date": dt.date.fromisoformat(reported or start),
+        "months_employed": months,
+        "income_yuan": income,
+        "trained": False,
+        "training_type": None,
+        "counted": True,
     }
     row.update(kw)
     return row
@@ -94,14 +128,11 @@ def current() -> list[dict]:
         rec("R3", 2, V_Z, "broker", "cross_province", 5_000, start="2026-11-16"),
         rec("R4", 3, V_S, "enterprise", "local", 4_000, poverty_alleviated=True, end_date=dt.date(2026, 11, 18)),
         rec("R5", 4, V_S, "self_found", "local", 6_000, start="2026-11-14"),
-        rec("R6", 4, V_K, "government", "cross_county", 2_000, start="2026-11-15", reported="2026-11-18",
-            home=V_S),
+        rec("R6", 4, V_K, "government", "cross_county", 2_000, start="2026-11-15", reported="2026-11-18", home=V_S),
         rec("R7", 5, V_K, "cooperative", "cross_prefecture", 7_000, start="2026-11-17"),
-        rec("R10", 5, V_Z, "cooperative", "cross_prefecture", 7_000, start="2026-11-17", reported="2026-11-19",
-            home=V_K, counted=False),
+        rec("R10", 5, V_Z, "cooperative", "cross_prefecture", 7_000, start="2026-11-17", reported="2026-11-19", home=V_K, counted=False),
         rec("R8", 6, V_L, "dispatch_company", "cross_province", 12_000, gender="F"),
-        rec("R9", 7, None, "self_found", "cross_province", 9_000, township=T_G, start="2026-11-05",
-            reported="2026-11-19", months=2.0),
+        rec("R9", 7, None, "self_found", "cross_province", 9_000, township=T_G, start="2026-11-05", reported="2026-11-19", months=2.0),
     ]
 
 
@@ -127,10 +158,20 @@ def last_year(final: bool) -> list[dict]:
 
 
 QUOTAS = [  # unit, metric, target
-    ("54", "total", 10), ("5403", "total", 6), ("5401", "total", 4), ("540329", "total", 5),
-    ("540302", "total", 1), ("540329100", "total", 3), ("540329101", "total", 2),
-    ("54", "org_share", 0.6), ("5403", "org_share", 0.6), ("5401", "org_share", 0.6),
-    ("540329", "org_share", 0.6), ("54", "org_xprov", 4), ("5403", "org_xprov", 1), ("5401", "org_xprov", 3),
+    ("54", "total", 10),
+    ("5403", "total", 6),
+    ("5401", "total", 4),
+    ("540329", "total", 5),
+    ("540302", "total", 1),
+    ("540329100", "total", 3),
+    ("540329101", "total", 2),
+    ("54", "org_share", 0.6),
+    ("5403", "org_share", 0.6),
+    ("5401", "org_share", 0.6),
+    ("540329", "org_share", 0.6),
+    ("54", "org_xprov", 4),
+    ("5403", "org_xprov", 1),
+    ("5401", "org_xprov", 3),
 ]
 
 
@@ -139,8 +180,7 @@ def build(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     from tracker import quotas
 
-    quotas.frame([(2026, u, m, float(v), dt.date(2026, 12, 31), "fixture", "issued") for u, m, v in QUOTAS]).write_csv(
-        root / "quotas.csv")
+    quotas.frame([(2026, u, m, float(v), dt.date(2026, 12, 31), "fixture", "issued") for u, m, v in QUOTAS]).write_csv(root / "quotas.csv")
     write_snapshot(frame(last_year(False)), root, LY_SAME)
     write_snapshot(frame(last_year(True)), root, LY_FINAL)
     write_snapshot(frame(previous()), root, PREV)

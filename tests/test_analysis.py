@@ -23,17 +23,28 @@ def test_raw_measures_equal_the_rollup(fx):
     for area in ("54", "5403", "540329", "540102002"):
         raw = A.measures(area, F.CUR).drop("is_area").sort("unit_code")
         d = dispatch.resolve_dates(F.CUR)
-        roll = (dispatch.measures(area, d).filter(pl.col("snapshot_date") == F.CUR)
-                .drop("snapshot_date", "is_area").sort("unit_code"))
+        roll = dispatch.measures(area, d).filter(pl.col("snapshot_date") == F.CUR).drop("snapshot_date", "is_area").sort("unit_code")
         assert raw.equals(roll.select(raw.columns)), area
 
 
 def test_channel_counts(fx):
     ch = A.by_dimension("54", F.CUR, "channel")
-    assert rows(ch, "value", "persons") == {"government": 2, "self_found": 3, "broker": 1, "enterprise": 1,
-                                            "cooperative": 1, "dispatch_company": 1}
-    assert rows(ch, "value", "income") == {"government": 12_000, "self_found": 18_000, "broker": 5_000,
-                                           "enterprise": 4_000, "cooperative": 7_000, "dispatch_company": 12_000}
+    assert rows(ch, "value", "persons") == {
+        "government": 2,
+        "self_found": 3,
+        "broker": 1,
+        "enterprise": 1,
+        "cooperative": 1,
+        "dispatch_company": 1,
+    }
+    assert rows(ch, "value", "income") == {
+        "government": 12_000,
+        "self_found": 18_000,
+        "broker": 5_000,
+        "enterprise": 4_000,
+        "cooperative": 7_000,
+        "dispatch_company": 12_000,
+    }
     # per child unit, D's government placement (reported by 卡若区) counts in 昌都市 at home
     assert rows(ch, "value", "persons", unit="5401") == {"dispatch_company": 1, "self_found": 1}
 
@@ -46,8 +57,16 @@ def test_channel_slice(fx):
 
 def test_group_slice_and_profile(fx):
     g = A.groups("54", F.CUR)
-    assert rows(g, "key_group", "persons") == {"all_persons": 7, "poverty_alleviated": 1, "women": 1, "junior_plus": 7,
-                                               "relocated": 0, "disabled": 0, "veteran": 0, "two_after": 0}
+    assert rows(g, "key_group", "persons") == {
+        "all_persons": 7,
+        "poverty_alleviated": 1,
+        "women": 1,
+        "junior_plus": 7,
+        "relocated": 0,
+        "disabled": 0,
+        "veteran": 0,
+        "two_after": 0,
+    }
     assert rows(g, "key_group", "organized")["women"] == 1 and rows(g, "key_group", "income")["poverty_alleviated"] == 4_000
     women = A.measures("54", F.CUR, Slice((), "women")).filter(pl.col("is_area")).to_dicts()[0]
     assert (women["persons"], women["income"]) == (1, 12_000)
@@ -74,8 +93,7 @@ def test_week_to_week_changes(fx):
     lst = A.changes_list("54", F.PREV, F.CUR)  # the previous week: from the precomputed diff
     assert lst.sort("record_id").equals(A.changes_list("54", F.PREV, F.CUR, raw=True).sort("record_id"))
     kinds = dict(lst.select("record_id", "kind").iter_rows())
-    assert kinds == {"R3": "new", "R5": "new", "R6": "new", "R7": "new", "R10": "new", "R9": "late", "R4": "ended",
-                     "R1": "changed"}
+    assert kinds == {"R3": "new", "R5": "new", "R6": "new", "R7": "new", "R10": "new", "R9": "late", "R4": "ended", "R1": "changed"}
     assert lst.filter(pl.col("record_id") == "R1")["fields"][0] == "industry"
     lh = A.changes("540329", F.PREV, F.CUR).filter(pl.col("is_area")).to_dicts()[0]
     assert (lh["new"], lh["ended"], lh["changed"]) == (3, 1, 1)  # R3, R5, R6 (D's duplicate belongs at home)
@@ -91,35 +109,52 @@ def test_records_filter_sort_page(fx):
     assert page["id_masked"].str.contains(r"^\d{6}\*{8}[0-9X]{4}$").all()
 
 
-@pytest.mark.parametrize(("flt", "expected"), [
-    (RecordFilter(), (6, 4)),  # everything counted in 洛隆县, incl. D's record reported by 卡若区
-    (RecordFilter(county="540329"), (5, 4)),  # only what 洛隆县 itself reported
-    (RecordFilter(organized=True), (3, 3)),
-    (RecordFilter(income_min=5000, income_max=10_000), (3, 3)),
-    (RecordFilter(start_from=dt.date(2026, 11, 14), start_to=dt.date(2026, 11, 30)), (3, 2)),
-    (RecordFilter(ended=True), (2, 2)),
-    (RecordFilter(id_masked="0003"), (0, 0)),
-    (RecordFilter(poverty_alleviated=True), (1, 1)),
-    (RecordFilter(dest_scope=["cross_province"], channel=["broker"]), (1, 1)),
-    (RecordFilter(record_id="R1"), (1, 1)),
-])
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        (RecordFilter(), (6, 4)),  # everything counted in 洛隆县, incl. D's record reported by 卡若区
+        (RecordFilter(county="540329"), (5, 4)),  # only what 洛隆县 itself reported
+        (RecordFilter(organized=True), (3, 3)),
+        (RecordFilter(income_min=5000, income_max=10_000), (3, 3)),
+        (RecordFilter(start_from=dt.date(2026, 11, 14), start_to=dt.date(2026, 11, 30)), (3, 2)),
+        (RecordFilter(ended=True), (2, 2)),
+        (RecordFilter(id_masked="0003"), (0, 0)),
+        (RecordFilter(poverty_alleviated=True), (1, 1)),
+        (RecordFilter(dest_scope=["cross_province"], channel=["broker"]), (1, 1)),
+        (RecordFilter(record_id="R1"), (1, 1)),
+    ],
+)
 def test_records_filters(fx, flt, expected):
     assert A.records_count("540329", F.CUR, Slice(), flt) == expected
 
 
 def test_sort_column_must_be_allowed(fx):
     import queries
+
     with pytest.raises(ValueError):
-        queries.run("records_page", idents={"sort": "record_id; drop table quotas", "direction": "asc"},
-                    path="x", area="54", channels=None, grp=None, limit=1, offset=0, **RecordFilter().params())
+        queries.run(
+            "records_page",
+            idents={"sort": "record_id; drop table quotas", "direction": "asc"},
+            path="x",
+            area="54",
+            channels=None,
+            grp=None,
+            limit=1,
+            offset=0,
+            **RecordFilter().params(),
+        )
 
 
 def test_analyst_numbers_agree_with_overview_on_generated_data(small_demo):
     day = dt.date(2026, 11, 20)
     d = dispatch.resolve_dates(day)
     for area in ("54", "5403", "540329", "540329100"):
-        ov = (dispatch.measures(area, d).filter(pl.col("snapshot_date") == day)
-              .select("unit_code", "persons", "organized", "org_xprov", "org_xpref", "out_region", "income").sort("unit_code"))
+        ov = (
+            dispatch.measures(area, d)
+            .filter(pl.col("snapshot_date") == day)
+            .select("unit_code", "persons", "organized", "org_xprov", "org_xpref", "out_region", "income")
+            .sort("unit_code")
+        )
         raw = A.measures(area, day).select(ov.columns).sort("unit_code")
         assert raw.equals(ov), area
         g = A.groups(area, day).filter(pl.col("key_group") == "all_persons").select("unit_code", "persons").sort("unit_code")
@@ -160,8 +195,20 @@ def test_rollup_equals_raw_on_a_million_rows(tmp_path):
         queries.reset()
 
 
-@pytest.mark.parametrize("dim", ["channel", "dest_scope", "dest_province_code", "dest_prefecture_code", "industry",
-                                 "job_source", "education", "gender", "training_type"])
+@pytest.mark.parametrize(
+    "dim",
+    [
+        "channel",
+        "dest_scope",
+        "dest_province_code",
+        "dest_prefecture_code",
+        "industry",
+        "job_source",
+        "education",
+        "gender",
+        "training_type",
+    ],
+)
 def test_dimension_rollup_equals_raw(small_demo, dim):
     day = dt.date(2026, 11, 20)
     for area in ("54", "5403", "540329", "540329100"):
@@ -216,8 +263,7 @@ def test_unfiltered_record_counts_from_the_rollup_equal_raw(small_demo):
 
 def test_data_quality_counts_file_equals_the_snapshot(small_demo):
     day = dt.date(2026, 11, 20)  # checked against polars counting the snapshot's records directly
-    recs = pl.read_parquet(queries.snapshot_file(day)).with_columns(
-        own=pl.coalesce("village_code", "township_code"))
+    recs = pl.read_parquet(queries.snapshot_file(day)).with_columns(own=pl.coalesce("village_code", "township_code"))
     for area in ("54", "5403", "540329", "540329100"):
         got = A.dq_units(area, day)
         r = recs.filter(pl.col("own").str.starts_with(area))

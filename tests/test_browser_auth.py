@@ -102,8 +102,12 @@ def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_di
 
     data = tmp_path / "data"
     shutil.copytree(fixture_dir, data)
-    env = {"TRACKER_DEMO": "0", "TRACKER_USERS_FILE": str(tmp_path / "users.json"),
-           "TRACKER_AUDIT_FILE": str(tmp_path / "audit.jsonl"), "TRACKER_SECRET_KEY": "browser-test"}
+    env = {
+        "TRACKER_DEMO": "0",
+        "TRACKER_USERS_FILE": str(tmp_path / "users.json"),
+        "TRACKER_AUDIT_FILE": str(tmp_path / "audit.jsonl"),
+        "TRACKER_SECRET_KEY": "browser-test",
+    }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -113,9 +117,11 @@ def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_di
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     week = data / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet"
     karuo_before = pl.read_parquet(week).filter(pl.col("county_code") == "540302").sort("record_id")
-    rows = [[good_id(1), "洛隆县", "孜托镇", "540329100001", "政府组织", "四川省成都市", "2026/3/1", "5", "9000"],
-            [good_id(2), "洛隆县", "孜托镇", "540329100001", "劳务经纪人", "拉萨市", "2026/4/1", "4", "6000"],
-            [good_id(3, "540302"), "卡若区", "城关镇", "540302100001", "政府组织", "拉萨市", "2026/4/1", "4", "6000"]]
+    rows = [
+        [good_id(1), "洛隆县", "孜托镇", "540329100001", "政府组织", "四川省成都市", "2026/3/1", "5", "9000"],
+        [good_id(2), "洛隆县", "孜托镇", "540329100001", "劳务经纪人", "拉萨市", "2026/4/1", "4", "6000"],
+        [good_id(3, "540302"), "卡若区", "城关镇", "540302100001", "政府组织", "拉萨市", "2026/4/1", "4", "6000"],
+    ]
     csv_path = write_csv(tmp_path / "洛隆县_1120.csv", [HEAD, *rows])
     proc, url = start_app(data, env)
     try:
@@ -135,8 +141,7 @@ def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_di
         df = pl.read_parquet(week)
         assert sorted(df.filter(pl.col("county_code") == "540329")["income_yuan"].to_list()) == [6000, 9000]
         # 卡若区's own rows untouched (the counting unit of a person 洛隆县 no longer reports moves to 卡若区)
-        assert df.filter(pl.col("county_code") == "540302").sort("record_id").drop("home_code").equals(
-            karuo_before.drop("home_code"))
+        assert df.filter(pl.col("county_code") == "540302").sort("record_id").drop("home_code").equals(karuo_before.drop("home_code"))
 
         page.goto(url + "/submissions?snap=2026-11-20")
         wait_idle(page)

@@ -40,8 +40,7 @@ def sso_app(fixture_dir, tmp_path_factory):
     d = tmp_path_factory.mktemp("sso_app")
     op_port, app_port = free_port(), free_port()
     redirect = f"http://127.0.0.1:{app_port}/oauth2callback"
-    op = subprocess.Popen(["node", "provider.mjs", str(op_port), redirect], cwd=OIDC,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    op = subprocess.Popen(["node", "provider.mjs", str(op_port), redirect], cwd=OIDC, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_port(op_port, op)
     (d / "secrets.toml").write_text(
         "[auth]\n"
@@ -50,7 +49,9 @@ def sso_app(fixture_dir, tmp_path_factory):
         'client_id = "tracker"\nclient_secret = "tracker-test-secret"\n'
         f'server_metadata_url = "http://127.0.0.1:{op_port}/.well-known/openid-configuration"\n'
         # Streamlit asks for prompt=select_account by default, which this provider (like many) does not support
-        'client_kwargs = { prompt = "login", scope = "openid profile email" }\n', encoding="utf-8")
+        'client_kwargs = { prompt = "login", scope = "openid profile email" }\n',
+        encoding="utf-8",
+    )
     env = {"TRACKER_DEMO": "0", "TRACKER_USERS_FILE": str(d / "users.json"), "TRACKER_AUDIT_FILE": str(d / "audit.jsonl")}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -107,5 +108,4 @@ def test_sso_login_is_mapped_to_role_and_area(sso_app, browser):
     ctx.close()
     acts = [json.loads(x)["action"] for x in (d / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
     who = [json.loads(x)["who"] for x in (d / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert list(zip(who, acts, strict=True)) == [("chamdo", "login_sso"), ("chamdo", "logout"),
-                                                 ("stranger@xz.gov.cn", "sso_unmapped")]
+    assert list(zip(who, acts, strict=True)) == [("chamdo", "login_sso"), ("chamdo", "logout"), ("stranger@xz.gov.cn", "sso_unmapped")]

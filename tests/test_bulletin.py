@@ -17,32 +17,41 @@ D = dt.date(2026, 11, 20)
 
 
 def r(actual, quota=None, completion=None, gap=None, yoy=None, new_week=None, needed=None):
-    return {"actual": actual, "quota": quota, "completion": completion, "gap": gap, "yoy": yoy, "new_week": new_week,
-            "needed": needed}
+    return {"actual": actual, "quota": quota, "completion": completion, "gap": gap, "yoy": yoy, "new_week": new_week, "needed": needed}
 
 
-@pytest.mark.parametrize(("row", "expected"), [
-    (r(552_734, 615_000, 0.899, 1.1), "截至11月20日，全区累计实现农牧民转移就业55.27万人，完成年度任务的89.9%，高于序时进度1.1个百分点"),
-    (r(7, 10, 0.7, -18.77), "截至11月20日，全区累计实现农牧民转移就业7人，完成年度任务的70.0%，低于序时进度18.8个百分点"),
-    (r(120, 100, 1.2, 31.2), "截至11月20日，全区累计实现农牧民转移就业120人，已完成年度任务（完成率120.0%）"),
-    (r(5, None), "截至11月20日，全区累计实现农牧民转移就业5人（未下达年度任务）"),
-    (r(8, 10, 0.8877, 0.0), "截至11月20日，全区累计实现农牧民转移就业8人，完成年度任务的88.8%，与序时进度持平"),
-])
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            r(552_734, 615_000, 0.899, 1.1),
+            "截至11月20日，全区累计实现农牧民转移就业55.27万人，完成年度任务的89.9%，高于序时进度1.1个百分点",
+        ),
+        (r(7, 10, 0.7, -18.77), "截至11月20日，全区累计实现农牧民转移就业7人，完成年度任务的70.0%，低于序时进度18.8个百分点"),
+        (r(120, 100, 1.2, 31.2), "截至11月20日，全区累计实现农牧民转移就业120人，已完成年度任务（完成率120.0%）"),
+        (r(5, None), "截至11月20日，全区累计实现农牧民转移就业5人（未下达年度任务）"),
+        (r(8, 10, 0.8877, 0.0), "截至11月20日，全区累计实现农牧民转移就业8人，完成年度任务的88.8%，与序时进度持平"),
+    ],
+)
 def test_total_sentence_every_case(row, expected):
     assert bulletin.total_sentence("全区", row, D) == expected
 
 
 def test_total_sentence_english():
     assert bulletin.total_sentence("Whole region", r(7, 10, 0.7, -18.77), D, "en") == (
-        "As of 20 Nov 2026, Whole region had placed 7 rural workers, 70.0% of the annual quota, 18.8 points behind schedule")
+        "As of 20 Nov 2026, Whole region had placed 7 rural workers, 70.0% of the annual quota, 18.8 points behind schedule"
+    )
 
 
-@pytest.mark.parametrize(("inc", "new_week", "expected"), [
-    (r(2.661e9, yoy=0.134), 4054, "实现劳务收入26.61亿元，人均4,814元，同比增长13.4%。本周净增4,054人。"),
-    (r(2.661e9, yoy=-0.052), 4054, "实现劳务收入26.61亿元，人均4,814元，同比下降5.2%。本周净增4,054人。"),
-    (r(2.661e9, yoy=None), None, "实现劳务收入26.61亿元，人均4,814元。本期为本年度首期，暂无与上周的比较。"),
-    (r(2.661e9, yoy=0.0001), 0, "实现劳务收入26.61亿元，人均4,814元，与上年同期持平。本周净增0人。"),
-])
+@pytest.mark.parametrize(
+    ("inc", "new_week", "expected"),
+    [
+        (r(2.661e9, yoy=0.134), 4054, "实现劳务收入26.61亿元，人均4,814元，同比增长13.4%。本周净增4,054人。"),
+        (r(2.661e9, yoy=-0.052), 4054, "实现劳务收入26.61亿元，人均4,814元，同比下降5.2%。本周净增4,054人。"),
+        (r(2.661e9, yoy=None), None, "实现劳务收入26.61亿元，人均4,814元。本期为本年度首期，暂无与上周的比较。"),
+        (r(2.661e9, yoy=0.0001), 0, "实现劳务收入26.61亿元，人均4,814元，与上年同期持平。本周净增0人。"),
+    ],
+)
 def test_income_sentence_every_case(inc, new_week, expected):
     assert bulletin.income_sentence(inc, r(4814.4), new_week) == expected
 
@@ -55,8 +64,10 @@ def test_organized_sentence_minimum_not_met():
 def test_laggard_sentence(fx):
     d = dispatch.resolve_dates(F.CUR)
     from tracker import hierarchy
-    ev = dispatch.name_units(dispatch.evaluate("54", d, dispatch.measures("54", d), dispatch.quotas("54", 2026)),
-                             hierarchy.load(), "zh", "54")
+
+    ev = dispatch.name_units(
+        dispatch.evaluate("54", d, dispatch.measures("54", d), dispatch.quotas("54", 2026)), hierarchy.load(), "zh", "54"
+    )
     s = bulletin.laggard_sentence(dispatch.laggards(ev))
     assert s.startswith("进度滞后的有：拉萨市（有组织跨省转移低于序时进度55.4个百分点）、昌都市（转移就业人数低于序时进度5.4个百分点）。")
     assert bulletin.laggard_sentence(dispatch.laggards(ev).head(0)) == "各单位转移就业进度均不低于序时进度。"
@@ -67,6 +78,7 @@ def files(fixture_dir, tmp_path_factory):
     import os
 
     import queries
+
     os.environ["TRACKER_DATA_DIR"] = str(fixture_dir)
     queries.reset()
     out = tmp_path_factory.mktemp("bulletin")
@@ -88,7 +100,9 @@ def test_docx_numbers_and_fonts(files):
     assert "实现劳务收入5.8万元，人均8,286元，同比增长107.1%。本周净增3人。" in text
     ranking = next(t for t in doc.tables if t.rows[0].cells[1].text == "单位")
     assert [[c.text for c in row.cells][:5] for row in ranking.rows[1:]] == [
-        ["1", "昌都市", "6", "5", "83.3%"], ["2", "拉萨市", "4", "2", "50.0%"]]
+        ["1", "昌都市", "6", "5", "83.3%"],
+        ["2", "拉萨市", "4", "2", "50.0%"],
+    ]
     runs = [r for p in doc.paragraphs for r in p.runs if r.text]
     fonts = {r._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) for r in runs}
     assert {"方正小标宋简体", "仿宋_GB2312"} <= fonts and None not in fonts
@@ -117,6 +131,7 @@ def test_pdf_text_and_first_page(files, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(files["pdf"]), str(tmp_path / "p")], check=True)
     page = next(tmp_path.glob("p*.png"))
     from PIL import Image
+
     img = Image.open(page).convert("L")
     dark = sum(1 for px in img.getdata() if px < 128)
     assert dark > 2000  # text on the page, not blank
@@ -124,8 +139,8 @@ def test_pdf_text_and_first_page(files, tmp_path):
 
 def test_png_charts(files):
     from PIL import Image
+
     for k in ("png_ranking", "png_progress"):
         img = Image.open(io.BytesIO(files[k].read_bytes()))
         assert img.size == (2000, 1040)
         assert len(set(img.convert("RGB").resize((100, 52)).getdata())) > 10  # drawn, not empty
-

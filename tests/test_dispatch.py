@@ -87,12 +87,17 @@ def test_ranking_and_laggards(fx):
     assert share_lag["unit_code"].to_list() == ["5401"]
     every = dispatch.laggards(ev)  # all quota metrics: Lhasa's organized cross-province (1 of 3) too
     assert every.select("unit_code", "metric").rows() == [  # the missed floor first, then by severity and gap
-        ("5401", "org_share"), ("5401", "org_xprov"), ("5401", "total"), ("5403", "total")]
+        ("5401", "org_share"),
+        ("5401", "org_xprov"),
+        ("5401", "total"),
+        ("5403", "total"),
+    ]
     assert every["gap"].to_list()[1] == pytest.approx((1 / 3 - 324 / 365) * 100)
 
 
 def test_township_children_include_no_village_bucket(fx):
     from tracker import hierarchy
+
     ev = dispatch.name_units(evaluate("540102002"), hierarchy.load(), "zh", "540102002")
     tot = ev.filter(pl.col("metric") == "total")
     names = dict(tot.select("unit_code", "name").iter_rows())

@@ -21,6 +21,10 @@ def test_the_two_commands_exist():
 def test_no_python_callbacks_inside_polars_on_the_serving_path():
     """A per-row Python callback in polars waits for the interpreter lock inside polars' pool: with several users
     that froze the server. Labels are dict lookups (tracker/labels.py)."""
-    offenders = [str(p.relative_to(REPO)) for d in ("app_pages", "tracker", "queries") for p in (REPO / d).rglob("*.py")
-                 if ".map_elements(" in p.read_text(encoding="utf-8") or ".map_batches(" in p.read_text(encoding="utf-8")]
+    offenders = [
+        str(p.relative_to(REPO))
+        for d in ("app_pages", "tracker", "queries")
+        for p in (REPO / d).rglob("*.py")
+        if ".map_elements(" in p.read_text(encoding="utf-8") or ".map_batches(" in p.read_text(encoding="utf-8")
+    ]
     assert offenders == []

@@ -13,8 +13,16 @@ import pytest
 from tests.conftest import REPO
 from tracker import exports
 
-PAYLOADS = ["=HYPERLINK(\"http://x\",\"点我\")", "=IMPORTXML(A1,\"//a\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
-            "\t=1+1", "\r=1+1", "=DDE(\"cmd\";\"/C calc\";\"x\")"]
+PAYLOADS = [
+    '=HYPERLINK("http://x","点我")',
+    '=IMPORTXML(A1,"//a")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    '=DDE("cmd";"/C calc";"x")',
+]
 PLAIN = ["-5", "-6.1%", "+1,134", "洛隆县", "R1", "", None]
 
 
@@ -32,8 +40,8 @@ def test_csv_neutralises_formulas_and_keeps_numbers():
     text = exports.csv_bytes(frame()).decode("utf-8-sig")
     rows = [r[0] for r in csv.reader(io.StringIO(text, newline=""))][1:]
     assert len(rows) == len(PAYLOADS) + len(PLAIN) and not any(dangerous(v) for v in rows)
-    assert "'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")" in text  # the text is all there, behind an apostrophe
-    for v in ("-5", "-6.1%", "\"+1,134\"", "洛隆县"):
+    assert '\'=HYPERLINK(""http://x"",""点我"")' in text  # the text is all there, behind an apostrophe
+    for v in ("-5", "-6.1%", '"+1,134"', "洛隆县"):
         assert v in text
 
 

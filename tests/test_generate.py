@@ -50,8 +50,9 @@ def test_every_snapshot_written_with_rollup(small_demo_dir):
     # the subsidy file's name carries a hash of the active policy's rules
     from queries import derived
 
-    kinds = {"records", "rollup_village"} | {derived.file_name(k, "<rules>" if k == "subsidy" else "").removesuffix(
-        ".parquet") for k in derived.DERIVED}
+    kinds = {"records", "rollup_village"} | {
+        derived.file_name(k, "<rules>" if k == "subsidy" else "").removesuffix(".parquet") for k in derived.DERIVED
+    }
 
     def kind(name: str) -> str:
         return re.sub(r"_[0-9a-f]{12}$", "_<rules>", name.removesuffix(".parquet"))
@@ -95,6 +96,7 @@ def test_story_proportions(small_demo_dir):
 
 def test_generator_is_deterministic(tmp_path, h):
     from tracker import demo_quotas
+
     q = demo_quotas.build_years(h, 2026)
     a = generate.placements(h, q, 2026, 0.005, current_year=2026)
     b = generate.placements(h, q, 2026, 0.005, current_year=2026)
@@ -103,11 +105,12 @@ def test_generator_is_deterministic(tmp_path, h):
 
 def test_ids_are_valid_except_the_planted_ones(h):
     from tracker import demo_quotas, ids
+
     q = demo_quotas.build_years(h, 2026)
     rng_recs = generate.placements(h, q, 2026, 0.01, current_year=2026)
-    ident = generate._national_ids(__import__("numpy").random.default_rng(1),
-                                   rng_recs.filter(pl.col("pi").is_first_distinct()),
-                                   h.of_level(3)["code"].to_numpy())
+    ident = generate._national_ids(
+        __import__("numpy").random.default_rng(1), rng_recs.filter(pl.col("pi").is_first_distinct()), h.of_level(3)["code"].to_numpy()
+    )
     sample = ident["id18"].to_list()[:500]
     assert all(ids.is_valid(s) for s in sample) and len(set(ident["id18"].to_list())) == ident.height
 
@@ -124,8 +127,10 @@ def test_the_latest_week_came_in_as_county_submissions(small_demo_dir, h):
     status = dict(tab.select("county_code", "status").iter_rows())
     assert status[demo_weeks.RESUBMIT] == "resubmitted" and status[demo_weeks.REFUSED] == "refused"
     assert status["540630"] == "carried" and all(status[c] == "carried" for c in demo_weeks.MISSING)  # 双湖县: Monday
-    assert {v for c, v in status.items() if c not in (demo_weeks.RESUBMIT, demo_weeks.REFUSED, "540630",
-                                                      *demo_weeks.MISSING)} <= {"on_time", "missing"}
+    assert {v for c, v in status.items() if c not in (demo_weeks.RESUBMIT, demo_weeks.REFUSED, "540630", *demo_weeks.MISSING)} <= {
+        "on_time",
+        "missing",
+    }
     lhorong = tab.filter(pl.col("county_code") == demo_weeks.RESUBMIT).to_dicts()[0]
     assert lhorong["submissions"] == 2 and lhorong["rows_change"] > 0  # the corrected file has the missing township
     hist = submissions.history(small_demo_dir, day)
@@ -144,14 +149,36 @@ def test_the_demo_tells_the_truth(small_demo_dir, h):
 
     day, prev = dt.date(2026, 11, 20), dt.date(2026, 11, 13)
     recs = generate.placements(h, demo_quotas.build_years(h, 2026), 2026, 0.02, current_year=2026)
-    cols = ["record_id", "person_key", "county_code", "township_code", "village_code", "channel", "organized",
-            "dest_scope", "dest_province_code", "dest_prefecture_code", "industry", "start_date", "end_date",
-            "months_employed", "income_yuan", "trained", "training_type", "poverty_alleviated", "education"]
+    cols = [
+        "record_id",
+        "person_key",
+        "county_code",
+        "township_code",
+        "village_code",
+        "channel",
+        "organized",
+        "dest_scope",
+        "dest_province_code",
+        "dest_prefecture_code",
+        "industry",
+        "start_date",
+        "end_date",
+        "months_employed",
+        "income_yuan",
+        "trained",
+        "training_type",
+        "poverty_alleviated",
+        "education",
+    ]
     state = submissions.week_state(day, small_demo_dir)
     carried = sorted(c for c, v in state.items() if v["status"] == "carried")
     got = read(small_demo_dir, day).select(cols).sort("record_id")
-    want = pl.concat([generate.snapshot_frame(recs, day).filter(~pl.col("county_code").is_in(carried)).select(cols),
-                      read(small_demo_dir, prev).filter(pl.col("county_code").is_in(carried)).select(cols)]).sort("record_id")
+    want = pl.concat(
+        [
+            generate.snapshot_frame(recs, day).filter(~pl.col("county_code").is_in(carried)).select(cols),
+            read(small_demo_dir, prev).filter(pl.col("county_code").is_in(carried)).select(cols),
+        ]
+    ).sort("record_id")
     assert len(carried) == 4 and got.height > 10_000  # 墨脱县, 措勤县, 札达县 (refused), 双湖县 (Monday)
     assert got.equals(want)
 

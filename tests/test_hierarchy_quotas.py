@@ -36,7 +36,14 @@ def test_every_code_starts_with_its_parent(h):
 
 def test_english_names(h):
     assert [h.name(c, "en") for c in ("5401", "5402", "5403", "5404", "5405", "5406", "5425")] == [
-        "Lhasa", "Shigatse", "Chamdo", "Nyingchi", "Shannan", "Nagqu", "Ngari"]
+        "Lhasa",
+        "Shigatse",
+        "Chamdo",
+        "Nyingchi",
+        "Shannan",
+        "Nagqu",
+        "Ngari",
+    ]
     assert h.name("540329", "en") == "Luolong County"
 
 
@@ -50,9 +57,18 @@ def target(q, year, unit, metric):
     return r["target"][0]
 
 
-@pytest.mark.parametrize(("pref", "xprov", "xpref"), [
-    ("5401", 1000, 5000), ("5402", 1400, 20000), ("5405", 800, 16000), ("5404", 500, 3000),
-    ("5403", 800, 6200), ("5406", 400, 4000), ("5425", 100, 800)])
+@pytest.mark.parametrize(
+    ("pref", "xprov", "xpref"),
+    [
+        ("5401", 1000, 5000),
+        ("5402", 1400, 20000),
+        ("5405", 800, 16000),
+        ("5404", 500, 3000),
+        ("5403", 800, 6200),
+        ("5406", 400, 4000),
+        ("5425", 100, 800),
+    ],
+)
 def test_seed000_prefecture_quotas_exact(q, pref, xprov, xpref):
     assert target(q, 2026, pref, "org_xprov") == xprov
     assert target(q, 2026, pref, "org_xpref") == xpref
@@ -62,9 +78,19 @@ def test_seed000_region_totals(q):
     assert target(q, 2026, "54", "org_xprov") == 5000 and target(q, 2026, "54", "org_xpref") == 55000
 
 
-@pytest.mark.parametrize(("metric", "value"), [
-    ("total", 11050), ("org_share", 0.60), ("out_region", 90), ("training", 1505),
-    ("training_directed_share", 0.35), ("src_industry", 5850), ("src_project", 3100), ("src_flexible", 2100)])
+@pytest.mark.parametrize(
+    ("metric", "value"),
+    [
+        ("total", 11050),
+        ("org_share", 0.60),
+        ("out_region", 90),
+        ("training", 1505),
+        ("training_directed_share", 0.35),
+        ("src_industry", 5850),
+        ("src_project", 3100),
+        ("src_flexible", 2100),
+    ],
+)
 def test_seed001_lhorong_targets_exact(q, metric, value):
     assert target(q, 2026, "540329", metric) == value
 

@@ -95,22 +95,36 @@ def good_id(n: int, county: str = "540329") -> str:
 
 
 def row(i: int, **kw) -> list[str]:
-    base = {"id": good_id(i), "county": "洛隆县", "town": "孜托镇", "village": "540329100001", "channel": "劳务经纪人",
-            "dest": "四川省成都市", "start": "2026/3/1", "months": "5", "income": "8000"}
+    base = {
+        "id": good_id(i),
+        "county": "洛隆县",
+        "town": "孜托镇",
+        "village": "540329100001",
+        "channel": "劳务经纪人",
+        "dest": "四川省成都市",
+        "start": "2026/3/1",
+        "months": "5",
+        "income": "8000",
+    }
     base.update(kw)
     return list(base.values())
 
 
-@pytest.mark.parametrize(("name", "content", "zh_part"), [
-    ("empty.csv", b"", "文件为空"),
-    ("only_headers.csv", ",".join(HEAD).encode(), "没有数据"),
-    ("garbage.csv", bytes(range(256)) * 20, "不是文本表格"),
-    ("no_id_column.csv", "户籍县区,户籍乡镇,组织方式,开始务工时间\n洛隆县,孜托镇,政府组织,2026-3-1".encode(), "缺少必填列"),
-    ("dup_headers.csv",
-     ("身份证号,身份证号码,户籍县区,户籍乡镇,组织方式,开始务工时间\n" + good_id(1) + ",x,洛隆县,孜托镇,政府组织,2026-3-1").encode(),
-     "表头重复"),
-    ("random.csv", b"a,b,c\n1,2,3\n", "找不到表头"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "zh_part"),
+    [
+        ("empty.csv", b"", "文件为空"),
+        ("only_headers.csv", ",".join(HEAD).encode(), "没有数据"),
+        ("garbage.csv", bytes(range(256)) * 20, "不是文本表格"),
+        ("no_id_column.csv", "户籍县区,户籍乡镇,组织方式,开始务工时间\n洛隆县,孜托镇,政府组织,2026-3-1".encode(), "缺少必填列"),
+        (
+            "dup_headers.csv",
+            ("身份证号,身份证号码,户籍县区,户籍乡镇,组织方式,开始务工时间\n" + good_id(1) + ",x,洛隆县,孜托镇,政府组织,2026-3-1").encode(),
+            "表头重复",
+        ),
+        ("random.csv", b"a,b,c\n1,2,3\n", "找不到表头"),
+    ],
+)
 def test_bad_files_give_a_clear_message(tmp_path, name, content, zh_part):
     p = tmp_path / name
     p.write_bytes(content)
@@ -128,30 +142,40 @@ def test_xlsx_renamed_csv_and_title_rows(tmp_path, h, county_ledger):
 
 
 def test_merged_header_rows_trailing_blank_rows_extra_columns(tmp_path):
-    rows = [["西藏农牧民转移就业台账"], ["基本信息", "", "", "", "就业信息"], HEAD + ["备注"],
-            row(1) + ["x"], row(2) + [""], [""] * 10, [""] * 10]
+    rows = [
+        ["西藏农牧民转移就业台账"],
+        ["基本信息", "", "", "", "就业信息"],
+        HEAD + ["备注"],
+        row(1) + ["x"],
+        row(2) + [""],
+        [""] * 10,
+        [""] * 10,
+    ]
     res = run(tmp_path, [write_csv(tmp_path / "m.csv", rows)])
     assert (res.rows_in, res.accepted, res.rejected) == (2, 2, 0)
     assert res.extra_columns["m.csv"] == ["备注"]
 
 
-@pytest.mark.parametrize(("kw", "reason", "column"), [
-    ({"id": good_id(1)[:17] + ("0" if good_id(1)[17] != "0" else "1")}, "id_check", "id_number"),
-    ({"id": "5.40329199001011E+17"}, "id_numeric", "id_number"),
-    ({"id": good_id(1)[:15] + "000"}, "id_numeric", "id_number"),
-    ({"id": "54032919901301" + "0012"}, "id_birth", "id_number"),
-    ({"id": "12345"}, "id_format", "id_number"),
-    ({"county": "不存在县"}, "region_unknown", "county"),
-    ({"town": "540302100"}, "region_inconsistent", "township"),  # a 卡若区 township under 洛隆县
-    ({"village": "540302100001"}, "region_inconsistent", "village"),
-    ({"channel": "神秘渠道"}, "enum", "channel"),
-    ({"start": "2026-02-30"}, "date", "start_date"),
-    ({"start": "2026-12-01"}, "date_future", "start_date"),
-    ({"months": "13"}, "months", "months_employed"),
-    ({"income": "-5"}, "income", "income_yuan"),
-    ({"income": "abc"}, "number", "income_yuan"),
-    ({"id": ""}, "missing", "id_number"),
-])
+@pytest.mark.parametrize(
+    ("kw", "reason", "column"),
+    [
+        ({"id": good_id(1)[:17] + ("0" if good_id(1)[17] != "0" else "1")}, "id_check", "id_number"),
+        ({"id": "5.40329199001011E+17"}, "id_numeric", "id_number"),
+        ({"id": good_id(1)[:15] + "000"}, "id_numeric", "id_number"),
+        ({"id": "54032919901301" + "0012"}, "id_birth", "id_number"),
+        ({"id": "12345"}, "id_format", "id_number"),
+        ({"county": "不存在县"}, "region_unknown", "county"),
+        ({"town": "540302100"}, "region_inconsistent", "township"),  # a 卡若区 township under 洛隆县
+        ({"village": "540302100001"}, "region_inconsistent", "village"),
+        ({"channel": "神秘渠道"}, "enum", "channel"),
+        ({"start": "2026-02-30"}, "date", "start_date"),
+        ({"start": "2026-12-01"}, "date_future", "start_date"),
+        ({"months": "13"}, "months", "months_employed"),
+        ({"income": "-5"}, "income", "income_yuan"),
+        ({"income": "abc"}, "number", "income_yuan"),
+        ({"id": ""}, "missing", "id_number"),
+    ],
+)
 def test_row_reasons(tmp_path, kw, reason, column):
     res = run(tmp_path, [write_csv(tmp_path / "r.csv", [HEAD, row(1, **kw), row(2)])])
     assert (res.rows_in, res.accepted, res.rejected) == (2, 1, 1)
@@ -161,19 +185,30 @@ def test_row_reasons(tmp_path, kw, reason, column):
     assert not (rj["value"] and ids.is_valid(rj["value"]))  # a full ID is never echoed back
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2026-03-01", dt.date(2026, 3, 1)), ("2026/3/1", dt.date(2026, 3, 1)), ("2026年3月1日", dt.date(2026, 3, 1)),
-    ("20260301", dt.date(2026, 3, 1)), ("46082", dt.date(2026, 3, 1)), ("2026-03-01 00:00:00", dt.date(2026, 3, 1)),
-    ("2026-13-01", "bad"), ("soon", "bad"), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-03-01", dt.date(2026, 3, 1)),
+        ("2026/3/1", dt.date(2026, 3, 1)),
+        ("2026年3月1日", dt.date(2026, 3, 1)),
+        ("20260301", dt.date(2026, 3, 1)),
+        ("46082", dt.date(2026, 3, 1)),
+        ("2026-03-01 00:00:00", dt.date(2026, 3, 1)),
+        ("2026-13-01", "bad"),
+        ("soon", "bad"),
+        (None, None),
+    ],
+)
 def test_parse_date(value, expected):
     assert ingest.parse_date(value) == expected
 
 
 def test_values_normalised(tmp_path):
     full_width_id = good_id(7).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-    rows = [HEAD + ["是否有组织", "是否脱贫人口"],
-            row(7, id=full_width_id[:-1] + full_width_id[-1].lower(), town=" 孜托镇 ", village="孜托居委会",
-                start="2026年3月1日") + ["Y", "1"]]
+    rows = [
+        HEAD + ["是否有组织", "是否脱贫人口"],
+        row(7, id=full_width_id[:-1] + full_width_id[-1].lower(), town=" 孜托镇 ", village="孜托居委会", start="2026年3月1日") + ["Y", "1"],
+    ]
     res = run(tmp_path, [write_csv(tmp_path / "n.csv", rows, "gb18030")])
     assert res.accepted == 1, res.rejects
     df = pl.read_parquet(res.partition / "records.parquet")
@@ -200,6 +235,7 @@ def test_reingest_replaces_atomically_and_manifest(tmp_path):
     assert [p.name for p in snaps] == [f"snapshot_date={ON.isoformat()}"]
     assert pl.read_parquet(res.partition / "records.parquet").height == 1
     import json
+
     man = json.loads((res.partition / "manifest.json").read_text())
     assert man["rows_in"] == 1 and man["files"][0]["file"] == "b.csv" and len(man["files"][0]["sha256"]) == 64
     assert man["contract_violations"] == [] and res.contract == []
@@ -222,6 +258,7 @@ def test_readers_never_see_a_partial_snapshot(tmp_path):
 
     def reader():
         import duckdb
+
         con = duckdb.connect()
         while not stop.is_set():
             try:
@@ -229,6 +266,7 @@ def test_readers_never_see_a_partial_snapshot(tmp_path):
                 seen.add(n)
             except Exception as e:  # no excuses: the swap is atomic, a reader must never fail
                 errors.append(str(e))
+
     t = threading.Thread(target=reader)
     t.start()
     for f in (big, small, big):
@@ -238,9 +276,11 @@ def test_readers_never_see_a_partial_snapshot(tmp_path):
     assert errors == [] and seen <= {1, 999} and 999 in seen  # old or new, never a mix (999 distinct placements)
 
 
-ledger_rows = st.lists(st.tuples(st.integers(1, 300), st.sampled_from(["ok", "bad_check", "bad_town", "bad_date",
-                                                                         "numeric", "neg_income", "dup"])),
-                       min_size=1, max_size=40)
+ledger_rows = st.lists(
+    st.tuples(st.integers(1, 300), st.sampled_from(["ok", "bad_check", "bad_town", "bad_date", "numeric", "neg_income", "dup"])),
+    min_size=1,
+    max_size=40,
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -262,7 +302,7 @@ def test_property_rows_in_equal_accepted_plus_rejected(tmp_path_factory, spec):
             r[8] = "-1"
         rows.append(r)
         if fault in ("ok", "dup") and not (r[0].endswith("000") and not ids.is_valid(r[0])):
-            valid += (n not in seen)
+            valid += n not in seen
             seen.add(n)
     res = run(tmp, [write_csv(tmp / "p.csv", rows)])
     assert res.accepted + res.rejected == res.rows_in == len(spec)
@@ -291,8 +331,7 @@ def test_one_million_row_csv(tmp_path):
 
     n = 1_000_000
     # distinct valid IDs: birth year, month, day and sequence all vary
-    first17 = np.array([f"540329{1960 + i % 40}{(i // 40) % 336 // 28 + 1:02d}{(i // 40) % 28 + 1:02d}{i // 13_440:03d}"
-                        for i in range(n)])
+    first17 = np.array([f"540329{1960 + i % 40}{(i // 40) % 336 // 28 + 1:02d}{(i // 40) % 28 + 1:02d}{i // 13_440:03d}" for i in range(n)])
     digits = np.frombuffer("".join(first17.tolist()).encode(), dtype=np.uint8).reshape(n, 17) - 48
     id18 = np.char.add(first17, ids.check_chars(digits.astype(np.int64)))
     id18 = id18.astype(object)
@@ -308,8 +347,7 @@ def test_one_million_row_csv(tmp_path):
 def test_contract_violation_refuses_the_snapshot(tmp_path, monkeypatch):
     from tracker import contracts
 
-    monkeypatch.setattr(contracts, "check_snapshot",
-                        lambda df, h: [contracts.Violation("unique", "record_id", 2, "x")])
+    monkeypatch.setattr(contracts, "check_snapshot", lambda df, h: [contracts.Violation("unique", "record_id", 2, "x")])
     res = run(tmp_path, [write_csv(tmp_path / "c.csv", [HEAD, row(1)])])
     assert res.exit_code == 2 and res.partition is None and res.contract == ["unique record_id: 2 (x)"]
     assert not (tmp_path / "data" / "snapshots").exists()

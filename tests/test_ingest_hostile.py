@@ -47,6 +47,7 @@ def counts(res: ingest.Result) -> tuple[int, int, int]:
 
 # ---------------------------------------------------------------- one file must not cost the server
 
+
 def test_stray_cell_in_xfd1048576_costs_nothing(tmp_path):
     cells = {(1, c): h for c, h in enumerate(HEAD)}
     for r in range(2, 22):
@@ -89,28 +90,59 @@ def test_upload_runs_in_a_child_with_limits(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- ordinary cells that crashed
 
+
 def test_non_ascii_and_zero_width_ids(tmp_path):
-    rows = [HEAD, row(1, id="无"), row(2, id="待补充"), row(3, id="张三"), row(4, id=good_id(4) + "\u200b"),
-            row(5, id="\ufeff" + good_id(5)), row(6, id="５４０３２９" + good_id(6)[6:]), row(7, id="'" + good_id(7)),
-            row(8, id="\u200b"), row(9), row(10, id="'")]
+    rows = [
+        HEAD,
+        row(1, id="无"),
+        row(2, id="待补充"),
+        row(3, id="张三"),
+        row(4, id=good_id(4) + "\u200b"),
+        row(5, id="\ufeff" + good_id(5)),
+        row(6, id="５４０３２９" + good_id(6)[6:]),
+        row(7, id="'" + good_id(7)),
+        row(8, id="\u200b"),
+        row(9),
+        row(10, id="'"),
+    ]
     res = run(tmp_path, [write_csv(tmp_path / "ids.csv", rows)])
     assert counts(res) == (10, 5, 5)
-    assert reasons(res) == [(2, "id_number", "id_format"), (3, "id_number", "id_format"), (4, "id_number", "id_format"),
-                            (9, "id_number", "missing"), (11, "id_number", "missing")]
+    assert reasons(res) == [
+        (2, "id_number", "id_format"),
+        (3, "id_number", "id_format"),
+        (4, "id_number", "id_format"),
+        (9, "id_number", "missing"),
+        (11, "id_number", "missing"),
+    ]
     shown = {r["row"]: r["value"] for r in res.rejects.to_dicts()}
     assert shown[2] == "无" and shown[3] == "待补充" and shown[4] == ingest.HIDDEN_TEXT  # a name is not echoed
     assert sorted(records(res)["id_masked"].to_list()) == sorted(ids.mask(good_id(i)) for i in (4, 5, 6, 7, 9))
 
 
 def test_income_nan_inf_huge_and_an_id_in_the_income_column(tmp_path):
-    rows = [HEAD, row(1, income="NaN"), row(2, income="inf"), row(3, income="-inf"), row(4, income="1e19"),
-            row(5, income="9.3e18"), row(6, income=good_id(6)), row(7, income="10000001"), row(8, income="10000000"),
-            row(9, income="１２３４")]
+    rows = [
+        HEAD,
+        row(1, income="NaN"),
+        row(2, income="inf"),
+        row(3, income="-inf"),
+        row(4, income="1e19"),
+        row(5, income="9.3e18"),
+        row(6, income=good_id(6)),
+        row(7, income="10000001"),
+        row(8, income="10000000"),
+        row(9, income="１２３４"),
+    ]
     res = run(tmp_path, [write_csv(tmp_path / "inc.csv", rows)])
     assert counts(res) == (9, 2, 7)
-    assert reasons(res) == [(2, "income_yuan", "number"), (3, "income_yuan", "number"), (4, "income_yuan", "number"),
-                            (5, "income_yuan", "income_range"), (6, "income_yuan", "income_range"),
-                            (7, "income_yuan", "income_range"), (8, "income_yuan", "income_range")]
+    assert reasons(res) == [
+        (2, "income_yuan", "number"),
+        (3, "income_yuan", "number"),
+        (4, "income_yuan", "number"),
+        (5, "income_yuan", "income_range"),
+        (6, "income_yuan", "income_range"),
+        (7, "income_yuan", "income_range"),
+        (8, "income_yuan", "income_range"),
+    ]
     assert sorted(records(res)["income_yuan"].to_list()) == [1234, 10_000_000]
     assert all(not re.search(r"\d{17}[\dX]", v or "") for v in res.rejects["value"].to_list())
 
@@ -125,13 +157,21 @@ def test_csv_cell_over_131072_characters_in_the_top_lines(tmp_path):
 
 # ---------------------------------------------------------------- sheets
 
+
 def test_every_visible_township_sheet_is_read_hidden_and_instructions_skipped(tmp_path):
     def sheet(town_rows: range) -> list[list]:
         return [["西藏农牧民转移就业台账"], HEAD] + [row(i) for i in town_rows]
-    wb = xlsx_bytes([("填表说明", [["1. 身份证号填写18位"], ["2. 日期格式2026/3/1"]]),
-                     ("孜托镇", sheet(range(1, 11))), ("康沙镇", sheet(range(11, 21))),
-                     ("马利镇", sheet(range(21, 31))), ("上周", sheet(range(31, 36)), "hidden"),
-                     ("旧", sheet(range(36, 40)), "veryHidden")])
+
+    wb = xlsx_bytes(
+        [
+            ("填表说明", [["1. 身份证号填写18位"], ["2. 日期格式2026/3/1"]]),
+            ("孜托镇", sheet(range(1, 11))),
+            ("康沙镇", sheet(range(11, 21))),
+            ("马利镇", sheet(range(21, 31))),
+            ("上周", sheet(range(31, 36)), "hidden"),
+            ("旧", sheet(range(36, 40)), "veryHidden"),
+        ]
+    )
     res = run(tmp_path, [put(tmp_path / "towns.xlsx", wb)])
     assert counts(res) == (30, 30, 0) and res.exit_code == 0
     f = res.files[0]
@@ -146,8 +186,9 @@ def test_every_visible_township_sheet_is_read_hidden_and_instructions_skipped(tm
 
 
 def test_hidden_sheet_of_last_week_is_not_ingested(tmp_path):
-    wb = xlsx_bytes([("上周", [HEAD] + [row(i, income="1") for i in range(1, 6)], "hidden"),
-                     ("本周", [HEAD] + [row(i) for i in range(1, 11)])])
+    wb = xlsx_bytes(
+        [("上周", [HEAD] + [row(i, income="1") for i in range(1, 6)], "hidden"), ("本周", [HEAD] + [row(i) for i in range(1, 11)])]
+    )
     res = run(tmp_path, [put(tmp_path / "wk.xlsx", wb)])
     assert counts(res) == (10, 10, 0)
     assert set(records(res)["income_yuan"].to_list()) == {8000}
@@ -161,21 +202,30 @@ def test_only_hidden_sheets_is_a_clear_message(tmp_path):
 
 # ---------------------------------------------------------------- units
 
+
 def test_income_in_wan_yuan_is_converted_exactly(tmp_path):
     head = HEAD[:-1] + ["务工收入(万元)"]
-    wb = xlsx_bytes([("台账", [head, row(1, income=1.5), row(2, income=0.35), row(3, income="0.8"), row(4, income=0),
-                                row(5, income=2000)])])
+    wb = xlsx_bytes(
+        [("台账", [head, row(1, income=1.5), row(2, income=0.35), row(3, income="0.8"), row(4, income=0), row(5, income=2000)])]
+    )
     res = run(tmp_path, [put(tmp_path / "wan.xlsx", wb)])
     assert counts(res) == (5, 4, 1)
     assert reasons(res) == [(6, "income_yuan", "income_range")]  # 2000万元 is no year's wages
     got = dict(zip(records(res)["id_masked"].to_list(), records(res)["income_yuan"].to_list(), strict=True))
-    assert got == {ids.mask(good_id(1)): 15_000, ids.mask(good_id(2)): 3_500, ids.mask(good_id(3)): 8_000,
-                   ids.mask(good_id(4)): 0}
+    assert got == {ids.mask(good_id(1)): 15_000, ids.mask(good_id(2)): 3_500, ids.mask(good_id(3)): 8_000, ids.mask(good_id(4)): 0}
 
 
-@pytest.mark.parametrize(("header", "value", "stored"), [
-    ("劳务收入（元）", "8000", 8000), ("收入（元）", "8000", 8000), ("劳务收入(万元)", "1.2", 12_000),
-    ("劳务收入 万元", "3", 30_000), ("务工收入(千元)", "8", 8_000), ("劳务收入\n(元)", "8000", 8000)])
+@pytest.mark.parametrize(
+    ("header", "value", "stored"),
+    [
+        ("劳务收入（元）", "8000", 8000),
+        ("收入（元）", "8000", 8000),
+        ("劳务收入(万元)", "1.2", 12_000),
+        ("劳务收入 万元", "3", 30_000),
+        ("务工收入(千元)", "8", 8_000),
+        ("劳务收入\n(元)", "8000", 8000),
+    ],
+)
 def test_income_header_units(tmp_path, header, value, stored):
     res = run(tmp_path, [put(tmp_path / "u.csv", _ledger_text([HEAD[:-1] + [header], row(1, income=value)]).encode())])
     assert counts(res) == (1, 1, 0)
@@ -201,33 +251,45 @@ def test_wan_yuan_values_under_a_yuan_header_are_flagged_not_guessed(tmp_path):
 
 # ---------------------------------------------------------------- Excel cell types
 
+
 def test_formulas_numeric_ids_date_cells_and_error_cells(tmp_path):
     # an ID whose number form is exact in a float (and valid): still a number cell, still refused
     exact = next(good_id(n) for n in range(1000) if good_id(n)[-1] != "X" and float(int(good_id(n))) == int(good_id(n)))
     digits_only = next(good_id(n) for n in range(14, 1000) if good_id(n)[-1] != "X")
-    rows = [HEAD,
-            row(1, income=formula("H2*1000")),  # a formula Excel never calculated
-            row(2, income=formula("H3*1000", "5000")),  # calculated: its value is used
-            row(3, id=number("5.4032919720904602E+17")),
-            row(4, id=number(int(good_id(4)[:15] + "000"))),
-            row(5, id=number(int(exact))),
-            row(6, income=date_cell(46082)),  # an income formatted as a date
-            row(7, start=date_cell(46082)),  # a real date cell: fine
-            row(8, start=Cell("46082", None, None, 2)),  # custom Chinese date format
-            row(9, county=error("#N/A")),
-            row(10, start="0001-01-01"), row(11, start="1999-12-31"), row(12, start=date_cell(1)),
-            row(13, months=date_cell(5)),
-            row(14, income=number(int(digits_only))),  # an ID pasted into the income column
-            row(15, id=Cell(good_id(15), "str", "A16")),  # a text formula with a value: fine
-            row(16)]
+    rows = [
+        HEAD,
+        row(1, income=formula("H2*1000")),  # a formula Excel never calculated
+        row(2, income=formula("H3*1000", "5000")),  # calculated: its value is used
+        row(3, id=number("5.4032919720904602E+17")),
+        row(4, id=number(int(good_id(4)[:15] + "000"))),
+        row(5, id=number(int(exact))),
+        row(6, income=date_cell(46082)),  # an income formatted as a date
+        row(7, start=date_cell(46082)),  # a real date cell: fine
+        row(8, start=Cell("46082", None, None, 2)),  # custom Chinese date format
+        row(9, county=error("#N/A")),
+        row(10, start="0001-01-01"),
+        row(11, start="1999-12-31"),
+        row(12, start=date_cell(1)),
+        row(13, months=date_cell(5)),
+        row(14, income=number(int(digits_only))),  # an ID pasted into the income column
+        row(15, id=Cell(good_id(15), "str", "A16")),  # a text formula with a value: fine
+        row(16),
+    ]
     res = run(tmp_path, [put(tmp_path / "cells.xlsx", xlsx_bytes([("台账", rows)]))])
     assert counts(res) == (16, 5, 11)
-    assert reasons(res) == [(2, "income_yuan", "formula"), (4, "id_number", "id_numeric"),
-                            (5, "id_number", "id_numeric"), (6, "id_number", "id_numeric"),
-                            (7, "income_yuan", "cell_date"), (10, "county", "cell_error"),
-                            (11, "start_date", "date_range"), (12, "start_date", "date_range"),
-                            (13, "start_date", "date_range"), (14, "months_employed", "cell_date"),
-                            (15, "income_yuan", "income_range")]
+    assert reasons(res) == [
+        (2, "income_yuan", "formula"),
+        (4, "id_number", "id_numeric"),
+        (5, "id_number", "id_numeric"),
+        (6, "id_number", "id_numeric"),
+        (7, "income_yuan", "cell_date"),
+        (10, "county", "cell_error"),
+        (11, "start_date", "date_range"),
+        (12, "start_date", "date_range"),
+        (13, "start_date", "date_range"),
+        (14, "months_employed", "cell_date"),
+        (15, "income_yuan", "income_range"),
+    ]
     df = records(res).sort("id_masked")
     assert df["id_masked"].to_list() == sorted(ids.mask(good_id(i)) for i in (2, 7, 8, 15, 16))
     assert dict(zip(df["id_masked"].to_list(), df["income_yuan"].to_list(), strict=True))[ids.mask(good_id(2))] == 5000
@@ -244,9 +306,11 @@ def test_csv_ids_that_went_through_a_number_column(tmp_path):
 
 # ---------------------------------------------------------------- CSV shapes and spellings
 
+
 def _ledger_text(rows: list[list[str]], sep: str = ",", eol: str = "\n") -> str:
     def q(v: str) -> str:
         return '"' + v.replace('"', '""') + '"' if any(c in v for c in (sep, '"', "\n", "\r")) else v
+
     return eol.join(sep.join(q(v) for v in r) for r in rows)
 
 
@@ -262,8 +326,13 @@ def test_csv_shapes(tmp_path, shape):
     elif shape == "cr_only":
         text = _ledger_text([head] + rows, eol="\r")
     elif shape == "mixed":
-        text = _ledger_text([head[:4] + ["组织\n方式"] + head[5:], rows[0]], eol="\r\n") + "\n" + \
-            _ledger_text(rows[1:2], eol="\r") + "\r" + _ledger_text(rows[2:])
+        text = (
+            _ledger_text([head[:4] + ["组织\n方式"] + head[5:], rows[0]], eol="\r\n")
+            + "\n"
+            + _ledger_text(rows[1:2], eol="\r")
+            + "\r"
+            + _ledger_text(rows[2:])
+        )
     else:
         text = _ledger_text([head] + rows, sep="\t", eol="\r\n")
     data = text.encode("utf-16") if shape == "utf16_tabs" else text.encode("utf-8")
@@ -277,10 +346,23 @@ def test_csv_shapes(tmp_path, shape):
 
 
 def test_common_header_spellings_apostrophes_and_zero_width(tmp_path):
-    head = ["公民身份证号", "户籍县区", "户籍乡镇(街道)", "户籍所在村(居)", "组织方式\u200b", "就业地址", "开始务工时间",
-            "务工月数", "劳务收入(元)"]
-    rows = [head, row(1, id="'" + good_id(1)), row(2, county="洛隆县\u200b", town="孜托镇\ufeff"),
-            row(3, id=good_id(3) + "\u200b\u200b", dest="四川省成都市\u200b")]
+    head = [
+        "公民身份证号",
+        "户籍县区",
+        "户籍乡镇(街道)",
+        "户籍所在村(居)",
+        "组织方式\u200b",
+        "就业地址",
+        "开始务工时间",
+        "务工月数",
+        "劳务收入(元)",
+    ]
+    rows = [
+        head,
+        row(1, id="'" + good_id(1)),
+        row(2, county="洛隆县\u200b", town="孜托镇\ufeff"),
+        row(3, id=good_id(3) + "\u200b\u200b", dest="四川省成都市\u200b"),
+    ]
     res = run(tmp_path, [write_csv(tmp_path / "sp.csv", rows)])
     assert counts(res) == (3, 3, 0) and not res.extra_columns
     df = records(res)
@@ -289,23 +371,31 @@ def test_common_header_spellings_apostrophes_and_zero_width(tmp_path):
 
 # ---------------------------------------------------------------- clear messages
 
+
 def _ole(*streams: str) -> bytes:
     head = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     return head + b"".join(s.encode("utf-16-le") + b"\x00" * 8 for s in streams) + b"\x00" * 1024
 
 
-@pytest.mark.parametrize(("name", "data", "zh", "code"), [
-    ("enc.xlsx", _ole("EncryptionInfo", "EncryptedPackage"), "文件已加密", "encrypted"),
-    ("old.xls", _ole("Workbook"), "旧版 .xls", "xls"),
-    ("nul.csv", ",".join(HEAD).encode() + b"\n" + ",".join(row(1)).encode() + b"\x00\n", "不是文本表格", "binary"),
-    ("page.xls", "<html><head><meta charset='utf-8'></head><body><table><tr><td>身份证号</td></tr></table></body></html>".encode(),
-     "网页", "html"),
-    ("page2.xls", "\ufeff<!DOCTYPE html><html><table></table></html>".encode(), "网页", "html"),
-    ("doc.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "PDF", "not_table"),
-    ("word.xlsx", None, "Word", "not_table"),
-    ("corrupt.xlsx", None, "Excel文件已损坏", "damaged"),
-    ("image.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "图片", "not_table"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "zh", "code"),
+    [
+        ("enc.xlsx", _ole("EncryptionInfo", "EncryptedPackage"), "文件已加密", "encrypted"),
+        ("old.xls", _ole("Workbook"), "旧版 .xls", "xls"),
+        ("nul.csv", ",".join(HEAD).encode() + b"\n" + ",".join(row(1)).encode() + b"\x00\n", "不是文本表格", "binary"),
+        (
+            "page.xls",
+            "<html><head><meta charset='utf-8'></head><body><table><tr><td>身份证号</td></tr></table></body></html>".encode(),
+            "网页",
+            "html",
+        ),
+        ("page2.xls", "\ufeff<!DOCTYPE html><html><table></table></html>".encode(), "网页", "html"),
+        ("doc.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "PDF", "not_table"),
+        ("word.xlsx", None, "Word", "not_table"),
+        ("corrupt.xlsx", None, "Excel文件已损坏", "damaged"),
+        ("image.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "图片", "not_table"),
+    ],
+)
 def test_clear_messages(tmp_path, name, data, zh, code):
     if name == "word.xlsx":
         import io
@@ -327,12 +417,13 @@ def test_clear_messages(tmp_path, name, data, zh, code):
 def test_flipped_bytes_inside_a_sheet_say_damaged(tmp_path):
     good = bytearray(xlsx_bytes([("台账", [HEAD] + [row(i) for i in range(1, 40)])]))
     i = good.index(b"sheet1.xml") + 200
-    good[i:i + 20] = b"\x00" * 20
+    good[i : i + 20] = b"\x00" * 20
     res = run(tmp_path, [put(tmp_path / "flip.xlsx", bytes(good))])
     assert res.exit_code == 3 and "损坏" in res.file_errors[0]["zh"]
 
 
 # ---------------------------------------------------------------- all or nothing
+
 
 def _tree(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
@@ -349,8 +440,7 @@ def test_one_unreadable_file_writes_nothing(tmp_path):
     assert _tree(tmp_path / "data") == live  # the week stays as it was
     assert records(first).height == 2
     assert "全部文件都未导入" in res.summary("zh")
-    assert ingest.main([str(other), str(pdf), "--snapshot-date", ON.isoformat(), "--data-dir",
-                        str(tmp_path / "data")]) == 3
+    assert ingest.main([str(other), str(pdf), "--snapshot-date", ON.isoformat(), "--data-dir", str(tmp_path / "data")]) == 3
 
 
 @pytest.mark.parametrize("where", ["archive", "report", "snapshot"])
@@ -369,6 +459,7 @@ def test_full_disk_leaves_the_live_snapshot_and_no_partial_files(tmp_path, monke
         def half(src, dst, n=0):  # writes some bytes, then the disk is full
             dst.write(src.read(10))
             full()
+
         monkeypatch.setattr(ingest.shutil, "copyfileobj", half)
         assert real
     elif where == "report":
@@ -385,10 +476,10 @@ def test_full_disk_leaves_the_live_snapshot_and_no_partial_files(tmp_path, monke
 
 # ---------------------------------------------------------------- personal data
 
+
 def test_record_ids_that_are_id_numbers_are_never_stored(tmp_path):
     head = ["记录编号"] + HEAD
-    rows = [head, [good_id(1)] + row(1), [good_id(9)] + row(2), ["R-" + good_id(8) + "-1"] + row(3),
-            ["LL-0004"] + row(4)]
+    rows = [head, [good_id(1)] + row(1), [good_id(9)] + row(2), ["R-" + good_id(8) + "-1"] + row(3), ["LL-0004"] + row(4)]
     res = run(tmp_path, [write_csv(tmp_path / "rid.csv", rows)])
     assert counts(res) == (4, 4, 0) and res.record_ids_replaced == 3
     df = records(res)
@@ -401,13 +492,16 @@ def test_reject_report_has_no_formula_no_name_no_phone_no_full_id_and_private_mo
     head = ["姓名", "联系电话"] + HEAD
     names = ["张三", "扎西多吉", "卓玛", "次仁"]
     phone = "13812345678"
-    rows = [head,
-            [names[0], phone] + row(1, channel="=cmd|' /C calc'!A0"),  # a formula-like value
-            [names[1], phone, names[1]] + row(2)[1:],  # the name typed into the ID column
-            [phone, good_id(3)] + row(3)[1:],  # shifted left: the ID column holds the county
-            ["", names[2], phone, good_id(4)] + row(4)[1:],  # shifted right: the phone in the ID column
-            [names[3], phone] + row(5, county=names[3]),  # a name in the county column
-            [names[0], phone] + row(6, town="@SUM(1)"), [names[0], phone] + row(7)]
+    rows = [
+        head,
+        [names[0], phone] + row(1, channel="=cmd|' /C calc'!A0"),  # a formula-like value
+        [names[1], phone, names[1]] + row(2)[1:],  # the name typed into the ID column
+        [phone, good_id(3)] + row(3)[1:],  # shifted left: the ID column holds the county
+        ["", names[2], phone, good_id(4)] + row(4)[1:],  # shifted right: the phone in the ID column
+        [names[3], phone] + row(5, county=names[3]),  # a name in the county column
+        [names[0], phone] + row(6, town="@SUM(1)"),
+        [names[0], phone] + row(7),
+    ]
     res = run(tmp_path, [write_csv(tmp_path / "pii.csv", rows)], report=tmp_path / "out" / "rejects.xlsx")
     assert counts(res) == (7, 1, 6)
     stored = tmp_path / "data" / "rejects" / ON.isoformat() / "540329" / "1.parquet"  # 洛隆县's own, as kept
@@ -436,6 +530,7 @@ def test_no_map_elements_in_the_ingest_path():
 
 
 # ---------------------------------------------------------------- the fuzz, small
+
 
 def test_fuzz_200_mutated_ledgers_no_crash():
     r = fuzz.run(200, seed=11, quiet=True)

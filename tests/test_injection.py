@@ -23,14 +23,16 @@ ATTACKS = [
     "{{sort}}",
     "1 union select 1",
 ]
-TEXT_FILTERS = ["prefecture", "county", "township", "village", "dest_province", "dest_prefecture", "record_id",
-                "id_masked"]
+TEXT_FILTERS = ["prefecture", "county", "township", "village", "dest_province", "dest_prefecture", "record_id", "id_masked"]
 SHORT = ["' or 1=1 --", "'; drop table x;--", "%' or '%'='", "\\'; select 1;--"]  # the inputs take 20 characters
 
 
 def fingerprint(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and "audit" not in p.parts}  # the log grows, rightly
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "audit" not in p.parts
+    }  # the log grows, rightly
 
 
 def total_card(at: AppTest) -> str:
@@ -70,13 +72,21 @@ def test_query_layer_binds_values_and_allow_lists_identifiers(fx):
     day = queries.snapshot_dates()[-1]
     sl = analysis.Slice((), None)
     for attack in ATTACKS:  # an area that starts like the region still only matches codes that start with it
-        r = queries.run("records_count", path=queries.snapshot_file(day), area=attack, channels=None, grp=None,
-                        **analysis.RecordFilter().params())
+        r = queries.run(
+            "records_count", path=queries.snapshot_file(day), area=attack, channels=None, grp=None, **analysis.RecordFilter().params()
+        )
         assert r.row(0) == (0, 0), attack
         assert analysis.records_count("54", day, sl, analysis.RecordFilter(record_id=attack)) == (0, 0)
     with pytest.raises(ValueError, match="not an allowed"):
-        queries.run("slice_counts", idents={"dim": "channel from records; drop table x; --"}, path="x", area="54",
-                    channels=None, grp=None, child_len=4)
+        queries.run(
+            "slice_counts",
+            idents={"dim": "channel from records; drop table x; --"},
+            path="x",
+            area="54",
+            channels=None,
+            grp=None,
+            child_len=4,
+        )
     evil = analysis.records("54", day, sl, analysis.RecordFilter(), sort="record_id; drop table records")
     assert evil["record_id"].to_list() == sorted(f"R{i}" for i in range(1, 11))  # an unknown sort falls back to the ID
     assert analysis.records_count("54", day, sl, analysis.RecordFilter()) == (10, 7)

@@ -26,8 +26,16 @@ def test_concurrent_users_with_a_reingest(small_demo_dir, tmp_path):
     log = Path(out) / f"server-{url.rsplit(':', 1)[1]}.log" if out else None
     try:
         assert load.wait_healthy(url, 60), "the server does not answer /_stcore/health"
-        r = load.run_load(url, USERS, SECONDS, seed=1, data_dir=data, server_pid=proc.pid,
-                          reingest=load.Reingest(week, "ingest", 0.02, TODAY), server_log=log)
+        r = load.run_load(
+            url,
+            USERS,
+            SECONDS,
+            seed=1,
+            data_dir=data,
+            server_pid=proc.pid,
+            reingest=load.Reingest(week, "ingest", 0.02, TODAY),
+            server_log=log,
+        )
     finally:
         proc.terminate()
         try:

@@ -9,8 +9,19 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import REPO
 from tests.test_app_pages import open_page as _open
 
-PAGES = ["overview", "records", "channels", "destinations", "industries", "groups", "duration_income", "changes",
-         "quality", "quotas", "subsidies"]
+PAGES = [
+    "overview",
+    "records",
+    "channels",
+    "destinations",
+    "industries",
+    "groups",
+    "duration_income",
+    "changes",
+    "quality",
+    "quotas",
+    "subsidies",
+]
 EMPTY_COUNTY = "540102"  # 城关区 has rows; its neighbour 堆龙德庆区 has none
 EMPTY = {"county": "540103", "township": "540329102", "prefecture": "5402"}
 
@@ -36,14 +47,39 @@ def test_share_card_with_nobody_placed(lang, text):
     # an area with a share floor and nobody placed yet (the demo's townships early in the year): no share, no gap
     from tracker.cards import card_html
 
-    row = {"metric": "org_share", "status": None, "quota": 0.6, "quota_kind": "minimum", "gap": None, "needed": 0,
-           "actual": None, "completion": None, "linear": 0.1, "seasonal": None, "new_week": None, "yoy": None}
+    row = {
+        "metric": "org_share",
+        "status": None,
+        "quota": 0.6,
+        "quota_kind": "minimum",
+        "gap": None,
+        "needed": 0,
+        "actual": None,
+        "completion": None,
+        "linear": 0.1,
+        "seasonal": None,
+        "new_week": None,
+        "yoy": None,
+    }
     assert text in card_html(row, lang)
 
 
-@pytest.mark.parametrize("params", [{"year": "²"}, {"year": "２０２６"}, {"snap": "0001-01-01"}, {"snap": "2026-13-45"},
-                                    {"area": "５４"}, {"area": "54' or 1=1"}, {"metric": "__class__"},
-                                    {"ch": "x,,y"}, {"grp": "\u2028"}, {"cmp": "9999-12-31"}, {"lang": "fr"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"year": "²"},
+        {"year": "２０２６"},
+        {"snap": "0001-01-01"},
+        {"snap": "2026-13-45"},
+        {"area": "５４"},
+        {"area": "54' or 1=1"},
+        {"metric": "__class__"},
+        {"ch": "x,,y"},
+        {"grp": "\u2028"},
+        {"cmp": "9999-12-31"},
+        {"lang": "fr"},
+    ],
+)
 def test_odd_url_values(fx, params):
     at = _open("overview", **params)
     assert not at.exception, at.exception

@@ -13,25 +13,33 @@ from tracker import dispatch
 
 
 def area_row(area: str, day: dt.date) -> dict:
-    wk = queries.run("measures_by_week", area=area, child_len=dispatch.child_len(area),
-                     from_date=day, to_date=day)
+    wk = queries.run("measures_by_week", area=area, child_len=dispatch.child_len(area), from_date=day, to_date=day)
     rows = wk.filter(pl.col("is_area")).to_dicts()
     return rows[0] if rows else {}
 
 
-@pytest.mark.parametrize(("area", "persons", "organized", "xprov", "xpref", "out_region", "income"), [
-    ("54", 7, 5, 2, 2, 3, 58_000),
-    ("5403", 5, 4, 1, 2, 1, 37_000),
-    ("540329", 4, 3, 1, 1, 1, 30_000),
-    ("540302", 1, 1, 0, 1, 0, 7_000),
-    ("5401", 2, 1, 1, 0, 2, 21_000),
-    ("540329100", 2, 2, 1, 1, 1, 18_000),
-    ("540329101", 2, 1, 0, 0, 0, 12_000),
-])
+@pytest.mark.parametrize(
+    ("area", "persons", "organized", "xprov", "xpref", "out_region", "income"),
+    [
+        ("54", 7, 5, 2, 2, 3, 58_000),
+        ("5403", 5, 4, 1, 2, 1, 37_000),
+        ("540329", 4, 3, 1, 1, 1, 30_000),
+        ("540302", 1, 1, 0, 1, 0, 7_000),
+        ("5401", 2, 1, 1, 0, 2, 21_000),
+        ("540329100", 2, 2, 1, 1, 1, 18_000),
+        ("540329101", 2, 1, 0, 0, 0, 12_000),
+    ],
+)
 def test_measures_per_level(fx, area, persons, organized, xprov, xpref, out_region, income):
     r = area_row(area, F.CUR)
     assert (r["persons"], r["organized"], r["org_xprov"], r["org_xpref"], r["out_region"], r["income"]) == (
-        persons, organized, xprov, xpref, out_region, income)
+        persons,
+        organized,
+        xprov,
+        xpref,
+        out_region,
+        income,
+    )
 
 
 def test_person_with_two_placements_counts_once_and_income_sums(fx):
@@ -70,8 +78,14 @@ def test_scope_excludes_other_areas(fx):
 def test_quotas_for_area_and_children(fx):
     q = queries.run("quotas_for", year=2026, area="5403", child_len=6)
     got = {(r["unit_code"], r["metric"]): r["target"] for r in q.iter_rows(named=True)}
-    assert got == {("5403", "total"): 6, ("5403", "org_share"): 0.6, ("5403", "org_xprov"): 1,
-                   ("540329", "total"): 5, ("540302", "total"): 1, ("540329", "org_share"): 0.6}
+    assert got == {
+        ("5403", "total"): 6,
+        ("5403", "org_share"): 0.6,
+        ("5403", "org_xprov"): 1,
+        ("540329", "total"): 5,
+        ("540302", "total"): 1,
+        ("540329", "org_share"): 0.6,
+    }
 
 
 def test_loader_rejects_missing_and_unknown_parameters(fx):
@@ -105,6 +119,7 @@ def test_a_truncated_week_breaks_only_that_week(tmp_path):
     import os
 
     from tracker.errors import TrackerError
+
     root = F.build(tmp_path / "broken")
     bad = root / "snapshots" / f"snapshot_date={F.CUR.isoformat()}" / "rollup_village.parquet"
     bad.write_bytes(bad.read_bytes()[: bad.stat().st_size // 2])  # a half-copied file
@@ -135,6 +150,7 @@ def test_rewriting_a_week_rebuilds_the_next_weeks_diff(tmp_path):
     os.environ["TRACKER_DATA_DIR"] = str(root)
     queries.reset()
     try:
+
         def new_records() -> int:
             c = analysis.changes("54", F.PREV, F.CUR).filter(pl.col("is_area"))
             return int(c["new"][0])

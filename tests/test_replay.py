@@ -20,11 +20,9 @@ from tracker import analysis, dispatch, ingest, submissions
 
 W1, W2, W3, W4 = (dt.date(2026, 11, 6), dt.date(2026, 11, 13), dt.date(2026, 11, 20), dt.date(2026, 11, 27))
 A, B, C = "540329", "540302", "540102"  # 洛隆县, 卡若区, 城关区
-PLACE = {A: ("洛隆县", "孜托镇", "540329100001"), B: ("卡若区", "城关镇", "540302100001"),
-         C: ("城关区", "八廓街道", "540102002001")}
+PLACE = {A: ("洛隆县", "孜托镇", "540329100001"), B: ("卡若区", "城关镇", "540302100001"), C: ("城关区", "八廓街道", "540102002001")}
 PERSON = {"a1": (A, 1), "a2": (A, 2), "a3": (A, 3), "b1": (B, 1), "b2": (B, 2), "c1": (C, 1), "c2": (C, 2)}
-CHANNEL = {"a1": "政府组织", "a2": "劳务经纪人", "a3": "自主就业", "b1": "劳务经纪人", "b2": "自主就业", "c1": "政府组织",
-           "c2": "企业直招"}
+CHANNEL = {"a1": "政府组织", "a2": "劳务经纪人", "a3": "自主就业", "b1": "劳务经纪人", "b2": "自主就业", "c1": "政府组织", "c2": "企业直招"}
 DEST = {"a1": "四川省成都市", "a2": "拉萨市", "a3": "昌都市", "b1": "四川省成都市", "b2": "拉萨市", "c1": "山南市", "c2": "拉萨市"}
 
 
@@ -67,8 +65,13 @@ def statuses(tmp_path, week: dt.date) -> dict[str, str]:
 def replay(tmp_path_factory):
     """Every step of the replay, with the state of each week checked right after it."""
     tmp = tmp_path_factory.mktemp("replay")
-    r = send(tmp, "全区台账_1106.csv", [row("a1", 8000), row("a2", 6000), row("b1", 5000), row("c1", 7000),
-                                        row("b2", 1, bad_id=True)], W1, "2026-11-06T10:00")
+    r = send(
+        tmp,
+        "全区台账_1106.csv",
+        [row("a1", 8000), row("a2", 6000), row("b1", 5000), row("c1", 7000), row("b2", 1, bad_id=True)],
+        W1,
+        "2026-11-06T10:00",
+    )
     assert (r.rows_in, r.accepted, r.rejected) == (5, 4, 1)
     assert state(tmp, W1) == {A: {"a1": 8000, "a2": 6000}, B: {"b1": 5000}, C: {"c1": 7000}}
 
@@ -93,16 +96,24 @@ def replay(tmp_path_factory):
     # 洛隆县 sends a wrong file for week 3 (one person), and an administrator rolls it back
     send(tmp, "洛隆县_1120_v2.csv", [row("a1", 9100)], W3, "2026-11-20T11:00")
     assert state(tmp, W3)[A] == {"a1": 9100} and state(tmp, W3)[B] == {"b1": 6000, "b2": 4000}
-    assert submissions.main(["--data-dir", str(tmp / "data"), "rollback", "--week", W3.isoformat(), "--county", A,
-                             "--user", "admin"]) == 0
-    assert state(tmp, W3) == {A: {"a1": 9000, "a2": 7000, "a3": 3500}, B: {"b1": 6000, "b2": 4000},
-                              C: {"c1": 7500, "c2": 2000}}
+    assert submissions.main(["--data-dir", str(tmp / "data"), "rollback", "--week", W3.isoformat(), "--county", A, "--user", "admin"]) == 0
+    assert state(tmp, W3) == {A: {"a1": 9000, "a2": 7000, "a3": 3500}, B: {"b1": 6000, "b2": 4000}, C: {"c1": 7500, "c2": 2000}}
 
     # week 4: one file for two counties (a2 gone, a3 now through a broker, b1's destination corrected), one bad row;
     # 城关区 sends nothing
-    r = send(tmp, "第48周_洛隆县卡若区.csv", [row("a1", 9500), row("a3", 4000, channel="劳务经纪人"),
-                                         row("b1", 6500, dest="重庆市"), row("b2", 4500),
-                                         row("c2", 2500)[:7] + ["13", "2500"]], W4, "2026-11-27T16:00")
+    r = send(
+        tmp,
+        "第48周_洛隆县卡若区.csv",
+        [
+            row("a1", 9500),
+            row("a3", 4000, channel="劳务经纪人"),
+            row("b1", 6500, dest="重庆市"),
+            row("b2", 4500),
+            row("c2", 2500)[:7] + ["13", "2500"],
+        ],
+        W4,
+        "2026-11-27T16:00",
+    )
     assert (r.rows_in, r.accepted, r.rejected, r.by_reason) == (5, 4, 1, {"months": 1})
     assert state(tmp, W4) == {A: {"a1": 9500, "a3": 4000}, B: {"b1": 6500, "b2": 4500}, C: {"c1": 7500, "c2": 2000}}
     assert statuses(tmp, W4) == {A: "submitted", B: "submitted", C: f"carried {W3}"}
@@ -126,11 +137,11 @@ def use(replay):
     queries.reset()
 
 
-@pytest.mark.parametrize("week, persons, organized, income", [
-    (W1, 4, 4, 26_200), (W2, 6, 4, 32_700), (W3, 7, 4, 39_000), (W4, 6, 4, 34_000)])
+@pytest.mark.parametrize(
+    "week, persons, organized, income", [(W1, 4, 4, 26_200), (W2, 6, 4, 32_700), (W3, 7, 4, 39_000), (W4, 6, 4, 34_000)]
+)
 def test_every_week_counts_what_the_counties_sent(use, week, persons, organized, income):
-    row = dispatch.measures("54", dispatch.resolve_dates(week)).filter(
-        (pl.col("snapshot_date") == week) & pl.col("is_area")).to_dicts()[0]
+    row = dispatch.measures("54", dispatch.resolve_dates(week)).filter((pl.col("snapshot_date") == week) & pl.col("is_area")).to_dicts()[0]
     assert (row["persons"], row["organized"], row["income"]) == (persons, organized, income)
 
 

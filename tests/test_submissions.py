@@ -78,12 +78,16 @@ def test_replace_week_is_the_old_whole_week_behaviour(tmp_path):
 
 
 def test_counting_unit_over_the_whole_week():
-    df = pl.DataFrame({"person_key": [1, 1, 1, 2], "record_id": ["b", "a", "c", "d"],
-                       "village_code": ["540302100001", "540329100001", "540329100001", None],
-                       "township_code": ["540302100", "540329100", "540329100", "540329101"],
-                       "start_date": [dt.date(2026, 3, 1), dt.date(2026, 3, 1), dt.date(2026, 8, 1), dt.date(2026, 3, 1)],
-                       "reported_date": [dt.date(2026, 11, 1), dt.date(2026, 11, 8), dt.date(2026, 11, 8),
-                                         dt.date(2026, 11, 1)]})
+    df = pl.DataFrame(
+        {
+            "person_key": [1, 1, 1, 2],
+            "record_id": ["b", "a", "c", "d"],
+            "village_code": ["540302100001", "540329100001", "540329100001", None],
+            "township_code": ["540302100", "540329100", "540329100", "540329101"],
+            "start_date": [dt.date(2026, 3, 1), dt.date(2026, 3, 1), dt.date(2026, 8, 1), dt.date(2026, 3, 1)],
+            "reported_date": [dt.date(2026, 11, 1), dt.date(2026, 11, 8), dt.date(2026, 11, 8), dt.date(2026, 11, 1)],
+        }
+    )
     out = submissions.counting_units(df)
     assert out["record_id"].to_list() == ["b", "a", "c", "d"]  # the row order is kept
     assert out["home_code"].to_list() == ["540302100001"] * 3 + ["540329101"]  # the first-reported placement's village
@@ -96,8 +100,12 @@ def test_history_and_rollback(tmp_path):
     hist = submissions.history(tmp_path / "data", W1, "540329")
     assert [(s["seq"], s["status"], s["rows"]) for s in hist] == [(1, "superseded", 3), (2, "current", 1)]
     assert hist[1]["files"][0]["file"] == "洛隆县_错误.csv" and len(hist[1]["files"][0]["sha256"]) == 64
-    assert submissions.main(["--data-dir", str(tmp_path / "data"), "rollback", "--week", W1.isoformat(),
-                             "--county", "540329", "--user", "admin"]) == 0
+    assert (
+        submissions.main(
+            ["--data-dir", str(tmp_path / "data"), "rollback", "--week", W1.isoformat(), "--county", "540329", "--user", "admin"]
+        )
+        == 0
+    )
     df = records(tmp_path, W1)
     assert sorted(df.filter(pl.col("county_code") == "540329")["income_yuan"].to_list()) == [6_000, 8_000, 8_000]
     assert df.filter(pl.col("county_code") == "540302").height == 2  # the other county untouched
@@ -105,25 +113,26 @@ def test_history_and_rollback(tmp_path):
     assert [(s["seq"], s["status"]) for s in hist] == [(1, "current"), (2, "rolled_back")]
     assert counties(tmp_path, W1)["540329"]["rolled_back_by"] == "admin"
     # nothing earlier to go back to: a clear refusal, nothing changed
-    assert submissions.main(["--data-dir", str(tmp_path / "data"), "rollback", "--week", W1.isoformat(),
-                             "--county", "540329"]) == 2
+    assert submissions.main(["--data-dir", str(tmp_path / "data"), "rollback", "--week", W1.isoformat(), "--county", "540329"]) == 2
     assert records(tmp_path, W1).height == 5
 
 
-@pytest.mark.parametrize("entry, n, due, want", [
-    (None, 0, "2026-11-20T18:00", "missing"),
-    ({"status": "carried", "from": "2026-11-13"}, 0, "2026-11-20T18:00", "carried"),
-    ({"status": "submitted", "time": "2026-11-20T17:59:00"}, 1, "2026-11-20T18:00", "on_time"),
-    ({"status": "submitted", "time": "2026-11-20T18:01:00"}, 1, "2026-11-20T18:00", "late"),
-    ({"status": "submitted", "time": "2026-11-20T09:00:00"}, 2, "2026-11-20T18:00", "resubmitted"),
-    ({"status": "submitted", "time": None}, 0, "2026-11-20T18:00", "no_record"),
-])
+@pytest.mark.parametrize(
+    "entry, n, due, want",
+    [
+        (None, 0, "2026-11-20T18:00", "missing"),
+        ({"status": "carried", "from": "2026-11-13"}, 0, "2026-11-20T18:00", "carried"),
+        ({"status": "submitted", "time": "2026-11-20T17:59:00"}, 1, "2026-11-20T18:00", "on_time"),
+        ({"status": "submitted", "time": "2026-11-20T18:01:00"}, 1, "2026-11-20T18:00", "late"),
+        ({"status": "submitted", "time": "2026-11-20T09:00:00"}, 2, "2026-11-20T18:00", "resubmitted"),
+        ({"status": "submitted", "time": None}, 0, "2026-11-20T18:00", "no_record"),
+    ],
+)
 def test_county_status(entry, n, due, want):
     assert submissions.county_status(entry, n, dt.datetime.fromisoformat(due)) == want
 
 
-@pytest.mark.parametrize("setting, want", [("", "2026-11-20 18:00"), ("0 18:00", "2026-11-20 18:00"),
-                                           ("3 12:00", "2026-11-23 12:00")])
+@pytest.mark.parametrize("setting, want", [("", "2026-11-20 18:00"), ("0 18:00", "2026-11-20 18:00"), ("3 12:00", "2026-11-23 12:00")])
 def test_deadline(setting, want):
     assert f"{submissions.deadline(W2, setting):%Y-%m-%d %H:%M}" == want
 
@@ -180,7 +189,10 @@ def test_rollback_from_the_admin_page(tmp_path, monkeypatch):
         assert not at.exception, at.exception
         hist = at.dataframe[0].value
         assert list(zip(hist["县区"], hist["序号"], hist["状态"], strict=True)) == [
-            ("卡若区", 1, "当前"), ("洛隆县", 1, "已被替换"), ("洛隆县", 2, "当前")]
+            ("卡若区", 1, "当前"),
+            ("洛隆县", 1, "已被替换"),
+            ("洛隆县", 2, "当前"),
+        ]
         assert at.selectbox(key="rb_county").options == ["洛隆县"]  # only a county with two submissions
         at.button(key="rb_go").click().run()
         assert not at.exception, at.exception
@@ -207,6 +219,9 @@ def test_a_county_sends_only_its_own_county(tmp_path):
     assert sorted(df.filter(pl.col("county_code") == "540329")["income_yuan"].to_list()) == [7_000, 8_000, 8_000]
     hist = submissions.history(tmp_path / "data", W1)
     assert [(s["county"], s["seq"], s["status"], s["rejected"]) for s in hist] == [
-        ("540302", 1, "current", 0), ("540329", 1, "superseded", 0), ("540329", 2, "current", 2)]
+        ("540302", 1, "current", 0),
+        ("540329", 1, "superseded", 0),
+        ("540329", 2, "current", 2),
+    ]
     rj, _ = rejects.load(tmp_path / "data" / hist[-1]["report"])
     assert sorted(rj["reason"].to_list()) == ["id_check", "out_of_scope"] and set(rj["county_code"]) == {"540329"}

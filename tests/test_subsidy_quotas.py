@@ -19,19 +19,29 @@ DAY = dt.date(2026, 11, 20)
 
 
 def p(months: float, scope: str = "cross_prefecture", channel: str = "government") -> dict:
-    return {"months_employed": months, "dest_scope": scope, "channel": channel,
-            "organized": channel in ("government", "dispatch_company", "cooperative", "broker")}
+    return {
+        "months_employed": months,
+        "dest_scope": scope,
+        "channel": channel,
+        "organized": channel in ("government", "dispatch_company", "cooperative", "broker"),
+    }
 
 
-@pytest.mark.parametrize(("rule", "placement", "expected"), [
-    ("travel_xpref", p(6.0), True), ("travel_xpref", p(5.9), False),
-    ("travel_xpref", p(8, "cross_province"), False), ("travel_xprov", p(8, "cross_province"), True),
-    ("travel_xpref", p(8, channel="self_found"), False),  # self-found is not organized
-    ("service_xpref", p(8, channel="government"), False),  # government placements have no market entity
-    ("service_xpref", p(8, channel="broker"), True),
-    ("enterprise_reward", p(6.0, "local", "enterprise"), True), ("enterprise_reward", p(5.9, "local", "enterprise"), False),
-    ("jobseek_xprov", p(12, "cross_province", "cooperative"), True),
-])
+@pytest.mark.parametrize(
+    ("rule", "placement", "expected"),
+    [
+        ("travel_xpref", p(6.0), True),
+        ("travel_xpref", p(5.9), False),
+        ("travel_xpref", p(8, "cross_province"), False),
+        ("travel_xprov", p(8, "cross_province"), True),
+        ("travel_xpref", p(8, channel="self_found"), False),  # self-found is not organized
+        ("service_xpref", p(8, channel="government"), False),  # government placements have no market entity
+        ("service_xpref", p(8, channel="broker"), True),
+        ("enterprise_reward", p(6.0, "local", "enterprise"), True),
+        ("enterprise_reward", p(5.9, "local", "enterprise"), False),
+        ("jobseek_xprov", p(12, "cross_province", "cooperative"), True),
+    ],
+)
 def test_tibet_rules_at_the_boundaries(rule, placement, expected):
     assert RULES[rule].eligible(placement) is expected
 
@@ -53,22 +63,17 @@ def sub_dir(tmp_path):
         F.rec("S3", 3, F.V_Z, "broker", "cross_province", 9000, months=7.0),
         F.rec("S4", 4, F.V_Z, "self_found", "cross_prefecture", 9000, months=9.0),
         # one person, two qualifying placements: paid once
-        F.rec("S5", 5, F.V_S, "government", "cross_prefecture", 6000, months=6.5, start="2026-01-05",
-              end_date=dt.date(2026, 7, 20)),
+        F.rec("S5", 5, F.V_S, "government", "cross_prefecture", 6000, months=6.5, start="2026-01-05", end_date=dt.date(2026, 7, 20)),
         F.rec("S6", 5, F.V_S, "government", "cross_prefecture", 3000, months=6.2, start="2026-05-01"),
         F.rec("S7", 6, F.V_S, "government", "cross_prefecture", 5500, months=5.2),  # still working: eligible within a month
         # 4 + 3 months of two organized cross-prefecture placements: 7 months this year, no single one reaches 6
-        F.rec("S8", 7, F.V_S, "government", "cross_prefecture", 4000, months=4.0, start="2026-01-05",
-              end_date=dt.date(2026, 5, 5)),
-        F.rec("S9", 7, F.V_S, "government", "cross_prefecture", 3000, months=3.0, start="2026-06-01",
-              end_date=dt.date(2026, 9, 1)),
+        F.rec("S8", 7, F.V_S, "government", "cross_prefecture", 4000, months=4.0, start="2026-01-05", end_date=dt.date(2026, 5, 5)),
+        F.rec("S9", 7, F.V_S, "government", "cross_prefecture", 3000, months=3.0, start="2026-06-01", end_date=dt.date(2026, 9, 1)),
         # 2 months through a broker outside the region, then 5 months of a self-found job: 7 months this year
-        F.rec("S10", 8, F.V_S, "broker", "cross_province", 2000, months=2.0, start="2026-02-01",
-              end_date=dt.date(2026, 4, 1)),
+        F.rec("S10", 8, F.V_S, "broker", "cross_province", 2000, months=2.0, start="2026-02-01", end_date=dt.date(2026, 4, 1)),
         F.rec("S11", 8, F.V_S, "self_found", "local", 5000, months=5.0, start="2026-06-01"),
         # a second county's report of S1's placement (same person and start date): counted once
-        F.rec("S12", 1, F.V_K, "government", "cross_prefecture", 6000, months=6.0, home=F.V_Z, reported="2026-04-05",
-              counted=False),
+        F.rec("S12", 1, F.V_K, "government", "cross_prefecture", 6000, months=6.0, home=F.V_Z, reported="2026-04-05", counted=False),
     ]
     quotas.frame([(2026, "54", "total", 10.0, dt.date(2026, 12, 31), "t", "issued")]).write_csv(tmp_path / "quotas.csv")
     write_snapshot(F.frame(rows), tmp_path, DAY)
@@ -77,6 +82,7 @@ def sub_dir(tmp_path):
     import os
 
     import queries
+
     os.environ.pop("TRACKER_DATA_DIR")
     queries.reset()
 
@@ -142,10 +148,15 @@ def qrow(unit, metric, v):
 def test_consistency_checks_find_planted_faults():
     h = hierarchy.load()
     towns = h.children("540329")
-    rows = [qrow("5403", "total", 100), *[qrow(c, "total", 10) for c in h.children("5403")],  # 11 × 10 = 110 > 100
-            qrow("540329", "org_xprov", 20), *[qrow(t, "org_xprov", 1) for t in towns[:-1]],  # 10 < 20, last one missing
-            qrow("540329", "org_share", 0.6), qrow(towns[0], "org_share", 0.5),  # a township minimum below the county's
-            qrow("549999", "total", 5)]  # unknown unit
+    rows = [
+        qrow("5403", "total", 100),
+        *[qrow(c, "total", 10) for c in h.children("5403")],  # 11 × 10 = 110 > 100
+        qrow("540329", "org_xprov", 20),
+        *[qrow(t, "org_xprov", 1) for t in towns[:-1]],  # 10 < 20, last one missing
+        qrow("540329", "org_share", 0.6),
+        qrow(towns[0], "org_share", 0.5),  # a township minimum below the county's
+        qrow("549999", "total", 5),
+    ]  # unknown unit
     q = quotas.frame(rows)
     found = {(f.check, f.unit_code, f.metric) for f in quotas.check(q, h, 2026)}
     assert ("over", "5403", "total") in found
@@ -157,6 +168,7 @@ def test_consistency_checks_find_planted_faults():
 
 def test_demo_quota_table_is_consistent():
     from tracker import settings
+
     h = hierarchy.load()
     q = pl.read_csv(settings.REPO / "data" / "quotas.csv", schema=quotas.SCHEMA)
     assert quotas.check(q, h, 2026) == []
@@ -165,17 +177,26 @@ def test_demo_quota_table_is_consistent():
 def test_read_issued_table(tmp_path):
     h = hierarchy.load()
     path = tmp_path / "下达表.csv"
-    path.write_text("洛隆县2026年转移就业任务分解表\n单位,转移就业人数,组织化率,有组织跨省转移\n孜托镇,2423,60%,15\n"
-                    "540329101,1100,0.6,abc\n火星乡,5,,\n", encoding="utf-8")
+    path.write_text(
+        "洛隆县2026年转移就业任务分解表\n单位,转移就业人数,组织化率,有组织跨省转移\n孜托镇,2423,60%,15\n"
+        "540329101,1100,0.6,abc\n火星乡,5,,\n",
+        encoding="utf-8",
+    )
     rows, rejects = quotas.read_issued(path, h, 2026)
     got = {(r["unit_code"], r["metric"]): r["target"] for r in rows.iter_rows(named=True)}
-    assert got == {("540329100", "total"): 2423, ("540329100", "org_share"): 0.6, ("540329100", "org_xprov"): 15,
-                   ("540329101", "total"): 1100, ("540329101", "org_share"): 0.6}
+    assert got == {
+        ("540329100", "total"): 2423,
+        ("540329100", "org_share"): 0.6,
+        ("540329100", "org_xprov"): 15,
+        ("540329101", "total"): 1100,
+        ("540329101", "org_share"): 0.6,
+    }
     assert [(r["row"], r["reason_en"]) for r in rejects] == [(4, "not a number"), (5, "unknown unit")]
 
 
 def test_issuing_table_columns():
     from tracker import demo_quotas
+
     h = hierarchy.load()
     t = quotas.issuing_table(demo_quotas.build_years(h, 2026), h, "540329", 2026)
     assert t.columns[:3] == ["单位代码", "单位", "转移就业人数"] and t["单位"].to_list()[:2] == ["洛隆县", "孜托镇"]
@@ -201,8 +222,9 @@ def test_subsidy_file_equals_the_rules_applied_to_the_records(small_demo, policy
     day = dt.date(2026, 11, 20)
     left = subsidy.months_left(day)
     recs = pl.read_parquet(queries.snapshot_file(day)).filter(pl.col("counted"))
-    year = recs.group_by("person_key").agg(ym=pl.col("months_employed").sum().clip(upper_bound=12),
-                                          working=pl.col("end_date").is_null().any())
+    year = recs.group_by("person_key").agg(
+        ym=pl.col("months_employed").sum().clip(upper_bound=12), working=pl.col("end_date").is_null().any()
+    )
     recs = recs.join(year, on="person_key")
     member = {"women": pl.col("gender") == "F", "junior_plus": pl.col("education").is_in(["junior", "senior", "college"])}
     for area in ("54", "5403", "540329", "540329100"):
@@ -216,23 +238,35 @@ def test_subsidy_file_equals_the_rules_applied_to_the_records(small_demo, policy
             cum = r.months == "cumulative"
             months = pl.col("ym") if cum else pl.col("months_employed")
             working = pl.col("working") if cum else pl.col("end_date").is_null()
-            per = (recs.filter(ok & pl.col("home_code").str.starts_with(area)).group_by("person_key").agg(
-                pl.col("home_code").first(), best=months.max(),
-                reach=pl.when(working).then((months + left).clip(upper_bound=12)).otherwise(months).max())
-                .with_columns(unit=pl.col("home_code").str.slice(0, n).str.pad_end(n, "0")))
+            per = (
+                recs.filter(ok & pl.col("home_code").str.starts_with(area))
+                .group_by("person_key")
+                .agg(
+                    pl.col("home_code").first(),
+                    best=months.max(),
+                    reach=pl.when(working).then((months + left).clip(upper_bound=12)).otherwise(months).max(),
+                )
+                .with_columns(unit=pl.col("home_code").str.slice(0, n).str.pad_end(n, "0"))
+            )
             counts = per.group_by("unit").agg(
                 eligible=(pl.col("best") >= r.min_months).sum(),
                 within_month=((pl.col("best") < r.min_months) & (pl.col("best") >= r.min_months - 1)).sum(),
-                by_year_end=(pl.col("reach") >= r.min_months).sum())
+                by_year_end=(pl.col("reach") >= r.min_months).sum(),
+            )
             mine = est.filter(pl.col("rule") == r.key)
             top = mine.filter(pl.col("is_area")).row(0, named=True)
             assert (top["eligible"], top["within_month"], top["by_year_end"]) == tuple(
-                int(counts[c].sum()) for c in ("eligible", "within_month", "by_year_end")), (policy.key, r.key, area)
+                int(counts[c].sum()) for c in ("eligible", "within_month", "by_year_end")
+            ), (policy.key, r.key, area)
             assert top["yuan"] == top["eligible"] * r.amount
-            kids = {u: (e, w, y) for u, e, w, y in mine.filter(~pl.col("is_area")).select(
-                "unit_code", "eligible", "within_month", "by_year_end").iter_rows() if e or w or y}
-            want = {u: (e, w, y) for u, e, w, y in counts.select(
-                "unit", "eligible", "within_month", "by_year_end").iter_rows() if e or w or y}
+            kids = {
+                u: (e, w, y)
+                for u, e, w, y in mine.filter(~pl.col("is_area")).select("unit_code", "eligible", "within_month", "by_year_end").iter_rows()
+                if e or w or y
+            }
+            want = {
+                u: (e, w, y) for u, e, w, y in counts.select("unit", "eligible", "within_month", "by_year_end").iter_rows() if e or w or y
+            }
             assert kids == want, (policy.key, r.key, area)
     whole = subsidy.estimate("54", day, policy).filter(pl.col("is_area"))
     assert whole["eligible"].sum() > 100  # the 2% demo has eligible persons, or this would prove nothing

@@ -16,14 +16,30 @@ from tracker import analysis, ingest
 W1, W2 = dt.date(2026, 11, 13), dt.date(2026, 11, 20)
 
 
-def line(i: int, county="洛隆县", town="孜托镇", village="540329100001", channel="劳务经纪人", dest="四川省成都市",
-         start="2026/3/1", months="5", income="8000", pid_county="540329") -> list[str]:
+def line(
+    i: int,
+    county="洛隆县",
+    town="孜托镇",
+    village="540329100001",
+    channel="劳务经纪人",
+    dest="四川省成都市",
+    start="2026/3/1",
+    months="5",
+    income="8000",
+    pid_county="540329",
+) -> list[str]:
     return [good_id(i, pid_county), county, town, village, channel, dest, start, months, income]
 
 
 def week1() -> list[list[str]]:
-    return [line(1), line(2), line(3), line(4, income="6000"), line(5, channel="政府组织"),
-            line(6, county="卡若区", town="城关镇", village="540302100001", pid_county="540302")]
+    return [
+        line(1),
+        line(2),
+        line(3),
+        line(4, income="6000"),
+        line(5, channel="政府组织"),
+        line(6, county="卡若区", town="城关镇", village="540302100001", pid_county="540302"),
+    ]
 
 
 def week2() -> list[list[str]]:

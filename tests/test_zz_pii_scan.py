@@ -63,8 +63,11 @@ HEX = re.compile(rb"[0-9a-fA-F]{32,}")
 def full_ids(data: bytes) -> list[str]:
     """Valid IDs in the bytes; digits inside a long hex run (a hash or MAC) are not an ID."""
     hexes = [m.span() for m in HEX.finditer(data)]
-    return [m.group().decode() for m in ID.finditer(data) if ids.is_valid(m.group().decode())
-            and not any(a <= m.start() and m.end() <= b for a, b in hexes)]
+    return [
+        m.group().decode()
+        for m in ID.finditer(data)
+        if ids.is_valid(m.group().decode()) and not any(a <= m.start() and m.end() <= b for a, b in hexes)
+    ]
 
 
 def scan(root: Path) -> tuple[dict[str, list[str]], int]:
@@ -98,8 +101,9 @@ def planted(tmp_path: Path) -> None:
     pq.write_table(pa.table({"id": [good]}), tmp_path / "data" / "x.parquet")
     (tmp_path / "data" / "masked.txt").write_text(ids.mask(good) + " " + good[:17] + "0", encoding="utf-8")
     hits, n = scan(tmp_path)
-    assert n == 4 and sorted(hits) == sorted([f"{tmp_path}/data/log.txt", f"{tmp_path}/data/export.xlsx!xl/sharedStrings.xml",
-                                              f"{tmp_path}/data/x.parquet:id"])
+    assert n == 4 and sorted(hits) == sorted(
+        [f"{tmp_path}/data/log.txt", f"{tmp_path}/data/export.xlsx!xl/sharedStrings.xml", f"{tmp_path}/data/x.parquet:id"]
+    )
     assert all(v == [good] for v in hits.values())
 
 

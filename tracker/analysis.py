@@ -7,7 +7,7 @@ totals here equal the overview's (a test checks it).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -22,13 +22,9 @@ from queries import (
     run,
     snapshot_file,
 )
+from tracker import catalogue
+from tracker.catalogue import CHANNEL, DIMENSIONS
 from tracker.dispatch import child_len
-from tracker.schema import CHANNEL, KEY_GROUPS
-
-GROUPS = {**KEY_GROUPS, "women": ("女性", "Women"), "junior_plus": ("初中及以上文化程度", "Junior high or above"),
-          "all_persons": ("全部转移人员", "All persons")}
-DIMENSIONS = ("channel", "dest_scope", "dest_province_code", "dest_prefecture_code", "industry", "job_source",
-              "education", "gender", "training_type")
 
 
 @dataclass(frozen=True)
@@ -47,7 +43,7 @@ class Slice:
     @staticmethod
     def parse(ch: str | None, grp: str | None) -> Slice:
         chans = tuple(c for c in (ch or "").split(",") if c in CHANNEL.values)
-        return Slice(chans, grp if grp in GROUPS and grp != "all_persons" else None)
+        return Slice(chans, grp if grp in catalogue.groups() else None)
 
 
 def with_area_row(df: pl.DataFrame, area: str) -> pl.DataFrame:
@@ -55,10 +51,8 @@ def with_area_row(df: pl.DataFrame, area: str) -> pl.DataFrame:
     every page shows 0 instead of failing on a missing row."""
     counts = [c for c, t in df.schema.items() if t.is_numeric() and not c.startswith("median")]
     if df.filter(pl.col("is_area")).height:  # a sum over no rows is null: zero it
-        return df.with_columns([pl.when(pl.col("is_area")).then(pl.col(c).fill_null(0)).otherwise(pl.col(c)).alias(c)
-                                for c in counts])
-    row = {c: area if c == "unit_code" else True if c == "is_area" else 0 if t.is_numeric() else None
-           for c, t in df.schema.items()}
+        return df.with_columns([pl.when(pl.col("is_area")).then(pl.col(c).fill_null(0)).otherwise(pl.col(c)).alias(c) for c in counts])
+    row = {c: area if c == "unit_code" else True if c == "is_area" else 0 if t.is_numeric() else None for c, t in df.schema.items()}
     for c in ("median_income", "median_per_month"):
         if c in row:
             row[c] = None
@@ -92,15 +86,16 @@ def _rollup(area: str, day: dt.date, dim: str) -> pl.DataFrame:
 
 def groups(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False) -> pl.DataFrame:
     if sl.active() or raw:
-        r = cached("group_profile", **_common(area, day, sl)).select("unit_code", "is_area", "key_group", "persons",
-                                                                    "organized", "income")
+        r = cached("group_profile", **_common(area, day, sl)).select("unit_code", "is_area", "key_group", "persons", "organized", "income")
     else:
         r = _rollup(area, day, "key_group").rename({"value": "key_group"})
     units = with_area_row(r.select("unit_code", "is_area").unique(), area)
-    full = units.join(pl.DataFrame({"key_group": list(GROUPS)}), how="cross")  # groups with nobody show 0
-    return (full.join(r, on=["unit_code", "is_area", "key_group"], how="left")
-            .select("unit_code", "is_area", "key_group", *[pl.col(c).fill_null(0) for c in ("persons", "organized", "income")])
-            .sort([pl.col("is_area").not_(), "unit_code", "key_group"]))
+    full = units.join(pl.DataFrame({"key_group": list(catalogue.group_labels())}), how="cross")  # nobody: 0
+    return (
+        full.join(r, on=["unit_code", "is_area", "key_group"], how="left")
+        .select("unit_code", "is_area", "key_group", *[pl.col(c).fill_null(0) for c in ("persons", "organized", "income")])
+        .sort([pl.col("is_area").not_(), "unit_code", "key_group"])
+    )
 
 
 def bands(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False, median: bool = True) -> pl.DataFrame:
@@ -109,15 +104,18 @@ def bands(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False, media
         return with_area_row(cached("person_bands", **_common(area, day, sl)), area)
     r = _rollup(area, day, "months_band")
     wide = r.pivot(on="value", index=["unit_code", "is_area"], values="persons").fill_null(0)
-    for c in ("lt3", "m3to6", "ge6"):
+    keys = [b.key for b in catalogue.MONTHS_BANDS]
+    for c in keys:
         if c not in wide.columns:
             wide = wide.with_columns(pl.lit(0, dtype=pl.Int64).alias(c))
     inc = r.group_by("unit_code").agg(pl.col("income").sum(), pl.col("persons").sum())
-    med = (income_medians(area, day) if median else
-           r.select("unit_code").unique().with_columns(median_income=pl.lit(None, dtype=pl.Float64)))
-    out = (wide.join(inc, on="unit_code").join(med, on="unit_code", how="left")
-           .select("unit_code", "is_area", "persons", "lt3", "m3to6", "ge6", "income", "median_income")
-           .sort([pl.col("is_area").not_(), "unit_code"]))
+    med = income_medians(area, day) if median else r.select("unit_code").unique().with_columns(median_income=pl.lit(None, dtype=pl.Float64))
+    out = (
+        wide.join(inc, on="unit_code")
+        .join(med, on="unit_code", how="left")
+        .select("unit_code", "is_area", "persons", *keys, "income", "median_income")
+        .sort([pl.col("is_area").not_(), "unit_code"])
+    )
     return with_area_row(out, area)
 
 
@@ -130,16 +128,19 @@ def income_medians(area: str, day: dt.date) -> pl.DataFrame:
     return unit_medians(area, day).select("unit_code", "median_income")
 
 
-def income_hist(area: str, day: dt.date, sl: Slice = Slice(), bin_yuan: int = 2000, nbins: int = 15,
-                raw: bool = False) -> pl.DataFrame:
+def income_hist(area: str, day: dt.date, sl: Slice = Slice(), bin_yuan: int = 2000, nbins: int = 15, raw: bool = False) -> pl.DataFrame:
     if sl.active() or raw or (bin_yuan, nbins) != (2000, 15):
         p = _common(area, day, sl)
         p.pop("child_len")
         return cached("income_hist", bin=bin_yuan, nbins=nbins, **p)
     r = _rollup(area, day, "income_bin").filter(pl.col("is_area"))
     out = r.select(pl.col("value").cast(pl.Int64).alias("bin"), "persons").sort("bin")
-    return out.select("bin", (pl.col("bin") * bin_yuan).alias("lower"),
-                      pl.when(pl.col("bin") < nbins - 1).then((pl.col("bin") + 1) * bin_yuan).alias("upper"), "persons")
+    return out.select(
+        "bin",
+        (pl.col("bin") * bin_yuan).alias("lower"),
+        pl.when(pl.col("bin") < nbins - 1).then((pl.col("bin") + 1) * bin_yuan).alias("upper"),
+        "persons",
+    )
 
 
 def _is_previous(a: dt.date, b: dt.date) -> bool:
@@ -153,88 +154,96 @@ def changes(area: str, a: dt.date, b: dt.date, raw: bool = False) -> pl.DataFram
     previous week (the default) from the snapshot's precomputed diff."""
     if not raw and _is_previous(a, b):
         return cached("changes_summary_fast", diff_path=ensure_diff_prev(b), area=area, child_len=child_len(area))
-    return cached("changes_summary", path_a=snapshot_file(a), path_b=snapshot_file(b), date_a=a, area=area,
-                  child_len=child_len(area))
+    return cached("changes_summary", path_a=snapshot_file(a), path_b=snapshot_file(b), date_a=a, area=area, child_len=child_len(area))
 
 
-def changes_list(area: str, a: dt.date, b: dt.date, kind: str | None = None, limit: int = 500,
-                 raw: bool = False) -> pl.DataFrame:
+def changes_list(area: str, a: dt.date, b: dt.date, kind: str | None = None, limit: int = 500, raw: bool = False) -> pl.DataFrame:
     if not raw and _is_previous(a, b):
         return cached("changes_list_fast", diff_path=ensure_diff_prev(b), area=area, kind=kind, limit=limit)
-    return cached("changes_list", path_a=snapshot_file(a), path_b=snapshot_file(b), date_a=a, area=area,
-                  kind=kind, limit=limit)
+    return cached("changes_list", path_a=snapshot_file(a), path_b=snapshot_file(b), date_a=a, area=area, kind=kind, limit=limit)
 
 
-@dataclass(frozen=True)
 class RecordFilter:
-    """Every column of the schema can be filtered; None = no filter on it."""
+    """The records view's filter: one value per parameter of the catalogue's filters (`catalogue.filters()`), None =
+    off. Built from keyword arguments named like the parameters without `f_` (e.g. channel=[…], income_min=…)."""
 
-    gender: list | None = None
-    education: list | None = None
-    dest_scope: list | None = None
-    channel: list | None = None
-    job_source: list | None = None
-    industry: list | None = None
-    training_type: list | None = None
-    organized: bool | None = None
-    trained: bool | None = None
-    id_check_ok: bool | None = None
-    poverty_alleviated: bool | None = None
-    relocated: bool | None = None
-    disabled: bool | None = None
-    veteran: bool | None = None
-    two_after: bool | None = None
-    ended: bool | None = None
-    no_village: bool | None = None
-    prefecture: str | None = None
-    county: str | None = None
-    township: str | None = None
-    village: str | None = None
-    dest_province: str | None = None
-    dest_prefecture: str | None = None
-    record_id: str | None = None
-    id_masked: str | None = None
-    start_from: dt.date | None = None
-    start_to: dt.date | None = None
-    end_from: dt.date | None = None
-    end_to: dt.date | None = None
-    reported_from: dt.date | None = None
-    reported_to: dt.date | None = None
-    months_min: float | None = None
-    months_max: float | None = None
-    income_min: int | None = None
-    income_max: int | None = None
-    birth_min: int | None = None
-    birth_max: int | None = None
-    extra: dict = field(default_factory=dict, compare=False)
+    def __init__(self, **kw):
+        names = [p.removeprefix("f_") for p in catalogue.filter_params()]
+        unknown = set(kw) - set(names)
+        if unknown:
+            raise TypeError(f"unknown record filters: {sorted(unknown)}")
+        self._v = {n: kw.get(n) for n in names}
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["_v"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, RecordFilter) and self.params() == other.params()
+
+    def __repr__(self) -> str:
+        return f"RecordFilter({', '.join(f'{k}={v!r}' for k, v in self._v.items() if v is not None)})"
 
     def params(self) -> dict:
         out = {}
-        for f in fields(self):
-            if f.name == "extra":
-                continue
-            v = getattr(self, f.name)
+        for k, v in self._v.items():
             if isinstance(v, (list, tuple)):
                 v = list(v) or None
             if isinstance(v, str):
                 v = v.strip() or None
-            out[f"f_{f.name}"] = v
+            out[f"f_{k}"] = v
         return out
 
 
-SORTABLE = ("record_id", "id_masked", "gender", "birth_year", "education", "prefecture_code", "county_code",
-            "township_code", "village_code", "dest_scope", "dest_province_code", "dest_prefecture_code", "organized",
-            "channel", "job_source", "industry", "start_date", "end_date", "reported_date", "months_employed",
-            "income_yuan", "trained", "training_type")
+SORTABLE = (
+    "record_id",
+    "id_masked",
+    "gender",
+    "birth_year",
+    "education",
+    "prefecture_code",
+    "county_code",
+    "township_code",
+    "village_code",
+    "dest_scope",
+    "dest_province_code",
+    "dest_prefecture_code",
+    "organized",
+    "channel",
+    "job_source",
+    "industry",
+    "start_date",
+    "end_date",
+    "reported_date",
+    "months_employed",
+    "income_yuan",
+    "trained",
+    "training_type",
+)
 
 
-def records(area: str, day: dt.date, sl: Slice, flt: RecordFilter, sort: str = "record_id",
-            direction: str = "asc", page: int = 0, page_size: int = 50) -> pl.DataFrame:
+def records(
+    area: str,
+    day: dt.date,
+    sl: Slice,
+    flt: RecordFilter,
+    sort: str = "record_id",
+    direction: str = "asc",
+    page: int = 0,
+    page_size: int = 50,
+) -> pl.DataFrame:
     p = _common(area, day, sl)
     p.pop("child_len")
-    return run("records_page", idents={"sort": sort if sort in SORTABLE else "record_id",
-                                       "direction": "desc" if direction == "desc" else "asc"},
-               limit=page_size, offset=max(0, page) * page_size, **p, **flt.params())
+    return run(
+        "records_page",
+        idents={"sort": sort if sort in SORTABLE else "record_id", "direction": "desc" if direction == "desc" else "asc"},
+        limit=page_size,
+        offset=max(0, page) * page_size,
+        **p,
+        **flt.params(),
+    )
 
 
 def records_count(area: str, day: dt.date, sl: Slice, flt: RecordFilter, raw: bool = False) -> tuple[int, int]:
@@ -256,12 +265,10 @@ def dq_cross_county(area: str, day: dt.date, raw: bool = False) -> pl.DataFrame:
     return cached("dq_cross_county", path=snapshot_file(day) if raw else ensure_cross(day), area=area)
 
 
-def dq_outliers(area: str, day: dt.date, floor: int = 20_000, factor: float = 10.0, limit: int = 500,
-                raw: bool = False) -> pl.DataFrame:
+def dq_outliers(area: str, day: dt.date, floor: int = 20_000, factor: float = 10.0, limit: int = 500, raw: bool = False) -> pl.DataFrame:
     if raw:
         return cached("dq_outliers", path=snapshot_file(day), area=area, floor=floor, factor=factor, limit=limit)
     med = unit_medians(area, day).filter(pl.col("unit_code") == area)["median_per_month"]
     if med.is_empty() or med[0] is None:  # nobody in the area: the plain query answers (empty)
         return cached("dq_outliers", path=snapshot_file(day), area=area, floor=floor, factor=factor, limit=limit)
-    return cached("dq_outliers_above", rates_path=ensure_rates(day), area=area,
-                  limit_yuan=max(float(floor), factor * med[0]), limit=limit)
+    return cached("dq_outliers_above", rates_path=ensure_rates(day), area=area, limit_yuan=max(float(floor), factor * med[0]), limit=limit)

@@ -155,16 +155,27 @@ def _read_anchor() -> dict | str | None:
     except OSError:
         return "damaged"
     a = _parse(raw.strip())
-    ok = a is not None and all(isinstance(a.get(k), int) and not isinstance(a.get(k), bool) for k in ("count", "start")) \
+    ok = (
+        a is not None
+        and all(isinstance(a.get(k), int) and not isinstance(a.get(k), bool) for k in ("count", "start"))
         and isinstance(a.get("mac"), str)
+    )
     return a if ok else "damaged"
 
 
 def _write_anchor(count: int, mac: str, start: int) -> None:
     p = anchor_path()
     p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    body = json.dumps({"log": str(path().resolve()), "count": count, "mac": mac, "start": start,
-                       "ts": dt.datetime.now(BEIJING).isoformat(timespec="seconds")}, ensure_ascii=True)
+    body = json.dumps(
+        {
+            "log": str(path().resolve()),
+            "count": count,
+            "mac": mac,
+            "start": start,
+            "ts": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
+        },
+        ensure_ascii=True,
+    )
     tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -205,8 +216,13 @@ def _append(who: str, action: str, area: str, detail: str) -> None:
             lines = _split(f.read())
             prev = _link(lines[-1], _parse(lines[-1])) if lines else ""
             n, start = len(lines) + 1, len(lines)
-        rec = {"ts": dt.datetime.now(BEIJING).isoformat(timespec="seconds"), "who": redact(str(who))[:80],
-               "action": redact(str(action))[:40], "area": redact(str(area))[:20], "detail": redact(str(detail))[:500]}
+        rec = {
+            "ts": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
+            "who": redact(str(who))[:80],
+            "action": redact(str(action))[:40],
+            "area": redact(str(area))[:20],
+            "detail": redact(str(detail))[:500],
+        }
         rec["mac"] = _mac(key, prev, rec)
         f.write(_line(rec) + b"\n")
         f.flush()
@@ -257,8 +273,7 @@ def read() -> list[dict]:
         rec = _parse(line)
         if rec is None or not isinstance(rec.get("action"), str):
             text = visible(redact(line.decode("utf-8", "replace")))[:500]
-            out.append({"ts": "", "who": "", "action": "damaged", "area": "", "detail": text, "line": i,
-                        "damaged": True})
+            out.append({"ts": "", "who": "", "action": "damaged", "area": "", "detail": text, "line": i, "damaged": True})
             continue
         r = {f: ("" if rec.get(f) is None else rec[f] if isinstance(rec.get(f), str) else str(rec[f])) for f in FIELDS}
         out.append(r | {"line": i, "damaged": False})
@@ -376,17 +391,29 @@ def table(rows: list[dict], lang: str):
     import polars as pl
 
     L = (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
-    return pl.DataFrame({
-        L("行号", "Line"): [r["line"] for r in rows],
-        L("时间", "Time"): [beijing(r["ts"]) for r in rows],
-        L("用户", "User"): [visible(r["who"]) for r in rows],
-        L("操作名称", "Action name"): [action_label(r["action"], lang) for r in rows],
-        L("操作", "Action"): [visible(r["action"]) for r in rows],
-        L("区划", "Area"): [visible(r["area"]) for r in rows],
-        L("详情", "Detail"): [visible(r["detail"]) for r in rows],
-    }, schema_overrides={L("行号", "Line"): pl.Int64} | {c: pl.String for c in (
-        L("时间", "Time"), L("用户", "User"), L("操作名称", "Action name"), L("操作", "Action"), L("区划", "Area"),
-        L("详情", "Detail"))})
+    return pl.DataFrame(
+        {
+            L("行号", "Line"): [r["line"] for r in rows],
+            L("时间", "Time"): [beijing(r["ts"]) for r in rows],
+            L("用户", "User"): [visible(r["who"]) for r in rows],
+            L("操作名称", "Action name"): [action_label(r["action"], lang) for r in rows],
+            L("操作", "Action"): [visible(r["action"]) for r in rows],
+            L("区划", "Area"): [visible(r["area"]) for r in rows],
+            L("详情", "Detail"): [visible(r["detail"]) for r in rows],
+        },
+        schema_overrides={L("行号", "Line"): pl.Int64}
+        | {
+            c: pl.String
+            for c in (
+                L("时间", "Time"),
+                L("用户", "User"),
+                L("操作名称", "Action name"),
+                L("操作", "Action"),
+                L("区划", "Area"),
+                L("详情", "Detail"),
+            )
+        },
+    )
 
 
 # why a chain is broken: reason -> (zh, en), with {b} the first bad line, {a} the anchor's count, {n} the lines
@@ -394,19 +421,28 @@ WHY = {
     "bad_line": ("第 {b} 行不是有效记录（损坏或被插入）", "line {b} is not a valid record (damaged or inserted)"),
     "bad_mac": ("第 {b} 行被改动、插入，或其前一行被删除", "line {b} was edited or inserted, or the line before it removed"),
     "bad_prev": ("第 {b} 行（旧格式）与前一行不相接", "line {b} (old form) does not link to the line before"),
-    "unkeyed": ("第 {b} 行应有密钥校验却没有（被插入或改写）",
-                "line {b} should carry a keyed MAC but does not (inserted or rewritten)"),
+    "unkeyed": ("第 {b} 行应有密钥校验却没有（被插入或改写）", "line {b} should carry a keyed MAC but does not (inserted or rewritten)"),
     "truncated": ("日志末尾被删除：锚点记录 {a} 行，现仅 {n} 行", "lines were cut off the end: the anchor records {a}, the log has {n}"),
-    "unanchored": ("第 {b} 行起的记录未被锚点确认（锚点记录 {a} 行，日志有 {n} 行）",
-                   "lines from {b} on are not confirmed by the anchor (it records {a}, the log has {n})"),
-    "no_anchor": ("锚点文件缺失，自第 {b} 行起的密钥链无法确认",
-                  "the anchor file is missing: the keyed chain from line {b} cannot be confirmed"),
-    "anchor_damaged": ("锚点文件损坏，自第 {b} 行起的密钥链无法确认",
-                       "the anchor file is damaged: the keyed chain from line {b} cannot be confirmed"),
-    "anchor_mismatch": ("日志与锚点不一致（被整体改写？），自第 {b} 行起无法确认",
-                        "the log does not match its anchor (rewritten?): nothing from line {b} on is confirmed"),
-    "anchor_reset": ("锚点文件曾丢失后重建，自第 {b} 行起无法完全确认",
-                     "the anchor was lost and started again: lines from {b} on are not fully confirmed"),
+    "unanchored": (
+        "第 {b} 行起的记录未被锚点确认（锚点记录 {a} 行，日志有 {n} 行）",
+        "lines from {b} on are not confirmed by the anchor (it records {a}, the log has {n})",
+    ),
+    "no_anchor": (
+        "锚点文件缺失，自第 {b} 行起的密钥链无法确认",
+        "the anchor file is missing: the keyed chain from line {b} cannot be confirmed",
+    ),
+    "anchor_damaged": (
+        "锚点文件损坏，自第 {b} 行起的密钥链无法确认",
+        "the anchor file is damaged: the keyed chain from line {b} cannot be confirmed",
+    ),
+    "anchor_mismatch": (
+        "日志与锚点不一致（被整体改写？），自第 {b} 行起无法确认",
+        "the log does not match its anchor (rewritten?): nothing from line {b} on is confirmed",
+    ),
+    "anchor_reset": (
+        "锚点文件曾丢失后重建，自第 {b} 行起无法完全确认",
+        "the anchor was lost and started again: lines from {b} on are not fully confirmed",
+    ),
     "no_key": ("密钥不可用，无法校验日志", "the key is not available: the log cannot be checked"),
     "unreadable": ("日志无法读取", "the log cannot be read"),
 }
@@ -418,13 +454,19 @@ def describe(chain: Chain, lang: str) -> str:
     b = chain.first_bad
     if b is None:
         if chain.lines and chain.legacy == chain.lines:
-            return ("日志链完整，但全部为旧格式（无密钥）；下一条记录起启用密钥链。" if zh else
-                    "The log's chain is intact, but all lines are in the old unkeyed form; the keyed chain starts with the next line.")
+            return (
+                "日志链完整，但全部为旧格式（无密钥）；下一条记录起启用密钥链。"
+                if zh
+                else "The log's chain is intact, but all lines are in the old unkeyed form; the keyed chain starts with the next line."
+            )
         s = "日志链完整：未发现改动或删除。" if zh else "The log's chain is intact: nothing edited or removed."
         if chain.legacy:
-            s += (f"（第 1–{chain.legacy} 行为旧格式，无密钥；自第 {chain.legacy + 1} 行起为密钥链。）" if zh else
-                  f" (Lines 1–{chain.legacy} are in the old unkeyed form; the keyed chain starts at line {chain.legacy + 1}.)")
+            s += (
+                f"（第 1–{chain.legacy} 行为旧格式，无密钥；自第 {chain.legacy + 1} 行起为密钥链。）"
+                if zh
+                else f" (Lines 1–{chain.legacy} are in the old unkeyed form; the keyed chain starts at line {chain.legacy + 1}.)"
+            )
         return s
     why = WHY.get(chain.reason, ("自第 {b} 行起有问题", "a problem from line {b} on"))
     text = why[0 if zh else 1].format(b=b, a=chain.anchor, n=chain.lines)
-    return (f"日志自第 {b} 行起被改动或删除过：{text}。" if zh else f"The log was edited or cut from line {b} on: {text}.")
+    return f"日志自第 {b} 行起被改动或删除过：{text}。" if zh else f"The log was edited or cut from line {b} on: {text}."

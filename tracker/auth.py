@@ -99,8 +99,10 @@ def save_users(users: dict[str, User], path: Path | None = None) -> None:
     """Atomic write (temp file + rename), readable by the owner only: it holds password hashes."""
     path = path or users_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [{k: v for k, v in asdict(u).items() if k != "source"} | {"oidc": list(u.oidc)}
-            for u in sorted(users.values(), key=lambda u: u.username)]
+    rows = [
+        {k: v for k, v in asdict(u).items() if k != "source"} | {"oidc": list(u.oidc)}
+        for u in sorted(users.values(), key=lambda u: u.username)
+    ]
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -218,8 +220,7 @@ def login(username: str, password: str, now: float | None = None) -> User:
     wait = THROTTLE.locked_for(key, now)
     if wait > 0:
         audit.log(username, "login_locked", detail=f"{wait:.0f}s")
-        raise LoginError(f"尝试次数过多，请 {wait / 60:.0f} 分钟后再试。",
-                         f"Too many attempts: try again in {wait / 60:.0f} min.")
+        raise LoginError(f"尝试次数过多，请 {wait / 60:.0f} 分钟后再试。", f"Too many attempts: try again in {wait / 60:.0f} min.")
     u = load_users().get(username.strip())
     ok = verify_password(u.hash if u and u.hash else _dummy_hash(), password)  # same work for unknown names
     if not (u and ok and not u.disabled):
@@ -247,8 +248,7 @@ class Sessions:
 
     @staticmethod
     def limits() -> tuple[float, float]:
-        return (60 * float(settings.SETTINGS["session_idle_minutes"].get()),
-                3600 * float(settings.SETTINGS["session_max_hours"].get()))
+        return (60 * float(settings.SETTINGS["session_idle_minutes"].get()), 3600 * float(settings.SETTINGS["session_max_hours"].get()))
 
     def create(self, username: str, now: float | None = None) -> str:
         token = secrets.token_urlsafe(32)

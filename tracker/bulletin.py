@@ -24,11 +24,11 @@ from pathlib import Path
 
 import polars as pl
 
-from tracker import analysis, charts, dispatch, fmt, hierarchy, quotas
+from tracker import analysis, catalogue, charts, dispatch, fmt, hierarchy, quotas
+from tracker.catalogue import METRICS, metric_label
+from tracker.hierarchy import REGION
 from tracker.i18n import status_expr
 from tracker.labels import pairs
-from tracker.metrics import METRICS
-from tracker.metrics import label_expr as metric_label
 
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
 
@@ -50,6 +50,7 @@ class Bulletin:
 
 
 # ---------------------------------------------------------------- wording (pure, every case)
+
 
 def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
@@ -82,8 +83,8 @@ def organized_sentence(xprov: dict, xpref: dict, share: dict, lang: str = "zh") 
         n = fmt.count(r["actual"], lang)
         if r["quota"] is None:
             return f"{zh}{n}" if lang == "zh" else f"{n} {en}"
-        return (f"{zh}{n}（完成任务的{_pct(r['completion'])}）" if lang == "zh"
-                else f"{n} {en} ({_pct(r['completion'])} of quota)")
+        return f"{zh}{n}（完成任务的{_pct(r['completion'])}）" if lang == "zh" else f"{n} {en} ({_pct(r['completion'])} of quota)"
+
     a = part(xprov, "有组织跨省转移就业", "organized cross-province")
     b = part(xpref, "跨地市", "organized cross-prefecture")
     if share["actual"] is None:
@@ -92,12 +93,14 @@ def organized_sentence(xprov: dict, xpref: dict, share: dict, lang: str = "zh") 
         s = f"；组织化率{_pct(share['actual'])}" if lang == "zh" else f"; organized share {_pct(share['actual'])}"
     else:
         above = share["actual"] >= share["quota"]
-        s = (f"；组织化率{_pct(share['actual'])}，{'达到' if above else '低于'}{share['quota'] * 100:.0f}%的目标下限"
-             if lang == "zh" else
-             f"; organized share {_pct(share['actual'])}, {'meeting' if above else 'below'} the {share['quota'] * 100:.0f}% minimum")
+        s = (
+            f"；组织化率{_pct(share['actual'])}，{'达到' if above else '低于'}{share['quota'] * 100:.0f}%的目标下限"
+            if lang == "zh"
+            else f"; organized share {_pct(share['actual'])}, {'meeting' if above else 'below'} the {share['quota'] * 100:.0f}% minimum"
+        )
         if not above and share.get("needed"):
-            s += (f"，还需有组织转移{share['needed']:,}人" if lang == "zh" else f" ({share['needed']:,} more organized placements needed)")
-    return (f"其中{a}，{b}{s}。" if lang == "zh" else f"Of these, {a} and {b}{s}.")
+            s += f"，还需有组织转移{share['needed']:,}人" if lang == "zh" else f" ({share['needed']:,} more organized placements needed)"
+    return f"其中{a}，{b}{s}。" if lang == "zh" else f"Of these, {a} and {b}{s}."
 
 
 def income_sentence(inc: dict, pc: dict, new_week: float | None, lang: str = "zh") -> str:
@@ -128,14 +131,23 @@ def laggard_sentence(lag: pl.DataFrame, lang: str = "zh") -> str:
     worst = lag.filter(pl.col("quota_kind") != "minimum").sort("gap").unique("unit_code", keep="first", maintain_order=True)
     if worst.height == 0:
         return "各单位转移就业进度均不低于序时进度。" if lang == "zh" else "No unit is behind schedule."
-    items = [(f"{r['name']}（{METRICS[r['metric']].zh}低于序时进度{abs(r['gap']):.1f}个百分点）" if lang == "zh"
-              else f"{r['name']} ({METRICS[r['metric']].en} {abs(r['gap']):.1f} points behind)")
-             for r in worst.iter_rows(named=True)]
-    return ("进度滞后的有：" + "、".join(items) + "。请上述单位加大工作力度，确保按期完成任务。") if lang == "zh" else \
-        ("Behind schedule: " + "; ".join(items) + ".")
+    items = [
+        (
+            f"{r['name']}（{METRICS[r['metric']].zh}低于序时进度{abs(r['gap']):.1f}个百分点）"
+            if lang == "zh"
+            else f"{r['name']} ({METRICS[r['metric']].en} {abs(r['gap']):.1f} points behind)"
+        )
+        for r in worst.iter_rows(named=True)
+    ]
+    return (
+        ("进度滞后的有：" + "、".join(items) + "。请上述单位加大工作力度，确保按期完成任务。")
+        if lang == "zh"
+        else ("Behind schedule: " + "; ".join(items) + ".")
+    )
 
 
 # ---------------------------------------------------------------- content
+
 
 def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = True) -> Bulletin:
     h = hierarchy.load()
@@ -146,7 +158,8 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
     name = h.short_name(area, lang)
     issue_no = snapshot.isocalendar()[1]
     paragraphs = [
-        total_sentence(name, top["total"], snapshot, lang) + ("；" if lang == "zh" else "; ")
+        total_sentence(name, top["total"], snapshot, lang)
+        + ("；" if lang == "zh" else "; ")
         + organized_sentence(top["org_xprov"], top["org_xpref"], top["org_share"], lang),
         income_sentence(top["income"], top["per_capita"], top["total"]["new_week"], lang),
     ]
@@ -167,8 +180,7 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         title = f"Transfer employment dispatch bulletin, {name} (No. {issue_no})"
         issuer = f"Transfer employment work group, {name}"
         date_line = snapshot.strftime("%d %B %Y")
-    return Bulletin(lang, area, name, snapshot, title, issuer, issue_no, date_line, paragraphs,
-                    laggard_sentence(lag, lang), tables, figs)
+    return Bulletin(lang, area, name, snapshot, title, issuer, issue_no, date_line, paragraphs, laggard_sentence(lag, lang), tables, figs)
 
 
 def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> dict[str, pl.DataFrame]:
@@ -183,19 +195,30 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
     out: dict[str, pl.DataFrame] = {}
     cards = ev.filter(pl.col("is_area")).select(
         metric_label("metric", lang).alias(lbl("指标", "Metric")),
-        pl.col("actual").alias(lbl("完成", "Actual")), pl.col("quota").alias(lbl("任务", "Quota")),
-        pl.col("completion").alias(lbl("完成率", "Completion")), pl.col("linear").alias(lbl("序时进度", "Time elapsed")),
-        pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")), pl.col("new_week").alias(lbl("本周净增", "Net change this week")),
-        pl.col("yoy").alias(lbl("同比", "YoY")), st_label.alias(lbl("状态", "Status")), source.alias(lbl("任务来源", "Quota source")))
+        pl.col("actual").alias(lbl("完成", "Actual")),
+        pl.col("quota").alias(lbl("任务", "Quota")),
+        pl.col("completion").alias(lbl("完成率", "Completion")),
+        pl.col("linear").alias(lbl("序时进度", "Time elapsed")),
+        pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
+        pl.col("new_week").alias(lbl("本周净增", "Net change this week")),
+        pl.col("yoy").alias(lbl("同比", "YoY")),
+        st_label.alias(lbl("状态", "Status")),
+        source.alias(lbl("任务来源", "Quota source")),
+    )
     out[lbl("总体进度", "Headline")] = cards
     if ev.filter(~pl.col("is_area")).height:
         rank = dispatch.ranking(ev, "total")
         out[lbl("进度排名", "Ranking")] = rank.select(
-            pl.col("rank").alias(lbl("排名", "Rank")), pl.col("name").alias(lbl("单位", "Unit")),
-            pl.col("quota").alias(lbl("任务", "Quota")), pl.col("actual").alias(lbl("完成", "Actual")),
-            pl.col("completion").alias(lbl("完成率", "Completion")), pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
-            pl.col("new_week").alias(lbl("本周净增", "Net change this week")), st_label.alias(lbl("状态", "Status")),
-            source.alias(lbl("任务来源", "Quota source")))
+            pl.col("rank").alias(lbl("排名", "Rank")),
+            pl.col("name").alias(lbl("单位", "Unit")),
+            pl.col("quota").alias(lbl("任务", "Quota")),
+            pl.col("actual").alias(lbl("完成", "Actual")),
+            pl.col("completion").alias(lbl("完成率", "Completion")),
+            pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
+            pl.col("new_week").alias(lbl("本周净增", "Net change this week")),
+            st_label.alias(lbl("状态", "Status")),
+            source.alias(lbl("任务来源", "Quota source")),
+        )
         org = ev.filter(~pl.col("is_area") & pl.col("metric").is_in(["org_xprov", "org_xpref", "org_share"]))
         wide = org.pivot(on="metric", index=["unit_code", "name"], values=["actual", "quota"])
         out[lbl("有组织转移", "Organized")] = wide.select(
@@ -205,47 +228,65 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
             pl.col("actual_org_xpref").alias(lbl("跨地市完成", "Cross-prefecture")),
             pl.col("quota_org_xpref").alias(lbl("跨地市任务", "Cross-prefecture quota")),
             pl.col("actual_org_share").alias(lbl("组织化率", "Organized share")),
-            pl.col("quota_org_share").alias(lbl("组织化率下限", "Minimum")))
+            pl.col("quota_org_share").alias(lbl("组织化率下限", "Minimum")),
+        )
     lag = dispatch.laggards(ev)
     out[lbl("滞后单位", "Laggards")] = lag.select(
         pl.col("name").alias(lbl("单位", "Unit")),
         metric_label("metric", lang).alias(lbl("指标", "Metric")),
-        pl.col("completion").alias(lbl("完成率", "Completion")), pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
-        pl.col("shortfall").alias(lbl("差距(人)", "Shortfall")), st_label.alias(lbl("状态", "Status")))
+        pl.col("completion").alias(lbl("完成率", "Completion")),
+        pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
+        pl.col("shortfall").alias(lbl("差距(人)", "Shortfall")),
+        st_label.alias(lbl("状态", "Status")),
+    )
     day = d.snapshot
     from tracker.schema import CHANNEL, INDUSTRY
+
     ch = analysis.by_dimension(area, day, "channel").filter(pl.col("is_area"))
     out[lbl("组织方式", "Channels")] = ch.select(
         CHANNEL.expr("value", lang).alias(lbl("组织方式", "Channel")),
-        pl.col("persons").alias(lbl("人数", "Persons")), pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")))
+        pl.col("persons").alias(lbl("人数", "Persons")),
+        pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")),
+    )
     prov = analysis.by_dimension(area, day, "dest_province_code").filter(pl.col("is_area"))
     out[lbl("去向", "Destinations")] = prov.select(
         h.name_expr("value", lang, short=False).alias(lbl("就业地", "Destination")),
-        pl.col("persons").alias(lbl("人数", "Persons")), pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")))
+        pl.col("persons").alias(lbl("人数", "Persons")),
+        pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")),
+    )
     ind = analysis.by_dimension(area, day, "industry").filter(pl.col("is_area"))
     out[lbl("行业", "Industries")] = ind.select(
         INDUSTRY.expr("value", lang).alias(lbl("行业", "Industry")),
-        pl.col("persons").alias(lbl("人数", "Persons")), pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")))
+        pl.col("persons").alias(lbl("人数", "Persons")),
+        pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")),
+    )
     g = analysis.groups(area, day).filter(pl.col("is_area"))
     out[lbl("重点群体", "Key groups")] = g.select(
-        pairs("key_group", analysis.GROUPS, lang)
-        .alias(lbl("群体", "Group")), pl.col("persons").alias(lbl("人数", "Persons")),
-        pl.col("organized").alias(lbl("有组织", "Organized")), pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")))
+        pairs("key_group", catalogue.group_labels(), lang).alias(lbl("群体", "Group")),
+        pl.col("persons").alias(lbl("人数", "Persons")),
+        pl.col("organized").alias(lbl("有组织", "Organized")),
+        pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")),
+    )
     b = analysis.bands(area, day).filter(pl.col("is_area"))
     out[lbl("务工时长", "Duration")] = b.select(
-        pl.col("persons").alias(lbl("人数", "Persons")), pl.col("lt3").alias(lbl("不足3个月", "< 3 months")),
-        pl.col("m3to6").alias(lbl("3-6个月", "3-6 months")), pl.col("ge6").alias(lbl("6个月及以上", ">= 6 months")),
-        pl.col("median_income").alias(lbl("收入中位数(元)", "Median income")))
+        pl.col("persons").alias(lbl("人数", "Persons")),
+        *[pl.col(bd.key).alias(lbl(bd.zh, bd.en)) for bd in catalogue.MONTHS_BANDS],
+        pl.col("median_income").alias(lbl("收入中位数(元)", "Median income")),
+    )
     if d.previous:
         c = analysis.changes(area, d.previous, day).filter(pl.col("is_area"))
         out[lbl("周变动", "Week changes")] = c.select(
-            pl.col("new").alias(lbl("新增记录", "New records")), pl.col("late").alias(lbl("迟报", "Late")),
-            pl.col("ended").alias(lbl("返乡", "Ended")), pl.col("changed").alias(lbl("更正", "Restated")),
-            pl.col("removed").alias(lbl("删除", "Removed")))
+            pl.col("new").alias(lbl("新增记录", "New records")),
+            pl.col("late").alias(lbl("迟报", "Late")),
+            pl.col("ended").alias(lbl("返乡", "Ended")),
+            pl.col("changed").alias(lbl("更正", "Restated")),
+            pl.col("removed").alias(lbl("删除", "Removed")),
+        )
     return out
 
 
 # ---------------------------------------------------------------- renderers
+
 
 def png(b: Bulletin, width: int = 1000, height: int = 520) -> dict[str, bytes]:
     """Chart images through kaleido and the system Chromium, offline."""
@@ -301,8 +342,9 @@ def _cell(v) -> str:
 def _fmt_table_value(col: str, v) -> str:
     if v is None:
         return "—"
-    if any(k in col for k in ("完成率", "Completion", "序时进度", "Time elapsed", "组织化率", "Organized share", "Minimum", "下限")) \
-            and isinstance(v, float):
+    if any(
+        k in col for k in ("完成率", "Completion", "序时进度", "Time elapsed", "组织化率", "Organized share", "Minimum", "下限")
+    ) and isinstance(v, float):
         return f"{v * 100:.1f}%"
     if any(k in col for k in ("同比", "YoY")) and isinstance(v, float):
         return fmt.signed_pct(v)
@@ -369,13 +411,21 @@ def xlsx_bytes(b: Bulletin) -> bytes:
             df = safe_frame(df)
             fmts = {}
             for c in df.columns:
-                if df[c].dtype.is_float() and any(k in c for k in ("完成率", "Completion", "序时", "Time", "组织化率",
-                                                                   "Organized share", "下限", "Minimum", "同比", "YoY")):
+                if df[c].dtype.is_float() and any(
+                    k in c
+                    for k in ("完成率", "Completion", "序时", "Time", "组织化率", "Organized share", "下限", "Minimum", "同比", "YoY")
+                ):
                     fmts[c] = "0.0%"
                 elif df[c].dtype.is_numeric():
                     fmts[c] = "#,##0" if not any(k in c for k in ("较序时", "Gap")) else "+0.0;-0.0"
-            df.write_excel(wb, worksheet=name[:31], column_formats=fmts, autofit=True, freeze_panes=(1, 0),
-                           header_format={"bold": True, "font_name": "SimSun"})
+            df.write_excel(
+                wb,
+                worksheet=name[:31],
+                column_formats=fmts,
+                autofit=True,
+                freeze_panes=(1, 0),
+                header_format={"bold": True, "font_name": "SimSun"},
+            )
     return buf.getvalue()
 
 
@@ -387,19 +437,22 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None) -> str:
         if df.height == 0:
             continue
         head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt_table_value(df.columns[i], v))}</td>" for i, v in enumerate(r))
-                       + "</tr>" for r in df.iter_rows())
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(_fmt_table_value(df.columns[i], v))}</td>" for i, v in enumerate(r)) + "</tr>"
+            for r in df.iter_rows()
+        )
         parts.append(f"<h2>{'附表：' if zh else 'Table: '}{html.escape(name)}</h2><table><tr>{head}</tr>{body}</table>")
     for data in (images or {}).values():
         parts.append(f"<img src='data:image/png;base64,{base64.b64encode(data).decode()}'>")
-    css = ("@page{size:A4;margin:37mm 26mm 35mm 28mm} body{font-family:'Noto Serif CJK SC','Noto Sans CJK SC',serif;"
-           "font-size:16pt;line-height:28pt} h1{font-family:'Noto Sans CJK SC',sans-serif;font-size:22pt;text-align:center}"
-           " p{text-indent:2em;margin:0} .meta{text-align:center;text-indent:0} h2{font-size:14pt}"
-           " table{border-collapse:collapse;font-size:10.5pt;line-height:14pt;margin-bottom:8pt}"
-           " td,th{border:1px solid #333;padding:2px 4px} img{width:100%}")
+    css = (
+        "@page{size:A4;margin:37mm 26mm 35mm 28mm} body{font-family:'Noto Serif CJK SC','Noto Sans CJK SC',serif;"
+        "font-size:16pt;line-height:28pt} h1{font-family:'Noto Sans CJK SC',sans-serif;font-size:22pt;text-align:center}"
+        " p{text-indent:2em;margin:0} .meta{text-align:center;text-indent:0} h2{font-size:14pt}"
+        " table{border-collapse:collapse;font-size:10.5pt;line-height:14pt;margin-bottom:8pt}"
+        " td,th{border:1px solid #333;padding:2px 4px} img{width:100%}"
+    )
     lang_attr = "zh-CN" if zh else "en"
-    return (f"<!doctype html><html lang='{lang_attr}'><meta charset='utf-8'><style>{css}</style>"
-            f"<body>{''.join(parts)}</body></html>")
+    return f"<!doctype html><html lang='{lang_attr}'><meta charset='utf-8'><style>{css}</style><body>{''.join(parts)}</body></html>"
 
 
 def pdf_bytes(b: Bulletin, images: dict[str, bytes] | None = None) -> bytes:
@@ -409,10 +462,24 @@ def pdf_bytes(b: Bulletin, images: dict[str, bytes] | None = None) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "b.html", Path(tmp) / "b.pdf"
         src.write_text(html_doc(b, images), encoding="utf-8")
-        subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                        "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                        f"--user-data-dir={tmp}/profile", f"--print-to-pdf={out}", src.as_uri()],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                f"--user-data-dir={tmp}/profile",
+                f"--print-to-pdf={out}",
+                src.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         return out.read_bytes()
 
 
@@ -435,7 +502,7 @@ def write_all(area: str, snapshot: dt.date, out: Path, lang: str = "zh") -> dict
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Write the weekly dispatch bulletin (docx, xlsx, pdf, png).")
-    ap.add_argument("--area", default="54")
+    ap.add_argument("--area", default=REGION)
     ap.add_argument("--snapshot", type=dt.date.fromisoformat, default=None)
     ap.add_argument("--out", type=Path, default=Path("bulletin"))
     ap.add_argument("--lang", default="zh", choices=["zh", "en"])

@@ -37,48 +37,66 @@ class Enum:
         return ", ".join(f"'{c}'" for c in codes)
 
 
-EDUCATION = Enum("education", {
-    "primary": ("小学及以下", "Primary or below"),
-    "junior": ("初中", "Junior high"),
-    "senior": ("高中/中职", "Senior high / vocational"),
-    "college": ("大专及以上", "College or above"),
-})
+EDUCATION = Enum(
+    "education",
+    {
+        "primary": ("小学及以下", "Primary or below"),
+        "junior": ("初中", "Junior high"),
+        "senior": ("高中/中职", "Senior high / vocational"),
+        "college": ("大专及以上", "College or above"),
+    },
+)
 GENDER = Enum("gender", {"M": ("男", "Male"), "F": ("女", "Female")})
-DEST_SCOPE = Enum("dest_scope", {
-    "local": ("县内就近", "Within county"),
-    "cross_county": ("跨县(市内)", "Cross-county, same prefecture"),
-    "cross_prefecture": ("跨地市(区内)", "Cross-prefecture, within region"),
-    "cross_province": ("跨省(区外)", "Cross-province (out of region)"),
-})
-CHANNEL = Enum("channel", {
-    "government": ("政府组织", "Government-organized"),
-    "dispatch_company": ("劳务(派遣)公司", "Labour dispatch company"),
-    "cooperative": ("劳务合作社", "Labour cooperative"),
-    "broker": ("劳务经纪人", "Labour broker"),
-    "enterprise": ("企业直招", "Enterprise direct hire"),
-    "self_found": ("自主就业", "Self-found"),
-})
+DEST_SCOPE = Enum(
+    "dest_scope",
+    {
+        "local": ("县内就近", "Within county"),
+        "cross_county": ("跨县(市内)", "Cross-county, same prefecture"),
+        "cross_prefecture": ("跨地市(区内)", "Cross-prefecture, within region"),
+        "cross_province": ("跨省(区外)", "Cross-province (out of region)"),
+    },
+)
+CHANNEL = Enum(
+    "channel",
+    {
+        "government": ("政府组织", "Government-organized"),
+        "dispatch_company": ("劳务(派遣)公司", "Labour dispatch company"),
+        "cooperative": ("劳务合作社", "Labour cooperative"),
+        "broker": ("劳务经纪人", "Labour broker"),
+        "enterprise": ("企业直招", "Enterprise direct hire"),
+        "self_found": ("自主就业", "Self-found"),
+    },
+)
 ORGANIZED_CHANNELS = ("government", "dispatch_company", "cooperative", "broker")
-JOB_SOURCE = Enum("job_source", {
-    "industry": ("产业吸纳", "Industry absorption"),
-    "project": ("项目带动", "Construction projects"),
-    "flexible": ("自主灵活就业", "Self / flexible employment"),
-})
-INDUSTRY = Enum("industry", {
-    "construction": ("建筑业", "Construction"),
-    "transport": ("交通运输", "Transport"),
-    "domestic": ("家政服务", "Domestic service"),
-    "catering": ("餐饮住宿", "Catering & lodging"),
-    "handicraft": ("民族手工艺", "Ethnic handicraft"),
-    "manufacturing": ("制造业", "Manufacturing"),
-    "agriculture": ("农牧业", "Agriculture & herding"),
-    "other": ("其他", "Other"),
-})
-TRAINING_TYPE = Enum("training_type", {
-    "order": ("订单定向式", "Order / directed"),
-    "work_for_training": ("以工代训", "Work-for-training"),
-    "other": ("其他培训", "Other training"),
-})
+JOB_SOURCE = Enum(
+    "job_source",
+    {
+        "industry": ("产业吸纳", "Industry absorption"),
+        "project": ("项目带动", "Construction projects"),
+        "flexible": ("自主灵活就业", "Self / flexible employment"),
+    },
+)
+INDUSTRY = Enum(
+    "industry",
+    {
+        "construction": ("建筑业", "Construction"),
+        "transport": ("交通运输", "Transport"),
+        "domestic": ("家政服务", "Domestic service"),
+        "catering": ("餐饮住宿", "Catering & lodging"),
+        "handicraft": ("民族手工艺", "Ethnic handicraft"),
+        "manufacturing": ("制造业", "Manufacturing"),
+        "agriculture": ("农牧业", "Agriculture & herding"),
+        "other": ("其他", "Other"),
+    },
+)
+TRAINING_TYPE = Enum(
+    "training_type",
+    {
+        "order": ("订单定向式", "Order / directed"),
+        "work_for_training": ("以工代训", "Work-for-training"),
+        "other": ("其他培训", "Other training"),
+    },
+)
 ENUMS = {e.name: e for e in (EDUCATION, GENDER, DEST_SCOPE, CHANNEL, JOB_SOURCE, INDUSTRY, TRAINING_TYPE)}
 JUNIOR_PLUS = ("junior", "senior", "college")
 
@@ -117,18 +135,46 @@ class Group:
 
 
 GROUP_LIST: list[Group] = [
-    Group("poverty_alleviated", "脱贫人口", "Poverty-alleviated", column=True, headers=("脱贫户",), demo_share=0.31,
-          desc_zh="建档立卡脱贫人口（含监测对象）", desc_en="Registered poverty-alleviated persons"),
-    Group("relocated", "易地搬迁群众", "Relocated households", column=True, headers=("是否易地搬迁", "易地搬迁"),
-          demo_share=0.08, desc_zh="易地扶贫搬迁安置群众", desc_en="Persons of relocated households"),
+    Group(
+        "poverty_alleviated",
+        "脱贫人口",
+        "Poverty-alleviated",
+        column=True,
+        headers=("脱贫户",),
+        demo_share=0.31,
+        desc_zh="建档立卡脱贫人口（含监测对象）",
+        desc_en="Registered poverty-alleviated persons",
+    ),
+    Group(
+        "relocated",
+        "易地搬迁群众",
+        "Relocated households",
+        column=True,
+        headers=("是否易地搬迁", "易地搬迁"),
+        demo_share=0.08,
+        desc_zh="易地扶贫搬迁安置群众",
+        desc_en="Persons of relocated households",
+    ),
     Group("disabled", "残疾人", "Disabled", column=True, demo_share=0.015),
     Group("veteran", "退役军人", "Veterans", column=True, demo_share=0.01),
-    Group("two_after", "两后生", "Two-after youth", column=True, demo_share=0.06,
-          desc_zh="初高中毕业后未继续升学的青年", desc_en="Youths who left school after junior or senior high"),
+    Group(
+        "two_after",
+        "两后生",
+        "Two-after youth",
+        column=True,
+        demo_share=0.06,
+        desc_zh="初高中毕业后未继续升学的青年",
+        desc_en="Youths who left school after junior or senior high",
+    ),
     Group("women", "女性", "Women", sql="gender = 'F'"),
-    Group("junior_plus", "初中及以上文化程度", "Junior high or above",
-          sql=f"education in ({EDUCATION.sql_list(JUNIOR_PLUS)})", desc_zh="种子000的培训重点人群",
-          desc_en="The training priority of seed 000"),
+    Group(
+        "junior_plus",
+        "初中及以上文化程度",
+        "Junior high or above",
+        sql=f"education in ({EDUCATION.sql_list(JUNIOR_PLUS)})",
+        desc_zh="种子000的培训重点人群",
+        desc_en="The training priority of seed 000",
+    ),
 ]
 ALL_PERSONS = Group("all_persons", "全部转移人员", "All persons", sql="true")
 
@@ -180,8 +226,7 @@ MEASURES: list[Measure] = [
     Measure("org_xpref", "有组织跨地市转移", "Organized cross-prefecture", "count(*) filter (where org_xpref)"),
     Measure("out_region", "区外转移就业", "Out-of-region", "count(*) filter (where out_region)"),
     Measure("trained", "参加培训人数", "Persons trained", "count(*) filter (where trained)"),
-    Measure("trained_directed", "订单定向及以工代训人数", "Order/directed + work-for-training",
-            "count(*) filter (where trained_directed)"),
+    Measure("trained_directed", "订单定向及以工代训人数", "Order/directed + work-for-training", "count(*) filter (where trained_directed)"),
     Measure("src_industry", "产业吸纳就业", "Industry absorption", "count(*) filter (where job_source = 'industry')"),
     Measure("src_project", "项目带动就业", "Project-driven", "count(*) filter (where job_source = 'project')"),
     Measure("src_flexible", "自主灵活就业", "Self / flexible", "count(*) filter (where job_source = 'flexible')"),
@@ -234,37 +279,141 @@ class Metric:
 
 
 M = Metric
-METRICS: dict[str, Metric] = {m.key: m for m in [
-    M("total", "转移就业人数", "Persons transferred", "count", "persons", quota="total",
-      desc_zh="年内实现转移就业的人数（按人去重，每人计入首次报送的户籍村居）",
-      desc_en="Distinct persons placed this year, each counted once at home"),
-    M("org_xprov", "有组织跨省转移", "Organized cross-province", "count", "org_xprov", quota="org_xprov",
-      desc_zh="经有组织渠道赴区外就业的人数", desc_en="Persons placed outside the region through an organized channel"),
-    M("org_xpref", "有组织跨地市转移", "Organized cross-prefecture", "count", "org_xpref", quota="org_xpref",
-      desc_zh="经有组织渠道赴区内其他地市就业的人数",
-      desc_en="Persons placed in another prefecture of the region through an organized channel"),
-    M("out_region", "区外转移就业", "Out-of-region", "count", "out_region", quota="out_region",
-      desc_zh="在区外就业的人数（不论是否有组织）", desc_en="Persons working outside the region, organized or not"),
-    M("org_share", "组织化率", "Organized share", "share", "organized", "persons", quota="org_share",
-      quota_kind="minimum", desc_zh="有组织转移人数 ÷ 转移就业人数", desc_en="Organized persons ÷ persons"),
-    M("income", "劳务收入", "Labour income", "money", "income", quota="income",
-      desc_zh="年内劳务收入合计（同一次就业被两县报送只计一次）", desc_en="Labour income this year (each placement once)"),
-    M("per_capita", "人均劳务收入", "Income per capita", "per_capita", "income", "persons",
-      desc_zh="劳务收入 ÷ 转移就业人数", desc_en="Labour income ÷ persons"),
-    M("organized", "有组织转移就业", "Organized transfers", "count", "organized",
-      desc_zh="经政府或劳务组织转移的人数", desc_en="Persons placed through government or a labour organisation"),
-    M("trained", "技能培训人数", "Persons trained", "count", "trained",
-      desc_zh="台账中参加过培训的转移人员", desc_en="Placed persons who took part in training"),
-    M("directed_share", "订单定向及以工代训占比", "Order/directed + work-for-training share", "share",
-      "trained_directed", "trained", desc_zh="台账中培训人员里订单定向式和以工代训的占比",
-      desc_en="Among trained placed persons, the share trained by order/directed or work-for-training"),
-    M("src_industry", "产业吸纳就业", "Industry absorption", "count", "src_industry", quota="src_industry",
-      desc_zh="首次就业来源为产业吸纳的人数", desc_en="Persons whose first placement came from industry"),
-    M("src_project", "项目带动就业", "Project-driven", "count", "src_project", quota="src_project",
-      desc_zh="首次就业来源为工程项目的人数", desc_en="Persons whose first placement came from a project"),
-    M("src_flexible", "自主灵活就业", "Self / flexible", "count", "src_flexible", quota="src_flexible",
-      desc_zh="首次就业为自主、灵活就业的人数", desc_en="Persons whose first placement was self-found or flexible"),
-]}
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in [
+        M(
+            "total",
+            "转移就业人数",
+            "Persons transferred",
+            "count",
+            "persons",
+            quota="total",
+            desc_zh="年内实现转移就业的人数（按人去重，每人计入首次报送的户籍村居）",
+            desc_en="Distinct persons placed this year, each counted once at home",
+        ),
+        M(
+            "org_xprov",
+            "有组织跨省转移",
+            "Organized cross-province",
+            "count",
+            "org_xprov",
+            quota="org_xprov",
+            desc_zh="经有组织渠道赴区外就业的人数",
+            desc_en="Persons placed outside the region through an organized channel",
+        ),
+        M(
+            "org_xpref",
+            "有组织跨地市转移",
+            "Organized cross-prefecture",
+            "count",
+            "org_xpref",
+            quota="org_xpref",
+            desc_zh="经有组织渠道赴区内其他地市就业的人数",
+            desc_en="Persons placed in another prefecture of the region through an organized channel",
+        ),
+        M(
+            "out_region",
+            "区外转移就业",
+            "Out-of-region",
+            "count",
+            "out_region",
+            quota="out_region",
+            desc_zh="在区外就业的人数（不论是否有组织）",
+            desc_en="Persons working outside the region, organized or not",
+        ),
+        M(
+            "org_share",
+            "组织化率",
+            "Organized share",
+            "share",
+            "organized",
+            "persons",
+            quota="org_share",
+            quota_kind="minimum",
+            desc_zh="有组织转移人数 ÷ 转移就业人数",
+            desc_en="Organized persons ÷ persons",
+        ),
+        M(
+            "income",
+            "劳务收入",
+            "Labour income",
+            "money",
+            "income",
+            quota="income",
+            desc_zh="年内劳务收入合计（同一次就业被两县报送只计一次）",
+            desc_en="Labour income this year (each placement once)",
+        ),
+        M(
+            "per_capita",
+            "人均劳务收入",
+            "Income per capita",
+            "per_capita",
+            "income",
+            "persons",
+            desc_zh="劳务收入 ÷ 转移就业人数",
+            desc_en="Labour income ÷ persons",
+        ),
+        M(
+            "organized",
+            "有组织转移就业",
+            "Organized transfers",
+            "count",
+            "organized",
+            desc_zh="经政府或劳务组织转移的人数",
+            desc_en="Persons placed through government or a labour organisation",
+        ),
+        M(
+            "trained",
+            "技能培训人数",
+            "Persons trained",
+            "count",
+            "trained",
+            desc_zh="台账中参加过培训的转移人员",
+            desc_en="Placed persons who took part in training",
+        ),
+        M(
+            "directed_share",
+            "订单定向及以工代训占比",
+            "Order/directed + work-for-training share",
+            "share",
+            "trained_directed",
+            "trained",
+            desc_zh="台账中培训人员里订单定向式和以工代训的占比",
+            desc_en="Among trained placed persons, the share trained by order/directed or work-for-training",
+        ),
+        M(
+            "src_industry",
+            "产业吸纳就业",
+            "Industry absorption",
+            "count",
+            "src_industry",
+            quota="src_industry",
+            desc_zh="首次就业来源为产业吸纳的人数",
+            desc_en="Persons whose first placement came from industry",
+        ),
+        M(
+            "src_project",
+            "项目带动就业",
+            "Project-driven",
+            "count",
+            "src_project",
+            quota="src_project",
+            desc_zh="首次就业来源为工程项目的人数",
+            desc_en="Persons whose first placement came from a project",
+        ),
+        M(
+            "src_flexible",
+            "自主灵活就业",
+            "Self / flexible",
+            "count",
+            "src_flexible",
+            quota="src_flexible",
+            desc_zh="首次就业为自主、灵活就业的人数",
+            desc_en="Persons whose first placement was self-found or flexible",
+        ),
+    ]
+}
 # the dispatch cards, in the order the meeting reads them
 CARD_METRICS = ["total", "org_xprov", "org_xpref", "out_region", "org_share", "income", "per_capita"]
 
@@ -304,8 +453,11 @@ class Band:
 
 
 # months employed this year (all the person's placements that count): ≥ 6 months unlocks the subsidies
-MONTHS_BANDS = [Band("lt3", "不足3个月", "Under 3 months", 3), Band("m3to6", "3至6个月", "3 to 6 months", 6),
-                Band("ge6", "6个月及以上", "6 months or more", None)]
+MONTHS_BANDS = [
+    Band("lt3", "不足3个月", "Under 3 months", 3),
+    Band("m3to6", "3至6个月", "3 to 6 months", 6),
+    Band("ge6", "6个月及以上", "6 months or more", None),
+]
 INCOME_BIN_YUAN = 2000  # income per person, in bins of 2,000 yuan; the last bin is open-ended
 INCOME_BINS = 15
 
@@ -357,19 +509,24 @@ class Filter:
 def filters() -> list[Filter]:
     """Every filter of the records view, in the order the form shows them (key groups included: add a group, get its
     filter)."""
-    out = [Filter(e, "enum", e) for e in ("gender", "education", "dest_scope", "channel", "job_source", "industry",
-                                          "training_type")]
+    out = [Filter(e, "enum", e) for e in ("gender", "education", "dest_scope", "channel", "job_source", "industry", "training_type")]
     out += [Filter(c, "flag", c) for c in ("organized", "trained", "id_check_ok", "counted")]
     out += [Filter(g.key, "flag", g.key, g.zh, g.en, sql=g.predicate) for g in GROUP_LIST]
-    out += [Filter("ended", "flag", "end_date", "已返乡(有结束时间)", "Ended", sql="end_date is not null"),
-            Filter("no_village", "flag", "village_code", "缺少村居", "No village", sql="village_code is null")]
-    out += [Filter(k, "prefix", f"{k}_code") for k in ("prefecture", "county", "township", "village", "dest_province",
-                                                       "dest_prefecture")]
+    out += [
+        Filter("ended", "flag", "end_date", "已返乡(有结束时间)", "Ended", sql="end_date is not null"),
+        Filter("no_village", "flag", "village_code", "缺少村居", "No village", sql="village_code is null"),
+    ]
+    out += [Filter(k, "prefix", f"{k}_code") for k in ("prefecture", "county", "township", "village", "dest_province", "dest_prefecture")]
     out += [Filter("record_id", "contains", "record_id"), Filter("id_masked", "contains", "id_masked")]
     out += [Filter(k, "date_range", f"{k}_date") for k in ("start", "end", "reported")]
-    out += [Filter("months", "number_range", "months_employed", "务工月数", "Months", lo=0, hi=12),
-            Filter("income", "number_range", "income_yuan", "收入(元)", "Income (yuan)", lo=0),
-            Filter("birth", "number_range", "birth_year", "出生年份", "Born", lo=1900, hi=2100)]
+    out += [
+        Filter("months", "number_range", "months_employed", "务工月数", "Months", lo=0, hi=12),
+        Filter("income", "number_range", "income_yuan", "收入(元)", "Income (yuan)", lo=0),
+        Filter(
+            "per_month", "number_range", "(income_yuan / greatest(months_employed, 0.5))", "月均收入(元)", "Income per month (yuan)", lo=0
+        ),
+        Filter("birth", "number_range", "birth_year", "出生年份", "Born", lo=1900, hi=2100),
+    ]
     return out
 
 
@@ -409,18 +566,22 @@ def _dimension_rows() -> str:
     parts = []
     for d in DIMENSION_LIST:
         value = f"coalesce({d.key}, '')" if d.key in ("education", "training_type") else d.key
-        parts.append(f"select home_code, '{d.key}' as dim, {value} as value, person_key, bool_or(organized) as organized, "
-                     "count(*) as n, sum(income_yuan) as income, sum(months_employed) as months "
-                     "from read_parquet($path) where counted group by all")
+        parts.append(
+            f"select home_code, '{d.key}' as dim, {value} as value, person_key, bool_or(organized) as organized, "
+            "count(*) as n, sum(income_yuan) as income, sum(months_employed) as months "
+            "from read_parquet($path) where counted group by all"
+        )
     return "\n    union all\n    ".join(parts)
 
 
 def _group_rows() -> str:
     """Person-level facts per key group (and all persons): one `select` per group, unioned."""
-    parts = [f"select home_code, 'key_group' as dim, '{g.key}' as value, person_key, organized, placements as n, "
-             f"income, months from persons where {g.key}" for g in GROUP_LIST]
-    parts.append("select home_code, 'key_group', 'all_persons', person_key, organized, placements, income, months "
-                 "from persons")
+    parts = [
+        f"select home_code, 'key_group' as dim, '{g.key}' as value, person_key, organized, placements as n, "
+        f"income, months from persons where {g.key}"
+        for g in GROUP_LIST
+    ]
+    parts.append("select home_code, 'key_group', 'all_persons', person_key, organized, placements, income, months from persons")
     return "\n    union all\n    ".join(parts)
 
 
@@ -429,10 +590,35 @@ def _group_profile() -> str:
     cols = []
     for g in [ALL_PERSONS, *GROUP_LIST]:
         cond = "true" if g is ALL_PERSONS else g.key
-        cols.append(f"select unit_code, '{g.key}' as key_group, count(*) filter (where {cond}) as persons, "
-                    f"count(*) filter (where {cond} and organized) as organized, "
-                    f"coalesce(sum(income) filter (where {cond}), 0) as income from persons group by unit_code")
+        cols.append(
+            f"select unit_code, '{g.key}' as key_group, count(*) filter (where {cond}) as persons, "
+            f"count(*) filter (where {cond} and organized) as organized, "
+            f"coalesce(sum(income) filter (where {cond}), 0) as income from persons group by unit_code"
+        )
     return "\n    union all\n    ".join(cols)
+
+
+# the facts of a record a correction can touch (周变动 "更正"); months, income and the end date grow by themselves
+RESTATABLE = [
+    "channel",
+    "organized",
+    "dest_scope",
+    "dest_province_code",
+    "dest_prefecture_code",
+    "industry",
+    "job_source",
+    "county_code",
+    "township_code",
+    "village_code",
+    "start_date",
+    "education",
+    "trained",
+    "training_type",
+]
+
+
+def restatable() -> list[str]:
+    return RESTATABLE + [g.key for g in GROUP_LIST if g.column]
 
 
 BLOCKS = {  # name -> generator of the SQL text (called at load time: declarations added in tests show up)
@@ -443,10 +629,16 @@ BLOCKS = {  # name -> generator of the SQL text (called at load time: declaratio
     "group_list": _group_list,
     "months_band": _months_band,
     "income_bin": lambda: f"least(floor(income / {INCOME_BIN_YUAN})::bigint, {INCOME_BINS - 1})",
+    "band_counts": lambda: _lines(
+        [f"count(*) filter (where {_months_band()} = '{b.key}')::bigint as {b.key}" for b in MONTHS_BANDS], ",\n        "
+    ),
+    "band_sums": lambda: ", ".join(f"sum({b.key})::bigint as {b.key}" for b in MONTHS_BANDS),
+    "band_keys": lambda: ", ".join(b.key for b in MONTHS_BANDS),
     "dimension_rows": _dimension_rows,
     "group_rows": _group_rows,
     "group_profile": _group_profile,
     "dimension_keys": lambda: ", ".join(d.key for d in DIMENSION_LIST),
+    "restatable": lambda: ", ".join(f"r.{c}" for c in restatable()),
     "filter_params": lambda: ", ".join(filter_params()),
     "filter_args": lambda: ", ".join(f"${p}" for p in filter_params()),
     "filter_where": lambda: "\n  and ".join(c for f in filters() for c in f.conditions()),
@@ -464,3 +656,98 @@ def expand(text: str) -> str:
         return BLOCKS[name]()
 
     return re.sub(r"\{\{@([a-z_]+)\}\}", one, text)
+
+
+def metric_label(col: str = "metric", lang: str = "zh") -> pl.Expr:
+    """Metric labels as a polars expression."""
+    from tracker.labels import mapped
+
+    return mapped(col, {k: m.label(lang) for k, m in METRICS.items()})
+
+
+# ---------------------------------------------------------------- record filters in the URL
+
+
+def _enum_of(f: Filter) -> Enum | None:
+    return ENUMS.get(f.column)
+
+
+def encode_filters(values: dict) -> str:
+    """The records view's filter as a short readable URL value: `channel:government,broker;organized:1;income:20000-`
+    (enum codes, 1/0, a code prefix or text, `from..to` dates, `min-max` numbers; an open end is left empty)."""
+    parts = []
+    for f in filters():
+        if f.kind == "date_range":
+            lo, hi = values.get(f"{f.key}_from"), values.get(f"{f.key}_to")
+            if lo or hi:
+                parts.append(f"{f.key}:{lo.isoformat() if lo else ''}..{hi.isoformat() if hi else ''}")
+            continue
+        if f.kind == "number_range":
+            lo, hi = values.get(f"{f.key}_min"), values.get(f"{f.key}_max")
+            if lo is not None or hi is not None:
+                parts.append(f"{f.key}:{_num(lo)}-{_num(hi)}")
+            continue
+        v = values.get(f.key)
+        if v is None or v == [] or v == "":
+            continue
+        if f.kind == "enum":
+            parts.append(f"{f.key}:{','.join(v)}")
+        elif f.kind == "flag":
+            parts.append(f"{f.key}:{1 if v else 0}")
+        else:  # free text: escaped, so that no value can break the form (it is bound as a parameter anyway)
+            from urllib.parse import quote
+
+            parts.append(f"{f.key}:{quote(str(v)[:20], safe='*#')}")
+    return ";".join(parts)
+
+
+def _num(x) -> str:
+    if x is None:
+        return ""
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def decode_filters(text: str | None) -> dict:
+    """`encode_filters` read back, every value checked (user input: an unknown key, code or malformed value is dropped,
+    never passed on)."""
+    import datetime as dt
+    import re
+
+    out: dict = {}
+    by_key = {f.key: f for f in filters()}
+    for part in (text or "").split(";")[:60]:
+        key, _, raw = part.partition(":")
+        f = by_key.get(key.strip())
+        raw = raw.strip()[:60]
+        if f is None or not raw:
+            continue
+        if f.kind == "enum":
+            e = _enum_of(f)
+            codes = [c for c in raw.split(",") if e is None or c in e.values]
+            if codes:
+                out[f.key] = codes
+        elif f.kind == "flag":
+            if raw in ("0", "1"):
+                out[f.key] = raw == "1"
+        elif f.kind in ("prefix", "contains"):
+            from urllib.parse import unquote
+
+            v = "".join(ch for ch in unquote(raw) if ch.isprintable())[:20].strip()
+            if v:
+                out[f.key] = v
+        elif f.kind == "date_range":
+            lo, _, hi = raw.partition("..")
+            for name, v in ((f"{f.key}_from", lo), (f"{f.key}_to", hi)):
+                try:
+                    out[name] = dt.date.fromisoformat(v) if v else None
+                except ValueError:
+                    continue
+        else:
+            m = re.fullmatch(r"(\d+(?:\.\d+)?)?-(\d+(?:\.\d+)?)?", raw)
+            if m:
+                for name, v in ((f"{f.key}_min", m.group(1)), (f"{f.key}_max", m.group(2))):
+                    if v is not None:
+                        x = float(v)
+                        if (f.lo is None or x >= f.lo) and (f.hi is None or x <= f.hi):
+                            out[name] = int(x) if x.is_integer() and f.key != "months" else x
+    return {k: v for k, v in out.items() if v is not None}

@@ -14,8 +14,14 @@ FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
 def _layout(fig: go.Figure, height: int, big: bool = False) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(family=FONT, size=18 if big else 13),
-                      legend=dict(orientation="h", y=-0.15), plot_bgcolor="white", hovermode="closest")
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        font=dict(family=FONT, size=18 if big else 13),
+        legend=dict(orientation="h", y=-0.15),
+        plot_bgcolor="white",
+        hovermode="closest",
+    )
     fig.update_xaxes(gridcolor="#eee")
     fig.update_yaxes(gridcolor="#eee")
     return fig
@@ -27,16 +33,27 @@ def ranking_bars(rank: pl.DataFrame, time_progress: float | None, lang: str, big
     Bars (not lines) so that Streamlit's plotly selection can drill down on a click.
     """
     df = rank.filter(pl.col("completion").is_not_null()).sort("completion")
-    fig = go.Figure(go.Bar(
-        x=(df["completion"] * 100).to_list(), y=df["name"].to_list(), orientation="h",
-        customdata=df["unit_code"].to_list(),
-        marker_color=[status_color(s) for s in df["status"].to_list()],
-        text=[f"{v * 100:.1f}%" for v in df["completion"].to_list()], textposition="auto",
-        hovertemplate="%{y}: %{x:.1f}%<extra></extra>", name=t("completion", lang)))
+    fig = go.Figure(
+        go.Bar(
+            x=(df["completion"] * 100).to_list(),
+            y=df["name"].to_list(),
+            orientation="h",
+            customdata=df["unit_code"].to_list(),
+            marker_color=[status_color(s) for s in df["status"].to_list()],
+            text=[f"{v * 100:.1f}%" for v in df["completion"].to_list()],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+            name=t("completion", lang),
+        )
+    )
     if time_progress is not None:
-        fig.add_vline(x=time_progress * 100, line_dash="dash", line_color="#555",
-                      annotation_text=f"{t('time_progress', lang)} {time_progress * 100:.1f}%",
-                      annotation_position="top")
+        fig.add_vline(
+            x=time_progress * 100,
+            line_dash="dash",
+            line_color="#555",
+            annotation_text=f"{t('time_progress', lang)} {time_progress * 100:.1f}%",
+            annotation_position="top",
+        )
     fig.update_xaxes(ticksuffix="%", title=None)
     fig.update_layout(title=t("completion", lang), clickmode="event+select", dragmode=False)
     return _layout(fig, max(260, 28 * df.height + 90), big)
@@ -47,25 +64,54 @@ def cumulative(tr: dict, lang: str, label: str) -> go.Figure:
     fig = go.Figure()
     shift = dt.timedelta(days=364)
     if tr["last_year"]:
-        fig.add_trace(go.Scatter(x=[d + shift for d, _ in tr["last_year"]], y=[v for _, v in tr["last_year"]],
-                                 name=t("last_year", lang), line=dict(color="#9E9E9E", dash="dot")))
+        fig.add_trace(
+            go.Scatter(
+                x=[d + shift for d, _ in tr["last_year"]],
+                y=[v for _, v in tr["last_year"]],
+                name=t("last_year", lang),
+                line=dict(color="#9E9E9E", dash="dot"),
+            )
+        )
     if tr["linear"]:
-        fig.add_trace(go.Scatter(x=[d for d, _ in tr["linear"]], y=[v for _, v in tr["linear"]],
-                                 name=t("linear_line", lang), line=dict(color="#555", dash="dash")))
+        fig.add_trace(
+            go.Scatter(
+                x=[d for d, _ in tr["linear"]],
+                y=[v for _, v in tr["linear"]],
+                name=t("linear_line", lang),
+                line=dict(color="#555", dash="dash"),
+            )
+        )
     if tr["seasonal"]:
-        fig.add_trace(go.Scatter(x=[d + shift for d, _ in tr["seasonal"]], y=[v for _, v in tr["seasonal"]],
-                                 name=t("seasonal_line", lang), line=dict(color="#1565C0", dash="dashdot")))
+        fig.add_trace(
+            go.Scatter(
+                x=[d + shift for d, _ in tr["seasonal"]],
+                y=[v for _, v in tr["seasonal"]],
+                name=t("seasonal_line", lang),
+                line=dict(color="#1565C0", dash="dashdot"),
+            )
+        )
     if tr["this_year"]:
-        fig.add_trace(go.Scatter(x=[d for d, _ in tr["this_year"]], y=[v for _, v in tr["this_year"]],
-                                 name=t("this_year", lang), mode="lines+markers",
-                                 line=dict(color="#C62828", width=3)))
+        fig.add_trace(
+            go.Scatter(
+                x=[d for d, _ in tr["this_year"]],
+                y=[v for _, v in tr["this_year"]],
+                name=t("this_year", lang),
+                mode="lines+markers",
+                line=dict(color="#C62828", width=3),
+            )
+        )
         last_d, last_v = tr["this_year"][-1]
         if tr["projection"] is not None and tr["due"] > last_d:
-            fig.add_trace(go.Scatter(x=[last_d, tr["due"]], y=[last_v, tr["projection"]],
-                                     name=t("projection_line", lang), line=dict(color="#C62828", dash="dot")))
+            fig.add_trace(
+                go.Scatter(
+                    x=[last_d, tr["due"]],
+                    y=[last_v, tr["projection"]],
+                    name=t("projection_line", lang),
+                    line=dict(color="#C62828", dash="dot"),
+                )
+            )
     if tr["target"]:
-        fig.add_hline(y=tr["target"], line_color="#2E7D32",
-                      annotation_text=f"{t('target_line', lang)} {fmt.count(tr['target'], lang)}")
+        fig.add_hline(y=tr["target"], line_color="#2E7D32", annotation_text=f"{t('target_line', lang)} {fmt.count(tr['target'], lang)}")
     fig.update_layout(title=label)
     return _layout(fig, 380)
 
@@ -75,7 +121,9 @@ def legend_html(lang: str) -> str:
     return " ".join(
         f"<span style='display:inline-block;margin-right:12px'><span style='display:inline-block;width:12px;"
         f"height:12px;border-radius:2px;background:{status_color(s)};margin-right:4px'></span>"
-        f"{status_label(s, lang)}</span>" for s in items)
+        f"{status_label(s, lang)}</span>"
+        for s in items
+    )
 
 
 PALETTE = ["#1F5FA8", "#EF8F00", "#2E7D32", "#8E24AA", "#00838F", "#C62828", "#6D4C41", "#9E9D24", "#546E7A"]
@@ -85,13 +133,25 @@ def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str) -
     """A share per unit (bars, clickable) against a minimum line; colour = met / not met."""
     df = df.sort("share")
     colors = [status_color("met" if (minimum is None or s >= minimum) else "not_met") for s in df["share"].to_list()]
-    fig = go.Figure(go.Bar(x=(df["share"] * 100).to_list(), y=df["name"].to_list(), orientation="h",
-                           customdata=df["unit_code"].to_list(), marker_color=colors,
-                           text=[f"{s * 100:.1f}%" for s in df["share"].to_list()], textposition="auto",
-                           hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=(df["share"] * 100).to_list(),
+            y=df["name"].to_list(),
+            orientation="h",
+            customdata=df["unit_code"].to_list(),
+            marker_color=colors,
+            text=[f"{s * 100:.1f}%" for s in df["share"].to_list()],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+        )
+    )
     if minimum is not None:
-        fig.add_vline(x=minimum * 100, line_dash="dash", line_color="#555",
-                      annotation_text=f"{'下限' if lang == 'zh' else 'minimum'} {minimum * 100:.0f}%")
+        fig.add_vline(
+            x=minimum * 100,
+            line_dash="dash",
+            line_color="#555",
+            annotation_text=f"{'下限' if lang == 'zh' else 'minimum'} {minimum * 100:.0f}%",
+        )
     fig.update_xaxes(ticksuffix="%")
     fig.update_layout(title=title, dragmode=False)
     return _layout(fig, max(260, 26 * df.height + 100))
@@ -105,45 +165,66 @@ def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True) 
     totals = dict(df.group_by("unit_code").agg(pl.col("value").sum()).iter_rows())
     for i, c in enumerate(cats):
         sub = units.join(df.filter(pl.col("category") == c), on=["unit_code", "name"], how="left").fill_null(0)
-        vals = [(v / totals[u] * 100 if totals.get(u) else 0) if percent else v
-                for u, v in zip(sub["unit_code"].to_list(), sub["value"].to_list(), strict=True)]
-        fig.add_trace(go.Bar(x=vals, y=sub["name"].to_list(), orientation="h", name=c,
-                             customdata=sub["unit_code"].to_list(), marker_color=PALETTE[i % len(PALETTE)],
-                             hovertemplate="%{y} · " + c + ": %{x:.1f}" + ("%" if percent else "") + "<extra></extra>"))
+        vals = [
+            (v / totals[u] * 100 if totals.get(u) else 0) if percent else v
+            for u, v in zip(sub["unit_code"].to_list(), sub["value"].to_list(), strict=True)
+        ]
+        fig.add_trace(
+            go.Bar(
+                x=vals,
+                y=sub["name"].to_list(),
+                orientation="h",
+                name=c,
+                customdata=sub["unit_code"].to_list(),
+                marker_color=PALETTE[i % len(PALETTE)],
+                hovertemplate="%{y} · " + c + ": %{x:.1f}" + ("%" if percent else "") + "<extra></extra>",
+            )
+        )
     fig.update_layout(barmode="stack", title=title, dragmode=False)
     if percent:
         fig.update_xaxes(ticksuffix="%", range=[0, 100])
     return _layout(fig, max(280, 26 * units.height + 120))
 
 
-def ranked_bars(labels: list[str], values: list[float], lang: str, title: str, codes: list[str] | None = None,
-                fmt_value=None, color: str = "#1F5FA8") -> go.Figure:
+def ranked_bars(
+    labels: list[str], values: list[float], lang: str, title: str, codes: list[str] | None = None, fmt_value=None, color: str = "#1F5FA8"
+) -> go.Figure:
     """Largest first, top to bottom."""
     order = sorted(range(len(values)), key=lambda i: values[i])
-    fig = go.Figure(go.Bar(x=[values[i] for i in order], y=[labels[i] for i in order], orientation="h",
-                           customdata=[codes[i] for i in order] if codes else None, marker_color=color,
-                           text=[fmt_value(values[i]) if fmt_value else f"{values[i]:,.0f}" for i in order],
-                           textposition="auto", hovertemplate="%{y}: %{x:,.0f}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=[values[i] for i in order],
+            y=[labels[i] for i in order],
+            orientation="h",
+            customdata=[codes[i] for i in order] if codes else None,
+            marker_color=color,
+            text=[fmt_value(values[i]) if fmt_value else f"{values[i]:,.0f}" for i in order],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:,.0f}<extra></extra>",
+        )
+    )
     fig.update_layout(title=title, dragmode=False)
     return _layout(fig, max(260, 24 * len(values) + 100))
 
 
-def actual_vs_quota(names: list[str], actual: list[float], quota: list[float | None], lang: str, title: str,
-                    codes: list[str] | None = None) -> go.Figure:
+def actual_vs_quota(
+    names: list[str], actual: list[float], quota: list[float | None], lang: str, title: str, codes: list[str] | None = None
+) -> go.Figure:
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=names, y=[q or 0 for q in quota], name="任务" if lang == "zh" else "Quota",
-                         marker_color="#B0BEC5", customdata=codes))
-    fig.add_trace(go.Bar(x=names, y=actual, name="完成" if lang == "zh" else "Actual", marker_color="#1F5FA8",
-                         customdata=codes))
+    fig.add_trace(
+        go.Bar(x=names, y=[q or 0 for q in quota], name="任务" if lang == "zh" else "Quota", marker_color="#B0BEC5", customdata=codes)
+    )
+    fig.add_trace(go.Bar(x=names, y=actual, name="完成" if lang == "zh" else "Actual", marker_color="#1F5FA8", customdata=codes))
     fig.update_layout(barmode="group", title=title, dragmode=False)
     return _layout(fig, 360)
 
 
 def histogram(df: pl.DataFrame, lang: str, title: str) -> go.Figure:
-    labels = [(f"{int(lo):,}–{int(hi):,}" if hi is not None else f"≥{int(lo):,}")
-              for lo, hi in zip(df["lower"].to_list(), df["upper"].to_list(), strict=True)]
-    fig = go.Figure(go.Bar(x=labels, y=df["persons"].to_list(), marker_color="#1F5FA8",
-                           hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    labels = [
+        (f"{int(lo):,}–{int(hi):,}" if hi is not None else f"≥{int(lo):,}")
+        for lo, hi in zip(df["lower"].to_list(), df["upper"].to_list(), strict=True)
+    ]
+    fig = go.Figure(go.Bar(x=labels, y=df["persons"].to_list(), marker_color="#1F5FA8", hovertemplate="%{x}: %{y:,}<extra></extra>"))
     fig.update_layout(title=title, dragmode=False)
     fig.update_xaxes(title="元/人" if lang == "zh" else "yuan per person")
     return _layout(fig, 340)

@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from tracker.hierarchy import Hierarchy
+from tracker.hierarchy import REGION, Hierarchy
 from tracker.rules import largest_remainder
 
 SEED000 = "种子000：西藏自治区2020年方案（已公布）"
@@ -28,9 +28,16 @@ ORG_XPREF = {"5401": 5000, "5402": 20000, "5405": 16000, "5404": 3000, "5403": 6
 # rough shares of the region's rural labour force, for the demo decomposition of the total
 PREF_WEIGHT = {"5401": 0.12, "5402": 0.27, "5403": 0.22, "5404": 0.07, "5405": 0.11, "5406": 0.15, "5425": 0.06}
 LHORONG = "540329"
-LHORONG_TARGETS = {"total": 11050, "org_share": 0.60, "out_region": 90, "training": 1505,
-                   "training_directed_share": 0.35, "src_industry": 5850, "src_project": 3100,
-                   "src_flexible": 2100}
+LHORONG_TARGETS = {
+    "total": 11050,
+    "org_share": 0.60,
+    "out_region": 90,
+    "training": 1505,
+    "training_directed_share": 0.35,
+    "src_industry": 5850,
+    "src_project": 3100,
+    "src_flexible": 2100,
+}
 REGION_TOTAL = 615_000
 REGION_INCOME = 3_500_000_000
 ORG_SHARE_MIN = 0.60
@@ -66,19 +73,18 @@ def build(h: Hierarchy, year: int, seed: int = 2026, factor: float = 1.0) -> pl.
     total = round(REGION_TOTAL * factor)
     pref_total = _split(total, prefs, [PREF_WEIGHT[p] for p in prefs], {})
     income_pc = {p: rng.uniform(0.85, 1.15) for p in prefs}
-    pref_income = _split(round(REGION_INCOME * factor / 10_000),
-                         prefs, [pref_total[p] * income_pc[p] for p in prefs], {})  # in 万元
+    pref_income = _split(round(REGION_INCOME * factor / 10_000), prefs, [pref_total[p] * income_pc[p] for p in prefs], {})  # in 万元
     xprov = {p: round(ORG_XPROV[p] * (1 if factor == 1 else factor)) for p in prefs}
     xpref = {p: round(ORG_XPREF[p] * (1 if factor == 1 else factor)) for p in prefs}
     out_region = {p: round(xprov[p] * 1.5) for p in prefs}
     note_seed = FROM000 if factor == 1 else DEMO
 
-    add("54", "total", total, DEMO)
-    add("54", "income", sum(pref_income.values()) * 10_000, DEMO)
-    add("54", "org_xprov", sum(xprov.values()), note_seed)
-    add("54", "org_xpref", sum(xpref.values()), note_seed)
-    add("54", "out_region", sum(out_region.values()), DEMO)
-    add("54", "org_share", ORG_SHARE_MIN, DEMO)
+    add(REGION, "total", total, DEMO)
+    add(REGION, "income", sum(pref_income.values()) * 10_000, DEMO)
+    add(REGION, "org_xprov", sum(xprov.values()), note_seed)
+    add(REGION, "org_xpref", sum(xpref.values()), note_seed)
+    add(REGION, "out_region", sum(out_region.values()), DEMO)
+    add(REGION, "org_share", ORG_SHARE_MIN, DEMO)
     for p in prefs:
         add(p, "total", pref_total[p], DEMO)
         add(p, "income", pref_income[p] * 10_000, DEMO)
@@ -130,10 +136,15 @@ def published() -> pl.DataFrame:
     from tracker.quotas import frame
 
     d0, d1 = dt.date(YEAR000, 12, 31), dt.date(YEAR001, 12, 31)
-    rows = [(YEAR000, "54", "org_xprov", float(sum(ORG_XPROV.values())), d0, SEED000, "published"),
-            (YEAR000, "54", "org_xpref", float(sum(ORG_XPREF.values())), d0, SEED000, "published")]
-    rows += [(YEAR000, p, m, float(v[p]), d0, SEED000, "published") for p in sorted(ORG_XPROV)
-             for m, v in (("org_xprov", ORG_XPROV), ("org_xpref", ORG_XPREF))]
+    rows = [
+        (YEAR000, REGION, "org_xprov", float(sum(ORG_XPROV.values())), d0, SEED000, "published"),
+        (YEAR000, REGION, "org_xpref", float(sum(ORG_XPREF.values())), d0, SEED000, "published"),
+    ]
+    rows += [
+        (YEAR000, p, m, float(v[p]), d0, SEED000, "published")
+        for p in sorted(ORG_XPROV)
+        for m, v in (("org_xprov", ORG_XPROV), ("org_xpref", ORG_XPREF))
+    ]
     rows += [(YEAR001, LHORONG, m, float(v), d1, SEED001, "published") for m, v in LHORONG_TARGETS.items()]
     return frame(rows)
 

@@ -42,20 +42,24 @@ def schedule(counties: list[str], day: dt.date, today: dt.date, names) -> list[R
     """The week's submissions in the order they arrive (only those on or before `today`)."""
     regular = [c for c in counties if c not in LATE and c not in MISSING and c != RESUBMIT]
     friday = dt.datetime.combine(day, dt.time())
-    runs = [Run(friday.replace(hour=11, minute=20), WORK_GROUP,
-                tuple((c, "full") for c in regular if c.startswith(FIRST_RUN))),
-            Run(friday.replace(hour=15, minute=10), WORK_GROUP,
-                tuple((c, "full") for c in regular if not c.startswith(FIRST_RUN))
-                + ((RESUBMIT, "no_township"), (REFUSED, "numeric_ids"))),
-            Run(friday.replace(hour=17, minute=50), f"{names(RESUBMIT)}人社局", ((RESUBMIT, "full"),))]
+    runs = [
+        Run(friday.replace(hour=11, minute=20), WORK_GROUP, tuple((c, "full") for c in regular if c.startswith(FIRST_RUN))),
+        Run(
+            friday.replace(hour=15, minute=10),
+            WORK_GROUP,
+            tuple((c, "full") for c in regular if not c.startswith(FIRST_RUN)) + ((RESUBMIT, "no_township"), (REFUSED, "numeric_ids")),
+        ),
+        Run(friday.replace(hour=17, minute=50), f"{names(RESUBMIT)}人社局", ((RESUBMIT, "full"),)),
+    ]
     for c, (days, hhmm) in sorted(LATE.items(), key=lambda kv: kv[1]):
         h, m = (int(x) for x in hhmm.split(":"))
         runs.append(Run(friday + dt.timedelta(days=days, hours=h, minutes=m), f"{names(c)}人社局", ((c, "full"),)))
     return [r for r in runs if r.files and r.when.date() <= today]
 
 
-def export(frame: pl.DataFrame, h: hierarchy.Hierarchy, county: str, day: dt.date, variant: str, folder: Path,
-           i: int, xlsx: bool = False) -> Path:
+def export(
+    frame: pl.DataFrame, h: hierarchy.Hierarchy, county: str, day: dt.date, variant: str, folder: Path, i: int, xlsx: bool = False
+) -> Path:
     """One county's export as its system writes it (`xlsx` or csv); `i` (its place in the list) picks the variation."""
     from tracker.generate import LEDGER_ID_PREFIX, SEED
 
@@ -78,8 +82,9 @@ def export(frame: pl.DataFrame, h: hierarchy.Hierarchy, county: str, day: dt.dat
         led = led.with_columns(pl.col("公民身份号码").cast(pl.Float64, strict=False))
         return ledger.write(led, folder / f"{name}_{stamp}.xlsx", day)
     suffix = "_更正" if variant == "full" and county == RESUBMIT else ""
-    base = [f"{name}_{stamp}{suffix}", f"{name}转移就业台账{day:%Y%m%d}{suffix}",
-            f"{county}{name}第{day.isocalendar()[1]}周报送{suffix}"][i % 3]
+    base = [f"{name}_{stamp}{suffix}", f"{name}转移就业台账{day:%Y%m%d}{suffix}", f"{county}{name}第{day.isocalendar()[1]}周报送{suffix}"][
+        i % 3
+    ]
     if xlsx:
         return ledger.write(led, folder / f"{base}.xlsx", day)
     return ledger.write(led, folder / f"{base}.csv", day, encoding="gb18030" if i % 3 == 0 else "utf-8-sig")

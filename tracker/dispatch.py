@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
 from queries import cached, snapshot_dates
 from tracker import rules, settings
+from tracker.catalogue import CARD_METRICS, METRICS, measure_keys
 from tracker.hierarchy import LEVEL_LEN, Hierarchy
-from tracker.metrics import BASE_MEASURES, CARD_METRICS, METRICS
 
 PACED_KINDS = ("count", "money")
 
@@ -25,19 +25,16 @@ class Dates:
     previous: dt.date | None  # the snapshot one week earlier, if any
     ly_same: dt.date | None  # same week last year
     ly_final: dt.date | None  # last snapshot of last year
-    year_dates: list[dt.date] = field(default_factory=list)
-    ly_dates: list[dt.date] = field(default_factory=list)
 
 
 def resolve_dates(snapshot: dt.date, dates: list[dt.date] | None = None) -> Dates:
     dates = snapshot_dates() if dates is None else dates
-    year = [d for d in dates if d.year == snapshot.year and d <= snapshot]
     ly = [d for d in dates if d.year == snapshot.year - 1]
     same = rules.same_week_last_year(snapshot)
     ly_same = max((d for d in ly if d <= same), default=None)
     from queries.derived import previous
 
-    return Dates(snapshot, previous(snapshot, dates=dates), ly_same, ly[-1] if ly else None, year, ly)
+    return Dates(snapshot, previous(snapshot, dates=dates), ly_same, ly[-1] if ly else None)
 
 
 def child_len(area: str) -> int:
@@ -62,8 +59,15 @@ def _by_unit(wk: pl.DataFrame, day: dt.date | None) -> dict[str, dict]:
     return {r["unit_code"]: r for r in rows.iter_rows(named=True)}
 
 
-def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: list[str] | None = None,
-             pace: str | None = None, thresholds: tuple[float, float, float] | None = None) -> pl.DataFrame:
+def evaluate(
+    area: str,
+    d: Dates,
+    wk: pl.DataFrame,
+    q: pl.DataFrame,
+    metrics: list[str] | None = None,
+    pace: str | None = None,
+    thresholds: tuple[float, float, float] | None = None,
+) -> pl.DataFrame:
     """One row per unit (the area and its children) and metric, with every rule applied.
 
     Columns: unit_code, is_area, metric, actual, quota, quota_kind, due_date, completion,
@@ -77,25 +81,33 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
     quota = {(r["unit_code"], r["metric"]): r for r in q.iter_rows(named=True)}
     units = [area] + sorted(u for u in now if u != area)
     if area not in now:  # no records at all yet: show zeros, not nothing
-        now[area] = {k: 0 for k in BASE_MEASURES}
+        now[area] = {k: 0 for k in measure_keys()}
     # children with a quota but no records yet still belong in the ranking
     units += sorted({u for (u, _m) in quota if u != area and u not in now})
-    zeros = {k: 0 for k in BASE_MEASURES}
+    zeros = {k: 0 for k in measure_keys()}
     # a unit missing from an existing earlier snapshot had nobody yet: that is 0, not unknown
     prev_of = (lambda u: prev.get(u, zeros)) if d.previous else (lambda u: None)
     ly_of = (lambda u: ly_same.get(u, zeros)) if d.ly_same else (lambda u: None)
     out = []
     for u in units:
-        m_now = now.get(u) or {k: 0 for k in BASE_MEASURES}
+        m_now = now.get(u) or {k: 0 for k in measure_keys()}
         for key in metrics:
             met = METRICS[key]
             actual = met.value(m_now)
             qr = quota.get((u, met.quota)) if met.quota else None
             target = qr["target"] if qr else None
             due = qr["due_date"] if qr else dt.date(d.snapshot.year, 12, 31)
-            row = {"unit_code": u, "is_area": u == area, "metric": key, "actual": actual, "quota": target,
-                   "quota_kind": met.quota_kind if qr else None, "due_date": due,
-                   "source_note": qr["source_note"] if qr else None, "source": qr.get("source") if qr else None}
+            row = {
+                "unit_code": u,
+                "is_area": u == area,
+                "metric": key,
+                "actual": actual,
+                "quota": target,
+                "quota_kind": met.quota_kind if qr else None,
+                "due_date": due,
+                "source_note": qr["source_note"] if qr else None,
+                "source": qr.get("source") if qr else None,
+            }
             prev_v = met.value(prev_of(u)) if prev_of(u) is not None else None
             ly_v = met.value(ly_of(u)) if ly_of(u) is not None else None
             row["new_week"] = (actual - prev_v) if (prev_v is not None and actual is not None) else None
@@ -114,11 +126,11 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
                 row["expected"] = None
                 row["gap"] = (actual - target) * 100 if actual is not None else None
                 row["status"] = rules.share_status(actual, target)
-                row["needed"] = rules.organized_needed(int(m_now.get(met.num) or 0), int(m_now.get(met.den) or 0),
-                                                       target)
+                row["needed"] = rules.organized_needed(int(m_now.get(met.num) or 0), int(m_now.get(met.den) or 0), target)
                 total_q = quota.get((u, "total"))
                 row["needed_year_end"] = rules.organized_needed_by_year_end(
-                    int(m_now.get(met.num) or 0), total_q["target"] if total_q else None, target)
+                    int(m_now.get(met.num) or 0), total_q["target"] if total_q else None, target
+                )
                 row["shortfall"] = None
             else:
                 comp = rules.completion(actual, target)
@@ -130,15 +142,31 @@ def evaluate(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metrics: li
                 row["needed"] = None
                 row["needed_year_end"] = None
                 # whole persons: 0.3 of a person still behind is one more placement to make
-                row["shortfall"] = (float(math.ceil(max(0.0, expected * target - (actual or 0)) - 1e-9))
-                                    if comp is not None else None)
+                row["shortfall"] = float(math.ceil(max(0.0, expected * target - (actual or 0)) - 1e-9)) if comp is not None else None
             out.append(row)
-    schema = {"unit_code": pl.String, "is_area": pl.Boolean, "metric": pl.String, "actual": pl.Float64,
-              "quota": pl.Float64, "quota_kind": pl.String, "due_date": pl.Date, "source_note": pl.String,
-              "source": pl.String,
-              "new_week": pl.Float64, "ly_same": pl.Float64, "yoy": pl.Float64, "linear": pl.Float64,
-              "seasonal": pl.Float64, "completion": pl.Float64, "expected": pl.Float64, "gap": pl.Float64,
-              "status": pl.String, "needed": pl.Int64, "needed_year_end": pl.Int64, "shortfall": pl.Float64}
+    schema = {
+        "unit_code": pl.String,
+        "is_area": pl.Boolean,
+        "metric": pl.String,
+        "actual": pl.Float64,
+        "quota": pl.Float64,
+        "quota_kind": pl.String,
+        "due_date": pl.Date,
+        "source_note": pl.String,
+        "source": pl.String,
+        "new_week": pl.Float64,
+        "ly_same": pl.Float64,
+        "yoy": pl.Float64,
+        "linear": pl.Float64,
+        "seasonal": pl.Float64,
+        "completion": pl.Float64,
+        "expected": pl.Float64,
+        "gap": pl.Float64,
+        "status": pl.String,
+        "needed": pl.Int64,
+        "needed_year_end": pl.Int64,
+        "shortfall": pl.Float64,
+    }
     return pl.DataFrame(out, schema=schema)
 
 
@@ -147,8 +175,7 @@ def ranking(ev: pl.DataFrame, metric: str = "total") -> pl.DataFrame:
     kids = ev.filter(~pl.col("is_area") & (pl.col("metric") == metric))
     by = "gap" if METRICS[metric].quota_kind == "minimum" else "completion"
     kids = kids.sort([pl.col(by).is_null(), by, "actual"], descending=[False, True, True])
-    return kids.with_columns(rank=pl.when(pl.col(by).is_not_null())
-                             .then(pl.col(by).rank("min", descending=True)).cast(pl.Int32))
+    return kids.with_columns(rank=pl.when(pl.col(by).is_not_null()).then(pl.col(by).rank("min", descending=True)).cast(pl.Int32))
 
 
 LAG_ORDER = {rules.NOT_MET: 0, rules.SERIOUS: 1, rules.BEHIND: 2}  # a missed hard floor first: it is binary
@@ -173,10 +200,8 @@ def trend(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metric: str = 
     """The area's cumulative curve this year and last, pace lines, projection and required rate."""
     met = METRICS[metric]
     rows = wk.filter(pl.col("is_area")).sort("snapshot_date")
-    this = [(r["snapshot_date"], met.value(r)) for r in rows.iter_rows(named=True)
-            if r["snapshot_date"].year == d.snapshot.year]
-    last = [(r["snapshot_date"], met.value(r)) for r in rows.iter_rows(named=True)
-            if r["snapshot_date"].year == d.snapshot.year - 1]
+    this = [(r["snapshot_date"], met.value(r)) for r in rows.iter_rows(named=True) if r["snapshot_date"].year == d.snapshot.year]
+    last = [(r["snapshot_date"], met.value(r)) for r in rows.iter_rows(named=True) if r["snapshot_date"].year == d.snapshot.year - 1]
     qr = q.filter((pl.col("unit_code") == area) & (pl.col("metric") == (met.quota or "")))
     target = qr["target"][0] if qr.height else None
     due = qr["due_date"][0] if qr.height else dt.date(d.snapshot.year, 12, 31)
@@ -184,10 +209,14 @@ def trend(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metric: str = 
     rate = rules.run_rate(this, 4)
     ly_final = last[-1][1] if last else None
     return {
-        "this_year": this, "last_year": last, "target": target, "due": due,
+        "this_year": this,
+        "last_year": last,
+        "target": target,
+        "due": due,
         "linear": [(dd, rules.time_progress(dd, due) * target) for dd, _ in this] if target else [],
         "seasonal": ([(dd, v / ly_final * target) for dd, v in last] if target and ly_final else []),
-        "rate": rate, "projection": rules.projection(actual or 0, rate, d.snapshot, due),
+        "rate": rate,
+        "projection": rules.projection(actual or 0, rate, d.snapshot, due),
         "required": rules.required_weekly(target, actual or 0, d.snapshot, due),
     }
 
@@ -196,7 +225,8 @@ def name_units(df: pl.DataFrame, h: Hierarchy, lang: str, area: str, col: str = 
     """Add a `name` column; under a township, the township's own code collects records without a village."""
     c = pl.col(col)
     no_village = (c.str.len_chars() == 12) & c.str.ends_with("000") & ~c.is_in(list(h._name))
-    return df.with_columns(name=pl.when(no_village)
-                           .then(h.name_expr(c.str.slice(0, 9), lang, short=False)
-                                 + pl.lit("（未填村居）" if lang == "zh" else " (no village)"))
-                           .otherwise(h.name_expr(c, lang)))
+    return df.with_columns(
+        name=pl.when(no_village)
+        .then(h.name_expr(c.str.slice(0, 9), lang, short=False) + pl.lit("（未填村居）" if lang == "zh" else " (no village)"))
+        .otherwise(h.name_expr(c, lang))
+    )

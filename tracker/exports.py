@@ -12,14 +12,12 @@ import polars as pl
 # a plain number (e.g. "-5", "-6.1%", "+1,134") cannot be a formula: left as it is
 _DANGER = r"^[=+\-@\t\r]"
 _NUMBER = r"^[+\-]?[\d,]*\.?\d+%?$"
-WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-                    "nan_inf_to_errors": True}
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "nan_inf_to_errors": True}
 
 
 def safe_text(expr: pl.Expr) -> pl.Expr:
     """A text column with formula-like cells prefixed by an apostrophe."""
-    return (pl.when(expr.str.contains(_DANGER) & ~expr.str.contains(_NUMBER))
-            .then(pl.lit("'") + expr).otherwise(expr))
+    return pl.when(expr.str.contains(_DANGER) & ~expr.str.contains(_NUMBER)).then(pl.lit("'") + expr).otherwise(expr)
 
 
 def safe_value(v: str) -> str:

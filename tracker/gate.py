@@ -34,8 +34,7 @@ def _cookie(token: str | None) -> None:
     """Set (or, with None, clear) the session cookie in the browser: Streamlit can read cookies, not write them."""
     _, most = auth.Sessions.limits()
     value = f"{token}; max-age={int(most)}" if token else "; max-age=0"
-    st.html(f"<script>document.cookie = '{COOKIE}={value}; path=/; SameSite=Strict';</script>",
-            unsafe_allow_javascript=True, width=1)
+    st.html(f"<script>document.cookie = '{COOKIE}={value}; path=/; SameSite=Strict';</script>", unsafe_allow_javascript=True, width=1)
 
 
 def _browser_token() -> str | None:
@@ -53,8 +52,11 @@ def user(lang: str) -> auth.User:
     if notice == "sso_unmapped" or (u is not None and u.source == "oidc"):
         if st.session_state.get("_sso_seen") != claims.get("sub"):  # one audit line per SSO session
             st.session_state["_sso_seen"] = claims.get("sub")
-            audit.log(u.username if u else str(claims.get("email") or claims.get("sub")),
-                      "login_sso" if u else "sso_unmapped", u.area if u else "")
+            audit.log(
+                u.username if u else str(claims.get("email") or claims.get("sub")),
+                "login_sso" if u else "sso_unmapped",
+                u.area if u else "",
+            )
     if u is not None:
         queries.set_scope(u.scope())
         if u.source == "local" and st.session_state.get(TOKEN) != token:

@@ -28,29 +28,64 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from tracker import demo_quotas, hierarchy, ids, schema, settings
+from tracker import catalogue, demo_quotas, hierarchy, ids, schema, settings
+from tracker.hierarchy import REGION
 
 SEED = 20_260
 DEMO_KEY = b"demo-person-key-not-secret"  # demo IDs are synthetic; real ingest uses the secret key
 DEST_PROVINCES = {  # cross-province destinations, weighted (Sichuan, Qinghai and the aid provinces)
-    "51": 0.22, "63": 0.12, "44": 0.10, "33": 0.08, "32": 0.07, "11": 0.06, "31": 0.05, "50": 0.06,
-    "53": 0.05, "62": 0.04, "61": 0.04, "35": 0.03, "12": 0.03, "42": 0.03, "37": 0.02,
+    "51": 0.22,
+    "63": 0.12,
+    "44": 0.10,
+    "33": 0.08,
+    "32": 0.07,
+    "11": 0.06,
+    "31": 0.05,
+    "50": 0.06,
+    "53": 0.05,
+    "62": 0.04,
+    "61": 0.04,
+    "35": 0.03,
+    "12": 0.03,
+    "42": 0.03,
+    "37": 0.02,
 }
 PREF_DEST_WEIGHT = {"5401": 0.40, "5402": 0.14, "5403": 0.10, "5404": 0.14, "5405": 0.12, "5406": 0.06, "5425": 0.04}
-WAGE = {"construction": 1.25, "transport": 1.2, "domestic": 0.85, "catering": 0.9, "handicraft": 0.8,
-        "manufacturing": 1.1, "agriculture": 0.7, "other": 0.9}
+WAGE = {
+    "construction": 1.25,
+    "transport": 1.2,
+    "domestic": 0.85,
+    "catering": 0.9,
+    "handicraft": 0.8,
+    "manufacturing": 1.1,
+    "agriculture": 0.7,
+    "other": 0.9,
+}
 SCOPE_WAGE = {"local": 0.85, "cross_county": 1.0, "cross_prefecture": 1.15, "cross_province": 1.6}
 INDUSTRY_BY_SOURCE = {
-    "industry": {"manufacturing": .18, "agriculture": .22, "handicraft": .14, "catering": .14, "transport": .12,
-                 "construction": .10, "domestic": .05, "other": .05},
-    "project": {"construction": .82, "transport": .10, "other": .08},
-    "flexible": {"catering": .25, "transport": .22, "domestic": .18, "handicraft": .15, "agriculture": .10,
-                 "other": .10},
+    "industry": {
+        "manufacturing": 0.18,
+        "agriculture": 0.22,
+        "handicraft": 0.14,
+        "catering": 0.14,
+        "transport": 0.12,
+        "construction": 0.10,
+        "domestic": 0.05,
+        "other": 0.05,
+    },
+    "project": {"construction": 0.82, "transport": 0.10, "other": 0.08},
+    "flexible": {"catering": 0.25, "transport": 0.22, "domestic": 0.18, "handicraft": 0.15, "agriculture": 0.10, "other": 0.10},
 }
 
-FIXES = {"industry": "industry_before", "dest_scope": "dest_scope_before", "dest_province_code": "dest_province_before",
-         "dest_prefecture_code": "dest_prefecture_before", "channel": "channel_before", "organized": "organized_before",
-         "village_code": "village_before"}  # corrected field -> its value before the correction
+FIXES = {
+    "industry": "industry_before",
+    "dest_scope": "dest_scope_before",
+    "dest_province_code": "dest_province_before",
+    "dest_prefecture_code": "dest_prefecture_before",
+    "channel": "channel_before",
+    "organized": "organized_before",
+    "village_code": "village_before",
+}  # corrected field -> its value before the correction
 LEDGER_ID_PREFIX = "5401"  # Lhasa's counties export the ledger with its own 记录编号; the others have none
 Progress = Callable[[float, str], None]
 
@@ -79,8 +114,7 @@ def fridays(year: int, until: dt.date) -> list[dt.date]:
 
 def _season_pmf(days: int) -> np.ndarray:
     d = np.arange(1, days + 1)
-    f = (0.22 + 1.7 * np.exp(-(((d - 95) / 30) ** 2)) + 0.8 * np.exp(-(((d - 175) / 40) ** 2))
-         + 0.35 * np.exp(-(((d - 255) / 35) ** 2)))
+    f = 0.22 + 1.7 * np.exp(-(((d - 95) / 30) ** 2)) + 0.8 * np.exp(-(((d - 175) / 40) ** 2)) + 0.35 * np.exp(-(((d - 255) / 35) ** 2))
     f[d > days - 25] *= 0.3  # hardly anyone starts a job in the last weeks of the year
     return f / f.sum()
 
@@ -96,20 +130,29 @@ def _story(h: hierarchy.Hierarchy) -> pl.DataFrame:
     # a prefecture-level story too: Nagqu lags this year, Lhasa is close to the line
     pref_factor = np.array([{"5406": 0.86, "5401": 0.95}.get(c[:4], 1.0) for c in counties])
     perf = perf * pref_factor
-    return pl.DataFrame({
-        "county_code": counties,
-        "perf": perf,
-        "perf_prev": perf * rng.uniform(0.90, 1.10, n),
-        "shift": rng.normal(0, 9, n).round(),
-        "org_rate": rng.uniform(0.50, 0.74, n),
-        "xprov_att": np.clip(rng.normal(0.98, 0.18, n), 0.5, 1.4),
-        "xpref_att": np.clip(rng.normal(0.97, 0.14, n), 0.5, 1.4),
-        "income_att": rng.uniform(0.90, 1.08, n),
-    })
+    return pl.DataFrame(
+        {
+            "county_code": counties,
+            "perf": perf,
+            "perf_prev": perf * rng.uniform(0.90, 1.10, n),
+            "shift": rng.normal(0, 9, n).round(),
+            "org_rate": rng.uniform(0.50, 0.74, n),
+            "xprov_att": np.clip(rng.normal(0.98, 0.18, n), 0.5, 1.4),
+            "xpref_att": np.clip(rng.normal(0.97, 0.14, n), 0.5, 1.4),
+            "income_att": rng.uniform(0.90, 1.08, n),
+        }
+    )
 
 
-def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: float = 1.0,
-               key: bytes = DEMO_KEY, current_year: int | None = None, keep_ids: bool = False) -> pl.DataFrame:
+def placements(
+    h: hierarchy.Hierarchy,
+    quotas: pl.DataFrame,
+    year: int,
+    scale: float = 1.0,
+    key: bytes = DEMO_KEY,
+    current_year: int | None = None,
+    keep_ids: bool = False,
+) -> pl.DataFrame:
     """Every placement of the year as it will stand on 31 December, sorted for the snapshot files.
 
     Columns are the schema's plus `wage` (monthly yuan) and the full-year `end_full`, from which each
@@ -119,12 +162,14 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
     prev = year < (current_year or settings.today().year)
     story = _story(h)
     q = quotas.filter(pl.col("year") == year)
-    qc = (q.filter(pl.col("unit_code").str.len_chars() == 6)
-          .pivot(on="metric", index="unit_code", values="target").rename({"unit_code": "county_code"}))
+    qc = (
+        q.filter(pl.col("unit_code").str.len_chars() == 6)
+        .pivot(on="metric", index="unit_code", values="target")
+        .rename({"unit_code": "county_code"})
+    )
     qt = q.filter((pl.col("unit_code").str.len_chars() == 9) & (pl.col("metric") == "total"))
     st = story.join(qc, on="county_code")
-    st = st.with_columns(n=((pl.col("total") * (pl.col("perf_prev") if prev else pl.col("perf"))
-                             * scale).round().cast(pl.Int64)))
+    st = st.with_columns(n=((pl.col("total") * (pl.col("perf_prev") if prev else pl.col("perf")) * scale).round().cast(pl.Int64)))
     counties = st["county_code"].to_numpy()
     n_c = st["n"].to_numpy()
     N = int(n_c.sum())
@@ -150,11 +195,11 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
             vill_of[ti] = vs[rng.choice(len(vs), size=len(ti), p=vw / vw.sum())] if len(vs) else None
 
     # people
-    two_after = rng.random(N) < 0.06
+    two_after = rng.random(N) < catalogue.groups()["two_after"].demo_share
     age = np.where(two_after, rng.integers(16, 23, N), np.clip(rng.gamma(6, 5.5, N) + 16, 18, 62).astype(int))
     birth_year = (year - age).astype(np.int16)
     gender = np.where(rng.random(N) < 0.38, "F", "M")
-    education = _choice(rng, {"primary": .44, "junior": .35, "senior": .14, "college": .07}, N)
+    education = _choice(rng, {"primary": 0.44, "junior": 0.35, "senior": 0.14, "college": 0.07}, N)
     education[two_after] = "junior"
 
     # first placement
@@ -166,16 +211,21 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
     p_xprov = np.clip(st["org_xprov"].to_numpy() * att_x * scale / np.maximum(n_org, 1), 0, 0.3)[ci]
     p_xpref = np.clip(st["org_xpref"].to_numpy() * att_p * scale / np.maximum(n_org, 1), 0, 0.6)[ci]
     u = rng.random(N)
-    scope_org = np.where(u < p_xprov, "cross_province",
-                         np.where(u < p_xprov + p_xpref, "cross_prefecture",
-                                  np.where(rng.random(N) < 0.45, "local", "cross_county")))
+    scope_org = np.where(
+        u < p_xprov,
+        "cross_province",
+        np.where(u < p_xprov + p_xpref, "cross_prefecture", np.where(rng.random(N) < 0.45, "local", "cross_county")),
+    )
     u2 = rng.random(N)
-    scope_free = np.where(u2 < 0.004, "cross_province", np.where(u2 < 0.10, "cross_prefecture",
-                                                                  np.where(u2 < 0.45, "cross_county", "local")))
+    scope_free = np.where(
+        u2 < 0.004, "cross_province", np.where(u2 < 0.10, "cross_prefecture", np.where(u2 < 0.45, "cross_county", "local"))
+    )
     dest_scope = np.where(organized, scope_org, scope_free)
-    channel = np.where(organized,
-                       _choice(rng, {"government": .36, "dispatch_company": .26, "cooperative": .20, "broker": .18}, N),
-                       _choice(rng, {"enterprise": .45, "self_found": .55}, N))
+    channel = np.where(
+        organized,
+        _choice(rng, {"government": 0.36, "dispatch_company": 0.26, "cooperative": 0.20, "broker": 0.18}, N),
+        _choice(rng, {"enterprise": 0.45, "self_found": 0.55}, N),
+    )
 
     pmf = _season_pmf(366 if year % 4 == 0 else 365)
     shift = st["shift"].to_numpy()[ci]
@@ -188,15 +238,26 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
     year_end = np.datetime64(f"{year}-12-31")
     end_full = np.where(end_full > year_end, np.datetime64("NaT"), end_full)
 
-    base = pl.DataFrame({
-        "pi": np.arange(N), "county_code": _str(county), "township_code": _str(town_of),
-        "village_code": _str(vill_of), "gender": _str(gender), "birth_year": birth_year,
-        "education": _str(education), "two_after": two_after,
-        "poverty_alleviated": rng.random(N) < 0.31, "relocated": rng.random(N) < 0.08,
-        "disabled": rng.random(N) < 0.015, "veteran": rng.random(N) < 0.01, "dest_scope": _str(dest_scope),
-        "organized": organized, "channel": _str(channel), "start_date": pl.Series(start, dtype=pl.Date),
-        "end_full": pl.Series(end_full, dtype=pl.Date), "ci": ci,
-    })
+    base = pl.DataFrame(
+        {
+            "pi": np.arange(N),
+            "county_code": _str(county),
+            "township_code": _str(town_of),
+            "village_code": _str(vill_of),
+            "gender": _str(gender),
+            "birth_year": birth_year,
+            "education": _str(education),
+            "two_after": two_after,
+            # the other key groups that are ledger columns, at their demo shares (the catalogue's)
+            **{g.key: rng.random(N) < g.demo_share for g in catalogue.GROUP_LIST if g.column and g.key != "two_after"},
+            "dest_scope": _str(dest_scope),
+            "organized": organized,
+            "channel": _str(channel),
+            "start_date": pl.Series(start, dtype=pl.Date),
+            "end_full": pl.Series(end_full, dtype=pl.Date),
+            "ci": ci,
+        }
+    )
 
     # second placements (≈8% of persons), after the first one ended
     has_end = ~np.isnat(end_full)
@@ -206,48 +267,56 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
     keep = s_start <= year_end - np.timedelta64(5, "D")
     si, s_start = si[keep], s_start[keep]
     s_org = rng.random(len(si)) < org_rate[si]
-    s_end = np.where(rng.random(len(si)) < 0.3, s_start + rng.integers(20, 120, len(si)).astype("timedelta64[D]"),
-                     np.datetime64("NaT"))
+    s_end = np.where(rng.random(len(si)) < 0.3, s_start + rng.integers(20, 120, len(si)).astype("timedelta64[D]"), np.datetime64("NaT"))
     s_end = np.where(s_end > year_end, np.datetime64("NaT"), s_end)
     sec = base[si].with_columns(
         organized=pl.Series(s_org),
-        channel=_str(np.where(s_org, _choice(rng, {"government": .4, "dispatch_company": .3, "broker": .3},
-                                                       len(si)), "enterprise")),
-        dest_scope=_str(np.where(s_org, _choice(rng, {"cross_prefecture": .3, "cross_county": .4,
-                                                             "local": .3}, len(si)),
-                                      _choice(rng, {"local": .6, "cross_county": .4}, len(si)))),
-        start_date=pl.Series(s_start, dtype=pl.Date), end_full=pl.Series(s_end, dtype=pl.Date),
+        channel=_str(np.where(s_org, _choice(rng, {"government": 0.4, "dispatch_company": 0.3, "broker": 0.3}, len(si)), "enterprise")),
+        dest_scope=_str(
+            np.where(
+                s_org,
+                _choice(rng, {"cross_prefecture": 0.3, "cross_county": 0.4, "local": 0.3}, len(si)),
+                _choice(rng, {"local": 0.6, "cross_county": 0.4}, len(si)),
+            )
+        ),
+        start_date=pl.Series(s_start, dtype=pl.Date),
+        end_full=pl.Series(s_end, dtype=pl.Date),
     )
     recs = pl.concat([base, sec])
     M = recs.height
 
     # job source, industry, destination, training, wage
-    job_source = _choice(rng, {"industry": .53, "project": .28, "flexible": .19}, M)
+    job_source = _choice(rng, {"industry": 0.53, "project": 0.28, "flexible": 0.19}, M)
     industry = np.empty(M, dtype=object)
     for src, mix in INDUSTRY_BY_SOURCE.items():
         m = job_source == src
         industry[m] = _choice(rng, mix, int(m.sum()))
     scope = recs["dest_scope"].to_numpy()
     home_pref = recs["county_code"].str.slice(0, 4).to_numpy()
-    dest_prov = np.where(scope == "cross_province", _choice(rng, DEST_PROVINCES, M), "54")
-    prov_first_city = (h.national.filter(pl.col("level") == 2).group_by("parent_code")
-                       .agg(pl.col("code").min()).rows())
+    dest_prov = np.where(scope == "cross_province", _choice(rng, DEST_PROVINCES, M), REGION)
+    prov_first_city = h.national.filter(pl.col("level") == 2).group_by("parent_code").agg(pl.col("code").min()).rows()
     first_city = dict(prov_first_city)
     other_pref = _choice(rng, PREF_DEST_WEIGHT, M)
     clash = other_pref == home_pref
     other_pref[clash] = np.where(home_pref[clash] == "5401", "5402", "5401")
-    dest_pref = np.where(scope == "cross_province", np.vectorize(first_city.get)(dest_prov),
-                         np.where(scope == "cross_prefecture", other_pref, home_pref))
+    dest_pref = np.where(
+        scope == "cross_province", np.vectorize(first_city.get)(dest_prov), np.where(scope == "cross_prefecture", other_pref, home_pref)
+    )
     trained = rng.random(M) < 0.24
-    training_type = np.where(trained, _choice(rng, {"order": .2, "work_for_training": .18, "other": .62}, M), None)
-    wage = (1450 * np.vectorize(WAGE.get)(industry) * np.vectorize(SCOPE_WAGE.get)(scope)
-            * rng.lognormal(0, 0.33, M))
-    outlier = rng.random(M) < 0.0001  # implausible incomes for the data-quality page
+    training_type = np.where(trained, _choice(rng, {"order": 0.2, "work_for_training": 0.18, "other": 0.62}, M), None)
+    wage = 1450 * np.vectorize(WAGE.get)(industry) * np.vectorize(SCOPE_WAGE.get)(scope) * rng.lognormal(0, 0.33, M)
+    outlier = np.zeros(M, bool)  # implausible incomes for the data-quality page (a few even at a small scale)
+    outlier[rng.choice(M, size=max(5, round(M * 0.0001)), replace=False)] = True
     wage[outlier] *= rng.uniform(15, 40, int(outlier.sum()))
-    recs = recs.with_columns(job_source=_str(job_source), industry=_str(industry),
-                             dest_province_code=_str(dest_prov), dest_prefecture_code=_str(dest_pref),
-                             trained=pl.Series(trained), training_type=_str(training_type),
-                             wage=pl.Series(wage))
+    recs = recs.with_columns(
+        job_source=_str(job_source),
+        industry=_str(industry),
+        dest_province_code=_str(dest_prov),
+        dest_prefecture_code=_str(dest_pref),
+        trained=pl.Series(trained),
+        training_type=_str(training_type),
+        wage=pl.Series(wage),
+    )
     # calibrate wages per county so year-end income meets quota × attainment
     months_full = _months(recs["start_date"], recs["end_full"], dt.date(year, 12, 31))
     inc = recs["wage"].to_numpy() * months_full.to_numpy()
@@ -275,9 +344,12 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
     new_t = np.array([t_of[c][rng.integers(len(t_of[c]))] for c in new_c], dtype=object)
     vmap = {t: villages.get(t, []) for t in set(new_t)}
     new_v = np.array([vmap[t][rng.integers(len(vmap[t]))] if vmap[t] else None for t in new_t], dtype=object)
-    dup = dup.with_columns(county_code=_str(new_c), township_code=_str(new_t), village_code=_str(new_v),
-                           reported_date=pl.col("reported_date") + pl.duration(days=pl.Series(
-                               rng.integers(7, 40, dup.height))))
+    dup = dup.with_columns(
+        county_code=_str(new_c),
+        township_code=_str(new_t),
+        village_code=_str(new_v),
+        reported_date=pl.col("reported_date") + pl.duration(days=pl.Series(rng.integers(7, 40, dup.height))),
+    )
     recs = pl.concat([recs, dup])
     M = recs.height
     bad = np.zeros(M, bool)
@@ -285,21 +357,26 @@ def placements(h: hierarchy.Hierarchy, quotas: pl.DataFrame, year: int, scale: f
     novill = np.zeros(M, bool)
     novill[rng.choice(M, size=max(1, round(300 * scale)), replace=False)] = True
     recs = recs.with_columns(
-        id18=pl.when(pl.Series(bad)).then(pl.col("id18").str.slice(0, 17) + pl.when(pl.col("id18").str.slice(17) == "0")
-                                         .then(pl.lit("1")).otherwise(pl.lit("0"))).otherwise(pl.col("id18")),
+        id18=pl.when(pl.Series(bad))
+        .then(pl.col("id18").str.slice(0, 17) + pl.when(pl.col("id18").str.slice(17) == "0").then(pl.lit("1")).otherwise(pl.lit("0")))
+        .otherwise(pl.col("id18")),
         village_code=pl.when(pl.Series(novill)).then(None).otherwise(pl.col("village_code")),
     )
     recs = recs.with_columns(
-        person_key=ids.person_keys(recs["id18"], key), id_check_ok=pl.Series(~bad),
-        id_masked=pl.col("id18").str.slice(0, 6) + "********" + pl.col("id18").str.slice(14, 4),
+        person_key=ids.person_keys(recs["id18"], key),
+        id_check_ok=pl.Series(~bad),
+        id_masked=ids.mask_expr("id18"),
         prefecture_code=pl.col("county_code").str.slice(0, 4),
     )
     recs = _corrections(rng, recs, M)
     # record ids: Lhasa's system exports its own 记录编号; elsewhere the identity rule's derived id (tracker.ids)
     recs = recs.sort("reported_date", "county_code", "pi")
     own = pl.lit(f"{year}") + pl.col("county_code") + pl.int_range(pl.len()).cast(pl.String).str.zfill(7)
-    recs = recs.with_columns(record_id=pl.when(pl.col("county_code").str.starts_with(LEDGER_ID_PREFIX)).then(own)
-                             .otherwise(ids.placement_ids(recs["person_key"], recs["start_date"], recs["county_code"])))
+    recs = recs.with_columns(
+        record_id=pl.when(pl.col("county_code").str.starts_with(LEDGER_ID_PREFIX))
+        .then(own)
+        .otherwise(ids.placement_ids(recs["person_key"], recs["start_date"], recs["county_code"]))
+    )
     from tracker.submissions import counting_units  # the same rule ingest applies to every week
 
     recs = counting_units(recs)
@@ -312,10 +389,12 @@ def _corrections(rng, recs: pl.DataFrame, M: int) -> pl.DataFrame:
     """What weekly ledgers really show, applied by `snapshot_frame` as of each date: a wrong industry (≈0.5%),
     destination (≈0.3%) or channel (≈0.3%) corrected `fix_after` days after the record was reported; persons
     whose hukou village was corrected (≈0.2%); records entered by mistake and removed weeks later (≈0.1%)."""
-    single = (pl.col("pi").count().over("pi") == 1)  # persons with one record: a move or a removal changes only it
+    single = pl.col("pi").count().over("pi") == 1  # persons with one record: a move or a removal changes only it
     shuffled = recs.with_columns(_r=pl.Series(rng.random(M))).sort("_r")
     other = shuffled.select(  # another record of the same county (township): plausible wrong values
-        "pi", "start_date", "county_code",
+        "pi",
+        "start_date",
+        "county_code",
         pl.col("industry").shift(1).over("county_code").alias("industry_before"),
         pl.col("dest_scope").shift(1).over("county_code").alias("_ds"),
         pl.col("dest_province_code").shift(1).over("county_code").alias("_dp"),
@@ -329,22 +408,34 @@ def _corrections(rng, recs: pl.DataFrame, M: int) -> pl.DataFrame:
     wrong_ind, wrong_dest, wrong_ch = (k < 0.005), (k >= 0.005) & (k < 0.008), (k >= 0.008) & (k < 0.011)
     moved = (k >= 0.011) & (k < 0.013)
     gone = (k >= 0.013) & (k < 0.014)
-    return recs.with_columns(
-        industry_before=pl.when(wrong_ind).then(pl.col("industry_before")).otherwise(pl.col("industry")).fill_null(pl.col("industry")),
-        dest_scope_before=pl.when(wrong_dest).then(pl.col("_ds")).otherwise(pl.col("dest_scope")).fill_null(pl.col("dest_scope")),
-        dest_province_before=pl.when(wrong_dest).then(pl.col("_dp")).otherwise(pl.col("dest_province_code"))
-        .fill_null(pl.col("dest_province_code")),
-        dest_prefecture_before=pl.when(wrong_dest).then(pl.col("_df")).otherwise(pl.col("dest_prefecture_code"))
-        .fill_null(pl.col("dest_prefecture_code")),
-        channel_before=pl.when(wrong_ch).then(pl.col("_ch")).otherwise(pl.col("channel")).fill_null(pl.col("channel")),
-        organized_before=pl.when(wrong_ch).then(pl.col("_org")).otherwise(pl.col("organized")).fill_null(pl.col("organized")),
-        village_before=pl.when(moved & single & pl.col("village_code").is_not_null() & pl.col("_vi").is_not_null())
-        .then(pl.col("_vi")).otherwise(pl.col("village_code")),
-        _fix=pl.Series(rng.integers(7, 36, M)),
-        gone_on=pl.when(gone & single).then(pl.col("reported_date") + pl.duration(days=pl.Series(rng.integers(7, 29, M)))),
-    ).drop("_ds", "_dp", "_df", "_ch", "_org", "_vi", "_k").with_columns(
-        fixed_on=pl.when(pl.any_horizontal([pl.col(a).ne_missing(pl.col(b)) for a, b in FIXES.items()]))
-        .then(pl.col("reported_date") + pl.duration(days=pl.col("_fix")))).drop("_fix")
+    return (
+        recs.with_columns(
+            industry_before=pl.when(wrong_ind).then(pl.col("industry_before")).otherwise(pl.col("industry")).fill_null(pl.col("industry")),
+            dest_scope_before=pl.when(wrong_dest).then(pl.col("_ds")).otherwise(pl.col("dest_scope")).fill_null(pl.col("dest_scope")),
+            dest_province_before=pl.when(wrong_dest)
+            .then(pl.col("_dp"))
+            .otherwise(pl.col("dest_province_code"))
+            .fill_null(pl.col("dest_province_code")),
+            dest_prefecture_before=pl.when(wrong_dest)
+            .then(pl.col("_df"))
+            .otherwise(pl.col("dest_prefecture_code"))
+            .fill_null(pl.col("dest_prefecture_code")),
+            channel_before=pl.when(wrong_ch).then(pl.col("_ch")).otherwise(pl.col("channel")).fill_null(pl.col("channel")),
+            organized_before=pl.when(wrong_ch).then(pl.col("_org")).otherwise(pl.col("organized")).fill_null(pl.col("organized")),
+            village_before=pl.when(moved & single & pl.col("village_code").is_not_null() & pl.col("_vi").is_not_null())
+            .then(pl.col("_vi"))
+            .otherwise(pl.col("village_code")),
+            _fix=pl.Series(rng.integers(7, 36, M)),
+            gone_on=pl.when(gone & single).then(pl.col("reported_date") + pl.duration(days=pl.Series(rng.integers(7, 29, M)))),
+        )
+        .drop("_ds", "_dp", "_df", "_ch", "_org", "_vi", "_k")
+        .with_columns(
+            fixed_on=pl.when(pl.any_horizontal([pl.col(a).ne_missing(pl.col(b)) for a, b in FIXES.items()])).then(
+                pl.col("reported_date") + pl.duration(days=pl.col("_fix"))
+            )
+        )
+        .drop("_fix")
+    )
 
 
 def _other(rng, options: list[str], not_this: str) -> str:
@@ -357,14 +448,24 @@ def _national_ids(rng, people: pl.DataFrame, counties: np.ndarray) -> pl.DataFra
     own = people["county_code"].to_numpy()
     moved = rng.random(n) < 0.03
     prefix = np.where(moved, counties[rng.integers(len(counties), size=n)], own)
-    df = pl.DataFrame({"pi": people["pi"], "p": _str(prefix), "y": people["birth_year"].cast(pl.Int32),
-                       "m": rng.integers(1, 13, n), "d": rng.integers(1, 29, n), "g": people["gender"]})
-    df = df.with_columns(b=pl.concat_str(pl.col("y").cast(pl.String), pl.col("m").cast(pl.String).str.zfill(2),
-                                         pl.col("d").cast(pl.String).str.zfill(2)))
+    df = pl.DataFrame(
+        {
+            "pi": people["pi"],
+            "p": _str(prefix),
+            "y": people["birth_year"].cast(pl.Int32),
+            "m": rng.integers(1, 13, n),
+            "d": rng.integers(1, 29, n),
+            "g": people["gender"],
+        }
+    )
+    df = df.with_columns(
+        b=pl.concat_str(pl.col("y").cast(pl.String), pl.col("m").cast(pl.String).str.zfill(2), pl.col("d").cast(pl.String).str.zfill(2))
+    )
     # 3-digit sequence: odd for men, even for women (GB 11643)
     df = df.with_columns(k=pl.int_range(pl.len()).over("p", "b", "g"))
-    first17 = df.select(pl.concat_str("p", "b", ((pl.col("k") * 2 + (pl.col("g") == "M").cast(pl.Int64)) % 1000)
-                                      .cast(pl.String).str.zfill(3)))[:, 0]
+    first17 = df.select(
+        pl.concat_str("p", "b", ((pl.col("k") * 2 + (pl.col("g") == "M").cast(pl.Int64)) % 1000).cast(pl.String).str.zfill(3))
+    )[:, 0]
     digits = np.frombuffer("".join(first17.to_list()).encode(), dtype=np.uint8).reshape(n, 17) - 48
     return pl.DataFrame({"pi": df["pi"], "id18": first17 + pl.Series(ids.check_chars(digits))})
 
@@ -374,7 +475,11 @@ def _months(start: pl.Series, end: pl.Series, on: dt.date) -> pl.Series:
     frame = pl.DataFrame({"s": start, "e": end})
     return frame.select(
         ((pl.min_horizontal(pl.col("e").fill_null(on), pl.lit(on)) - pl.col("s")).dt.total_days() + 1)
-        .truediv(30.4).clip(0, 12).round(1).alias("m"))["m"]
+        .truediv(30.4)
+        .clip(0, 12)
+        .round(1)
+        .alias("m")
+    )["m"]
 
 
 def snapshot_frame(recs: pl.DataFrame, on: dt.date, keep: tuple[str, ...] = (), ledger: bool = False) -> pl.DataFrame:
@@ -394,7 +499,9 @@ def snapshot_frame(recs: pl.DataFrame, on: dt.date, keep: tuple[str, ...] = (), 
         part = part.with_columns(
             **{a: pl.when(todo).then(pl.col(b)).otherwise(pl.col(a)) for a, b in FIXES.items()},
             home_code=pl.when(todo & pl.col("village_before").ne_missing(pl.col("village_code")))
-            .then(pl.coalesce("village_before", "township_code")).otherwise(pl.col("home_code")))
+            .then(pl.coalesce("village_before", "township_code"))
+            .otherwise(pl.col("home_code")),
+        )
     part = part.collect()
     m = (pl.min_horizontal(pl.col("end_full").fill_null(on), pl.lit(on)) - pl.col("start_date")).dt.total_days() + 1
     months = (m / 30.4).clip(0, 12).round(1)
@@ -419,8 +526,7 @@ def _exchange(a: Path, b: Path) -> bool:
     return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: dict[str, bytes] | None = None,
-                   derived: bool = True) -> Path:
+def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: dict[str, bytes] | None = None, derived: bool = True) -> Path:
     """Write records + rollup + every derived file (+ e.g. a manifest) to a staging directory and move it into place.
 
     A new date is a plain rename. Re-writing a date exchanges the two directories atomically, so a reader
@@ -479,8 +585,7 @@ def _subsidy_variants(day: dt.date, root: Path) -> dict:
     return {"subsidy": {subsidy_variant(rules, left): {"rules": rules, "months_left": left}}}
 
 
-def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress | None = None,
-             weeks: int | None = None) -> dict:
+def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress | None = None, weeks: int | None = None) -> dict:
     """Quotas + both years' weekly snapshots into `out`. Returns counts and timings.
 
     `weeks` keeps only the last N Fridays of this year and the same weeks last year (benchmarks at
@@ -530,8 +635,7 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
             from tracker import demo_weeks
 
             def latest_week(recs=recs, day=cy_days[-1]) -> None:
-                demo_weeks.submit_week(recs, day, out, today, key=DEMO_KEY,
-                                       progress=lambda f, m: say(done[0] / total_snaps, m))
+                demo_weeks.submit_week(recs, day, out, today, key=DEMO_KEY, progress=lambda f, m: say(done[0] / total_snaps, m))
                 n = pl.scan_parquet(out / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet")
                 count(n.select(pl.len()).collect().item())
 
@@ -611,8 +715,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:5.1%} {msg:<45}", end="", file=sys.stderr)
 
     r = generate(a.out, a.today, a.scale, bar)
-    print(f"\n{r['snapshots']} snapshots, {r['rows']:,} rows, persons {r['persons']}, {r['seconds']:.1f} s",
-          file=sys.stderr)
+    print(f"\n{r['snapshots']} snapshots, {r['rows']:,} rows, persons {r['persons']}, {r['seconds']:.1f} s", file=sys.stderr)
     return 0
 
 

@@ -20,10 +20,8 @@ class Hierarchy:
     national: pl.DataFrame
 
     def __post_init__(self):
-        object.__setattr__(self, "_name", {r[0]: (r[1], r[2]) for r in
-                                           self.units.select("code", "name_zh", "name_en").iter_rows()})
-        object.__setattr__(self, "_nat", {r[0]: (r[1], r[2]) for r in
-                                          self.national.select("code", "name_zh", "name_en").iter_rows()})
+        object.__setattr__(self, "_name", {r[0]: (r[1], r[2]) for r in self.units.select("code", "name_zh", "name_en").iter_rows()})
+        object.__setattr__(self, "_nat", {r[0]: (r[1], r[2]) for r in self.national.select("code", "name_zh", "name_en").iter_rows()})
 
     def exists(self, code: str) -> bool:
         return code in self._name
@@ -70,8 +68,7 @@ class Hierarchy:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> Hierarchy:
-    schema = {"code": pl.String, "level": pl.Int8, "parent_code": pl.String,
-              "name_zh": pl.String, "name_en": pl.String}
+    schema = {"code": pl.String, "level": pl.Int8, "parent_code": pl.String, "name_zh": pl.String, "name_en": pl.String}
     units = pl.read_csv(f"{path}/tibet_units.csv", schema=schema)
     national = pl.read_csv(f"{path}/national.csv", schema=schema)
     return Hierarchy(units, national)

@@ -33,9 +33,11 @@ T = {
     "seasonal": ("季节进度", "Seasonal pace"),
     "gap": ("较序时(百分点)", "Gap (pp)"),
     "new_week": ("本周净增", "Net change this week"),
-    "new_week_help": ("与上周快照相比的净变化：本周累计减上周累计（更正、删除会使其变小）。周变动页另按记录统计新增记录（条）。",
-                      "The net change against last week's snapshot: this week's total minus last week's (corrections and "
-                      "removals lower it). The week-to-week page counts new records apart."),
+    "new_week_help": (
+        "与上周快照相比的净变化：本周累计减上周累计（更正、删除会使其变小）。周变动页另按记录统计新增记录（条）。",
+        "The net change against last week's snapshot: this week's total minus last week's (corrections and "
+        "removals lower it). The week-to-week page counts new records apart.",
+    ),
     "vs_last_week": ("较上周", "vs last week"),
     "yoy": ("同比", "Year on year"),
     "status": ("状态", "Status"),
@@ -48,9 +50,10 @@ T = {
     "trend": ("累计进度", "Cumulative progress"),
     "needed": ("还需有组织转移", "Organized placements still needed"),
     "needed_year_end": ("按年度任务还需有组织转移", "Still needed for the year's quota"),
-    "needed_year_end_help": ("下限 × 年度转移就业任务 − 已有组织转移人数：完成全年任务时组织化率达到下限所需。",
-                             "Minimum × the year's total quota − organized so far: what the floor implies once the "
-                             "year's quota is met."),
+    "needed_year_end_help": (
+        "下限 × 年度转移就业任务 − 已有组织转移人数：完成全年任务时组织化率达到下限所需。",
+        "Minimum × the year's total quota − organized so far: what the floor implies once the year's quota is met.",
+    ),
     "status_uses": ("状态依据", "Status is judged against"),
     "pace_linear": ("序时进度（时间进度）", "linear time elapsed"),
     "pace_seasonal": ("季节进度（上年同期完成比例）", "seasonal pace (last year's share by this week)"),
@@ -66,12 +69,15 @@ T = {
     "target_line": ("年度任务", "Annual quota"),
     "week": ("周", "Week"),
     "unknown_area": ("未找到区域代码 {code}，已显示本辖区。", "Unknown area code {code}; showing your own area."),
-    "snapshot_fallback": ("{want} 无数据快照，已显示此前最近的 {got}。",
-                          "No snapshot on {want}; showing the nearest earlier one, {got}."),
-    "no_snapshot": ("尚无数据快照。请运行 `make run` 生成演示数据，或导入台账。",
-                    "No snapshots yet. Run `make run` to generate the demo data, or ingest a ledger."),
-    "demo_banner": ("演示数据：按真实行政区划与公开任务生成的模拟台账，非真实个人信息。",
-                    "Demo data: a simulated ledger on the real hierarchy and published targets; no real persons."),
+    "snapshot_fallback": ("{want} 无数据快照，已显示此前最近的 {got}。", "No snapshot on {want}; showing the nearest earlier one, {got}."),
+    "no_snapshot": (
+        "尚无数据快照。请运行 `make run` 生成演示数据，或导入台账。",
+        "No snapshots yet. Run `make run` to generate the demo data, or ingest a ledger.",
+    ),
+    "demo_banner": (
+        "演示数据：按真实行政区划与公开任务生成的模拟台账，非真实个人信息。",
+        "Demo data: a simulated ledger on the real hierarchy and published targets; no real persons.",
+    ),
     "no_village": ("（未填村居）", "(no village)"),
     "previous": ("上周", "Previous week"),
     "recent_rate": ("近4周周均新增", "Average weekly increase, last 4 weeks"),
@@ -81,8 +87,10 @@ T = {
     "slices": ("分析切片（分析页）", "Slices (analyst pages)"),
     "slice_channels": ("组织方式", "Channels"),
     "slice_group": ("重点群体", "Key group"),
-    "slices_help": ("切片只作用于分析页和明细；调度总览始终为全部人员。",
-                    "Slices apply to the analyst pages and records; the overview always counts everyone."),
+    "slices_help": (
+        "切片只作用于分析页和明细；调度总览始终为全部人员。",
+        "Slices apply to the analyst pages and records; the overview always counts everyone.",
+    ),
     "slice_active": ("当前切片：{s}", "Slice in force: {s}"),
     "nav_dispatch": ("调度", "Dispatch"),
     "nav_analysis": ("专班分析", "Analysis"),
@@ -115,25 +123,41 @@ T = {
     "login": ("登录", "Sign in"),
     "login_sso": ("政务单点登录", "Government single sign-on"),
     "logout": ("退出登录", "Sign out"),
-    "login_help": ("账号由管理员开设（python -m tracker.users）。连续输错将暂时锁定。",
-                   "Accounts are created by the administrator (python -m tracker.users). Repeated failures lock the name for a while."),
+    "login_help": (
+        "账号由管理员开设（python -m tracker.users）。连续输错将暂时锁定。",
+        "Accounts are created by the administrator (python -m tracker.users). Repeated failures lock the name for a while.",
+    ),
     "session_expired": ("会话已过期，请重新登录。", "Your session has expired: please sign in again."),
     "account_disabled": ("账号已停用或不存在，请联系管理员。", "The account is disabled or gone: contact the administrator."),
-    "sso_unmapped": ("单点登录成功，但该账号尚未授权使用本系统，请联系管理员开通。",
-                     "Signed in through SSO, but this account has no access yet: ask the administrator."),
-    "demo_mode": ("演示模式：无需登录，全部数据可见（TRACKER_DEMO=1）。正式部署请关闭演示模式并开设账号。",
-                  "Demo mode: no login, everything visible (TRACKER_DEMO=1). Turn it off and create accounts for real use."),
+    "sso_unmapped": (
+        "单点登录成功，但该账号尚未授权使用本系统，请联系管理员开通。",
+        "Signed in through SSO, but this account has no access yet: ask the administrator.",
+    ),
+    "demo_mode": (
+        "演示模式：无需登录，全部数据可见（TRACKER_DEMO=1）。正式部署请关闭演示模式并开设账号。",
+        "Demo mode: no login, everything visible (TRACKER_DEMO=1). Turn it off and create accounts for real use.",
+    ),
     "signed_in_as": ("{name}（{role}）· {area}", "{name} ({role}) · {area}"),
     "no_permission_area": ("无权限：{code} 不在您的管辖范围（{own}）内。", "No permission: {code} is outside your area ({own})."),
     "no_permission_page": ("无权限：您的角色（{role}）不能使用此页面。", "No permission: your role ({role}) cannot use this page."),
-    "snapshot_broken": ("{day} 的数据文件已损坏，无法读取；其他周次不受影响。请管理员重新导入该周台账。",
-                        "The data files of {day} are damaged and cannot be read; other weeks are unaffected. "
-                        "An administrator should ingest that week again."),
+    "snapshot_broken": (
+        "{day} 的数据文件已损坏，无法读取；其他周次不受影响。请管理员重新导入该周台账。",
+        "The data files of {day} are damaged and cannot be read; other weeks are unaffected. "
+        "An administrator should ingest that week again.",
+    ),
     "submissions": ("报送情况", "Submissions"),
     "back_home": ("回到本辖区", "Back to my area"),
-    "records_hidden": ("人员明细仅对分析员、县乡工作人员和管理员开放。",
-                       "Person-level lists are for analysts, local staff and administrators."),
+    "records_hidden": (
+        "人员明细仅对分析员、县乡工作人员和管理员开放。",
+        "Person-level lists are for analysts, local staff and administrators.",
+    ),
 }
+
+
+def pick(lang: str):
+    """A page's own strings, written where they are used as (中文, English) pairs: `L = pick(lang)`, `L("…", "…")`.
+    Strings shared by several pages are keys of `T` (`t(key, lang)`); these two are the only ways text is chosen."""
+    return (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
 
 
 def t(key: str, lang: str = "zh", **kw) -> str:

@@ -31,13 +31,18 @@ def check_chars(first17: np.ndarray) -> np.ndarray:
 
 def is_valid(id18: str) -> bool:
     id18 = id18.strip().upper()
-    return (len(id18) == 18 and id18[:17].isdigit() and id18[17] in "0123456789X"
-            and check_char(id18[:17]) == id18[17])
+    return len(id18) == 18 and id18[:17].isdigit() and id18[17] in "0123456789X" and check_char(id18[:17]) == id18[17]
 
 
 def mask(id18: str) -> str:
     """First 6 + last 4, the rest starred: the only form that reaches a screen."""
     return id18[:6] + "*" * 8 + id18[-4:]
+
+
+def mask_expr(col: str | pl.Expr) -> pl.Expr:
+    """`mask` for a whole column (ingest, the generator and tests use this one)."""
+    e = pl.col(col) if isinstance(col, str) else col
+    return e.str.slice(0, 6) + "********" + e.str.slice(14, 4)
 
 
 def load_key(path: str | Path) -> bytes:
@@ -92,13 +97,20 @@ def placement_ids(person_key: pl.Series, start: pl.Series, county: pl.Series) ->
     """The record id of a placement whose ledger has none: `L` + 15 hex digits of SHA-256 over the keyed person
     hash, the start date and the reporting county. It reveals nothing and is the same next week whatever the file
     is called and however its rows are ordered (the identity rule, see the README)."""
-    src = pl.DataFrame({"i": pl.int_range(len(person_key), eager=True), "k": person_key.cast(pl.Int64),
-                        "s": start.cast(pl.Date), "c": county.cast(pl.String)})
+    src = pl.DataFrame(
+        {
+            "i": pl.int_range(len(person_key), eager=True),
+            "k": person_key.cast(pl.Int64),
+            "s": start.cast(pl.Date),
+            "c": county.cast(pl.String),
+        }
+    )
     con = duckdb.connect(config={"threads": 2})
     try:
         con.register("src", src.to_arrow())
-        out = con.sql("select 'L' || left(sha256(k::varchar || '|' || strftime(s, '%Y-%m-%d') || '|' || c), 15) as r "
-                      "from src order by i").pl()
+        out = con.sql(
+            "select 'L' || left(sha256(k::varchar || '|' || strftime(s, '%Y-%m-%d') || '|' || c), 15) as r from src order by i"
+        ).pl()
     finally:
         con.close()
     return out["r"].rename("record_id")

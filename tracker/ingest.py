@@ -47,9 +47,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from tracker import hierarchy, ids, readers, schema, settings
+from tracker import catalogue, hierarchy, ids, readers, schema, settings
 from tracker import rejects as rejects_mod
 from tracker.generate import write_snapshot
+from tracker.hierarchy import REGION
 from tracker.readers import IngestError
 from tracker.rejects import FLAG_SCHEMA, REJECT_SCHEMA
 
@@ -58,21 +59,36 @@ __all__ = ["IngestError", "Result", "classify_id", "classify_ids", "ingest", "ma
 # one mapping of accepted header spellings -> canonical column (compared after normalising:
 # full-width to half-width, spaces and brackets removed, lower case; a unit in brackets is read apart)
 HEADERS: dict[str, list[str]] = {
-    "id_number": ["身份证号", "公民身份号码", "公民身份证号", "公民身份证号码", "身份证号码", "身份证", "证件号码",
-                  "身份证件号码", "居民身份证号码", "id_number", "id"],
+    "id_number": [
+        "身份证号",
+        "公民身份号码",
+        "公民身份证号",
+        "公民身份证号码",
+        "身份证号码",
+        "身份证",
+        "证件号码",
+        "身份证件号码",
+        "居民身份证号码",
+        "id_number",
+        "id",
+    ],
     "record_id": ["记录编号", "序号编号", "台账编号", "record_id"],
     "education": ["文化程度", "学历", "education"],
     "prefecture": ["户籍地市", "地市", "所属地市", "户籍所在地市", "prefecture", "prefecture_code"],
     "county": ["户籍县区", "县区", "所属县区", "户籍所在县区", "户籍县", "户籍县市区", "county", "county_code"],
-    "township": ["户籍乡镇", "乡镇", "所属乡镇", "户籍所在乡镇", "户籍乡镇街道", "乡镇街道", "户籍所在乡镇街道",
-                 "township", "township_code"],
-    "village": ["户籍村居", "户籍所在村居", "户籍所在村", "村居", "村", "户籍村", "村社区", "户籍村社区",
-                "village", "village_code"],
-    "poverty_alleviated": ["是否脱贫人口", "脱贫人口", "poverty_alleviated"],
-    "relocated": ["是否易地搬迁", "易地搬迁群众", "易地搬迁", "relocated"],
-    "disabled": ["是否残疾人", "残疾人", "disabled"],
-    "veteran": ["是否退役军人", "退役军人", "veteran"],
-    "two_after": ["是否两后生", "两后生", "two_after"],
+    "township": [
+        "户籍乡镇",
+        "乡镇",
+        "所属乡镇",
+        "户籍所在乡镇",
+        "户籍乡镇街道",
+        "乡镇街道",
+        "户籍所在乡镇街道",
+        "township",
+        "township_code",
+    ],
+    "village": ["户籍村居", "户籍所在村居", "户籍所在村", "村居", "村", "户籍村", "村社区", "户籍村社区", "village", "village_code"],
+    **{g.key: [f"是否{g.zh}", g.zh, *g.headers, g.key] for g in catalogue.GROUP_LIST if g.column},  # key groups
     "dest_scope": ["转移就业范围", "转移范围", "就业范围", "dest_scope"],
     "destination": ["转移就业地点", "就业地点", "务工地点", "就业地址", "务工地址", "就业地区", "destination"],
     "dest_province": ["就业地省份", "务工省份", "dest_province", "dest_province_code"],
@@ -89,10 +105,25 @@ HEADERS: dict[str, list[str]] = {
     "trained": ["是否参加培训", "是否培训", "trained"],
     "training_type": ["培训类型", "培训方式", "training_type"],
 }
-PII_IGNORED = {"姓名", "name", "联系电话", "电话", "手机号码", "手机", "手机号", "联系方式", "phone", "户主姓名",
-               "家庭住址", "住址", "银行卡号", "银行账号"}  # never stored
+PII_IGNORED = {
+    "姓名",
+    "name",
+    "联系电话",
+    "电话",
+    "手机号码",
+    "手机",
+    "手机号",
+    "联系方式",
+    "phone",
+    "户主姓名",
+    "家庭住址",
+    "住址",
+    "银行卡号",
+    "银行账号",
+}  # never stored
 REQUIRED = ["id_number", "county", "township", "channel", "start_date"]
-FLAGS = ["poverty_alleviated", "relocated", "disabled", "veteran", "two_after", "organized", "trained"]
+GROUP_FLAGS = [g.key for g in catalogue.GROUP_LIST if g.column]
+FLAGS = [*GROUP_FLAGS, "organized", "trained"]
 UNITS = {"元": 1.0, "万元": 10_000.0, "千元": 1_000.0, "月": 1.0, "个月": 1.0}  # a unit in a header → factor
 INCOME_MAX = 10_000_000  # yuan: above this, a value is an ID number or a unit error, not a year's wages
 DATE_MIN = dt.date(2000, 1, 1)
@@ -116,8 +147,10 @@ R = {  # reasons: code -> (zh, en)
     "months": ("务工月数超出范围（0-12且不超过已过月数）", "months outside 0–12 or beyond the months elapsed"),
     "cell_date": ("数值单元格被设成了日期格式", "a number cell is formatted as a date"),
     "income": ("劳务收入为负或不是数字", "income negative or not a number"),
-    "income_range": ("劳务收入超过1000万元，不合理（可能填入了身份证号或单位有误）",
-                     "income above 10 million yuan: not plausible (an ID number, or the wrong unit?)"),
+    "income_range": (
+        "劳务收入超过1000万元，不合理（可能填入了身份证号或单位有误）",
+        "income above 10 million yuan: not plausible (an ID number, or the wrong unit?)",
+    ),
     "number": ("数值无法识别", "number not recognised"),
     "duplicate": ("同一文件中重复的同一就业记录（保留一条）", "same placement twice in one file (one kept)"),
     "out_of_scope": ("不属于您管辖的县区（只能报送本辖区的台账）", "a county outside your area (you may send your own area's ledger only)"),
@@ -165,19 +198,23 @@ class Result:
 
     def summary(self, lang: str = "zh") -> str:
         zh = lang == "zh"
-        lines = [f"{'快照日期' if zh else 'Snapshot'}: {self.snapshot_date.isoformat()}",
-                 f"{'读取行数' if zh else 'Rows read'}: {self.rows_in:,}",
-                 f"{'接收' if zh else 'Accepted'}: {self.accepted:,}",
-                 f"{'拒收' if zh else 'Rejected'}: {self.rejected:,}",
-                 f"{'重复（已去重）' if zh else 'Duplicates (dropped)'}: {self.duplicates:,}"]
+        lines = [
+            f"{'快照日期' if zh else 'Snapshot'}: {self.snapshot_date.isoformat()}",
+            f"{'读取行数' if zh else 'Rows read'}: {self.rows_in:,}",
+            f"{'接收' if zh else 'Accepted'}: {self.accepted:,}",
+            f"{'拒收' if zh else 'Rejected'}: {self.rejected:,}",
+            f"{'重复（已去重）' if zh else 'Duplicates (dropped)'}: {self.duplicates:,}",
+        ]
         if self.counties:
             h = hierarchy.load()
             mine = [h.name(c, lang) for c, v in self.counties.items() if v.get("this_run")]
             carried = [h.name(c, lang) for c, v in self.counties.items() if v["status"] == "carried"]
             lines.append(f"{'本次替换的县区' if zh else 'Counties replaced'}: {'、'.join(mine) if zh else ', '.join(mine)}")
             if carried:
-                lines.append(f"{'未报送、沿用上周数据的县区' if zh else 'Not submitted, carried from last week'}: "
-                             + ("、".join(carried) if zh else ", ".join(carried)))
+                lines.append(
+                    f"{'未报送、沿用上周数据的县区' if zh else 'Not submitted, carried from last week'}: "
+                    + ("、".join(carried) if zh else ", ".join(carried))
+                )
         for code, n in sorted(self.by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
             zh_r, en_r = R.get(code, (code, code))
             lines.append(f"  - {zh_r if zh else en_r}: {n:,}")
@@ -196,9 +233,15 @@ class Result:
         for e in self.file_errors:
             lines.append(f"  ! {e['file']}: {e['zh'] if zh else e['en']}")
         if self.file_errors:
-            lines.append("  ! " + ("有文件无法读取，本次导入未写入任何数据（全部文件都未导入），请处理后重新导入全部文件。" if zh else
-                                   "A file could not be read: nothing was written (none of the files was loaded). "
-                                   "Fix it and load all the files again."))
+            lines.append(
+                "  ! "
+                + (
+                    "有文件无法读取，本次导入未写入任何数据（全部文件都未导入），请处理后重新导入全部文件。"
+                    if zh
+                    else "A file could not be read: nothing was written (none of the files was loaded). "
+                    "Fix it and load all the files again."
+                )
+            )
         if self.write_error:
             lines.append(f"  ! {self.write_error['zh'] if zh else self.write_error['en']}")
         for c in self.contract:
@@ -211,13 +254,25 @@ class Result:
 
     def to_json(self) -> dict:
         """What a parent process needs (the upload page): counts, messages, where things went."""
-        return {"snapshot_date": self.snapshot_date.isoformat(), "rows_in": self.rows_in, "accepted": self.accepted,
-                "rejected": self.rejected, "duplicates": self.duplicates, "exit_code": self.exit_code,
-                "by_reason": self.by_reason, "flags": self.flags, "file_errors": self.file_errors,
-                "write_error": self.write_error, "record_ids_replaced": self.record_ids_replaced,
-                "files": self.files, "summary_zh": self.summary("zh"), "summary_en": self.summary("en"),
-                "partition": str(self.partition) if self.partition else None,
-                "report": str(self.report) if self.report else None, "seconds": round(self.seconds, 3)}
+        return {
+            "snapshot_date": self.snapshot_date.isoformat(),
+            "rows_in": self.rows_in,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "exit_code": self.exit_code,
+            "by_reason": self.by_reason,
+            "flags": self.flags,
+            "file_errors": self.file_errors,
+            "write_error": self.write_error,
+            "record_ids_replaced": self.record_ids_replaced,
+            "files": self.files,
+            "summary_zh": self.summary("zh"),
+            "summary_en": self.summary("en"),
+            "partition": str(self.partition) if self.partition else None,
+            "report": str(self.report) if self.report else None,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 # ---------------------------------------------------------------- normalisation (pure functions)
@@ -285,8 +340,10 @@ def parse_flag(v: str | None) -> bool | str | None:
 
 
 _DATE_PATTERNS = [
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")), (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")),
-    (re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$")), (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")),
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")),
+    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")),
+    (re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$")),
+    (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")),
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$")),
 ]
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -333,14 +390,24 @@ def classify_ids(col: pl.Series, numeric_cells: pl.Series | None = None) -> list
     digit, an Excel number cell (`numeric_cells`), or — when most IDs of the column are 18-digit numbers a float
     holds exactly, i.e. the column went through a number — every such value.
     """
-    t = (col.cast(pl.String).str.normalize("NFKC").str.replace_all(ZERO_WIDTH, "").str.replace_all(r"\s", "")
-         .str.strip_chars_start("'`‘’\"").str.to_uppercase().replace("", None))
+    t = (
+        col.cast(pl.String)
+        .str.normalize("NFKC")
+        .str.replace_all(ZERO_WIDTH, "")
+        .str.replace_all(r"\s", "")
+        .str.strip_chars_start("'`‘’\"")
+        .str.to_uppercase()
+        .replace("", None)
+    )
     numeric = t.str.contains(r"^\d+(\.\d+)?E\+?\d+$") | t.str.contains(r"^\d{15,18}\.0+$")
     fmt_ok = t.str.contains(r"^\d{17}[\dX]$").fill_null(False)
     safe = pl.select(pl.when(fmt_ok).then(t).otherwise(pl.lit("0" * 18))).to_series()  # only ASCII digits below
     n = len(safe)
-    digits = (np.frombuffer("".join(safe.str.slice(0, 17).to_list()).encode("ascii"), dtype=np.uint8)
-              .reshape(n, 17).astype(np.int64) - 48) if n else np.zeros((0, 17), dtype=np.int64)
+    digits = (
+        (np.frombuffer("".join(safe.str.slice(0, 17).to_list()).encode("ascii"), dtype=np.uint8).reshape(n, 17).astype(np.int64) - 48)
+        if n
+        else np.zeros((0, 17), dtype=np.int64)
+    )
     check = pl.Series(ids.check_chars(digits), dtype=pl.String) if n else pl.Series([], dtype=pl.String)
     check_ok = fmt_ok & (safe.str.slice(17, 1) == check)
     birth_ok = safe.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null()
@@ -351,16 +418,27 @@ def classify_ids(col: pl.Series, numeric_cells: pl.Series | None = None) -> list
         lost = lost | exact
     if numeric_cells is not None:
         lost = lost | (t.is_not_null() & numeric_cells.fill_null(False))
-    err = (pl.select(pl.when(t.is_null()).then(pl.lit("missing"))
-                     .when(numeric.fill_null(False) | lost.fill_null(False)).then(pl.lit("id_numeric"))
-                     .when(~fmt_ok).then(pl.lit("id_format"))
-                     .when(~birth_ok).then(pl.lit("id_birth"))
-                     .when(~check_ok).then(pl.lit("id_check"))
-                     .otherwise(None).alias("_id_err"))).to_series()
+    err = (
+        pl.select(
+            pl.when(t.is_null())
+            .then(pl.lit("missing"))
+            .when(numeric.fill_null(False) | lost.fill_null(False))
+            .then(pl.lit("id_numeric"))
+            .when(~fmt_ok)
+            .then(pl.lit("id_format"))
+            .when(~birth_ok)
+            .then(pl.lit("id_birth"))
+            .when(~check_ok)
+            .then(pl.lit("id_check"))
+            .otherwise(None)
+            .alias("_id_err")
+        )
+    ).to_series()
     return [pl.select(pl.when(err.is_null()).then(t).alias("_id")).to_series(), err]
 
 
 # ---------------------------------------------------------------- reading files
+
 
 def find_header(raw: pl.DataFrame, scan: int = 15) -> int:
     """Index of the header row: the first of the top rows naming at least three known columns."""
@@ -374,9 +452,11 @@ def find_header(raw: pl.DataFrame, scan: int = 15) -> int:
             return i
     if best_n >= 3:
         return best
-    raise IngestError("找不到表头：前15行中没有可识别的列名（如“身份证号”“户籍县区”“组织方式”）。",
-                      "No header found: none of the first 15 rows names known columns (e.g. 身份证号, 户籍县区, 组织方式).",
-                      "no_header")
+    raise IngestError(
+        "找不到表头：前15行中没有可识别的列名（如“身份证号”“户籍县区”“组织方式”）。",
+        "No header found: none of the first 15 rows names known columns (e.g. 身份证号, 户籍县区, 组织方式).",
+        "no_header",
+    )
 
 
 def read_raw(path: Path, header_finder=None) -> pl.DataFrame:
@@ -411,13 +491,15 @@ def _table_frame(t: readers.Table, path: Path) -> tuple[pl.DataFrame, list[str],
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
         names = [HEADERS[c][0] for c in missing]
-        raise IngestError(f"{where}缺少必填列：{'、'.join(names)}", f"{where}Required columns missing: {', '.join(names)}",
-                          "header")
+        raise IngestError(f"{where}缺少必填列：{'、'.join(names)}", f"{where}Required columns missing: {', '.join(names)}", "header")
     if "income_yuan" not in mapping.values():
         odd = [h for h in header if "收入" in h]
         if odd:
-            raise IngestError(f"{where}收入列“{odd[0]}”的单位无法识别（支持：元、万元）。",
-                              f"{where}The unit of the income column '{odd[0]}' is not understood (元 or 万元).", "header")
+            raise IngestError(
+                f"{where}收入列“{odd[0]}”的单位无法识别（支持：元、万元）。",
+                f"{where}The unit of the income column '{odd[0]}' is not understood (元 or 万元).",
+                "header",
+            )
     unit = 1.0
     for h in header:
         canon, factor, _u = header_unit(h)
@@ -439,12 +521,21 @@ def _table_frame(t: readers.Table, path: Path) -> tuple[pl.DataFrame, list[str],
     df = body.select(*sel, "_row")
     # merged header rows (a second header line) and trailing empty rows are not data
     df = df.filter(pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "") for c in cols]))
-    again = pl.any_horizontal([pl.col(c).str.normalize("NFKC").str.to_lowercase()
-                               .str.replace_all(r"[\s()（）\[\]【】:：*＊]", "").is_in(list(_ALIASES)).fill_null(False)
-                               for c in cols[:3]])
+    again = pl.any_horizontal(
+        [
+            pl.col(c)
+            .str.normalize("NFKC")
+            .str.to_lowercase()
+            .str.replace_all(r"[\s()（）\[\]【】:：*＊]", "")
+            .is_in(list(_ALIASES))
+            .fill_null(False)
+            for c in cols[:3]
+        ]
+    )
     df = df.filter(~again).with_columns(_sheet=pl.lit(t.sheet, dtype=pl.String), _unit=pl.lit(unit, dtype=pl.Float64))
-    extra = [e for e in extra if norm_header(e) not in _PII_NORM and not e.startswith("column_")] + \
-        [f"{e}（个人信息，未保存）" for e in header if norm_header(e) in _PII_NORM]
+    extra = [e for e in extra if norm_header(e) not in _PII_NORM and not e.startswith("column_")] + [
+        f"{e}（个人信息，未保存）" for e in header if norm_header(e) in _PII_NORM
+    ]
     return df, extra, pii
 
 
@@ -477,6 +568,7 @@ def load_file(path: Path) -> Loaded:
 
 
 # ---------------------------------------------------------------- validation
+
 
 class Lookup:
     """Region codes and names (names resolved inside their parent)."""
@@ -518,11 +610,10 @@ class Lookup:
             ok = prov in self.nat_codes and (pref is None or pref in self.nat_codes or pref in self.codes)
             return (prov, pref) if ok else ("bad", None)
         prov = next((c for n, c in self.prov_by_name.items() if v.startswith(n)), None)
-        rest = v[len(self.h.name(prov)):] if prov else v
+        rest = v[len(self.h.name(prov)) :] if prov else v
         if prov and not rest:  # a municipality named alone (重庆市, 北京市): its city
             rest = v
-        pref = next((c for n, c in self.pref_by_name.items() if rest.startswith(n)
-                     and (prov is None or c.startswith(prov))), None)
+        pref = next((c for n, c in self.pref_by_name.items() if rest.startswith(n) and (prov is None or c.startswith(prov))), None)
         if pref and not prov:
             prov = pref[:2]
         return (prov, pref) if prov else ("bad", None)
@@ -537,12 +628,36 @@ def _enum_lookup(e: schema.Enum) -> dict[str, str]:
 
 
 ENUM_LOOKUP = {name: _enum_lookup(e) for name, e in schema.ENUMS.items()}
-ENUM_LOOKUP["channel"].update({norm_header(k): v for k, v in {
-    "劳务派遣公司": "dispatch_company", "劳务公司": "dispatch_company", "务工联队": "government", "政府": "government",
-    "企业": "enterprise", "自主": "self_found", "自行外出": "self_found", "经纪人": "broker", "合作社": "cooperative"}.items()})
-ENUM_LOOKUP["dest_scope"].update({norm_header(k): v for k, v in {
-    "县内": "local", "跨县": "cross_county", "跨地市": "cross_prefecture", "区内跨地市": "cross_prefecture",
-    "跨省": "cross_province", "区外": "cross_province", "省外": "cross_province"}.items()})
+ENUM_LOOKUP["channel"].update(
+    {
+        norm_header(k): v
+        for k, v in {
+            "劳务派遣公司": "dispatch_company",
+            "劳务公司": "dispatch_company",
+            "务工联队": "government",
+            "政府": "government",
+            "企业": "enterprise",
+            "自主": "self_found",
+            "自行外出": "self_found",
+            "经纪人": "broker",
+            "合作社": "cooperative",
+        }.items()
+    }
+)
+ENUM_LOOKUP["dest_scope"].update(
+    {
+        norm_header(k): v
+        for k, v in {
+            "县内": "local",
+            "跨县": "cross_county",
+            "跨地市": "cross_prefecture",
+            "区内跨地市": "cross_prefecture",
+            "跨省": "cross_province",
+            "区外": "cross_province",
+            "省外": "cross_province",
+        }.items()
+    }
+)
 
 
 def _map_unique(df: pl.DataFrame, cols: list[str], fn, out: str, dtype) -> pl.DataFrame:
@@ -555,8 +670,31 @@ def _map_unique(df: pl.DataFrame, cols: list[str], fn, out: str, dtype) -> pl.Da
 
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _LONG_DIGITS = re.compile(r"\d{11,}")
-_PLACEHOLDERS = {"无", "待补充", "不详", "暂无", "空", "未知", "/", "-", "—", "--", "0", "null", "none", "n/a", "na", "x",
-                 "#n/a", "#value!", "#ref!", "#div/0!", "#name?", "#num!", "#null!"}
+_PLACEHOLDERS = {
+    "无",
+    "待补充",
+    "不详",
+    "暂无",
+    "空",
+    "未知",
+    "/",
+    "-",
+    "—",
+    "--",
+    "0",
+    "null",
+    "none",
+    "n/a",
+    "na",
+    "x",
+    "#n/a",
+    "#value!",
+    "#ref!",
+    "#div/0!",
+    "#name?",
+    "#num!",
+    "#null!",
+}
 HIDDEN_PII = "（个人信息，已隐去）"
 HIDDEN_TEXT = "（非证件号文本，已隐去）"
 
@@ -573,8 +711,7 @@ def shown_value(column: str | None, value, pii: set[str] | frozenset = frozenset
     v = ids.redact(v)
     v = _PHONE.sub(lambda m: m.group(1) + "****" + m.group(2), v)
     v = _LONG_DIGITS.sub(lambda m: m.group(0)[:6] + "*" * (len(m.group(0)) - 6), v)
-    if column in ("id_number", "record_id") and re.search(r"[^\dXx*.Ee+\-' ]", v) and \
-            (norm_text(v) or "").lower() not in _PLACEHOLDERS:
+    if column in ("id_number", "record_id") and re.search(r"[^\dXx*.Ee+\-' ]", v) and (norm_text(v) or "").lower() not in _PLACEHOLDERS:
         return HIDDEN_TEXT
     return v[:60]
 
@@ -593,22 +730,37 @@ def with_source(df: pl.DataFrame, source: str) -> pl.DataFrame:
     if "_sheet" not in df.columns:
         df = df.with_columns(_sheet=pl.lit("", dtype=pl.String))
     multi = df["_sheet"].n_unique() > 1
-    return df.with_columns(_file=pl.lit(source, dtype=pl.String),
-                           _source=(pl.lit(source + ":") + pl.col("_sheet")) if multi else pl.lit(source, dtype=pl.String))
+    return df.with_columns(
+        _file=pl.lit(source, dtype=pl.String),
+        _source=(pl.lit(source + ":") + pl.col("_sheet")) if multi else pl.lit(source, dtype=pl.String),
+    )
 
 
-def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str | None = None,
-             pii: set[str] | frozenset = frozenset()) -> tuple[pl.DataFrame, list[dict], list[dict], dict]:
+def validate(
+    df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str | None = None, pii: set[str] | frozenset = frozenset()
+) -> tuple[pl.DataFrame, list[dict], list[dict], dict]:
     """(accepted rows in schema form + `_source`,`_file`,`_sheet`,`_row`,`_id`; rejects; flags; counts), vectorised.
 
     The rows of all files of a run are validated together (`with_source` tags each file's rows; `source` tags a
     frame that is one file). Each distinct value is parsed once; the first failing check of a row is its reason.
     """
     text_cols = [c for c in df.columns if not c.startswith("_") and not c.endswith("__k")]
-    df = df.with_columns([pl.col(c).cast(pl.String).str.normalize("NFKC").str.replace_all(ZERO_WIDTH, "")
-                          .str.replace_all(r"\s+", " ").str.strip_chars().replace("", None) for c in text_cols])
-    df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in HEADERS if c not in df.columns] +
-                         [pl.lit(None, dtype=pl.String).alias(f"{c}__k") for c in HEADERS if f"{c}__k" not in df.columns])
+    df = df.with_columns(
+        [
+            pl.col(c)
+            .cast(pl.String)
+            .str.normalize("NFKC")
+            .str.replace_all(ZERO_WIDTH, "")
+            .str.replace_all(r"\s+", " ")
+            .str.strip_chars()
+            .replace("", None)
+            for c in text_cols
+        ]
+    )
+    df = df.with_columns(
+        [pl.lit(None, dtype=pl.String).alias(c) for c in HEADERS if c not in df.columns]
+        + [pl.lit(None, dtype=pl.String).alias(f"{c}__k") for c in HEADERS if f"{c}__k" not in df.columns]
+    )
     if "_unit" not in df.columns:
         df = df.with_columns(_unit=pl.lit(1.0))
     if "_file" not in df.columns:
@@ -618,45 +770,50 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str | None
     run = pl.col("record_id").str.to_uppercase().str.extract(r"(?:^|[^0-9])(\d{17}[0-9X])(?:[^0-9]|$)", 1)
     df = df.with_columns(_rid_run=run)
     df = _map_unique(df, ["_rid_run"], _is_id, "_rid_id", pl.Boolean)
-    own = pl.col("record_id").str.replace_all(r"\s", "").str.to_uppercase() == \
-        pl.col("id_number").str.replace_all(r"\s", "").str.strip_chars_start("'`‘’\"").str.to_uppercase()
-    rid_pii = (pl.col("_rid_id").fill_null(False) | own.fill_null(False))
-    df = df.with_columns(_rid_pii=rid_pii).with_columns(
-        record_id=pl.when(pl.col("_rid_pii")).then(None).otherwise(pl.col("record_id")))
+    own = (
+        pl.col("record_id").str.replace_all(r"\s", "").str.to_uppercase()
+        == pl.col("id_number").str.replace_all(r"\s", "").str.strip_chars_start("'`‘’\"").str.to_uppercase()
+    )
+    rid_pii = pl.col("_rid_id").fill_null(False) | own.fill_null(False)
+    df = df.with_columns(_rid_pii=rid_pii).with_columns(record_id=pl.when(pl.col("_rid_pii")).then(None).otherwise(pl.col("record_id")))
     # regions: names resolved inside their parent
     df = _map_unique(df, ["county"], lambda v: lk.resolve(v, "", 6), "county_code", pl.String)
-    df = _map_unique(df, ["prefecture"], lambda v: lk.resolve(v, "54", 4), "_pref", pl.String)
-    df = _map_unique(df, ["county_code", "township"],
-                     lambda c, v: lk.resolve(v, c, 9) if c not in (None, "bad") else None, "township_code", pl.String)
-    df = _map_unique(df, ["township_code", "village"],
-                     lambda t, v: lk.resolve(v, t, 12) if t not in (None, "bad") else None, "village_code", pl.String)
+    df = _map_unique(df, ["prefecture"], lambda v: lk.resolve(v, REGION, 4), "_pref", pl.String)
+    df = _map_unique(
+        df, ["county_code", "township"], lambda c, v: lk.resolve(v, c, 9) if c not in (None, "bad") else None, "township_code", pl.String
+    )
+    df = _map_unique(
+        df, ["township_code", "village"], lambda t, v: lk.resolve(v, t, 12) if t not in (None, "bad") else None, "village_code", pl.String
+    )
     for col in ("education", "channel", "job_source", "industry", "training_type", "dest_scope"):
         m = ENUM_LOOKUP[col]
-        df = _map_unique(df, [col], lambda v, m=m: None if v is None else m.get(norm_header(v), "bad"), f"{col}_code",
-                         pl.String)
+        df = _map_unique(df, [col], lambda v, m=m: None if v is None else m.get(norm_header(v), "bad"), f"{col}_code", pl.String)
     for col in FLAGS:
-        df = _map_unique(df, [col], lambda v: {True: "1", False: "0", None: None}.get(parse_flag(v), "bad"),
-                         f"{col}_f", pl.String)
+        df = _map_unique(df, [col], lambda v: {True: "1", False: "0", None: None}.get(parse_flag(v), "bad"), f"{col}_f", pl.String)
     for col in ("start_date", "end_date", "reported_date"):
-        df = _map_unique(df, [col], lambda v: (lambda d: d.isoformat() if isinstance(d, dt.date) else d)(parse_date(v)),
-                         f"{col}_d", pl.String)
+        df = _map_unique(
+            df, [col], lambda v: (lambda d: d.isoformat() if isinstance(d, dt.date) else d)(parse_date(v)), f"{col}_d", pl.String
+        )
     dest_src = pl.coalesce("dest_prefecture", "dest_province", "destination")
     df = df.with_columns(_dest=dest_src)
-    df = _map_unique(df, ["_dest"], lambda v: "|".join(x or "" for x in lk.destination(v)) if v else None, "_dest_pp",
-                     pl.String)
+    df = _map_unique(df, ["_dest"], lambda v: "|".join(x or "" for x in lk.destination(v)) if v else None, "_dest_pp", pl.String)
     months_elapsed = (snapshot - dt.date(snapshot.year, 1, 1)).days / 30.4 + 1
 
     def num(c: str, suffix: str) -> pl.Expr:
-        x = (pl.col(c).str.replace_all(",", "").str.strip_chars_start("'`‘’\"").str.replace(suffix, "")
-             .cast(pl.Float64, strict=False))
+        x = pl.col(c).str.replace_all(",", "").str.strip_chars_start("'`‘’\"").str.replace(suffix, "").cast(pl.Float64, strict=False)
         return pl.when(x.is_finite()).then(x)
 
-    d = {c: pl.when(pl.col(f"{c}_d") != "bad").then(pl.col(f"{c}_d")).str.to_date("%Y-%m-%d", strict=False)
-         for c in ("start_date", "end_date", "reported_date")}
-    df = df.with_columns(**{f"_{k}": v for k, v in d.items()}, _months=num("months_employed", r"(个)?月$"),
-                         _income=num("income_yuan", r"元$") * pl.col("_unit"),
-                         _prov=pl.col("_dest_pp").str.split("|").list.get(0, null_on_oob=True).replace("", None),
-                         _dpref=pl.col("_dest_pp").str.split("|").list.get(1, null_on_oob=True).replace("", None))
+    d = {
+        c: pl.when(pl.col(f"{c}_d") != "bad").then(pl.col(f"{c}_d")).str.to_date("%Y-%m-%d", strict=False)
+        for c in ("start_date", "end_date", "reported_date")
+    }
+    df = df.with_columns(
+        **{f"_{k}": v for k, v in d.items()},
+        _months=num("months_employed", r"(个)?月$"),
+        _income=num("income_yuan", r"元$") * pl.col("_unit"),
+        _prov=pl.col("_dest_pp").str.split("|").list.get(0, null_on_oob=True).replace("", None),
+        _dpref=pl.col("_dest_pp").str.split("|").list.get(1, null_on_oob=True).replace("", None),
+    )
     k = {c: pl.col(f"{c}__k") for c in HEADERS}
     # the first failing check decides the reason (ordered like the form is read)
     checks: list[tuple[pl.Expr, str, str]] = [
@@ -673,17 +830,21 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str | None
         (pl.col("_id_err") == "id_check", "id_number", "id_check"),
         (pl.col("_id_err") == "missing", "id_number", "missing"),  # only quotes or invisible characters
         (pl.col("_id").is_null(), "id_number", "id_format"),  # never expected: no row goes on without an ID
-        ((pl.col("county_code") == "bad") | ~pl.col("county_code").str.starts_with("54"), "county", "region_unknown"),
+        ((pl.col("county_code") == "bad") | ~pl.col("county_code").str.starts_with(REGION), "county", "region_unknown"),
         (pl.col("_pref") == "bad", "prefecture", "region_unknown"),
-        (pl.col("_pref").is_not_null() & (pl.col("_pref") != pl.col("county_code").str.slice(0, 4)), "prefecture",
-         "region_inconsistent"),
+        (pl.col("_pref").is_not_null() & (pl.col("_pref") != pl.col("county_code").str.slice(0, 4)), "prefecture", "region_inconsistent"),
         (pl.col("township_code") == "bad", "township", "region_unknown"),
         (~pl.col("township_code").str.starts_with(pl.col("county_code")), "township", "region_inconsistent"),
         (pl.col("village_code") == "bad", "village", "region_unknown"),
-        (pl.col("village_code").is_not_null() & ~pl.col("village_code").str.starts_with(pl.col("township_code")), "village",
-         "region_inconsistent"),
-        *[(pl.col(f"{c}_code") == "bad", c, "enum") for c in ("education", "channel", "job_source", "industry",
-                                                             "training_type", "dest_scope")],
+        (
+            pl.col("village_code").is_not_null() & ~pl.col("village_code").str.starts_with(pl.col("township_code")),
+            "village",
+            "region_inconsistent",
+        ),
+        *[
+            (pl.col(f"{c}_code") == "bad", c, "enum")
+            for c in ("education", "channel", "job_source", "industry", "training_type", "dest_scope")
+        ],
         *[(pl.col(f"{c}_f") == "bad", c, "flag") for c in FLAGS],
         *[(pl.col(f"{c}_d") == "bad", c, "date") for c in ("start_date", "end_date", "reported_date")],
         *[(pl.col(f"_{c}") < DATE_MIN, c, "date_range") for c in ("start_date", "end_date", "reported_date")],
@@ -708,62 +869,111 @@ def validate(df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str | None
     value = pl.lit(None, dtype=pl.String)
     for c in HEADERS:
         value = pl.when(pl.col("_column") == c).then(pl.col(c)).otherwise(value)
-    bad = df.filter(pl.col("_reason").is_not_null()).select("_file", "_sheet", "_row", "_column", "_reason",
-                                                            value.alias("_value"), _county(pl.col("county_code"), lk))
+    bad = df.filter(pl.col("_reason").is_not_null()).select(
+        "_file", "_sheet", "_row", "_column", "_reason", value.alias("_value"), _county(pl.col("county_code"), lk)
+    )
     rejects = []
     shown: dict[tuple, str | None] = {}
     for file, sheet, row, col, code, raw, cty in bad.iter_rows():
         key = (col, raw)
         if key not in shown:
             shown[key] = shown_value(col, raw, pii)
-        rejects.append({"source_file": file, "sheet": sheet, "row": row, "column": col, "value": shown[key],
-                        "reason": code, "reason_zh": R[code][0], "reason_en": R[code][1], "county_code": cty})
+        rejects.append(
+            {
+                "source_file": file,
+                "sheet": sheet,
+                "row": row,
+                "column": col,
+                "value": shown[key],
+                "reason": code,
+                "reason_zh": R[code][0],
+                "reason_en": R[code][1],
+                "county_code": cty,
+            }
+        )
     good = df.filter(pl.col("_reason").is_null())
     county = pl.col("county_code")
-    scope = pl.coalesce(pl.col("dest_scope_code"),
-                        pl.when(pl.col("_prov") != "54").then(pl.lit("cross_province"))
-                        .when(pl.col("_dpref").is_not_null() & (pl.col("_dpref") != county.str.slice(0, 4)))
-                        .then(pl.lit("cross_prefecture"))
-                        .when(pl.col("_dpref").is_null()).then(pl.lit("local")).otherwise(pl.lit("cross_county")))
+    scope = pl.coalesce(
+        pl.col("dest_scope_code"),
+        pl.when(pl.col("_prov") != REGION)
+        .then(pl.lit("cross_province"))
+        .when(pl.col("_dpref").is_not_null() & (pl.col("_dpref") != county.str.slice(0, 4)))
+        .then(pl.lit("cross_prefecture"))
+        .when(pl.col("_dpref").is_null())
+        .then(pl.lit("local"))
+        .otherwise(pl.lit("cross_county")),
+    )
     good = good.with_columns(dest_scope=scope)
     good = good.with_columns(
-        dest_province_code=pl.coalesce("_prov", pl.when(pl.col("dest_scope") != "cross_province").then(pl.lit("54"))),
-        dest_prefecture_code=pl.coalesce("_dpref", pl.when(pl.col("dest_scope").is_in(["local", "cross_county"]))
-                                         .then(county.str.slice(0, 4))))
+        dest_province_code=pl.coalesce("_prov", pl.when(pl.col("dest_scope") != "cross_province").then(pl.lit(REGION))),
+        dest_prefecture_code=pl.coalesce(
+            "_dpref", pl.when(pl.col("dest_scope").is_in(["local", "cross_county"])).then(county.str.slice(0, 4))
+        ),
+    )
     miss_dest = good.filter(pl.col("dest_province_code").is_null() | pl.col("dest_prefecture_code").is_null())
     for file, sheet, row, dest, cty in miss_dest.select("_file", "_sheet", "_row", "destination", "county_code").iter_rows():
-        rejects.append({"source_file": file, "sheet": sheet, "row": row, "column": "destination",
-                        "value": shown_value("destination", dest, pii),
-                        "reason": "missing", "reason_zh": R["missing"][0], "reason_en": R["missing"][1], "county_code": cty})
+        rejects.append(
+            {
+                "source_file": file,
+                "sheet": sheet,
+                "row": row,
+                "column": "destination",
+                "value": shown_value("destination", dest, pii),
+                "reason": "missing",
+                "reason_zh": R["missing"][0],
+                "reason_en": R["missing"][1],
+                "county_code": cty,
+            }
+        )
     good = good.filter(pl.col("dest_province_code").is_not_null() & pl.col("dest_prefecture_code").is_not_null())
-    flag = {c: pl.col(f"{c}_f").replace_strict({"1": True, "0": False}, default=None, return_dtype=pl.Boolean)
-            for c in FLAGS}
+    flag = {c: pl.col(f"{c}_f").replace_strict({"1": True, "0": False}, default=None, return_dtype=pl.Boolean) for c in FLAGS}
     out = good.select(
-        "_id", "_row", "_source", "_file", "_sheet", "record_id", "county_code",
-        county.str.slice(0, 4).alias("prefecture_code"), "township_code", "village_code",
-        pl.col("education_code").alias("education"), pl.col("channel_code").alias("channel"),
-        pl.col("job_source_code").alias("job_source"), pl.col("industry_code").alias("industry"),
-        pl.col("training_type_code").alias("training_type"), "dest_scope", "dest_province_code", "dest_prefecture_code",
+        "_id",
+        "_row",
+        "_source",
+        "_file",
+        "_sheet",
+        "record_id",
+        "county_code",
+        county.str.slice(0, 4).alias("prefecture_code"),
+        "township_code",
+        "village_code",
+        pl.col("education_code").alias("education"),
+        pl.col("channel_code").alias("channel"),
+        pl.col("job_source_code").alias("job_source"),
+        pl.col("industry_code").alias("industry"),
+        pl.col("training_type_code").alias("training_type"),
+        "dest_scope",
+        "dest_province_code",
+        "dest_prefecture_code",
         *[flag[c].alias(c) for c in FLAGS if c not in ("organized", "trained")],
         pl.coalesce(flag["organized"], pl.col("channel_code").is_in(list(schema.ORGANIZED_CHANNELS))).alias("organized"),
         (flag["trained"].fill_null(False) | pl.col("training_type_code").is_not_null()).alias("trained"),
-        pl.col("_start_date").alias("start_date"), pl.col("_end_date").alias("end_date"),
+        pl.col("_start_date").alias("start_date"),
+        pl.col("_end_date").alias("end_date"),
         pl.col("_reported_date").alias("reported_date"),
-        pl.col("_months").fill_null(0).alias("months_employed"), pl.col("_income").fill_null(0).alias("income_yuan"),
-        "_unit", "_rid_pii",
+        pl.col("_months").fill_null(0).alias("months_employed"),
+        pl.col("_income").fill_null(0).alias("income_yuan"),
+        "_unit",
+        "_rid_pii",
     )
 
     def rows_where(cond: pl.Expr, name: str) -> list[dict]:
-        return [{"source_file": f, "sheet": s, "row": r, "flag": name, "county_code": c}
-                for f, s, r, c in out.filter(cond).select("_file", "_sheet", "_row", "county_code").iter_rows()]
+        return [
+            {"source_file": f, "sheet": s, "row": r, "flag": name, "county_code": c}
+            for f, s, r, c in out.filter(cond).select("_file", "_sheet", "_row", "county_code").iter_rows()
+        ]
 
     flags = rows_where(pl.col("village_code").is_null(), "no_village")
     flags += rows_where(pl.col("_id").str.slice(0, 6) != pl.col("county_code"), "id_region")
     age = snapshot.year - pl.col("_id").str.slice(6, 4).cast(pl.Int32)
     flags += rows_where(~age.is_between(16, 65), "age")
     inc = pl.col("income_yuan")
-    flags += rows_where(((pl.col("_unit") == 1) & (inc > 0) & (inc < 100) & (pl.col("months_employed") >= 1)) |
-                        ((pl.col("_unit") > 1) & (inc >= 1_000_000)), "income_unit")
+    flags += rows_where(
+        ((pl.col("_unit") == 1) & (inc > 0) & (inc < 100) & (pl.col("months_employed") >= 1))
+        | ((pl.col("_unit") > 1) & (inc >= 1_000_000)),
+        "income_unit",
+    )
     stats = {"record_ids_replaced": int(out["_rid_pii"].sum())}
     return out.drop("_unit", "_rid_pii"), rejects, flags, stats
 
@@ -797,18 +1007,35 @@ _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit)
 def _internal(name: str, e: BaseException) -> dict:
     """A file that hit a bug or ran out of memory: a message, never a traceback (the fuzz counts these)."""
     if isinstance(e, MemoryError) or "spawn" in str(e) or "alloc" in str(e):
-        return {"file": name, "code": "memory", "zh": "文件过大，内存不足，无法导入：请按县区或乡镇拆分后导入。",
-                "en": "The file is too large for the memory available: split it by county or township."}
-    return {"file": name, "code": "internal",
-            "zh": f"处理此文件时出现内部错误（{type(e).__name__}），未导入任何数据：请把文件交给技术人员。",
-            "en": f"Internal error while processing this file ({type(e).__name__}); nothing was loaded: "
-                  "please pass the file on to the technical team."}
+        return {
+            "file": name,
+            "code": "memory",
+            "zh": "文件过大，内存不足，无法导入：请按县区或乡镇拆分后导入。",
+            "en": "The file is too large for the memory available: split it by county or township.",
+        }
+    return {
+        "file": name,
+        "code": "internal",
+        "zh": f"处理此文件时出现内部错误（{type(e).__name__}），未导入任何数据：请把文件交给技术人员。",
+        "en": f"Internal error while processing this file ({type(e).__name__}); nothing was loaded: "
+        "please pass the file on to the technical team.",
+    }
 
 
-def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, user: str | None = None,
-           key: bytes | None = None, progress: Progress | None = None, write: bool = True,
-           report: Path | None = None, replace_week: bool = False, when: dt.datetime | None = None,
-           scope: str | None = None, derived: bool = True) -> Result:
+def ingest(
+    files: list[Path],
+    snapshot: dt.date,
+    data_dir: Path | None = None,
+    user: str | None = None,
+    key: bytes | None = None,
+    progress: Progress | None = None,
+    write: bool = True,
+    report: Path | None = None,
+    replace_week: bool = False,
+    when: dt.datetime | None = None,
+    scope: str | None = None,
+    derived: bool = True,
+) -> Result:
     """Read, validate and (with `write`) store the files as the snapshot of `snapshot`; see the module doc.
 
     `report`: also write the reject report there (whatever happens; the upload page offers it for download).
@@ -847,8 +1074,12 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
         if ld.extra:
             res.extra_columns[f.name] = ld.extra
         if ld.dropped_cells:
-            res.notes.append({"zh": f"{f.name}：表头范围以外的 {ld.dropped_cells:,} 个单元格未读取。",
-                              "en": f"{f.name}: {ld.dropped_cells:,} cells outside the header's columns were not read."})
+            res.notes.append(
+                {
+                    "zh": f"{f.name}：表头范围以外的 {ld.dropped_cells:,} 个单元格未读取。",
+                    "en": f"{f.name}: {ld.dropped_cells:,} cells outside the header's columns were not read.",
+                }
+            )
         loaded.append(with_source(ld.frame, f.name))
         pii |= ld.pii
     frames = []
@@ -865,9 +1096,20 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
     if scope and frames:  # a county's staff may replace its own county only: other counties' rows are refused
         outside = [f.filter(~pl.col("county_code").str.starts_with(scope)) for f in frames]
         for o in outside:
-            rejects += [{"source_file": fi, "sheet": sh, "row": r, "column": "county", "value": c,
-                         "reason": "out_of_scope", "reason_zh": R["out_of_scope"][0], "reason_en": R["out_of_scope"][1],
-                         "county_code": c} for fi, sh, r, c in o.select("_file", "_sheet", "_row", "county_code").iter_rows()]
+            rejects += [
+                {
+                    "source_file": fi,
+                    "sheet": sh,
+                    "row": r,
+                    "column": "county",
+                    "value": c,
+                    "reason": "out_of_scope",
+                    "reason_zh": R["out_of_scope"][0],
+                    "reason_en": R["out_of_scope"][1],
+                    "county_code": c,
+                }
+                for fi, sh, r, c in o.select("_file", "_sheet", "_row", "county_code").iter_rows()
+            ]
         frames = [f.filter(pl.col("county_code").str.starts_with(scope)) for f in frames]
         flags = [f for f in flags if (f.get("county_code") or "").startswith(scope)]
     try:
@@ -876,15 +1118,23 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
             accepted, dups = _dedupe(accepted)
             res.duplicates = len(dups)
             for d in dups:
-                rejects.append({"source_file": d["_file"], "sheet": d["_sheet"], "row": d["_row"], "column": "id_number",
-                                "value": ids.mask(d["_id"]), "reason": "duplicate",
-                                "reason_zh": R["duplicate"][0], "reason_en": R["duplicate"][1],
-                                "county_code": d["county_code"]})
+                rejects.append(
+                    {
+                        "source_file": d["_file"],
+                        "sheet": d["_sheet"],
+                        "row": d["_row"],
+                        "column": "id_number",
+                        "value": ids.mask(d["_id"]),
+                        "reason": "duplicate",
+                        "reason_zh": R["duplicate"][0],
+                        "reason_en": R["duplicate"][1],
+                        "county_code": d["county_code"],
+                    }
+                )
             from queries.derived import partition, previous
 
             before = previous(snapshot, data_dir)
-            accepted, outliers = _finish(accepted, snapshot, key,
-                                         partition(before, data_dir) / "records.parquet" if before else None)
+            accepted, outliers = _finish(accepted, snapshot, key, partition(before, data_dir) / "records.parquet" if before else None)
             flags += outliers
     except _FATAL:
         raise
@@ -911,16 +1161,16 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
             from tracker import submissions
 
             submitted, stamp = snapshot_frame, (when or dt.datetime.now()).isoformat(timespec="seconds")
-            snapshot_frame, res.counties = submissions.merge(snapshot_frame, snapshot, data_dir, stamp,
-                                                             user or getpass.getuser(), replace_week)
+            snapshot_frame, res.counties = submissions.merge(
+                snapshot_frame, snapshot, data_dir, stamp, user or getpass.getuser(), replace_week
+            )
         from tracker.contracts import check_snapshot  # the same data contract as the fixture and the demo
 
         res.contract += [f"{v.check} {v.column}: {v.rows} ({v.example})" for v in check_snapshot(snapshot_frame, lk.h)]
     if write and snapshot_frame is not None and not res.contract:
         say(0.9, "写入快照 / writing the snapshot")
         try:
-            _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user or getpass.getuser(), stamp,
-                       derived)
+            _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user or getpass.getuser(), stamp, derived)
             try:  # the history (and each county's rows, for rollback); the snapshot is live either way
                 submissions.record(data_dir, snapshot, submitted, res, user or getpass.getuser(), stamp)
             except OSError as e:
@@ -928,19 +1178,29 @@ def ingest(files: list[Path], snapshot: dt.date, data_dir: Path | None = None, u
             if not replace_week:  # later weeks that carry these counties now carry this week's rows
                 try:
                     for d in submissions.refresh_carried(snapshot, data_dir, derived):
-                        res.notes.append({"zh": f"{d.isoformat()}：未报送县区的沿用数据已按本周更新。",
-                                          "en": f"{d.isoformat()}: the counties carried there now carry this week's data."})
+                        res.notes.append(
+                            {
+                                "zh": f"{d.isoformat()}：未报送县区的沿用数据已按本周更新。",
+                                "en": f"{d.isoformat()}: the counties carried there now carry this week's data.",
+                            }
+                        )
                 except OSError as e:  # this week is live; the later week keeps its older carried rows
-                    res.notes.append({"zh": f"后续周的沿用数据未能更新：{e.strerror}",
-                                      "en": f"The carried data of later weeks was not updated: {e.strerror}"})
+                    res.notes.append(
+                        {
+                            "zh": f"后续周的沿用数据未能更新：{e.strerror}",
+                            "en": f"The carried data of later weeks was not updated: {e.strerror}",
+                        }
+                    )
         except _FATAL:
             raise
         except BaseException as e:  # a full disk (OSError) or anything else: nothing written, temporary files gone
             res.partition = None
             why = getattr(e, "strerror", None) or type(e).__name__
-            res.write_error = {"zh": f"写入失败（{why}），快照未更新，已写入的临时文件已清理；请检查磁盘空间后重新导入。",
-                               "en": f"Writing failed ({why}): the snapshot was not changed and the temporary files "
-                                     "were removed. Check the disk space and load the files again."}
+            res.write_error = {
+                "zh": f"写入失败（{why}），快照未更新，已写入的临时文件已清理；请检查磁盘空间后重新导入。",
+                "en": f"Writing failed ({why}): the snapshot was not changed and the temporary files "
+                "were removed. Check the disk space and load the files again.",
+            }
     if report is not None:
         try:
             res.report = write_reject_report(res, Path(report))
@@ -987,11 +1247,19 @@ def identity() -> pl.Expr:
     person, start, channel and county). Without one (most real exports): the person, the placement's start
     date and the reporting county, whatever the file name, sheet, row or column order; a changed destination,
     channel, flag, industry, months or income is then a restatement of the same record."""
-    given = pl.concat_str([pl.lit("R"), pl.col("_file"), pl.col("record_id"), pl.col("_id"),
-                           pl.col("start_date").cast(pl.String), pl.col("channel").fill_null(""), pl.col("county_code")],
-                          separator="|")
-    derived = pl.concat_str([pl.lit("P"), pl.col("_id"), pl.col("start_date").cast(pl.String), pl.col("county_code")],
-                            separator="|")
+    given = pl.concat_str(
+        [
+            pl.lit("R"),
+            pl.col("_file"),
+            pl.col("record_id"),
+            pl.col("_id"),
+            pl.col("start_date").cast(pl.String),
+            pl.col("channel").fill_null(""),
+            pl.col("county_code"),
+        ],
+        separator="|",
+    )
+    derived = pl.concat_str([pl.lit("P"), pl.col("_id"), pl.col("start_date").cast(pl.String), pl.col("county_code")], separator="|")
     return pl.when(pl.col("record_id").is_null()).then(derived).otherwise(given)
 
 
@@ -1002,12 +1270,11 @@ def _dedupe(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
     return df.filter(~is_dup), dups
 
 
-def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes,
-            prev_records: Path | None = None) -> tuple[pl.DataFrame, list[dict]]:
+def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes, prev_records: Path | None = None) -> tuple[pl.DataFrame, list[dict]]:
     """Hash and mask IDs, derive gender/birth year, record ids, counting unit; income outliers."""
     df = df.with_columns(
         person_key=ids.person_keys(df["_id"], key),
-        id_masked=pl.col("_id").str.slice(0, 6) + "********" + pl.col("_id").str.slice(14, 4),
+        id_masked=ids.mask_expr("_id"),
         id_check_ok=pl.lit(True),
         gender=pl.when(pl.col("_id").str.slice(16, 1).cast(pl.Int32) % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("F")),
         birth_year=pl.col("_id").str.slice(6, 4).cast(pl.Int16),
@@ -1017,28 +1284,34 @@ def _finish(df: pl.DataFrame, snapshot: dt.date, key: bytes,
         months_employed=pl.col("months_employed").cast(pl.Float64).round(1),
         income_yuan=pl.col("income_yuan").cast(pl.Float64).round().cast(pl.Int64),
     )
-    for c in ("poverty_alleviated", "relocated", "disabled", "veteran", "two_after"):
-        df = df.with_columns(pl.col(c).fill_null(False))
+    df = df.with_columns([pl.col(c).fill_null(False) for c in GROUP_FLAGS])
     # record ids: the ledger's own when given, else derived from the placement's identity (see `identity`)
-    df = df.with_columns(record_id=pl.coalesce(pl.col("record_id"),
-                                               ids.placement_ids(df["person_key"], df["start_date"], df["county_code"])))
+    df = df.with_columns(
+        record_id=pl.coalesce(pl.col("record_id"), ids.placement_ids(df["person_key"], df["start_date"], df["county_code"]))
+    )
     if prev_records is not None and prev_records.exists():  # 录入时间 missing: the week the record first appeared
         seen = pl.read_parquet(prev_records, columns=["record_id", "reported_date"]).unique("record_id", keep="first")
-        df = (df.join(seen.rename({"reported_date": "_seen"}), on="record_id", how="left")
-              .with_columns(reported_date=pl.coalesce("_given_reported", "_seen", pl.lit(snapshot))).drop("_seen"))
+        df = (
+            df.join(seen.rename({"reported_date": "_seen"}), on="record_id", how="left")
+            .with_columns(reported_date=pl.coalesce("_given_reported", "_seen", pl.lit(snapshot)))
+            .drop("_seen")
+        )
     else:
         df = df.with_columns(reported_date=pl.coalesce("_given_reported", pl.lit(snapshot)))
-    df = df.with_columns(record_id=pl.when(pl.col("record_id").is_duplicated())
-                         .then(pl.col("record_id") + "#" + pl.int_range(pl.len()).over("record_id").cast(pl.String))
-                         .otherwise(pl.col("record_id")))
+    df = df.with_columns(
+        record_id=pl.when(pl.col("record_id").is_duplicated())
+        .then(pl.col("record_id") + "#" + pl.int_range(pl.len()).over("record_id").cast(pl.String))
+        .otherwise(pl.col("record_id"))
+    )
     from tracker.submissions import counting_units
 
     df = counting_units(df)
-    per_month = (pl.col("income_yuan") / pl.col("months_employed").clip(lower_bound=0.5))
+    per_month = pl.col("income_yuan") / pl.col("months_employed").clip(lower_bound=0.5)
     med = df.select(per_month.median()).item() or 0
     out = df.with_columns(_pm=per_month).filter((pl.col("_pm") > max(20_000, 10 * med)) & (pl.col("income_yuan") > 0))
-    flags = [{"source_file": f, "sheet": s, "row": r, "flag": "income_outlier"}
-             for f, s, r in out.select("_file", "_sheet", "_row").iter_rows()]
+    flags = [
+        {"source_file": f, "sheet": s, "row": r, "flag": "income_outlier"} for f, s, r in out.select("_file", "_sheet", "_row").iter_rows()
+    ]
     return df.sort("county_code", "township_code", "village_code", "record_id", nulls_last=True), flags
 
 
@@ -1056,8 +1329,9 @@ def _copy_private(src: Path, dest: Path) -> None:
         os.fsync(out.fileno())
 
 
-def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Path, snapshot: dt.date,
-               user: str, stamp: str, derived: bool = True) -> None:
+def _write_all(
+    res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Path, snapshot: dt.date, user: str, stamp: str, derived: bool = True
+) -> None:
     """Archive copies and reject reports under temporary names, then the snapshot swap, then the renames.
 
     On any failure the temporary files and the snapshot's staging directory are removed and the live snapshot
@@ -1089,19 +1363,44 @@ def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Pa
         rejects_mod.store(_or_empty(res.rejects, REJECT_SCHEMA), _or_empty(res.flagged, FLAG_SCHEMA), tmp)
         part = data_dir / "snapshots" / f"snapshot_date={day}"
         before = submissions.read_manifest(part)  # the week's earlier runs stay listed
-        this_run = {"time": stamp, "user": user, "files": res.files, "rows_in": res.rows_in, "accepted": res.accepted,
-                    "rejected": res.rejected, "duplicates": res.duplicates, "rejected_by_reason": res.by_reason,
-                    "flags": res.flags, "counties": sorted(c for c, v in res.counties.items() if v.get("this_run")),
-                    "report": str(run_report.relative_to(data_dir))}
-        manifest = {"snapshot_date": day, "files": res.files, "rows_in": res.rows_in,
-                    "accepted": res.accepted, "rejected": res.rejected, "duplicates": res.duplicates,
-                    "rejected_by_reason": res.by_reason, "flags": res.flags, "file_errors": res.file_errors,
-                    "record_ids_replaced": res.record_ids_replaced, "contract_violations": res.contract,
-                    "time": stamp, "user": user, "audit_head": _audit_head(),
-                    "counties": {c: {k: v for k, v in e.items() if k != "this_run"} for c, e in res.counties.items()},
-                    "runs": [*before.get("runs", []), this_run]}
-        res.partition = write_snapshot(frame, data_dir, snapshot, derived=derived,
-                                       extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()})
+        this_run = {
+            "time": stamp,
+            "user": user,
+            "files": res.files,
+            "rows_in": res.rows_in,
+            "accepted": res.accepted,
+            "rejected": res.rejected,
+            "duplicates": res.duplicates,
+            "rejected_by_reason": res.by_reason,
+            "flags": res.flags,
+            "counties": sorted(c for c, v in res.counties.items() if v.get("this_run")),
+            "report": str(run_report.relative_to(data_dir)),
+        }
+        manifest = {
+            "snapshot_date": day,
+            "files": res.files,
+            "rows_in": res.rows_in,
+            "accepted": res.accepted,
+            "rejected": res.rejected,
+            "duplicates": res.duplicates,
+            "rejected_by_reason": res.by_reason,
+            "flags": res.flags,
+            "file_errors": res.file_errors,
+            "record_ids_replaced": res.record_ids_replaced,
+            "contract_violations": res.contract,
+            "time": stamp,
+            "user": user,
+            "audit_head": _audit_head(),
+            "counties": {c: {k: v for k, v in e.items() if k != "this_run"} for c, e in res.counties.items()},
+            "runs": [*before.get("runs", []), this_run],
+        }
+        res.partition = write_snapshot(
+            frame,
+            data_dir,
+            snapshot,
+            derived=derived,
+            extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()},
+        )
     except BaseException:
         for tmp, _final in staged:
             tmp.unlink(missing_ok=True)
@@ -1120,8 +1419,12 @@ def _write_all(res: Result, frame: pl.DataFrame, files: list[Path], data_dir: Pa
 
         _prebuild_dims(data_dir, [snapshot])
     except (OSError, MemoryError) as e:  # derived files are rebuilt on first use: the snapshot itself is complete
-        res.notes.append({"zh": f"派生文件未能预先生成（{type(e).__name__}），首次查看时会自动生成。",
-                          "en": f"Derived files were not prebuilt ({type(e).__name__}); they are built on first use."})
+        res.notes.append(
+            {
+                "zh": f"派生文件未能预先生成（{type(e).__name__}），首次查看时会自动生成。",
+                "en": f"Derived files were not prebuilt ({type(e).__name__}); they are built on first use.",
+            }
+        )
 
 
 def _by_county(res: Result) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
@@ -1132,13 +1435,15 @@ def _by_county(res: Result) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
     return {c: (rj.filter(pl.col("county_code") == c), fl.filter(pl.col("county_code") == c)) for c in sorted(mine)}
 
 
-def write_reject_report(res: Result, path: Path, rejects: pl.DataFrame | None = None,
-                        flagged: pl.DataFrame | None = None) -> Path:
+def write_reject_report(res: Result, path: Path, rejects: pl.DataFrame | None = None, flagged: pl.DataFrame | None = None) -> Path:
     """Summary, rejected rows and flags (the run's, or one county's when given) as Excel: text neutralised (no
     formulas), ID-shaped text masked, file mode 0600."""
-    return rejects_mod.write_xlsx(path, res.summary("zh").splitlines(),
-                                  rejects if rejects is not None else _or_empty(res.rejects, REJECT_SCHEMA),
-                                  flagged if flagged is not None else _or_empty(res.flagged, FLAG_SCHEMA))
+    return rejects_mod.write_xlsx(
+        path,
+        res.summary("zh").splitlines(),
+        rejects if rejects is not None else _or_empty(res.rejects, REJECT_SCHEMA),
+        flagged if flagged is not None else _or_empty(res.flagged, FLAG_SCHEMA),
+    )
 
 
 def _or_empty(df: pl.DataFrame | None, schema_: dict) -> pl.DataFrame:
@@ -1146,6 +1451,7 @@ def _or_empty(df: pl.DataFrame | None, schema_: dict) -> pl.DataFrame:
 
 
 # ---------------------------------------------------------------- command line
+
 
 def _limit(memory_mb: int, cpu_seconds: int) -> None:
     """Address-space and CPU-time limits of this process (the upload page's child)."""
@@ -1170,8 +1476,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-memory-mb", type=int, default=0, help="address-space limit of this process (0 = none)")
     ap.add_argument("--max-cpu-seconds", type=int, default=0, help="CPU-time limit of this process (0 = none)")
     ap.add_argument("--progress-lines", action="store_true", help="progress as '@progress <fraction> <text>' lines")
-    ap.add_argument("--replace-week", action="store_true",
-                    help="the files are the whole week (the old behaviour); default: they replace only their counties")
+    ap.add_argument(
+        "--replace-week",
+        action="store_true",
+        help="the files are the whole week (the old behaviour); default: they replace only their counties",
+    )
     ap.add_argument("--dry-run", action="store_true", help="read and validate only; write nothing to the data dir")
     ap.add_argument("--scope", default=None, help="the uploader's area code: rows of counties outside it are refused")
     a = ap.parse_args(argv)
@@ -1186,17 +1495,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:5.1%} {msg[:50]:<50}", end="", file=sys.stderr)
 
     try:
-        res = ingest(a.files, a.snapshot_date, a.data_dir, a.user, progress=bar, write=not a.dry_run, report=a.report,
-                     replace_week=a.replace_week, scope=a.scope)
+        res = ingest(
+            a.files,
+            a.snapshot_date,
+            a.data_dir,
+            a.user,
+            progress=bar,
+            write=not a.dry_run,
+            report=a.report,
+            replace_week=a.replace_week,
+            scope=a.scope,
+        )
     except _FATAL:
         raise
     except BaseException as e:  # out of memory (or a thread that could not start) outside a file's own handling
-        msg = {"zh": f"内存不足或内部错误（{type(e).__name__}），导入已停止，未写入任何数据。",
-               "en": f"Out of memory or an internal error ({type(e).__name__}): ingest stopped, nothing was written."}
+        msg = {
+            "zh": f"内存不足或内部错误（{type(e).__name__}），导入已停止，未写入任何数据。",
+            "en": f"Out of memory or an internal error ({type(e).__name__}): ingest stopped, nothing was written.",
+        }
         print(msg[a.lang], file=sys.stderr)
         if a.json_out:
-            _write_json(a.json_out, {"exit_code": 3, "file_errors": [{"file": "*", "code": "memory", **msg}],
-                                     "summary_zh": msg["zh"], "summary_en": msg["en"]})
+            _write_json(
+                a.json_out,
+                {"exit_code": 3, "file_errors": [{"file": "*", "code": "memory", **msg}], "summary_zh": msg["zh"], "summary_en": msg["en"]},
+            )
         return 3
     if not a.progress_lines:
         print(file=sys.stderr)

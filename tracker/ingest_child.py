@@ -53,8 +53,10 @@ def _int(setting: settings.Setting, fallback: int) -> int:
 
 def cleanup(data_dir: Path, day: dt.date, pid: int) -> None:
     """Temporary files a killed child `pid` may have left (its archive copies, report, snapshot staging)."""
-    for d, pattern in ((data_dir / "archive" / day.isoformat(), f".tmp-{pid}-*"),
-                       (data_dir / "rejects" / day.isoformat(), f"**/.tmp-{pid}-*")):
+    for d, pattern in (
+        (data_dir / "archive" / day.isoformat(), f".tmp-{pid}-*"),
+        (data_dir / "rejects" / day.isoformat(), f"**/.tmp-{pid}-*"),
+    ):
         if d.is_dir():
             for p in d.glob(pattern):
                 p.unlink(missing_ok=True)
@@ -64,9 +66,16 @@ def cleanup(data_dir: Path, day: dt.date, pid: int) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def run(files: list[Path], day: dt.date, user: str | None = None, data_dir: Path | None = None,
-        on_progress: Callable[[float, str], None] | None = None, memory_mb: int | None = None,
-        timeout_s: float | None = None, scope: str | None = None) -> Outcome:
+def run(
+    files: list[Path],
+    day: dt.date,
+    user: str | None = None,
+    data_dir: Path | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+    memory_mb: int | None = None,
+    timeout_s: float | None = None,
+    scope: str | None = None,
+) -> Outcome:
     """Ingest `files` for the week `day` in a child process; `scope` = the uploader's area (other counties' rows are
     refused)."""
     memory_mb = memory_mb or _int(MEMORY_MB, 4096)
@@ -75,18 +84,40 @@ def run(files: list[Path], day: dt.date, user: str | None = None, data_dir: Path
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
         out_json, report = Path(tmp) / "result.json", Path(tmp) / "rejects.xlsx"
-        cmd = [sys.executable, "-m", "tracker.ingest", *[str(Path(f)) for f in files],
-               "--snapshot-date", day.isoformat(), "--data-dir", str(data_dir), "--json-out", str(out_json),
-               "--report", str(report), "--max-memory-mb", str(memory_mb),
-               "--max-cpu-seconds", str(int(timeout_s) * 2 + 30), "--progress-lines"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "tracker.ingest",
+            *[str(Path(f)) for f in files],
+            "--snapshot-date",
+            day.isoformat(),
+            "--data-dir",
+            str(data_dir),
+            "--json-out",
+            str(out_json),
+            "--report",
+            str(report),
+            "--max-memory-mb",
+            str(memory_mb),
+            "--max-cpu-seconds",
+            str(int(timeout_s) * 2 + 30),
+            "--progress-lines",
+        ]
         if user:
             cmd += ["--user", user]
         if scope:
             cmd += ["--scope", scope]
         env = os.environ.copy()
         env["PYTHONPATH"] = os.pathsep.join([str(settings.REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-        proc = subprocess.Popen(cmd, cwd=settings.REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=settings.REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         lines: queue.Queue[str] = queue.Queue()
         tail: list[str] = []
 
@@ -137,25 +168,44 @@ def run(files: list[Path], day: dt.date, user: str | None = None, data_dir: Path
     secs = time.monotonic() - t0
     if timed_out:
         cleanup(data_dir, day, proc.pid)
-        return Outcome("timeout", None, {}, None,
-                       f"导入超过时间限制（{timeout_s:.0f} 秒）已停止，未写入任何数据：请按县区拆分文件后分别导入，或联系技术人员。",
-                       f"Ingest exceeded its time limit ({timeout_s:.0f} s) and was stopped; nothing was written. "
-                       "Split the files (e.g. by county) or contact the technical team.", secs)
+        return Outcome(
+            "timeout",
+            None,
+            {},
+            None,
+            f"导入超过时间限制（{timeout_s:.0f} 秒）已停止，未写入任何数据：请按县区拆分文件后分别导入，或联系技术人员。",
+            f"Ingest exceeded its time limit ({timeout_s:.0f} s) and was stopped; nothing was written. "
+            "Split the files (e.g. by county) or contact the technical team.",
+            secs,
+        )
     if result.get("exit_code") is not None and rc == result["exit_code"]:
         return Outcome("done", rc, result, data, "", "", secs)
     cleanup(data_dir, day, proc.pid)
     text = "\n".join(tail).lower()
     codes = {e.get("code") for e in result.get("file_errors") or []}
-    memory = (rc in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL, -signal.SIGBUS) or "memory" in codes
-              or any(w in text for w in ("memory", "alloc", "spawn", "resource temporarily unavailable")))
+    memory = (
+        rc in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL, -signal.SIGBUS)
+        or "memory" in codes
+        or any(w in text for w in ("memory", "alloc", "spawn", "resource temporarily unavailable"))
+    )
     if memory:
-        return Outcome("memory", rc, result, None,
-                       f"导入进程超出内存限制（{memory_mb:,} MB）或被系统终止，未写入任何数据；其他用户不受影响。"
-                       "请检查文件是否异常（如极大的表格），或按县区拆分后分别导入。",
-                       f"The ingest process exceeded its memory limit ({memory_mb:,} MB) or was ended by the system; "
-                       "nothing was written and nobody else was affected. Check the file (e.g. a huge sheet) or split it.",
-                       secs)
-    return Outcome("died", rc, result, None,
-                   f"导入进程意外结束（退出码 {rc}），未写入任何数据：请联系技术人员。",
-                   f"The ingest process ended unexpectedly (exit code {rc}); nothing was written. "
-                   "Contact the technical team.", secs)
+        return Outcome(
+            "memory",
+            rc,
+            result,
+            None,
+            f"导入进程超出内存限制（{memory_mb:,} MB）或被系统终止，未写入任何数据；其他用户不受影响。"
+            "请检查文件是否异常（如极大的表格），或按县区拆分后分别导入。",
+            f"The ingest process exceeded its memory limit ({memory_mb:,} MB) or was ended by the system; "
+            "nothing was written and nobody else was affected. Check the file (e.g. a huge sheet) or split it.",
+            secs,
+        )
+    return Outcome(
+        "died",
+        rc,
+        result,
+        None,
+        f"导入进程意外结束（退出码 {rc}），未写入任何数据：请联系技术人员。",
+        f"The ingest process ended unexpectedly (exit code {rc}); nothing was written. Contact the technical team.",
+        secs,
+    )

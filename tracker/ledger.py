@@ -10,11 +10,14 @@ from pathlib import Path
 import polars as pl
 
 from tracker import hierarchy, schema
+from tracker.catalogue import GROUP_LIST
+from tracker.hierarchy import REGION
 from tracker.labels import date_slash
 
 
 def to_ledger(frame: pl.DataFrame, h: hierarchy.Hierarchy) -> pl.DataFrame:
     """A snapshot frame that still has `id18` → the export's columns and values."""
+
     def label(col: str):
         e = schema.BY_NAME[col].enum
         return pl.col(col).replace_strict({k: v[0] for k, v in e.values.items()}, default=None, return_dtype=pl.String)
@@ -29,8 +32,11 @@ def to_ledger(frame: pl.DataFrame, h: hierarchy.Hierarchy) -> pl.DataFrame:
     def d(col: str):
         return date_slash(col)
 
-    dest = pl.when(pl.col("dest_province_code") != "54").then(name("dest_province_code") + name("dest_prefecture_code")
-                                                               ).otherwise(name("dest_prefecture_code"))
+    dest = (
+        pl.when(pl.col("dest_province_code") != REGION)
+        .then(name("dest_province_code") + name("dest_prefecture_code"))
+        .otherwise(name("dest_prefecture_code"))
+    )
     return frame.select(
         pl.int_range(1, frame.height + 1).alias("序号"),
         pl.col("record_id").alias("记录编号"),
@@ -40,8 +46,7 @@ def to_ledger(frame: pl.DataFrame, h: hierarchy.Hierarchy) -> pl.DataFrame:
         name("county_code").alias("户籍县区"),
         name("township_code").alias("户籍乡镇"),
         pl.col("village_code").alias("户籍所在村(居)"),
-        yn("poverty_alleviated").alias("是否脱贫人口"), yn("relocated").alias("是否易地搬迁"),
-        yn("disabled").alias("是否残疾人"), yn("veteran").alias("是否退役军人"), yn("two_after").alias("是否两后生"),
+        *[yn(g.key).alias(f"是否{g.zh}") for g in GROUP_LIST if g.column],
         label("dest_scope").alias("转移就业范围"),
         dest.alias("转移就业地点"),
         yn("organized").alias("是否有组织"),

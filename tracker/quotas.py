@@ -11,25 +11,38 @@ import polars as pl
 
 from tracker import settings
 from tracker.errors import TrackerError
-from tracker.hierarchy import Hierarchy
+from tracker.hierarchy import REGION, Hierarchy
 from tracker.rules import largest_remainder
 
-SUM_METRICS = ("total", "org_xprov", "org_xpref", "out_region", "income", "training", "src_industry", "src_project",
-               "src_flexible")
+SUM_METRICS = ("total", "org_xprov", "org_xpref", "out_region", "income", "training", "src_industry", "src_project", "src_flexible")
 SHARE_METRICS = ("org_share", "training_directed_share")
 METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as officials head them
-    "total": ["转移就业人数", "转移就业", "total"], "org_xprov": ["有组织跨省转移", "跨省转移", "org_xprov"],
-    "org_xpref": ["有组织跨地市转移", "跨地市转移", "org_xpref"], "out_region": ["区外转移就业", "区外转移", "out_region"],
-    "income": ["劳务收入(元)", "劳务收入", "income"], "org_share": ["组织化率", "org_share"],
+    "total": ["转移就业人数", "转移就业", "total"],
+    "org_xprov": ["有组织跨省转移", "跨省转移", "org_xprov"],
+    "org_xpref": ["有组织跨地市转移", "跨地市转移", "org_xpref"],
+    "out_region": ["区外转移就业", "区外转移", "out_region"],
+    "income": ["劳务收入(元)", "劳务收入", "income"],
+    "org_share": ["组织化率", "org_share"],
     "training": ["技能培训", "培训人数", "training"],
 }
 
 
 # where a quota comes from (the `source` column; `source_note` says which document, year or method)
-SOURCES = {"published": ("已公布", "Published"), "issued": ("已下达", "Issued"), "decomposed": ("分解测算", "Decomposed"),
-           "demo": ("演示值", "Demo value")}
-SCHEMA = {"year": pl.Int16, "unit_code": pl.String, "metric": pl.String, "target": pl.Float64, "due_date": pl.Date,
-          "source_note": pl.String, "source": pl.String}
+SOURCES = {
+    "published": ("已公布", "Published"),
+    "issued": ("已下达", "Issued"),
+    "decomposed": ("分解测算", "Decomposed"),
+    "demo": ("演示值", "Demo value"),
+}
+SCHEMA = {
+    "year": pl.Int16,
+    "unit_code": pl.String,
+    "metric": pl.String,
+    "target": pl.Float64,
+    "due_date": pl.Date,
+    "source_note": pl.String,
+    "source": pl.String,
+}
 
 
 def frame(rows: list[tuple]) -> pl.DataFrame:
@@ -59,8 +72,16 @@ def check(q: pl.DataFrame, h: Hierarchy, year: int) -> list[Finding]:
     out: list[Finding] = []
     for code in sorted({u for u, _ in val}):
         if not h.exists(code):
-            out.append(Finding("unknown_unit", code, "", None, f"任务表中的单位代码 {code} 不存在",
-                               f"unit code {code} in the quota table does not exist"))
+            out.append(
+                Finding(
+                    "unknown_unit",
+                    code,
+                    "",
+                    None,
+                    f"任务表中的单位代码 {code} 不存在",
+                    f"unit code {code} in the quota table does not exist",
+                )
+            )
     for (parent, metric), target in sorted(val.items()):
         if not h.exists(parent):
             continue
@@ -73,23 +94,38 @@ def check(q: pl.DataFrame, h: Hierarchy, year: int) -> list[Finding]:
                 continue  # not decomposed at this level: nothing to compare
             missing = [k for k, v in zip(kids, have, strict=True) if v is None]
             for k in missing:
-                out.append(Finding("missing", k, metric, None, f"{h.name(k)} 缺少“{metric}”任务",
-                                   f"{h.name(k, 'en')} has no {metric} quota"))
+                out.append(
+                    Finding("missing", k, metric, None, f"{h.name(k)} 缺少“{metric}”任务", f"{h.name(k, 'en')} has no {metric} quota")
+                )
             total = sum(v for v in have if v is not None)
             if abs(total - target) > 1e-6:
                 kind = "over" if total > target else "under"
-                out.append(Finding(kind, parent, metric, total - target,
-                                   f"{h.name(parent)}“{metric}”下级合计{total:,.0f}，{'超出' if kind == 'over' else '少于'}本级任务"
-                                   f"{abs(total - target):,.0f}",
-                                   f"{h.name(parent, 'en')} {metric}: children add up to {total:,.0f}, "
-                                   f"{abs(total - target):,.0f} {'over' if kind == 'over' else 'under'} the parent"))
+                out.append(
+                    Finding(
+                        kind,
+                        parent,
+                        metric,
+                        total - target,
+                        f"{h.name(parent)}“{metric}”下级合计{total:,.0f}，{'超出' if kind == 'over' else '少于'}本级任务"
+                        f"{abs(total - target):,.0f}",
+                        f"{h.name(parent, 'en')} {metric}: children add up to {total:,.0f}, "
+                        f"{abs(total - target):,.0f} {'over' if kind == 'over' else 'under'} the parent",
+                    )
+                )
         elif metric in SHARE_METRICS:
             for k in kids:
                 v = val.get((k, metric))
                 if v is not None and v < target - 1e-9:
-                    out.append(Finding("share_below_parent", k, metric, v - target,
-                                       f"{h.name(k)}“{metric}”下限{v:.0%}低于上级{target:.0%}",
-                                       f"{h.name(k, 'en')} {metric} minimum {v:.0%} is below the parent's {target:.0%}"))
+                    out.append(
+                        Finding(
+                            "share_below_parent",
+                            k,
+                            metric,
+                            v - target,
+                            f"{h.name(k)}“{metric}”下限{v:.0%}低于上级{target:.0%}",
+                            f"{h.name(k, 'en')} {metric} minimum {v:.0%} is below the parent's {target:.0%}",
+                        )
+                    )
     return out
 
 
@@ -98,7 +134,7 @@ def decompose(total: float, children: list[str], weights: list[float]) -> dict[s
     return dict(zip(children, largest_remainder(round(total), weights), strict=True))
 
 
-def table(area: str = "54") -> pl.DataFrame:
+def table(area: str = REGION) -> pl.DataFrame:
     """The quota table in force inside an area (through the query layer, so a saved table shows up at once)."""
     from queries import cached
 
@@ -132,8 +168,7 @@ def save(q: pl.DataFrame, path: Path | None = None) -> Path:
     return path
 
 
-def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None, note: str = "导入") \
-        -> tuple[pl.DataFrame, list[dict]]:
+def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None, note: str = "导入") -> tuple[pl.DataFrame, list[dict]]:
     """An issued quota table (unit name or code + one column per metric) → quota rows (source `issued`), with
     row-level rejects."""
     from tracker.ingest import IngestError, norm_header, read_raw
@@ -162,8 +197,7 @@ def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None,
             continue
         code = unit if h.exists(unit) else by_name.get(unit)
         if code is None:
-            rejects.append({"row": n + 1, "column": header[ucol], "value": unit, "reason_zh": "单位无法识别",
-                            "reason_en": "unknown unit"})
+            rejects.append({"row": n + 1, "column": header[ucol], "value": unit, "reason_zh": "单位无法识别", "reason_en": "unknown unit"})
             continue
         for i, metric in mcols.items():
             v = (r[i] or "").strip().replace(",", "").rstrip("%")
@@ -172,14 +206,12 @@ def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None,
             try:
                 x = float(v)
             except ValueError:
-                rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "不是数字",
-                                "reason_en": "not a number"})
+                rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "不是数字", "reason_en": "not a number"})
                 continue
             if metric in SHARE_METRICS and x > 1:
                 x /= 100
             if x < 0:
-                rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "任务为负数",
-                                "reason_en": "negative quota"})
+                rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "任务为负数", "reason_en": "negative quota"})
                 continue
             rows.append((year, code, metric, x, due, note, "issued"))
     return frame(rows), rejects
@@ -191,8 +223,11 @@ def issuing_table(q: pl.DataFrame, h: Hierarchy, parent: str, year: int) -> pl.D
     y = q.filter((pl.col("year") == year) & pl.col("unit_code").is_in(kids))
     wide = y.pivot(on="metric", index="unit_code", values="target")
     order = {c: i for i, c in enumerate(kids)}
-    wide = wide.with_columns(name=h.name_expr("unit_code", short=False),
-                             _o=pl.col("unit_code").replace_strict(order, return_dtype=pl.Int32)).sort("_o").drop("_o")
+    wide = (
+        wide.with_columns(name=h.name_expr("unit_code", short=False), _o=pl.col("unit_code").replace_strict(order, return_dtype=pl.Int32))
+        .sort("_o")
+        .drop("_o")
+    )
     names = {m: hs[0] for m, hs in METRIC_HEADERS.items()}
     cols = ["unit_code", "name"] + [m for m in METRIC_HEADERS if m in wide.columns]
     return wide.select(cols).rename({"unit_code": "单位代码", "name": "单位", **{m: names[m] for m in cols[2:]}})

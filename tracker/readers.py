@@ -84,6 +84,7 @@ HeaderFinder = Callable[[pl.DataFrame], int]
 
 # ---------------------------------------------------------------- what kind of file is this
 
+
 def _utf16(s: str) -> bytes:
     return s.encode("utf-16-le")
 
@@ -97,36 +98,62 @@ def sniff(raw: bytes) -> str:
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") or head.startswith(b"\xd0\xcf\x11\xe0"):
         if _utf16("EncryptionInfo") in raw or _utf16("EncryptedPackage") in raw:
-            raise IngestError("文件已加密，请在Excel中取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后再导入。",
-                              "The workbook is encrypted: remove its password in Excel, save, and load it again.",
-                              "encrypted")
+            raise IngestError(
+                "文件已加密，请在Excel中取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后再导入。",
+                "The workbook is encrypted: remove its password in Excel, save, and load it again.",
+                "encrypted",
+            )
         if _utf16("WordDocument") in raw:
-            raise IngestError("这是Word文档，不是表格：请上传台账的 .xlsx 或 .csv 文件。",
-                              "This is a Word document, not a table: load the ledger's .xlsx or .csv.", "not_table")
-        raise IngestError("不支持旧版 .xls 文件，请在Excel中另存为 .xlsx 或 .csv。",
-                          "Old .xls files are not supported: save as .xlsx or .csv in Excel.", "xls")
+            raise IngestError(
+                "这是Word文档，不是表格：请上传台账的 .xlsx 或 .csv 文件。",
+                "This is a Word document, not a table: load the ledger's .xlsx or .csv.",
+                "not_table",
+            )
+        raise IngestError(
+            "不支持旧版 .xls 文件，请在Excel中另存为 .xlsx 或 .csv。",
+            "Old .xls files are not supported: save as .xlsx or .csv in Excel.",
+            "xls",
+        )
     if head.startswith(b"%PDF"):
-        raise IngestError("这是PDF文件，不是表格：请上传台账的 .xlsx 或 .csv 文件（PDF无法导入）。",
-                          "This is a PDF, not a table: load the ledger's .xlsx or .csv (a PDF cannot be read).",
-                          "not_table")
+        raise IngestError(
+            "这是PDF文件，不是表格：请上传台账的 .xlsx 或 .csv 文件（PDF无法导入）。",
+            "This is a PDF, not a table: load the ledger's .xlsx or .csv (a PDF cannot be read).",
+            "not_table",
+        )
     start = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith(b"\xff\xfe") or start.startswith(b"\xfe\xff"):
-        start = raw[2:8192].decode("utf-16-le" if raw[:2] == b"\xff\xfe" else "utf-16-be", "ignore") \
-            .lstrip().lower().encode("utf-8", "ignore")
-    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<body", b"<meta")) or \
-            (start.startswith(b"<") and (b"<html" in start or b"<table" in start)):
-        raise IngestError("这是网页（HTML）文件，只是扩展名为 .xls：请在Excel中打开后另存为 .xlsx 再导入。",
-                          "This is a web page (HTML) saved with an Excel extension: open it in Excel and save as .xlsx.",
-                          "html")
+        start = (
+            raw[2:8192].decode("utf-16-le" if raw[:2] == b"\xff\xfe" else "utf-16-be", "ignore").lstrip().lower().encode("utf-8", "ignore")
+        )
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<body", b"<meta")) or (
+        start.startswith(b"<") and (b"<html" in start or b"<table" in start)
+    ):
+        raise IngestError(
+            "这是网页（HTML）文件，只是扩展名为 .xls：请在Excel中打开后另存为 .xlsx 再导入。",
+            "This is a web page (HTML) saved with an Excel extension: open it in Excel and save as .xlsx.",
+            "html",
+        )
     if start.startswith(b"<?xml") or start.startswith(b"<"):
-        raise IngestError("这是XML文件（如Excel 2003 XML格式），不是 .xlsx 或 .csv：请在Excel中另存为 .xlsx。",
-                          "This is an XML file (e.g. Excel 2003 XML), not .xlsx or .csv: save as .xlsx in Excel.", "xml")
-    for magic, what in ((b"\x89PNG", "图片"), (b"\xff\xd8\xff", "图片"), (b"GIF8", "图片"), (b"Rar!", "压缩包"),
-                        (b"7z\xbc\xaf", "压缩包"), (b"\x1f\x8b", "压缩包"), (b"BM", None)):
+        raise IngestError(
+            "这是XML文件（如Excel 2003 XML格式），不是 .xlsx 或 .csv：请在Excel中另存为 .xlsx。",
+            "This is an XML file (e.g. Excel 2003 XML), not .xlsx or .csv: save as .xlsx in Excel.",
+            "xml",
+        )
+    for magic, what in (
+        (b"\x89PNG", "图片"),
+        (b"\xff\xd8\xff", "图片"),
+        (b"GIF8", "图片"),
+        (b"Rar!", "压缩包"),
+        (b"7z\xbc\xaf", "压缩包"),
+        (b"\x1f\x8b", "压缩包"),
+        (b"BM", None),
+    ):
         if what and head.startswith(magic):
-            raise IngestError(f"这是{what}文件，不是表格：请上传台账的 .xlsx 或 .csv 文件。",
-                              f"This is {'an image' if what == '图片' else 'an archive'}, not a table: "
-                              "load the ledger's .xlsx or .csv.", "not_table")
+            raise IngestError(
+                f"这是{what}文件，不是表格：请上传台账的 .xlsx 或 .csv 文件。",
+                f"This is {'an image' if what == '图片' else 'an archive'}, not a table: load the ledger's .xlsx or .csv.",
+                "not_table",
+            )
     return "csv"
 
 
@@ -141,6 +168,7 @@ def read(path: Path, finder: HeaderFinder, all_sheets: bool = True) -> Workbook:
 
 # ---------------------------------------------------------------- CSV / text
 
+
 def decode(raw: bytes) -> str:
     """UTF-16 (with BOM), UTF-8 (BOM or not), GB18030; a NUL byte in 8-bit text means it is not a text table."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -154,9 +182,11 @@ def decode(raw: bytes) -> str:
         text = None
     if raw_nul:
         line = (raw.decode("utf-16", "ignore") if text is not None else raw.decode("latin-1")).split("\x00")[0].count("\n") + 1
-        raise IngestError(f"文件含有二进制内容（第{line}行有NUL字节），不是文本表格：请用Excel打开原台账另存为 .xlsx 或 .csv。",
-                          f"The file holds binary content (a NUL byte on line {line}): it is not a text table. "
-                          "Save the ledger as .xlsx or .csv.", "binary")
+        raise IngestError(
+            f"文件含有二进制内容（第{line}行有NUL字节），不是文本表格：请用Excel打开原台账另存为 .xlsx 或 .csv。",
+            f"The file holds binary content (a NUL byte on line {line}): it is not a text table. Save the ledger as .xlsx or .csv.",
+            "binary",
+        )
     if text is None:
         for enc in ("utf-8-sig", "gb18030"):
             try:
@@ -165,9 +195,11 @@ def decode(raw: bytes) -> str:
             except UnicodeDecodeError:
                 continue
     if text is None:
-        raise IngestError("文件编码无法识别（支持UTF-8、带BOM的UTF-8、UTF-16、GB18030/GBK）。",
-                          "Unrecognised encoding (UTF-8, UTF-8 with BOM, UTF-16 and GB18030/GBK are supported).",
-                          "encoding")
+        raise IngestError(
+            "文件编码无法识别（支持UTF-8、带BOM的UTF-8、UTF-16、GB18030/GBK）。",
+            "Unrecognised encoding (UTF-8, UTF-8 with BOM, UTF-16 and GB18030/GBK are supported).",
+            "encoding",
+        )
     return text.lstrip("\ufeff")
 
 
@@ -200,8 +232,10 @@ def _records(text: str, sep: str, n: int) -> tuple[list[list[str]], int]:
 
 def _top_frame(rows: list[list[str | None]]) -> pl.DataFrame:
     width = min(MAX_COLS, max((len(r) for r in rows), default=0))
-    return pl.DataFrame({f"c{i}": [r[i] if i < len(r) and r[i] not in ("", None) else None for r in rows]
-                         for i in range(width)}, schema={f"c{i}": pl.String for i in range(width)})
+    return pl.DataFrame(
+        {f"c{i}": [r[i] if i < len(r) and r[i] not in ("", None) else None for r in rows] for i in range(width)},
+        schema={f"c{i}": pl.String for i in range(width)},
+    )
 
 
 def read_csv(raw: bytes, finder: HeaderFinder) -> Table:
@@ -235,10 +269,18 @@ def read_csv(raw: bytes, finder: HeaderFinder) -> Table:
     names = [f"c{i}" for i in range(width)]
     if body.strip():
         try:
-            df = pl.read_csv(io.StringIO(body), has_header=False, infer_schema=False, truncate_ragged_lines=True,
-                             new_columns=names, quote_char='"', separator=sep, raise_if_empty=False)
+            df = pl.read_csv(
+                io.StringIO(body),
+                has_header=False,
+                infer_schema=False,
+                truncate_ragged_lines=True,
+                new_columns=names,
+                quote_char='"',
+                separator=sep,
+                raise_if_empty=False,
+            )
             if df.width < width:  # polars names only as many columns as the widest row has
-                df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in names[df.width:]])
+                df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in names[df.width :]])
             df = df.select(names)
             cols = [df[f"c{i}"].replace("", None) for i in keep]  # polars columns: no Python object per cell
         except Exception:  # a quoting polars refuses: the csv module reads anything
@@ -249,14 +291,16 @@ def read_csv(raw: bytes, finder: HeaderFinder) -> Table:
     n = len(cols[0]) if cols else 0
     # drop the trailing record of a file ending in a line break inside nothing (polars may add none)
     rows = list(range(h + 2, h + 2 + n))
-    top_kept = [[(r[i] if i < len(r) and r[i] != "" else None) for i in keep] for r in top[:h + 1]]
+    top_kept = [[(r[i] if i < len(r) and r[i] != "" else None) for i in keep] for r in top[: h + 1]]
     return Table("", top_kept, h, rows, cols, None, 0)
 
 
 # ---------------------------------------------------------------- xlsx
 
-_BAD_XLSX = ("Excel文件已损坏，无法读取：请用Excel打开后另存为新的 .xlsx 再导入。",
-             "The Excel file is damaged and cannot be read: open it in Excel, save it as a new .xlsx and load it again.")
+_BAD_XLSX = (
+    "Excel文件已损坏，无法读取：请用Excel打开后另存为新的 .xlsx 再导入。",
+    "The Excel file is damaged and cannot be read: open it in Excel, save it as a new .xlsx and load it again.",
+)
 
 
 class _Capped(io.RawIOBase):
@@ -272,21 +316,33 @@ class _Capped(io.RawIOBase):
         data = self.f.read(len(b))
         self.n += len(data)
         if self.n > self.cap:
-            raise IngestError("Excel文件解压后过大（可能是压缩炸弹），已拒绝。",
-                              "The Excel file is far too large once unpacked (a zip bomb?): refused.", "too_large")
-        b[:len(data)] = data
+            raise IngestError(
+                "Excel文件解压后过大（可能是压缩炸弹），已拒绝。",
+                "The Excel file is far too large once unpacked (a zip bomb?): refused.",
+                "too_large",
+            )
+        b[: len(data)] = data
         return len(data)
 
 
 def _local(tag) -> str:
-    return tag[tag.rfind("}") + 1:] if isinstance(tag, str) else ""
+    return tag[tag.rfind("}") + 1 :] if isinstance(tag, str) else ""
 
 
 def _iterparse(stream, tag: str):
     from lxml import etree
 
-    return etree.iterparse(stream, events=("end",), tag=f"{{*}}{tag}", resolve_entities=False, no_network=True,
-                           load_dtd=False, huge_tree=True, remove_comments=True, remove_pis=True)
+    return etree.iterparse(
+        stream,
+        events=("end",),
+        tag=f"{{*}}{tag}",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
 
 
 def _xml(zf: zipfile.ZipFile, name: str):
@@ -350,8 +406,7 @@ def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
             while si.getprevious() is not None:
                 del si.getparent()[0]
             if len(out) > MAX_CELLS:
-                raise IngestError("Excel文件的文字单元格过多，已拒绝。", "Too many text cells in the workbook: refused.",
-                                  "too_large")
+                raise IngestError("Excel文件的文字单元格过多，已拒绝。", "Too many text cells in the workbook: refused.", "too_large")
     return out
 
 
@@ -360,10 +415,16 @@ def _sheets(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str, str]], bool]:
     wb_name = _part(zf, "xl/workbook.xml")
     if wb_name is None:
         if any(n.lower().startswith("word/") for n in zf.namelist()):
-            raise IngestError("这是Word文档，不是表格：请上传台账的 .xlsx 或 .csv 文件。",
-                              "This is a Word document, not a table: load the ledger's .xlsx or .csv.", "not_table")
-        raise IngestError("这是一个压缩包（zip），不是Excel表格：请上传台账的 .xlsx 或 .csv 文件。",
-                          "This is a zip archive, not an Excel workbook: load the ledger's .xlsx or .csv.", "not_table")
+            raise IngestError(
+                "这是Word文档，不是表格：请上传台账的 .xlsx 或 .csv 文件。",
+                "This is a Word document, not a table: load the ledger's .xlsx or .csv.",
+                "not_table",
+            )
+        raise IngestError(
+            "这是一个压缩包（zip），不是Excel表格：请上传台账的 .xlsx 或 .csv 文件。",
+            "This is a zip archive, not an Excel workbook: load the ledger's .xlsx or .csv.",
+            "not_table",
+        )
     root = _xml(zf, wb_name)
     date1904 = any((el.get("date1904") or "").lower() in ("1", "true") for el in root.iter("{*}workbookPr"))
     rels: dict[str, str] = {}
@@ -474,8 +535,7 @@ def read_xlsx(raw: bytes, finder: HeaderFinder, all_sheets: bool = True) -> Work
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         if any(i.flag_bits & 0x1 for i in zf.infolist()):
-            raise IngestError("文件已加密，请取消密码后再导入。", "The workbook is encrypted: remove its password first.",
-                              "encrypted")
+            raise IngestError("文件已加密，请取消密码后再导入。", "The workbook is encrypted: remove its password first.", "encrypted")
         sheets, date1904 = _sheets(zf)
         dates = _styles(zf)
         sst = _shared_strings(zf)
@@ -494,8 +554,7 @@ def read_xlsx(raw: bytes, finder: HeaderFinder, all_sheets: bool = True) -> Work
                 if e.code != "no_header":
                     raise
                 first_error = first_error or e
-                wb.skipped.append({"sheet": name, "zh": f"没有台账表头，未读取（{e.zh}）",
-                                   "en": f"no ledger header, not read ({e.en})"})
+                wb.skipped.append({"sheet": name, "zh": f"没有台账表头，未读取（{e.zh}）", "en": f"no ledger header, not read ({e.en})"})
                 continue
             wb.tables.append(t)
     except IngestError:
@@ -508,14 +567,18 @@ def read_xlsx(raw: bytes, finder: HeaderFinder, all_sheets: bool = True) -> Work
         if not sheets:
             raise IngestError("Excel文件中没有工作表。", "The workbook has no worksheets.", "damaged")
         if first_error is None:
-            raise IngestError("工作簿只有隐藏工作表，没有可见的台账工作表（隐藏的工作表不会导入）。",
-                              "The workbook has only hidden sheets: hidden sheets are not loaded.", "no_header")
+            raise IngestError(
+                "工作簿只有隐藏工作表，没有可见的台账工作表（隐藏的工作表不会导入）。",
+                "The workbook has only hidden sheets: hidden sheets are not loaded.",
+                "no_header",
+            )
         raise first_error
     return wb
 
 
-def _read_sheet(zf: zipfile.ZipFile, member: str, name: str, sst: list[str], dates: list[bool], date1904: bool,
-                finder: HeaderFinder, budget: list[int]) -> Table:
+def _read_sheet(
+    zf: zipfile.ZipFile, member: str, name: str, sst: list[str], dates: list[bool], date1904: bool, finder: HeaderFinder, budget: list[int]
+) -> Table:
     top: list[tuple[int, dict[int, tuple[str | None, str | None]]]] = []
     keep: list[int] | None = None
     pos: dict[int, int] = {}
@@ -528,8 +591,7 @@ def _read_sheet(zf: zipfile.ZipFile, member: str, name: str, sst: list[str], dat
 
     def settle() -> None:
         nonlocal keep, header_index, dropped
-        frame = _top_frame([[cells.get(i, (None, None))[0] for i in range(min(MAX_COLS, max(cells, default=-1) + 1))]
-                            for _, cells in top])
+        frame = _top_frame([[cells.get(i, (None, None))[0] for i in range(min(MAX_COLS, max(cells, default=-1) + 1))] for _, cells in top])
         if frame.width == 0:
             raise IngestError("工作表为空。", "The sheet is empty.", "no_header")
         try:
@@ -543,9 +605,9 @@ def _read_sheet(zf: zipfile.ZipFile, member: str, name: str, sst: list[str], dat
         pos.update({c: j for j, c in enumerate(keep)})
         cols.extend([] for _ in keep)
         kinds.extend([] for _ in keep)
-        for _, cells in top[:h + 1]:
+        for _, cells in top[: h + 1]:
             top_kept.append([cells.get(i, (None, None))[0] for i in keep])
-        for r, cells in top[h + 1:]:
+        for r, cells in top[h + 1 :]:
             add(r, cells)
 
     def add(r: int, cells: dict) -> None:
@@ -564,8 +626,11 @@ def _read_sheet(zf: zipfile.ZipFile, member: str, name: str, sst: list[str], dat
             return
         budget[0] -= len(keep)
         if budget[0] < 0:
-            raise IngestError("表格过大（单元格超过6000万个），请按县区拆分后导入。",
-                              "The table is too large (over 60 million cells): split it by county.", "too_large")
+            raise IngestError(
+                "表格过大（单元格超过6000万个），请按县区拆分后导入。",
+                "The table is too large (over 60 million cells): split it by county.",
+                "too_large",
+            )
         rows.append(r)
         for j in range(len(keep)):
             cols[j].append(row_vals[j])

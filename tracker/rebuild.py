@@ -85,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:5.1%} {msg:<20}", end="", file=sys.stderr)
 
     r = rebuild(a.data_dir, a.week, bar)
-    print(f"\n{r['weeks']} weeks rebuilt ({r['upgraded']} upgraded to the current schema), {r['removed']} old files "
-          f"removed, {r['seconds']:.1f} s", file=sys.stderr)
+    print(
+        f"\n{r['weeks']} weeks rebuilt ({r['upgraded']} upgraded to the current schema), {r['removed']} old files "
+        f"removed, {r['seconds']:.1f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

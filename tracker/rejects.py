@@ -15,8 +15,17 @@ import polars as pl
 
 from tracker import ids
 
-REJECT_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String,
-                 "reason": pl.String, "reason_zh": pl.String, "reason_en": pl.String, "county_code": pl.String}
+REJECT_SCHEMA = {
+    "source_file": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "reason_zh": pl.String,
+    "reason_en": pl.String,
+    "county_code": pl.String,
+}
 FLAG_SCHEMA = {"source_file": pl.String, "sheet": pl.String, "row": pl.Int64, "flag": pl.String, "county_code": pl.String}
 _ID_SHAPED = r"(\d{6})\d{8}(\d{3}[0-9Xx])"
 
@@ -36,8 +45,13 @@ def private_dir(path: Path) -> Path:
 
 def store(rejects: pl.DataFrame, flagged: pl.DataFrame, path: Path) -> Path:
     """Both tables in one Parquet file (`kind` = rejected / flag), mode 0600."""
-    df = pl.concat([masked(rejects.cast(REJECT_SCHEMA)).with_columns(kind=pl.lit("rejected")),
-                    masked(flagged.cast(FLAG_SCHEMA)).with_columns(kind=pl.lit("flag"))], how="diagonal_relaxed")
+    df = pl.concat(
+        [
+            masked(rejects.cast(REJECT_SCHEMA)).with_columns(kind=pl.lit("rejected")),
+            masked(flagged.cast(FLAG_SCHEMA)).with_columns(kind=pl.lit("flag")),
+        ],
+        how="diagonal_relaxed",
+    )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         df.write_parquet(out)
@@ -57,8 +71,11 @@ def workbook_bytes(summary: list[str], rejects: pl.DataFrame, flagged: pl.DataFr
     """The Excel reject report: summary, rejected rows, flags; text neutralised (no formulas), IDs masked."""
     from tracker.exports import safe_frame, workbook
 
-    sheets = {"汇总 summary": pl.DataFrame({"项目 item": [ids.redact(x) for x in summary]}, schema={"项目 item": pl.String}),
-              "拒收 rejected": masked(rejects), "提示 flags": masked(flagged)}
+    sheets = {
+        "汇总 summary": pl.DataFrame({"项目 item": [ids.redact(x) for x in summary]}, schema={"项目 item": pl.String}),
+        "拒收 rejected": masked(rejects),
+        "提示 flags": masked(flagged),
+    }
     buf = io.BytesIO()
     with workbook(buf) as wb:
         for name, df in sheets.items():

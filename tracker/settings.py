@@ -20,44 +20,50 @@ class Setting:
 
 
 SETTINGS = {
-    "data_dir": Setting("TRACKER_DATA_DIR", str(REPO / "data"),
-                        "Directory with regions/, quotas.csv, snapshots/ and rollups/."),
-    "secret_key_file": Setting("TRACKER_SECRET_KEY_FILE",
-                               str(Path.home() / ".config" / "tracker" / "person_key.secret"),
-                               "Key for the keyed hash of ID numbers; kept outside data/ and the repo."),
-    "today": Setting("TRACKER_TODAY", "",
-                     "Pretend today is this date (YYYY-MM-DD); empty = the real date. For demos and tests."),
-    "pace": Setting("TRACKER_PACE", "linear",
-                    "Benchmark the status uses: 'linear' (序时进度) or 'seasonal' (last year's curve)."),
-    "status_thresholds": Setting("TRACKER_STATUS_THRESHOLDS", "0,-5,-15",
-                                 "Gap (percentage points) lower bounds of ahead, on pace, behind; below = seriously behind."),
-    "org_share_min": Setting("TRACKER_ORG_SHARE_MIN", "0.60",
-                             "Default organized-share minimum when the quota table has none."),
-    "demo": Setting("TRACKER_DEMO", "0",
-                    "1 = demo mode: no login, everything visible, a banner says so (`make run` sets it). Else login."),
-    "users_file": Setting("TRACKER_USERS_FILE", "",
-                          "Accounts (argon2 hashes, role, area, SSO mapping); empty = <data_dir>/auth/users.json."),
-    "audit_file": Setting("TRACKER_AUDIT_FILE", "",
-                          "Append-only audit log (JSON lines); empty = <data_dir>/audit/audit.jsonl."),
-    "audit_anchor_file": Setting("TRACKER_AUDIT_ANCHOR_FILE", "",
-                                 "Anchor of the audit chain (line count and head MAC), kept outside data/; empty = "
-                                 "<secret key file's folder>/audit-anchors/<hash of the audit file's path>.json."),
-    "ingest_memory_mb": Setting("TRACKER_INGEST_MEMORY_MB", "4096",
-                                "Address-space limit (MB) of the child process that ingests an upload."),
-    "ingest_timeout_s": Setting("TRACKER_INGEST_TIMEOUT_S", "900",
-                                "Wall-clock limit (seconds) of the child process that ingests an upload."),
-    "submission_deadline": Setting("TRACKER_SUBMISSION_DEADLINE", "0 18:00",
-                                   "Weekly deadline for county submissions: days after the snapshot date and a time "
-                                   "(\"0 18:00\" = the snapshot's Friday at 18:00; \"3 12:00\" = Monday noon)."),
+    "data_dir": Setting("TRACKER_DATA_DIR", str(REPO / "data"), "Directory with regions/, quotas.csv, snapshots/ and rollups/."),
+    "secret_key_file": Setting(
+        "TRACKER_SECRET_KEY_FILE",
+        str(Path.home() / ".config" / "tracker" / "person_key.secret"),
+        "Key for the keyed hash of ID numbers; kept outside data/ and the repo.",
+    ),
+    "today": Setting("TRACKER_TODAY", "", "Pretend today is this date (YYYY-MM-DD); empty = the real date. For demos and tests."),
+    "pace": Setting("TRACKER_PACE", "linear", "Benchmark the status uses: 'linear' (序时进度) or 'seasonal' (last year's curve)."),
+    "status_thresholds": Setting(
+        "TRACKER_STATUS_THRESHOLDS", "0,-5,-15", "Gap (percentage points) lower bounds of ahead, on pace, behind; below = seriously behind."
+    ),
+    "org_share_min": Setting("TRACKER_ORG_SHARE_MIN", "0.60", "Default organized-share minimum when the quota table has none."),
+    "demo": Setting("TRACKER_DEMO", "0", "1 = demo mode: no login, everything visible, a banner says so (`make run` sets it). Else login."),
+    "users_file": Setting(
+        "TRACKER_USERS_FILE", "", "Accounts (argon2 hashes, role, area, SSO mapping); empty = <data_dir>/auth/users.json."
+    ),
+    "audit_file": Setting("TRACKER_AUDIT_FILE", "", "Append-only audit log (JSON lines); empty = <data_dir>/audit/audit.jsonl."),
+    "audit_anchor_file": Setting(
+        "TRACKER_AUDIT_ANCHOR_FILE",
+        "",
+        "Anchor of the audit chain (line count and head MAC), kept outside data/; empty = "
+        "<secret key file's folder>/audit-anchors/<hash of the audit file's path>.json.",
+    ),
+    "ingest_memory_mb": Setting(
+        "TRACKER_INGEST_MEMORY_MB", "4096", "Address-space limit (MB) of the child process that ingests an upload."
+    ),
+    "ingest_timeout_s": Setting(
+        "TRACKER_INGEST_TIMEOUT_S", "900", "Wall-clock limit (seconds) of the child process that ingests an upload."
+    ),
+    "submission_deadline": Setting(
+        "TRACKER_SUBMISSION_DEADLINE",
+        "0 18:00",
+        "Weekly deadline for county submissions: days after the snapshot date and a time "
+        '("0 18:00" = the snapshot\'s Friday at 18:00; "3 12:00" = Monday noon).',
+    ),
     "login_attempts": Setting("TRACKER_LOGIN_ATTEMPTS", "5", "Failed logins for one name before it is locked."),
     "lockout_minutes": Setting("TRACKER_LOCKOUT_MINUTES", "15", "How long a name stays locked (and the counting window)."),
     "session_idle_minutes": Setting("TRACKER_SESSION_IDLE_MINUTES", "30", "A local login ends after this long idle."),
     "session_max_hours": Setting("TRACKER_SESSION_MAX_HOURS", "12", "A local login ends after this long in any case."),
-    "duckdb_memory": Setting("TRACKER_DUCKDB_MEMORY", "1.5GB",
-                             "Memory limit of the app's DuckDB (spills to disk beyond it); bounds the process under load."),
+    "duckdb_memory": Setting(
+        "TRACKER_DUCKDB_MEMORY", "1.5GB", "Memory limit of the app's DuckDB (spills to disk beyond it); bounds the process under load."
+    ),
     "duckdb_threads": Setting("TRACKER_DUCKDB_THREADS", "2", "DuckDB threads per app process."),
-    "demo_scale": Setting("TRACKER_DEMO_SCALE", "1.0",
-                          "Multiplier on the number of demo persons (benchmarks use larger values)."),
+    "demo_scale": Setting("TRACKER_DEMO_SCALE", "1.0", "Multiplier on the number of demo persons (benchmarks use larger values)."),
 }
 
 

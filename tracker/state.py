@@ -10,11 +10,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+from tracker.catalogue import CARD_METRICS
 from tracker.hierarchy import REGION, Hierarchy
 from tracker.i18n import t
-from tracker.metrics import CARD_METRICS
 
-KEYS = ("year", "snap", "area", "lang", "meet", "metric", "ch", "grp", "cmp")
+KEYS = ("year", "snap", "area", "lang", "meet", "metric", "ch", "grp", "cmp", "f", "sort", "pg", "own", "kind", "gpick", "pol", "rule")
+# what these pages show besides the shared view: the records view's filter, sort, page and "own records only" switch,
+# the week-to-week list kind, the key-group pick, the subsidy policy and rule
+PAGE_KEYS = ("f", "sort", "pg", "own", "kind", "gpick", "pol", "rule")
 _CODE = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
 
 
@@ -29,6 +32,14 @@ class State:
     channels: tuple[str, ...] = ()  # analyst slice: placements through these channels
     group: str | None = None  # analyst slice: one key group
     compare: dt.date | None = None  # week-to-week page: the earlier snapshot
+    filters: str = ""  # records view: the filter (catalogue.encode_filters form)
+    sort: str = ""  # records view: "column:asc|desc"
+    page: int = 1  # records view: page number
+    own: bool = False  # records view: only what this unit reported
+    kind: str = ""  # week-to-week: the list shown
+    gpick: str = ""  # key groups: the group shown per unit
+    policy: str = ""  # subsidies: the policy
+    rule: str = ""  # subsidies: the rule whose persons are listed
 
     def params(self) -> dict[str, str]:
         p = {"year": str(self.year), "snap": self.snapshot.isoformat(), "area": self.area, "lang": self.lang}
@@ -42,7 +53,30 @@ class State:
             p["grp"] = self.group
         if self.compare:
             p["cmp"] = self.compare.isoformat()
+        for k, v in (
+            ("f", self.filters),
+            ("sort", self.sort),
+            ("kind", self.kind),
+            ("gpick", self.gpick),
+            ("pol", self.policy),
+            ("rule", self.rule),
+        ):
+            if v:
+                p[k] = v
+        if self.page > 1:
+            p["pg"] = str(self.page)
+        if self.own:
+            p["own"] = "1"
         return p
+
+    def shared_params(self) -> dict[str, str]:
+        """The view every page shares (a menu link to another page keeps these, not this page's own choices)."""
+        return {k: v for k, v in self.params().items() if k not in PAGE_KEYS}
+
+    def record_filter(self) -> dict:
+        from tracker.catalogue import decode_filters
+
+        return decode_filters(self.filters)
 
     @property
     def slice(self):
@@ -97,4 +131,29 @@ def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy, home: str = RE
         compare = c if c in dates and c < snap else None
     except ValueError:
         compare = None
-    return State(year, snap, area, lang, qp.get("meet") == "1", metric, sl.channels, sl.group, compare), notices
+    from tracker.catalogue import decode_filters, encode_filters
+
+    def word(k: str, n: int = 40) -> str:  # a page's own choice: a short identifier, checked again by the page
+        v = str(qp.get(k) or "")[:n]
+        return v if re.fullmatch(r"[A-Za-z0-9_:.\-]*", v) else ""
+
+    pg = str(qp.get("pg") or "1")
+    return State(
+        year,
+        snap,
+        area,
+        lang,
+        qp.get("meet") == "1",
+        metric,
+        sl.channels,
+        sl.group,
+        compare,
+        filters=encode_filters(decode_filters(str(qp.get("f") or ""))),
+        sort=word("sort"),
+        page=int(pg) if pg.isdigit() and 0 < int(pg) < 100_000 else 1,
+        own=qp.get("own") == "1",
+        kind=word("kind"),
+        gpick=word("gpick"),
+        policy=word("pol"),
+        rule=word("rule"),
+    ), notices

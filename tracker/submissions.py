@@ -30,15 +30,18 @@ def counting_units(df: pl.DataFrame) -> pl.DataFrame:
     """
     own = pl.coalesce("village_code", "township_code")
     multi = df.filter(pl.col("person_key").is_duplicated())  # only persons with several records need the order
-    ordered = multi.select("person_key", "start_date", "reported_date", "record_id", own.alias("_home")) \
-        .sort("reported_date", "record_id")
+    ordered = multi.select("person_key", "start_date", "reported_date", "record_id", own.alias("_home")).sort("reported_date", "record_id")
     first = ordered.unique("person_key", keep="first").select("person_key", "_home")
-    later = ordered.filter(pl.struct("person_key", "start_date").is_duplicated()
-                           & ~pl.struct("person_key", "start_date").is_first_distinct()).select("record_id", _later=pl.lit(True))
-    out = (df.drop("home_code", "counted", strict=False)
-           .join(first, on="person_key", how="left", maintain_order="left")
-           .join(later, on="record_id", how="left", maintain_order="left")
-           .with_columns(home_code=pl.coalesce("_home", own), counted=pl.col("_later").is_null()).drop("_home", "_later"))
+    later = ordered.filter(
+        pl.struct("person_key", "start_date").is_duplicated() & ~pl.struct("person_key", "start_date").is_first_distinct()
+    ).select("record_id", _later=pl.lit(True))
+    out = (
+        df.drop("home_code", "counted", strict=False)
+        .join(first, on="person_key", how="left", maintain_order="left")
+        .join(later, on="record_id", how="left", maintain_order="left")
+        .with_columns(home_code=pl.coalesce("_home", own), counted=pl.col("_later").is_null())
+        .drop("_home", "_later")
+    )
     return out.select(df.columns) if "home_code" in df.columns and "counted" in df.columns else out
 
 
@@ -49,8 +52,9 @@ def read_manifest(part: Path) -> dict:
         return {}
 
 
-def merge(new: pl.DataFrame, day: dt.date, data_dir: Path, when: str, user: str,
-          replace_week: bool = False) -> tuple[pl.DataFrame, dict[str, dict]]:
+def merge(
+    new: pl.DataFrame, day: dt.date, data_dir: Path, when: str, user: str, replace_week: bool = False
+) -> tuple[pl.DataFrame, dict[str, dict]]:
     """(the week's records after this submission, every county's state for the week).
 
     `new` holds the submission's accepted rows (snapshot columns). Its counties replace their own rows; every other
@@ -60,8 +64,9 @@ def merge(new: pl.DataFrame, day: dt.date, data_dir: Path, when: str, user: str,
     from queries.derived import partition, previous
 
     mine = sorted(new["county_code"].unique().to_list())
-    state = {c: {"status": SUBMITTED, "time": when, "user": user, "rows": int((new["county_code"] == c).sum()),
-                 "this_run": True} for c in mine}
+    state = {
+        c: {"status": SUBMITTED, "time": when, "user": user, "rows": int((new["county_code"] == c).sum()), "this_run": True} for c in mine
+    }
     if replace_week:
         return counting_units(new), state
     part = partition(day, data_dir)
@@ -80,8 +85,7 @@ def merge(new: pl.DataFrame, day: dt.date, data_dir: Path, when: str, user: str,
         was = before.get(c) or {"status": SUBMITTED, "time": None}  # a week ingested before submissions were kept
         state[c] = {k: v for k, v in was.items() if k != "this_run"}
     clash = new["record_id"].is_in(keep["record_id"].implode())  # a ledger id another county uses too
-    new = new.with_columns(record_id=pl.when(clash).then(pl.col("record_id") + "#" + pl.col("county_code"))
-                           .otherwise(pl.col("record_id")))
+    new = new.with_columns(record_id=pl.when(clash).then(pl.col("record_id") + "#" + pl.col("county_code")).otherwise(pl.col("record_id")))
     out = counting_units(pl.concat([keep, new.select(keep.columns)])).select([c.name for c in schema.COLUMNS])
     return out.sort("county_code", "township_code", "village_code", "record_id", nulls_last=True), dict(sorted(state.items()))
 
@@ -112,15 +116,20 @@ def refresh_carried(day: dt.date, data_dir: Path, derived: bool = True) -> list[
         keep = cur.filter(~pl.col("county_code").is_in(carried))
         rows = src.filter(pl.col("county_code").is_in(carried)).select(keep.columns)
         clash = rows["record_id"].is_in(keep["record_id"].implode())
-        rows = rows.with_columns(record_id=pl.when(clash).then(pl.col("record_id") + "#" + pl.col("county_code"))
-                                 .otherwise(pl.col("record_id")))
-        frame = counting_units(pl.concat([keep, rows])).select([c.name for c in schema.COLUMNS]).sort(
-            "county_code", "township_code", "village_code", "record_id", nulls_last=True)
+        rows = rows.with_columns(
+            record_id=pl.when(clash).then(pl.col("record_id") + "#" + pl.col("county_code")).otherwise(pl.col("record_id"))
+        )
+        frame = (
+            counting_units(pl.concat([keep, rows]))
+            .select([c.name for c in schema.COLUMNS])
+            .sort("county_code", "township_code", "village_code", "record_id", nulls_last=True)
+        )
         for c in carried:
             state[c] = {"status": CARRIED, "from": day.isoformat()}
         man["counties"] = dict(sorted(state.items()))
-        write_snapshot(frame, data_dir, nxt, derived=derived,
-                       extra_files={"manifest.json": json.dumps(man, ensure_ascii=False, indent=1).encode()})
+        write_snapshot(
+            frame, data_dir, nxt, derived=derived, extra_files={"manifest.json": json.dumps(man, ensure_ascii=False, indent=1).encode()}
+        )
         rewritten.append(nxt)
         day = nxt
 
@@ -133,6 +142,7 @@ def week_state(day: dt.date, data_dir: Path | None = None) -> dict[str, dict]:
 
 
 # ---------------------------------------------------------------- history and rollback
+
 
 def _history_dir(data_dir: Path) -> Path:
     d = data_dir / "submissions"
@@ -165,8 +175,7 @@ def history(data_dir: Path, week: dt.date | None = None, county: str | None = No
     for s in subs:
         if (week and s["week"] != week.isoformat()) or (county and s["county"] != county):
             continue
-        status = ("refused" if s["event"] == "refused" else
-                  "rolled_back" if (s["week"], s["county"], s["seq"]) in undone else "superseded")
+        status = "refused" if s["event"] == "refused" else "rolled_back" if (s["week"], s["county"], s["seq"]) in undone else "superseded"
         out.append({**s, "status": status})
     live: dict[tuple, dict] = {}
     for s in out:
@@ -193,8 +202,10 @@ def next_seq(data_dir: Path, day: dt.date, county: str) -> int:
     if not p.exists():
         return 1
     events = [json.loads(x) for x in p.read_bytes().split(b"\n") if x.strip()]
-    return 1 + max((e["seq"] for e in events if e["event"] in ("submit", "refused") and e["week"] == day.isoformat()
-                    and e["county"] == county), default=0)
+    return 1 + max(
+        (e["seq"] for e in events if e["event"] in ("submit", "refused") and e["week"] == day.isoformat() and e["county"] == county),
+        default=0,
+    )
 
 
 def report_path(data_dir: Path, day: dt.date, county: str, seq: int) -> Path:
@@ -215,9 +226,16 @@ def record(data_dir: Path, day: dt.date, new: pl.DataFrame, res, user: str, when
     for c in sorted(accepted | set(rejected)):
         seq = next_seq(data_dir, day, c)
         rep = report_path(data_dir, day, c, seq)
-        event = {"week": day.isoformat(), "county": c, "seq": seq, "time": when, "user": user,
-                 "rejected": rejected.get(c, 0), "files": files,
-                 "report": str(rep.relative_to(data_dir)) if rep.exists() else None}
+        event = {
+            "week": day.isoformat(),
+            "county": c,
+            "seq": seq,
+            "time": when,
+            "user": user,
+            "rejected": rejected.get(c, 0),
+            "files": files,
+            "report": str(rep.relative_to(data_dir)) if rep.exists() else None,
+        }
         if c not in accepted:
             _append(data_dir, {"event": "refused", **event, "rows": 0, "persons": 0})
             continue
@@ -247,14 +265,29 @@ def rollback(data_dir: Path, county: str, day: dt.date, user: str) -> dict:
     rows = pl.read_parquet(data_dir / "submissions" / day.isoformat() / county / f"{prev['seq']}.parquet")
     when = dt.datetime.now().isoformat(timespec="seconds")
     frame, state = merge(rows, day, data_dir, prev["time"], prev["user"])
-    state[county] = {"status": SUBMITTED, "time": prev["time"], "user": prev["user"], "rows": rows.height,
-                     "rolled_back_by": user, "rolled_back_at": when}
+    state[county] = {
+        "status": SUBMITTED,
+        "time": prev["time"],
+        "user": prev["user"],
+        "rows": rows.height,
+        "rolled_back_by": user,
+        "rolled_back_at": when,
+    }
     part_manifest = read_manifest(Path(data_dir) / "snapshots" / f"snapshot_date={day.isoformat()}")
     manifest = {**part_manifest, "counties": state}
-    write_snapshot(frame, data_dir, day, extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False,
-                                                                                    indent=1).encode()})
-    _append(data_dir, {"event": "rollback", "week": day.isoformat(), "county": county, "seq": cur["seq"],
-                       "time": when, "user": user, "back_to": prev["seq"]})
+    write_snapshot(frame, data_dir, day, extra_files={"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()})
+    _append(
+        data_dir,
+        {
+            "event": "rollback",
+            "week": day.isoformat(),
+            "county": county,
+            "seq": cur["seq"],
+            "time": when,
+            "user": user,
+            "back_to": prev["seq"],
+        },
+    )
     refresh_carried(day, data_dir)
     return {"undone": cur["seq"], "current": prev["seq"], "rows": rows.height}
 
@@ -278,8 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     root = a.data_dir or settings.data_dir()
     if a.cmd == "history":
         for s in history(root, a.week, a.county):
-            print(f"{s['week']} {s['county']} #{s['seq']} {s['status']:<11} {s['time']} {s['user']} "
-                  f"{s['rows']} rows, {s['persons']} persons, {', '.join(f['file'] or '' for f in s['files'])}")
+            print(
+                f"{s['week']} {s['county']} #{s['seq']} {s['status']:<11} {s['time']} {s['user']} "
+                f"{s['rows']} rows, {s['persons']} persons, {', '.join(f['file'] or '' for f in s['files'])}"
+            )
         return 0
     try:
         out = rollback(root, a.county, a.week, a.user)
@@ -297,10 +332,15 @@ if __name__ == "__main__":
 
 # ---------------------------------------------------------------- the week's status per county (报送情况)
 
-STATUS = {"on_time": ("按时报送", "On time"), "late": ("迟报", "Late"), "resubmitted": ("已重报", "Re-submitted"),
-          "carried": ("未报送（沿用上周）", "Not submitted (last week carried)"), "missing": ("未报送", "Missing"),
-          "refused": ("报送被拒（全部行拒收）", "Refused (every row rejected)"),
-          "no_record": ("已入库（无报送记录）", "Loaded (no submission record)")}
+STATUS = {
+    "on_time": ("按时报送", "On time"),
+    "late": ("迟报", "Late"),
+    "resubmitted": ("已重报", "Re-submitted"),
+    "carried": ("未报送（沿用上周）", "Not submitted (last week carried)"),
+    "missing": ("未报送", "Missing"),
+    "refused": ("报送被拒（全部行拒收）", "Refused (every row rejected)"),
+    "no_record": ("已入库（无报送记录）", "Loaded (no submission record)"),
+}
 
 
 def deadline(day: dt.date, setting: str) -> dt.datetime:
@@ -340,27 +380,49 @@ def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.dateti
         mine = subs.get(c, [])
         cur, prev = (mine[-1] if mine else None), (mine[-2] if len(mine) > 1 else None)
         e, last = state.get(c), latest.get(c)
-        rows.append({"county_code": c,
-                     "status": county_status(e, len(mine), due, refused=bool(last and last["status"] == "refused")),
-                     "time": (e or {}).get("time") or (last or {}).get("time"), "user": (e or {}).get("user") or (last or {}).get("user"),
-                     "submissions": len(mine), "rows": cur["rows"] if cur else None,
-                     "persons": cur["persons"] if cur else None,
-                     "rows_change": cur["rows"] - prev["rows"] if cur and prev else None,
-                     "persons_change": cur["persons"] - prev["persons"] if cur and prev else None,
-                     "rejected": last.get("rejected") if last else None, "report": (last or {}).get("report"),
-                     "carried_from": (e or {}).get("from")})
-    schema = {"county_code": pl.String, "status": pl.String, "time": pl.String, "user": pl.String,
-              "submissions": pl.Int64, "rows": pl.Int64, "persons": pl.Int64, "rows_change": pl.Int64,
-              "persons_change": pl.Int64, "rejected": pl.Int64, "report": pl.String, "carried_from": pl.String}
+        rows.append(
+            {
+                "county_code": c,
+                "status": county_status(e, len(mine), due, refused=bool(last and last["status"] == "refused")),
+                "time": (e or {}).get("time") or (last or {}).get("time"),
+                "user": (e or {}).get("user") or (last or {}).get("user"),
+                "submissions": len(mine),
+                "rows": cur["rows"] if cur else None,
+                "persons": cur["persons"] if cur else None,
+                "rows_change": cur["rows"] - prev["rows"] if cur and prev else None,
+                "persons_change": cur["persons"] - prev["persons"] if cur and prev else None,
+                "rejected": last.get("rejected") if last else None,
+                "report": (last or {}).get("report"),
+                "carried_from": (e or {}).get("from"),
+            }
+        )
+    schema = {
+        "county_code": pl.String,
+        "status": pl.String,
+        "time": pl.String,
+        "user": pl.String,
+        "submissions": pl.Int64,
+        "rows": pl.Int64,
+        "persons": pl.Int64,
+        "rows_change": pl.Int64,
+        "persons_change": pl.Int64,
+        "rejected": pl.Int64,
+        "report": pl.String,
+        "carried_from": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
 def carried_note(day: dt.date, area: str, names, lang: str = "zh") -> str | None:
     """The overview's line naming the counties of the area whose numbers this week are last week's (not submitted)."""
-    late = [(c, v.get("from")) for c, v in week_state(day).items()
-            if v.get("status") == CARRIED and (c.startswith(area) or area.startswith(c))]
+    late = [
+        (c, v.get("from")) for c, v in week_state(day).items() if v.get("status") == CARRIED and (c.startswith(area) or area.startswith(c))
+    ]
     if not late:
         return None
     items = [f"{names(c)}（沿用{f}数据）" if lang == "zh" else f"{names(c)} (data of {f})" for c, f in sorted(late)]
-    return ("本周未报送、数据沿用上周的县区：" + "、".join(items) if lang == "zh"
-            else "Not submitted this week, last week's data carried: " + ", ".join(items))
+    return (
+        "本周未报送、数据沿用上周的县区：" + "、".join(items)
+        if lang == "zh"
+        else "Not submitted this week, last week's data carried: " + ", ".join(items)
+    )

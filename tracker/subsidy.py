@@ -15,14 +15,18 @@ from queries import cached, ensure_subsidy, snapshot_file
 from tracker import settings
 from tracker.dispatch import child_len
 
-PAYEES = {"worker_travel": ("劳动者路费补贴", "Worker travel subsidy"),
-          "worker_jobseeking": ("劳动者求职创业补贴", "Worker job-seeking subsidy"),
-          "market_entity": ("市场主体服务补助", "Market entity service subsidy"),
-          "enterprise": ("企业吸纳奖励", "Enterprise absorption reward")}
+PAYEES = {
+    "worker_travel": ("劳动者路费补贴", "Worker travel subsidy"),
+    "worker_jobseeking": ("劳动者求职创业补贴", "Worker job-seeking subsidy"),
+    "market_entity": ("市场主体服务补助", "Market entity service subsidy"),
+    "enterprise": ("企业吸纳奖励", "Enterprise absorption reward"),
+}
 
 
-MONTHS_READINGS = {"cumulative": ("年度就业时间累计（本人全年各次就业合计）", "months cumulative over the year (all placements)"),
-                   "per_placement": ("单次就业时间（按一次就业计）", "months of one placement")}
+MONTHS_READINGS = {
+    "cumulative": ("年度就业时间累计（本人全年各次就业合计）", "months cumulative over the year (all placements)"),
+    "per_placement": ("单次就业时间（按一次就业计）", "months of one placement"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,19 +45,26 @@ class Rule:
 
     def params(self) -> dict:
         """The conditions as the queries take them (an empty list = any value)."""
-        return {"organized": self.organized, "scopes": list(self.dest_scope), "channels": list(self.channel),
-                "groups": list(self.groups), "min_months": float(self.min_months),
-                "cumulative": self.months == "cumulative"}
+        return {
+            "organized": self.organized,
+            "scopes": list(self.dest_scope),
+            "channels": list(self.channel),
+            "groups": list(self.groups),
+            "min_months": float(self.min_months),
+            "cumulative": self.months == "cumulative",
+        }
 
     def eligible(self, placement: dict, year_months: float | None = None) -> bool:
         """The rule on one placement of a person whose months this year over all placements are `year_months` (the
         pure form of the subsidy queries, for tests and the docs)."""
         months = year_months if self.months == "cumulative" and year_months is not None else placement["months_employed"]
-        return ((self.organized is None or placement["organized"] == self.organized)
-                and (not self.dest_scope or placement["dest_scope"] in self.dest_scope)
-                and (not self.channel or placement["channel"] in self.channel)
-                and (not self.groups or any(placement.get(g) for g in self.groups))
-                and months >= self.min_months)
+        return (
+            (self.organized is None or placement["organized"] == self.organized)
+            and (not self.dest_scope or placement["dest_scope"] in self.dest_scope)
+            and (not self.channel or placement["channel"] in self.channel)
+            and (not self.groups or any(placement.get(g) for g in self.groups))
+            and months >= self.min_months
+        )
 
 
 @dataclass(frozen=True)
@@ -88,22 +99,42 @@ def _parse(path_s: str, key: str, _mtime: int) -> Policy:
     path = Path(path_s)
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     reading = raw.get("months", "cumulative")
-    rules = tuple(Rule(r["key"], r["payee"], r["zh"], r["en"], float(r["amount"]), float(r.get("min_months", 0)),
-                       r.get("organized"), tuple(r.get("dest_scope", ())), tuple(r.get("channel", ())),
-                       tuple(r.get("groups", ())), r.get("months", reading))
-                  for r in raw["rule"])
-    from tracker.analysis import GROUPS
+    rules = tuple(
+        Rule(
+            r["key"],
+            r["payee"],
+            r["zh"],
+            r["en"],
+            float(r["amount"]),
+            float(r.get("min_months", 0)),
+            r.get("organized"),
+            tuple(r.get("dest_scope", ())),
+            tuple(r.get("channel", ())),
+            tuple(r.get("groups", ())),
+            r.get("months", reading),
+        )
+        for r in raw["rule"]
+    )
+    from tracker.catalogue import groups
 
     for r in rules:
         if r.payee not in PAYEES:
             raise ValueError(f"{path.name}: rule {r.key} has an unknown payee {r.payee!r}")
         if r.months not in MONTHS_READINGS:
             raise ValueError(f"{path.name}: rule {r.key}: months must be one of {', '.join(MONTHS_READINGS)}")
-        unknown = [g for g in r.groups if g not in GROUPS or g == "all_persons"]
+        unknown = [g for g in r.groups if g not in groups()]
         if unknown:
             raise ValueError(f"{path.name}: rule {r.key} has unknown key groups {unknown}")
-    return Policy(key, raw["name_zh"], raw["name_en"], raw.get("source", ""), rules, reading,
-                  tuple(raw.get("not_modelled", ())), tuple(raw.get("note", ())))
+    return Policy(
+        key,
+        raw["name_zh"],
+        raw["name_en"],
+        raw.get("source", ""),
+        rules,
+        reading,
+        tuple(raw.get("not_modelled", ())),
+        tuple(raw.get("note", ())),
+    )
 
 
 def available() -> list[str]:
@@ -121,17 +152,32 @@ def ensure_file(day: dt.date, policy: Policy) -> str:
 def estimate(area: str, day: dt.date, policy: Policy) -> pl.DataFrame:
     """Per unit and rule: eligible persons and amounts now, within a month, and projected to year end."""
     got = cached("subsidy_units", sub_path=ensure_file(day, policy), area=area, child_len=child_len(area))
-    rules = pl.DataFrame({"rule": [r.key for r in policy.rules], "payee": [r.payee for r in policy.rules],
-                          "amount": [r.amount for r in policy.rules], "label_zh": [r.zh for r in policy.rules],
-                          "label_en": [r.en for r in policy.rules], "order": list(range(len(policy.rules)))})
+    rules = pl.DataFrame(
+        {
+            "rule": [r.key for r in policy.rules],
+            "payee": [r.payee for r in policy.rules],
+            "amount": [r.amount for r in policy.rules],
+            "label_zh": [r.zh for r in policy.rules],
+            "label_en": [r.en for r in policy.rules],
+            "order": list(range(len(policy.rules))),
+        }
+    )
     # every rule has an area row, with zeros where nobody in the area meets it
-    zero = rules.select("rule", unit_code=pl.lit(area), is_area=pl.lit(True),
-                        eligible=pl.lit(0, pl.Int64), within_month=pl.lit(0, pl.Int64), by_year_end=pl.lit(0, pl.Int64))
+    zero = rules.select(
+        "rule",
+        unit_code=pl.lit(area),
+        is_area=pl.lit(True),
+        eligible=pl.lit(0, pl.Int64),
+        within_month=pl.lit(0, pl.Int64),
+        by_year_end=pl.lit(0, pl.Int64),
+    )
     missing = zero.join(got.filter(pl.col("is_area")), on="rule", how="anti")
     out = pl.concat([got, missing]).join(rules, on="rule").sort("order", pl.col("is_area").not_(), "unit_code")
-    return out.drop("order").with_columns(yuan=pl.col("eligible") * pl.col("amount"),
-                                          yuan_within_month=pl.col("within_month") * pl.col("amount"),
-                                          yuan_year_end=pl.col("by_year_end") * pl.col("amount"))
+    return out.drop("order").with_columns(
+        yuan=pl.col("eligible") * pl.col("amount"),
+        yuan_within_month=pl.col("within_month") * pl.col("amount"),
+        yuan_year_end=pl.col("by_year_end") * pl.col("amount"),
+    )
 
 
 def records(area: str, day: dt.date, rule: Rule) -> pl.DataFrame:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tracker import fmt
+from tracker.catalogue import METRICS
 from tracker.i18n import status_label
-from tracker.metrics import METRICS
 
 
 def laggard_line(r: dict, lang: str = "zh") -> str:
@@ -13,12 +13,15 @@ def laggard_line(r: dict, lang: str = "zh") -> str:
     st = status_label(r["status"], lang)
     if r["quota_kind"] == "minimum":
         if lang == "zh":
-            return (f"**{r['name']}** {met.zh}（{st}）：{fmt.pct(r['actual'])}，低于下限{abs(r['gap']):.1f}个百分点，"
-                    f"还需有组织转移{fmt.count(r['needed'], lang)}")
-        return (f"**{r['name']}** {met.en} ({st}): {fmt.pct(r['actual'])}, {abs(r['gap']):.1f} pp below the minimum; "
-                f"{fmt.count(r['needed'], lang)} more organized placements needed")
+            return (
+                f"**{r['name']}** {met.zh}（{st}）：{fmt.pct(r['actual'])}，低于下限{abs(r['gap']):.1f}个百分点，"
+                f"还需有组织转移{fmt.count(r['needed'], lang)}"
+            )
+        return (
+            f"**{r['name']}** {met.en} ({st}): {fmt.pct(r['actual'])}, {abs(r['gap']):.1f} pp below the minimum; "
+            f"{fmt.count(r['needed'], lang)} more organized placements needed"
+        )
     short = fmt.money(r["shortfall"], lang) if met.kind == "money" else fmt.count(r["shortfall"], lang)
     if lang == "zh":
         return f"**{r['name']}** {met.zh}（{st}）：完成{fmt.pct(r['completion'])}，{fmt.points(r['gap'], lang)}，差{short}"
-    return (f"**{r['name']}** {met.en} ({st}): {fmt.pct(r['completion'])} done, {fmt.points(r['gap'], lang)}, "
-            f"{short} short")
+    return f"**{r['name']}** {met.en} ({st}): {fmt.pct(r['completion'])} done, {fmt.points(r['gap'], lang)}, {short} short"

@@ -43,8 +43,9 @@ def unit_namer(lang: str):
     def name(col: str) -> pl.Expr:
         c = pl.col(col)
         mine = c.str.starts_with(u.area) | pl.lit(u.area).str.starts_with(c)
-        return pl.when(c.is_null()).then(pl.lit("—")).when(mine).then(h.name_expr(c, lang, short=False)) \
-            .otherwise(pl.lit(outside)).alias(col)
+        return (
+            pl.when(c.is_null()).then(pl.lit("—")).when(mine).then(h.name_expr(c, lang, short=False)).otherwise(pl.lit(outside)).alias(col)
+        )
 
     return name
 
@@ -65,6 +66,22 @@ def go(state: State) -> None:
     st.session_state["_state_params"] = state.params()
     st.query_params.from_dict(state.params())
     st.rerun()
+
+
+def set_view(**kw) -> None:
+    """Widget callback: the new view goes to the URL (the rerun that follows reads it from there)."""
+    s = st.session_state["_state"].with_(**kw)
+    st.query_params.from_dict(s.params())
+    st.session_state["_state_params"] = s.params()
+
+
+def records_link(label: str, filters: dict, where=st, icon: str = ":material/table_rows:") -> None:
+    """A link to the records behind a finding, filtered (the filter is in the link: it can be opened in a new tab or
+    sent on)."""
+    from tracker.catalogue import encode_filters
+
+    state = st.session_state["_state"]
+    where.page_link("app_pages/records.py", label=label, icon=icon, query_params={**state.shared_params(), "f": encode_filters(filters)})
 
 
 def sync_url(state: State) -> None:
@@ -94,29 +111,37 @@ def breadcrumb(state: State, h: Hierarchy) -> None:
 def header(title: str, state: State, h: Hierarchy) -> None:
     """Page title with area and snapshot, the breadcrumb, and the slice in force."""
     from tracker import fmt
-    from tracker.analysis import GROUPS
+    from tracker.catalogue import groups
     from tracker.i18n import t
     from tracker.schema import CHANNEL
 
     lang = state.lang
-    st.subheader(f"{h.short_name(state.area, lang)} · {title} · "
-                 + (f"截至{fmt.date(state.snapshot, lang)}" if lang == "zh" else f"as of {fmt.date(state.snapshot, lang)}"))
+    st.subheader(
+        f"{h.short_name(state.area, lang)} · {title} · "
+        + (f"截至{fmt.date(state.snapshot, lang)}" if lang == "zh" else f"as of {fmt.date(state.snapshot, lang)}")
+    )
     breadcrumb(state, h)
     bits = [CHANNEL.label(c, lang) for c in state.channels]
     if state.group:
-        bits.append(GROUPS[state.group][0 if lang == "zh" else 1])
+        bits.append(groups()[state.group].label(lang))
     if bits:
         st.info(t("slice_active", lang, s="、".join(bits) if lang == "zh" else ", ".join(bits)))
 
 
-def export(label: str, build, file_name: str, key: str, where=st, mime: str | None = None,
-           icon: str = ":material/download:") -> None:
+def export(label: str, build, file_name: str, key: str, where=st, mime: str | None = None, icon: str = ":material/download:") -> None:
     """A download button whose file is built when clicked, in the user's scope, with an audit line."""
     from tracker import gate
 
     state, u = st.session_state["_state"], current_user()
-    where.download_button(label, data=gate.deferred(build, u, "export", state.area, file_name), file_name=file_name,
-                          mime=mime, key=key, on_click="ignore", icon=icon)
+    where.download_button(
+        label,
+        data=gate.deferred(build, u, "export", state.area, file_name),
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=icon,
+    )
 
 
 def download(df, name: str, lang: str, key: str) -> None:
@@ -126,11 +151,13 @@ def download(df, name: str, lang: str, key: str) -> None:
     export(t("download_csv", lang), lambda: csv_bytes(df), f"{name}.csv", key, mime="text/csv")
 
 
-def drill_table(df, state: State, h: Hierarchy, key: str, codes: list[str] | None = None,
-                column_config: dict | None = None, name: str = "data") -> None:
+def drill_table(
+    df, state: State, h: Hierarchy, key: str, codes: list[str] | None = None, column_config: dict | None = None, name: str = "data"
+) -> None:
     """A table of child units; selecting a row opens that unit (one level down), with a CSV download."""
-    sel = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
-                       key=f"{key}_{state.area}", column_config=column_config or {})
+    sel = st.dataframe(
+        df, hide_index=True, on_select="rerun", selection_mode="single-row", key=f"{key}_{state.area}", column_config=column_config or {}
+    )
     download(df, name, state.lang, key=f"dl_{key}")
     rows = sel.selection.rows if sel is not None else []
     if rows and codes:
@@ -143,8 +170,7 @@ def chart(fig, state: State, h: Hierarchy, key: str, data=None, name: str = "cha
     """A plotly chart whose bars drill down on click (customdata = unit code), with its data below."""
     from tracker.i18n import t
 
-    ev = st.plotly_chart(fig, key=f"{key}_{state.area}", on_select="rerun", selection_mode="points",
-                         config={"displayModeBar": False})
+    ev = st.plotly_chart(fig, key=f"{key}_{state.area}", on_select="rerun", selection_mode="points", config={"displayModeBar": False})
     pts = ev.selection.points if ev is not None else []
     if pts:
         code = pts[0].get("customdata")
@@ -180,10 +206,21 @@ def bulletin_buttons(state: State) -> None:
 
     st.markdown("#### " + t("bulletin", lang))
     cols = st.columns(4)
-    export("Word (.docx)", lambda: bulletin.docx_bytes(b := content(), bulletin.png(b)), f"{stem}.docx", "bul_docx",
-           cols[0], icon=":material/description:")
-    export("Excel (.xlsx)", lambda: bulletin.xlsx_bytes(content()), f"{stem}.xlsx", "bul_xlsx", cols[1],
-           icon=":material/table_view:")
-    export("PDF", lambda: bulletin.pdf_bytes(b := content(), bulletin.png(b)), f"{stem}.pdf", "bul_pdf", cols[2],
-           icon=":material/picture_as_pdf:")
+    export(
+        "Word (.docx)",
+        lambda: bulletin.docx_bytes(b := content(), bulletin.png(b)),
+        f"{stem}.docx",
+        "bul_docx",
+        cols[0],
+        icon=":material/description:",
+    )
+    export("Excel (.xlsx)", lambda: bulletin.xlsx_bytes(content()), f"{stem}.xlsx", "bul_xlsx", cols[1], icon=":material/table_view:")
+    export(
+        "PDF",
+        lambda: bulletin.pdf_bytes(b := content(), bulletin.png(b)),
+        f"{stem}.pdf",
+        "bul_pdf",
+        cols[2],
+        icon=":material/picture_as_pdf:",
+    )
     export(t("charts_png", lang), zipped_png, f"{stem}_charts.zip", "bul_png", cols[3], icon=":material/image:")

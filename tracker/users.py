@@ -31,8 +31,7 @@ def _password(args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tracker.users", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python -m tracker.users", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     a = sub.add_parser("add", help="create an account")
     a.add_argument("username")
@@ -58,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     who = f"cli:{os.environ.get('USER', 'unknown')}"
     try:
         if args.cmd == "add":
-            u = auth.add_user(args.username, "" if args.no_password else _password(args), args.role, args.area,
-                              args.name, tuple(args.oidc))
+            u = auth.add_user(args.username, "" if args.no_password else _password(args), args.role, args.area, args.name, tuple(args.oidc))
             audit.log(who, "user_add", u.area, f"{u.username} {u.role}")
         elif args.cmd == "set":
             ch = {k: getattr(args, k) for k in ("role", "area", "name", "oidc") if getattr(args, k) is not None}
@@ -73,8 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             audit.log(who, "user_reset", u.area, u.username)
         else:
             for u in auth.load_users().values():
-                print(f"{u.username}\t{u.role}\t{u.area}\t{u.name}\t{'disabled' if u.disabled else 'active'}\t"
-                      f"{','.join(u.oidc)}")
+                print(f"{u.username}\t{u.role}\t{u.area}\t{u.name}\t{'disabled' if u.disabled else 'active'}\t{','.join(u.oidc)}")
             return 0
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
