@@ -171,7 +171,7 @@ def save(q: pl.DataFrame, path: Path | None = None) -> Path:
 def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None, note: str = "导入") -> tuple[pl.DataFrame, list[dict]]:
     """An issued quota table (unit name or code + one column per metric) → quota rows (source `issued`), with
     row-level rejects."""
-    from tracker.ingest import IngestError, norm_header, read_raw
+    from tracker.ledger_read import IngestError, norm_header, read_raw
 
     alias = {norm_header(a): m for m, al in METRIC_HEADERS.items() for a in al}
     unit_alias = {norm_header(a) for a in ("单位", "单位名称", "地区", "单位代码", "代码", "unit", "unit_code")}
