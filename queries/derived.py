@@ -100,8 +100,6 @@ def previous_input(day: dt.date, root: Path | None = None) -> tuple[str, dt.date
 
 def _write(out: Path, query: str, params: dict, staging: Path) -> Path:
     """Build into a temporary file under `staging`; the caller moves it into place."""
-    from queries import build_rollup
-
     staging.mkdir(parents=True, exist_ok=True)
     tmp = staging / f".{out.stem}-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}.parquet"
     try:
@@ -186,3 +184,66 @@ def clean_staging(root: Path, older_than_s: float = 3600) -> int:
             except FileNotFoundError:
                 continue
     return n
+
+
+# ---------------------------------------------------------------- building and finding the files (the pages' side)
+
+
+def ensure_dims_rollup(day: dt.date) -> str:
+    """Per counting unit × dimension value."""
+    return ensure(day, "rollup_dims")
+
+
+def ensure_cross(day: dt.date) -> str:
+    """The records of persons reported by more than one county (the cross-county table reads only these)."""
+    return ensure(day, "cross")
+
+
+def ensure_dq(day: dt.date) -> str:
+    """Data-quality counts per reporting unit (the freshness and completeness table sums these)."""
+    return ensure(day, "dq")
+
+
+def ensure_rates(day: dt.date) -> str:
+    """Every record with its income per month, sorted by it (the income outlier list)."""
+    return ensure(day, "rates")
+
+
+def ensure_medians(day: dt.date) -> str:
+    """Median income per person and per record-month of every unit at every level (not additive, so kept whole)."""
+    return ensure(day, "medians")
+
+
+def subsidy_variant(rules: list[dict], months_left: float) -> str:
+    import json
+
+    return hashlib.sha256(json.dumps([rules, months_left], sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def ensure_subsidy(day: dt.date, rules: list[dict], months_left: float) -> str:
+    """Persons meeting each rule of one policy per counting unit (the subsidy page sums these). The rules'
+    conditions are part of the file name, so a changed policy file gets a new file."""
+    return ensure(day, "subsidy", subsidy_variant(rules, months_left), {"rules": rules, "months_left": months_left})
+
+
+def ensure_diff_prev(day: dt.date) -> str | None:
+    """The diff against the previous snapshot (the week-to-week page's default), or None for the first one."""
+    return ensure(day, "diff_prev") or None
+
+
+def build_rollup(records: Path | None, out: Path, name: str = "rollup_village", params: dict | None = None) -> None:
+    """Write a rollup of one snapshot file (per counting unit; used by the generator, ingest and on demand)."""
+    import duckdb
+
+    from queries import _sq, catalogue, check_params, create_macros
+
+    q = catalogue()[name]
+    params = params if params is not None else {"path": str(records)}
+    check_params(q, params)
+    cur = duckdb.connect()
+    cur.execute("set enable_progress_bar = false")
+    try:
+        create_macros(cur)
+        cur.execute(f"copy ({q.render().rstrip().rstrip(';')}) to '{_sq(out)}' (format parquet, compression zstd)", params)
+    finally:
+        cur.close()
