@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import analysis, charts, dispatch, fmt, rules, settings
+from tracker import analysis, catalogue, charts, dispatch, fmt, rules, settings
 from tracker.catalogue import METRICS
 from tracker.i18n import pick, t
 from tracker.schema import CHANNEL
@@ -31,7 +31,7 @@ c3.metric(L("有组织转移", "Organized"), fmt.persons(top["organized"], lang)
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)
 c4.metric(t("needed", lang), fmt.count(needed, lang))
 
-kids = m.filter(~pl.col("is_area")).with_columns(share=pl.col("organized") / pl.col("persons")).sort("share", descending=True)
+kids = m.filter(~pl.col("is_area")).with_columns(share=catalogue.ratio("organized", "persons")).sort("share", descending=True)
 if kids.height:
     chart(
         charts.share_bars(kids, minimum, lang, f"{t('org_share', lang)} · {'各单位' if lang == 'zh' else 'by unit'}"),

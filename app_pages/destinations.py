@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import analysis, charts, dispatch, fmt
+from tracker import analysis, catalogue, charts, dispatch, fmt
 from tracker.hierarchy import REGION
 from tracker.i18n import pick, t
 from tracker.schema import DEST_SCOPE
@@ -22,7 +22,7 @@ def table(df: pl.DataFrame, label: str) -> pl.DataFrame:
         pl.col("dest").alias(label),
         pl.col("persons").alias(t("persons", lang)),
         pl.col("income").alias(t("income", lang)),
-        (pl.col("income") / pl.col("persons")).round(0).alias(t("per_capita", lang)),
+        catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),
     )
 
 

@@ -45,8 +45,8 @@ if kids.height:
     table = kids.select(
         pl.col("name").alias(t("unit", lang)),
         pl.col("persons").alias(t("persons", lang)),
-        *[(pl.col(k) / pl.col("persons") * 100).round(1).alias((zh if lang == "zh" else en) + " %") for k, zh, en in BANDS],
-        (pl.col("income") / pl.col("persons")).round(0).alias(t("per_capita", lang)),
+        *[(catalogue.ratio(k, "persons") * 100).round(1).alias((zh if lang == "zh" else en) + " %") for k, zh, en in BANDS],
+        catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),
         pl.col("median_income").round(0).alias(L("中位数(元)", "Median (yuan)")),
     )
     drill_table(table, state, h, "bands_table", kids["unit_code"].to_list(), name="duration_income_by_unit")
@@ -64,7 +64,7 @@ with right:
         s = (
             analysis.by_dimension(area, day, dim, sl)
             .filter(pl.col("is_area"))
-            .with_columns(label=enum.expr("value", lang), pc=pl.col("income") / pl.col("persons"), pm=pl.col("income") / pl.col("months"))
+            .with_columns(label=enum.expr("value", lang), pc=catalogue.ratio("income", "persons"), pm=catalogue.ratio("income", "months"))
             .sort("pc", descending=True)
         )
         st.markdown(f"**{title}**")

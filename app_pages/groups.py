@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import analysis, charts, dispatch
+from tracker import analysis, catalogue, charts, dispatch
 from tracker.catalogue import group_labels
 from tracker.i18n import pick, t
 from tracker.labels import pairs
@@ -28,9 +28,9 @@ tab = (
         label.alias(L("群体", "Group")),
         pl.col("persons").alias(t("persons", lang)),
         (pl.col("persons") / allp * 100).round(1).alias(t("share", lang) + " %"),
-        (pl.col("organized") / pl.col("persons") * 100).round(1).alias(t("org_share", lang) + " %"),
+        (catalogue.ratio("organized", "persons") * 100).round(1).alias(t("org_share", lang) + " %"),
         pl.col("income").alias(t("income", lang)),
-        (pl.col("income") / pl.col("persons")).round(0).alias(t("per_capita", lang)),
+        catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),
     )
 )
 left, right = st.columns([3, 2])
@@ -52,7 +52,7 @@ if kids.height:
     sub = (
         kids.filter(pl.col("key_group") == pick)
         .join(base, on="unit_code")
-        .with_columns(share=pl.col("persons") / pl.col("all"))
+        .with_columns(share=catalogue.ratio("persons", "all"))
         .sort("share", descending=True)
     )
     chart(
@@ -72,7 +72,7 @@ if kids.height:
         pl.col("name").alias(t("unit", lang)),
         pl.col("persons").alias(t("persons", lang)),
         (pl.col("share") * 100).round(1).alias(t("share", lang) + " %"),
-        (pl.col("organized") / pl.col("persons") * 100).round(1).alias(t("org_share", lang) + " %"),
-        (pl.col("income") / pl.col("persons")).round(0).alias(t("per_capita", lang)),
+        (catalogue.ratio("organized", "persons") * 100).round(1).alias(t("org_share", lang) + " %"),
+        catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),
     )
     drill_table(table, state, h, "grp_table", sub["unit_code"].to_list(), name=f"group_{pick}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import analysis, charts, dispatch, fmt
+from tracker import analysis, catalogue, charts, dispatch, fmt
 from tracker.catalogue import METRICS, metric_label
 from tracker.i18n import pick, t
 from tracker.schema import INDUSTRY, JOB_SOURCE
@@ -31,7 +31,7 @@ with left:
         pl.col("category").alias(L("行业", "Industry")),
         pl.col("persons").alias(t("persons", lang)),
         pl.col("income").alias(t("income", lang)),
-        (pl.col("income") / pl.col("persons")).round(0).alias(t("per_capita", lang)),
+        catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),
     )
     st.dataframe(data, hide_index=True)
     download(data, "industries", lang, "dl_ind")

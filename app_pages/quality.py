@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 import queries
-from tracker import analysis, dispatch
+from tracker import analysis, catalogue, dispatch
 from tracker.i18n import pick
 from tracker.ui import can, current, download, drill_table, header, records_hidden, records_link, unit_namer
 
@@ -59,10 +59,10 @@ if kids.height:
             .alias(L("提示", "Note")),
             pl.col("reported_7d").alias(L("近7天录入", "Last 7 days")),
             pl.col("records").alias(L("记录数", "Records")),
-            (pl.col("no_village") / pl.col("records") * 100).round(2).alias(L("缺村居%", "No village %")),
-            (pl.col("no_education") / pl.col("records") * 100).round(2).alias(L("缺文化程度%", "No education %")),
-            (pl.col("bad_id") / pl.col("records") * 100).round(2).alias(L("身份证错误%", "Bad ID %")),
-            (pl.col("trained_no_type") / pl.col("records") * 100).round(2).alias(L("培训缺类型%", "Trained, no type %")),
+            (catalogue.ratio("no_village", "records") * 100).round(2).alias(L("缺村居%", "No village %")),
+            (catalogue.ratio("no_education", "records") * 100).round(2).alias(L("缺文化程度%", "No education %")),
+            (catalogue.ratio("bad_id", "records") * 100).round(2).alias(L("身份证错误%", "Bad ID %")),
+            (catalogue.ratio("trained_no_type", "records") * 100).round(2).alias(L("培训缺类型%", "Trained, no type %")),
         )
     )
     codes = kids.sort("last_reported")["unit_code"].to_list()

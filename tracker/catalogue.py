@@ -658,6 +658,13 @@ def expand(text: str) -> str:
     return re.sub(r"\{\{@([a-z_]+)\}\}", one, text)
 
 
+def ratio(num: str | pl.Expr, den: str | pl.Expr) -> pl.Expr:
+    """num ÷ den as a polars expression, null where the denominator is 0 (never an infinity or NaN on a page)."""
+    n = pl.col(num) if isinstance(num, str) else num
+    d = pl.col(den) if isinstance(den, str) else den
+    return pl.when(d > 0).then(n / d)
+
+
 def metric_label(col: str = "metric", lang: str = "zh") -> pl.Expr:
     """Metric labels as a polars expression."""
     from tracker.labels import mapped
