@@ -18,7 +18,8 @@ L = pick(lang)
 d = dispatch.resolve_dates(state.snapshot)
 wk = dispatch.measures(area, d)
 q = dispatch.quotas(area, state.year)
-ev = dispatch.name_units(dispatch.evaluate(area, d, wk, q), h, lang, area)
+shown = CARD_METRICS + dispatch.reported_metrics(q, wk)  # the ledger's cards, then the reported ones that matter here
+ev = dispatch.name_units(dispatch.evaluate(area, d, wk, q, shown), h, lang, area)
 pace = settings.pace_method()
 
 st.markdown(CSS + (MEETING_CSS if state.meeting else ""), unsafe_allow_html=True)
@@ -46,7 +47,11 @@ if note:  # the numbers include carried-forward data: say whose
     st.warning(note, icon=":material/schedule:")
 
 area_rows = {r["metric"]: r for r in ev.filter(pl.col("is_area")).iter_rows(named=True)}
-for chunk in (CARD_METRICS[:4], CARD_METRICS[4:]):
+reported = [k for k in shown if k not in CARD_METRICS]
+chunks = [CARD_METRICS[:4], CARD_METRICS[4:]] + [reported[i : i + 4] for i in range(0, len(reported), 4)]
+for n, chunk in enumerate(chunks):
+    if n == 2:
+        st.markdown("##### " + L("填报指标（各单位填报，不来自实名台账）", "Reported figures (reported by the units, not from the ledger)"))
     cols = st.columns(4)
     for c, key in zip(cols, chunk, strict=False):
         c.markdown(card_html(area_rows[key], lang, pace), unsafe_allow_html=True)
@@ -56,7 +61,7 @@ st.caption(
 )
 
 if ev.filter(~pl.col("is_area")).height:
-    paced = [m for m in CARD_METRICS if METRICS[m].quota]
+    paced = [m for m in shown if METRICS[m].quota]
     metric = state.metric if state.metric in paced else "total"
     st.session_state["w_metric"] = metric
     choice = st.selectbox(t("ranking_metric", lang), paced, key="w_metric", format_func=lambda m: METRICS[m].label(lang))

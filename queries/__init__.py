@@ -219,6 +219,21 @@ def _file_list(paths: list[Path]) -> str:
     return "[" + ", ".join(f"'{_sq(p)}'" for p in paths) + "]"
 
 
+def _reported_select() -> str:
+    cols = (
+        "{'year': 'smallint', 'unit_code': 'varchar', 'item': 'varchar', 'as_of': 'date', 'value': 'double', "
+        "'source': 'varchar', 'user': 'varchar', 'time': 'varchar', 'note': 'varchar'}"
+    )
+    p = settings.data_dir() / "reported" / "values.csv"
+    if p.exists() and p.stat().st_size:
+        return f"select * from read_csv('{_sq(p)}', header = true, columns = {cols})"
+    return (
+        "select null::smallint as year, null::varchar as unit_code, null::varchar as item, null::date as as_of, "
+        'null::double as value, null::varchar as source, null::varchar as "user", null::varchar as time, '
+        "null::varchar as note where false"
+    )
+
+
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
     create_macros(con)
     text = (HERE / "_views.sql").read_text(encoding="utf-8")
@@ -235,6 +250,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     head = qf.open(encoding="utf-8").readline() if qf.exists() else ""
     has = "source" in [c.strip() for c in head.strip().split(",")]
     text = text.format(
+        reported_select=_reported_select(),
         quota_select="*"
         if has
         else (
@@ -295,7 +311,9 @@ def data_version() -> str:
                 parts.append((e.name, 0, 0))
     parts.sort()
     q = settings.quotas_file()
-    return f"{settings.data_dir()}|{len(parts)}|{hash(tuple(parts))}|{q.stat().st_mtime_ns if q.exists() else 0}"
+    r = settings.data_dir() / "reported" / "values.csv"  # a new report is a new version too
+    stamp = [f.stat().st_mtime_ns if f.exists() else 0 for f in (q, r)]
+    return f"{settings.data_dir()}|{len(parts)}|{hash(tuple(parts))}|{stamp[0]}|{stamp[1]}"
 
 
 _FILE = re.compile(r"""(/[^\s"']+\.(?:parquet|csv))""")

@@ -11,6 +11,9 @@ create or replace table quotas as
 select {quota_select}
 from read_csv('{quotas}', header = true, columns = {{'year': 'smallint', 'unit_code': 'varchar',
   'metric': 'varchar', 'target': 'double', 'due_date': 'date', 'source_note': 'varchar'{source_col}}});
+-- reports of the 填报指标 (tracker/reported.py): empty until the first one
+create or replace table reported as
+{reported_select};
 create or replace table units as
 select * from read_csv('{units}', header = true, columns = {{'code': 'varchar', 'level': 'tinyint',
   'parent_code': 'varchar', 'name_zh': 'varchar', 'name_en': 'varchar'}});

@@ -54,6 +54,8 @@ ACTIONS = {
     "ingest": ("导入台账", "Ledger import"),
     "rollback": ("回退报送", "Submission rolled back"),
     "quota_save": ("保存目标任务", "Quotas saved"),
+    "report_entry": ("填报指标", "Figures reported"),
+    "report_import": ("导入填报指标", "Reported figures imported"),
     "quota_load": ("导入目标任务", "Quotas loaded"),
     "user_add": ("新增账号", "Account added"),
     "user_set": ("修改账号", "Account changed"),

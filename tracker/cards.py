@@ -45,7 +45,7 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
             )
     else:
         lines.append(
-            f"{t('quota', lang)} {fmt.value(k, row['quota'], lang)}{_source(row, lang)} · "
+            f"{t('quota', lang)} {fmt.value(k, row['quota'], lang, met.unit_zh)}{_source(row, lang)} · "
             f"{t('completion', lang)} <b>{fmt.pct(row['completion'])}</b>"
         )
         pace_txt = f"{t('time_progress', lang)} {fmt.pct(row['linear'])}"
@@ -63,7 +63,14 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
                 else f"{abs(row['gap']):.1f} pp {'ahead of' if row['gap'] >= 0 else 'behind'} seasonal pace"
             )
         )
-    wk = fmt.delta(k, row["new_week"], lang) if row["new_week"] is not None else "—"
+    if row.get("reported"):  # where the figure comes from: a unit's report, as of a day
+        when = row.get("reported_as_of")
+        lines.append(
+            (f"单位填报 · 截至{fmt.date(when, lang)}" if when else "尚未填报")
+            if lang == "zh"
+            else (f"Reported by the units, as of {fmt.date(when, lang)}" if when else "Not reported yet")
+        )
+    wk = fmt.delta(k, row["new_week"], lang, met.unit_zh) if row["new_week"] is not None else "—"
     if k == "share" or k == "per_capita":
         yoy = fmt.delta(k, row["yoy"], lang) if k == "share" else fmt.signed_pct(row["yoy"])
     else:
@@ -77,7 +84,7 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
     return (
         f"<div class='tr-card' data-metric='{html.escape(met.key)}'>"
         f"<div class='tr-title' title='{html.escape(met.desc(lang))}'>{html.escape(met.label(lang))}{badge}</div>"
-        f"<div class='tr-value'>{fmt.value(k, row['actual'], lang)}</div>{body}</div>"
+        f"<div class='tr-value'>{fmt.value(k, row['actual'], lang, met.unit_zh)}</div>{body}</div>"
     )
 
 

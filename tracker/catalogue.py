@@ -256,6 +256,8 @@ class Metric:
     desc_zh: str = ""
     desc_en: str = ""
     higher_is_better: bool = True
+    unit_zh: str = "人"  # what a count counts: 人, 人次 (person-times), 家 (organisations)
+    unit_en: str = "persons"
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -369,8 +371,8 @@ METRICS: dict[str, Metric] = {
             "Persons trained",
             "count",
             "trained",
-            desc_zh="台账中参加过培训的转移人员",
-            desc_en="Placed persons who took part in training",
+            desc_zh="台账中参加过培训的转移人员（补贴性培训人次是填报指标）",
+            desc_en="Placed persons who took part in training (the person-times of subsidised training are reported)",
         ),
         M(
             "directed_share",
@@ -416,6 +418,171 @@ METRICS: dict[str, Metric] = {
 }
 # the dispatch cards, in the order the meeting reads them
 CARD_METRICS = ["total", "org_xprov", "org_xpref", "out_region", "org_share", "income", "per_capita"]
+
+# ---------------------------------------------------------------- reported metrics (填报指标)
+
+
+@dataclass(frozen=True)
+class ReportedItem:
+    """A figure units report themselves (not in the placement ledger): year to date, as of a date, by form or file.
+    A unit's figure is its own latest report, or else the sum of the latest reports below it."""
+
+    key: str
+    zh: str
+    en: str
+    unit_zh: str  # 人 / 人次 / 家
+    unit_en: str
+    desc_zh: str = ""
+    desc_en: str = ""
+    headers: tuple[str, ...] = ()  # how an imported table heads it
+
+
+REPORTED_ITEMS = {
+    i.key: i
+    for i in [
+        ReportedItem(
+            "urban_new_jobs",
+            "城镇新增就业",
+            "Urban new jobs",
+            "人",
+            "persons",
+            "年内城镇新增就业人数（人社部门统计）",
+            "Urban new jobs this year (HR bureau statistics)",
+        ),
+        ReportedItem(
+            "training_sessions",
+            "补贴性职业技能培训",
+            "Subsidised skills training",
+            "人次",
+            "person-times",
+            "年内各类补贴性职业技能培训人次（不限于转移就业人员）",
+            "Person-times of subsidised skills training this year (not only placed workers)",
+            ("培训人次",),
+        ),
+        ReportedItem(
+            "training_directed",
+            "订单定向及以工代训等培训",
+            "Order/directed, work-for-training …",
+            "人次",
+            "person-times",
+            "在岗、转岗、提升、以工代训、新型农牧民、订单定向式培训人次",
+            "On-the-job, job-change, upgrading, work-for-training, new-farmer and order/directed training",
+        ),
+        ReportedItem(
+            "new_dispatch_companies",
+            "新建劳务派遣公司",
+            "New labour-dispatch companies",
+            "家",
+            "",
+            "年内新建立的劳务派遣公司",
+            "Labour-dispatch companies set up this year",
+        ),
+        ReportedItem(
+            "new_transfer_bases",
+            "新建转移就业基地",
+            "New transfer-employment bases",
+            "家",
+            "",
+            "年内新建的转移就业基地",
+            "Transfer-employment bases set up this year",
+        ),
+        ReportedItem(
+            "project_workers_local",
+            "政府投资项目农牧民工用工",
+            "Farmer-herder workers on public projects",
+            "人",
+            "persons",
+            "政府投资项目使用的农牧民工人数",
+            "Farmer-herder workers on government-funded projects",
+        ),
+        ReportedItem(
+            "project_workers_total",
+            "政府投资项目用工总量",
+            "All workers on public projects",
+            "人",
+            "persons",
+            "政府投资项目用工总人数",
+            "All workers on government-funded projects",
+        ),
+    ]
+}
+# their metrics: counts paced against a quota like the ledger's, shares held to a minimum
+REPORTED_METRICS = {
+    m.key: m
+    for m in [
+        M(
+            "urban_new_jobs",
+            "城镇新增就业",
+            "Urban new jobs",
+            "count",
+            "urban_new_jobs",
+            quota="urban_new_jobs",
+            desc_zh="单位填报：年内城镇新增就业人数",
+            desc_en="Reported: urban new jobs this year",
+        ),
+        M(
+            "training_sessions",
+            "补贴性职业技能培训",
+            "Subsidised skills training",
+            "count",
+            "training_sessions",
+            quota="training",
+            unit_zh="人次",
+            unit_en="person-times",
+            desc_zh="单位填报：补贴性职业技能培训人次（种子001：1505人次）",
+            desc_en="Reported: person-times of subsidised training (seed 001: 1,505)",
+        ),
+        M(
+            "training_directed_share",
+            "订单定向及以工代训等占比",
+            "Directed / work-for-training share",
+            "share",
+            "training_directed",
+            "training_sessions",
+            quota="training_directed_share",
+            quota_kind="minimum",
+            desc_zh="单位填报：订单定向、以工代训等培训人次 ÷ 培训人次（不低于35%）",
+            desc_en="Reported: directed and work-for-training ÷ all training (35% at least)",
+        ),
+        M(
+            "new_dispatch_companies",
+            "新建劳务派遣公司",
+            "New dispatch companies",
+            "count",
+            "new_dispatch_companies",
+            quota="new_dispatch_companies",
+            unit_zh="家",
+            unit_en="organisations",
+            desc_zh="单位填报：年内新建劳务派遣公司（家）",
+            desc_en="Reported: labour-dispatch companies set up this year",
+        ),
+        M(
+            "new_transfer_bases",
+            "新建转移就业基地",
+            "New transfer bases",
+            "count",
+            "new_transfer_bases",
+            quota="new_transfer_bases",
+            unit_zh="家",
+            unit_en="organisations",
+            desc_zh="单位填报：年内新建转移就业基地（家）",
+            desc_en="Reported: transfer-employment bases set up this year",
+        ),
+        M(
+            "project_labour_share",
+            "政府投资项目农牧民工用工占比",
+            "Farmer-herder share on public projects",
+            "share",
+            "project_workers_local",
+            "project_workers_total",
+            quota="project_labour_share",
+            quota_kind="minimum",
+            desc_zh="单位填报：农牧民工用工 ÷ 用工总量（不低于60%）",
+            desc_en="Reported: farmer-herder workers ÷ all (60% at least)",
+        ),
+    ]
+}
+METRICS.update(REPORTED_METRICS)
 
 # ---------------------------------------------------------------- dimensions (analyst breakdowns)
 

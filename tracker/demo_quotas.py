@@ -29,6 +29,10 @@ ORG_XPREF = {"5401": 5000, "5402": 20000, "5405": 16000, "5404": 3000, "5403": 6
 PREF_WEIGHT = {"5401": 0.12, "5402": 0.27, "5403": 0.22, "5404": 0.07, "5405": 0.11, "5406": 0.15, "5425": 0.06}
 LHORONG = "540329"
 LHORONG_TARGETS = {
+    "urban_new_jobs": 509,
+    "new_dispatch_companies": 1,
+    "new_transfer_bases": 1,
+    "project_labour_share": 0.60,
     "total": 11050,
     "org_share": 0.60,
     "out_region": 90,
@@ -110,7 +114,7 @@ def build(h: Hierarchy, year: int, seed: int = 2026, factor: float = 1.0) -> pl.
             add(c, "out_region", c_out[c], FROM001 if is_lh else DEMO)
             add(c, "org_share", ORG_SHARE_MIN, FROM001 if is_lh else DEMO)
             if is_lh:
-                for m in ("training", "training_directed_share", "src_industry", "src_project", "src_flexible"):
+                for m in [k for k in LHORONG_TARGETS if k not in ("total", "org_share", "out_region")]:
                     add(c, m, LHORONG_TARGETS[m], FROM001)
             ts = towns[c]
             tws = [tw[t] for t in ts]

@@ -118,3 +118,37 @@ def submit_week(recs: pl.DataFrame, day: dt.date, root: Path, today: dt.date, ke
     say(1.0, "派生文件 / derived files")
     _prebuild_dims(root, [day])
     return results
+
+
+# the demo's reported figures (填报指标): 洛隆县 reports at each month's end, as a county bureau would
+REPORT_PACE = [0.02, 0.05, 0.15, 0.30, 0.45, 0.55, 0.62, 0.70, 0.78, 0.86, 0.91, 1.0]  # share of the year by month end
+LHORONG_YEAR = {"training_sessions": 1480, "urban_new_jobs": 470, "project_workers_total": 2900}
+
+
+def demo_reports(root: Path, today: dt.date) -> int:
+    """Month-end reports of the current year up to today, through `tracker.reported` (checked like any report):
+    洛隆县 near its training target but short on the directed share, behind on urban jobs, its dispatch company set
+    up in June, its transfer base not yet; 卡若区 reports urban jobs without a target."""
+    from tracker import reported
+
+    h = hierarchy.load()
+    rows = []
+    for m, share in enumerate(REPORT_PACE, start=1):
+        day = (dt.date(today.year, m % 12 + 1, 1) if m < 12 else dt.date(today.year + 1, 1, 1)) - dt.timedelta(days=1)
+        if day > today:
+            break
+        sessions = round(LHORONG_YEAR["training_sessions"] * share)
+        workers = round(LHORONG_YEAR["project_workers_total"] * share)
+        for unit, item, value in [
+            ("540329", "training_sessions", sessions),
+            ("540329", "training_directed", round(sessions * 0.31)),
+            ("540329", "urban_new_jobs", round(LHORONG_YEAR["urban_new_jobs"] * share)),
+            ("540329", "new_dispatch_companies", 1 if m >= 6 else 0),
+            ("540329", "new_transfer_bases", 0),
+            ("540329", "project_workers_total", workers),
+            ("540329", "project_workers_local", round(workers * 0.638)),
+            ("540302", "urban_new_jobs", round(330 * share)),
+        ]:
+            rows.append({"unit_code": unit, "item": item, "value": value, "as_of": day, "time": f"{day.isoformat()}T16:30:00"})
+    out = reported.add(rows, "洛隆县人社局", "entry", h, "54", today, note="演示数据", data_dir=root)
+    return out.accepted

@@ -13,7 +13,7 @@ import polars as pl
 
 from queries import cached, snapshot_dates
 from tracker import rules, settings
-from tracker.catalogue import CARD_METRICS, METRICS, measure_keys
+from tracker.catalogue import CARD_METRICS, METRICS, REPORTED_ITEMS, REPORTED_METRICS, measure_keys
 from tracker.hierarchy import LEVEL_LEN, Hierarchy
 
 PACED_KINDS = ("count", "money")
@@ -43,9 +43,34 @@ def child_len(area: str) -> int:
 
 
 def measures(area: str, d: Dates) -> pl.DataFrame:
-    """Base measures per week (last year's and this year's to the snapshot), area + children."""
+    """Base measures per week (last year's and this year's to the snapshot), area + children, with the reported
+    figures (填报指标) as of each week beside them (`last_reported`: the latest report's date)."""
     start = dt.date(d.snapshot.year - 1, 1, 1)
-    return cached("measures_by_week", area=area, child_len=child_len(area), from_date=start, to_date=d.snapshot)
+    wk = cached("measures_by_week", area=area, child_len=child_len(area), from_date=start, to_date=d.snapshot)
+    keys = ["snapshot_date", "unit_code", "is_area"]
+    dates = sorted(set(wk["snapshot_date"].to_list()) | {d.snapshot})
+    rep = cached("reported_by_week", area=area, child_len=child_len(area), dates=dates)
+    items = list(REPORTED_ITEMS)
+    if rep.height:
+        wide = rep.pivot(on="item", index=keys, values="value").join(
+            rep.group_by(keys).agg(last_reported=pl.col("last_as_of").max()), on=keys
+        )
+        wk = wk.join(wide, on=keys, how="full", coalesce=True).with_columns(
+            [pl.col(c).fill_null(0) for c in measure_keys() if c in wk.columns]
+        )
+    missing = [c for c in [*items, "last_reported"] if c not in wk.columns]
+    return wk.with_columns([pl.lit(None, dtype=pl.Date if c == "last_reported" else pl.Float64).alias(c) for c in missing])
+
+
+def reported_metrics(q: pl.DataFrame, wk: pl.DataFrame) -> list[str]:
+    """The reported metrics worth a card here: a quota in the area or a child unit, or a report."""
+    quota_keys = set(q["metric"].to_list())
+    out = []
+    for k, m in REPORTED_METRICS.items():
+        has_report = m.num in wk.columns and wk[m.num].drop_nulls().len() > 0
+        if m.quota in quota_keys or has_report:
+            out.append(k)
+    return out
 
 
 def quotas(area: str, year: int) -> pl.DataFrame:
@@ -94,6 +119,9 @@ def evaluate(
         for key in metrics:
             met = METRICS[key]
             actual = met.value(m_now)
+            reported = key in REPORTED_METRICS
+            if reported and actual is None and met.den is None:
+                actual = 0.0  # nothing reported yet: nothing done
             qr = quota.get((u, met.quota)) if met.quota else None
             target = qr["target"] if qr else None
             due = qr["due_date"] if qr else dt.date(d.snapshot.year, 12, 31)
@@ -107,6 +135,8 @@ def evaluate(
                 "due_date": due,
                 "source_note": qr["source_note"] if qr else None,
                 "source": qr.get("source") if qr else None,
+                "reported_as_of": m_now.get("last_reported") if reported else None,
+                "reported": reported,
             }
             prev_v = met.value(prev_of(u)) if prev_of(u) is not None else None
             ly_v = met.value(ly_of(u)) if ly_of(u) is not None else None
@@ -154,6 +184,8 @@ def evaluate(
         "due_date": pl.Date,
         "source_note": pl.String,
         "source": pl.String,
+        "reported_as_of": pl.Date,
+        "reported": pl.Boolean,
         "new_week": pl.Float64,
         "ly_same": pl.Float64,
         "yoy": pl.Float64,
@@ -200,8 +232,10 @@ def trend(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metric: str = 
     """The area's cumulative curve this year and last, pace lines, projection and required rate."""
     met = METRICS[metric]
     rows = wk.filter(pl.col("is_area")).sort("snapshot_date")
-    this = [(r["snapshot_date"], met.value(r)) for r in rows.iter_rows(named=True) if r["snapshot_date"].year == d.snapshot.year]
-    last = [(r["snapshot_date"], met.value(r)) for r in rows.iter_rows(named=True) if r["snapshot_date"].year == d.snapshot.year - 1]
+    # a reported metric has no point in a week nobody reported it
+    pts = [(r["snapshot_date"], met.value(r)) for r in rows.iter_rows(named=True)]
+    this = [(dd, v) for dd, v in pts if v is not None and dd.year == d.snapshot.year]
+    last = [(dd, v) for dd, v in pts if v is not None and dd.year == d.snapshot.year - 1]
     qr = q.filter((pl.col("unit_code") == area) & (pl.col("metric") == (met.quota or "")))
     target = qr["target"][0] if qr.height else None
     due = qr["due_date"][0] if qr.height else dt.date(d.snapshot.year, 12, 31)

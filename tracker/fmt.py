@@ -84,11 +84,14 @@ def short_points(gap, lang: str = "zh") -> str:
     return f"{'+' if g >= 0 else MINUS}{abs(g):.1f}" + ("个百分点" if lang == "zh" else " pp")
 
 
-def value(kind: str, x, lang: str = "zh") -> str:
+def value(kind: str, x, lang: str = "zh", unit: str = "人") -> str:
+    """A metric's value in its unit: 人 counts in 万人 from 100,000, 人次 and 家 plainly."""
+    if kind == "count" and unit != "人":
+        return count(x, lang, unit_zh=unit)
     return {"count": persons, "money": money, "share": pct, "per_capita": yuan}[kind](x, lang)
 
 
-def delta(kind: str, x, lang: str = "zh") -> str:
+def delta(kind: str, x, lang: str = "zh", unit: str = "人") -> str:
     if _none(x):
         return "—"
     sign = "+" if x >= 0 else MINUS
@@ -98,7 +101,7 @@ def delta(kind: str, x, lang: str = "zh") -> str:
         return f"{sign}{abs(x) * 100:.1f}" + ("个百分点" if lang == "zh" else " pp")
     if kind == "per_capita":
         return sign + yuan(abs(x), lang)
-    return sign + count(abs(x), lang)
+    return sign + count(abs(x), lang, unit_zh=unit)
 
 
 def date(d: dt.date, lang: str = "zh") -> str:

@@ -645,6 +645,9 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
         jobs += [pool.submit(one, d, recs_ly) for d in ly_days]
         for j in [*jobs, *([sub] if sub else [])]:
             j.result()
+    from tracker import demo_weeks
+
+    demo_weeks.demo_reports(out, today)  # the units' own figures (填报指标) for the year so far
     # the analyst pages' year-on-year view reads the same week last year: prebuild its dimension rollup
     if plan[1][1]:
         latest = plan[1][1][-1]

@@ -111,6 +111,7 @@ T = {
     "quality": ("数据质量", "Data quality"),
     "nav_admin": ("管理", "Administration"),
     "upload": ("导入台账", "Load ledger"),
+    "reported": ("填报指标", "Reported figures"),
     "quotas": ("目标任务", "Quotas"),
     "bulletin": ("调度通报下载", "Download the bulletin"),
     "charts_png": ("图表(PNG)", "Charts (PNG)"),

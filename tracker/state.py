@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from tracker.catalogue import CARD_METRICS
+from tracker.catalogue import METRICS
 from tracker.hierarchy import REGION, Hierarchy
 from tracker.i18n import t
 
@@ -121,7 +121,7 @@ def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy, home: str = RE
     if not _CODE.match(area) or not h.exists(area):
         notices.append(t("unknown_area", lang, code=area[:20]))
         area = home
-    metric = qp.get("metric") if qp.get("metric") in CARD_METRICS else "total"
+    metric = qp.get("metric") if qp.get("metric") in METRICS and METRICS[qp.get("metric")].quota else "total"
     from tracker.analysis import Slice
 
     sl = Slice.parse(qp.get("ch"), qp.get("grp"))
