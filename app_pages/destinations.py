@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from tracker import analysis, catalogue, charts, dispatch, fmt
+from tracker.exports import for_people
 from tracker.hierarchy import REGION
 from tracker.i18n import pick, t
 from tracker.schema import DEST_SCOPE
@@ -74,6 +75,6 @@ if sc.height:
     kids = dispatch.name_units(prov.filter(~pl.col("is_area") & (pl.col("value") != REGION)), h, lang, area)
     if kids.height:
         mat = kids.pivot(on="dest", index=["unit_code", "name"], values="persons").fill_null(0)
-        st.dataframe(mat, hide_index=True)
+        st.dataframe(for_people(mat.drop("unit_code"), lang), hide_index=True)
         download(mat, "origin_by_province", lang, "dl_matrix")
 st.caption(fmt.date(day, lang))

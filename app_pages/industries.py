@@ -7,6 +7,7 @@ import streamlit as st
 
 from tracker import analysis, catalogue, charts, dispatch, fmt
 from tracker.catalogue import METRICS, metric_label
+from tracker.exports import for_people
 from tracker.i18n import pick, t
 from tracker.schema import INDUSTRY, JOB_SOURCE
 from tracker.ui import chart, current, download, header
@@ -84,7 +85,7 @@ if tot["quota"].is_not_null().any():
 kids = ev.filter(~pl.col("is_area"))
 if kids.height:
     mat = kids.with_columns(src=metric_label("metric", lang)).pivot(on="src", index=["unit_code", "name"], values="actual")
-    st.dataframe(mat, hide_index=True)
+    st.dataframe(for_people(mat.drop("unit_code"), lang), hide_index=True)
     download(mat, "job_sources", lang, "dl_src")
 st.caption(
     (

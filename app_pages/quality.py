@@ -9,6 +9,7 @@ import streamlit as st
 
 import queries
 from tracker import analysis, catalogue, dispatch
+from tracker.exports import for_people
 from tracker.i18n import pick
 from tracker.ui import can, current, download, drill_table, header, records_hidden, records_link, unit_namer
 
@@ -104,7 +105,7 @@ elif out.height:
             f"20,000 at least): {out.height:,}",
         )
     )
-    view = out.drop("limit_yuan").with_columns(county_code=unit_name("county_code"))
+    view = for_people(out.drop("limit_yuan").with_columns(county_code=unit_name("county_code")), lang)
     st.dataframe(view, hide_index=True)
     download(view, "income_outliers", lang, "dl_out")
     limit = float(out["limit_yuan"][0])

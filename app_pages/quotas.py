@@ -11,9 +11,8 @@ import streamlit as st
 import queries
 from tracker import audit, dispatch, fmt, quotas
 from tracker.catalogue import METRICS, metric_label
-from tracker.exports import xlsx_bytes
 from tracker.i18n import pick, status_expr
-from tracker.ui import current, current_user, download, header
+from tracker.ui import current, current_user, download, export, header
 
 state, h = current()
 lang, area, year = state.lang, state.area, state.year
@@ -41,12 +40,22 @@ download(view, "quotas_with_completion", lang, "dl_q")
 
 st.markdown("#### " + L("一致性检查", "Consistency checks"))
 full = quotas.table(current_user().area)
+CHECK_LABELS = quotas.CHECK_LABELS
+METRICS_BY_QUOTA = {m.quota: m.label(lang) for m in METRICS.values() if m.quota}
 found = [f for f in quotas.check(full, h, year) if f.unit_code.startswith(area) or area.startswith(f.unit_code)]
 if found:
     st.warning(L(f"发现 {len(found)} 处不一致。", f"{len(found)} inconsistencies found."))
     st.dataframe(
         pl.DataFrame(
-            [{"check": f.check, "unit": f.unit_code, "metric": f.metric, "detail": f.zh if lang == "zh" else f.en} for f in found]
+            [
+                {
+                    L("检查", "Check"): CHECK_LABELS.get(f.check, (f.check, f.check))[0 if lang == "zh" else 1],
+                    L("单位", "Unit"): h.name(f.unit_code, lang) if h.exists(f.unit_code) else f.unit_code,
+                    L("指标", "Metric"): METRICS_BY_QUOTA.get(f.metric, f.metric),
+                    L("说明", "Detail"): f.zh if lang == "zh" else f.en,
+                }
+                for f in found
+            ]
         ),
         hide_index=True,
     )
@@ -90,10 +99,10 @@ if kids:
         "custom": [cur.get(k, 0) for k in kids],
     }[method]
     weights = pl.DataFrame(
-        {"code": kids, L("单位", "Unit"): [h.name(k, lang) for k in kids], L("权重", "Weight"): [float(x) for x in base]}
+        {L("单位代码", "Code"): kids, L("单位", "Unit"): [h.name(k, lang) for k in kids], L("权重", "Weight"): [float(x) for x in base]}
     )
     if method == "custom":
-        weights = st.data_editor(weights, hide_index=True, disabled=["code", L("单位", "Unit")], key=f"dec_w_{area}")
+        weights = st.data_editor(weights, hide_index=True, disabled=[L("单位代码", "Code"), L("单位", "Unit")], key=f"dec_w_{area}")
     alloc = quotas.decompose(total, kids, weights[L("权重", "Weight")].to_list())
     preview = weights.with_columns(
         pl.Series(L("分解结果", "Allocated"), [alloc[k] for k in kids]), pl.Series(L("现有任务", "Current"), [cur.get(k) for k in kids])
@@ -111,13 +120,13 @@ if kids:
         queries.reset()
         st.success(L("已保存。", "Saved."))
         st.rerun()
-    issuing = quotas.issuing_table(full, h, area, year)
-    b[1].download_button(
+    export(
         L("导出分解下达表(Excel)", "Export the issuing table (Excel)"),
-        data=xlsx_bytes({"分解下达表": issuing}),
-        file_name=f"分解下达表_{area}_{year}.xlsx",
-        key="dec_export",
-        on_click="ignore",
+        lambda: quotas.issuing_xlsx(full, h, area, year, issuer=h.name(area) + "人力资源和社会保障局"),
+        f"分解下达表_{h.short_name(area, lang)}_{year}.xlsx",
+        "dec_export",
+        b[1],
+        icon=":material/table_view:",
     )
 
 with st.expander(L("导入上级下达的任务表", "Load an issued quota table")):

@@ -66,7 +66,7 @@ st.dataframe(
         for c in (L("记录数较上次", "Records vs previous"), L("人数较上次", "Persons vs previous"))
     },
 )
-download(view, f"submissions_{area}_{day.isoformat()}", lang, "dl_subm")
+download(view, "submissions", lang, "dl_subm")
 reports = tab.filter(pl.col("report").is_not_null())
 if reports.height and not can("records"):
     records_hidden(lang)

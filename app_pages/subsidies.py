@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import dispatch, fmt, schema, subsidy
-from tracker.exports import xlsx_bytes
+from tracker import dispatch, fmt, subsidy
+from tracker.exports import for_people
 from tracker.i18n import pick
 from tracker.labels import pairs
 from tracker.ui import can, current, download, drill_table, export, header, records_hidden, unit_namer
@@ -102,9 +102,9 @@ recs = subsidy.records(area, day, rule).with_columns(
     county_code=unit_name("county_code"),
     township_code=unit_name("township_code"),
     village_code=unit_name("village_code"),
-    amount=pl.lit(rule.amount),
+    amount=pl.lit(int(rule.amount), dtype=pl.Int64),
 )
-recs = recs.rename({c: schema.label(c, lang) for c in recs.columns if c in schema.BY_NAME} | {"amount": L("金额(元)", "Yuan")})
+recs = for_people(recs, lang).rename({"amount": L("金额(元)", "Yuan"), "rule_months": L("计补月数", "Months counted")})
 st.caption(
     L(
         f"{recs.height:,} 人，合计 {fmt.money(recs.height * rule.amount, lang)}",
@@ -114,9 +114,16 @@ st.caption(
 st.dataframe(recs.head(500), hide_index=True)
 
 
+rule_name = rule.zh if lang == "zh" else rule.en
+
+
+def subsidy_list() -> bytes:
+    return subsidy.list_xlsx(recs, rule, h.name(area, lang), day, lang)
+
+
 export(
     L("导出Excel", "Export to Excel"),
-    lambda: xlsx_bytes({rule.key: recs}),
-    f"subsidy_{rule.key}_{area}_{day.isoformat()}.xlsx",
+    subsidy_list,
+    f"{L('补贴对象清单', 'subsidy_list')}_{rule_name}_{h.short_name(area, lang)}_{day.isoformat()}.xlsx",
     "dl_sub_xlsx",
 )

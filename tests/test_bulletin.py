@@ -7,7 +7,6 @@ import io
 import re
 import subprocess
 
-import polars as pl
 import pytest
 
 from tests import fixture as F
@@ -99,10 +98,13 @@ def test_docx_numbers_and_fonts(files):
     assert "其中有组织跨省转移就业2人（完成任务的50.0%），跨地市2人；组织化率71.4%，达到60%的目标下限。" in text
     assert "实现劳务收入5.8万元，人均8,286元，同比增长107.1%。本周净增3人。" in text
     ranking = next(t for t in doc.tables if t.rows[0].cells[1].text == "单位")
-    assert [[c.text for c in row.cells][:5] for row in ranking.rows[1:]] == [
-        ["1", "昌都市", "6", "5", "83.3%"],
-        ["2", "拉萨市", "4", "2", "50.0%"],
+    assert [[c.text for c in row.cells][:7] for row in ranking.rows[1:]] == [
+        ["1", "昌都市", "6", "5", "83.3%", "−5.4", "+2"],
+        ["2", "拉萨市", "4", "2", "50.0%", "−38.8", "+1"],
     ]
+    head = next(t for t in doc.tables if t.rows[0].cells[0].text == "指标")
+    share = next([c.text for c in row.cells] for row in head.rows if row.cells[0].text == "组织化率")
+    assert share[1:5] == ["71.4%", "≥60.0%", "—", "—"]  # never 0.714 / 0.6
     runs = [r for p in doc.paragraphs for r in p.runs if r.text]
     fonts = {r._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) for r in runs}
     assert {"方正小标宋简体", "仿宋_GB2312"} <= fonts and None not in fonts
@@ -111,15 +113,63 @@ def test_docx_numbers_and_fonts(files):
     assert len(doc.inline_shapes) == 2  # ranking and progress charts
 
 
-def test_xlsx_matches_queries(files):
-    sheets = pl.read_excel(files["xlsx"], sheet_id=0)
-    assert {"总体进度", "进度排名", "有组织转移", "滞后单位", "组织方式", "去向", "行业", "重点群体", "务工时长", "周变动"} <= set(sheets)
-    rank = sheets["进度排名"]
-    assert rank["单位"].to_list() == ["昌都市", "拉萨市"] and rank["完成"].to_list() == [5, 2]
-    head = sheets["总体进度"].filter(pl.col("指标") == "转移就业人数")
-    assert head["完成"][0] == 7 and head["任务"][0] == 10 and abs(head["完成率"][0] - 0.7) < 1e-9
-    assert sheets["周变动"].row(0) == (5, 1, 1, 1, 0)
-    assert set(sheets["总体进度"]["任务来源"].to_list()) == {"已下达", "—"}  # the fixture's quotas; per capita has none
+def _sheet(wb, name):
+    ws = wb[name]
+    head = [c.value for c in ws[1]]
+    return [dict(zip(head, row, strict=True)) for row in ws.iter_rows(min_row=2)]
+
+
+def test_xlsx_values_units_and_formats(files):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(files["xlsx"])
+    assert {"总体进度", "进度排名", "有组织转移", "滞后单位", "组织方式", "去向", "行业", "重点群体", "务工时长", "周变动"} <= set(
+        wb.sheetnames
+    )
+    rank = _sheet(wb, "进度排名")
+    assert [r["单位"].value for r in rank] == ["昌都市", "拉萨市"] and [r["完成(人)"].value for r in rank] == [5, 2]
+    # a percentage-point column is never a percent format; completion is; persons are whole numbers
+    first = rank[0]
+    assert first["较序时(百分点)"].value == -5.4 and "%" not in first["较序时(百分点)"].number_format
+    assert first["较序时(百分点)"].number_format == '+0.0;"−"0.0;0.0'
+    assert first["完成率"].number_format == "0.0%" and round(first["完成率"].value, 4) == round(5 / 6, 4)
+    assert first["本周净增(人)"].value == 2 and first["本周净增(人)"].number_format == '+#,##0;"−"#,##0;0'
+    assert first["任务(人)"].number_format == "#,##0"
+    # the headline rows are different metrics: each figure is worded in its own unit
+    head = {r["指标"].value: {k: c.value for k, c in r.items()} for r in _sheet(wb, "总体进度")}
+    assert head["转移就业人数"] | {} == {
+        "指标": "转移就业人数",
+        "完成": "7人",
+        "任务": "10人",
+        "完成率": "70.0%",
+        "序时进度": "88.8%",
+        "较序时或下限(百分点)": "−18.8",
+        "本周净增": "+3人",
+        "同比": "+75.0%",
+        "状态": "严重滞后",
+        "任务来源": "已下达",
+    }
+    # the organized share is a floor: no completion or time elapsed, its year-on-year change in points
+    share = head["组织化率"]
+    assert (share["完成"], share["任务"], share["完成率"], share["序时进度"], share["较序时或下限(百分点)"]) == (
+        "71.4%",
+        "≥60.0%",
+        "—",
+        "—",
+        "+11.4",
+    )
+    assert share["同比"].endswith("个百分点") and share["本周净增"].endswith("个百分点")
+    assert head["劳务收入"]["完成"] == "5.8万元" and head["人均劳务收入"]["完成"] == "8,286元"
+    # a yuan figure never sits under 人: the shortfall is worded in its metric's unit
+    lag = [(r["单位"].value, r["指标"].value, r["差距"].value, r["较序时或下限(百分点)"].number_format) for r in _sheet(wb, "滞后单位")]
+    assert lag[0] == ("拉萨市", "组织化率", "1人", '+0.0;"−"0.0;0.0')  # one more organized placement reaches 60%
+    assert ("拉萨市", "转移就业人数", "2人", '+0.0;"−"0.0;0.0') in lag
+    ch = _sheet(wb, "组织方式")
+    assert "劳务收入(万元)" in ch[0] and ch[0]["劳务收入(万元)"].number_format == "#,##0.00"
+    assert round(sum(r["劳务收入(万元)"].value for r in ch), 2) == 5.8  # 58,000 yuan
+    weekly = _sheet(wb, "周变动")[0]
+    assert [weekly[k].value for k in ("新增记录(条)", "迟报(条)", "返乡(条)", "更正(条)", "删除(条)")] == [5, 1, 1, 1, 0]
+    assert {r["任务来源"].value for r in _sheet(wb, "总体进度")} == {"已下达", "—"}  # the fixture's quotas
 
 
 def test_pdf_text_and_first_page(files, tmp_path):

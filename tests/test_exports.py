@@ -53,15 +53,27 @@ def test_xlsx_cells_are_text_never_formulas():
     assert wb["明细"]["A2"].value == "'" + PAYLOADS[0]
 
 
-@pytest.mark.parametrize("v,ok", [("=1", "'=1"), ("-5", "-5"), ("-abc", "'-abc"), ("5=5", "5=5"), ("@x", "'@x")])
+@pytest.mark.parametrize(
+    "v,ok",
+    [
+        ("=1", "'=1"),
+        ("-5", "-5"),
+        ("+3人", "+3人"),
+        ("+1.2万元", "+1.2万元"),
+        ("+3人+A1", "'+3人+A1"),
+        ("-abc", "'-abc"),
+        ("5=5", "5=5"),
+        ("@x", "'@x"),
+    ],
+)
 def test_safe_value(v, ok):
     assert exports.safe_value(v) == ok
 
 
 def test_no_writer_bypasses_the_exports_module():
     # files written for people to open (pages, bulletin, reports); the demo generator, the quota data file and the
-    # test-ledger writer write data files, not exports
-    allowed = {"tracker/exports.py", "tracker/ledger.py", "tracker/quotas.py", "tracker/generate.py"}
+    # test-ledger writer and the reported-figures store write data files, not exports
+    allowed = {"tracker/exports.py", "tracker/ledger.py", "tracker/quotas.py", "tracker/generate.py", "tracker/reported.py"}
     pattern = re.compile(r"write_excel\(|write_csv\(|xlsxwriter\.Workbook\(|\.to_csv\(")
     offenders = []
     for d in ("app_pages", "tracker"):
@@ -70,3 +82,21 @@ def test_no_writer_bypasses_the_exports_module():
             if rel not in allowed and pattern.search(text) and "safe_frame(" not in text:
                 offenders.append(rel)  # writes a file without neutralising it
     assert offenders == []
+
+
+def test_long_ids_stay_text_and_years_have_no_separator(tmp_path):
+    """Excel and WPS keep 15 significant digits: a 20-digit record number must open as text; 1985 is not 1,985."""
+    df = pl.DataFrame(
+        {"记录编号": ["54010220261120000123", "L7f3a"], "出生年份": [1985, 2001], "人数": [1234, 5]},
+        schema={"记录编号": pl.String, "出生年份": pl.Int16, "人数": pl.Int64},
+    )
+    lines = exports.csv_bytes(df).decode("utf-8-sig").splitlines()
+    assert lines[1] == "\t54010220261120000123,1985,1234" and lines[2] == "L7f3a,2001,5"
+    from openpyxl import load_workbook
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(exports.xlsx_bytes({"明细": df}))
+    ws = load_workbook(path)["明细"]
+    assert ws["A2"].value == "54010220261120000123" and ws["A2"].data_type == "s"
+    assert ws["B2"].value == 1985 and ws["B2"].number_format == "0"
+    assert ws["C2"].number_format.startswith("#,##0")

@@ -104,6 +104,33 @@ def test_estimate_through_sql_months_cumulative_over_the_year(sub_dir):
     assert dict(zip(recs["record_id"], recs["rule_months"], strict=True)) == {"S1": 6.0, "S5": 12.0, "S8": 7.0}
 
 
+def test_subsidy_list_for_the_finance_office(sub_dir, tmp_path):
+    """The Excel list: sheet named by the rule, labels not codes, yuan whole, a 合计 row of 3 persons and 1,500 yuan
+    (3 × 500), a sign-off line."""
+    from openpyxl import load_workbook
+
+    from tracker.exports import for_people
+
+    rule = RULES["travel_xpref"]
+    recs = subsidy.records("54", DAY, rule).with_columns(amount=pl.lit(int(rule.amount), dtype=pl.Int64))
+    recs = for_people(recs, "zh").rename({"amount": "金额(元)", "rule_months": "计补月数"})
+    path = tmp_path / "list.xlsx"
+    path.write_bytes(subsidy.list_xlsx(recs, rule, "西藏自治区", DAY, "zh"))
+    wb = load_workbook(path)
+    assert wb.sheetnames == [rule.zh[:31]]
+    ws = wb.active
+    assert ws["A1"].value == f"西藏自治区{rule.zh}对象清单（截至11月20日）"
+    head = [c.value for c in ws[3]]
+    assert "组织方式" in head and "金额(元)" in head and "channel" not in head
+    col = {v: i for i, v in enumerate(head)}
+    body = list(ws.iter_rows(min_row=4, max_row=6))
+    assert {r[col["组织方式"]].value for r in body} <= {"政府组织", "劳务(派遣)公司", "劳务合作社", "劳务经纪人", "企业直招"}
+    assert [r[col["金额(元)"]].value for r in body] == [500, 500, 500] and body[0][col["金额(元)"]].number_format == "#,##0"
+    total = list(ws.iter_rows(min_row=7, max_row=7))[0]
+    assert total[0].value == "合计 3 人" and total[col["金额(元)"]].value == 1500
+    assert ws.cell(row=9, column=1).value.startswith("经办人：")
+
+
 def test_estimate_through_sql_months_per_placement(sub_dir):
     """The other reading, a policy setting: one placement must reach the months on its own."""
     from dataclasses import replace
@@ -270,3 +297,38 @@ def test_subsidy_file_equals_the_rules_applied_to_the_records(small_demo, policy
             assert kids == want, (policy.key, r.key, area)
     whole = subsidy.estimate("54", day, policy).filter(pl.col("is_area"))
     assert whole["eligible"].sum() > 100  # the 2% demo has eligible persons, or this would prove nothing
+
+
+def test_issuing_workbook_as_an_office_issues_it(tmp_path):
+    """Title, 文号, the county's own row, its townships, 下级合计 equal to the county's 11,050, formats per metric,
+    sign-off; and it loads back unchanged."""
+    from openpyxl import load_workbook
+
+    from tracker import demo_quotas
+
+    h = hierarchy.load()
+    q = demo_quotas.build_years(h, 2026)
+    path = tmp_path / "分解下达表.xlsx"
+    path.write_bytes(
+        quotas.issuing_xlsx(
+            q, h, "540329", 2026, issuer="洛隆县人力资源和社会保障局", doc_no="洛人社〔2026〕12号", today=dt.date(2026, 3, 2)
+        )
+    )
+    ws = load_workbook(path)["分解下达表"]
+    assert ws["A1"].value == "2026年洛隆县农牧民转移就业目标任务分解下达表" and ws["A2"].value == "文号：洛人社〔2026〕12号"
+    head = [c.value for c in ws[4]]
+    assert head[:3] == ["单位代码", "单位", "转移就业人数"]
+    col = {v: i for i, v in enumerate(head)}
+    rows = [[c for c in r] for r in ws.iter_rows(min_row=5)]
+    assert rows[0][1].value == "洛隆县（本级）" and rows[0][col["转移就业人数"]].value == 11050
+    assert rows[0][col["转移就业人数"]].number_format == "#,##0"
+    assert rows[0][col["组织化率"]].value == 0.6 and rows[0][col["组织化率"]].number_format == "0.0%"  # 60.0%, never 0.600
+    total = next(r for r in rows if r[1].value == "下级合计")
+    assert total[col["转移就业人数"]].value == 11050 and total[col["组织化率"]].value is None  # shares do not add up
+    assert any(str(r[0].value).startswith("制表单位：洛隆县人力资源和社会保障局") for r in rows if r[0].value)
+    assert not any(str(r[0].value).startswith("注：") for r in rows if r[0].value)  # the townships add up
+    back, rejects = quotas.read_issued(path, h, 2026)
+    assert rejects == []  # the title, the total row and the sign-off are not units
+    own = back.filter(pl.col("unit_code") == "540329")
+    assert dict(own.select("metric", "target").iter_rows())["total"] == 11050
+    assert back.filter(pl.col("metric") == "total")["target"].sum() == 2 * 11050

@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from tracker import analysis, catalogue, charts, dispatch, fmt, hierarchy, quotas
-from tracker.catalogue import METRICS, metric_label
+from tracker.catalogue import CARD_METRICS, METRICS, metric_label
 from tracker.hierarchy import REGION
 from tracker.i18n import status_expr
 from tracker.labels import pairs
@@ -47,6 +47,10 @@ class Bulletin:
     laggards: str
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     figures: dict[str, object] = field(default_factory=dict)
+    kinds: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> column -> KINDS key
+
+    def cell(self, table: str, col: str, v) -> str:
+        return cell_text(self.kinds.get(table, {}).get(col, "text" if isinstance(v, str) else "count"), v)
 
 
 # ---------------------------------------------------------------- wording (pure, every case)
@@ -124,6 +128,44 @@ def income_sentence(inc: dict, pc: dict, new_week: float | None, lang: str = "zh
     return s
 
 
+def reported_sentence(rows: list[dict], lang: str = "zh") -> str:
+    """单位填报指标：补贴性职业技能培训1,500人次（截至11月20日），完成年度任务的75.0%，低于序时进度13.8个百分点；…。
+
+    `rows` are the area's evaluated reported metrics; a figure nobody has reported yet is said so, not shown as 0."""
+    parts = []
+    for r in rows:
+        met = METRICS[r["metric"]]
+        if r["reported_as_of"] is None:
+            parts.append(f"{met.zh}尚未填报" if lang == "zh" else f"{met.en}: not reported yet")
+            continue
+        v = fmt.value(met.kind, r["actual"], lang, met.unit_zh)
+        if lang != "zh" and met.kind == "count":
+            v = f"{fmt.count(r['actual'], lang)} {met.unit_en}"
+        asof = fmt.date(r["reported_as_of"], lang)
+        s = f"{met.zh}{v}（截至{asof}）" if lang == "zh" else f"{met.en} {v} (as of {asof})"
+        if r["quota"] is not None and r["completion"] is not None:
+            if r["quota_kind"] == "minimum":
+                s += f"，不低于{_pct(r['quota'])}的要求" if lang == "zh" else f", against a floor of {_pct(r['quota'])}"
+            elif r["completion"] >= 1:
+                s += (
+                    f"，已完成年度任务（完成率{_pct(r['completion'])}）"
+                    if lang == "zh"
+                    else f", annual quota met ({_pct(r['completion'])})"
+                )
+            else:
+                g = round(r["gap"], 1)
+                if lang == "zh":
+                    pace = "与序时进度持平" if g == 0 else f"{'高于' if g > 0 else '低于'}序时进度{abs(g):.1f}个百分点"
+                    s += f"，完成年度任务的{_pct(r['completion'])}，{pace}"
+                else:
+                    pace = "on schedule" if g == 0 else f"{abs(g):.1f} points {'ahead of' if g > 0 else 'behind'} schedule"
+                    s += f", {_pct(r['completion'])} of the annual quota, {pace}"
+        parts.append(s)
+    if not parts:
+        return ""
+    return ("单位填报指标：" + "；".join(parts) + "。") if lang == "zh" else ("Figures reported by the units: " + "; ".join(parts) + ".")
+
+
 def laggard_sentence(lag: pl.DataFrame, lang: str = "zh") -> str:
     """进度滞后的有：A（低于序时进度x个百分点）、B（…）。 Worst first; one entry per unit (its worst metric)."""
     if lag.height == 0:
@@ -153,7 +195,8 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
     h = hierarchy.load()
     d = dispatch.resolve_dates(snapshot)
     wk, q = dispatch.measures(area, d), dispatch.quotas(area, snapshot.year)
-    ev = dispatch.name_units(dispatch.evaluate(area, d, wk, q), h, lang, area)
+    rep = dispatch.reported_metrics(q, wk)
+    ev = dispatch.name_units(dispatch.evaluate(area, d, wk, q, [*CARD_METRICS, *rep]), h, lang, area)
     top = {r["metric"]: r for r in ev.filter(pl.col("is_area")).iter_rows(named=True)}
     name = h.short_name(area, lang)
     issue_no = snapshot.isocalendar()[1]
@@ -163,8 +206,10 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         + organized_sentence(top["org_xprov"], top["org_xpref"], top["org_share"], lang),
         income_sentence(top["income"], top["per_capita"], top["total"]["new_week"], lang),
     ]
+    if rep_line := reported_sentence([top[k] for k in rep], lang):
+        paragraphs.append(rep_line)
     lag = dispatch.laggards(ev)
-    tables = tables_for(area, d, ev, lang, h)
+    tables, kinds = tables_for(area, d, ev, lang, h)
     figs = {}
     if with_figures and ev.filter(~pl.col("is_area")).height:
         rank = dispatch.ranking(ev, "total")
@@ -180,109 +225,204 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         title = f"Transfer employment dispatch bulletin, {name} (No. {issue_no})"
         issuer = f"Transfer employment work group, {name}"
         date_line = snapshot.strftime("%d %B %Y")
-    return Bulletin(lang, area, name, snapshot, title, issuer, issue_no, date_line, paragraphs, laggard_sentence(lag, lang), tables, figs)
+    lag_line = laggard_sentence(lag, lang)
+    return Bulletin(lang, area, name, snapshot, title, issuer, issue_no, date_line, paragraphs, lag_line, tables, figs, kinds)
 
 
-def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> dict[str, pl.DataFrame]:
-    """Every table of the overview and the analyst pages for the area, with Chinese (or English) headers."""
+# Each bulletin column declares its kind once; Word, PDF and Excel format from it (never from the header text).
+# text: already worded per row (a table whose rows are different metrics: 万人, 亿元, % side by side).
+KINDS = {
+    "text": ("@", None),
+    "rank": ("0", lambda v: f"{v:d}"),
+    "count": ("#,##0", lambda v: f"{v:,.0f}"),
+    "signed": ('+#,##0;"−"#,##0;0', lambda v: ("+" if round(v) >= 0 else fmt.MINUS) + f"{abs(v):,.0f}"),
+    "wan_yuan": ("#,##0.00", lambda v: f"{v:,.2f}"),
+    "yuan": ("#,##0", lambda v: f"{v:,.0f}"),
+    "pct": ("0.0%", lambda v: f"{v * 100:.1f}%"),
+    "points": ('+0.0;"−"0.0;0.0', lambda v: fmt.short_points(v, "en").removesuffix(" pp")),
+}
+
+
+def cell_text(kind: str, v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "—"
+    f = KINDS[kind][1]
+    return str(v) if f is None else f(v)
+
+
+def _metric_cells(r: dict, lang: str) -> dict[str, str]:
+    """One metric's row of the headline table, each figure in its own unit (persons, yuan, shares)."""
+    met = METRICS[r["metric"]]
+    k, unit = met.kind, met.unit_zh
+    minimum = r["quota_kind"] == "minimum"
+
+    def v(x):
+        return fmt.value(k, x, lang, unit) if x is not None else "—"
+
+    if k == "share":
+        yoy = fmt.short_points(r["yoy"], lang)
+    else:
+        yoy = fmt.signed_pct(r["yoy"])
+    return {
+        "actual": v(r["actual"]),
+        "quota": ("≥" if minimum else "") + v(r["quota"]) if r["quota"] is not None else "—",
+        "completion": "—" if minimum else fmt.pct(r["completion"]),
+        "linear": "—" if minimum or r["quota"] is None else fmt.pct(r["linear"]),
+        "gap": fmt.short_points(r["gap"], lang).removesuffix("个百分点").removesuffix(" pp"),
+        "new_week": fmt.delta(k, r["new_week"], lang, unit),
+        "yoy": yoy,
+    }
+
+
+def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> tuple[dict, dict]:
+    """Every table of the overview and the analyst pages for the area, with Chinese (or English) headers,
+    and each column's kind (see KINDS)."""
     zh = lang == "zh"
+    out: dict[str, pl.DataFrame] = {}
+    kinds: dict[str, dict[str, str]] = {}
 
     def lbl(z: str, e: str) -> str:
         return z if zh else e
 
+    def table(name: str, df: pl.DataFrame, cols: list[tuple[pl.Expr, str, str, str]]) -> None:
+        out[name] = df.select([e.alias(lbl(z, en)) for e, z, en, _k in cols])
+        kinds[name] = {lbl(z, en): k for _e, z, en, k in cols}
+
     st_label = status_expr("status", lang)
     source = pl.col("source").replace_strict({k: v[0 if zh else 1] for k, v in quotas.SOURCES.items()}, default="—")
-    out: dict[str, pl.DataFrame] = {}
-    cards = ev.filter(pl.col("is_area")).select(
-        metric_label("metric", lang).alias(lbl("指标", "Metric")),
-        pl.col("actual").alias(lbl("完成", "Actual")),
-        pl.col("quota").alias(lbl("任务", "Quota")),
-        pl.col("completion").alias(lbl("完成率", "Completion")),
-        pl.col("linear").alias(lbl("序时进度", "Time elapsed")),
-        pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
-        pl.col("new_week").alias(lbl("本周净增", "Net change this week")),
-        pl.col("yoy").alias(lbl("同比", "YoY")),
-        st_label.alias(lbl("状态", "Status")),
-        source.alias(lbl("任务来源", "Quota source")),
+    head = ev.filter(pl.col("is_area"))
+    worded = pl.DataFrame(
+        [_metric_cells(r, lang) for r in head.iter_rows(named=True)],
+        schema={c: pl.String for c in ("actual", "quota", "completion", "linear", "gap", "new_week", "yoy")},
     )
-    out[lbl("总体进度", "Headline")] = cards
+    head = pl.concat([head, worded.rename(lambda c: "w_" + c)], how="horizontal")
+    table(
+        lbl("总体进度", "Headline"),
+        head,
+        [
+            (metric_label("metric", lang), "指标", "Metric", "text"),
+            (pl.col("w_actual"), "完成", "Actual", "text"),
+            (pl.col("w_quota"), "任务", "Quota", "text"),
+            (pl.col("w_completion"), "完成率", "Completion", "text"),
+            (pl.col("w_linear"), "序时进度", "Time elapsed", "text"),
+            (pl.col("w_gap"), "较序时或下限(百分点)", "Gap to pace or floor (pp)", "text"),
+            (pl.col("w_new_week"), "本周净增", "Net change this week", "text"),
+            (pl.col("w_yoy"), "同比", "Year on year", "text"),
+            (st_label, "状态", "Status", "text"),
+            (source, "任务来源", "Quota source", "text"),
+        ],
+    )
     if ev.filter(~pl.col("is_area")).height:
         rank = dispatch.ranking(ev, "total")
-        out[lbl("进度排名", "Ranking")] = rank.select(
-            pl.col("rank").alias(lbl("排名", "Rank")),
-            pl.col("name").alias(lbl("单位", "Unit")),
-            pl.col("quota").alias(lbl("任务", "Quota")),
-            pl.col("actual").alias(lbl("完成", "Actual")),
-            pl.col("completion").alias(lbl("完成率", "Completion")),
-            pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
-            pl.col("new_week").alias(lbl("本周净增", "Net change this week")),
-            st_label.alias(lbl("状态", "Status")),
-            source.alias(lbl("任务来源", "Quota source")),
+        table(
+            lbl("进度排名", "Ranking"),
+            rank,
+            [
+                (pl.col("rank"), "排名", "Rank", "rank"),
+                (pl.col("name"), "单位", "Unit", "text"),
+                (pl.col("quota"), "任务(人)", "Quota (persons)", "count"),
+                (pl.col("actual"), "完成(人)", "Actual (persons)", "count"),
+                (pl.col("completion"), "完成率", "Completion", "pct"),
+                (pl.col("gap").round(1), "较序时(百分点)", "Gap (pp)", "points"),
+                (pl.col("new_week"), "本周净增(人)", "Net change this week", "signed"),
+                (st_label, "状态", "Status", "text"),
+                (source, "任务来源", "Quota source", "text"),
+            ],
         )
         org = ev.filter(~pl.col("is_area") & pl.col("metric").is_in(["org_xprov", "org_xpref", "org_share"]))
         wide = org.pivot(on="metric", index=["unit_code", "name"], values=["actual", "quota"])
-        out[lbl("有组织转移", "Organized")] = wide.select(
-            pl.col("name").alias(lbl("单位", "Unit")),
-            pl.col("actual_org_xprov").alias(lbl("跨省完成", "Cross-province")),
-            pl.col("quota_org_xprov").alias(lbl("跨省任务", "Cross-province quota")),
-            pl.col("actual_org_xpref").alias(lbl("跨地市完成", "Cross-prefecture")),
-            pl.col("quota_org_xpref").alias(lbl("跨地市任务", "Cross-prefecture quota")),
-            pl.col("actual_org_share").alias(lbl("组织化率", "Organized share")),
-            pl.col("quota_org_share").alias(lbl("组织化率下限", "Minimum")),
+        table(
+            lbl("有组织转移", "Organized"),
+            wide,
+            [
+                (pl.col("name"), "单位", "Unit", "text"),
+                (pl.col("actual_org_xprov"), "跨省完成(人)", "Cross-province", "count"),
+                (pl.col("quota_org_xprov"), "跨省任务(人)", "Cross-province quota", "count"),
+                (pl.col("actual_org_xpref"), "跨地市完成(人)", "Cross-prefecture", "count"),
+                (pl.col("quota_org_xpref"), "跨地市任务(人)", "Cross-prefecture quota", "count"),
+                (pl.col("actual_org_share"), "组织化率", "Organized share", "pct"),
+                (pl.col("quota_org_share"), "组织化率下限", "Minimum", "pct"),
+            ],
         )
     lag = dispatch.laggards(ev)
-    out[lbl("滞后单位", "Laggards")] = lag.select(
-        pl.col("name").alias(lbl("单位", "Unit")),
-        metric_label("metric", lang).alias(lbl("指标", "Metric")),
-        pl.col("completion").alias(lbl("完成率", "Completion")),
-        pl.col("gap").round(1).alias(lbl("较序时(百分点)", "Gap (pp)")),
-        pl.col("shortfall").alias(lbl("差距(人)", "Shortfall")),
-        st_label.alias(lbl("状态", "Status")),
+
+    def shortfall(m: str, short, needed) -> str:
+        met = METRICS[m]
+        if met.quota_kind == "minimum":  # below a share floor: the organized placements still needed
+            return fmt.count(needed, lang) if needed is not None else "—"
+        return fmt.value(met.kind, short, lang, met.unit_zh) if short is not None else "—"
+
+    short = [shortfall(*x) for x in zip(lag["metric"], lag["shortfall"], lag["needed"], strict=True)]
+    lag = lag.with_columns(w_short=pl.Series(short, dtype=pl.String))
+    table(
+        lbl("滞后单位", "Laggards"),
+        lag,
+        [
+            (pl.col("name"), "单位", "Unit", "text"),
+            (metric_label("metric", lang), "指标", "Metric", "text"),
+            (pl.col("completion"), "完成率", "Completion", "pct"),
+            (pl.col("gap").round(1), "较序时或下限(百分点)", "Gap to pace or floor (pp)", "points"),
+            (pl.col("w_short"), "差距", "Shortfall", "text"),
+            (st_label, "状态", "Status", "text"),
+        ],
     )
     day = d.snapshot
     from tracker.schema import CHANNEL, INDUSTRY
 
+    wan = (pl.col("income") / 1e4, "劳务收入(万元)", "Income (10k yuan)", "wan_yuan")
     ch = analysis.by_dimension(area, day, "channel").filter(pl.col("is_area"))
-    out[lbl("组织方式", "Channels")] = ch.select(
-        CHANNEL.expr("value", lang).alias(lbl("组织方式", "Channel")),
-        pl.col("persons").alias(lbl("人数", "Persons")),
-        pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")),
+    table(
+        lbl("组织方式", "Channels"),
+        ch,
+        [(CHANNEL.expr("value", lang), "组织方式", "Channel", "text"), (pl.col("persons"), "人数", "Persons", "count"), wan],
     )
     prov = analysis.by_dimension(area, day, "dest_province_code").filter(pl.col("is_area"))
-    out[lbl("去向", "Destinations")] = prov.select(
-        h.name_expr("value", lang, short=False).alias(lbl("就业地", "Destination")),
-        pl.col("persons").alias(lbl("人数", "Persons")),
-        pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")),
+    table(
+        lbl("去向", "Destinations"),
+        prov,
+        [(h.name_expr("value", lang, short=False), "就业地", "Destination", "text"), (pl.col("persons"), "人数", "Persons", "count"), wan],
     )
     ind = analysis.by_dimension(area, day, "industry").filter(pl.col("is_area"))
-    out[lbl("行业", "Industries")] = ind.select(
-        INDUSTRY.expr("value", lang).alias(lbl("行业", "Industry")),
-        pl.col("persons").alias(lbl("人数", "Persons")),
-        pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")),
+    table(
+        lbl("行业", "Industries"),
+        ind,
+        [(INDUSTRY.expr("value", lang), "行业", "Industry", "text"), (pl.col("persons"), "人数", "Persons", "count"), wan],
     )
     g = analysis.groups(area, day).filter(pl.col("is_area"))
-    out[lbl("重点群体", "Key groups")] = g.select(
-        pairs("key_group", catalogue.group_labels(), lang).alias(lbl("群体", "Group")),
-        pl.col("persons").alias(lbl("人数", "Persons")),
-        pl.col("organized").alias(lbl("有组织", "Organized")),
-        pl.col("income").alias(lbl("劳务收入(元)", "Income (yuan)")),
+    table(
+        lbl("重点群体", "Key groups"),
+        g,
+        [
+            (pairs("key_group", catalogue.group_labels(), lang), "群体", "Group", "text"),
+            (pl.col("persons"), "人数", "Persons", "count"),
+            (pl.col("organized"), "有组织", "Organized", "count"),
+            wan,
+        ],
     )
     b = analysis.bands(area, day).filter(pl.col("is_area"))
-    out[lbl("务工时长", "Duration")] = b.select(
-        pl.col("persons").alias(lbl("人数", "Persons")),
-        *[pl.col(bd.key).alias(lbl(bd.zh, bd.en)) for bd in catalogue.MONTHS_BANDS],
-        pl.col("median_income").alias(lbl("收入中位数(元)", "Median income")),
+    table(
+        lbl("务工时长", "Duration"),
+        b,
+        [
+            (pl.col("persons"), "人数", "Persons", "count"),
+            *[(pl.col(bd.key), bd.zh, bd.en, "count") for bd in catalogue.MONTHS_BANDS],
+            (pl.col("median_income"), "收入中位数(元)", "Median income (yuan)", "yuan"),
+        ],
     )
     if d.previous:
         c = analysis.changes(area, d.previous, day).filter(pl.col("is_area"))
-        out[lbl("周变动", "Week changes")] = c.select(
-            pl.col("new").alias(lbl("新增记录", "New records")),
-            pl.col("late").alias(lbl("迟报", "Late")),
-            pl.col("ended").alias(lbl("返乡", "Ended")),
-            pl.col("changed").alias(lbl("更正", "Restated")),
-            pl.col("removed").alias(lbl("删除", "Removed")),
+        table(
+            lbl("周变动", "Week changes"),
+            c,
+            [
+                (pl.col("new"), "新增记录(条)", "New records", "count"),
+                (pl.col("late"), "迟报(条)", "Late", "count"),
+                (pl.col("ended"), "返乡(条)", "Ended", "count"),
+                (pl.col("changed"), "更正(条)", "Restated", "count"),
+                (pl.col("removed"), "删除(条)", "Removed", "count"),
+            ],
         )
-    return out
+    return out, kinds
 
 
 # ---------------------------------------------------------------- renderers
@@ -327,32 +467,6 @@ def _set_font(run, east: str, latin: str = "Times New Roman", size: float | None
 TITLE_FONT, BODY_FONT, TABLE_FONT = "方正小标宋简体", "仿宋_GB2312", "仿宋_GB2312"
 
 
-def _cell(v) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, float):
-        if abs(v) < 10 and v != int(v):
-            return f"{v:.3f}".rstrip("0").rstrip(".")
-        return f"{v:,.0f}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
-
-
-def _fmt_table_value(col: str, v) -> str:
-    if v is None:
-        return "—"
-    if any(
-        k in col for k in ("完成率", "Completion", "序时进度", "Time elapsed", "组织化率", "Organized share", "Minimum", "下限")
-    ) and isinstance(v, float):
-        return f"{v * 100:.1f}%"
-    if any(k in col for k in ("同比", "YoY")) and isinstance(v, float):
-        return fmt.signed_pct(v)
-    if any(k in col for k in ("较序时", "Gap")) and isinstance(v, float):
-        return fmt.short_points(v, "en").removesuffix(" pp")
-    return _cell(v)
-
-
 def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None) -> bytes:
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -394,7 +508,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None) -> bytes:
         for row in df.iter_rows():
             cells = t.add_row().cells
             for i, v in enumerate(row):
-                _set_font(cells[i].paragraphs[0].add_run(_fmt_table_value(df.columns[i], v)), TABLE_FONT, size=10.5)
+                _set_font(cells[i].paragraphs[0].add_run(b.cell(name, df.columns[i], v)), TABLE_FONT, size=10.5)
     for data in (images or {}).values():
         doc.add_picture(io.BytesIO(data), width=Cm(15.5))
     buf = io.BytesIO()
@@ -409,15 +523,8 @@ def xlsx_bytes(b: Bulletin) -> bytes:
     with workbook(buf) as wb:
         for name, df in b.tables.items():
             df = safe_frame(df)
-            fmts = {}
-            for c in df.columns:
-                if df[c].dtype.is_float() and any(
-                    k in c
-                    for k in ("完成率", "Completion", "序时", "Time", "组织化率", "Organized share", "下限", "Minimum", "同比", "YoY")
-                ):
-                    fmts[c] = "0.0%"
-                elif df[c].dtype.is_numeric():
-                    fmts[c] = "#,##0" if not any(k in c for k in ("较序时", "Gap")) else "+0.0;-0.0"
+            kinds = b.kinds.get(name, {})
+            fmts = {c: KINDS[kinds[c]][0] for c in df.columns if kinds.get(c, "text") != "text" and df[c].dtype.is_numeric()}
             df.write_excel(
                 wb,
                 worksheet=name[:31],
@@ -438,7 +545,7 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None) -> str:
             continue
         head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_fmt_table_value(df.columns[i], v))}</td>" for i, v in enumerate(r)) + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(b.cell(name, df.columns[i], v))}</td>" for i, v in enumerate(r)) + "</tr>"
             for r in df.iter_rows()
         )
         parts.append(f"<h2>{'附表：' if zh else 'Table: '}{html.escape(name)}</h2><table><tr>{head}</tr>{body}</table>")

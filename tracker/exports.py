@@ -11,7 +11,8 @@ import polars as pl
 
 # a plain number (e.g. "-5", "-6.1%", "+1,134") cannot be a formula: left as it is
 _DANGER = r"^[=+\-@\t\r]"
-_NUMBER = r"^[+\-]?[\d,]*\.?\d+%?$"
+# a signed figure with its unit (+3人, +1.2万元) is not a formula: left as it is
+_NUMBER = r"^[+\-]?[\d,]*\.?\d+(%|人|人次|家|元|万人|万元|亿元|个百分点| pp)?$"
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "nan_inf_to_errors": True}
 
 
@@ -32,9 +33,22 @@ def safe_frame(df: pl.DataFrame) -> pl.DataFrame:
     return df.rename(names) if any(k != v for k, v in names.items()) else df
 
 
+LONG_DIGITS = r"^\d{12,}$"
+
+
+def keep_as_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Long digit strings (record numbers, 12-digit codes) with a leading tab: Excel and WPS keep 15 significant
+    digits of a number and would turn 54010220261120000123 into 5.40102E+19; a tab makes them open it as text."""
+    cols = [c for c, t in df.schema.items() if t == pl.String and df[c].str.contains(LONG_DIGITS).any()]
+    return df.with_columns(
+        [pl.when(pl.col(c).str.contains(LONG_DIGITS)).then("\t" + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in cols]
+    )
+
+
 def csv_bytes(df: pl.DataFrame) -> bytes:
-    """CSV with a BOM so that Excel opens the Chinese headers correctly; formula-like text neutralised."""
-    return "\ufeff".encode() + safe_frame(df).write_csv().encode("utf-8")
+    """CSV with a BOM so that Excel opens the Chinese headers correctly; formula-like text neutralised; long ids
+    kept as text."""
+    return "\ufeff".encode() + keep_as_text(safe_frame(df)).write_csv().encode("utf-8")
 
 
 def workbook(target):
@@ -44,11 +58,166 @@ def workbook(target):
     return xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
 
 
+YEAR_HEADERS = ("出生年份", "Birth year", "年度", "Year")
+
+
 def xlsx_bytes(sheets: dict[str, pl.DataFrame], **write_kw) -> bytes:
-    """One workbook, a sheet per frame, each frame neutralised."""
+    """One workbook, a sheet per frame, each frame neutralised; whole numbers with separators, years without."""
     buf = io.BytesIO()
     kw = {"autofit": True, "freeze_panes": (1, 0)} | write_kw
     with workbook(buf) as wb:
         for name, df in sheets.items():
-            safe_frame(df).write_excel(wb, worksheet=name[:31], **kw)
+            years = {c: "0" for c in df.columns if c in YEAR_HEADERS and df[c].dtype.is_integer()}
+            fmts = years | kw.get("column_formats", {})
+            safe_frame(df).write_excel(wb, worksheet=name[:31], **(kw | {"column_formats": fmts}))
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- tables for people (CSV downloads of page tables)
+
+# The generic columns a page table may still carry under its internal name; schema columns use their schema label.
+COMMON_COLS = {
+    "unit_code": ("单位代码", "Unit code"),
+    "name": ("单位", "Unit"),
+    "actual": ("完成", "Actual"),
+    "quota": ("任务", "Quota"),
+    "completion": ("完成率%", "Completion %"),
+    "gap": ("较序时(百分点)", "Gap (pp)"),
+    "status": ("状态", "Status"),
+    "persons": ("人数", "Persons"),
+    "income": ("劳务收入(元)", "Income (yuan)"),
+    "county_a": ("县区甲", "County A"),
+    "county_b": ("县区乙", "County B"),
+    "bin": ("组号", "Bin"),
+    "lower": ("收入下限(元)", "Income from (yuan)"),
+    "upper": ("收入上限(元)", "Income below (yuan)"),
+    "limit_yuan": ("上限(元)", "Limit (yuan)"),
+}
+
+
+def for_people(df: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """A page table as a person opens it: headers in the page's language (never a field name), status labels, a
+    completion as a one-decimal percentage, gaps to one decimal, whole numbers without a trailing .0, other
+    decimals to two places."""
+    from tracker import schema
+    from tracker.i18n import status_expr
+
+    i = 0 if lang == "zh" else 1
+    out = df
+    if "status" in out.columns:
+        out = out.with_columns(status_expr("status", lang).alias("status"))
+    if "completion" in out.columns and out["completion"].dtype.is_float():
+        out = out.with_columns((pl.col("completion") * 100).round(1))
+    for c, t in out.schema.items():
+        if not t.is_float():
+            continue
+        v = out[c].drop_nulls()
+        if v.len() and ((v - v.round(0)).abs() < 1e-9).all() and v.abs().max() < 2**53:
+            out = out.with_columns(pl.col(c).round(0).cast(pl.Int64))
+        else:
+            out = out.with_columns(pl.col(c).round(1 if (c == "gap" or "%" in c or "百分点" in c) else 2))
+    names = {}
+    for c in out.columns:
+        enum = schema.BY_NAME[c].enum if c in schema.BY_NAME else None
+        if enum is not None and out[c].dtype == pl.String:
+            out = out.with_columns(enum.expr(c, lang).alias(c))
+        if c in COMMON_COLS:
+            names[c] = COMMON_COLS[c][i]
+        elif c in schema.BY_NAME:
+            names[c] = schema.label(c, lang)
+    return out.rename(names)
+
+
+# File names of page-table downloads: what the table is, for which area and week (two areas never collide).
+FILE_NAMES = {
+    "organized_share": ("组织化率", "organized_share"),
+    "channel_mix": ("组织方式构成", "channel_mix"),
+    "org_xpref": ("有组织跨地市转移", "organized_cross_prefecture"),
+    "org_xprov": ("有组织跨省转移", "organized_cross_province"),
+    "destinations_provinces": ("去向省份", "destination_provinces"),
+    "destinations_prefectures": ("区内去向地市", "destination_prefectures"),
+    "scope_mix": ("转移范围构成", "scope_mix"),
+    "origin_by_province": ("来源地与去向省份", "origin_by_province"),
+    "industries": ("行业分布", "industries"),
+    "industry_mix": ("行业构成", "industry_mix"),
+    "job_sources": ("就业来源", "job_sources"),
+    "key_groups": ("重点群体", "key_groups"),
+    "duration_income_by_unit": ("务工时长与收入", "duration_income"),
+    "income_distribution": ("收入分布", "income_distribution"),
+    "per_capita_dest_scope": ("人均收入_按转移范围", "per_capita_by_scope"),
+    "per_capita_industry": ("人均收入_按行业", "per_capita_by_industry"),
+    "per_capita_county_code": ("人均收入_按县区", "per_capita_by_county"),
+    "changes_by_unit": ("周变动_按单位", "changes_by_unit"),
+    "changes": ("周变动明细", "changes"),
+    "data_quality_units": ("数据质量_按单位", "data_quality_units"),
+    "cross_county_duplicates": ("跨县重复报送", "cross_county_duplicates"),
+    "income_outliers": ("收入异常记录", "income_outliers"),
+    "quotas_with_completion": ("目标任务完成情况", "quotas_with_completion"),
+    "subsidy_by_rule": ("补贴测算_按项目", "subsidy_by_rule"),
+    "subsidy_by_unit": ("补贴测算_按单位", "subsidy_by_unit"),
+    "submissions": ("报送情况", "submissions"),
+    "reported": ("填报指标", "reported"),
+    "ranking": ("进度排名", "ranking"),
+    "data": ("数据", "data"),
+}
+
+
+def file_name(stem: str, lang: str, area_name: str, day) -> str:
+    """`组织化率_洛隆县_2026-11-20`: the table in the page's language, the area and the week."""
+    i = 0 if lang == "zh" else 1
+    if stem.startswith("group_"):
+        from tracker.catalogue import groups
+
+        g = groups().get(stem.removeprefix("group_"))
+        what = (f"重点群体_{g.zh}", f"key_group_{g.key}")[i] if g else FILE_NAMES["key_groups"][i]
+    else:
+        what = FILE_NAMES[stem][i] if stem in FILE_NAMES else stem
+    return f"{what}_{area_name}_{day.isoformat()}"
+
+
+def document_xlsx(
+    sheet: str, title: str, df: pl.DataFrame, total: dict | None = None, footer: str = "", formats: dict[str, str] | None = None
+) -> bytes:
+    """A list for signing (补贴对象清单): a title, the table with borders and per-column formats, a 合计 row, a
+    sign-off line. Text neutralised; whole numbers with separators unless a format says otherwise."""
+    df = safe_frame(df)
+    formats = formats or {}
+    buf = io.BytesIO()
+    with workbook(buf) as wb:
+        ws = wb.add_worksheet(sheet[:31])
+        f_title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "font_name": "SimHei"})
+        f_head = wb.add_format({"bold": True, "border": 1, "align": "center", "font_name": "SimHei"})
+        f_text = wb.add_format({"border": 1, "font_name": "SimSun"})
+        f_bold = wb.add_format({"border": 1, "bold": True, "font_name": "SimSun"})
+        f_num = {
+            c: wb.add_format({"border": 1, "num_format": formats.get(c, "#,##0" if t.is_integer() else "#,##0.00")})
+            for c, t in df.schema.items()
+            if t.is_numeric()
+        }
+        last = max(df.width - 1, 0)
+        ws.merge_range(0, 0, 0, last, title, f_title) if last else ws.write_string(0, 0, title, f_title)
+        for j, c in enumerate(df.columns):
+            ws.write_string(2, j, c, f_head)
+            ws.set_column(j, j, max(10, min(30, 2 * len(c) + 4)))
+        r = 3
+        for row in df.iter_rows():
+            for j, (c, v) in enumerate(zip(df.columns, row, strict=True)):
+                if v is None:
+                    ws.write_blank(r, j, None, f_num.get(c, f_text))
+                elif c in f_num:
+                    ws.write_number(r, j, v, f_num[c])
+                else:
+                    ws.write_string(r, j, str(v), f_text)
+            r += 1
+        if total is not None:
+            for j, c in enumerate(df.columns):
+                v = total.get(c, "合计" if j == 0 else None)
+                if isinstance(v, int | float) and c in f_num:
+                    ws.write_number(r, j, v, f_num[c])
+                else:
+                    ws.write_string(r, j, "" if v is None else str(v), f_bold)
+            r += 1
+        if footer:
+            ws.write_string(r + 1, 0, footer)
+        ws.freeze_panes(3, 0)
     return buf.getvalue()

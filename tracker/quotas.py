@@ -14,8 +14,21 @@ from tracker.errors import TrackerError
 from tracker.hierarchy import REGION, Hierarchy
 from tracker.rules import largest_remainder
 
-SUM_METRICS = ("total", "org_xprov", "org_xpref", "out_region", "income", "training", "src_industry", "src_project", "src_flexible")
-SHARE_METRICS = ("org_share", "training_directed_share")
+SUM_METRICS = (
+    "total",
+    "org_xprov",
+    "org_xpref",
+    "out_region",
+    "income",
+    "training",
+    "src_industry",
+    "src_project",
+    "src_flexible",
+    "urban_new_jobs",
+    "new_dispatch_companies",
+    "new_transfer_bases",
+)
+SHARE_METRICS = ("org_share", "training_directed_share", "project_labour_share")
 METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as officials head them
     "total": ["转移就业人数", "转移就业", "total"],
     "org_xprov": ["有组织跨省转移", "跨省转移", "org_xprov"],
@@ -23,7 +36,12 @@ METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as
     "out_region": ["区外转移就业", "区外转移", "out_region"],
     "income": ["劳务收入(元)", "劳务收入", "income"],
     "org_share": ["组织化率", "org_share"],
-    "training": ["技能培训", "培训人数", "training"],
+    "training": ["补贴性职业技能培训", "技能培训", "培训人次", "培训人数", "training"],
+    "training_directed_share": ["订单定向及以工代训等占比", "training_directed_share"],
+    "urban_new_jobs": ["城镇新增就业", "urban_new_jobs"],
+    "new_dispatch_companies": ["新建劳务派遣公司", "new_dispatch_companies"],
+    "new_transfer_bases": ["新建转移就业基地", "new_transfer_bases"],
+    "project_labour_share": ["政府投资项目农牧民工用工占比", "project_labour_share"],
 }
 
 
@@ -52,6 +70,15 @@ def frame(rows: list[tuple]) -> pl.DataFrame:
 
 def source_label(kind: str | None, lang: str = "zh") -> str:
     return SOURCES.get(kind or "", ("", ""))[0 if lang == "zh" else 1]
+
+
+CHECK_LABELS = {
+    "over": ("下级合计超过上级", "Children above parent"),
+    "under": ("下级合计低于上级", "Children below parent"),
+    "missing": ("缺少任务", "No quota"),
+    "unknown_unit": ("未知单位", "Unknown unit"),
+    "share_below_parent": ("下限低于上级", "Floor below parent's"),
+}
 
 
 @dataclass(frozen=True)
@@ -196,6 +223,8 @@ def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None,
         if not unit:
             continue
         code = unit if h.exists(unit) else by_name.get(unit)
+        if code is None and (unit.endswith(("合计", "总计", "小计")) or not any((r[i] or "").strip() for i in mcols)):
+            continue  # a total row, the title block or the sign-off line: nothing to load
         if code is None:
             rejects.append({"row": n + 1, "column": header[ucol], "value": unit, "reason_zh": "单位无法识别", "reason_en": "unknown unit"})
             continue
@@ -231,3 +260,77 @@ def issuing_table(q: pl.DataFrame, h: Hierarchy, parent: str, year: int) -> pl.D
     names = {m: hs[0] for m, hs in METRIC_HEADERS.items()}
     cols = ["unit_code", "name"] + [m for m in METRIC_HEADERS if m in wide.columns]
     return wide.select(cols).rename({"unit_code": "单位代码", "name": "单位", **{m: names[m] for m in cols[2:]}})
+
+
+def issuing_xlsx(
+    q: pl.DataFrame, h: Hierarchy, parent: str, year: int, issuer: str = "", doc_no: str = "", today: dt.date | None = None
+) -> bytes:
+    """分解下达表 as an office issues it: title, 文号 and units line, the parent's own row, its children, a 下级合计 row
+    (a note where the children do not add up to the parent), each metric in its own format (persons and yuan whole
+    with separators, shares as percentages), and a sign-off line. `read_issued` reads it back."""
+    import io
+
+    from tracker.exports import safe_value, workbook
+
+    t = issuing_table(q, h, parent, year)
+    today = today or dt.date.today()
+    metrics = [m for m in METRIC_HEADERS if METRIC_HEADERS[m][0] in t.columns]
+    buf = io.BytesIO()
+    with workbook(buf) as wb:
+        ws = wb.add_worksheet("分解下达表")
+        title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "font_name": "SimHei"})
+        plain = wb.add_format({"font_name": "SimSun"})
+        head = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True, "font_name": "SimHei"})
+        cell = wb.add_format({"border": 1, "font_name": "SimSun"})
+        bold = wb.add_format({"border": 1, "bold": True, "font_name": "SimSun"})
+        num = {
+            m: (
+                wb.add_format({"border": 1, "num_format": "0.0%"})
+                if m in SHARE_METRICS
+                else wb.add_format({"border": 1, "num_format": "#,##0"})
+            )
+            for m in metrics
+        }
+        last = 1 + len(metrics)
+        ws.merge_range(0, 0, 0, last, f"{year}年{h.name(parent)}农牧民转移就业目标任务分解下达表", title)
+        ws.write_string(1, 0, f"文号：{doc_no}" if doc_no else "文号：", plain)
+        ws.write_string(1, last, "单位：人、元", plain)
+        for j, c in enumerate(["单位代码", "单位", *[METRIC_HEADERS[m][0] for m in metrics]]):
+            ws.write_string(3, j, c, head)
+        ws.set_row(3, 32)
+        ws.set_column(0, 0, 14)
+        ws.set_column(1, 1, 20)
+        ws.set_column(2, last, 16)
+        rows = t.to_dicts()
+        r = 4
+        for row in rows:
+            ws.write_string(r, 0, row["单位代码"], cell)
+            ws.write_string(r, 1, safe_value(row["单位"]) + ("（本级）" if row["单位代码"] == parent else ""), cell)
+            for j, m in enumerate(metrics, start=2):
+                v = row[METRIC_HEADERS[m][0]]
+                ws.write_blank(r, j, None, num[m]) if v is None else ws.write_number(r, j, v, num[m])
+            r += 1
+        kids = [x for x in rows if x["单位代码"] != parent]
+        own = next((x for x in rows if x["单位代码"] == parent), {})
+        notes = []
+        if kids:
+            ws.write_string(r, 0, "", bold)
+            ws.write_string(r, 1, "下级合计", bold)
+            for j, m in enumerate(metrics, start=2):
+                col = METRIC_HEADERS[m][0]
+                vals = [x[col] for x in kids if x[col] is not None]
+                if m in SHARE_METRICS or not vals:  # shares do not add up
+                    ws.write_blank(r, j, None, num[m])
+                    continue
+                total = sum(vals)
+                ws.write_number(r, j, total, num[m])
+                if own.get(col) is not None and round(total) != round(own[col]):
+                    notes.append(f"{col}下级合计{total:,.0f}，本级任务{own[col]:,.0f}")
+            r += 1
+        if notes:
+            ws.write_string(r, 0, "注：" + "；".join(notes) + "。", plain)
+            r += 1
+        sign = f"制表单位：{issuer}　　　　审核：　　　　　　制表日期：{today.year}年{today.month}月{today.day}日"
+        ws.write_string(r + 1, 0, sign, plain)
+        ws.freeze_panes(4, 2)
+    return buf.getvalue()

@@ -183,3 +183,22 @@ def estimate(area: str, day: dt.date, policy: Policy) -> pl.DataFrame:
 def records(area: str, day: dt.date, rule: Rule) -> pl.DataFrame:
     p = rule.params()
     return cached("subsidy_records", path=snapshot_file(day), area=area, **p)
+
+
+def list_xlsx(recs: pl.DataFrame, rule: Rule, area_name: str, day: dt.date, lang: str = "zh") -> bytes:
+    """The eligible-persons list for the finance office: `recs` as the page shows it (masked IDs, labels), a title,
+    a 合计 row (persons and yuan) and the sign-off line; the sheet is named by the rule, never its key."""
+    from tracker.exports import document_xlsx
+
+    zh = lang == "zh"
+    name = rule.zh if zh else rule.en
+    title = f"{area_name}{rule.zh}对象清单（截至{day.month}月{day.day}日）" if zh else f"{rule.en}: eligible persons, {area_name}, {day}"
+    yuan = "金额(元)" if zh else "Yuan"
+    total = {recs.columns[0]: (f"合计 {recs.height:,} 人" if zh else f"Total {recs.height:,} persons"), yuan: int(recs[yuan].sum() or 0)}
+    footer = (
+        "经办人：　　　　　　审核人：　　　　　　单位（盖章）：　　　　　　日期："
+        if zh
+        else "Prepared by:        Checked by:        Seal:        Date:"
+    )
+    months = {c: "0.0" for c in recs.columns if c in ("计补月数", "务工月数", "Months counted", "Months employed")}
+    return document_xlsx(name, title, recs, total, footer, months)

@@ -145,10 +145,14 @@ def export(label: str, build, file_name: str, key: str, where=st, mime: str | No
 
 
 def download(df, name: str, lang: str, key: str) -> None:
-    from tracker.exports import csv_bytes
+    """A page table as CSV: headers and values as a person reads them, named by table, area and week."""
+    from tracker.exports import csv_bytes, file_name, for_people
+    from tracker.hierarchy import load
     from tracker.i18n import t
 
-    export(t("download_csv", lang), lambda: csv_bytes(df), f"{name}.csv", key, mime="text/csv")
+    state = st.session_state["_state"]
+    stem = file_name(name, lang, load().short_name(state.area, lang), state.snapshot)
+    export(t("download_csv", lang), lambda: csv_bytes(for_people(df, lang)), f"{stem}.csv", key, mime="text/csv")
 
 
 def drill_table(
@@ -178,8 +182,10 @@ def chart(fig, state: State, h: Hierarchy, key: str, data=None, name: str = "cha
         if isinstance(code, str) and h.exists(code) and code != state.area and h.level(state.area) < 5:
             go(state.with_(area=code))
     if data is not None:
+        from tracker.exports import for_people
+
         with st.expander(t("table_view", state.lang)):
-            st.dataframe(data, hide_index=True)
+            st.dataframe(for_people(data, state.lang), hide_index=True)
             download(data, name, state.lang, key=f"dl_{key}")
 
 
