@@ -32,9 +32,9 @@ tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-l
 	@touch $@
 
 system-deps:
-	@if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null; then \
-	  echo "installing Debian packages: chromium fonts-noto-cjk poppler-utils"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/soffice ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null; then \
+	  echo "installing Debian packages: chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui >/dev/null; \
 	fi
 
 lint: $(BIN)/.dev

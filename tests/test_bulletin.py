@@ -7,6 +7,7 @@ import io
 import re
 import subprocess
 
+import polars as pl
 import pytest
 
 from tests import fixture as F
@@ -68,8 +69,73 @@ def test_laggard_sentence(fx):
         dispatch.evaluate("54", d, dispatch.measures("54", d), dispatch.quotas("54", 2026)), hierarchy.load(), "zh", "54"
     )
     s = bulletin.laggard_sentence(dispatch.laggards(ev))
-    assert s.startswith("进度滞后的有：拉萨市（有组织跨省转移低于序时进度55.4个百分点）、昌都市（转移就业人数低于序时进度5.4个百分点）。")
-    assert bulletin.laggard_sentence(dispatch.laggards(ev).head(0)) == "各单位转移就业进度均不低于序时进度。"
+    # by headline metric, total first; within one, the largest shortfall first; names in bold
+    assert s == (
+        "转移就业人数滞后序时进度的有：**拉萨市**（低于序时进度38.8个百分点，差2人）、**昌都市**（低于序时进度5.4个百分点，差1人）；"
+        "有组织跨省转移滞后序时进度的有：**拉萨市**（低于序时进度55.4个百分点，差2人）；"
+        "组织化率低于60%下限的有：**拉萨市**（50.0%，还需有组织转移1人）。请上述单位加大工作力度，确保按期完成任务。"
+    )
+    assert bulletin.laggard_sentence(dispatch.laggards(ev).head(0)) == "各单位主要指标进度均不低于序时进度。"
+
+
+def _lag(rows):
+    cols = {
+        "unit_code": pl.String,
+        "name": pl.String,
+        "metric": pl.String,
+        "gap": pl.Float64,
+        "shortfall": pl.Float64,
+        "needed": pl.Int64,
+        "status": pl.String,
+        "actual": pl.Float64,
+        "quota": pl.Float64,
+        "quota_kind": pl.String,
+    }
+    return pl.DataFrame([dict(zip(cols, r, strict=True)) for r in rows], schema=cols)
+
+
+def test_laggards_small_quotas_do_not_dominate():
+    """A township 5 persons short of a 6-person quota (−83 points) comes after a township 300 short (−20 points) of the
+    same status; seriously behind before behind; a headline metric before the out-of-region one."""
+    lag = _lag(
+        [
+            ("1", "甲镇", "total", -83.0, 5, None, "serious", 1, 6, "target"),
+            ("2", "乙镇", "total", -20.0, 300, None, "serious", 900, 1500, "target"),
+            ("3", "丙镇", "total", -6.0, 40, None, "behind", 500, 600, "target"),
+            ("2", "乙镇", "out_region", -50.0, 9, None, "serious", 1, 10, "target"),
+            ("4", "丁镇", "income", -9.0, 1_240_000, None, "behind", 1e6, 3e6, "target"),
+        ]
+    )
+    s = bulletin.laggard_sentence(lag)
+    assert s.startswith(
+        "转移就业人数滞后序时进度的有：**乙镇**（低于序时进度20.0个百分点，差300人）、**甲镇**（低于序时进度83.0个百分点，差5人）、**丙镇**"
+    )
+    assert "劳务收入滞后序时进度的有：**丁镇**（低于序时进度9.0个百分点，差124.0万元）" in s  # yuan, never 人
+    assert "区外" not in s  # not a headline metric: it stays in the tables
+
+
+def test_comparison_with_last_issue():
+    now = {"completion": 0.70, "gap": -18.8}
+    prev = {"completion": 0.40, "gap": -46.8}
+    rank_now = pl.DataFrame({"unit_code": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "rank": [1, 2, 3]})
+    rank_prev = pl.DataFrame({"unit_code": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "rank": [3, 1, 2]})
+    named_prev = _lag(
+        [("c", "丙", "total", -30.0, 10, None, "serious", 1, 2, "target"), ("b", "乙", "total", -8.0, 3, None, "behind", 1, 2, "target")]
+    )
+    lag_now = _lag([("c", "丙", "total", -21.26, 7, None, "serious", 1, 2, "target")])
+    got = bulletin.comparison_sentences(now, prev, rank_now, rank_prev, named_prev, lag_now)
+    assert got == [
+        "与上期相比，转移就业人数完成率提高30.0个百分点，较序时进度由−46.8个百分点变为−18.8个百分点。",
+        "排名上升的有：甲（第3→第1名）；排名下降的有：乙（第1→第2名）、丙（第2→第3名）。",
+        "上期点名单位本期进展：丙转移就业人数差距由30.0个百分点缩小至21.3个百分点；乙转移就业人数已赶上进度。",
+    ]
+    assert bulletin.comparison_sentences(now, None, rank_now, None, None, lag_now) == ["本期为本年度首期，暂无与上期的比较。"]
+
+
+@pytest.mark.parametrize(("snap", "no"), [(dt.date(2026, 1, 2), 1), (dt.date(2026, 11, 20), 47), (dt.date(2027, 1, 1), 1)])
+def test_issue_numbers_run_within_the_year(snap, no):
+    fridays = [dt.date(2026, 1, 2) + dt.timedelta(weeks=i) for i in range(53)]
+    assert bulletin.issue_number(snap, fridays) == no
 
 
 @pytest.fixture(scope="module")
@@ -92,25 +158,67 @@ def test_docx_numbers_and_fonts(files):
     from docx.oxml.ns import qn
 
     doc = Document(str(files["docx"]))
-    text = "\n".join(p.text for p in doc.paragraphs)
-    assert "全区农牧民转移就业工作调度通报（第47期）" in text
+    paras = [p.text for p in doc.paragraphs]
+    text = "\n".join(paras)
+    # 版头: the red mark, 期号 (the fixture's 2nd snapshot of 2026), issuer and date, the red rule under them
+    assert paras[:3] == ["自治区农牧民转移就业工作调度通报", "第2期", "自治区农牧民转移就业工作专班\t2026年11月20日"]
+    mark = doc.paragraphs[0].runs[0]
+    assert str(mark.font.color.rgb) == "E60012"
+    assert doc.paragraphs[2]._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:color")) == "FF0000"
+    assert "关于全区农牧民转移就业工作进展情况的通报" in paras and "各地（市）农牧民转移就业工作专班：" in paras
+    assert [p for p in paras if p in ("一、总体进度", "二、与上期比较", "三、进度滞后单位")] == [
+        "一、总体进度",
+        "二、与上期比较",
+        "三、进度滞后单位",
+    ]
     assert "截至11月20日，全区累计实现农牧民转移就业7人，完成年度任务的70.0%，低于序时进度18.8个百分点" in text
     assert "其中有组织跨省转移就业2人（完成任务的50.0%），跨地市2人；组织化率71.4%，达到60%的目标下限。" in text
     assert "实现劳务收入5.8万元，人均8,286元，同比增长107.1%。本周净增3人。" in text
-    ranking = next(t for t in doc.tables if t.rows[0].cells[1].text == "单位")
+    assert "本级滞后的指标：有组织跨省转移完成年度任务的50.0%，低于序时进度38.8个百分点。" in text
+    assert "与上期相比，转移就业人数完成率提高30.0个百分点，较序时进度由−46.8个百分点变为−18.8个百分点。" in text
+    assert "上期点名单位本期进展：拉萨市转移就业人数差距由61.8个百分点缩小至38.8个百分点" in text
+    # the laggard paragraph names units in bold (黑体), never with the markup
+    lag = next(p for p in doc.paragraphs if p.text.startswith("转移就业人数滞后序时进度的有："))
+    assert "**" not in lag.text and [r.text for r in lag.runs if r._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "黑体"][
+        :2
+    ] == ["拉萨市", "昌都市"]
+    # 附件说明, 署名 and 成文日期 after the body; each 附件 on a new page; 版记 at the end
+    assert "附件：1.总体进度" in paras and "2.进度排名" in paras
+    i = paras.index("附件：1.总体进度")
+    assert paras.index("自治区农牧民转移就业工作专班", i) < paras.index("2026年11月20日", i)
+    assert paras.count("附件1") == 1 and "附件3" in paras  # 各县（区）进度, one level further down
+    assert paras[paras.index("附件3") + 1] == "各县（区）进度"
+    assert paras[-1].startswith("自治区农牧民转移就业工作专班办公室\t") and paras[-1].endswith("印发")
+    breaks = [p for p in doc.paragraphs if any(br.get(qn("w:type")) == "page" for br in p._p.iter(qn("w:br")))]
+    assert len(breaks) >= 10
+    ranking = next(t for t in doc.tables if t.rows[0].cells[1].text == "单位" and t.rows[0].cells[0].text == "排名")
     assert [[c.text for c in row.cells][:7] for row in ranking.rows[1:]] == [
         ["1", "昌都市", "6", "5", "83.3%", "−5.4", "+2"],
         ["2", "拉萨市", "4", "2", "50.0%", "−38.8", "+1"],
     ]
+    tr = ranking.rows[0]._tr.trPr
+    assert tr.find(qn("w:tblHeader")) is not None and tr.find(qn("w:cantSplit")) is not None  # header repeats, rows whole
+    assert ranking.rows[1].cells[4].paragraphs[0].alignment == 2  # numbers right-aligned
     head = next(t for t in doc.tables if t.rows[0].cells[0].text == "指标")
     share = next([c.text for c in row.cells] for row in head.rows if row.cells[0].text == "组织化率")
     assert share[1:5] == ["71.4%", "≥60.0%", "—", "—"]  # never 0.714 / 0.6
+    channels = next(t for t in doc.tables if t.rows[0].cells[0].text == "组织方式")
+    assert [c.text for c in channels.rows[-1].cells][:2] == ["合计", "9"]
+    assert "注：分项合计9人，比转移就业人数7人多28.6%，因部分人员年内有多段务工、分别计入各项。" in paras
     runs = [r for p in doc.paragraphs for r in p.runs if r.text]
     fonts = {r._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) for r in runs}
-    assert {"方正小标宋简体", "仿宋_GB2312"} <= fonts and None not in fonts
+    assert {"方正小标宋简体", "仿宋_GB2312", "黑体"} <= fonts and None not in fonts
+    assert all(p.paragraph_format.space_after in (None, 0) for p in doc.paragraphs)
+    assert doc.styles["Normal"].paragraph_format.space_after == 0
     sec = doc.sections[0]
     assert round(sec.page_width.cm, 1) == 21.0 and round(sec.page_height.cm, 1) == 29.7
+    assert round(sec.top_margin.cm, 1) == 3.7 and round(sec.left_margin.cm, 1) == 2.8
+    assert (
+        sec.footer.paragraphs[0].text.startswith("— ") and sec.footer._element.find(".//" + qn("w:fldSimple")).get(qn("w:instr")) == "PAGE"
+    )
+    assert doc.core_properties.author == "自治区农牧民转移就业工作专班" and doc.core_properties.language == "zh-CN"
     assert len(doc.inline_shapes) == 2  # ranking and progress charts
+    assert "图1　各单位转移就业完成率" in paras and "图2　累计转移就业进度" in paras
 
 
 def _sheet(wb, name):
@@ -166,7 +274,8 @@ def test_xlsx_values_units_and_formats(files):
     assert ("拉萨市", "转移就业人数", "2人", '+0.0;"−"0.0;0.0') in lag
     ch = _sheet(wb, "组织方式")
     assert "劳务收入(万元)" in ch[0] and ch[0]["劳务收入(万元)"].number_format == "#,##0.00"
-    assert round(sum(r["劳务收入(万元)"].value for r in ch), 2) == 5.8  # 58,000 yuan
+    assert ch[-1]["组织方式"].value == "合计" and ch[-1]["人数"].value == 9 and round(ch[-1]["劳务收入(万元)"].value, 2) == 5.8
+    assert round(sum(r["劳务收入(万元)"].value for r in ch[:-1]), 2) == 5.8  # 58,000 yuan: income is never counted twice
     weekly = _sheet(wb, "周变动")[0]
     assert [weekly[k].value for k in ("新增记录(条)", "迟报(条)", "返乡(条)", "更正(条)", "删除(条)")] == [5, 1, 1, 1, 0]
     assert {r["任务来源"].value for r in _sheet(wb, "总体进度")} == {"已下达", "—"}  # the fixture's quotas
@@ -176,8 +285,17 @@ def test_pdf_text_and_first_page(files, tmp_path):
     text = subprocess.run(["pdftotext", str(files["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
     flat = re.sub(r"\s+", "", text)
     assert "截至11月20日，全区累计实现农牧民转移就业7人，完成年度任务的70.0%" in flat
+    assert "—1—" in flat and "—2—" in flat  # page numbers as GB/T 9704 writes them
+    assert flat.index("第2期") < flat.index("关于全区农牧民转移就业工作进展情况的通报") < flat.index("附件1")
     fonts = subprocess.run(["pdffonts", str(files["pdf"])], capture_output=True, text=True, check=True).stdout
-    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if line.strip())  # every font embedded
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows and all(r[-5] == "yes" for r in rows)  # every font embedded
+    assert not any(r[0] == "[none]" or "Type 3" in " ".join(r) for r in rows)  # with names, not Type 3 bitmaps
+    assert any("CJK" in r[0] for r in rows)
+    pages = subprocess.run(["pdfinfo", str(files["summary_pdf"])], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Pages:\s+1\n", pages)  # the leader's one-page summary
+    summary = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(files["summary_pdf"]), "-"], capture_output=True, text=True).stdout)
+    assert "转移就业人数滞后序时进度的有：拉萨市" in summary and "进度排名" in summary and "附件" not in summary
     subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(files["pdf"]), str(tmp_path / "p")], check=True)
     page = next(tmp_path.glob("p*.png"))
     from PIL import Image

@@ -24,13 +24,64 @@ from pathlib import Path
 
 import polars as pl
 
-from tracker import analysis, catalogue, charts, dispatch, fmt, hierarchy, quotas
+from tracker import analysis, catalogue, charts, dispatch, fmt, hierarchy, quotas, rules
 from tracker.catalogue import CARD_METRICS, METRICS, metric_label
 from tracker.hierarchy import REGION
 from tracker.i18n import status_expr
 from tracker.labels import pairs
 
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
+
+
+@dataclass
+class Letterhead:
+    """What an office prints around the text (GB/T 9704): the issuing unit's mark, who it goes to, who signs, who
+    gets copies; a setting per area (`data/bulletin/<area>.json`), editable on the page before download."""
+
+    mark: str  # 发文机关标志 (红头)
+    issuer: str  # 发文机关署名
+    to: str  # 主送
+    cc: str = ""  # 抄送
+    printer: str = ""  # 印发机关
+    signer: str = ""  # 签发人 (shown in the 版记 when set)
+
+    @staticmethod
+    def default(area: str, name: str, lang: str = "zh") -> Letterhead:
+        if lang != "zh":
+            return Letterhead(
+                "Transfer Employment Dispatch Bulletin",
+                f"Transfer employment work group, {name}",
+                "Work groups of the units below",
+                "",
+                f"Transfer employment work group, {name}",
+            )
+        own = "自治区" if area == REGION else name
+        below = {2: "各地（市）", 4: "各县（区）", 6: "各乡（镇）", 9: "各村（居）"}.get(len(area), "各单位")
+        group = f"{own}农牧民转移就业工作专班"
+        return Letterhead(f"{own}农牧民转移就业工作调度通报", group, f"{below}农牧民转移就业工作专班", "", f"{group}办公室")
+
+    @staticmethod
+    def load(area: str, name: str, lang: str = "zh") -> Letterhead:
+        import json
+
+        from tracker import settings
+
+        d = Letterhead.default(area, name, lang)
+        p = settings.data_dir() / "bulletin" / f"{area}.json"
+        if lang == "zh" and p.is_file():
+            saved = json.loads(p.read_text(encoding="utf-8"))
+            return Letterhead(**{k: saved.get(k, getattr(d, k)) for k in d.__dataclass_fields__})
+        return d
+
+    def save(self, area: str) -> None:
+        import dataclasses
+        import json
+
+        from tracker import settings
+
+        p = settings.data_dir() / "bulletin" / f"{area}.json"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 @dataclass
@@ -43,11 +94,22 @@ class Bulletin:
     issuer: str
     issue_no: int
     date_line: str
-    paragraphs: list[str]
-    laggards: str
+    paragraphs: list[str]  # 一、总体进度
+    laggards: str  # 三、进度滞后单位
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     figures: dict[str, object] = field(default_factory=dict)
     kinds: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> column -> KINDS key
+    comparison: list[str] = field(default_factory=list)  # 二、与上期比较
+    head: Letterhead | None = None
+    notes: dict[str, str] = field(default_factory=dict)  # table -> a note under it
+
+    def sections(self) -> list[tuple[str, list[str]]]:
+        zh = self.lang == "zh"
+        return [
+            ("一、总体进度" if zh else "1. Overall progress", self.paragraphs),
+            ("二、与上期比较" if zh else "2. Since the last issue", self.comparison),
+            ("三、进度滞后单位" if zh else "3. Units behind schedule", [self.laggards]),
+        ]
 
     def cell(self, table: str, col: str, v) -> str:
         return cell_text(self.kinds.get(table, {}).get(col, "text" if isinstance(v, str) else "count"), v)
@@ -166,40 +228,230 @@ def reported_sentence(rows: list[dict], lang: str = "zh") -> str:
     return ("单位填报指标：" + "；".join(parts) + "。") if lang == "zh" else ("Figures reported by the units: " + "; ".join(parts) + ".")
 
 
+# The metrics a bulletin names units by, in this order (seed 000's headline targets); the others stay in the tables.
+HEADLINE = ("total", "org_xprov", "org_xpref", "income", "org_share")
+MAX_NAMED = 8  # per metric; the rest are counted ("等N个单位"), so a long tail of small quotas cannot crowd the text
+
+
+def _short(r: dict, lang: str) -> str:
+    met = METRICS[r["metric"]]
+    if met.quota_kind == "minimum":
+        n = r.get("needed")
+        return (f"还需有组织转移{n:,}人" if lang == "zh" else f"{n:,} more organized needed") if n else ""
+    x = r.get("shortfall")
+    if not x:
+        return ""
+    v = fmt.value(met.kind, x, lang, met.unit_zh)
+    return f"差{v}" if lang == "zh" else f"{v} short"
+
+
 def laggard_sentence(lag: pl.DataFrame, lang: str = "zh") -> str:
-    """进度滞后的有：A（低于序时进度x个百分点）、B（…）。 Worst first; one entry per unit (its worst metric)."""
-    if lag.height == 0:
-        return "各单位转移就业进度均不低于序时进度。" if lang == "zh" else "No unit is behind schedule."
-    worst = lag.filter(pl.col("quota_kind") != "minimum").sort("gap").unique("unit_code", keep="first", maintain_order=True)
-    if worst.height == 0:
-        return "各单位转移就业进度均不低于序时进度。" if lang == "zh" else "No unit is behind schedule."
-    items = [
-        (
-            f"{r['name']}（{METRICS[r['metric']].zh}低于序时进度{abs(r['gap']):.1f}个百分点）"
-            if lang == "zh"
-            else f"{r['name']} ({METRICS[r['metric']].en} {abs(r['gap']):.1f} points behind)"
-        )
-        for r in worst.iter_rows(named=True)
-    ]
-    return (
-        ("进度滞后的有：" + "、".join(items) + "。请上述单位加大工作力度，确保按期完成任务。")
-        if lang == "zh"
-        else ("Behind schedule: " + "; ".join(items) + ".")
+    """进度滞后单位, by headline metric (total first), seriously behind before behind, the largest shortfall first
+    within each (a township 5 persons short of a 6-person quota comes after a county 300 short); names in **bold**."""
+    zh = lang == "zh"
+    parts = []
+    for m in HEADLINE:
+        rows = lag.filter(pl.col("metric") == m)
+        if rows.height == 0:
+            continue
+        met = METRICS[m]
+        if met.quota_kind == "minimum":
+            rows = rows.sort("gap", "unit_code")
+        else:
+            rows = rows.sort(
+                pl.col("status") != rules.SERIOUS, pl.col("shortfall").fill_null(0), "unit_code", descending=[False, True, False]
+            )
+        items = []
+        for r in rows.head(MAX_NAMED).iter_rows(named=True):
+            short = _short(r, lang)
+            if met.quota_kind == "minimum":
+                detail = f"{_pct(r['actual'])}" + (f"，{short}" if short and zh else f", {short}" if short else "")
+            else:
+                g = abs(round(r["gap"], 1))
+                detail = f"低于序时进度{g:.1f}个百分点" if zh else f"{g:.1f} points behind"
+                if short:
+                    detail += f"，{short}" if zh else f", {short}"
+            items.append(f"**{r['name']}**（{detail}）" if zh else f"**{r['name']}** ({detail})")
+        more = rows.height - MAX_NAMED
+        tail = (f"等{rows.height}个单位" if zh else f" and {more} more") if more > 0 else ""
+        if met.quota_kind == "minimum":
+            floor = rows["quota"][0]
+            head = f"{met.zh}低于{floor * 100:.0f}%下限的有：" if zh else f"{met.en} below the {floor * 100:.0f}% minimum: "
+        else:
+            head = f"{met.zh}滞后序时进度的有：" if zh else f"{met.en} behind schedule: "
+        parts.append(head + ("、" if zh else "; ").join(items) + tail)
+    if not parts:
+        return "各单位主要指标进度均不低于序时进度。" if zh else "No unit is behind schedule on the headline metrics."
+    if zh:
+        return "；".join(parts) + "。请上述单位加大工作力度，确保按期完成任务。"
+    return ". ".join(parts) + "."
+
+
+def own_metrics_sentence(rows: list[dict], lang: str = "zh") -> str:
+    """Which of the area's own metrics lag (besides the total, said in the first sentence), worst first."""
+    zh = lang == "zh"
+    lag = [r for r in rows if r["metric"] != "total" and r["status"] in (rules.BEHIND, rules.SERIOUS, rules.NOT_MET)]
+    if not lag:
+        return "本级其他各项任务指标均不低于序时进度。" if zh else "Every other quota of the area is on schedule or ahead."
+    lag.sort(key=lambda r: (r["status"] != rules.NOT_MET, r["gap"] if r["gap"] is not None else 0))
+    items = []
+    for r in lag:
+        met = METRICS[r["metric"]]
+        g = abs(round(r["gap"], 1))
+        if met.quota_kind == "minimum":
+            items.append(
+                f"{met.zh}{_pct(r['actual'])}，低于{r['quota'] * 100:.0f}%的下限{g:.1f}个百分点"
+                if zh
+                else f"{met.en} {_pct(r['actual'])}, {g:.1f} points below the {r['quota'] * 100:.0f}% minimum"
+            )
+        else:
+            items.append(
+                f"{met.zh}完成年度任务的{_pct(r['completion'])}，低于序时进度{g:.1f}个百分点"
+                if zh
+                else f"{met.en} at {_pct(r['completion'])} of quota, {g:.1f} points behind schedule"
+            )
+    return ("本级滞后的指标：" + "；".join(items) + "。") if zh else ("Behind at the area's own level: " + "; ".join(items) + ".")
+
+
+def projection_sentence(tr: dict, lang: str = "zh") -> str:
+    """按近四周平均进度测算，年底预计…；完成全年任务，今后每周需新增…人。"""
+    zh = lang == "zh"
+    if tr["target"] is None or tr["rate"] is None or tr["projection"] is None:
+        return ""
+    rate, proj, target, req = tr["rate"], tr["projection"], tr["target"], tr["required"]
+    share = proj / target if target else None
+    if zh:
+        s = f"按近四周平均每周净增{max(rate, 0):,.0f}人测算，年底预计完成{fmt.persons(proj)}，为年度任务的{_pct(share)}"
+        if req is None or req <= 0:
+            return s + "，已完成全年任务。"
+        if share is not None and share >= 1:
+            return s + f"，可按期完成全年任务（今后每周需净增{req:,.0f}人）。"
+        return s + f"，难以按期完成；完成全年任务，今后每周需净增{req:,.0f}人。"
+    s = (
+        f"At the last four weeks' pace ({max(rate, 0):,.0f} a week), the year would end at {fmt.persons(proj, 'en')}, "
+        f"{_pct(share)} of quota"
     )
+    return s + ("." if req is None or req <= 0 else f"; meeting the quota needs {req:,.0f} a week from now.")
+
+
+def comparison_sentences(
+    area_now: dict,
+    area_prev: dict | None,
+    rank_now: pl.DataFrame,
+    rank_prev: pl.DataFrame | None,
+    named_prev: pl.DataFrame | None,
+    lag_now: pl.DataFrame,
+    lang: str = "zh",
+) -> list[str]:
+    """与上期比较: the area's completion and gap, rank moves, and how the units named last week moved."""
+    zh = lang == "zh"
+    if area_prev is None:
+        return ["本期为本年度首期，暂无与上期的比较。" if zh else "This is the year's first issue: no comparison yet."]
+    out = []
+    dc = (area_now["completion"] or 0) - (area_prev["completion"] or 0)
+    g0, g1 = area_prev["gap"], area_now["gap"]
+    if zh:
+        s = f"与上期相比，转移就业人数完成率提高{dc * 100:.1f}个百分点" if dc >= 0 else f"与上期相比，完成率下降{-dc * 100:.1f}个百分点"
+        if g0 is not None and g1 is not None:
+            s += f"，较序时进度由{fmt.short_points(g0)}变为{fmt.short_points(g1)}"
+        out.append(s + "。")
+    else:
+        s = f"Since the last issue, completion {'rose' if dc >= 0 else 'fell'} {abs(dc) * 100:.1f} points"
+        if g0 is not None and g1 is not None:
+            s += f", the gap to schedule went from {fmt.short_points(g0, 'en')} to {fmt.short_points(g1, 'en')}"
+        out.append(s + ".")
+    if rank_prev is not None and rank_now.height:
+        before = dict(zip(rank_prev["unit_code"], rank_prev["rank"], strict=True))
+        up, down = [], []
+        for r in rank_now.iter_rows(named=True):
+            b, n = before.get(r["unit_code"]), r["rank"]
+            if b is None or n is None or b == n:
+                continue
+            (up if n < b else down).append((abs(b - n), r["name"], b, n))
+        if up or down:
+
+            def fmt_moves(ms):
+                ms.sort(key=lambda x: (-x[0], x[3]))  # the biggest move first, then by the new rank
+                return (
+                    "、".join(f"{nm}（第{b}→第{n}名）" for _d, nm, b, n in ms)
+                    if zh
+                    else ", ".join(f"{nm} ({b}→{n})" for _d, nm, b, n in ms)
+                )
+
+            bits = []
+            if up:
+                bits.append(("排名上升的有：" if zh else "Up: ") + fmt_moves(up))
+            if down:
+                bits.append(("排名下降的有：" if zh else "Down: ") + fmt_moves(down))
+            out.append(("；".join(bits) + "。") if zh else ("; ".join(bits) + "."))
+        else:
+            out.append("各单位排名与上期相同。" if zh else "The ranking is unchanged.")
+    if named_prev is not None and named_prev.height:
+        now = {(r["unit_code"], r["metric"]): r for r in lag_now.iter_rows(named=True)}
+        items = []
+        for r in named_prev.iter_rows(named=True):
+            met = METRICS[r["metric"]]
+            cur = now.get((r["unit_code"], r["metric"]))
+            label = met.zh if zh else met.en
+            if cur is None:
+                items.append(f"{r['name']}{label}已赶上进度" if zh else f"{r['name']} caught up on {label}")
+                continue
+            g0, g1 = round(r["gap"], 1), round(cur["gap"], 1)
+            verb = (
+                ("缩小" if g1 > g0 else "扩大" if g1 < g0 else "持平")
+                if zh
+                else ("narrowed" if g1 > g0 else "widened" if g1 < g0 else "unchanged")
+            )
+            items.append(
+                f"{r['name']}{label}差距由{abs(g0):.1f}个百分点{verb}至{abs(g1):.1f}个百分点"
+                if zh and verb != "持平"
+                else f"{r['name']}{label}差距仍为{abs(g1):.1f}个百分点"
+                if zh
+                else f"{r['name']} {label}: gap {verb}, {abs(g0):.1f} → {abs(g1):.1f} points"
+            )
+        out.append(("上期点名单位本期进展：" + "；".join(items) + "。") if zh else ("Units named last issue: " + "; ".join(items) + "."))
+    return out
+
+
+def named_units(lag: pl.DataFrame) -> pl.DataFrame:
+    """The (unit, metric) pairs a laggard paragraph names: headline metrics, at most MAX_NAMED each."""
+    parts = []
+    for m in HEADLINE:
+        rows = lag.filter(pl.col("metric") == m)
+        if METRICS[m].quota_kind == "minimum":
+            rows = rows.sort("gap", "unit_code")
+        else:
+            rows = rows.sort(
+                pl.col("status") != rules.SERIOUS, pl.col("shortfall").fill_null(0), "unit_code", descending=[False, True, False]
+            )
+        parts.append(rows.head(MAX_NAMED))
+    return pl.concat(parts) if parts else lag.head(0)
 
 
 # ---------------------------------------------------------------- content
 
 
-def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = True) -> Bulletin:
+def issue_number(snapshot: dt.date, dates: list[dt.date]) -> int:
+    """期号: consecutive within the year, one per weekly snapshot (the year's first Friday is 第1期; a bulletin for
+    2027-01-01 is 第1期 of 2027, not 第53期)."""
+    return sum(1 for d in dates if d.year == snapshot.year and d <= snapshot) or 1
+
+
+def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = True, head: Letterhead | None = None) -> Bulletin:
+    from queries import snapshot_dates
+
     h = hierarchy.load()
-    d = dispatch.resolve_dates(snapshot)
+    dates = snapshot_dates()
+    d = dispatch.resolve_dates(snapshot, dates)
     wk, q = dispatch.measures(area, d), dispatch.quotas(area, snapshot.year)
     rep = dispatch.reported_metrics(q, wk)
-    ev = dispatch.name_units(dispatch.evaluate(area, d, wk, q, [*CARD_METRICS, *rep]), h, lang, area)
+    own_quota = set(q.filter(pl.col("unit_code") == area)["metric"].to_list())
+    extra = [k for k in ("src_industry", "src_project", "src_flexible") if METRICS[k].quota in own_quota]
+    ev = dispatch.name_units(dispatch.evaluate(area, d, wk, q, [*CARD_METRICS, *extra, *rep]), h, lang, area)
     top = {r["metric"]: r for r in ev.filter(pl.col("is_area")).iter_rows(named=True)}
     name = h.short_name(area, lang)
-    issue_no = snapshot.isocalendar()[1]
+    issue_no = issue_number(snapshot, dates)
+    tr = dispatch.trend(area, d, wk, q, "total")
     paragraphs = [
         total_sentence(name, top["total"], snapshot, lang)
         + ("；" if lang == "zh" else "; ")
@@ -208,25 +460,52 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
     ]
     if rep_line := reported_sentence([top[k] for k in rep], lang):
         paragraphs.append(rep_line)
+    paragraphs.append(own_metrics_sentence([r for k, r in top.items() if r["quota"] is not None], lang))
+    if proj := projection_sentence(tr, lang):
+        paragraphs.append(proj)
     lag = dispatch.laggards(ev)
-    tables, kinds = tables_for(area, d, ev, lang, h)
+    rank = dispatch.ranking(ev, "total") if ev.filter(~pl.col("is_area")).height else None
+    # the same page one week earlier: the area's figures, the ranking, and the units that issue named
+    prev_top = rank_prev = named_prev = None
+    if d.previous:
+        dp = dispatch.resolve_dates(d.previous, dates)
+        evp = dispatch.name_units(dispatch.evaluate(area, dp, wk, q, list(CARD_METRICS)), h, lang, area)
+        prev_top = evp.filter(pl.col("is_area") & (pl.col("metric") == "total")).row(0, named=True)
+        rank_prev = dispatch.ranking(evp, "total") if rank is not None else None
+        named_prev = named_units(dispatch.laggards(evp))
+    comparison = comparison_sentences(top["total"], prev_top, rank if rank is not None else ev.head(0), rank_prev, named_prev, lag, lang)
+    tables, kinds, notes = tables_for(area, d, ev, lang, h)
     figs = {}
-    if with_figures and ev.filter(~pl.col("is_area")).height:
-        rank = dispatch.ranking(ev, "total")
+    if with_figures and rank is not None:
         figs["ranking"] = charts.ranking_bars(rank, top["total"]["linear"], lang)
     if with_figures:
-        tr = dispatch.trend(area, d, wk, q, "total")
         figs["progress"] = charts.cumulative(tr, lang, "累计进度" if lang == "zh" else "Cumulative progress")
+    head = head or Letterhead.load(area, name, lang)
     if lang == "zh":
-        title = f"{'全区' if area == '54' else name}农牧民转移就业工作调度通报（第{issue_no}期）"
-        issuer = f"{name if area != '54' else '自治区'}农牧民转移就业工作专班"
+        title = f"关于{'全区' if area == REGION else name}农牧民转移就业工作进展情况的通报"
         date_line = f"{snapshot.year}年{snapshot.month}月{snapshot.day}日"
     else:
-        title = f"Transfer employment dispatch bulletin, {name} (No. {issue_no})"
-        issuer = f"Transfer employment work group, {name}"
+        title = f"Transfer employment progress, {name}"
         date_line = snapshot.strftime("%d %B %Y")
     lag_line = laggard_sentence(lag, lang)
-    return Bulletin(lang, area, name, snapshot, title, issuer, issue_no, date_line, paragraphs, lag_line, tables, figs, kinds)
+    return Bulletin(
+        lang,
+        area,
+        name,
+        snapshot,
+        title,
+        head.issuer,
+        issue_no,
+        date_line,
+        paragraphs,
+        lag_line,
+        tables,
+        figs,
+        kinds,
+        comparison,
+        head,
+        notes,
+    )
 
 
 # Each bulletin column declares its kind once; Word, PDF and Excel format from it (never from the header text).
@@ -274,12 +553,13 @@ def _metric_cells(r: dict, lang: str) -> dict[str, str]:
     }
 
 
-def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> tuple[dict, dict]:
+def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> tuple[dict, dict, dict]:
     """Every table of the overview and the analyst pages for the area, with Chinese (or English) headers,
-    and each column's kind (see KINDS)."""
+    each column's kind (see KINDS) and notes under tables whose parts do not add up to the whole."""
     zh = lang == "zh"
     out: dict[str, pl.DataFrame] = {}
     kinds: dict[str, dict[str, str]] = {}
+    notes: dict[str, str] = {}
 
     def lbl(z: str, e: str) -> str:
         return z if zh else e
@@ -329,6 +609,32 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
                 (source, "任务来源", "Quota source", "text"),
             ],
         )
+        if len(area) <= 4:  # one level further down: the region's 78 counties, a prefecture's townships
+            below = []
+            for kid in rank["unit_code"].to_list():
+                dk = dispatch.Dates(d.snapshot, d.previous, d.ly_same, d.ly_final)
+                wk_k = dispatch.measures(kid, dk)
+                ek = dispatch.evaluate(kid, dk, wk_k, dispatch.quotas(kid, d.snapshot.year), ["total"])
+                ek = dispatch.name_units(ek.filter(~pl.col("is_area")), h, lang, kid)
+                below.append(ek.with_columns(parent=pl.lit(h.short_name(kid, lang))))
+            if below:
+                allk = pl.concat(below, how="diagonal_relaxed").sort(
+                    "parent", pl.col("completion").is_null(), "completion", descending=[False, False, True]
+                )
+                title = lbl("各县（区）进度" if len(area) == 2 else "各乡（镇）进度", "Counties" if len(area) == 2 else "Townships")
+                table(
+                    title,
+                    allk,
+                    [
+                        (pl.col("parent"), "所属" + ("地（市）" if len(area) == 2 else "县（区）"), "Within", "text"),
+                        (pl.col("name"), "单位", "Unit", "text"),
+                        (pl.col("quota"), "任务(人)", "Quota (persons)", "count"),
+                        (pl.col("actual"), "完成(人)", "Actual (persons)", "count"),
+                        (pl.col("completion"), "完成率", "Completion", "pct"),
+                        (pl.col("gap").round(1), "较序时(百分点)", "Gap (pp)", "points"),
+                        (status_expr("status", lang), "状态", "Status", "text"),
+                    ],
+                )
         org = ev.filter(~pl.col("is_area") & pl.col("metric").is_in(["org_xprov", "org_xpref", "org_share"]))
         wide = org.pivot(on="metric", index=["unit_code", "name"], values=["actual", "quota"])
         table(
@@ -370,24 +676,48 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
     from tracker.schema import CHANNEL, INDUSTRY
 
     wan = (pl.col("income") / 1e4, "劳务收入(万元)", "Income (10k yuan)", "wan_yuan")
+    persons_total = next((r["actual"] for r in ev.filter(pl.col("is_area") & (pl.col("metric") == "total")).iter_rows(named=True)), None)
+
+    def with_total(name: str, label_col: str) -> None:
+        """A 合计 row; where the parts exceed the persons (a person with placements in two channels counts in
+        both), a note says by how much and why."""
+        t = out[name]
+        num = [c for c in t.columns if c != label_col]
+        row = {label_col: lbl("合计", "Total"), **{c: t[c].sum() for c in num}}
+        out[name] = pl.concat([t, pl.DataFrame([row], schema=t.schema)])
+        persons_col = lbl("人数", "Persons")
+        parts = row.get(persons_col)
+        if persons_total and parts and round(parts) != round(persons_total):
+            over = parts / persons_total - 1
+            notes[name] = (
+                f"注：分项合计{parts:,.0f}人，比转移就业人数{persons_total:,.0f}人多{over * 100:.1f}%，"
+                "因部分人员年内有多段务工、分别计入各项。"
+                if zh
+                else f"Note: the parts add up to {parts:,.0f}, {over * 100:.1f}% above the {persons_total:,.0f} persons: "
+                "someone with placements in two categories counts in both."
+            )
+
     ch = analysis.by_dimension(area, day, "channel").filter(pl.col("is_area"))
     table(
         lbl("组织方式", "Channels"),
         ch,
         [(CHANNEL.expr("value", lang), "组织方式", "Channel", "text"), (pl.col("persons"), "人数", "Persons", "count"), wan],
     )
+    with_total(lbl("组织方式", "Channels"), lbl("组织方式", "Channel"))
     prov = analysis.by_dimension(area, day, "dest_province_code").filter(pl.col("is_area"))
     table(
         lbl("去向", "Destinations"),
         prov,
         [(h.name_expr("value", lang, short=False), "就业地", "Destination", "text"), (pl.col("persons"), "人数", "Persons", "count"), wan],
     )
+    with_total(lbl("去向", "Destinations"), lbl("就业地", "Destination"))
     ind = analysis.by_dimension(area, day, "industry").filter(pl.col("is_area"))
     table(
         lbl("行业", "Industries"),
         ind,
         [(INDUSTRY.expr("value", lang), "行业", "Industry", "text"), (pl.col("persons"), "人数", "Persons", "count"), wan],
     )
+    with_total(lbl("行业", "Industries"), lbl("行业", "Industry"))
     g = analysis.groups(area, day).filter(pl.col("is_area"))
     table(
         lbl("重点群体", "Key groups"),
@@ -422,7 +752,7 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
                 (pl.col("removed"), "删除(条)", "Removed", "count"),
             ],
         )
-    return out, kinds
+    return out, kinds, notes
 
 
 # ---------------------------------------------------------------- renderers
@@ -441,7 +771,8 @@ def png(b: Bulletin, width: int = 1000, height: int = 520) -> dict[str, bytes]:
         return {}
     figs = [b.figures[n] for n in names]
     for f in figs:
-        f.update_layout(font=dict(family="Noto Sans CJK SC, sans-serif"))
+        # 20 px on a 1,000 px image printed 15.5 cm wide is about 9 pt: readable on paper
+        f.update_layout(font=dict(family="Noto Sans CJK SC, sans-serif", size=20), title_font_size=22, margin=dict(t=60))
     with tempfile.TemporaryDirectory() as tmp:
         paths = [Path(tmp) / f"{n}.png" for n in names]
         pio.write_images(figs, paths, width=width, height=height, scale=2)
@@ -467,50 +798,219 @@ def _set_font(run, east: str, latin: str = "Times New Roman", size: float | None
 TITLE_FONT, BODY_FONT, TABLE_FONT = "方正小标宋简体", "仿宋_GB2312", "仿宋_GB2312"
 
 
-def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None) -> bytes:
+FIGURE_NAMES = {"ranking": ("各单位转移就业完成率", "Completion by unit"), "progress": ("累计转移就业进度", "Cumulative progress")}
+
+
+def _bold_runs(text: str) -> list[tuple[str, bool]]:
+    """`**name**` marks a unit named in the text: bold in Word and PDF, plain elsewhere."""
+    parts = text.split("**")
+    return [(p, i % 2 == 1) for i, p in enumerate(parts) if p]
+
+
+def plain(text: str) -> str:
+    return text.replace("**", "")
+
+
+def _appendix_tables(b: Bulletin) -> list[tuple[str, pl.DataFrame]]:
+    lag_name = "滞后单位" if b.lang == "zh" else "Laggards"
+    return [(n, df) for n, df in b.tables.items() if not (n == lag_name and df.height == 0)]
+
+
+def _is_number_col(b: Bulletin, name: str, col: str) -> bool:
+    k = b.kinds.get(name, {}).get(col, "text")
+    return k != "text" or col in ("完成", "任务", "完成率", "序时进度", "较序时或下限(百分点)", "本周净增", "同比", "差距")
+
+
+def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool = False) -> bytes:
+    """GB/T 9704-2012 as far as a weekly bulletin goes: red mark and rule, 期号 and date, title in 小标宋, 主送, numbered
+    sections in 黑体, 仿宋 3号 body at 28 pt, 附件说明, 署名 and 成文日期, each 附件 on a new page (header row
+    repeated, rows never split, numbers right-aligned), 版记 with 抄送 and 印发, page numbers — 1 — outside.
+    `summary`: one page for the leader's desk: the headline, the laggards and the ranking."""
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt, RGBColor
 
+    zh = b.lang == "zh"
+    head = b.head or Letterhead.default(b.area, b.area_name, b.lang)
     doc = Document()
     sec = doc.sections[0]
-    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)  # A4, GB/T 9704 margins
+    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)  # A4, GB/T 9704 margins (天头 37 mm, 订口 28 mm)
     sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(16)
-    zh = b.lang == "zh"
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.space_before = Pt(0)
+    rpr = normal.element.get_or_add_rPr()
+    lang_el = OxmlElement("w:lang")
+    lang_el.set(qn("w:val"), "zh-CN" if zh else "en-GB")
+    lang_el.set(qn("w:eastAsia"), "zh-CN")
+    rpr.append(lang_el)
+    cp = doc.core_properties
+    cp.author, cp.title, cp.language = head.issuer, b.title, "zh-CN" if zh else "en-GB"
+    cp.created = cp.modified = dt.datetime.now()
+    cp.last_modified_by = head.issuer
 
-    def para(text: str, font: str = BODY_FONT, size: float = 16, bold: bool = False, align=None, indent: bool = True):
+    def para(
+        text: str = "",
+        font: str = BODY_FONT,
+        size: float = 16,
+        bold: bool = False,
+        align=None,
+        indent: bool = True,
+        color=None,
+        line: float = 28,
+    ):
         p = doc.add_paragraph()
+        if summary:  # one page: everything a size smaller (the body 4号 on 22 pt lines)
+            size, line = size * 14 / 16, line * 22 / 28
         if align is not None:
             p.alignment = align
         if indent and zh:
             p.paragraph_format.first_line_indent = Pt(size * 2)
-        p.paragraph_format.line_spacing = Pt(28)
-        _set_font(p.add_run(text), font, size=size, bold=bold)
+        p.paragraph_format.line_spacing = Pt(line)
+        for piece, strong in _bold_runs(text):
+            r = p.add_run(piece)
+            _set_font(r, "黑体" if strong and font == BODY_FONT and zh else font, size=size, bold=bold or strong)
+            if color is not None:
+                r.font.color.rgb = color
         return p
 
-    para(b.title, TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    para(f"{b.issuer}　　{b.date_line}", BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    for text in b.paragraphs:
-        para(text)
-    para(b.laggards)
-    for name, df in b.tables.items():
-        if name in (("滞后单位", "Laggards")[0 if zh else 1],) and df.height == 0:
-            continue
-        para(("附表：" if zh else "Table: ") + name, "黑体" if zh else BODY_FONT, 16, indent=False)
+    def rule(p, color: str = "FF0000", size: int = 12) -> None:
+        ppr = p._p.get_or_add_pPr()
+        bdr = OxmlElement("w:pBdr")
+        bottom = OxmlElement("w:bottom")
+        for k, v in (("w:val", "single"), ("w:sz", str(size)), ("w:space", "1"), ("w:color", color)):
+            bottom.set(qn(k), v)
+        bdr.append(bottom)
+        ppr.append(bdr)
+
+    red = RGBColor(0xE6, 0x00, 0x12)
+    # 版头: the issuing unit's mark in red, 期号, the issuer and date, the red rule
+    para(head.mark, TITLE_FONT, 26 if len(head.mark) > 14 else 36, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color=red, line=44)
+    para(f"第{b.issue_no}期" if zh else f"No. {b.issue_no}", BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    p = para(f"{head.issuer}\t{b.date_line}", BODY_FONT, 16, indent=False)
+    p.paragraph_format.tab_stops.add_tab_stop(Cm(15.6), alignment=2)  # right tab: the date at the right margin
+    rule(p)
+    para("", line=20)
+    # 主体
+    para(b.title, TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=36)
+    para("", line=20)
+    para(head.to + ("：" if zh else ":"), indent=False)
+    sections = b.sections() if not summary else [b.sections()[0], b.sections()[2]]
+    for k, (title, texts) in enumerate(sections):
+        if summary and k == 0:
+            texts = texts[:2]
+        if summary and k == 1:
+            title = "二、进度滞后单位" if zh else "2. Units behind schedule"
+        para(title, "黑体" if zh else BODY_FONT, 16, bold=not zh)
+        for text in texts:
+            para(text)
+        if k == 0 and not summary:  # the charts belong to the overall progress, numbered 图1, 图2
+            for n, (key, data) in enumerate((images or {}).items(), start=1):
+                doc.add_picture(io.BytesIO(data), width=Cm(15.5))
+                doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+                cap = FIGURE_NAMES.get(key, (key, key))[0 if zh else 1]
+                para(f"图{n}　{cap}" if zh else f"Figure {n}. {cap}", BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    tables = _appendix_tables(b)
+    if summary:
+        rank_name = "进度排名" if zh else "Ranking"
+        tables = [(n, df) for n, df in tables if n == rank_name]
+    if tables and not summary:
+        para("", line=28)
+        lines = [f"{i}.{n}" for i, (n, _df) in enumerate(tables, start=1)]
+        para(("附件：" if zh else "Annexes: ") + lines[0])
+        for ln in lines[1:]:
+            p = para(ln)
+            p.paragraph_format.first_line_indent = Pt(16 * 5) if zh else None
+    if not summary:
+        para("", line=28)
+        for text in (head.issuer, b.date_line):
+            p = para(text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            p.paragraph_format.right_indent = Pt(32)
+    # 附件, each on a new page
+    for i, (name, df) in enumerate(tables, start=1):
+        if summary:
+            para(name, "黑体" if zh else BODY_FONT, 14, indent=False, line=24)
+        else:
+            doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+            para(f"附件{i}" if zh else f"Annex {i}", "黑体" if zh else BODY_FONT, 16, indent=False)
+            para(name, TITLE_FONT, 18, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=32)
         t = doc.add_table(rows=1, cols=df.width)
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for i, c in enumerate(df.columns):
-            _set_font(t.rows[0].cells[i].paragraphs[0].add_run(c), TABLE_FONT, size=10.5, bold=True)
+        widths = [max([len(str(c))] + [len(b.cell(name, c, v)) for v in df[c].to_list()]) for c in df.columns]
+        total = sum(widths) or 1
+        numeric = [_is_number_col(b, name, c) for c in df.columns]
+        hdr = t.rows[0]
+        trpr = hdr._tr.get_or_add_trPr()
+        for tag in ("w:tblHeader", "w:cantSplit"):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), "true")
+            trpr.append(el)
+        for j, c in enumerate(df.columns):
+            cell = hdr.cells[j]
+            cell.width = Cm(15.6 * widths[j] / total)
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _set_font(cell.paragraphs[0].add_run(c), "黑体" if zh else TABLE_FONT, size=10.5)
         for row in df.iter_rows():
-            cells = t.add_row().cells
-            for i, v in enumerate(row):
-                _set_font(cells[i].paragraphs[0].add_run(b.cell(name, df.columns[i], v)), TABLE_FONT, size=10.5)
-    for data in (images or {}).values():
-        doc.add_picture(io.BytesIO(data), width=Cm(15.5))
+            r = t.add_row()
+            el = OxmlElement("w:cantSplit")
+            el.set(qn("w:val"), "true")
+            r._tr.get_or_add_trPr().append(el)
+            for j, v in enumerate(row):
+                cell = r.cells[j]
+                cell.width = Cm(15.6 * widths[j] / total)
+                par = cell.paragraphs[0]
+                par.alignment = WD_ALIGN_PARAGRAPH.RIGHT if numeric[j] else WD_ALIGN_PARAGRAPH.LEFT
+                _set_font(par.add_run(b.cell(name, df.columns[j], v)), TABLE_FONT, size=10.5, bold=str(row[0]) in ("合计", "Total"))
+        if name in b.notes:
+            para(b.notes[name], BODY_FONT, 12, indent=False, line=20)
+    # 版记: on the last page, rules above and below, 抄送 and 印发
+    if summary:
+        return _docx_footer_and_save(doc, sec)
+    para("", line=28)
+    p = para("", line=6, indent=False)
+    rule(p, "000000", 8)
+    if head.cc:
+        p = para(("抄送：" if zh else "Copies: ") + head.cc, BODY_FONT, 14, indent=False)
+        p.paragraph_format.left_indent = Pt(14)
+        rule(p, "000000", 4)
+    today = dt.date.today()
+    p = para(
+        f"{head.printer}\t{today.year}年{today.month}月{today.day}日印发" if zh else f"{head.printer}\tprinted {today.isoformat()}",
+        BODY_FONT,
+        14,
+        indent=False,
+    )
+    p.paragraph_format.tab_stops.add_tab_stop(Cm(15.3), alignment=2)
+    p.paragraph_format.left_indent = Pt(14)
+    rule(p, "000000", 8)
+    return _docx_footer_and_save(doc, sec)
+
+
+def _docx_footer_and_save(doc, sec) -> bytes:
+    """Page numbers — 1 —, 宋体 4号, right on odd pages and left on even ones."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align in ((sec.footer, WD_ALIGN_PARAGRAPH.RIGHT), (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        fp = footer.paragraphs[0]
+        fp.alignment = align
+        _set_font(fp.add_run("— "), "宋体", size=14)
+        fld = OxmlElement("w:fldSimple")
+        fld.set(qn("w:instr"), "PAGE")
+        run = OxmlElement("w:r")
+        t_el = OxmlElement("w:t")
+        t_el.text = "1"
+        run.append(t_el)
+        fld.append(run)
+        fp._p.append(fld)
+        _set_font(fp.add_run(" —"), "宋体", size=14)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -536,39 +1036,116 @@ def xlsx_bytes(b: Bulletin) -> bytes:
     return buf.getvalue()
 
 
-def html_doc(b: Bulletin, images: dict[str, bytes] | None = None) -> str:
+def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool = False) -> str:
+    """The printable form (the PDF): the Word layout in HTML; page numbers — 1 — from CSS page-margin boxes.
+    `summary`: one page for the leader's desk (headline, laggards, ranking)."""
     zh = b.lang == "zh"
-    parts = [f"<h1>{html.escape(b.title)}</h1>", f"<p class='meta'>{html.escape(b.issuer)}　{html.escape(b.date_line)}</p>"]
-    parts += [f"<p>{html.escape(t)}</p>" for t in [*b.paragraphs, b.laggards]]
-    for name, df in b.tables.items():
-        if df.height == 0:
-            continue
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
+    head = b.head or Letterhead.default(b.area, b.area_name, b.lang)
+    esc = html.escape
+
+    def rich(text: str) -> str:
+        return "".join(f"<b>{esc(p)}</b>" if strong else esc(p) for p, strong in _bold_runs(text))
+
+    def table(name: str, df: pl.DataFrame) -> str:
+        heads = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
+        num = [_is_number_col(b, name, c) for c in df.columns]
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(b.cell(name, df.columns[i], v))}</td>" for i, v in enumerate(r)) + "</tr>"
+            "<tr>"
+            + "".join(f"<td class='{'n' if num[i] else 't'}'>{esc(b.cell(name, df.columns[i], v))}</td>" for i, v in enumerate(r))
+            + "</tr>"
             for r in df.iter_rows()
         )
-        parts.append(f"<h2>{'附表：' if zh else 'Table: '}{html.escape(name)}</h2><table><tr>{head}</tr>{body}</table>")
-    for data in (images or {}).values():
-        parts.append(f"<img src='data:image/png;base64,{base64.b64encode(data).decode()}'>")
+        note = f"<p class='note'>{esc(b.notes[name])}</p>" if name in b.notes else ""
+        return f"<table><thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table>{note}"
+
+    parts = [
+        f"<div class='mark'>{esc(head.mark)}</div>",
+        f"<div class='no'>{'第' + str(b.issue_no) + '期' if zh else 'No. ' + str(b.issue_no)}</div>",
+        f"<div class='issuer'><span>{esc(head.issuer)}</span><span>{esc(b.date_line)}</span></div>",
+        f"<h1>{esc(b.title)}</h1>",
+        f"<p class='to'>{esc(head.to)}{'：' if zh else ':'}</p>",
+    ]
+    sections = b.sections() if not summary else [b.sections()[0], b.sections()[2]]
+    for k, (title, texts) in enumerate(sections):
+        parts.append(f"<h2>{esc(title)}</h2>")
+        parts += [f"<p>{rich(t)}</p>" for t in texts]
+        if k == 0 and not summary:
+            for n, (key, data) in enumerate((images or {}).items(), start=1):
+                cap = FIGURE_NAMES.get(key, (key, key))[0 if zh else 1]
+                parts.append(
+                    f"<figure><img src='data:image/png;base64,{base64.b64encode(data).decode()}'>"
+                    f"<figcaption>{'图' if zh else 'Figure '}{n}{'　' if zh else '. '}{esc(cap)}</figcaption></figure>"
+                )
+    tables = _appendix_tables(b)
+    if summary:
+        rank_name = "进度排名" if zh else "Ranking"
+        if rank_name in b.tables:
+            parts.append(f"<h2>{esc(rank_name)}</h2>" + table(rank_name, b.tables[rank_name]))
+    else:
+        if tables:
+            lines = [f"{i}.{esc(n)}" for i, (n, _df) in enumerate(tables, start=1)]
+            parts.append(f"<p class='annex-list'>{'附件：' if zh else 'Annexes: '}{'<br>'.join(lines)}</p>")
+        parts.append(f"<p class='sign'>{esc(head.issuer)}<br>{esc(b.date_line)}</p>")
+        for i, (name, df) in enumerate(tables, start=1):
+            parts.append(
+                f"<section class='annex'><div class='annex-no'>{'附件' if zh else 'Annex '}{i}</div>"
+                f"<h3>{esc(name)}</h3>{table(name, df)}</section>"
+            )
+        today = dt.date.today()
+        cc = f"<div class='cc'>{'抄送：' if zh else 'Copies: '}{esc(head.cc)}</div>" if head.cc else ""
+        printed = f"{today.year}年{today.month}月{today.day}日印发" if zh else f"printed {today.isoformat()}"
+        parts.append(f"<div class='banji'>{cc}<div class='printer'><span>{esc(head.printer)}</span><span>{printed}</span></div></div>")
     css = (
-        "@page{size:A4;margin:37mm 26mm 35mm 28mm} body{font-family:'Noto Serif CJK SC','Noto Sans CJK SC',serif;"
-        "font-size:16pt;line-height:28pt} h1{font-family:'Noto Sans CJK SC',sans-serif;font-size:22pt;text-align:center}"
-        " p{text-indent:2em;margin:0} .meta{text-align:center;text-indent:0} h2{font-size:14pt}"
-        " table{border-collapse:collapse;font-size:10.5pt;line-height:14pt;margin-bottom:8pt}"
-        " td,th{border:1px solid #333;padding:2px 4px} img{width:100%}"
+        "@page{size:A4;margin:37mm 26mm 35mm 28mm;@bottom-right{content:'— ' counter(page) ' —';font:14pt 'Noto Serif CJK SC',serif}}"
+        "@page:left{@bottom-right{content:none}@bottom-left{content:'— ' counter(page) ' —';font:14pt 'Noto Serif CJK SC',serif}}"
+        " body{font-family:'Noto Serif CJK SC',serif;font-size:16pt;line-height:28pt;margin:0}"
+        " .mark{color:#E60012;font-family:'Noto Sans CJK SC',sans-serif;font-weight:700;font-size:30pt;line-height:44pt;"
+        "text-align:center;letter-spacing:2pt;white-space:nowrap}"
+        " .no{text-align:center} .issuer{display:flex;justify-content:space-between;border-bottom:2.5pt solid #E60012;padding-bottom:4pt}"
+        " h1{font-family:'Noto Sans CJK SC',sans-serif;font-size:22pt;line-height:34pt;text-align:center;margin:20pt 0 14pt;"
+        "word-break:keep-all}"
+        " h2{font-family:'Noto Sans CJK SC',sans-serif;font-size:16pt;font-weight:400;margin:0;text-indent:2em}"
+        " p{text-indent:2em;margin:0} p.to{text-indent:0} p.sign{text-align:right;margin:28pt 2em 0 0;text-indent:0}"
+        " p b{font-family:'Noto Sans CJK SC',sans-serif;font-weight:700}"
+        " .annex-list{margin-top:28pt} .annex{break-before:page} .annex-no{font-family:'Noto Sans CJK SC',sans-serif}"
+        " h3{font-family:'Noto Sans CJK SC',sans-serif;font-size:18pt;text-align:center;margin:6pt 0 10pt}"
+        " table{border-collapse:collapse;font-size:10.5pt;line-height:14pt;margin:0 auto 6pt;width:100%}"
+        " thead{display:table-header-group} tr{break-inside:avoid} td,th{border:1px solid #333;padding:2px 4px}"
+        " th{font-family:'Noto Sans CJK SC',sans-serif;font-weight:400} td.n{text-align:right;white-space:nowrap}"
+        " .note{font-size:12pt;line-height:18pt;text-indent:0} figure{margin:8pt 0;break-inside:avoid} img{width:100%}"
+        " figcaption{text-align:center;font-size:14pt}"
+        " .banji{break-inside:avoid;margin-top:40pt;border-top:1pt solid #000;border-bottom:1pt solid #000;font-size:14pt}"
+        " .cc{border-bottom:0.5pt solid #000;padding:2pt 1em} .printer{display:flex;justify-content:space-between;padding:2pt 1em}"
     )
     lang_attr = "zh-CN" if zh else "en"
-    return f"<!doctype html><html lang='{lang_attr}'><meta charset='utf-8'><style>{css}</style><body>{''.join(parts)}</body></html>"
+    return (
+        f"<!doctype html><html lang='{lang_attr}'><meta charset='utf-8'><title>{esc(b.title)}</title>"
+        f"<style>{css}</style><body>{''.join(parts)}</body></html>"
+    )
 
 
-def pdf_bytes(b: Bulletin, images: dict[str, bytes] | None = None) -> bytes:
-    """Headless Chromium prints the HTML form; fonts are embedded in the PDF."""
+SOFFICE = os.environ.get("TRACKER_SOFFICE", "/usr/bin/soffice")
+
+
+def pdf_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool = False) -> bytes:
+    """The Word file laid out and printed by LibreOffice (the PDF is the Word layout, fonts embedded by name);
+    without LibreOffice, headless Chromium prints the HTML form."""
+    if Path(SOFFICE).exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "b.docx"
+            src.write_bytes(docx_bytes(b, images, summary))
+            subprocess.run(
+                [SOFFICE, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src)],
+                check=True,
+                capture_output=True,
+                timeout=180,
+            )
+            return (Path(tmp) / "b.pdf").read_bytes()
     if not Path(CHROMIUM).exists():
         raise RuntimeError("Chromium is needed for the PDF (Debian package chromium)")
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "b.html", Path(tmp) / "b.pdf"
-        src.write_text(html_doc(b, images), encoding="utf-8")
+        src.write_text(html_doc(b, images, summary), encoding="utf-8")
         subprocess.run(
             [
                 CHROMIUM,
@@ -596,10 +1173,16 @@ def write_all(area: str, snapshot: dt.date, out: Path, lang: str = "zh") -> dict
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{'调度通报' if lang == 'zh' else 'bulletin'}_{area}_{snapshot.isoformat()}"
     images = png(b)
-    files = {"docx": out / f"{stem}.docx", "xlsx": out / f"{stem}.xlsx", "pdf": out / f"{stem}.pdf"}
+    files = {
+        "docx": out / f"{stem}.docx",
+        "xlsx": out / f"{stem}.xlsx",
+        "pdf": out / f"{stem}.pdf",
+        "summary_pdf": out / f"{stem}_{'摘要' if lang == 'zh' else 'summary'}.pdf",
+    }
     files["docx"].write_bytes(docx_bytes(b, images))
     files["xlsx"].write_bytes(xlsx_bytes(b))
     files["pdf"].write_bytes(pdf_bytes(b, images))
+    files["summary_pdf"].write_bytes(pdf_bytes(b, None, summary=True))
     for n, data in images.items():
         files[f"png_{n}"] = out / f"{stem}_{n}.png"
         files[f"png_{n}"].write_bytes(data)

@@ -27,6 +27,21 @@ def _layout(fig: go.Figure, height: int, big: bool = False) -> go.Figure:
     return fig
 
 
+def date_axis(fig: go.Figure, lang: str) -> go.Figure:
+    """Dates as officials write them: 11月20日 (never "Jan 2026")."""
+    fmt_ = "%-m月%-d日" if lang == "zh" else "%-d %b"
+    fig.update_xaxes(tickformat=fmt_, hoverformat="%Y年%-m月%-d日" if lang == "zh" else "%-d %b %Y")
+    return fig
+
+
+def persons_scale(values: list[float], lang: str) -> tuple[float, str]:
+    """Divide by 10,000 and say 万人 from 100,000 persons (the cards' 61.50万人), else plain persons."""
+    big = max((abs(v) for v in values if v is not None), default=0) >= 100_000
+    if lang == "zh":
+        return (1e4, "万人") if big else (1.0, "人")
+    return (1e3, "thousand persons") if big else (1.0, "persons")
+
+
 def ranking_bars(rank: pl.DataFrame, time_progress: float | None, lang: str, big: bool = False) -> go.Figure:
     """Completion per child unit as horizontal bars coloured by status; a line at the time elapsed.
 
@@ -60,60 +75,47 @@ def ranking_bars(rank: pl.DataFrame, time_progress: float | None, lang: str, big
 
 
 def cumulative(tr: dict, lang: str, label: str) -> go.Figure:
-    """This year's cumulative curve against linear and seasonal pace, last year and a projection."""
+    """This year's cumulative curve against linear and seasonal pace, last year and a projection; persons on the
+    y axis in 万人 from 100,000 (said in the axis title), dates as 11月20日."""
     fig = go.Figure()
     shift = dt.timedelta(days=364)
+    every = [v for k in ("this_year", "last_year", "linear", "seasonal") for _d, v in tr[k]] + [tr["target"] or 0]
+    k, unit = persons_scale(every, lang)
+    dec = ",.2f" if k > 1 else ",.0f"
+    hover = f"%{{x}}: %{{y:{dec}}}{unit if lang == 'zh' else ' ' + unit}<extra>%{{fullData.name}}</extra>"
+
+    def line(points, name, shift_by=None, **kw):
+        fig.add_trace(
+            go.Scatter(
+                x=[d + shift_by if shift_by else d for d, _ in points],
+                y=[v / k for _, v in points],
+                name=name,
+                hovertemplate=hover,
+                **kw,
+            )
+        )
+
     if tr["last_year"]:
-        fig.add_trace(
-            go.Scatter(
-                x=[d + shift for d, _ in tr["last_year"]],
-                y=[v for _, v in tr["last_year"]],
-                name=t("last_year", lang),
-                line=dict(color="#9E9E9E", dash="dot"),
-            )
-        )
+        line(tr["last_year"], t("last_year", lang), shift, line=dict(color="#9E9E9E", dash="dot"))
     if tr["linear"]:
-        fig.add_trace(
-            go.Scatter(
-                x=[d for d, _ in tr["linear"]],
-                y=[v for _, v in tr["linear"]],
-                name=t("linear_line", lang),
-                line=dict(color="#555", dash="dash"),
-            )
-        )
+        line(tr["linear"], t("linear_line", lang), line=dict(color="#555", dash="dash"))
     if tr["seasonal"]:
-        fig.add_trace(
-            go.Scatter(
-                x=[d + shift for d, _ in tr["seasonal"]],
-                y=[v for _, v in tr["seasonal"]],
-                name=t("seasonal_line", lang),
-                line=dict(color="#1565C0", dash="dashdot"),
-            )
-        )
+        line(tr["seasonal"], t("seasonal_line", lang), shift, line=dict(color="#1565C0", dash="dashdot"))
     if tr["this_year"]:
-        fig.add_trace(
-            go.Scatter(
-                x=[d for d, _ in tr["this_year"]],
-                y=[v for _, v in tr["this_year"]],
-                name=t("this_year", lang),
-                mode="lines+markers",
-                line=dict(color="#C62828", width=3),
-            )
-        )
+        line(tr["this_year"], t("this_year", lang), mode="lines+markers", line=dict(color="#C62828", width=3))
         last_d, last_v = tr["this_year"][-1]
         if tr["projection"] is not None and tr["due"] > last_d:
-            fig.add_trace(
-                go.Scatter(
-                    x=[last_d, tr["due"]],
-                    y=[last_v, tr["projection"]],
-                    name=t("projection_line", lang),
-                    line=dict(color="#C62828", dash="dot"),
-                )
-            )
+            line([(last_d, last_v), (tr["due"], tr["projection"])], t("projection_line", lang), line=dict(color="#C62828", dash="dot"))
     if tr["target"]:
-        fig.add_hline(y=tr["target"], line_color="#2E7D32", annotation_text=f"{t('target_line', lang)} {fmt.count(tr['target'], lang)}")
+        fig.add_hline(
+            y=tr["target"] / k,
+            line_color="#2E7D32",
+            annotation_text=f"{t('target_line', lang)} {fmt.persons(tr['target'], lang)}",
+            annotation_position="top left",
+        )
+    fig.update_yaxes(tickformat=",.0f" if k == 1 else ",.1f", title=unit)
     fig.update_layout(title=label)
-    return _layout(fig, 380)
+    return date_axis(_layout(fig, 380), lang)
 
 
 def legend_html(lang: str) -> str:

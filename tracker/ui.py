@@ -195,13 +195,37 @@ def bulletin_buttons(state: State) -> None:
     import zipfile
 
     from tracker import bulletin
+    from tracker.hierarchy import load
     from tracker.i18n import t
 
     lang, area, day = state.lang, state.area, state.snapshot
-    stem = f"{'调度通报' if lang == 'zh' else 'bulletin'}_{area}_{day.isoformat()}"
+    name = load().short_name(area, lang)
+    stem = f"{'调度通报' if lang == 'zh' else 'bulletin'}_{name}_{day.isoformat()}"
+    st.markdown("#### " + t("bulletin", lang))
+    saved = bulletin.Letterhead.load(area, name, lang)
+    with st.expander("版头与版记（发文机关、主送、抄送）" if lang == "zh" else "Letterhead (issuer, recipients, copies)"):
+        c1, c2 = st.columns(2)
+        head = bulletin.Letterhead(
+            mark=c1.text_input("发文机关标志（红头）" if lang == "zh" else "Masthead", saved.mark, key=f"lh_mark_{area}"),
+            issuer=c2.text_input("发文机关署名" if lang == "zh" else "Issuer", saved.issuer, key=f"lh_issuer_{area}"),
+            to=c1.text_input("主送" if lang == "zh" else "To", saved.to, key=f"lh_to_{area}"),
+            cc=c2.text_input("抄送" if lang == "zh" else "Copies", saved.cc, key=f"lh_cc_{area}"),
+            printer=c1.text_input("印发机关" if lang == "zh" else "Printed by", saved.printer, key=f"lh_printer_{area}"),
+            signer=c2.text_input("签发人" if lang == "zh" else "Signed by", saved.signer, key=f"lh_signer_{area}"),
+        )
+        if (
+            head != saved
+            and can("admin")
+            and st.button("保存为本单位默认" if lang == "zh" else "Save as this unit's default", key="lh_save")
+        ):
+            head.save(area)
+            from tracker import audit
+
+            audit.log(current_user().username, "bulletin_letterhead", area, head.mark)
+            st.success("已保存。" if lang == "zh" else "Saved.")
 
     def content():
-        return bulletin.build(area, day, lang)
+        return bulletin.build(area, day, lang, head=head)
 
     def zipped_png() -> bytes:
         buf = io.BytesIO()
@@ -210,8 +234,7 @@ def bulletin_buttons(state: State) -> None:
                 z.writestr(f"{stem}_{n}.png", data)
         return buf.getvalue()
 
-    st.markdown("#### " + t("bulletin", lang))
-    cols = st.columns(4)
+    cols = st.columns(5)
     export(
         "Word (.docx)",
         lambda: bulletin.docx_bytes(b := content(), bulletin.png(b)),
@@ -229,4 +252,12 @@ def bulletin_buttons(state: State) -> None:
         cols[2],
         icon=":material/picture_as_pdf:",
     )
-    export(t("charts_png", lang), zipped_png, f"{stem}_charts.zip", "bul_png", cols[3], icon=":material/image:")
+    export(
+        "一页摘要(PDF)" if lang == "zh" else "One-page summary (PDF)",
+        lambda: bulletin.pdf_bytes(content(), None, summary=True),
+        f"{stem}_{'摘要' if lang == 'zh' else 'summary'}.pdf",
+        "bul_summary",
+        cols[3],
+        icon=":material/summarize:",
+    )
+    export(t("charts_png", lang), zipped_png, f"{stem}_charts.zip", "bul_png", cols[4], icon=":material/image:")
