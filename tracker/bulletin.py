@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -758,6 +759,30 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
 # ---------------------------------------------------------------- renderers
 
 
+_SERVER: list[bool] = []
+
+
+def _chart_server() -> None:
+    """One headless Chromium per process for every chart image (kaleido's sync server), not one per file:
+    a bulletin's charts took about 4 s each time for the browser to start."""
+    if _SERVER:
+        return
+    import atexit
+
+    import kaleido
+
+    try:
+        import plotly
+
+        local = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        # nothing from a CDN: the installed plotly.js, no MathJax (the server ignores plotly.io's per-call options)
+        kaleido.start_sync_server(plotlyjs=str(local), mathjax=False, silence_warnings=True)
+    except Exception:  # kaleido's own errors: without the server each call starts its own browser
+        return
+    _SERVER.append(True)
+    atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+
+
 def png(b: Bulletin, width: int = 1000, height: int = 520) -> dict[str, bytes]:
     """Chart images through kaleido and the system Chromium, offline."""
     import plotly
@@ -773,9 +798,12 @@ def png(b: Bulletin, width: int = 1000, height: int = 520) -> dict[str, bytes]:
     for f in figs:
         # 20 px on a 1,000 px image printed 15.5 cm wide is about 9 pt: readable on paper
         f.update_layout(font=dict(family="Noto Sans CJK SC, sans-serif", size=20), title_font_size=22, margin=dict(t=60))
+    _chart_server()
     with tempfile.TemporaryDirectory() as tmp:
         paths = [Path(tmp) / f"{n}.png" for n in names]
-        pio.write_images(figs, paths, width=width, height=height, scale=2)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The kopts argument is ignored", UserWarning)  # set on the server instead
+            pio.write_images(figs, paths, width=width, height=height, scale=2)
         return {n: p.read_bytes() for n, p in zip(names, paths, strict=True)}
 
 
