@@ -242,7 +242,8 @@ def _short(r: dict, lang: str) -> str:
     x = r.get("shortfall")
     if not x:
         return ""
-    v = fmt.value(met.kind, x, lang, met.unit_zh)
+    # persons short as a plain count in every item (11.94万人 beside 98,000人 reads as two scales)
+    v = fmt.count(x, lang, met.unit_zh) if met.kind == "count" else fmt.value(met.kind, x, lang, met.unit_zh)
     return f"差{v}" if lang == "zh" else f"{v} short"
 
 
@@ -389,8 +390,14 @@ def comparison_sentences(
             out.append("各单位排名与上期相同。" if zh else "The ranking is unchanged.")
     if named_prev is not None and named_prev.height:
         now = {(r["unit_code"], r["metric"]): r for r in lag_now.iter_rows(named=True)}
+        # the lead metric's named units, and any unit that caught up on another; at most MAX_NAMED
+        lead = named_prev["metric"][0]
+        keep = named_prev.filter(
+            (pl.col("metric") == lead)
+            | ~pl.struct("unit_code", "metric").map_elements(lambda k: (k["unit_code"], k["metric"]) in now, return_dtype=pl.Boolean)
+        ).head(MAX_NAMED)
         items = []
-        for r in named_prev.iter_rows(named=True):
+        for r in keep.iter_rows(named=True):
             met = METRICS[r["metric"]]
             cur = now.get((r["unit_code"], r["metric"]))
             label = met.zh if zh else met.en
@@ -657,7 +664,9 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
         met = METRICS[m]
         if met.quota_kind == "minimum":  # below a share floor: the organized placements still needed
             return fmt.count(needed, lang) if needed is not None else "—"
-        return fmt.value(met.kind, short, lang, met.unit_zh) if short is not None else "—"
+        if short is None:
+            return "—"
+        return fmt.count(short, lang, met.unit_zh) if met.kind == "count" else fmt.value(met.kind, short, lang, met.unit_zh)
 
     short = [shortfall(*x) for x in zip(lag["metric"], lag["shortfall"], lag["needed"], strict=True)]
     lag = lag.with_columns(w_short=pl.Series(short, dtype=pl.String))
