@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import queries
@@ -285,6 +285,8 @@ ledger_rows = st.lists(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=ledger_rows)
+# two persons reported twice whose IDs a float happens to hold exactly: not "most of the column went through a number"
+@example(spec=[(1, "ok"), (1, "ok"), (68, "ok"), (68, "ok"), (260, "ok")])
 def test_property_rows_in_equal_accepted_plus_rejected(tmp_path_factory, spec):
     tmp = tmp_path_factory.mktemp("prop")
     rows, valid, seen = [HEAD], 0, set()

@@ -392,10 +392,12 @@ def comparison_sentences(
         now = {(r["unit_code"], r["metric"]): r for r in lag_now.iter_rows(named=True)}
         # the lead metric's named units, and any unit that caught up on another; at most MAX_NAMED
         lead = named_prev["metric"][0]
-        keep = named_prev.filter(
-            (pl.col("metric") == lead)
-            | ~pl.struct("unit_code", "metric").map_elements(lambda k: (k["unit_code"], k["metric"]) in now, return_dtype=pl.Boolean)
-        ).head(MAX_NAMED)
+        still = lag_now.select("unit_code", "metric").with_columns(_still=pl.lit(True))
+        keep = (
+            named_prev.join(still, on=["unit_code", "metric"], how="left", maintain_order="left")
+            .filter((pl.col("metric") == lead) | pl.col("_still").is_null())
+            .head(MAX_NAMED)
+        )
         items = []
         for r in keep.iter_rows(named=True):
             met = METRICS[r["metric"]]

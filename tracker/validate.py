@@ -141,7 +141,10 @@ def classify_ids(col: pl.Series, numeric_cells: pl.Series | None = None) -> list
     check_ok = fmt_ok & (safe.str.slice(17, 1) == check)
     birth_ok = safe.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null()
     exact = _float_exact(t)
-    column_numeric = n >= 5 and exact.sum() > 0.5 * max(1, fmt_ok.sum())
+    # over distinct IDs: a person reported twice must not count twice towards "most of the column"
+    distinct = t.filter(fmt_ok).unique()
+    d_exact = _float_exact(distinct)
+    column_numeric = distinct.len() >= 5 and d_exact.sum() > 0.5 * max(1, distinct.len())
     lost = fmt_ok & ~check_ok & (safe.str.ends_with("000") | exact)
     if column_numeric:
         lost = lost | exact
