@@ -253,16 +253,10 @@ def laggard_sentence(lag: pl.DataFrame, lang: str = "zh") -> str:
     zh = lang == "zh"
     parts = []
     for m in HEADLINE:
-        rows = lag.filter(pl.col("metric") == m)
+        rows = _ordered(lag, m)
         if rows.height == 0:
             continue
         met = METRICS[m]
-        if met.quota_kind == "minimum":
-            rows = rows.sort("gap", "unit_code")
-        else:
-            rows = rows.sort(
-                pl.col("status") != rules.SERIOUS, pl.col("shortfall").fill_null(0), "unit_code", descending=[False, True, False]
-            )
         items = []
         for r in rows.head(MAX_NAMED).iter_rows(named=True):
             short = _short(r, lang)
@@ -423,19 +417,18 @@ def comparison_sentences(
     return out
 
 
+def _ordered(lag: pl.DataFrame, m: str) -> pl.DataFrame:
+    """One headline metric's laggards as the paragraph names them: a share floor by gap; a target seriously behind
+    first, then by the shortfall (persons or yuan)."""
+    rows = lag.filter(pl.col("metric") == m)
+    if METRICS[m].quota_kind == "minimum":
+        return rows.sort("gap", "unit_code")
+    return rows.sort(pl.col("status") != rules.SERIOUS, pl.col("shortfall").fill_null(0), "unit_code", descending=[False, True, False])
+
+
 def named_units(lag: pl.DataFrame) -> pl.DataFrame:
     """The (unit, metric) pairs a laggard paragraph names: headline metrics, at most MAX_NAMED each."""
-    parts = []
-    for m in HEADLINE:
-        rows = lag.filter(pl.col("metric") == m)
-        if METRICS[m].quota_kind == "minimum":
-            rows = rows.sort("gap", "unit_code")
-        else:
-            rows = rows.sort(
-                pl.col("status") != rules.SERIOUS, pl.col("shortfall").fill_null(0), "unit_code", descending=[False, True, False]
-            )
-        parts.append(rows.head(MAX_NAMED))
-    return pl.concat(parts) if parts else lag.head(0)
+    return pl.concat([_ordered(lag, m).head(MAX_NAMED) for m in HEADLINE])
 
 
 # ---------------------------------------------------------------- content
@@ -522,6 +515,7 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
 # text: already worded per row (a table whose rows are different metrics: 万人, 亿元, % side by side).
 KINDS = {
     "text": ("@", None),
+    "figure": ("@", None),  # a number already worded with its unit (55.27万人, ≥60.0%): text, set right like numbers
     "rank": ("0", lambda v: f"{v:d}"),
     "count": ("#,##0", lambda v: f"{v:,.0f}"),
     "signed": ('+#,##0;"−"#,##0;0', lambda v: ("+" if round(v) >= 0 else fmt.MINUS) + f"{abs(v):,.0f}"),
@@ -591,17 +585,24 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
         head,
         [
             (metric_label("metric", lang), "指标", "Metric", "text"),
-            (pl.col("w_actual"), "完成", "Actual", "text"),
-            (pl.col("w_quota"), "任务", "Quota", "text"),
-            (pl.col("w_completion"), "完成率", "Completion", "text"),
-            (pl.col("w_linear"), "序时进度", "Time elapsed", "text"),
-            (pl.col("w_gap"), "较序时或下限(百分点)", "Gap to pace or floor (pp)", "text"),
-            (pl.col("w_new_week"), "本周净增", "Net change this week", "text"),
-            (pl.col("w_yoy"), "同比", "Year on year", "text"),
+            (pl.col("w_actual"), "完成", "Actual", "figure"),
+            (pl.col("w_quota"), "任务", "Quota", "figure"),
+            (pl.col("w_completion"), "完成率", "Completion", "figure"),
+            (pl.col("w_linear"), "序时进度", "Time elapsed", "figure"),
+            (pl.col("w_gap"), "较序时或下限(百分点)", "Gap to pace or floor (pp)", "figure"),
+            (pl.col("w_new_week"), "本周净增", "Net change this week", "figure"),
+            (pl.col("w_yoy"), "同比", "Year on year", "figure"),
             (st_label, "状态", "Status", "text"),
             (source, "任务来源", "Quota source", "text"),
         ],
     )
+    progress = [  # a unit's progress on the total, in the ranking and the appendix one level down
+        (pl.col("name"), "单位", "Unit", "text"),
+        (pl.col("quota"), "任务(人)", "Quota (persons)", "count"),
+        (pl.col("actual"), "完成(人)", "Actual (persons)", "count"),
+        (pl.col("completion"), "完成率", "Completion", "pct"),
+        (pl.col("gap").round(1), "较序时(百分点)", "Gap (pp)", "points"),
+    ]
     if ev.filter(~pl.col("is_area")).height:
         rank = dispatch.ranking(ev, "total")
         table(
@@ -609,11 +610,7 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
             rank,
             [
                 (pl.col("rank"), "排名", "Rank", "rank"),
-                (pl.col("name"), "单位", "Unit", "text"),
-                (pl.col("quota"), "任务(人)", "Quota (persons)", "count"),
-                (pl.col("actual"), "完成(人)", "Actual (persons)", "count"),
-                (pl.col("completion"), "完成率", "Completion", "pct"),
-                (pl.col("gap").round(1), "较序时(百分点)", "Gap (pp)", "points"),
+                *progress,
                 (pl.col("new_week"), "本周净增(人)", "Net change this week", "signed"),
                 (st_label, "状态", "Status", "text"),
                 (source, "任务来源", "Quota source", "text"),
@@ -622,9 +619,7 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
         if len(area) <= 4:  # one level further down: the region's 78 counties, a prefecture's townships
             below = []
             for kid in rank["unit_code"].to_list():
-                dk = dispatch.Dates(d.snapshot, d.previous, d.ly_same, d.ly_final)
-                wk_k = dispatch.measures(kid, dk)
-                ek = dispatch.evaluate(kid, dk, wk_k, dispatch.quotas(kid, d.snapshot.year), ["total"])
+                ek = dispatch.evaluate(kid, d, dispatch.measures(kid, d), dispatch.quotas(kid, d.snapshot.year), ["total"])
                 ek = dispatch.name_units(ek.filter(~pl.col("is_area")), h, lang, kid)
                 below.append(ek.with_columns(parent=pl.lit(h.short_name(kid, lang))))
             if below:
@@ -637,12 +632,8 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
                     allk,
                     [
                         (pl.col("parent"), "所属" + ("地（市）" if len(area) == 2 else "县（区）"), "Within", "text"),
-                        (pl.col("name"), "单位", "Unit", "text"),
-                        (pl.col("quota"), "任务(人)", "Quota (persons)", "count"),
-                        (pl.col("actual"), "完成(人)", "Actual (persons)", "count"),
-                        (pl.col("completion"), "完成率", "Completion", "pct"),
-                        (pl.col("gap").round(1), "较序时(百分点)", "Gap (pp)", "points"),
-                        (status_expr("status", lang), "状态", "Status", "text"),
+                        *progress,
+                        (st_label, "状态", "Status", "text"),
                     ],
                 )
         org = ev.filter(~pl.col("is_area") & pl.col("metric").is_in(["org_xprov", "org_xpref", "org_share"]))
@@ -680,7 +671,7 @@ def tables_for(area: str, d: dispatch.Dates, ev: pl.DataFrame, lang: str, h) -> 
             (metric_label("metric", lang), "指标", "Metric", "text"),
             (pl.col("completion"), "完成率", "Completion", "pct"),
             (pl.col("gap").round(1), "较序时或下限(百分点)", "Gap to pace or floor (pp)", "points"),
-            (pl.col("w_short"), "差距", "Shortfall", "text"),
+            (pl.col("w_short"), "差距", "Shortfall", "figure"),
             (st_label, "状态", "Status", "text"),
         ],
     )
@@ -856,8 +847,7 @@ def _appendix_tables(b: Bulletin) -> list[tuple[str, pl.DataFrame]]:
 
 
 def _is_number_col(b: Bulletin, name: str, col: str) -> bool:
-    k = b.kinds.get(name, {}).get(col, "text")
-    return k != "text" or col in ("完成", "任务", "完成率", "序时进度", "较序时或下限(百分点)", "本周净增", "同比", "差距")
+    return b.kinds.get(name, {}).get(col, "text") != "text"
 
 
 def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool = False) -> bytes:
@@ -1063,7 +1053,7 @@ def xlsx_bytes(b: Bulletin) -> bytes:
         for name, df in b.tables.items():
             df = safe_frame(df)
             kinds = b.kinds.get(name, {})
-            fmts = {c: KINDS[kinds[c]][0] for c in df.columns if kinds.get(c, "text") != "text" and df[c].dtype.is_numeric()}
+            fmts = {c: KINDS[kinds[c]][0] for c in df.columns if c in kinds and df[c].dtype.is_numeric()}
             df.write_excel(
                 wb,
                 worksheet=name[:31],

@@ -275,3 +275,42 @@ def with_source(df: pl.DataFrame, source: str) -> pl.DataFrame:
         _file=pl.lit(source, dtype=pl.String),
         _source=(pl.lit(source + ":") + pl.col("_sheet")) if multi else pl.lit(source, dtype=pl.String),
     )
+
+
+UNIT_HEADERS = ("单位", "单位名称", "地区", "单位代码", "代码", "unit", "unit_code")
+
+
+@dataclass
+class UnitTable:
+    """A small table keyed by unit (an issued quota table, a table of reported figures): its rows as text, the
+    header row and the unit column, and a lookup of a unit cell (name or code) to its code."""
+
+    rows: list[tuple]  # the rows below the header, with their 1-based row numbers
+    header: list[str]
+    ucol: int
+    by_name: dict[str, str]
+
+    def code(self, unit: str, h) -> str | None:
+        return unit if h.exists(unit) else self.by_name.get(unit)
+
+    def columns(self, alias: dict[str, str]) -> dict[int, str]:
+        """Column index -> key for every header found in `alias` (normalised header -> key)."""
+        return {i: alias[norm_header(c)] for i, c in enumerate(self.header) if norm_header(c) in alias}
+
+
+def read_unit_table(path: Path, h) -> UnitTable:
+    """Read a table whose header row (within the first ten) has a unit column; title rows above it are skipped."""
+    unit_alias = {norm_header(a) for a in UNIT_HEADERS}
+
+    def find(df: pl.DataFrame) -> int:
+        hit = next((i for i in range(min(10, df.height)) if any(norm_header(c or "") in unit_alias for c in df.row(i))), None)
+        if hit is None:
+            raise IngestError("找不到“单位”列。", "No unit column found.")
+        return hit
+
+    raw = read_raw(path, find)
+    hdr = find(raw)
+    header = [c or "" for c in raw.row(hdr)]
+    ucol = next(i for i, c in enumerate(header) if norm_header(c) in unit_alias)
+    by_name = {n: c for c, n in h.units.select("code", "name_zh").iter_rows()}
+    return UnitTable([(n + 1, raw.row(n)) for n in range(hdr + 1, raw.height)], header, ucol, by_name)

@@ -198,35 +198,22 @@ def save(q: pl.DataFrame, path: Path | None = None) -> Path:
 def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None, note: str = "导入") -> tuple[pl.DataFrame, list[dict]]:
     """An issued quota table (unit name or code + one column per metric) → quota rows (source `issued`), with
     row-level rejects."""
-    from tracker.ledger_read import IngestError, norm_header, read_raw
+    from tracker.ledger_read import norm_header, read_unit_table
 
-    alias = {norm_header(a): m for m, al in METRIC_HEADERS.items() for a in al}
-    unit_alias = {norm_header(a) for a in ("单位", "单位名称", "地区", "单位代码", "代码", "unit", "unit_code")}
-
-    def find(df: pl.DataFrame) -> int:
-        hit = next((i for i in range(min(10, df.height)) if any(norm_header(c or "") in unit_alias for c in df.row(i))), None)
-        if hit is None:
-            raise IngestError("找不到“单位”列。", "No unit column found.")
-        return hit
-
-    raw = read_raw(path, find)
-    hdr = find(raw)
-    header = [c or "" for c in raw.row(hdr)]
-    ucol = next(i for i, c in enumerate(header) if norm_header(c) in unit_alias)
-    mcols = {i: alias[norm_header(c)] for i, c in enumerate(header) if norm_header(c) in alias}
-    by_name = {n: c for c, n in h.units.select("code", "name_zh").iter_rows()}
+    t = read_unit_table(path, h)
+    mcols = t.columns({norm_header(a): m for m, al in METRIC_HEADERS.items() for a in al})
+    header, ucol = t.header, t.ucol
     due = due or dt.date(year, 12, 31)
     rows, rejects = [], []
-    for n in range(hdr + 1, raw.height):
-        r = raw.row(n)
+    for row_no, r in t.rows:
         unit = (r[ucol] or "").strip()
         if not unit:
             continue
-        code = unit if h.exists(unit) else by_name.get(unit)
+        code = t.code(unit, h)
         if code is None and (unit.endswith(("合计", "总计", "小计")) or not any((r[i] or "").strip() for i in mcols)):
             continue  # a total row, the title block or the sign-off line: nothing to load
         if code is None:
-            rejects.append({"row": n + 1, "column": header[ucol], "value": unit, "reason_zh": "单位无法识别", "reason_en": "unknown unit"})
+            rejects.append({"row": row_no, "column": header[ucol], "value": unit, "reason_zh": "单位无法识别", "reason_en": "unknown unit"})
             continue
         for i, metric in mcols.items():
             v = (r[i] or "").strip().replace(",", "").rstrip("%")
@@ -235,12 +222,12 @@ def read_issued(path: Path, h: Hierarchy, year: int, due: dt.date | None = None,
             try:
                 x = float(v)
             except ValueError:
-                rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "不是数字", "reason_en": "not a number"})
+                rejects.append({"row": row_no, "column": header[i], "value": v, "reason_zh": "不是数字", "reason_en": "not a number"})
                 continue
             if metric in SHARE_METRICS and x > 1:
                 x /= 100
             if x < 0:
-                rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "任务为负数", "reason_en": "negative quota"})
+                rejects.append({"row": row_no, "column": header[i], "value": v, "reason_zh": "任务为负数", "reason_en": "negative quota"})
                 continue
             rows.append((year, code, metric, x, due, note, "issued"))
     return frame(rows), rejects

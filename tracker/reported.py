@@ -124,41 +124,29 @@ def _append(frame: pl.DataFrame, path: Path) -> None:
 def read_table(path: Path, h: Hierarchy, as_of: dt.date) -> tuple[list[dict], list[dict]]:
     """A table of reports (CSV or Excel): a unit column (name or code), optionally 截至日期, and one column per item
     (headed as the item is named, e.g. 城镇新增就业, 补贴性职业技能培训) → report rows, with row-level rejects."""
-    from tracker.ledger_read import IngestError, norm_header, read_raw
+    from tracker.ledger_read import IngestError, norm_header, read_unit_table
 
     alias = {}
     for k, it in REPORTED_ITEMS.items():
         for a in (it.zh, it.en, k, *it.headers):
             alias[norm_header(a)] = k
-    unit_alias = {norm_header(a) for a in ("单位", "单位名称", "地区", "单位代码", "代码", "unit", "unit_code")}
     date_alias = {norm_header(a) for a in ("截至日期", "截至", "日期", "as_of", "date")}
-
-    def find(df: pl.DataFrame) -> int:
-        hit = next((i for i in range(min(10, df.height)) if any(norm_header(c or "") in unit_alias for c in df.row(i))), None)
-        if hit is None:
-            raise IngestError("找不到“单位”列。", "No unit column found.")
-        return hit
-
-    raw = read_raw(path, find)
-    hdr = find(raw)
-    header = [c or "" for c in raw.row(hdr)]
-    ucol = next(i for i, c in enumerate(header) if norm_header(c) in unit_alias)
+    t = read_unit_table(path, h)
+    header, ucol = t.header, t.ucol
     dcol = next((i for i, c in enumerate(header) if norm_header(c) in date_alias), None)
-    icols = {i: alias[norm_header(c)] for i, c in enumerate(header) if norm_header(c) in alias}
+    icols = t.columns(alias)
     if not icols:
         raise IngestError("表中没有可识别的填报指标列。", "No reported-item column found.")
-    by_name = {n: c for c, n in h.units.select("code", "name_zh").iter_rows()}
     from tracker.validate import parse_date
 
     rows, rejects = [], []
-    for n in range(hdr + 1, raw.height):
-        r = raw.row(n)
+    for row_no, r in t.rows:
         unit = (r[ucol] or "").strip()
         if not unit:
             continue
-        code = unit if h.exists(unit) else by_name.get(unit)
+        code = t.code(unit, h)
         if code is None:
-            rejects.append({"row": n + 1, "column": header[ucol], "value": unit, "reason_zh": "单位无法识别", "reason_en": "unknown unit"})
+            rejects.append({"row": row_no, "column": header[ucol], "value": unit, "reason_zh": "单位无法识别", "reason_en": "unknown unit"})
             continue
         day = as_of
         if dcol is not None and (r[dcol] or "").strip():
@@ -166,7 +154,7 @@ def read_table(path: Path, h: Hierarchy, as_of: dt.date) -> tuple[list[dict], li
             if not isinstance(d, dt.date):
                 rejects.append(
                     {
-                        "row": n + 1,
+                        "row": row_no,
                         "column": header[dcol],
                         "value": r[dcol],
                         "reason_zh": "日期无法识别",
@@ -182,9 +170,9 @@ def read_table(path: Path, h: Hierarchy, as_of: dt.date) -> tuple[list[dict], li
             try:
                 x = float(v)
             except ValueError:
-                rejects.append({"row": n + 1, "column": header[i], "value": v, "reason_zh": "不是数字", "reason_en": "not a number"})
+                rejects.append({"row": row_no, "column": header[i], "value": v, "reason_zh": "不是数字", "reason_en": "not a number"})
                 continue
-            rows.append({"row": n + 1, "unit_code": code, "item": item, "value": x, "as_of": day})
+            rows.append({"row": row_no, "unit_code": code, "item": item, "value": x, "as_of": day})
     return rows, rejects
 
 
