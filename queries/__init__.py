@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import re
 import threading
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -363,13 +364,39 @@ def run(name: str, idents: dict[str, str] | None = None, **params) -> pl.DataFra
     authorize(q, params)
     sql = q.render(idents)
     try:
-        cur = connection().cursor()
-        try:
-            return cur.sql(sql, params=params).pl()
-        finally:
-            cur.close()
+        return read_retrying(lambda: connection().cursor(), sql, params)
     except duckdb.Error as e:
         raise _translate(e) from e
+
+
+# Errors of a statement that would fail again whatever the files hold: never retried.
+_STATEMENT_ERRORS = (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException, duckdb.ConversionException)
+READ_ATTEMPTS = 5
+
+
+def read_retrying(cursor, sql: str, params: dict, attempts: int = READ_ATTEMPTS) -> pl.DataFrame:
+    """Run one read; retry when a file changed under it.
+
+    DuckDB opens a Parquet file once to plan and again to scan: a derived file or a week's partition
+    renamed into place between the two (a re-ingest, a rebuild) makes the scan read the new file with
+    the old footer ("Variable-length int over 10 bytes", "Prefetch registered for bytes outside file").
+    Renames are atomic, so the next attempt reads one consistent file.
+    """
+    for attempt in range(attempts):
+        cur = None
+        try:
+            cur = cursor()  # a new data version builds its connection here, reading the rollups: the same race
+            return cur.sql(sql, params=params).pl()
+        except _STATEMENT_ERRORS:
+            raise
+        except duckdb.Error:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+        finally:
+            if cur is not None:
+                cur.close()
+    raise AssertionError("unreachable")
 
 
 _cache: dict[tuple, tuple[pl.DataFrame, int]] = {}  # key -> (result, its estimated bytes); oldest first

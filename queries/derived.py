@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import duckdb
+
 from tracker import settings
 
 
@@ -129,7 +131,7 @@ def ensure(day: dt.date, kind: str, variant: str = "", extra: dict | None = None
     """The file, built on first use if missing; safe against a partition swap while it is built."""
     part = partition(day)
     out = part / file_name(kind, variant)
-    for _ in range(3):
+    for attempt in range(3):
         if out.exists():
             return str(out)
         try:
@@ -140,7 +142,17 @@ def ensure(day: dt.date, kind: str, variant: str = "", extra: dict | None = None
         params = DERIVED[kind].params(str(part / "records.parquet"), day, prev)
         if params is None:
             return ""
-        tmp = _write(out, DERIVED[kind].query, {**params, **(extra or {})}, settings.data_dir() / ".staging")
+        try:
+            tmp = _write(out, DERIVED[kind].query, {**params, **(extra or {})}, settings.data_dir() / ".staging")
+        except duckdb.Error:
+            try:
+                same = part.stat().st_ino == ino
+            except FileNotFoundError:
+                same = False
+            if attempt == 2 or same:
+                raise  # not a swap under the build: the file itself is bad
+            time.sleep(0.1)  # the week was swapped while it was read: build from the new one
+            continue
         try:
             if part.stat().st_ino == ino:  # still the partition it was built from
                 os.replace(tmp, out)
