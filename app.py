@@ -12,7 +12,8 @@ from tracker import audit, gate, generate, hierarchy, settings
 from tracker.errors import TrackerError
 from tracker.i18n import pick, t
 from tracker.state import KEYS, State, parse
-from tracker.ui import go, set_view, sync_url
+from tracker.style import BASE_CSS
+from tracker.ui import go, phone_bar, set_view, sync_url
 
 st.set_page_config(page_title="转移就业调度看板", page_icon=":material/dashboard:", layout="wide")
 
@@ -147,10 +148,12 @@ def user_box(s: State) -> None:
 st.session_state["_state"] = state
 st.session_state["_hierarchy"] = h
 st.session_state["_user"] = user  # for display (breadcrumb root, buttons); queries are scoped by gate.user
-if user.source == "demo":
+st.markdown(BASE_CSS, unsafe_allow_html=True)
+if user.source == "demo" and not state.meeting:
     st.info(t("demo_mode", lang), icon=":material/visibility:")
 if not state.meeting:
     filter_bar(state)
+    phone_bar(state, h)
 sync_url(state)
 for n in notices:
     st.warning(n)

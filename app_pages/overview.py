@@ -6,11 +6,12 @@ import polars as pl
 import streamlit as st
 
 from tracker import charts, dispatch, fmt, quotas, rules, settings, submissions
-from tracker.cards import CSS, MEETING_CSS, card_html
-from tracker.catalogue import CARD_METRICS, METRICS
+from tracker.cards import CSS, card_html, ranking_html, ranking_list_html
+from tracker.catalogue import CARD_METRICS, METRICS, metric_records
 from tracker.i18n import pick, status_expr, t
-from tracker.texts import laggard_line
-from tracker.ui import breadcrumb, current, go
+from tracker.style import DARK_CSS, MEETING_CSS
+from tracker.texts import laggard_line, rank_move
+from tracker.ui import breadcrumb, current, go, meeting_bar, records_href, view_href
 
 state, h = current()
 lang, area = state.lang, state.area
@@ -22,7 +23,9 @@ shown = CARD_METRICS + dispatch.reported_metrics(q, wk)  # the ledger's cards, t
 ev = dispatch.name_units(dispatch.evaluate(area, d, wk, q, shown), h, lang, area)
 pace = settings.pace_method()
 
-st.markdown(CSS + (MEETING_CSS if state.meeting else ""), unsafe_allow_html=True)
+st.markdown(CSS + (MEETING_CSS if state.meeting else "") + (DARK_CSS if state.meeting and state.dark else ""), unsafe_allow_html=True)
+if state.meeting:
+    meeting_bar(state, h)
 week = d.snapshot.isocalendar()[1]
 st.subheader(
     L(
@@ -31,9 +34,12 @@ st.subheader(
     )
 )
 if not state.meeting:
-    breadcrumb(state, h)
+    with st.container(key="tr_crumbs"):
+        breadcrumb(state, h)
 demo_notes = sorted(set(q.filter(pl.col("source") == "demo")["source_note"].drop_nulls().to_list()))
-if demo_notes:  # say plainly which quotas are demo values and what they were taken from
+if (
+    demo_notes and not state.meeting
+):  # in the meeting the cards' own 演示 tags say it  # say plainly which quotas are demo values and what they were taken from
     st.caption(
         ("演示说明：本页任务为演示值（" + "；".join(demo_notes) + "）。已公布任务按原文件年份保存，见目标任务页。")
         if lang == "zh"
@@ -49,12 +55,24 @@ if note:  # the numbers include carried-forward data: say whose
 area_rows = {r["metric"]: r for r in ev.filter(pl.col("is_area")).iter_rows(named=True)}
 reported = [k for k in shown if k not in CARD_METRICS]
 chunks = [CARD_METRICS[:4], CARD_METRICS[4:]] + [reported[i : i + 4] for i in range(0, len(reported), 4)]
-for n, chunk in enumerate(chunks):
-    if n == 2:
-        st.markdown("##### " + L("填报指标（各单位填报，不来自实名台账）", "Reported figures (reported by the units, not from the ledger)"))
-    cols = st.columns(4)
-    for c, key in zip(cols, chunk, strict=False):
-        c.markdown(card_html(area_rows[key], lang, pace), unsafe_allow_html=True)
+
+
+def card_href(key: str) -> str | None:
+    """A ledger card's number opens the records behind it (or, for a role without person lists, the breakdown)."""
+    if key not in CARD_METRICS:
+        return None
+    return records_href(metric_records(key))
+
+
+with st.container(key="tr_cards"):
+    for n, chunk in enumerate(chunks):
+        if n == 2:
+            st.markdown(
+                "##### " + L("填报指标（各单位填报，不来自实名台账）", "Reported figures (reported by the units, not from the ledger)")
+            )
+        cols = st.columns(4)
+        for c, key in zip(cols, chunk, strict=False):
+            c.markdown(card_html(area_rows[key], lang, pace, href=card_href(key)), unsafe_allow_html=True)
 st.caption(
     f"{t('status_uses', lang)}：{t('pace_linear' if pace == 'linear' else 'pace_seasonal', lang)}　" + charts.legend_html(lang),
     unsafe_allow_html=True,
@@ -70,53 +88,81 @@ if ev.filter(~pl.col("is_area")).height:
     met = METRICS[metric]
     minimum = met.quota_kind == "minimum"
     rank = dispatch.ranking(ev, metric)
+    moves = dispatch.previous_ranks(area, d, wk, q, metric)
+    has_records = metric_records(metric) is not None
+
+    def drill_href(code: str) -> str:
+        return view_href(area=code)
+
+    def value_href(code: str) -> str | None:
+        return records_href(metric_records(metric), area=code) if has_records else None
 
     st.markdown(f"#### {t('ranking', lang)} · {met.label(lang)}")
-    scale = 100 if met.kind == "share" else 1
-    cols = {
-        t("rank", lang): pl.col("rank"),
-        t("unit", lang): pl.col("name"),
-        t("minimum" if minimum else "quota", lang): pl.col("quota") * scale,
-        t("actual", lang): pl.col("actual") * scale,
-        t("completion", lang): pl.col("completion") * 100,
-        t("gap", lang): pl.col("gap").round(1),
-        t("vs_last_week" if minimum else "new_week", lang): pl.col("new_week") * scale,
-        t("status", lang): status_expr("status", lang),
-        t("quota_source", lang): pl.col("source").replace_strict(
-            {k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—"
-        ),
-    }
-    if minimum:
-        cols.pop(t("completion", lang))
-        cols[t("needed", lang)] = pl.col("needed")
-        cols[t("needed_year_end", lang)] = pl.col("needed_year_end")
-    table = rank.select(**cols)
-    fmt_num = "%.1f%%" if met.kind == "share" else "localized"
-    cfg = {
-        t("completion", lang): st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100),
-        t("actual", lang): st.column_config.NumberColumn(format=fmt_num),
-        t("quota", lang): st.column_config.NumberColumn(format=fmt_num),
-        t("minimum", lang): st.column_config.NumberColumn(format=fmt_num),
-        t("new_week", lang): st.column_config.NumberColumn(format="%+d"),
-        t("vs_last_week", lang): st.column_config.NumberColumn(format="%+.1f"),
-        t("gap", lang): st.column_config.NumberColumn(format="%+.1f"),
-    }
-    sel = st.dataframe(
-        table,
-        hide_index=True,
-        column_config=cfg,
-        on_select="rerun",
-        selection_mode="single-row",
-        key=f"rank_{area}_{metric}",
-        height=min(35 * (table.height + 1) + 3, 600),
-    )
-    if h.level(area) < 5 and not state.meeting:
-        st.caption(t("open_unit", lang))
-    rows = sel.selection.rows if sel is not None else []
-    if rows:
-        code = rank["unit_code"][rows[0]]
-        if h.exists(code) and code != area:
-            go(state.with_(area=code))
+    table_html = ranking_html(rank, metric, lang, moves, drill_href, value_href)
+    if state.meeting:  # large type, movement, every row: the data grid is a canvas and would not grow
+        st.markdown(table_html, unsafe_allow_html=True)
+    else:
+        with st.container(key="tr_print"):
+            st.markdown(table_html, unsafe_allow_html=True)
+        with st.container(key="tr_narrow"):
+            st.markdown(ranking_list_html(rank, metric, lang, moves, drill_href), unsafe_allow_html=True)
+        scale = 100 if met.kind == "share" else 1
+        MOVE = L("变化", "Move")
+        cols = {
+            t("rank", lang): pl.col("rank"),
+            MOVE: pl.Series(
+                [rank_move(r, moves.get(c), lang) for r, c in zip(rank["rank"], rank["unit_code"], strict=True)], dtype=pl.String
+            ),
+            t("unit", lang): pl.col("name"),
+            t("minimum" if minimum else "quota", lang): pl.col("quota") * scale,
+            t("actual", lang): pl.col("actual") * scale,
+            t("completion", lang): pl.col("completion") * 100,
+            t("gap", lang): pl.col("gap").round(1),
+            t("vs_last_week" if minimum else "new_week", lang): pl.col("new_week") * scale,
+            t("status", lang): status_expr("status", lang),
+            t("quota_source", lang): pl.col("source").replace_strict(
+                {k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—"
+            ),
+        }
+        if not moves:
+            cols.pop(MOVE)
+        if minimum:
+            cols.pop(t("completion", lang))
+            cols[t("needed", lang)] = pl.col("needed")
+            cols[t("needed_year_end", lang)] = pl.col("needed_year_end")
+        table = rank.select(**cols)
+        RECS = L("明细", "Records")
+        if has_records:  # the unit's number opens the records behind it (a link per row, shown as the number)
+            links = [f"{value_href(c)}#{fmt.count(v, lang)} ›" for c, v in zip(rank["unit_code"], rank["actual"], strict=True)]
+            table = table.with_columns(pl.Series(RECS, links, dtype=pl.String))
+        fmt_num = "%.1f%%" if met.kind == "share" else "localized"
+        cfg = {
+            t("completion", lang): st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100),
+            RECS: st.column_config.LinkColumn(display_text=r"#(.*)$", help=t("open_records_tip", lang)),
+            t("actual", lang): st.column_config.NumberColumn(format=fmt_num),
+            t("quota", lang): st.column_config.NumberColumn(format=fmt_num),
+            t("minimum", lang): st.column_config.NumberColumn(format=fmt_num),
+            t("new_week", lang): st.column_config.NumberColumn(format="%+d"),
+            t("vs_last_week", lang): st.column_config.NumberColumn(format="%+.1f"),
+            t("gap", lang): st.column_config.NumberColumn(format="%+.1f"),
+        }
+        with st.container(key="tr_wide"):
+            sel = st.dataframe(
+                table,
+                hide_index=True,
+                column_config=cfg,
+                on_select="rerun",
+                selection_mode="single-row",
+                key=f"rank_{area}_{metric}",
+                height=min(35 * (table.height + 1) + 3, 600),
+            )
+            if h.level(area) < 5:
+                st.caption(t("open_unit", lang))
+        rows = sel.selection.rows if sel is not None else []
+        if rows:
+            code = rank["unit_code"][rows[0]]
+            if h.exists(code) and code != area:
+                go(state.with_(area=code))
 
     left, right = st.columns([1, 1])
     with left:

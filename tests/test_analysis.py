@@ -293,3 +293,40 @@ def test_income_outliers_from_the_rate_file_equal_the_snapshot(small_demo, floor
         assert fast.equals(raw), (area, floor, factor)
         if area == "54" and floor == 0:
             assert raw.height > 1000  # a real list, not two empty frames
+
+
+@pytest.mark.parametrize(
+    ("area", "metric", "records", "persons"),
+    [
+        ("54", "total", 9, 7),  # A 1, B 2, C 1, D 2, E 1 (its repeat R10 does not count), F 1, G 1
+        ("54", "org_xprov", 2, 2),  # B's broker placement, F
+        ("54", "org_xpref", 2, 2),  # A, E
+        ("54", "out_region", 3, 3),  # B, F, G
+        ("5403", "org_xprov", 1, 1),  # B
+        ("540329", "total", 6, 4),  # A, B ×2, C, D ×2 (D's second placement, reported by 卡若区, counts at home)
+        ("5401", "out_region", 2, 2),  # F, G
+    ],
+)
+def test_a_card_number_opens_exactly_its_records(fx, area, metric, records, persons):
+    """The card's number is a link to the records view with the metric's filter: the persons there equal the card."""
+    from tracker import catalogue
+
+    flt = RecordFilter(**catalogue.metric_records(metric))
+    assert A.records_count(area, F.CUR, Slice(), flt) == (records, persons)
+    d = dispatch.resolve_dates(F.CUR)
+    card = dispatch.measures(area, d).filter((pl.col("snapshot_date") == F.CUR) & pl.col("is_area"))
+    assert card[catalogue.METRICS[metric].num][0] == persons
+
+
+def test_every_count_card_links_to_its_records_on_generated_data(small_demo):
+    from tracker import catalogue
+
+    day = dt.date(2026, 11, 20)
+    d = dispatch.resolve_dates(day)
+    linked = [k for k in catalogue.CARD_METRICS + ["organized", "trained"] if catalogue.metric_records(k) is not None]
+    assert linked == ["total", "org_xprov", "org_xpref", "out_region", "organized", "trained"]
+    for area in ("54", "5403", "540329", "540329100"):
+        wk = dispatch.measures(area, d).filter((pl.col("snapshot_date") == day) & pl.col("is_area"))
+        for k in linked:
+            n = A.records_count(area, day, Slice(), RecordFilter(**catalogue.metric_records(k)))[1]
+            assert n == wk[catalogue.METRICS[k].num][0], (area, k)

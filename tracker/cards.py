@@ -7,6 +7,7 @@ import html
 from tracker import fmt, rules
 from tracker.catalogue import METRICS
 from tracker.i18n import status_color, status_label, t
+from tracker.texts import rank_move
 
 
 def _source(row: dict, lang: str) -> str:
@@ -19,7 +20,8 @@ def _source(row: dict, lang: str) -> str:
     return f" <span class='tr-src' title='{html.escape(row.get('source_note') or '')}'>{html.escape(label)}</span>"
 
 
-def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
+def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | None = None) -> str:
+    """One card; `href` makes its number a link (to the records behind it, or to the breakdown)."""
     met = METRICS[row["metric"]]
     k = met.kind
     lines = []
@@ -80,12 +82,102 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear") -> str:
         f"{t('vs_last_week' if k in ('share', 'per_capita') else 'new_week', lang)} {wk}</span> · "
         f"{t('yoy', lang)} {yoy}"
     )
-    body = "".join(f"<div class='tr-line'>{x}</div>" for x in lines)
+    body = "".join(f"<div class='tr-line'>{_unbroken(x)}</div>" for x in lines)
     return (
         f"<div class='tr-card' data-metric='{html.escape(met.key)}'>"
         f"<div class='tr-title' title='{html.escape(met.desc(lang))}'>{html.escape(met.label(lang))}{badge}</div>"
-        f"<div class='tr-value'>{fmt.value(k, row['actual'], lang, met.unit_zh)}</div>{body}</div>"
+        f"<div class='tr-value'>{_linked(fmt.value(k, row['actual'], lang, met.unit_zh), href, lang)}</div>{body}</div>"
     )
+
+
+def _unbroken(line: str) -> str:
+    """A line wraps only between its parts (`a · b`), never inside a figure and its unit ("3.6个百|分点")."""
+    return " · ".join(f"<span class='tr-seg'>{p}</span>" for p in line.split(" · "))
+
+
+def _linked(text: str, href: str | None, lang: str) -> str:
+    if not href:
+        return text
+    tip = t("open_records_tip", lang)
+    return f"<a class='tr-link' href='{html.escape(href)}' target='_self' title='{html.escape(tip)}'>{text}</a>"
+
+
+def _signed(x, digits: int = 1) -> str:
+    if x is None:
+        return "—"
+    v = round(x, digits) + 0.0
+    return f"{'+' if v >= 0 else fmt.MINUS}{abs(v):.{digits}f}"
+
+
+def ranking_rows(rank, metric: str, lang: str, moves: dict) -> list[dict]:
+    """The ranking's cells as officials write them (one list for the meeting table, the print table, the phone list)."""
+    met = METRICS[metric]
+    minimum = met.quota_kind == "minimum"
+    out = []
+    for r in rank.iter_rows(named=True):
+        out.append(
+            {
+                "code": r["unit_code"],
+                "rank": "—" if r["rank"] is None else str(r["rank"]),
+                "move": rank_move(r["rank"], moves.get(r["unit_code"]), lang) if moves else "",
+                "name": r["name"],
+                "quota": "—" if r["quota"] is None else fmt.value(met.kind, r["quota"], lang, met.unit_zh),
+                "actual": fmt.value(met.kind, r["actual"], lang, met.unit_zh),
+                "completion": "" if minimum else fmt.pct(r["completion"]),
+                "gap": _signed(r["gap"]),
+                "needed": fmt.count(r.get("needed"), lang) if minimum and r.get("needed") else "",
+                "status": r["status"],
+            }
+        )
+    return out
+
+
+def ranking_html(rank, metric: str, lang: str, moves: dict, name_href=None, value_href=None) -> str:
+    """The ranking as an HTML table: large type in meeting mode, whole on paper (a data grid is a canvas: it neither
+    grows with the font nor prints)."""
+    met = METRICS[metric]
+    minimum = met.quota_kind == "minimum"
+    zh = lang == "zh"
+    heads = [t("rank", lang), "变化" if zh else "Move", t("unit", lang), t("minimum" if minimum else "quota", lang), t("actual", lang)]
+    heads += [t("needed", lang)] if minimum else [t("completion", lang)]
+    heads += [
+        ("较下限(百分点)" if zh else "vs floor (pp)") if minimum else ("较序时(百分点)" if zh else "vs schedule (pp)"),
+        t("status", lang),
+    ]
+    rows = []
+    for c in ranking_rows(rank, metric, lang, moves):
+        mv = c["move"]
+        cls = "up" if mv.startswith("↑") else "down" if mv.startswith("↓") else ""
+        name = html.escape(c["name"] or "—")
+        if name_href:
+            name = f"<a href='{html.escape(name_href(c['code']))}' target='_self'>{name}</a>"
+        actual = _linked(c["actual"], value_href(c["code"]) if value_href else None, lang)
+        badge = f"<span class='tr-badge' style='background:{status_color(c['status'])}'>{status_label(c['status'], lang)}</span>"
+        cells = [c["rank"], f"<span class='tr-move {cls}'>{mv}</span>", name, c["quota"], actual]
+        cells += [c["needed"] or "—"] if minimum else [c["completion"]]
+        cells += [c["gap"], badge]
+        rows.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(x)}</th>" for x in heads)
+    return f"<table class='tr-rank'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def ranking_list_html(rank, metric: str, lang: str, moves: dict, name_href=None) -> str:
+    """The ranking for a phone: one line per unit (rank, movement, name, completion or share, status), a tap drills."""
+    met = METRICS[metric]
+    minimum = met.quota_kind == "minimum"
+    items = []
+    for c in ranking_rows(rank, metric, lang, moves):
+        name = html.escape(c["name"] or "—")
+        main = c["actual"] if minimum else c["completion"]
+        badge = f"<span class='tr-badge' style='background:{status_color(c['status'])}'>{status_label(c['status'], lang)}</span>"
+        body = (
+            f"<span class='tr-r'>{c['rank']}</span><span class='tr-move'>{c['move']}</span>"
+            f"<span class='tr-n'>{name}</span><span class='tr-v'>{main}</span>{badge}"
+        )
+        if name_href:
+            body = f"<a href='{html.escape(name_href(c['code']))}' target='_self'>{body}</a>"
+        items.append(f"<li>{body}</li>")
+    return f"<ul class='tr-rlist'>{''.join(items)}</ul>"
 
 
 CSS = """
@@ -94,19 +186,25 @@ CSS = """
           min-height:170px}
 .tr-title {font-size:0.95rem;color:#444;font-weight:600}
 .tr-value {font-size:1.9rem;font-weight:700;color:#1f2d3d;margin:2px 0 4px 0}
+.tr-value a.tr-link {color:inherit;text-decoration:none;border-bottom:2px dotted #8a96a3}
+.tr-value a.tr-link:hover {border-bottom-style:solid}
 .tr-line {font-size:0.85rem;color:#444;line-height:1.5}
+.tr-seg {white-space:nowrap}
 .tr-src {font-size:0.7rem;color:#666;border:1px solid #ccd;border-radius:3px;padding:0 3px;white-space:nowrap}
-.tr-badge {color:#fff;border-radius:4px;padding:1px 6px;margin-left:8px;font-size:0.75rem;font-weight:500}
-</style>
-"""
-MEETING_CSS = """
-<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none}
-.block-container {padding-top:1rem;max-width:100%}
-.tr-value {font-size:2.8rem}
-.tr-title {font-size:1.3rem}
-.tr-line {font-size:1.15rem}
-[data-testid="stDataFrame"] {font-size:1.2rem}
-h1, h2, h3 {font-size:2rem !important}
+.tr-badge {color:#fff;border-radius:4px;padding:1px 6px;margin-left:8px;font-size:0.75rem;font-weight:500;white-space:nowrap}
+table.tr-rank {border-collapse:collapse;width:100%;font-size:0.95rem}
+table.tr-rank th, table.tr-rank td {padding:4px 8px;border-bottom:1px solid #e3e6ea;white-space:nowrap;word-break:keep-all}
+table.tr-rank th {text-align:left;color:#444;font-weight:600}
+table.tr-rank td:nth-child(n+4):not(:last-child) {text-align:right;font-variant-numeric:tabular-nums}
+table.tr-rank a {color:inherit}
+.tr-move.up {color:#1a7f37}
+.tr-move.down {color:#c62828}
+ul.tr-rlist {list-style:none;padding:0;margin:0}
+ul.tr-rlist li {border-bottom:1px solid #e3e6ea;padding:8px 2px}
+ul.tr-rlist a {display:flex;gap:8px;align-items:center;color:inherit;text-decoration:none}
+ul.tr-rlist .tr-r {min-width:1.6em;font-weight:700}
+ul.tr-rlist .tr-move {min-width:2.2em;font-size:0.85rem}
+ul.tr-rlist .tr-n {flex:1}
+ul.tr-rlist .tr-v {font-variant-numeric:tabular-nums}
 </style>
 """

@@ -697,6 +697,29 @@ def filters() -> list[Filter]:
     return out
 
 
+# The records behind a base measure: the filter whose counted records belong to exactly the persons the measure counts
+# (a person counts when any placement that counts matches, as in PERSON_FACTS). Measures over a person's first
+# placement only (the job sources) or sums (income) have no such filter: their numbers open the breakdown instead.
+MEASURE_RECORDS: dict[str, dict] = {
+    "persons": {"counted": True},
+    "organized": {"counted": True, "organized": True},
+    "org_xprov": {"counted": True, "organized": True, "dest_scope": ["cross_province"]},
+    "org_xpref": {"counted": True, "organized": True, "dest_scope": ["cross_prefecture"]},
+    "out_region": {"counted": True, "dest_scope": ["cross_province"]},
+    "trained": {"counted": True, "trained": True},
+    "trained_directed": {"counted": True, "trained": True, "training_type": ["order", "work_for_training"]},
+}
+
+
+def metric_records(metric: str) -> dict | None:
+    """The records view's filter behind a count metric's number (None: no exact record list behind it)."""
+    m = METRICS.get(metric)
+    if m is None or m.kind != "count" or m.den is not None:
+        return None
+    f = MEASURE_RECORDS.get(m.num)
+    return dict(f) if f is not None else None
+
+
 def filter_params() -> list[str]:
     return [p for f in filters() for p in f.params()]
 

@@ -210,6 +210,14 @@ def ranking(ev: pl.DataFrame, metric: str = "total") -> pl.DataFrame:
     return kids.with_columns(rank=pl.when(pl.col(by).is_not_null()).then(pl.col(by).rank("min", descending=True)).cast(pl.Int32))
 
 
+def previous_ranks(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metric: str, dates: list[dt.date] | None = None) -> dict:
+    """Each child unit's rank a week earlier on the same metric (empty in the year's first week): rank movement."""
+    if d.previous is None or d.previous.year != d.snapshot.year:
+        return {}
+    before = evaluate(area, resolve_dates(d.previous, dates), wk, q, [metric])
+    return {r["unit_code"]: r["rank"] for r in ranking(before, metric).iter_rows(named=True) if r["rank"] is not None}
+
+
 LAG_ORDER = {rules.NOT_MET: 0, rules.SERIOUS: 1, rules.BEHIND: 2}  # a missed hard floor first: it is binary
 
 

@@ -148,6 +148,8 @@ T = {
     ),
     "submissions": ("报送情况", "Submissions"),
     "back_home": ("回到本辖区", "Back to my area"),
+    "open_records_tip": ("点击查看这些人员的明细记录", "Open the records of these persons"),
+    "open_breakdown_tip": ("点击查看分渠道构成", "Open the breakdown by channel"),
     "records_hidden": (
         "人员明细仅对分析员、县乡工作人员和管理员开放。",
         "Person-level lists are for analysts, local staff and administrators.",

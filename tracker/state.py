@@ -14,7 +14,27 @@ from tracker.catalogue import METRICS
 from tracker.hierarchy import REGION, Hierarchy
 from tracker.i18n import t
 
-KEYS = ("year", "snap", "area", "lang", "meet", "metric", "ch", "grp", "cmp", "f", "sort", "pg", "own", "kind", "gpick", "pol", "rule")
+KEYS = (
+    "year",
+    "snap",
+    "area",
+    "lang",
+    "meet",
+    "dark",
+    "auto",
+    "metric",
+    "ch",
+    "grp",
+    "cmp",
+    "f",
+    "sort",
+    "pg",
+    "own",
+    "kind",
+    "gpick",
+    "pol",
+    "rule",
+)
 # what these pages show besides the shared view: the records view's filter, sort, page and "own records only" switch,
 # the week-to-week list kind, the key-group pick, the subsidy policy and rule
 PAGE_KEYS = ("f", "sort", "pg", "own", "kind", "gpick", "pol", "rule")
@@ -40,11 +60,17 @@ class State:
     gpick: str = ""  # key groups: the group shown per unit
     policy: str = ""  # subsidies: the policy
     rule: str = ""  # subsidies: the rule whose persons are listed
+    dark: bool = False  # meeting mode: high-contrast dark theme for projectors
+    auto: int = 0  # meeting mode: step to the next unit every `auto` seconds (0: by hand)
 
     def params(self) -> dict[str, str]:
         p = {"year": str(self.year), "snap": self.snapshot.isoformat(), "area": self.area, "lang": self.lang}
         if self.meeting:
             p["meet"] = "1"
+            if self.dark:
+                p["dark"] = "1"
+            if self.auto:
+                p["auto"] = str(self.auto)
         if self.metric != "total":
             p["metric"] = self.metric
         if self.channels:
@@ -156,4 +182,23 @@ def parse(qp: dict[str, str], dates: list[dt.date], h: Hierarchy, home: str = RE
         gpick=word("gpick"),
         policy=word("pol"),
         rule=word("rule"),
+        dark=qp.get("dark") == "1",
+        auto=int(qp["auto"]) if str(qp.get("auto")) in {str(x) for x in AUTO_STEPS} else 0,
     ), notices
+
+
+AUTO_STEPS = (0, 15, 30, 60)  # meeting mode's auto-advance choices, seconds
+
+
+def meeting_sequence(area: str, h: Hierarchy, home: str) -> list[str]:
+    """The units meeting mode steps through from `area` (← →): the parent, then its children in order, round again.
+    At the user's own area (or a unit without children) the sequence is that area and its children."""
+    parent = area if area == home or len(area) <= len(home) else h.ancestors(area)[-2]
+    kids = h.children(parent)
+    return [parent, *kids] if kids else [area]
+
+
+def step(area: str, h: Hierarchy, home: str, by: int) -> str:
+    seq = meeting_sequence(area, h, home)
+    i = seq.index(area) if area in seq else 0
+    return seq[(i + by) % len(seq)]

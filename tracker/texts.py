@@ -25,3 +25,14 @@ def laggard_line(r: dict, lang: str = "zh") -> str:
     if lang == "zh":
         return f"**{r['name']}** {met.zh}（{st}）：完成{fmt.pct(r['completion'])}，{fmt.points(r['gap'], lang)}，差{short}"
     return f"**{r['name']}** {met.en} ({st}): {fmt.pct(r['completion'])} done, {fmt.points(r['gap'], lang)}, {short} short"
+
+
+def rank_move(now: int | None, before: int | None, lang: str = "zh") -> str:
+    """Rank movement since last week as the meeting reads it: ↑2 (up two places), ↓1, — (unchanged), 新 (not ranked)."""
+    if now is None:
+        return ""
+    if before is None:
+        return "新" if lang == "zh" else "new"
+    if now == before:
+        return "—"
+    return f"↑{before - now}" if now < before else f"↓{now - before}"

@@ -84,6 +84,29 @@ def records_link(label: str, filters: dict, where=st, icon: str = ":material/tab
     where.page_link("app_pages/records.py", label=label, icon=icon, query_params={**state.shared_params(), "f": encode_filters(filters)})
 
 
+def view_href(**kw) -> str:
+    """A relative link to this page with the view changed (a drill from an HTML table or list)."""
+    from urllib.parse import urlencode
+
+    return "?" + urlencode(st.session_state["_state"].with_(**kw).params())
+
+
+def records_href(filters: dict | None, area: str | None = None) -> str:
+    """A relative link to the records behind a number (the records view with `filters`), or, for a role that sees
+    aggregates only, to the breakdown by channel. Relative, so it works under any base path."""
+    from urllib.parse import urlencode
+
+    from tracker.catalogue import encode_filters
+
+    state = st.session_state["_state"]
+    params = state.shared_params()
+    if area:
+        params["area"] = area
+    if filters is None or not can("records"):
+        return "channels?" + urlencode(params)
+    return "records?" + urlencode({**params, "f": encode_filters(filters)})
+
+
 def sync_url(state: State) -> None:
     """Keep the address bar equal to the view (after fall-backs and page switches)."""
     want = state.params()
@@ -261,3 +284,70 @@ def bulletin_buttons(state: State) -> None:
         icon=":material/summarize:",
     )
     export(t("charts_png", lang), zipped_png, f"{stem}_charts.zip", "bul_png", cols[4], icon=":material/image:")
+
+
+def phone_bar(state: State, h: Hierarchy) -> None:
+    """On a phone (CSS shows it only there, sticky at the top): the area as one line, a pick moves up or down."""
+    from tracker.i18n import t
+
+    u = current_user()
+    up = [c for c in h.ancestors(state.area) if u.covers(c)]
+    options = up + (h.children(state.area) if len(state.area) < 12 else [])
+    depth = {c: i for i, c in enumerate(up)}
+
+    def label(c: str) -> str:
+        if c in depth:  # the path down to here, as one line
+            return " › ".join(h.short_name(x, state.lang) for x in up[: depth[c] + 1])
+        return "　↳ " + h.short_name(c, state.lang)
+
+    with st.container(key="tr_phonebar"):
+        st.session_state["w_phone_area"] = state.area
+        st.selectbox(
+            t("area", state.lang),
+            options,
+            key="w_phone_area",
+            format_func=label,
+            label_visibility="collapsed",
+            on_change=lambda: set_view(area=st.session_state["w_phone_area"]),
+        )
+
+
+def meeting_bar(state: State, h: Hierarchy) -> None:
+    """Meeting mode's controls: previous/next unit (← →), auto-advance, dark theme, exit (Esc)."""
+    import time
+
+    from tracker.i18n import pick
+    from tracker.state import AUTO_STEPS, step
+
+    L = pick(state.lang)
+    home = current_user().area
+    with st.container(key="tr_noprint"):
+        c = st.columns([1, 1, 1.3, 1, 1], vertical_alignment="center")
+        if c[0].button(L("◀ 上一单位", "◀ Previous"), key="meet_prev", shortcut="Left", use_container_width=True):
+            go(state.with_(area=step(state.area, h, home, -1)))
+        if c[1].button(L("下一单位 ▶", "Next ▶"), key="meet_next", shortcut="Right", use_container_width=True):
+            go(state.with_(area=step(state.area, h, home, 1)))
+        st.session_state["w_auto"] = state.auto
+        c[2].selectbox(
+            L("自动轮播", "Auto-advance"),
+            AUTO_STEPS,
+            key="w_auto",
+            format_func=lambda s: L("不轮播", "Off") if not s else L(f"每{s}秒", f"every {s} s"),
+            label_visibility="collapsed",
+            on_change=lambda: set_view(auto=st.session_state["w_auto"]),
+        )
+        st.session_state["w_dark"] = state.dark
+        c[3].toggle(L("深色", "Dark"), key="w_dark", on_change=lambda: set_view(dark=st.session_state["w_dark"]))
+        if c[4].button(L("退出投屏", "Exit meeting"), key="meet_exit", shortcut="Esc", icon=":material/close:", use_container_width=True):
+            go(state.with_(meeting=False, dark=False, auto=0))
+    if state.auto:
+        since = st.session_state.get("_auto_at")
+        if not since or since[0] != state.area:  # a unit shown (by hand or by the timer): its full time from now
+            st.session_state["_auto_at"] = (state.area, time.monotonic())
+
+        @st.fragment(run_every=1)
+        def _tick() -> None:
+            if time.monotonic() - st.session_state["_auto_at"][1] >= state.auto:
+                go(state.with_(area=step(state.area, h, home, 1)))
+
+        _tick()

@@ -1,0 +1,73 @@
+"""Page-wide stylesheets: narrow screens (phones), print, meeting mode and its dark theme.
+
+Parts of a page that differ by medium sit in keyed containers (Streamlit gives them the class `st-key-<key>`):
+`tr_wide` (desk), `tr_narrow` (phone, ≤ 640 px), `tr_print` (paper), `tr_phonebar` (the phone's area picker),
+`tr_crumbs` (the breadcrumb buttons), `tr_noprint` (controls with no use on paper), `tr_cards` (the cards).
+"""
+
+from __future__ import annotations
+
+BASE_CSS = """
+<style>
+.st-key-tr_narrow, .st-key-tr_print, .st-key-tr_phonebar {display:none}
+@media (max-width: 640px) {
+  .st-key-tr_wide, .st-key-tr_crumbs {display:none}
+  .st-key-tr_narrow {display:block}
+  .st-key-tr_phonebar {display:block;position:sticky;top:0;z-index:990;background:#fff;padding:2px 0 4px 0;
+                       border-bottom:1px solid #e3e6ea}
+  .block-container {padding-left:0.6rem !important;padding-right:0.6rem !important;padding-top:3rem !important}
+  .st-key-tr_cards [data-testid="stHorizontalBlock"] {flex-wrap:wrap;gap:0.5rem}
+  .st-key-tr_cards [data-testid="stColumn"] {min-width:calc(50% - 0.5rem) !important;flex:1 1 calc(50% - 0.5rem) !important}
+  .tr-card {min-height:0;padding:6px 8px}
+  .tr-value {font-size:1.35rem}
+  .tr-line {font-size:0.7rem}
+  h3 {font-size:1.1rem !important}
+}
+ul.tr-recs {list-style:none;padding:0;margin:0}
+ul.tr-recs li {border:1px solid #e3e6ea;border-radius:6px;padding:6px 8px;margin-bottom:6px;font-size:0.9rem}
+ul.tr-recs .tr-k {color:#666;margin-right:4px}
+@media print {
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDownloadButton"], [data-testid="stExpander"], .stButton,
+  [data-testid="stSelectbox"], [data-testid="stStatusWidget"], .st-key-tr_noprint, .st-key-tr_phonebar,
+  .st-key-tr_wide, .st-key-tr_narrow, .st-key-tr_crumbs {display:none !important}
+  .st-key-tr_print {display:block !important}
+  .block-container {max-width:100% !important;padding:0 !important}
+  .tr-card {break-inside:avoid;min-height:0}
+  [data-testid="stPlotlyChart"], table.tr-rank tr, .tr-card {break-inside:avoid;page-break-inside:avoid}
+  table.tr-rank {font-size:9pt}
+}
+</style>
+"""
+
+MEETING_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none}
+.block-container {padding-top:0.8rem;max-width:100%}
+.tr-value {font-size:2.6rem}
+.tr-title {font-size:1.3rem}
+.tr-line {font-size:1.1rem}
+.tr-card {min-height:0}
+table.tr-rank {font-size:1.45rem}
+table.tr-rank th {font-size:1.2rem}
+table.tr-rank td, table.tr-rank th {padding:6px 12px}
+.tr-badge {font-size:1.05rem}
+h1, h2, h3 {font-size:2rem !important}
+h4 {font-size:1.6rem !important}
+[data-testid="stMarkdownContainer"] li, [data-testid="stMarkdownContainer"] p {font-size:1.25rem}
+</style>
+"""
+
+DARK_CSS = """
+<style>
+.stApp, [data-testid="stAppViewContainer"], .block-container {background:#0b0f14 !important;color:#f3f4f6}
+.stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp h5, .stApp p, .stApp li, .stApp label, .stApp span {color:#f3f4f6}
+.tr-card {background:#111827;border-color:#4b5563}
+.tr-value, .tr-title, .tr-line {color:#f9fafb}
+.tr-src {color:#e5e7eb;border-color:#6b7280}
+table.tr-rank th, table.tr-rank td {color:#f9fafb;border-color:#374151}
+.tr-move.up {color:#4ade80}
+.tr-move.down {color:#f87171}
+.stApp button {background:#1f2937;color:#f9fafb;border-color:#6b7280}
+</style>
+"""
