@@ -8,7 +8,7 @@ import pandas  # noqa: F401  imported here, whole, before any session draws: plo
 import streamlit as st
 
 import queries
-from tracker import audit, gate, generate, hierarchy, settings
+from tracker import audit, deeplink, gate, generate, hierarchy, settings
 from tracker.errors import TrackerError
 from tracker.i18n import pick, t
 from tracker.state import KEYS, State, parse
@@ -29,7 +29,25 @@ raw = {k: st.query_params.get(k) for k in KEYS if k in st.query_params}
 if not raw and "_state_params" in st.session_state:  # a page switch drops the query string: carry it
     raw = dict(st.session_state["_state_params"])
 lang = "en" if raw.get("lang") == "en" else "zh"
+if gate.TOKEN not in st.session_state and "_wanted" not in st.session_state:  # maybe a link opened before signing in
+    st.session_state["_wanted"] = deeplink.requested(st.context.url, dict(st.query_params))
+    if st.session_state["_wanted"][0] or st.session_state["_wanted"][1]:  # for a single sign-on's round trip too
+        st.html(
+            f"<script>document.cookie='{deeplink.COOKIE}={deeplink.encode(*st.session_state['_wanted'])}; max-age=600; path=/; "
+            "SameSite=Lax';</script>",
+            unsafe_allow_javascript=True,
+            width=1,
+        )
 user = gate.user(lang)  # the login page stops the run here; else every query below runs in the user's scope
+wanted = st.session_state.pop("_wanted", None)
+if wanted is None or not (wanted[0] or wanted[1]):
+    wanted = deeplink.decode(st.context.cookies.get(deeplink.COOKIE)) if deeplink.COOKIE in st.context.cookies else None
+if wanted and (wanted[0] or wanted[1]):
+    st.html(f"<script>document.cookie='{deeplink.COOKIE}=; max-age=0; path=/';</script>", unsafe_allow_javascript=True, width=1)
+    if not raw:
+        raw = dict(wanted[1])
+else:
+    wanted = None
 state, notices = parse(raw, dates, h, home=user.area)
 
 if state is None:
@@ -201,6 +219,10 @@ if not state.meeting:
             for p in allowed:
                 st.sidebar.page_link(p, query_params=state.shared_params())
     user_box(state)
+if wanted and wanted[0] and wanted[0] != nav.url_path:  # back to the page asked for before the login, with its view
+    target = next((p for items in pages.values() for p in items if p.url_path == wanted[0]), None)
+    if target is not None and user.may_open(target.url_path):
+        st.switch_page(target, query_params=state.params())
 if not user.may_open(nav.url_path):
     audit.log(user.username, "denied_page", state.area, nav.url_path)
     st.error(t("no_permission_page", lang, role=user.role_label(lang)))

@@ -13,6 +13,7 @@ import streamlit as st
 
 from tracker import analysis, catalogue, fmt, schema
 from tracker.analysis import SORTABLE, RecordFilter
+from tracker.cards import record_cards
 from tracker.exports import csv_bytes, xlsx_bytes
 from tracker.i18n import pick, t
 from tracker.ui import audit_view, current, export, header, set_view, unit_namer
@@ -210,7 +211,11 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 audit_view("view_records", f"{day.isoformat()} page {page} " + str({k: v for k, v in flt.params().items() if v is not None}))
-st.dataframe(readable(df), hide_index=True, height=min(36 * (df.height + 1) + 3, 640))
+shown_df = readable(df)
+with st.container(key="tr_wide"):
+    st.dataframe(shown_df, hide_index=True, height=min(36 * (df.height + 1) + 3, 640))
+with st.container(key="tr_narrow"):  # a phone: one card per record with the columns that matter there
+    st.markdown(record_cards(shown_df, lang), unsafe_allow_html=True)
 
 
 def export_frame() -> pl.DataFrame:

@@ -180,6 +180,33 @@ def ranking_list_html(rank, metric: str, lang: str, moves: dict, name_href=None)
     return f"<ul class='tr-rlist'>{''.join(items)}</ul>"
 
 
+PHONE_RECORD_COLUMNS = ("id_masked", "township_code", "village_code", "dest_province_code", "channel", "months_employed", "income_yuan")
+
+
+def record_cards(frame, lang: str) -> str:
+    """Records as cards for a phone: who (masked), township and village, destination, channel, months, income.
+    `frame` has the records view's readable columns (labels as headers, names for codes)."""
+    from tracker import schema
+
+    cols = [schema.label(c, lang) for c in PHONE_RECORD_COLUMNS]
+    cols = [c for c in cols if c in frame.columns]
+    items = []
+    for r in frame.select(cols).iter_rows(named=True):
+        parts = []
+        for c in cols:
+            v = r[c]
+            if v is None or v == "":
+                v = "—"
+            elif isinstance(v, float):
+                v = f"{v:,.1f}" if "月" in c or "onth" in c else f"{v:,.0f}"
+            elif isinstance(v, int):
+                v = f"{v:,}"
+            key = f"{c}：" if lang == "zh" else f"{c}: "
+            parts.append(f"<span class='tr-seg'><span class='tr-k'>{html.escape(key)}</span>{html.escape(str(v))}</span>")
+        items.append("<li>" + "　".join(parts) + "</li>")
+    return f"<ul class='tr-recs'>{''.join(items)}</ul>"
+
+
 CSS = """
 <style>
 .tr-card {border:1px solid #e3e6ea;border-radius:8px;padding:10px 14px;margin-bottom:10px;background:#fff;

@@ -1,0 +1,193 @@
+"""Real browser, issue 17: every view a link, a card's number opens its records, meeting mode at 1280×720, the phone,
+a deep link through the login, and no raw identifier, None or Streamlit default on any Chinese page."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from tests.conftest import start_app, wait_idle
+from tests.test_browser import fixture_app  # noqa: F401  (the module's app on the hand-made fixture)
+from tracker import auth
+
+PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+XPROV = "f=organized%3A1%3Bdest_scope%3Across_province"
+
+
+def _context(browser, width=1500, height=1100, phone=False):
+    return browser.new_context(
+        viewport={"width": width, "height": height},
+        locale="zh-CN",
+        is_mobile=phone,
+        has_touch=phone,
+        user_agent=PHONE_UA if phone else None,
+    )
+
+
+def _records_text(page) -> tuple[str, str]:
+    """The count line and the records themselves (the phone's record cards are in the page at every width)."""
+    main = page.locator("[data-testid=stMain]")
+    count = re.search(r"共 \S+ 条记录，涉及 \S+ 人", main.inner_text()).group(0)
+    return count, page.locator("ul.tr-recs").text_content()
+
+
+def test_a_filtered_records_link_gives_the_same_rows_in_a_fresh_browser(fixture_app, browser):  # noqa: F811
+    link = fixture_app + "/records?area=54&" + XPROV + "&sort=income_yuan:desc"
+    seen = []
+    for _ in range(2):  # a new context: no cookie, no session, only the link
+        ctx = _context(browser)
+        page = ctx.new_page()
+        page.goto(link)
+        wait_idle(page)
+        seen.append(_records_text(page))
+        assert page.get_by_text("筛选条件（所有字段） · 2").is_visible()  # the form shows the link's filter
+        ctx.close()
+    assert seen[0] == seen[1]
+    count, rows = seen[0]
+    assert count == "共 2 条记录，涉及 2 人"  # B's broker placement and F: the 有组织跨省转移 card's 2人
+    assert rows.index("12,000") < rows.index("5,000")  # sorted by income, highest first, as the link says
+    assert "540102199001010" not in rows  # IDs masked on the cards too
+
+
+def test_a_card_number_opens_its_records(fixture_app, browser):  # noqa: F811
+    ctx = _context(browser)
+    page = ctx.new_page()
+    page.goto(fixture_app + "/?area=5403")
+    wait_idle(page)
+    card = page.locator(".tr-card[data-metric=total]")
+    assert card.locator(".tr-value").inner_text() == "5人"
+    card.locator("a.tr-link").click()
+    page.wait_for_url("**/records?**", timeout=15_000)
+    wait_idle(page)
+    assert "area=5403" in page.url and "counted%3A1" in page.url
+    assert _records_text(page)[0] == "共 7 条记录，涉及 5 人"  # the card's 5 persons: A, B ×2, C, D ×2, E
+    page.goto(fixture_app + "/?area=54")
+    wait_idle(page)
+    page.locator(".tr-card[data-metric=org_xprov] a.tr-link").click()
+    page.wait_for_url("**/records?**", timeout=15_000)
+    wait_idle(page)
+    assert _records_text(page)[0] == "共 2 条记录，涉及 2 人"
+    ctx.close()
+
+
+def _one_line(page, selector: str) -> list[str]:
+    """Texts of `selector` elements laid out on more than one line (a figure cut from its unit)."""
+    return page.eval_on_selector_all(
+        selector,
+        """els => els.filter(e => {
+            const r = document.createRange(); r.selectNodeContents(e);
+            const size = parseFloat(getComputedStyle(e).fontSize);
+            const tops = [...r.getClientRects()].map(x => x.top).sort((a, b) => a - b);
+            return tops.length > 1 && tops[tops.length - 1] - tops[0] > 0.8 * size;  // a second line, not a tag's offset
+        }).map(e => e.innerText)""",
+    )
+
+
+def test_meeting_mode_at_1280x720(fixture_app, browser):  # noqa: F811
+    ctx = _context(browser, 1280, 720)
+    page = ctx.new_page()
+    page.goto(fixture_app + "/?area=5403&meet=1")
+    wait_idle(page)
+    main = page.locator("[data-testid=stMain]")
+    assert "演示模式" not in main.inner_text()
+    assert not page.locator("[data-testid=stSidebar]").is_visible()
+    # large type everywhere, the ranking included, and nothing broken inside a figure or a phrase
+    assert page.locator(".tr-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 40
+    table = page.locator("table.tr-rank")
+    assert table.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 22
+    assert table.locator("tbody tr").count() == 2  # 洛隆县, 卡若区
+    assert _one_line(page, ".tr-seg") == [] and _one_line(page, "table.tr-rank td") == []
+    # ← → step through 昌都市's parent and its siblings in code order: … 昌都市 (5403), 林芝市 (5404) …
+    exit_btn = page.get_by_role("button", name="退出投屏")
+    assert exit_btn.is_visible()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"area=5404(&|$)"), timeout=15_000)
+    wait_idle(page)
+    assert "林芝市农牧民转移就业调度" in main.inner_text()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(r"area=5403(&|$)"), timeout=15_000)
+    wait_idle(page)
+    # the dark theme for a projector, then Esc leaves meeting mode
+    page.get_by_text("深色").click()
+    page.wait_for_url(re.compile(r"dark=1"), timeout=15_000)
+    wait_idle(page)
+    bg = page.locator("[data-testid=stAppViewContainer]").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert bg == "rgb(11, 15, 20)"
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !location.search.includes('meet=1')", timeout=15_000)
+    wait_idle(page)
+    assert page.locator("[data-testid=stSidebar]").is_visible()
+    ctx.close()
+
+
+def test_phone_overview_and_records(fixture_app, browser):  # noqa: F811
+    ctx = _context(browser, 390, 844, phone=True)
+    page = ctx.new_page()
+    page.goto(fixture_app + "/?area=5403")
+    wait_idle(page)
+    bar = page.locator(".st-key-tr_phonebar")
+    page.wait_for_function(  # the area as one line, at the top
+        "() => { const e = document.querySelector('.st-key-tr_phonebar');"
+        " return e && (e.innerText + [...e.querySelectorAll('input')].map(i => i.value).join(' ')).includes('全区 › 昌都市'); }",
+        timeout=15_000,
+    )
+    assert bar.is_visible() and bar.bounding_box()["y"] < 300  # under the demo notice, before everything else
+    assert bar.evaluate("e => getComputedStyle(e).position") == "sticky"
+    assert not page.locator(".st-key-tr_crumbs").is_visible()
+    assert not page.locator(".st-key-tr_wide").first.is_visible()  # no eight-column grid on a phone
+    lst = page.locator("ul.tr-rlist")
+    assert lst.is_visible() and lst.locator("li").count() == 2
+    cards = page.locator(".tr-card")
+    a, b = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
+    assert a["y"] == b["y"] and a["width"] < 200  # two cards a row
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    lst.locator("a", has_text="洛隆县").click()  # a tap drills
+    page.wait_for_url(re.compile(r"area=540329(&|$)"), timeout=15_000)
+    wait_idle(page)
+    assert "洛隆县农牧民转移就业调度" in page.locator("[data-testid=stMain]").inner_text()
+
+    page.goto(fixture_app + "/records?area=540329")
+    wait_idle(page)
+    recs = page.locator("ul.tr-recs li")
+    assert recs.count() == 6 and recs.first.is_visible()  # the persons counted in 洛隆县: A, B ×2, C, D ×2
+    top = recs.first.bounding_box()["y"]
+    assert top < 900 * 2  # within two screens, not after a page of filters
+    text = recs.first.inner_text()
+    for label in ("户籍乡镇：", "组织方式：", "务工月数：", "劳务收入(元)："):
+        assert label in text, label
+    ctx.close()
+
+
+@pytest.fixture(scope="module")
+def staff_app(fixture_dir, tmp_path_factory):
+    d = tmp_path_factory.mktemp("deeplink_app")
+    env = {"TRACKER_DEMO": "0", "TRACKER_USERS_FILE": str(d / "users.json"), "TRACKER_AUDIT_FILE": str(d / "audit.jsonl")}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        auth.add_user("lhorong2", "Lhorong-2026!", "staff", "540329", "洛隆县就业局")
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    proc, url = start_app(fixture_dir, env)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_a_deep_link_survives_the_login(staff_app, browser):
+    ctx = _context(browser)
+    page = ctx.new_page()
+    page.goto(staff_app + "/records?area=540329101&f=dest_scope%3Alocal")
+    wait_idle(page)
+    page.get_by_label("用户名").fill("lhorong2")
+    page.get_by_label("密码").fill("Lhorong-2026!")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/records?**area=540329101**", timeout=20_000)
+    wait_idle(page)
+    main = page.locator("[data-testid=stMain]").inner_text()
+    assert "硕督镇" in main and "明细记录" in main
+    assert "共 2 条记录，涉及 2 人" in main  # C and D's local placements in 硕督镇: the link's filter was kept
+    ctx.close()
