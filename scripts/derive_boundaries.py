@@ -105,6 +105,7 @@ def level(whl: zipfile.ZipFile, matched: list[tuple[str, str]], tolerance: float
     feats = []
     for (src, code), g in zip(matched, simple, strict=True):
         g = shapely.make_valid(g) if not g.is_valid else g
+        g = shapely.orient_polygons(g)  # exteriors counter-clockwise, holes clockwise: a filled path leaves holes open
         pt = g.representative_point()
         geom = _drop_repeats({"type": g.geom_type, "coordinates": _round(mapping(g)["coordinates"])})
         props = {"code": code, "name_zh": h[code]["name_zh"], "parent_code": h[code]["parent_code"]}
@@ -194,7 +195,8 @@ Without a boundary (industrial parks; listed in each file's `metadata.without_bo
 Simplification: GEOS coverage simplification (shapely {shapely.__version__}, `coverage_simplify`, shared borders
 kept shared), tolerance {TOLERANCE["prefectures"]}° for prefectures and {TOLERANCE["counties"]}° for counties,
 coordinates rounded to {ROUND} decimals. Each feature's `label` is a representative interior point of the
-simplified shape (where the unit's marker goes). A schematic map (示意图), not for measurement or as a
+simplified shape (where the unit's marker goes). Exterior rings run counter-clockwise and holes clockwise (so a
+filled SVG path leaves 革吉县's hole, an enclave of 噶尔县, open). A schematic map (示意图), not for measurement or as a
 statement on any boundary.
 
 ## Licence of the source package ({PACKAGE} {VERSION}, MIT)
