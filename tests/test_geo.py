@@ -135,7 +135,7 @@ def test_one_polygon_and_one_clickable_marker_per_unit_in_status_colours(area):
     assert len(m.x) == len(m.y) == mapped.height
     first = mapped.row(0, named=True)
     assert first["unit_name"] in m.hovertext[0] and first["value"] in m.hovertext[0] and first["gap"] in m.hovertext[0]
-    assert fig.layout.clickmode == "event+select"
+    assert fig.layout.clickmode == "event+select" and m.unselected.marker.opacity == 1  # names stay readable on click
     # the parks are returned to be listed beside the map
     assert set(geo.unmapped(df, gj)["unit_code"]) == (PARKS if area == "5401" else set())
 

@@ -201,6 +201,9 @@ def fig_status_map(
             textposition="bottom center",
             textfont=dict(size=size, color="#212121", family=FONT, shadow="0px 0px 3px #FFFFFF"),
             marker=dict(size=14 if big else 10, color="white", line=dict(color="#212121", width=1.5)),
+            # a click selects the point (that is what drills down): keep the other names readable meanwhile
+            selected=dict(marker=dict(opacity=1)),
+            unselected=dict(marker=dict(opacity=1), textfont=dict(color="#212121")),
             customdata=[r["unit_code"] for r in rows],
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
