@@ -173,6 +173,12 @@ def test_legend_of_the_statuses_and_the_schematic_caption(lang, names, caption):
     assert custom.layout.annotations[0].text == "示意图 · 演示数据"
 
 
+def test_names_can_be_left_to_the_hover_on_narrow_screens():
+    fig = geo.fig_status_map(_frame("5402"), geo.level_geojson("5402"), "zh", names=False)
+    m = _markers(fig)
+    assert m.mode == "markers" and "桑珠孜区" in m.hovertext[0] and m.customdata[0] == "540202"
+
+
 def test_a_unit_without_row_is_grey_and_has_no_marker():
     df = _frame("5402").head(3)
     fig = geo.fig_status_map(df, geo.level_geojson("5402"), "zh")

@@ -124,6 +124,7 @@ def fig_status_map(
     caption: str | None = None,
     height: int = 460,
     big: bool = False,
+    names: bool = True,
 ) -> go.Figure:
     """A status map of child units: one filled polygon per unit of `df` in its status colour, one marker per unit
     (name, hover with value and gap, customdata = unit code), a legend of the statuses present, the caption
@@ -131,7 +132,8 @@ def fig_status_map(
 
     df: one row per child unit with unit_code, unit_name, status (a key of i18n.STATUS or null), value and gap
     (texts, see `map_frame`). Units without a boundary are left out (see `unmapped`); boundaries without a row
-    are drawn in light grey, without a marker.
+    are drawn in light grey, without a marker. `big` for meeting mode (larger type and markers); `names=False`
+    leaves the names to the hover (narrow screens, where they would overlap).
     """
     feats = {f["properties"]["code"]: f for f in level_geojson["features"]}
     rows = [r for r in df.iter_rows(named=True) if r["unit_code"] in feats]
@@ -196,7 +198,7 @@ def fig_status_map(
         go.Scatter(
             x=[p[0] for p in label],
             y=[p[1] for p in label],
-            mode="markers+text",
+            mode="markers+text" if names else "markers",
             text=[r["unit_name"] for r in rows],
             textposition="bottom center",
             textfont=dict(size=size, color="#212121", family=FONT, shadow="0px 0px 3px #FFFFFF"),
