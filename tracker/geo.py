@@ -1,0 +1,260 @@
+"""The status map of child units: committed boundaries (data/regions/boundaries, see its PROVENANCE.md) and a pure
+chart builder, fully offline.
+
+No plotly geo or map traces: plotly's geo layer fetches world_110m.json from a CDN even when hidden, and tile
+maps need a tile server. Each unit is a filled `go.Scatter` polygon on plain axes (equal aspect, longitude
+scaled by cos(mean latitude)); one marker per unit at its representative interior point carries the name, the
+hover and `customdata` = unit code, so a click (Streamlit's plotly selection works on markers) drills down.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import plotly.graph_objects as go
+import polars as pl
+
+from tracker import fmt, settings
+from tracker.i18n import STATUS, status_color, status_label
+
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+LEVELS = {4: "prefectures", 6: "counties"}  # length of the child codes -> file
+NO_DATA = "#EEEEEE"  # a unit with a boundary but no row (never a status colour)
+BORDER = "#FFFFFF"
+CAPTION = ("示意图 · 边界经简化，不作为划界依据", "Schematic map · simplified boundaries, not an authoritative delimitation")
+
+
+def boundaries_dir() -> Path:
+    """The committed boundaries; a custom data dir may bring its own, else the repo's are used."""
+    own = settings.data_dir() / "regions" / "boundaries"
+    return own if (own / "prefectures.geojson").exists() else settings.REPO / "data" / "regions" / "boundaries"
+
+
+@lru_cache(maxsize=4)
+def _read(path: str) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def load(level: str) -> dict:
+    """'prefectures' or 'counties': the whole FeatureCollection (cached; treat as read-only)."""
+    return _read(str(boundaries_dir() / f"{level}.geojson"))
+
+
+def level_geojson(area: str) -> dict | None:
+    """The boundaries of `area`'s children: prefectures for the region, counties for a prefecture; None below
+    (townships have no boundary). A FeatureCollection with the source file's metadata."""
+    child_len = {2: 4, 4: 6}.get(len(area))
+    if child_len is None:
+        return None
+    fc = load(LEVELS[child_len])
+    feats = [f for f in fc["features"] if f["properties"]["parent_code"] == area]
+    return {"type": "FeatureCollection", "metadata": fc["metadata"], "features": feats}
+
+
+def without_boundary(area: str) -> list[dict]:
+    """Child units of `area` that have no boundary (the industrial parks under 拉萨市): code, name_zh, name_en."""
+    gj = level_geojson(area)
+    if gj is None:
+        return []
+    return [u for u in gj["metadata"]["without_boundary"] if u["parent_code"] == area]
+
+
+def unmapped(df: pl.DataFrame, level_geojson: dict) -> pl.DataFrame:
+    """The rows of `df` whose unit has no boundary in `level_geojson` (to list beside the map), in df's order."""
+    have = [f["properties"]["code"] for f in level_geojson["features"]]
+    return df.filter(~pl.col("unit_code").is_in(have))
+
+
+def map_frame(rank: pl.DataFrame, kind: str, lang: str = "zh", unit: str = "人", minimum: bool = False) -> pl.DataFrame:
+    """The builder's input from the overview's ranking (`dispatch.ranking` + `name_units`): unit_code,
+    unit_name, status, value (the actual in the card's style, with the completion) and gap (in points, the way
+    the cards say it; for a minimum share, above/below the floor)."""
+    rows = []
+    for r in rank.iter_rows(named=True):
+        value = fmt.value(kind, r["actual"], lang, unit)
+        if not minimum and r.get("completion") is not None:
+            value += f"（完成{fmt.pct(r['completion'])}）" if lang == "zh" else f" ({fmt.pct(r['completion'])} done)"
+        g = r.get("gap")
+        if g is None:
+            gap = "—"
+        elif minimum:
+            gv = round(g, 1)
+            if lang == "zh":
+                gap = f"{'高于' if gv >= 0 else '低于'}下限{abs(gv):.1f}个百分点"
+            else:
+                gap = f"{abs(gv):.1f} pp {'above' if gv >= 0 else 'below'} the minimum"
+        else:
+            gap = fmt.points(g, lang)
+        rows.append({"unit_code": r["unit_code"], "unit_name": r["name"], "status": r["status"], "value": value, "gap": gap})
+    schema = {"unit_code": pl.String, "unit_name": pl.String, "status": pl.String, "value": pl.String, "gap": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _path(geometry: dict) -> tuple[list[float | None], list[float | None]]:
+    """All rings of a (Multi)Polygon as one path, rings separated by None (each closed ring filled on its own;
+    holes run the other way round, so the default non-zero rule leaves them open)."""
+    polys = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for poly in polys:
+        for ring in poly:
+            if xs:
+                xs.append(None)
+                ys.append(None)
+            xs.extend(p[0] for p in ring)
+            ys.extend(p[1] for p in ring)
+    return xs, ys
+
+
+def _bounds(features: list[dict]) -> tuple[float, float, float, float]:
+    paths = [_path(f["geometry"]) for f in features]
+    xs = [x for px, _ in paths for x in px if x is not None]
+    ys = [y for _, py in paths for y in py if y is not None]
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+def fig_status_map(
+    df: pl.DataFrame,
+    level_geojson: dict,
+    lang: str = "zh",
+    title: str | None = None,
+    caption: str | None = None,
+    height: int = 460,
+    big: bool = False,
+    names: bool = True,
+) -> go.Figure:
+    """A status map of child units: one filled polygon per unit of `df` in its status colour, one marker per unit
+    (name, hover with value and gap, customdata = unit code), a legend of the statuses present, the caption
+    (示意图 by default) under the map. Pure: data in, Figure out.
+
+    df: one row per child unit with unit_code, unit_name, status (a key of i18n.STATUS or null), value and gap
+    (texts, see `map_frame`). Units without a boundary are left out (see `unmapped`); boundaries without a row
+    are drawn in light grey, without a marker. `big` for meeting mode (larger type and markers); `names=False`
+    leaves the names to the hover (narrow screens, where they would overlap).
+    """
+    feats = {f["properties"]["code"]: f for f in level_geojson["features"]}
+    rows = [r for r in df.iter_rows(named=True) if r["unit_code"] in feats]
+    fig = go.Figure()
+    if not feats:
+        return fig
+    x0, x1, y0, y1 = _bounds(list(feats.values()))
+    aspect = 1 / math.cos(math.radians((y0 + y1) / 2))  # a degree of latitude is this many degrees of longitude long
+
+    # units with a boundary but no row: one grey background trace, no legend, no hover
+    rest = [c for c in feats if c not in {r["unit_code"] for r in rows}]
+    if rest:
+        bx: list[float | None] = []
+        by: list[float | None] = []
+        for c in rest:
+            px, py = _path(feats[c]["geometry"])
+            bx += ([None] if bx else []) + px
+            by += ([None] if by else []) + py
+        fig.add_trace(
+            go.Scatter(
+                x=bx,
+                y=by,
+                fill="toself",
+                fillcolor=NO_DATA,
+                mode="lines",
+                line=dict(color="#BDBDBD", width=0.8),
+                hoverinfo="skip",
+                showlegend=False,
+                name="no_data",
+                meta="no_data",
+            )
+        )
+
+    order = list(STATUS)
+    present = sorted({r["status"] or "no_quota" for r in rows}, key=order.index)
+    shown: set[str] = set()
+    for r in rows:
+        s = r["status"] or "no_quota"
+        px, py = _path(feats[r["unit_code"]]["geometry"])
+        fig.add_trace(
+            go.Scatter(
+                x=px,
+                y=py,
+                fill="toself",
+                fillcolor=status_color(s),
+                mode="lines",
+                line=dict(color=BORDER, width=1.2),
+                name=status_label(s, lang),
+                legendgroup=s,
+                legendrank=order.index(s),
+                showlegend=s not in shown,
+                hoverinfo="skip",
+                meta=f"unit:{r['unit_code']}",
+            )
+        )
+        shown.add(s)
+
+    label = [feats[r["unit_code"]]["properties"]["label"] for r in rows]
+    hover = [f"<b>{r['unit_name']}</b><br>{status_label(r['status'] or 'no_quota', lang)} · {r['value']}<br>{r['gap']}" for r in rows]
+    size = 18 if big else 12
+    fig.add_trace(
+        go.Scatter(
+            x=[p[0] for p in label],
+            y=[p[1] for p in label],
+            mode="markers+text" if names else "markers",
+            text=[r["unit_name"] for r in rows],
+            textposition="bottom center",
+            textfont=dict(size=size, color="#212121", family=FONT, shadow="0px 0px 3px #FFFFFF"),
+            marker=dict(size=14 if big else 10, color="white", line=dict(color="#212121", width=1.5)),
+            # a click selects the point (that is what drills down): keep the other names readable meanwhile
+            selected=dict(marker=dict(opacity=1)),
+            unselected=dict(marker=dict(opacity=1), textfont=dict(color="#212121")),
+            customdata=[r["unit_code"] for r in rows],
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+            name="units",
+            meta="markers",
+        )
+    )
+    pad_x, pad_y = (x1 - x0) * 0.03, (y1 - y0) * 0.06
+    fig.update_xaxes(visible=False, showgrid=False, zeroline=False, range=[x0 - pad_x, x1 + pad_x], fixedrange=True)
+    fig.update_yaxes(
+        visible=False,
+        showgrid=False,
+        zeroline=False,
+        range=[y0 - pad_y, y1 + pad_y],
+        fixedrange=True,
+        scaleanchor="x",
+        scaleratio=aspect,
+        constrain="domain",
+    )
+    cap = caption if caption is not None else CAPTION[0 if lang == "zh" else 1]
+    fig.update_layout(
+        title=dict(text=title, x=0.01) if title else None,
+        height=height,
+        margin=dict(l=10, r=10, t=44 if title else 10, b=36),
+        font=dict(family=FONT, size=18 if big else 13),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hovermode="closest",
+        clickmode="event+select",
+        dragmode=False,
+        legend=dict(orientation="h", x=0, y=0, yanchor="top", traceorder="normal", itemclick=False, itemdoubleclick=False),
+        annotations=[
+            dict(
+                text=cap,
+                xref="paper",
+                yref="paper",
+                x=1,
+                y=0,
+                xanchor="right",
+                yanchor="top",
+                yshift=-14,
+                showarrow=False,
+                font=dict(size=14 if big else 11, color="#757575"),
+            )
+        ]
+        if cap
+        else [],
+    )
+    if len(present) == 0:
+        fig.update_layout(showlegend=False)
+    return fig
