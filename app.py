@@ -15,7 +15,9 @@ from tracker.state import KEYS, State, parse
 from tracker.style import BASE_CSS
 from tracker.ui import go, phone_bar, set_view, sync_url
 
-st.set_page_config(page_title="转移就业调度看板", page_icon=":material/dashboard:", layout="wide")
+st.set_page_config(
+    page_title="转移就业调度看板", page_icon=str(settings.REPO / "assets" / "icon.png"), layout="wide"
+)  # a local icon: a material one is fetched from Google
 
 if os.environ.get("TRACKER_AUTOGEN") == "1" and not queries.snapshot_dates():
     bar = st.progress(0.0, text="首次启动：正在生成演示数据 / First start: generating the demo data …")

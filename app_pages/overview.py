@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import charts, dispatch, fmt, quotas, rules, settings, submissions
+from tracker import charts, dispatch, fmt, geo, quotas, rules, settings, submissions
 from tracker.cards import CSS, card_html, ranking_html, ranking_list_html
 from tracker.catalogue import CARD_METRICS, METRICS, metric_records
-from tracker.i18n import pick, status_expr, t
+from tracker.i18n import pick, status_expr, status_label, t
 from tracker.style import DARK_CSS, MEETING_CSS
 from tracker.texts import laggard_line, rank_move
 from tracker.ui import breadcrumb, current, go, meeting_bar, records_href, view_href
@@ -164,8 +164,7 @@ if ev.filter(~pl.col("is_area")).height:
             if h.exists(code) and code != area:
                 go(state.with_(area=code))
 
-    left, right = st.columns([1, 1])
-    with left:
+    def laggard_list() -> None:
         st.markdown(f"#### {t('laggards', lang)}")
         lag = dispatch.laggards(ev)
         if lag.height == 0:
@@ -176,22 +175,51 @@ if ev.filter(~pl.col("is_area")).height:
             if len(lines) > 12:
                 with st.expander(t("more_laggards", lang, n=len(lines) - 12)):
                     st.markdown("\n".join(f"- {x}" for x in lines[12:]))
-    if not minimum and not state.meeting:
-        with right:
-            tp = rules.time_progress(d.snapshot, rank["due_date"][0]) if rank.height else None
-            bars = st.plotly_chart(
-                charts.ranking_bars(rank, tp, lang),
-                key=f"bars_{area}_{metric}",
-                on_select="rerun",
-                selection_mode="points",
-                config={"displayModeBar": False},
+
+    def drill_on(event) -> None:
+        pts = event.selection.points if event is not None else []
+        if pts and h.level(area) < 5:
+            code = pts[0].get("customdata")
+            code = code[0] if isinstance(code, list) else code
+            if code and h.exists(code) and code != area:
+                go(state.with_(area=code))
+
+    gj = geo.level_geojson(area)
+    if gj is not None:  # the region's prefectures or a prefecture's counties, coloured by status (a click drills)
+        left, right = st.columns([3, 2] if state.meeting else [1, 1])
+        with left:
+            frame = geo.map_frame(rank, met.kind, lang, met.unit_zh, minimum)
+            title = L(f"进度状态示意图 · {met.label(lang)}", f"Status map · {met.label(lang)}")
+            fig = geo.fig_status_map(frame, gj, lang, title=title, height=560 if state.meeting else 460, big=state.meeting)
+            drill_on(
+                st.plotly_chart(
+                    fig, key=f"map_{area}_{metric}", on_select="rerun", selection_mode="points", config={"displayModeBar": False}
+                )
             )
-            pts = bars.selection.points if bars is not None else []
-            if pts and h.level(area) < 5:
-                code = pts[0].get("customdata")
-                code = code[0] if isinstance(code, list) else code
-                if code and h.exists(code) and code != area:
-                    go(state.with_(area=code))
+            rest = geo.unmapped(frame, gj)
+            if rest.height:  # the industrial parks have no boundary: listed beside the map
+                st.caption(
+                    L("未绘边界：", "No boundary: ")
+                    + "；".join(f"{r['unit_name']} {r['value']}（{status_label(r['status'], lang)}）" for r in rest.iter_rows(named=True))
+                )
+        with right:
+            laggard_list()
+    else:
+        left, right = st.columns([1, 1])
+        with left:
+            laggard_list()
+    if not minimum and not state.meeting:
+        with right if gj is None else st.container():
+            tp = rules.time_progress(d.snapshot, rank["due_date"][0]) if rank.height else None
+            drill_on(
+                st.plotly_chart(
+                    charts.ranking_bars(rank, tp, lang),
+                    key=f"bars_{area}_{metric}",
+                    on_select="rerun",
+                    selection_mode="points",
+                    config={"displayModeBar": False},
+                )
+            )
 
 if not state.meeting:
     metric = state.metric if METRICS[state.metric].kind in ("count", "money") else "total"

@@ -88,6 +88,7 @@ def test_click_a_bar_opens_that_unit(fixture_app, page):
     page.wait_for_selector(".js-plotly-plot .bars path", timeout=15_000)
     bars = page.locator(".js-plotly-plot .bars path")
     assert bars.count() == 2
+    bars.nth(1).scroll_into_view_if_needed()  # under the map
     box = bars.nth(1).bounding_box()  # sorted ascending: the second (top) bar is 昌都市 at 83.3%
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # plotly's drag layer takes clicks
     page.wait_for_url("**area=5403**", timeout=15_000)
@@ -116,9 +117,9 @@ def test_screenshot_for_the_readme(demo_app, page, tmp_path):
 
 
 def click_bar(page, label: str) -> None:
-    """Click the bar of one unit in the first chart (ticks and bars come in the same order)."""
+    """Click the bar of one unit in the ranking chart (ticks and bars come in the same order; the map comes first)."""
     page.wait_for_selector(".js-plotly-plot .bars path", timeout=15_000)
-    plot = page.locator(".js-plotly-plot").first
+    plot = page.locator(".js-plotly-plot", has=page.locator(".bars path")).first
     ticks = plot.locator(".yaxislayer-above .ytick text").all_text_contents()
     bar = plot.locator(".bars path").nth(ticks.index(label))
     bar.scroll_into_view_if_needed()

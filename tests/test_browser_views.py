@@ -191,3 +191,53 @@ def test_a_deep_link_survives_the_login(staff_app, browser):
     assert "硕督镇" in main and "明细记录" in main
     assert "共 2 条记录，涉及 2 人" in main  # C and D's local placements in 硕督镇: the link's filter was kept
     ctx.close()
+
+
+def test_the_status_map_renders_offline_with_every_unit_and_drills(fixture_app, browser):  # noqa: F811
+    ctx = _context(browser)
+    outside = []
+
+    def only_loopback(route):
+        host = route.request.url.split("/")[2].split(":")[0]
+        if host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", only_loopback)
+    page = ctx.new_page()
+    page.goto(fixture_app + "/?area=54")
+    wait_idle(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => (g.data || []).some(t => t.meta === 'markers'))"
+    )
+    units = page.evaluate(
+        """() => {
+        const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => (g.data || []).some(t => t.meta === 'markers'));
+        return {polygons: gd.data.filter(t => String(t.meta || '').startsWith('unit:')).map(t => t.meta.slice(5)).sort(),
+                markers: gd.data.find(t => t.meta === 'markers').text,
+                grey: gd.data.filter(t => t.meta === 'no_data').map(t => t.x.filter(v => v === null).length + 1)};
+    }"""
+    )
+    assert units["polygons"] == ["5401", "5403"]  # the two prefectures with data (or a quota) in their status colour
+    assert units["grey"] and units["grey"][0] >= 5  # the other five drawn in grey (as many rings or more)
+    assert sorted(units["markers"]) == ["拉萨市", "昌都市"]  # each coloured unit a marker (hover, click)
+    assert "示意图" in page.locator("[data-testid=stMain]").inner_text()
+    xy = page.evaluate(
+        """() => {
+        const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => (g.data || []).some(t => t.meta === 'markers'));
+        const k = gd.data.findIndex(t => t.meta === 'markers');
+        const codes = gd.data[k].customdata.map(c => Array.isArray(c) ? c[0] : c);
+        const pt = gd.querySelectorAll('.scatterlayer .trace')[k].querySelectorAll('.points path')[codes.indexOf('5403')];
+        pt.scrollIntoView({block: 'center'});
+        const r = pt.getBoundingClientRect();
+        return [r.x + r.width / 2, r.y + r.height / 2];
+    }"""
+    )
+    page.mouse.click(*xy)
+    page.wait_for_url(re.compile(r"area=5403(&|$)"), timeout=15_000)
+    wait_idle(page)
+    assert "昌都市农牧民转移就业调度" in page.locator("[data-testid=stMain]").inner_text()
+    assert outside == [], outside  # no CDN, no tiles, no fonts from elsewhere
+    ctx.close()

@@ -28,7 +28,7 @@ def encode(page: str, params: dict[str, str]) -> str:
 
 
 def decode(value: str | None) -> tuple[str, dict[str, str]] | None:
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     page, _, query = unquote(value)[:1000].partition("?")
     if page and not _PAGE.match(page):
