@@ -12,7 +12,7 @@ from tracker import audit, deeplink, gate, generate, hierarchy, settings
 from tracker.errors import TrackerError
 from tracker.i18n import pick, t
 from tracker.state import KEYS, State, parse
-from tracker.style import BASE_CSS
+from tracker.style import BASE_CSS, ZH_WIDGETS_CSS
 from tracker.ui import go, phone_bar, set_view, sync_url
 
 st.set_page_config(
@@ -138,6 +138,7 @@ def filter_bar(s: State) -> None:
             list(CHANNEL.values),
             key="w_ch",
             format_func=lambda c: CHANNEL.label(c, s.lang),
+            placeholder=t("all", s.lang),
             on_change=lambda: _set(channels=tuple(st.session_state["w_ch"])),
         )
         st.session_state["w_grp"] = s.group or ""
@@ -152,7 +153,10 @@ def filter_bar(s: State) -> None:
         st.caption(t("slices_help", s.lang))
     st.session_state["w_meet"] = s.meeting
     sb.toggle(t("meeting", s.lang), key="w_meet", on_change=lambda: _set(meeting=st.session_state["w_meet"]))
-    sb.caption(t("demo_banner", s.lang) if settings.data_dir() == settings.REPO / "data" else str(settings.data_dir()))
+    if settings.data_dir() == settings.REPO / "data":
+        sb.caption(t("demo_banner", s.lang))
+    elif user.role == "admin":  # where the data lives is an administrator's business
+        sb.caption(("数据目录：" if s.lang == "zh" else "Data directory: ") + str(settings.data_dir()))
 
 
 def user_box(s: State) -> None:
@@ -168,7 +172,7 @@ def user_box(s: State) -> None:
 st.session_state["_state"] = state
 st.session_state["_hierarchy"] = h
 st.session_state["_user"] = user  # for display (breadcrumb root, buttons); queries are scoped by gate.user
-st.markdown(BASE_CSS, unsafe_allow_html=True)
+st.markdown(BASE_CSS + (ZH_WIDGETS_CSS if lang == "zh" else ""), unsafe_allow_html=True)
 if user.source == "demo" and not state.meeting:
     st.info(t("demo_mode", lang), icon=":material/visibility:")
 if not state.meeting:
@@ -221,6 +225,7 @@ if not state.meeting:
             for p in allowed:
                 st.sidebar.page_link(p, query_params=state.shared_params())
     user_box(state)
+st.set_page_config(page_title=f"{nav.title} · {t('app_title', lang)}")  # the tab says which page, in the page's language
 if wanted and wanted[0] and wanted[0] != nav.url_path:  # back to the page asked for before the login, with its view
     target = next((p for items in pages.values() for p in items if p.url_path == wanted[0]), None)
     if target is not None and user.may_open(target.url_path):

@@ -29,7 +29,9 @@ rows = [r for r in rows if not r["area"] or r["area"].startswith(me.area)]
 c = st.columns(3)
 who = c[0].text_input(L("用户", "User"), key="au_who")
 codes = sorted({r["action"] for r in rows})
-act = c[1].multiselect(L("操作", "Action"), codes, key="au_act", format_func=lambda a: audit.action_label(a, lang))
+act = c[1].multiselect(
+    L("操作", "Action"), codes, key="au_act", format_func=lambda a: audit.action_label(a, lang), placeholder=t("all", lang)
+)
 day = c[2].text_input(L("日期（北京时间，如 2026-11）", "Date (Beijing time, e.g. 2026-11)"), key="au_day")
 df = audit.table(rows[::-1], lang)  # newest first
 col = {k: L(*v) for k, v in {"who": ("用户", "User"), "action": ("操作", "Action"), "ts": ("时间", "Time")}.items()}
@@ -40,5 +42,9 @@ if act:
 if day:
     df = df.filter(pl.col(col["ts"]).str.starts_with(day.strip()))
 st.caption(L(f"共 {df.height:,} 条（最新在前；时间为北京时间）", f"{df.height:,} entries (newest first; Beijing time)"))
-st.dataframe(df, hide_index=True, height=480)
+area_col = L("区划", "Area")
+shown = df.drop(col["action"]).with_columns(  # on screen: readable action names and area names, not codes
+    pl.col(area_col).map_elements(lambda c: h.name(c, lang) if c and h.exists(c) else (c or "—"), return_dtype=pl.String)
+)
+st.dataframe(shown, hide_index=True, height=480)
 export(t("download_csv", lang), lambda: exports.csv_bytes(df), "audit_log.csv", "dl_audit", mime="text/csv")

@@ -241,3 +241,62 @@ def test_the_status_map_renders_offline_with_every_unit_and_drills(fixture_app, 
     assert "昌都市农牧民转移就业调度" in page.locator("[data-testid=stMain]").inner_text()
     assert outside == [], outside  # no CDN, no tiles, no fonts from elsewhere
     ctx.close()
+
+
+PAGES = [
+    "",
+    "records",
+    "submissions",
+    "reported",
+    "channels",
+    "destinations",
+    "industries",
+    "groups",
+    "duration-income",
+    "changes",
+    "quality",
+    "quotas",
+    "subsidies",
+    "upload",
+    "users",
+    "audit",
+]
+LEVELS = ["54", "5403", "540329", "540329100"]
+# what must never reach a Chinese page: field names and codes, empty values, Streamlit's own English
+RAW = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b|\bNone\b|\bNaN\b|\bnan\b|\bnull\b|\bTrue\b|\bFalse\b")
+DEFAULTS = ("Choose", "Drag and drop", "200MB", "Browse files", "Page not found", "No results", "Deploy", "Running", "Rerun")
+ALLOWED = {"TRACKER_DEMO"}  # the demo notice names the setting an administrator turns off
+VISIBLE_TEXT = """() => {
+    const skip = '[data-testid=stIconMaterial], script, style';
+    const out = [];
+    const walk = n => {
+        if (n.nodeType === 3) { out.push(n.textContent); return; }
+        if (n.nodeType !== 1 || n.matches(skip)) return;
+        const s = getComputedStyle(n);
+        if (s.display === 'none' || s.visibility === 'hidden') return;
+        n.childNodes.forEach(walk);
+    };
+    walk(document.querySelector('[data-testid=stApp]'));
+    document.querySelectorAll('[data-testid=stApp] input').forEach(i => out.push(' ' + (i.value || i.placeholder || '')));
+    return out.join(' ');
+}"""
+
+
+def test_no_raw_identifier_none_or_english_default_on_any_chinese_page(fixture_app, browser):  # noqa: F811
+    ctx = _context(browser)
+    page = ctx.new_page()
+    found = {}
+    for area in LEVELS:
+        page.goto(f"{fixture_app}/?area={area}")
+        for name in PAGES:  # through the menu, as a user goes (and faster than a new session per page)
+            if name:
+                page.locator(f"[data-testid=stSidebar] a[href^='{name}?']").first.click()
+                page.wait_for_url(f"**/{name}?**area={area}**", timeout=15_000)
+            wait_idle(page)
+            text = page.evaluate(VISIBLE_TEXT)
+            bad = sorted({m.group(0) for m in RAW.finditer(text)} - ALLOWED) + [d for d in DEFAULTS if d in text]
+            if bad:
+                found[f"/{name}?area={area}"] = bad
+            assert page.title().endswith(" · 转移就业调度看板") and len(page.title()) > 12, page.title()  # the page first
+    ctx.close()
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

@@ -91,6 +91,13 @@ class Finding:
     en: str
 
 
+def _label(metric: str, lang: str) -> str:
+    """A quota metric's name as the cards say it (the key only if no card shows it)."""
+    from tracker.catalogue import METRICS
+
+    return next((m.label(lang) for m in METRICS.values() if m.quota == metric), metric)
+
+
 def check(q: pl.DataFrame, h: Hierarchy, year: int) -> list[Finding]:
     """Children summing to more or less than the parent, units without a quota, unknown units,
     a share minimum below the parent's."""
@@ -122,7 +129,14 @@ def check(q: pl.DataFrame, h: Hierarchy, year: int) -> list[Finding]:
             missing = [k for k, v in zip(kids, have, strict=True) if v is None]
             for k in missing:
                 out.append(
-                    Finding("missing", k, metric, None, f"{h.name(k)} 缺少“{metric}”任务", f"{h.name(k, 'en')} has no {metric} quota")
+                    Finding(
+                        "missing",
+                        k,
+                        metric,
+                        None,
+                        f"{h.name(k)} 缺少“{_label(metric, 'zh')}”任务",
+                        f"{h.name(k, 'en')} has no {_label(metric, 'en')} quota",
+                    )
                 )
             total = sum(v for v in have if v is not None)
             if abs(total - target) > 1e-6:
@@ -133,9 +147,9 @@ def check(q: pl.DataFrame, h: Hierarchy, year: int) -> list[Finding]:
                         parent,
                         metric,
                         total - target,
-                        f"{h.name(parent)}“{metric}”下级合计{total:,.0f}，{'超出' if kind == 'over' else '少于'}本级任务"
+                        f"{h.name(parent)}“{_label(metric, 'zh')}”下级合计{total:,.0f}，{'超出' if kind == 'over' else '少于'}本级任务"
                         f"{abs(total - target):,.0f}",
-                        f"{h.name(parent, 'en')} {metric}: children add up to {total:,.0f}, "
+                        f"{h.name(parent, 'en')} {_label(metric, 'en')}: children add up to {total:,.0f}, "
                         f"{abs(total - target):,.0f} {'over' if kind == 'over' else 'under'} the parent",
                     )
                 )
@@ -149,8 +163,8 @@ def check(q: pl.DataFrame, h: Hierarchy, year: int) -> list[Finding]:
                             k,
                             metric,
                             v - target,
-                            f"{h.name(k)}“{metric}”下限{v:.0%}低于上级{target:.0%}",
-                            f"{h.name(k, 'en')} {metric} minimum {v:.0%} is below the parent's {target:.0%}",
+                            f"{h.name(k)}“{_label(metric, 'zh')}”下限{v:.1%}低于上级{target:.1%}",
+                            f"{h.name(k, 'en')} {_label(metric, 'en')} minimum {v:.1%} is below the parent's {target:.1%}",
                         )
                     )
     return out

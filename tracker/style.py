@@ -72,3 +72,13 @@ table.tr-rank th, table.tr-rank td {color:#f9fafb;border-color:#374151}
 .stApp button {background:#1f2937;color:#f9fafb;border-color:#6b7280}
 </style>
 """
+
+# Streamlit's own English in a Chinese page: the file uploader's button and size note (no parameter for either)
+ZH_WIDGETS_CSS = """
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display:none}
+[data-testid="stFileUploaderDropzone"] button > div::after {content:"选择文件"}
+[data-testid="stFileUploaderDropzoneInstructions"] span {display:none}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content:"拖放文件到此处，单个文件不超过200MB";font-size:0.8rem;color:#666}
+</style>
+"""
