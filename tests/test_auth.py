@@ -356,7 +356,8 @@ def test_admin_pages(accounts):
     at = app_as("root", "audit")
     assert "日志链完整：未发现改动或删除。" in [s.value for s in at.success]
     log = at.dataframe[0].value
-    assert log["操作"].tolist()[0] == "view_records" and log["用户"].tolist()[0] == "lhorong"
+    assert log["操作名称"].tolist()[0] == "查看明细记录" and log["用户"].tolist()[0] == "lhorong"
+    assert log["区划"].tolist()[0] == "洛隆县" and "操作" not in log.columns  # names on screen, not codes
 
 
 def test_sso_user_is_mapped_by_the_server_side_table(accounts):
