@@ -6,11 +6,11 @@ import polars as pl
 import streamlit as st
 
 from tracker import charts, dispatch, fmt, geo, quotas, rules, settings, submissions
-from tracker.cards import CSS, card_html, ranking_html, ranking_list_html
+from tracker.cards import CSS, card_html, ranking_html, ranking_list_html, ranking_rows
 from tracker.catalogue import CARD_METRICS, METRICS, metric_records
 from tracker.i18n import pick, status_expr, status_label, t
 from tracker.style import DARK_CSS, MEETING_CSS
-from tracker.texts import laggard_line, rank_move
+from tracker.texts import laggard_line
 from tracker.ui import breadcrumb, current, go, meeting_bar, records_href, view_href
 
 state, h = current()
@@ -90,6 +90,7 @@ if ev.filter(~pl.col("is_area")).height:
     rank = dispatch.ranking(ev, metric)
     moves = dispatch.previous_ranks(area, d, wk, q, metric)
     has_records = metric_records(metric) is not None
+    no_quota = rank["quota"].is_null().all()  # e.g. villages: nothing to pace, rank by what was done
 
     def drill_href(code: str) -> str:
         return view_href(area=code)
@@ -106,46 +107,50 @@ if ev.filter(~pl.col("is_area")).height:
             st.markdown(table_html, unsafe_allow_html=True)
         with st.container(key="tr_narrow"):
             st.markdown(ranking_list_html(rank, metric, lang, moves, drill_href), unsafe_allow_html=True)
-        scale = 100 if met.kind == "share" else 1
-        MOVE = L("变化", "Move")
-        cols = {
-            t("rank", lang): pl.col("rank"),
-            MOVE: pl.Series(
-                [rank_move(r, moves.get(c), lang) for r, c in zip(rank["rank"], rank["unit_code"], strict=True)], dtype=pl.String
-            ),
-            t("unit", lang): pl.col("name"),
-            t("minimum" if minimum else "quota", lang): pl.col("quota") * scale,
-            t("actual", lang): pl.col("actual") * scale,
-            t("completion", lang): pl.col("completion") * 100,
-            t("gap", lang): pl.col("gap").round(1),
-            t("vs_last_week" if minimum else "new_week", lang): pl.col("new_week") * scale,
-            t("status", lang): status_expr("status", lang),
-            t("quota_source", lang): pl.col("source").replace_strict(
-                {k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—"
-            ),
-        }
+        cells = ranking_rows(rank, metric, lang, moves)
+        MOVE, RECS = L("变化", "Move"), L("明细", "Records")
+        table = pl.DataFrame(
+            {
+                t("rank", lang): [str(i + 1) for i in range(len(cells))] if no_quota else [c["rank"] for c in cells],
+                MOVE: [c["move"] for c in cells],
+                t("unit", lang): [c["name"] or "—" for c in cells],
+                t("minimum" if minimum else "quota", lang): [c["quota"] for c in cells],
+                t("actual", lang): [c["actual"] for c in cells],
+                t("completion", lang): (rank["completion"] * 100).to_list(),
+                t("gap", lang): [c["gap"] for c in cells],
+                t("vs_last_week" if minimum else "new_week", lang): [c["new_week"] for c in cells],
+                t("status", lang): rank.select(status_expr("status", lang))["status"].fill_null("—").to_list(),
+                t("quota_source", lang): rank["source"]
+                .replace_strict({k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—")
+                .to_list(),
+            },
+            schema_overrides={t("completion", lang): pl.Float64},
+        )
         if not moves:
-            cols.pop(MOVE)
+            table = table.drop(MOVE)
         if minimum:
-            cols.pop(t("completion", lang))
-            cols[t("needed", lang)] = pl.col("needed")
-            cols[t("needed_year_end", lang)] = pl.col("needed_year_end")
-        table = rank.select(**cols)
-        RECS = L("明细", "Records")
+            table = table.drop(t("completion", lang)).with_columns(
+                pl.Series(t("needed", lang), [c["needed"] or "—" for c in cells]),
+                pl.Series(t("needed_year_end", lang), [c["needed_year_end"] or "—" for c in cells]),
+            )
+        if no_quota:
+            table = table.drop(
+                t("minimum" if minimum else "quota", lang),
+                t("completion", lang),
+                t("gap", lang),
+                t("status", lang),
+                t("quota_source", lang),
+                strict=False,
+            )
         if has_records:  # the unit's number opens the records behind it (a link per row, shown as the number)
             links = [f"{value_href(c)}#{fmt.count(v, lang)} ›" for c, v in zip(rank["unit_code"], rank["actual"], strict=True)]
             table = table.with_columns(pl.Series(RECS, links, dtype=pl.String))
-        fmt_num = "%.1f%%" if met.kind == "share" else "localized"
-        cfg = {
-            t("completion", lang): st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100),
-            RECS: st.column_config.LinkColumn(display_text=r"#(.*)$", help=t("open_records_tip", lang)),
-            t("actual", lang): st.column_config.NumberColumn(format=fmt_num),
-            t("quota", lang): st.column_config.NumberColumn(format=fmt_num),
-            t("minimum", lang): st.column_config.NumberColumn(format=fmt_num),
-            t("new_week", lang): st.column_config.NumberColumn(format="%+d"),
-            t("vs_last_week", lang): st.column_config.NumberColumn(format="%+.1f"),
-            t("gap", lang): st.column_config.NumberColumn(format="%+.1f"),
-        }
+        right = st.column_config.TextColumn(alignment="right")
+        cfg = {c: right for c in table.columns if c not in (t("unit", lang), t("status", lang), t("quota_source", lang), RECS)}
+        cfg[t("completion", lang)] = st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)
+        cfg[RECS] = st.column_config.LinkColumn(display_text=r"#(.*)$", help=t("open_records_tip", lang))
+        if no_quota:
+            st.caption(L("下级单位未下达任务，按完成数排列。", "No quotas below this level: ranked by what was done."))
         with st.container(key="tr_wide"):
             sel = st.dataframe(
                 table,
@@ -167,7 +172,13 @@ if ev.filter(~pl.col("is_area")).height:
     def laggard_list() -> None:
         st.markdown(f"#### {t('laggards', lang)}")
         lag = dispatch.laggards(ev)
-        if lag.height == 0:
+        kids_paced = ev.filter(~pl.col("is_area") & pl.col("quota").is_not_null()).height > 0
+        if not kids_paced:  # nothing below to compare: say so, and what of this unit's own lags
+            own = ev.filter(pl.col("is_area") & pl.col("status").is_in(list(dispatch.LAG_ORDER)))
+            st.info(L("下级单位未下达任务，无法判断下级滞后。", "No quotas below this level: no laggards to name."))
+            if own.height:
+                st.markdown(L("本单位：", "This unit: ") + "；".join(laggard_line(r, lang) for r in own.iter_rows(named=True)))
+        elif lag.height == 0:
             st.success(t("no_laggards", lang))
         else:
             lines = [laggard_line(r, lang) for r in lag.iter_rows(named=True)]
@@ -208,7 +219,7 @@ if ev.filter(~pl.col("is_area")).height:
         left, right = st.columns([1, 1])
         with left:
             laggard_list()
-    if not minimum and not state.meeting:
+    if not minimum and not state.meeting and not no_quota:  # a completion chart needs quotas
         with right if gj is None else st.container():
             tp = rules.time_progress(d.snapshot, rank["due_date"][0]) if rank.height else None
             drill_on(

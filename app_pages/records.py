@@ -210,7 +210,10 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
     return out.select(keep).rename({c: schema.label(c, lang) for c in keep})
 
 
-audit_view("view_records", f"{day.isoformat()} page {page} " + str({k: v for k, v in flt.params().items() if v is not None}))
+audit_view(  # the line an auditor reads: the week, the page and the filter in words
+    "view_records",
+    f"{day.isoformat()} 第{page}页 {catalogue.describe_filters(state.filters, 'zh')}" + (" 仅本单位" if state.own else ""),
+)
 shown_df = readable(df)
 with st.container(key="tr_wide"):
     st.dataframe(shown_df, hide_index=True, height=min(36 * (df.height + 1) + 3, 640))

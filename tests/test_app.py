@@ -45,7 +45,8 @@ def test_region_ranking_and_laggards(fx):
     at = run()
     df = at.dataframe[0].value
     assert df["单位"].tolist() == ["昌都市", "拉萨市"]
-    assert df["完成"].tolist() == [5, 2] and df["任务"].tolist() == [6, 4]
+    assert df["完成"].tolist() == ["5人", "2人"] and df["任务"].tolist() == ["6人", "4人"]  # official style in every cell
+    assert df["较序时(百分点)"].tolist() == ["−5.4", "−38.8"] and df["本周净增"].tolist() == ["+2人", "+1人"]
     assert [round(x, 1) for x in df["完成率"]] == [83.3, 50.0]
     lag = next(m.value for m in at.markdown if m.value.startswith("- **")).splitlines()
     assert lag == [  # a missed floor first (it is not on the pace scale), then seriously behind, then behind
@@ -60,7 +61,7 @@ def test_prefecture_level(fx):
     at = run(area="5403")
     assert "5人" in card(at, "total") and "完成率  83.3%" in card(at, "total")
     df = at.dataframe[0].value
-    assert df["单位"].tolist() == ["卡若区", "洛隆县"] and df["完成"].tolist() == [1, 4]
+    assert df["单位"].tolist() == ["卡若区", "洛隆县"] and df["完成"].tolist() == ["1人", "4人"]
 
 
 def test_county_level(fx):
@@ -69,8 +70,20 @@ def test_county_level(fx):
     assert "4人" in total and "任务 5人" in total and "完成率  80.0%" in total and "本周净增 +1人" in total
     assert "75.0%" in card(at, "org_share")
     df = at.dataframe[0].value
-    assert df["单位"].tolist() == ["硕督镇", "孜托镇"] and df["完成"].tolist() == [2, 2]
+    assert df["单位"].tolist() == ["硕督镇", "孜托镇"] and df["完成"].tolist() == ["2人", "2人"]
     assert [round(x, 1) for x in df["完成率"]] == [100.0, 66.7]
+
+
+def test_township_level_ranks_villages_without_quotas_and_names_its_own_lags(fx):
+    at = run(area="540329100")  # 孜托镇: 2 of 3 persons; its village has no quota
+    df = at.dataframe[0].value
+    assert df.columns.tolist() == ["排名", "单位", "完成", "本周净增", "明细"]  # nothing to pace: no None columns
+    assert df["排名"].tolist() == ["1"] and df["完成"].tolist() == ["2人"] and df["本周净增"].tolist() == ["+0人"]
+    assert "下级单位未下达任务，按完成数排列。" in [c.value for c in at.caption]
+    assert "下级单位未下达任务，无法判断下级滞后。" in [i.value for i in at.info]
+    own = next(m.value for m in at.markdown if m.value.startswith("本单位："))
+    assert "**孜托镇** 转移就业人数（严重滞后）：完成66.7%，低于序时进度22.1个百分点，差1人" in own
+    assert not at.get("plotly_chart") or all("完成率" not in str(c.proto.spec) for c in at.get("plotly_chart"))
 
 
 def test_english(fx):
@@ -108,7 +121,7 @@ def test_meeting_mode_hides_filter_bar(fx):
 def test_ranking_metric_in_url(fx):
     at = run(metric="org_xprov")
     df = at.dataframe[0].value
-    assert df["单位"].tolist() == ["昌都市", "拉萨市"] and df["完成"].tolist() == [1, 1]
+    assert df["单位"].tolist() == ["昌都市", "拉萨市"] and df["完成"].tolist() == ["1人", "1人"]
 
 
 def test_no_data_message(tmp_path, monkeypatch):

@@ -274,7 +274,7 @@ def test_county_staff_sees_exactly_the_county(accounts):
     text = texts(at)
     assert "洛隆县农牧民转移就业调度" in text
     df = at.dataframe[0].value  # townships of 洛隆县, by completion: 孜托镇 2/3, 硕督镇 2/2
-    assert sorted(zip(df["单位"], df["完成"], df["任务"], strict=True)) == [("孜托镇", 2, 3), ("硕督镇", 2, 2)]
+    assert sorted(zip(df["单位"], df["完成"], df["任务"], strict=True)) == [("孜托镇", "2人", "3人"), ("硕督镇", "2人", "2人")]
     card = next(m.value for m in at.markdown if "data-metric='total'" in m.value)
     assert "4人" in card and "任务 5人" in card and "80.0%" in card
     for name in OTHER_COUNTIES + ["全区", "拉萨市"]:
@@ -324,7 +324,7 @@ def test_prefecture_analyst_drills_inside_the_prefecture(accounts):
     assert "卡若区农牧民转移就业调度" in texts(at)
     at = app_as("chamdo")
     df = at.dataframe[0].value
-    assert sorted(zip(df["单位"], df["完成"], strict=True)) == [("卡若区", 1), ("洛隆县", 4)]
+    assert sorted(zip(df["单位"], df["完成"], strict=True)) == [("卡若区", "1人"), ("洛隆县", "4人")]
     assert "拉萨市" not in texts(at) and "城关区" not in texts(at)
 
 

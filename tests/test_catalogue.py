@@ -113,3 +113,19 @@ def test_every_filter_parameter_reaches_the_sql():
     assert {p for p in catalogue.filter_params()} <= params
     assert not [p for p in params if p.startswith("f_") and p not in catalogue.filter_params()]
     assert re.search(r"f_per_month_min", queries.macros_sql())
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "words"),
+    [
+        ("organized:1;dest_scope:cross_province", "zh", "转移就业范围：跨省(区外)；是否有组织：是"),
+        ("organized:0;income:20000-", "zh", "是否有组织：否；收入(元)：20000–"),
+        ("start:2026-01-01..2026-06-30", "en", "Start date: 2026-01-01–2026-06-30"),
+        ("", "zh", "无筛选"),
+        ("nonsense:1;channel:not_a_channel", "zh", "无筛选"),  # what decode drops is not described either
+    ],
+)
+def test_a_filter_in_words(text, lang, words):
+    from tracker.catalogue import describe_filters
+
+    assert describe_filters(text, lang) == words

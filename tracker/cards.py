@@ -126,6 +126,8 @@ def ranking_rows(rank, metric: str, lang: str, moves: dict) -> list[dict]:
                 "completion": "" if minimum else fmt.pct(r["completion"]),
                 "gap": _signed(r["gap"]),
                 "needed": fmt.count(r.get("needed"), lang) if minimum and r.get("needed") else "",
+                "needed_year_end": fmt.count(r.get("needed_year_end"), lang) if minimum and r.get("needed_year_end") else "",
+                "new_week": fmt.delta(met.kind, r.get("new_week"), lang, met.unit_zh),
                 "status": r["status"],
             }
         )

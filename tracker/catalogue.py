@@ -948,3 +948,28 @@ def decode_filters(text: str | None) -> dict:
                         if (f.lo is None or x >= f.lo) and (f.hi is None or x <= f.hi):
                             out[name] = int(x) if x.is_integer() and f.key != "months" else x
     return {k: v for k, v in out.items() if v is not None}
+
+
+def describe_filters(text: str | None, lang: str = "zh") -> str:
+    """`encode_filters` text for people: 组织方式：政府组织、中介；有组织：是 (an audit line, a caption)."""
+    from tracker import schema
+
+    values = decode_filters(text)
+    zh = lang == "zh"
+    colon = "：" if zh else ": "
+    parts = []
+    for f in filters():
+        name = (f.zh if zh else f.en) if f.zh else schema.label(f.column, lang)
+        if f.kind == "enum" and f.key in values:
+            e = _enum_of(f)
+            parts.append(f"{name}{colon}" + "、".join(e.label(c, lang) if e else c for c in values[f.key]))
+        elif f.kind == "flag" and f.key in values:
+            parts.append(f"{name}{colon}" + (("是" if values[f.key] else "否") if zh else ("yes" if values[f.key] else "no")))
+        elif f.kind in ("prefix", "contains") and f.key in values:
+            parts.append(f"{name}{colon}{values[f.key]}")
+        elif f.kind in ("date_range", "number_range"):
+            ends = ("from", "to") if f.kind == "date_range" else ("min", "max")
+            lo, hi = values.get(f"{f.key}_{ends[0]}"), values.get(f"{f.key}_{ends[1]}")
+            if lo is not None or hi is not None:
+                parts.append(f"{name}{colon}{'' if lo is None else lo}–{'' if hi is None else hi}")
+    return ("；" if zh else "; ").join(parts) if parts else ("无筛选" if zh else "no filter")
