@@ -139,6 +139,8 @@ def test_rule_bind_parameters_and_files():
         )
     )
     assert out == "SELECT * FROM parquet.`/d/r.parquet` AS _p WHERE a = '54' AND b = CAST(NULL AS STRING)"
+    cached = portable.bind(duck("select * from read_parquet($path) as r"), {"path": "/d/r.parquet"}, {"/d/r.parquet": "week_1"})
+    assert spark(cached) == "SELECT * FROM week_1 AS r"
 
 
 @pytest.mark.parametrize(

@@ -57,16 +57,20 @@ def jobs(root: Path, day: dt.date) -> list[Job]:
 _spark = None
 
 
-def spark_session():
-    """One SparkSession per process (starting one costs 10–30 s): the master from the settings, no UI."""
+def spark_session(conf: dict[str, str] | None = None):
+    """One SparkSession per process (starting one costs 10–30 s): the master from the settings, no UI. `conf` applies
+    when the session starts (JVM options, e.g. the tests' for a short-lived JVM)."""
     global _spark
     if _spark is None:
         from pyspark.sql import SparkSession
 
         from tracker import settings
 
+        builder = SparkSession.builder
+        for k, v in (conf or {}).items():
+            builder = builder.config(k, v)
         _spark = (
-            SparkSession.builder.master(settings.SETTINGS["spark_master"].get())
+            builder.master(settings.SETTINGS["spark_master"].get())
             .appName("tracker-build")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
@@ -79,8 +83,28 @@ def spark_session():
     return _spark
 
 
-def build_file(engine: str, job: Job, out: Path) -> None:
-    """Write one derived file (atomically: a temporary name renamed into place)."""
+def spark_views(jobs_: list[Job]) -> dict[str, str]:
+    """The records files the jobs read, each read once and cached as a Spark view (every builder reads its week's
+    records, several of them many times: rollup_dims scans them once per dimension). {file: view name}."""
+    s = spark_session()
+    views = {}
+    for j in jobs_:
+        for k, v in j.params.items():
+            if k in ("path", "path_a", "path_b") and v not in views:
+                views[v] = f"records_{len(views)}"
+                s.read.parquet(v).cache().createOrReplaceTempView(views[v])
+    return views
+
+
+def drop_views(views: dict[str, str]) -> None:
+    s = spark_session()
+    for name in views.values():
+        s.catalog.dropTempView(name)  # also releases the cached data
+
+
+def build_file(engine: str, job: Job, out: Path, views: dict[str, str] | None = None) -> None:
+    """Write one derived file (atomically: a temporary name renamed into place). Spark reads the records through
+    `views` where given (see `spark_views`)."""
     tmp = out.with_name(f".{out.stem}-{os.getpid()}-{time.monotonic_ns()}.parquet")
     try:
         if engine == "duckdb":
@@ -90,7 +114,7 @@ def build_file(engine: str, job: Job, out: Path) -> None:
 
             from tracker import portable
 
-            table = spark_session().sql(portable.query_sql(job.query, job.params)).toArrow()
+            table = spark_session().sql(portable.query_sql(job.query, job.params, views=views)).toArrow()
             pq.write_table(table, tmp, compression="zstd")
         else:
             raise ValueError(f"engine {engine!r}: one of {ENGINES}")
@@ -104,12 +128,16 @@ def build(root: Path, day: dt.date, engine: str = "duckdb", out: Path | None = N
     target = out or dv.partition(day, root)
     target.mkdir(parents=True, exist_ok=True)
     times = {}
-    for job in jobs(root, day):
-        if kinds is not None and job.kind not in kinds:
-            continue
-        t0 = time.perf_counter()
-        build_file(engine, job, target / job.file)
-        times[job.file] = time.perf_counter() - t0
+    todo = [j for j in jobs(root, day) if kinds is None or j.kind in kinds]
+    views = spark_views(todo) if engine == "spark" else None
+    try:
+        for job in todo:
+            t0 = time.perf_counter()
+            build_file(engine, job, target / job.file, views)
+            times[job.file] = time.perf_counter() - t0
+    finally:
+        if views:
+            drop_views(views)
     return times
 
 

@@ -268,8 +268,9 @@ def literal(value, name: str = "") -> exp.Expression:
     raise TypeError(f"no Spark literal for {type(value).__name__}")
 
 
-def bind(tree: exp.Expression, params: dict) -> exp.Expression:
-    """Rule `bind`: each `$name` as a literal; `read_parquet('<file>')` as Spark's parquet table."""
+def bind(tree: exp.Expression, params: dict, views: dict[str, str] | None = None) -> exp.Expression:
+    """Rule `bind`: each `$name` as a literal; `read_parquet('<file>')` as Spark's parquet table, or as the view
+    `views[file]` where the caller registered one (a file read by several queries, cached once)."""
 
     def one(node):
         if isinstance(node, (exp.Placeholder, exp.Parameter)) and node.name in params:
@@ -283,6 +284,8 @@ def bind(tree: exp.Expression, params: dict) -> exp.Expression:
             path = node.this.expressions[0]
             if not isinstance(path, exp.Literal):
                 raise ValueError("read_parquet needs a bound path")
+            if path.this in (views or {}):
+                return exp.to_table(views[path.this]).as_(node.alias or "_p", copy=False)
             return exp.Table(this=exp.Identifier(this=path.this, quoted=True), db=exp.Identifier(this="parquet")).as_(
                 node.alias or "_p", copy=False
             )
@@ -335,7 +338,7 @@ def lint(spark_sql: str, bound: bool = True) -> list[str]:
     return found
 
 
-def query_sql(name: str, params: dict | None = None, idents: dict | None = None) -> str:
+def query_sql(name: str, params: dict | None = None, idents: dict | None = None, views: dict[str, str] | None = None) -> str:
     """A named query of the catalogue in Spark SQL: rendered, macros inlined, rewritten, bound (if `params`)."""
     import queries
     from tracker import schema
@@ -346,5 +349,5 @@ def query_sql(name: str, params: dict | None = None, idents: dict | None = None)
     tree = portable_tree(q.render(idents), parse_macros(queries.macros_sql()), list(schema.POLARS_SCHEMA))
     if params is not None:
         queries.check_params(q, params)
-        tree = bind(tree, params)
+        tree = bind(tree, params, views)
     return to_spark(tree)
