@@ -143,6 +143,21 @@ def test_rule_bind_parameters_and_files():
     assert spark(cached) == "SELECT * FROM week_1 AS r"
 
 
+def test_rule_hive_columns():
+    """DuckDB adds `snapshot_date` to a file read from a `snapshot_date=…/` directory: so does the Spark form, and a
+    star over it lists it."""
+    tree = portable.portable_tree(
+        "select * exclude (b) from read_parquet($p)", {}, ["a", "b"], {"p": "/d/snapshot_date=2026-11-20/r.parquet"}
+    )
+    assert spark(tree) == (
+        "SELECT a, snapshot_date FROM (SELECT *, CAST('2026-11-20' AS DATE) AS snapshot_date "
+        "FROM parquet.`/d/snapshot_date=2026-11-20/r.parquet`) AS _p"
+    )
+    assert (
+        spark(portable.bind(duck("select * from read_parquet($p)"), {"p": "/d/r.parquet"})) == "SELECT * FROM parquet.`/d/r.parquet` AS _p"
+    )
+
+
 @pytest.mark.parametrize(
     ("spark_sql", "what"),
     [
@@ -172,3 +187,42 @@ def test_every_query_transpiles_to_spark(fx, name, caplog):
             sql = portable.query_sql(name, params, idents or None)
         assert not [r for r in caplog.records if r.name.startswith("sqlglot")], caplog.text
         assert portable.lint(sql) == [], (name, sql)
+
+
+def view_statements() -> list[str]:
+    """The statements `queries.create_views` runs for the current data directory (macros first)."""
+
+    class Recorder:
+        def __init__(self):
+            self.stmts = []
+
+        def execute(self, sql, *a):
+            self.stmts.append(sql)
+
+    rec = Recorder()
+    queries.create_views(rec)
+    return rec.stmts[1:]
+
+
+def test_rule_hive_scan_on_the_views(fx):
+    scans = [s for s in view_statements() if "hive_partitioning" in s]
+    assert len(scans) == 2  # records and rollup
+    out = [portable.hive_view(s) for s in scans]
+    snaps = fx / "snapshots"
+    view = "CREATE OR REPLACE TEMPORARY VIEW {} USING parquet OPTIONS (path '{}/snapshot_date=*/{}', basePath '{}')"
+    assert out == [view.format("records", snaps, "records.parquet", snaps), view.format("rollup", snaps, "rollup_village.parquet", snaps)]
+    assert all(portable.lint(s) == [] for s in out)
+
+
+@pytest.mark.parametrize(
+    "stmt",
+    [
+        "create view v as select * from read_parquet(['/a/x.parquet'], hive_partitioning = true)",  # no partition directory
+        "create view v as select * from read_parquet(['/a/d=1/x.parquet', '/a/d=2/y.parquet'], hive_partitioning = true)",
+        "create view v as select * from read_parquet(['/a/d=1/x.parquet'])",  # not hive
+        "select * from t",
+    ],
+)
+def test_rule_hive_scan_refuses(stmt):
+    with pytest.raises(ValueError):
+        portable.hive_view(stmt)

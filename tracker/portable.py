@@ -12,8 +12,10 @@ rewritten here, each rule a pure function on a sqlglot tree with its own test (t
 - `list_overlap`: `list_has_any` → `arrays_overlap` (sqlglot writes Spark's `&&`, which Spark does not parse);
 - `bind`: `$name` parameters as typed literals (a None as a typed NULL), `read_parquet(path)` as a parquet table.
 
-`UNPIVOT … INTO` and hive partition columns appear in no named query (the views in `_views.sql` read the
-partitions; Spark discovers `snapshot_date=` directories itself), so they have no rule. `to_spark` raises on
+- `hive_scan` (`hive_view`): the views of `_views.sql` over the weeks' partition files, with the `snapshot_date`
+  column DuckDB reads from the paths, as Spark views whose partition discovery gives the same column.
+
+`UNPIVOT … INTO` appears in no `.sql` file, so it has no rule (the lint refuses it). `to_spark` raises on
 anything sqlglot reports as unsupported and `lint` on what it passes through silently.
 """
 
@@ -134,7 +136,7 @@ def _source_columns(src: exp.Expression, ctes: dict[str, exp.Expression], record
         return output_columns(src.this, ctes, records)
     if isinstance(src, exp.Table):
         if _is_read_parquet(src):
-            return list(records)
+            return list(records) + [k for k, _ in hive_columns(src) if k not in records]
         if src.name in ctes:
             return output_columns(ctes[src.name], ctes, records)
     raise ValueError(f"columns of {src.sql('duckdb')[:80]!r} unknown: expand the star in the .sql file")
@@ -268,30 +270,78 @@ def literal(value, name: str = "") -> exp.Expression:
     raise TypeError(f"no Spark literal for {type(value).__name__}")
 
 
-def bind(tree: exp.Expression, params: dict, views: dict[str, str] | None = None) -> exp.Expression:
-    """Rule `bind`: each `$name` as a literal; `read_parquet('<file>')` as Spark's parquet table, or as the view
-    `views[file]` where the caller registered one (a file read by several queries, cached once)."""
+def bind_params(tree: exp.Expression, params: dict) -> exp.Expression:
+    """Rule `bind` (1): each `$name` as a typed literal."""
 
     def one(node):
         if isinstance(node, (exp.Placeholder, exp.Parameter)) and node.name in params:
             return literal(params[node.name], node.name)
         return node
 
-    tree = tree.transform(one)
+    return tree.transform(one)
+
+
+HIVE_TYPES = {"snapshot_date": "date"}  # the types DuckDB infers for the partition keys of this project's paths
+
+
+def hive_columns(table: exp.Table) -> list[tuple[str, str]]:
+    """The partition columns DuckDB adds by itself to `read_parquet('…/key=value/file')` (hive auto-detection):
+    [(key, value)] of the file's directories, none for an unbound path."""
+    path = table.this.expressions[0] if table.this.expressions else None
+    if not isinstance(path, exp.Literal) or not path.is_string:
+        return []
+    return re.findall(r"/([a-z_]+)=([^/]+)(?=/)", path.this)
+
+
+def parquet_tables(tree: exp.Expression, views: dict[str, str] | None = None) -> exp.Expression:
+    """Rule `bind` (2) with `hive_columns`: `read_parquet('<file>')` as Spark's parquet table (or the view `views[file]`
+    the caller registered: a file read by several queries, cached once), with the partition columns DuckDB reads from
+    the file's directories added as literals."""
 
     def tables(node):
         if isinstance(node, exp.Table) and _is_read_parquet(node):
             path = node.this.expressions[0]
             if not isinstance(path, exp.Literal):
                 raise ValueError("read_parquet needs a bound path")
+            alias = node.alias or "_p"
             if path.this in (views or {}):
-                return exp.to_table(views[path.this]).as_(node.alias or "_p", copy=False)
-            return exp.Table(this=exp.Identifier(this=path.this, quoted=True), db=exp.Identifier(this="parquet")).as_(
-                node.alias or "_p", copy=False
-            )
+                src = exp.to_table(views[path.this])
+            else:
+                src = exp.Table(this=exp.Identifier(this=path.this, quoted=True), db=exp.Identifier(this="parquet"))
+            hive = hive_columns(node)
+            if not hive:
+                return src.as_(alias, copy=False)
+            cols = [exp.cast(exp.Literal.string(v), HIVE_TYPES.get(k, "string")).as_(k) for k, v in hive]
+            return exp.Subquery(this=exp.select(exp.Star(), *cols).from_(src)).as_(alias, copy=False)
         return node
 
     return tree.transform(tables)
+
+
+def bind(tree: exp.Expression, params: dict, views: dict[str, str] | None = None) -> exp.Expression:
+    """Rule `bind`: parameters as literals, then the parquet files as tables."""
+    return parquet_tables(bind_params(tree, params), views)
+
+
+HIVE_DIR = re.compile(r"^(?P<base>.*)/(?P<key>[a-z_]+)=[^/]+/(?P<file>[^/]+)$")
+
+
+def hive_view(stmt: str) -> str:
+    """Rule `hive_scan`: DuckDB's view over a list of partition files with `hive_partitioning = true` (its
+    `snapshot_date` column comes from the paths) → a Spark view over the partitions' glob with `basePath`, where Spark's
+    partition discovery adds the same column (typed by inference: `snapshot_date=2026-11-20` is a date). The order a
+    DuckDB table is stored in does not carry over: every query orders its own rows."""
+    tree = sqlglot.parse_one(stmt, read="duckdb")
+    scan = tree.find(exp.ReadParquet)
+    if not isinstance(tree, exp.Create) or scan is None or not scan.expressions or not isinstance(scan.expressions[0], exp.Array):
+        raise ValueError("hive_view takes `create … as select * from read_parquet([files], hive_partitioning = true …)`")
+    hive = any(isinstance(e, exp.EQ) and e.this.name == "hive_partitioning" for e in scan.expressions[1:])
+    parts = {HIVE_DIR.match(f.this).groups() if HIVE_DIR.match(f.this) else None for f in scan.expressions[0].expressions}
+    if not hive or len(parts) != 1 or None in parts:
+        raise ValueError("the files must be one file name in one kind of hive partition directory")
+    base, key, file = parts.pop()
+    path, basepath = (exp.Literal.string(x).sql("spark") for x in (f"{base}/{key}=*/{file}", base))
+    return f"CREATE OR REPLACE TEMPORARY VIEW {tree.this.name} USING parquet OPTIONS (path {path}, basePath {basepath})"
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -300,12 +350,18 @@ def bind(tree: exp.Expression, params: dict, views: dict[str, str] | None = None
 RULES = ("inline_macros", "expand_columns", "recursive_unnest", "tuple_order", "list_overlap")
 
 
-def portable_tree(sql: str, macros: dict[str, Macro], records: list[str]) -> exp.Expression:
-    """A named query's rendered DuckDB text with every rule applied (still unbound)."""
+def portable_tree(
+    sql: str, macros: dict[str, Macro], records: list[str], params: dict | None = None, views: dict[str, str] | None = None
+) -> exp.Expression:
+    """A named query's rendered DuckDB text with every rule applied; bound if `params` are given (before the stars are
+    expanded: a bound file's partition columns are part of `*`)."""
     tree = sqlglot.parse_one(sql, read="duckdb")
     tree = inline_macros(tree, macros)
+    if params is not None:
+        tree = bind_params(tree, params)
     tree = expand_columns(tree, records)
-    return list_overlap(tuple_order(recursive_unnest(tree)))
+    tree = list_overlap(tuple_order(recursive_unnest(tree)))
+    return parquet_tables(tree, views) if params is not None else tree
 
 
 def to_spark(tree: exp.Expression) -> str:
@@ -346,8 +402,7 @@ def query_sql(name: str, params: dict | None = None, idents: dict | None = None,
     q = queries.catalogue()[name]
     if idents is None:
         idents = {k: sorted(v)[0] for k, v in q.idents.items()}
-    tree = portable_tree(q.render(idents), parse_macros(queries.macros_sql()), list(schema.POLARS_SCHEMA))
     if params is not None:
         queries.check_params(q, params)
-        tree = bind(tree, params, views)
+    tree = portable_tree(q.render(idents), parse_macros(queries.macros_sql()), list(schema.POLARS_SCHEMA), params, views)
     return to_spark(tree)
