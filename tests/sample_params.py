@@ -89,3 +89,18 @@ def run(name: str, idents: dict, params: dict):
         return cur.sql(q.render(idents or None), params=params).pl()
     finally:
         cur.close()
+
+
+def view_statements() -> list[str]:
+    """The statements `queries.create_views` runs for the current data directory (macros first)."""
+
+    class Recorder:
+        def __init__(self):
+            self.stmts = []
+
+        def execute(self, sql, *a):
+            self.stmts.append(sql)
+
+    rec = Recorder()
+    queries.create_views(rec)
+    return rec.stmts[1:]

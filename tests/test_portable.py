@@ -189,23 +189,8 @@ def test_every_query_transpiles_to_spark(fx, name, caplog):
         assert portable.lint(sql) == [], (name, sql)
 
 
-def view_statements() -> list[str]:
-    """The statements `queries.create_views` runs for the current data directory (macros first)."""
-
-    class Recorder:
-        def __init__(self):
-            self.stmts = []
-
-        def execute(self, sql, *a):
-            self.stmts.append(sql)
-
-    rec = Recorder()
-    queries.create_views(rec)
-    return rec.stmts[1:]
-
-
 def test_rule_hive_scan_on_the_views(fx):
-    scans = [s for s in view_statements() if "hive_partitioning" in s]
+    scans = [s for s in S.view_statements() if "hive_partitioning" in s]
     assert len(scans) == 2  # records and rollup
     out = [portable.hive_view(s) for s in scans]
     snaps = fx / "snapshots"

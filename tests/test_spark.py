@@ -135,13 +135,13 @@ def serving_views(spark, fixture_dir):
     import os
 
     import queries
-    from tests.test_portable import view_statements
+    from tests import sample_params as S
     from tracker import portable
 
     os.environ["TRACKER_DATA_DIR"] = str(fixture_dir)
     queries.reset()
     try:
-        for stmt in view_statements():
+        for stmt in S.view_statements():
             if "hive_partitioning" in stmt:
                 spark.sql(portable.hive_view(stmt))  # records, rollup: snapshot_date from the partition directories
         con = queries.connection()
