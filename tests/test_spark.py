@@ -165,8 +165,7 @@ def test_spark_answers_every_serving_query_like_duckdb(serving_views, fx, name, 
     from tests import sample_params as S
     from tracker import portable
 
-    runs = S.params(name)
-    for idents, params in runs[:1] + runs[-1:] if len(runs) > 1 else runs:  # the plainest and the most filtered run
-        duck = S.run(name, idents, params)
-        got = pl.from_arrow(spark.sql(portable.query_sql(name, params, idents or None)).toArrow())
-        same_ordered(duck, got)
+    idents, params = S.params(name)[-1]  # the last sample: sliced and filtered where the query takes it (time: ~1 s each)
+    duck = S.run(name, idents, params)
+    got = pl.from_arrow(spark.sql(portable.query_sql(name, params, idents or None)).toArrow())
+    same_ordered(duck, got)
