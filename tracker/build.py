@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,7 @@ def spark_session(conf: dict[str, str] | None = None):
 
         from tracker import settings
 
+        warehouse = tempfile.mkdtemp(prefix="tracker-spark-")  # temporary views only: no spark-warehouse/ in the cwd
         builder = SparkSession.builder
         for k, v in (conf or {}).items():
             builder = builder.config(k, v)
@@ -75,6 +77,7 @@ def spark_session(conf: dict[str, str] | None = None):
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.warehouse.dir", warehouse)
             .config("spark.sql.shuffle.partitions", str(max(2, os.cpu_count() or 2)))
             .config("spark.sql.ansi.enabled", "false")  # DuckDB's integer division and casts, not ANSI errors
             .getOrCreate()
