@@ -104,9 +104,9 @@ group by 1;
 -- list = any). A placement meets a key-group condition when its person is in any of the listed groups.
 create or replace macro rule_matches(organized_, scopes, channels, groups, r) as
     (organized_ is null or r.organized = organized_)
-    and (scopes is null or len(scopes) = 0 or list_contains(scopes, r.dest_scope))
-    and (channels is null or len(channels) = 0 or list_contains(channels, r.channel))
-    and (groups is null or len(groups) = 0 or list_has_any(groups, r.groups_of));
+    and (scopes is null or array_length(scopes) = 0 or list_contains(scopes, r.dest_scope))
+    and (channels is null or array_length(channels) = 0 or list_contains(channels, r.channel))
+    and (groups is null or array_length(groups) = 0 or list_has_any(groups, r.groups_of));
 
 -- A rule's placements with the months the rule reads: `cumulative` = the person's months this year over all their
 -- placements that count (年度就业时间累计, capped at 12), else the placement's own months. `working` = the months
@@ -136,7 +136,7 @@ select
     count(*) filter (where education is null)::bigint as no_education,
     count(*) filter (where not id_check_ok)::bigint as bad_id,
     count(*) filter (where trained and training_type is null)::bigint as trained_no_type,
-    count(*) filter (where reported_date - start_date > 28)::bigint as late_reports,
+    count(*) filter (where date_diff('day', start_date, reported_date) > 28)::bigint as late_reports,
     count(*) filter (where not counted)::bigint as repeated
 from read_parquet(path)
 group by 1;

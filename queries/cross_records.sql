@@ -7,4 +7,5 @@ final as (
     select r.person_key, r.county_code, r.home_code
     from read_parquet($path) as r semi join multi using (person_key)
 )
-select * from final order by county_code
+-- a total order: only identical rows (one person's two records at the same home in one county) tie
+select * from final order by county_code, person_key, home_code

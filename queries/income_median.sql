@@ -8,4 +8,5 @@ final as (
     union all
     select $area, median(income) from persons
 )
-select * from final
+-- the area first (a prefix of every child code sorts before it), then its children
+select * from final order by unit_code

@@ -9,4 +9,4 @@ final as (
     select unit_code, metric, target, due_date, source_note, source
     from scoped
 )
-select * from final order by unit_code, metric
+select * from final order by unit_code, metric, due_date, target, source_note, source

@@ -4,4 +4,4 @@ with final as (
     select home_code, income_yuan / greatest(months_employed, 0.5) as per_month, record_id, id_masked, county_code, township_code, industry, months_employed, income_yuan
     from read_parquet($path)
 )
-select * from final order by per_month
+select * from final order by per_month, record_id

@@ -3,8 +3,8 @@ with weeks as (
     select unnest($dates::date[]) as snapshot_date
 ),
 latest as (
-    -- each unit's latest report of each item as of each week, in that week's year (ties: the later entry)
-    select w.snapshot_date, r.unit_code, r.item, arg_max(r.value, (r.as_of, r.time)) as value, max(r.as_of) as as_of
+    -- each unit's latest report of each item as of each week, in that week's year (ties: the later entry, then the larger value)
+    select w.snapshot_date, r.unit_code, r.item, arg_max(r.value, (r.as_of, r.time, r.value)) as value, max(r.as_of) as as_of
     from weeks as w
     join reported as r on r.year = year(w.snapshot_date) and r.as_of <= w.snapshot_date
     where starts_with(r.unit_code, $area)

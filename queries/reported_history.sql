@@ -4,4 +4,4 @@ with final as (
     from reported
     where year = $year and starts_with(unit_code, $area)
 )
-select * from final order by time desc, unit_code, item
+select * from final order by time desc, unit_code, item, as_of desc, value, source, "user", note

@@ -2,7 +2,7 @@
 -- person and income per month of a record. Medians do not add up, so each level is grouped on its own.
 -- @builder: writes a derived file of one whole snapshot (build_rollup); never run for a user
 with levels as (
-    select unnest([2, 4, 6, 9, 12]) as k
+    select k from (values (2), (4), (6), (9), (12)) as t(k)
 ),
 persons as (
     select home_code, income from person_rows($path, '', null, null)

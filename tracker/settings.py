@@ -63,6 +63,11 @@ SETTINGS = {
         "TRACKER_DUCKDB_MEMORY", "1.5GB", "Memory limit of the app's DuckDB (spills to disk beyond it); bounds the process under load."
     ),
     "duckdb_threads": Setting("TRACKER_DUCKDB_THREADS", "2", "DuckDB threads per app process."),
+    "spark_master": Setting(
+        "TRACKER_SPARK_MASTER",
+        "local[*]",
+        "Spark master URL for `python -m tracker.build --engine spark` (a cluster's, e.g. spark://host:7077).",
+    ),
     "demo_scale": Setting("TRACKER_DEMO_SCALE", "1.0", "Multiplier on the number of demo persons (benchmarks use larger values)."),
 }
 

@@ -1,0 +1,170 @@
+"""Build every derived file of a week with DuckDB or Apache Spark.
+
+    python -m tracker.build --engine spark --data DIR [--week 2026-11-20] [--out DIR]
+
+The builders are the same named queries (`queries/*.sql`, `-- @builder`) on either engine: DuckDB runs them as the
+app does (queries/derived.py); Spark runs their Spark SQL form (tracker/portable.py). Spark's place is the build on
+a cluster a provincial data platform already runs (`TRACKER_SPARK_MASTER`, `local[*]` by default): it cannot serve
+pages. A Spark result is collected to the driver as Arrow and written as one Parquet file, so the app reads either
+engine's file the same way; the files are per-snapshot aggregates or one row per record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from queries import derived as dv
+
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One derived file of a week: the builder query, its parameters and its file name in the partition."""
+
+    kind: str
+    query: str
+    params: dict
+    file: str
+
+
+def jobs(root: Path, day: dt.date) -> list[Job]:
+    """Every derived file of the week `day` under data directory `root`, as `write_snapshot` builds them (the rollup
+    of the week too; the subsidy file of the active policy; no diff for the first week of a year)."""
+    from tracker.generate import _subsidy_variants
+
+    part = dv.partition(day, root)
+    records = str(part / "records.parquet")
+    out = [Job("rollup_village", "rollup_village", {"path": records}, dv.file_name("rollup_village"))]
+    prev = dv.previous_input(day, root)
+    for kind, d in dv.DERIVED.items():
+        if kind == "subsidy":
+            continue
+        params = d.params(records, day, prev)
+        if params is not None:
+            out.append(Job(kind, d.query, params, dv.file_name(kind)))
+    for variant, extra in _subsidy_variants(day, root).get("subsidy", {}).items():
+        out.append(Job("subsidy", "subsidy_village", {"path": records, **extra}, dv.file_name("subsidy", variant)))
+    return out
+
+
+_spark = None
+
+
+def spark_session(conf: dict[str, str] | None = None):
+    """One SparkSession per process (starting one costs 10–30 s): the master from the settings, no UI. `conf` applies
+    when the session starts (JVM options, e.g. the tests' for a short-lived JVM)."""
+    global _spark
+    if _spark is None:
+        from pyspark.sql import SparkSession
+
+        from tracker import settings
+
+        warehouse = tempfile.mkdtemp(prefix="tracker-spark-")  # temporary views only: no spark-warehouse/ in the cwd
+        builder = SparkSession.builder
+        for k, v in (conf or {}).items():
+            builder = builder.config(k, v)
+        _spark = (
+            builder.master(settings.SETTINGS["spark_master"].get())
+            .appName("tracker-build")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.warehouse.dir", warehouse)
+            .config("spark.sql.shuffle.partitions", str(max(2, os.cpu_count() or 2)))
+            .config("spark.sql.ansi.enabled", "false")  # DuckDB's integer division and casts, not ANSI errors
+            .getOrCreate()
+        )
+        _spark.sparkContext.setLogLevel("ERROR")
+    return _spark
+
+
+def spark_views(jobs_: list[Job]) -> dict[str, str]:
+    """The records files the jobs read, each read once and cached as a Spark view (every builder reads its week's
+    records, several of them many times: rollup_dims scans them once per dimension). {file: view name}."""
+    s = spark_session()
+    views = {}
+    for j in jobs_:
+        for k, v in j.params.items():
+            if k in ("path", "path_a", "path_b") and v not in views:
+                views[v] = f"records_{len(views)}"
+                s.read.parquet(v).cache().createOrReplaceTempView(views[v])
+    return views
+
+
+def drop_views(views: dict[str, str]) -> None:
+    s = spark_session()
+    for name in views.values():
+        s.catalog.dropTempView(name)  # also releases the cached data
+
+
+def build_file(engine: str, job: Job, out: Path, views: dict[str, str] | None = None) -> None:
+    """Write one derived file (atomically: a temporary name renamed into place). Spark reads the records through
+    `views` where given (see `spark_views`)."""
+    tmp = out.with_name(f".{out.stem}-{os.getpid()}-{time.monotonic_ns()}.parquet")
+    try:
+        if engine == "duckdb":
+            dv.build_rollup(None, tmp, job.query, job.params)
+        elif engine == "spark":
+            import pyarrow.parquet as pq
+
+            from tracker import portable
+
+            table = spark_session().sql(portable.query_sql(job.query, job.params, views=views)).toArrow()
+            pq.write_table(table, tmp, compression="zstd")
+        else:
+            raise ValueError(f"engine {engine!r}: one of {ENGINES}")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build(root: Path, day: dt.date, engine: str = "duckdb", out: Path | None = None, kinds: set[str] | None = None) -> dict:
+    """Build the week's derived files into `out` (default: the week's own partition). Returns {file name: seconds}."""
+    target = out or dv.partition(day, root)
+    target.mkdir(parents=True, exist_ok=True)
+    times = {}
+    todo = [j for j in jobs(root, day) if kinds is None or j.kind in kinds]
+    views = spark_views(todo) if engine == "spark" else None
+    try:
+        for job in todo:
+            t0 = time.perf_counter()
+            build_file(engine, job, target / job.file, views)
+            times[job.file] = time.perf_counter() - t0
+    finally:
+        if views:
+            drop_views(views)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    from queries import snapshot_dates
+
+    ap = argparse.ArgumentParser(prog="python -m tracker.build", description=__doc__.splitlines()[0])
+    ap.add_argument("--engine", choices=ENGINES, default="duckdb")
+    ap.add_argument("--data", type=Path, required=True, help="data directory (with snapshots/)")
+    ap.add_argument("--week", type=dt.date.fromisoformat, help="snapshot date (default: every week)")
+    ap.add_argument("--out", type=Path, help="write here instead of into the week's partition (comparisons)")
+    a = ap.parse_args(argv)
+    weeks = [a.week] if a.week else snapshot_dates(a.data)
+    if not weeks or not all(dv.partition(w, a.data).is_dir() for w in weeks):
+        print(f"no snapshot {a.week or ''} under {a.data}", file=sys.stderr)
+        return 2
+    for w in weeks:
+        t0 = time.perf_counter()
+        times = build(a.data, w, a.engine, a.out / f"snapshot_date={w.isoformat()}" if a.out else None)
+        for name, s in times.items():
+            print(f"{w} {a.engine} {name} {s:.2f} s")
+        print(f"{w} {a.engine} total {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
