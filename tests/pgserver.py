@@ -75,6 +75,7 @@ def any_store(request, tmp_path, monkeypatch):
 
     url = f"sqlite:///{tmp_path / 'state.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_server").new_database()
     monkeypatch.setenv("TRACKER_STORE_URL", url)
+    monkeypatch.setenv("TRACKER_DEMO", "0")
     monkeypatch.setenv("TRACKER_USERS_FILE", str(tmp_path / "users.json"))
     monkeypatch.setenv("TRACKER_AUDIT_FILE", str(tmp_path / "audit.jsonl"))
     yield url

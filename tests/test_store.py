@@ -1,0 +1,70 @@
+"""The store of the app's own state, on SQLite and on a real PostgreSQL server: the migrations build exactly the
+tables the code reads, sessions and lock-outs survive a restart (a new engine), an users.json is imported once.
+Two app processes on one store: tests/test_two_processes.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from tests.pgserver import any_store, pg_server  # noqa: F401  (fixtures)
+from tracker import auth, store
+
+PW = "correct-horse-1"
+pytestmark = pytest.mark.usefixtures("any_store")
+
+
+def test_the_migrations_build_what_the_code_reads():
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    eng = store.engine()
+    with eng.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c), store.meta)
+    assert diff == []
+    assert store.revisions(eng)[0] == store.revisions(eng)[1]
+
+
+def test_a_restart_keeps_sessions_and_lockouts(capsys):
+    auth.add_user("lhorong", PW, "staff", "540329")
+    token = auth.SESSIONS.create("lhorong")
+    for _ in range(5):
+        with pytest.raises(auth.LoginError, match="Wrong"):
+            auth.login("chamdo", "bad")
+    store.reset()  # what a new process starts with
+    assert auth.resolve(token, None)[0].username == "lhorong"
+    with pytest.raises(auth.LoginError, match="Too many attempts"):
+        auth.login("chamdo", "whatever")
+    assert auth.login("lhorong", PW).area == "540329"  # other names are not affected
+    auth.SESSIONS.end(token)
+    assert auth.resolve(token, None) == (None, None)
+    assert "migrating schema (empty) → 0001" in capsys.readouterr().err  # said once, at the first start
+
+
+def test_the_store_keeps_only_a_hash_of_the_token():
+    token = auth.SESSIONS.create("lhorong")
+    with store.engine().connect() as c:
+        kept = c.execute(sa.select(store.sessions.c.token_hash)).scalars().all()
+    assert token not in kept and len(kept) == 1 and len(kept[0]) == 64
+
+
+def test_an_users_file_is_imported_once(tmp_path):
+    rows = [
+        {
+            "username": "zhuoma",
+            "role": "analyst",
+            "area": "5403",
+            "name": "卓玛",
+            "disabled": False,
+            "oidc": [],
+            "hash": auth.hash_password(PW),
+        }
+    ]
+    (tmp_path / "users.json").write_text(json.dumps({"users": rows}), encoding="utf-8")
+    store.reset()
+    assert auth.login("zhuoma", PW).role == "analyst"
+    auth.update_user("zhuoma", disabled=True)
+    assert store.import_users_file(store.engine()) == 0  # already done: the file does not bring the account back
+    assert auth.get_user("zhuoma").disabled
