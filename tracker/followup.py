@@ -356,3 +356,99 @@ def weekly(item: dict, dates: list[dt.date]) -> pl.DataFrame:
             "lagging": pl.Boolean,
         },
     )
+
+
+# --- words and tables for people (pure) --------------------------------------------------------------------
+
+
+def shortfall_text(metric: str, g: dict, lang: str) -> str:
+    """The gap in the metric's own unit: persons or yuan short of pace, or organized placements still needed."""
+    from tracker import fmt
+
+    met = METRICS[metric]
+    if g.get("needed") is not None:
+        return ("还需有组织转移" if lang == "zh" else "organized placements needed: ") + fmt.count(g["needed"], lang, met.unit_zh)
+    if g.get("shortfall") is None:
+        return "—"
+    v = fmt.value(met.kind, g["shortfall"], lang, met.unit_zh) if met.kind in ("count", "money") else str(g["shortfall"])
+    return ("差" if lang == "zh" else "short ") + v
+
+
+def gap_text(metric: str, g: dict, lang: str) -> str:
+    """One line per metric: 转移就业人数：严重滞后，低于序时进度26.8个百分点，差2人."""
+    from tracker import fmt
+    from tracker.i18n import status_label
+
+    met = METRICS[metric]
+    if g.get("status") in (None, "no_quota"):
+        return f"{met.label(lang)}{'：无任务' if lang == 'zh' else ': no quota'}"
+    sep = "，" if lang == "zh" else ", "
+    gap = fmt.points(g.get("gap"), lang) if met.quota_kind != "minimum" else fmt.short_points(g.get("gap"), lang)
+    return f"{met.label(lang)}{'：' if lang == 'zh' else ': '}" + sep.join(
+        [status_label(g["status"], lang), gap, shortfall_text(metric, g, lang)]
+    )
+
+
+def beijing(ts: float) -> str:
+    """A stored time (epoch seconds) as Beijing time, to the minute: how the history lists it."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.fromtimestamp(ts, ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+
+HEADERS = {
+    "id": ("编号", "No."),
+    "unit": ("被督办单位", "Unit"),
+    "metrics": ("督办指标", "Metrics"),
+    "instruction": ("督办要求", "Instruction"),
+    "owner_unit": ("责任单位", "Responsible unit"),
+    "owner_person": ("责任人", "Responsible person"),
+    "due": ("办结期限", "Due"),
+    "state": ("状态", "Status"),
+    "replies": ("回复次数", "Replies"),
+    "opened_by": ("发起人", "Opened by"),
+    "snapshot": ("发起周", "Opened in week"),
+    "close_note": ("办结意见", "Closing note"),
+}
+
+
+def table(df: pl.DataFrame, name_expr, lang: str) -> pl.DataFrame:
+    """The items as a person reads them: names, metric labels, status words, dates; Chinese or English headers.
+    `name_expr(col)` names units (the hierarchy's `name_expr`, or the page's scope-aware namer)."""
+    i = 0 if lang == "zh" else 1
+    labels = {k: m.label(lang) for k, m in METRICS.items()}
+    sep = "、" if lang == "zh" else ", "
+    out = df.select(
+        pl.col("id"),
+        name_expr("unit"),
+        pl.col("metrics").list.eval(pl.element().replace_strict(labels, default=pl.element())).list.join(sep).alias("metrics"),
+        "instruction",
+        name_expr("owner_unit"),
+        "owner_person",
+        pl.col("due").dt.strftime("%Y-%m-%d"),
+        pl.col("state").replace_strict({k: v[i] for k, v in STATES.items()}, return_dtype=pl.String),
+        "replies",
+        "opened_by",
+        pl.col("snapshot").dt.strftime("%Y-%m-%d"),
+        pl.col("close_note").fill_null(""),
+    )
+    return out.rename({k: v[i] for k, v in HEADERS.items()})
+
+
+def workbook(df: pl.DataFrame, name_expr, lang: str, area_name: str, day: dt.date) -> bytes:
+    """The list in official style (title, borders, sign-off line) for printing and filing."""
+    from tracker.exports import document_xlsx
+
+    title = f"{area_name}转移就业督办事项清单（截至{day.isoformat()}）" if lang == "zh" else f"Follow-up items, {area_name}, as of {day}"
+    footer = (
+        "填表单位（盖章）：            审核人：            填表人：            填表日期："
+        if lang == "zh"
+        else "Unit (seal):    Checked by:    Prepared by:    Date:"
+    )
+    return document_xlsx(
+        "督办事项" if lang == "zh" else "Follow-up",
+        title,
+        table(df, name_expr, lang),
+        footer=footer,
+        formats={HEADERS["id"][0 if lang == "zh" else 1]: "0"},
+    )

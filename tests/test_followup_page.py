@@ -1,0 +1,78 @@
+"""The 督办 page per role (AppTest on the fixture, real sessions in the store): a leader opens an item on the lagging
+county, its staff reply, an analyst only reads, the leader closes it with a note; the list, the Excel list and the
+overview's box show it."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from tests.test_auth import accounts, app_as, texts  # noqa: F401  (fixture)
+from tracker import audit, followup
+
+pytestmark = pytest.mark.usefixtures("accounts")
+
+
+def test_open_reply_read_and_close_on_the_page():
+    at = app_as("boss", "followup", area="5403")
+    assert "发起督办" in texts(at)
+    at.selectbox(key="fu_unit").set_value("540329").run()  # 洛隆县 is behind on persons: the laggard comes first
+    assert at.multiselect(key="fu_metrics_page").value == ["total"]
+    at.text_area(key="fu_text_page").input("两周内补齐缺口，报送整改措施")
+    at.text_input(key="fu_person_page").input("张三")
+    next(b for b in at.button if b.label == "发起督办").click().run()
+    assert not at.exception and any("已发起督办" in s.value for s in at.success)
+    at.run()
+    table = at.dataframe[0].value
+    assert table["被督办单位"].tolist() == ["洛隆县"] and table["督办指标"].tolist() == ["转移就业人数"]
+    assert table["状态"].tolist() == ["督办中"] and table["责任人"].tolist() == ["张三"]
+    body = texts(at)
+    assert "发起时：转移就业人数：滞后序时，低于序时进度8.8个百分点，差1人" in body
+    assert "仍滞后" in body
+
+    staff = app_as("lhorong", "followup")
+    assert {"发起督办", "办结"}.isdisjoint(b.label for b in staff.button) and "提交回复" in [b.label for b in staff.button]
+    staff.text_area[0].input("已组织专场招聘会，新增输出 1 人")
+    next(b for b in staff.button if b.label == "提交回复").click().run()
+    assert not staff.exception and [x.value for x in staff.text] == [
+        "两周内补齐缺口，报送整改措施",
+        "两周内补齐缺口，报送整改措施",
+        "已组织专场招聘会，新增输出 1 人",
+    ]
+
+    reader = app_as("chamdo", "followup", lang="en")
+    body = texts(reader)
+    assert {"Open the item", "Reply", "Close the item"}.isdisjoint(b.label for b in reader.button)
+    assert reader.dataframe[0].value["Status"].tolist() == ["Open"]
+    assert "At opening: Persons transferred: Behind" in body
+
+    at = app_as("boss", "followup", area="5403")
+    close_box = next(a for a in at.text_area if a.label == "办结意见（必填）")
+    close_box.input("缺口缩小，转入常态调度")
+    next(b for b in at.button if b.label == "办结").click().run()
+    assert not at.exception and "已办结：缺口缩小，转入常态调度" in texts(at)
+    acts = [(r["who"], r["action"]) for r in audit.read() if r["action"].startswith("followup")]
+    assert acts == [("boss", "followup_open"), ("lhorong", "followup_reply"), ("boss", "followup_close")]
+
+
+def test_filters_overdue_and_the_excel_list():
+    from tests.fixture import CUR
+    from tracker.auth import get_user
+
+    boss, today = get_user("boss"), CUR
+    gaps = followup.gaps_now("540329", CUR, ["total"])
+    early = followup.open_item(boss, "540329", ["total"], "补齐缺口", "540329", "张三", CUR, CUR, gaps, today)
+    later = followup.open_item(boss, "540302", ["total"], "保持进度", "540302", "", CUR.replace(day=30), CUR, {}, today)
+    at = app_as("boss", "followup")  # TRACKER_TODAY is unset: the real today is after both due dates
+    assert "2 项督办已逾期未办结。" in texts(at)
+    at.selectbox(key="fu_owner_f").set_value("540302").run()
+    assert at.dataframe[0].value["编号"].tolist() == [later]
+    df = followup.items("54", today)
+    data = followup.workbook(df, lambda c: __import__("polars").col(c), "zh", "全区", CUR)
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert ws["A1"].value == "全区转移就业督办事项清单（截至2026-11-20）"
+    assert [c.value for c in ws[3]][:4] == ["编号", "被督办单位", "督办指标", "督办要求"]
+    assert [ws.cell(4, 1).value, ws.cell(4, 3).value, ws.cell(4, 8).value] == [early, "转移就业人数", "督办中"]
+    assert "填表单位" in ws.cell(ws.max_row, 1).value
