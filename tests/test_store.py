@@ -68,3 +68,45 @@ def test_an_users_file_is_imported_once(tmp_path):
     auth.update_user("zhuoma", disabled=True)
     assert store.import_users_file(store.engine()) == 0  # already done: the file does not bring the account back
     assert auth.get_user("zhuoma").disabled
+
+
+CHILD = """
+import sys
+from tracker import auth
+step, token = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+if step == "sign-in":
+    print(auth.SESSIONS.create(auth.login("lhorong", "correct-horse-1").username))
+    for _ in range(5):
+        try:
+            auth.login("chamdo", "bad")
+        except auth.LoginError:
+            pass
+else:
+    print(auth.resolve(token, None)[0].username)
+    try:
+        auth.login("chamdo", "anything")
+    except auth.LoginError as e:
+        print(e.en)
+"""
+
+
+def test_two_processes_on_one_sqlite_file():
+    """The default store shared by two processes (one app process each, behind one address): a session made in one
+    is known to the other; failures in one lock the name in the other. (Browsers and PostgreSQL: test_two_processes.)"""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    if not os.environ["TRACKER_STORE_URL"].startswith("sqlite"):
+        pytest.skip("PostgreSQL with two app processes: tests/test_two_processes.py")
+    auth.add_user("lhorong", PW, "staff", "540329")
+
+    def child(*args):
+        r = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, cwd=REPO, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split("\n")
+
+    token = child("sign-in")[0]
+    assert child("check", token)[:2] == ["lhorong", "Too many attempts: try again in 15 min."]

@@ -1,0 +1,101 @@
+"""Two app processes behind one address share one store (PostgreSQL, as deployed): a sign-in through one is good on
+the other, five failed logins on one lock the name on both, and restarting both keeps the session and the lock."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.conftest import start_app, wait_idle
+from tests.pgserver import pg_server  # noqa: F401  (fixture)
+from tests.test_browser_auth import sign_in
+from tracker import auth, store
+
+PW = "Lhorong-2026!"
+
+
+@pytest.fixture
+def shared_store(pg_server, tmp_path):  # noqa: F811
+    """PostgreSQL, as deployed (SQLite shared by two processes: tests/test_store.py)."""
+    url = pg_server.new_database()
+    env = {
+        "TRACKER_DEMO": "0",
+        "TRACKER_STORE_URL": url,
+        "TRACKER_USERS_FILE": str(tmp_path / "users.json"),
+        "TRACKER_AUDIT_FILE": str(tmp_path / "audit.jsonl"),
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        auth.add_user("lhorong", PW, "staff", "540329", "洛隆县就业局")
+        auth.add_user("chamdo", PW, "analyst", "5403", "昌都市专班")
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+        store.reset()
+    return env
+
+
+def both(fixture_dir, env):
+    return [start_app(fixture_dir, env) for _ in range(2)]
+
+
+def stop(apps) -> None:
+    for proc, _ in apps:
+        proc.terminate()
+    for proc, _ in apps:
+        proc.wait(10)
+
+
+LIGHT = "/followup"  # a light page (no items yet): the sign-in is what is tested, not the overview's charts
+
+
+def signed_in_as_lhorong(page, url: str) -> bool:
+    page.goto(url + LIGHT)
+    wait_idle(page)
+    return "洛隆县 · 督办事项" in page.locator("[data-testid=stApp]").inner_text()
+
+
+def attempt(page, name: str, pw: str) -> None:
+    """Submit the login form again on the page it is on (no reload: quicker)."""
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(pw)
+    page.get_by_role("button", name="登录").click()
+    wait_idle(page)
+
+
+def alert(page) -> str:
+    return page.locator("[data-testid=stAlert]").inner_text()
+
+
+def test_two_processes_share_sessions_and_lockouts_across_a_restart(fixture_dir, shared_store, browser):
+    apps = both(fixture_dir, shared_store)
+    try:
+        (_, a), (_, b) = apps
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page = ctx.new_page()
+        sign_in(page, a + LIGHT, "lhorong", PW)  # a sign-in lands on the overview
+        assert "洛隆县农牧民转移就业调度" in page.locator("[data-testid=stApp]").inner_text()
+        assert signed_in_as_lhorong(page, b)  # the cookie from A is a session on B
+
+        other = browser.new_context(locale="zh-CN").new_page()
+        sign_in(other, a + LIGHT, "chamdo", "not-the-password")
+        for _ in range(4):
+            assert "用户名或密码错误" in alert(other)
+            attempt(other, "chamdo", "not-the-password")
+        assert "用户名或密码错误" in alert(other)
+        sign_in(other, b + LIGHT, "chamdo", PW)  # the right password, on the other process: locked all the same
+        assert "尝试次数过多" in alert(other)
+    finally:
+        stop(apps)
+
+    apps = both(fixture_dir, shared_store)  # a restart of both (new ports, same host: the browser keeps its cookie)
+    try:
+        (_, a), (_, b) = apps
+        assert signed_in_as_lhorong(page, a) and signed_in_as_lhorong(page, b)
+        sign_in(other, b + LIGHT, "chamdo", PW)
+        assert "尝试次数过多" in alert(other)
+        ctx.close()
+    finally:
+        stop(apps)
