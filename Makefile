@@ -20,7 +20,7 @@ run: $(BIN)/.runtime
 	$(BIN)/python -m tracker.generate --if-missing
 	TRACKER_DEMO=$${TRACKER_DEMO:-1} TRACKER_AUTOGEN=1 $(BIN)/streamlit run app.py
 
-## make test: installs what the tests need (Debian chromium, CJK fonts, poppler) and runs everything
+## make test: installs what the tests need (Debian chromium, CJK fonts, poppler, LibreOffice, PostgreSQL) and runs everything
 test: $(BIN)/.dev system-deps tests/oidc/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -32,9 +32,9 @@ tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-l
 	@touch $@
 
 system-deps:
-	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/soffice ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null; then \
-	  echo "installing Debian packages: chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui >/dev/null; \
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/soffice ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing Debian packages: chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui postgresql"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui postgresql >/dev/null; \
 	fi
 
 lint: $(BIN)/.dev
