@@ -112,6 +112,33 @@ def test_texts_are_required_and_bounded(text):
         followup.check_text(text, "整改措施", "measures taken")
 
 
+PROG = {"metric": "total", "gap_then": -26.8, "status_then": rules.SERIOUS, "short_then": 2.0, "gap_now": -8.8, "status_now": rules.BEHIND,
+        "short_now": 1.0, "short_reduced": 1.0, "moved_out": False}  # fmt: skip
+DUE = dt.date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    "item, prog, lang, today, sentence",
+    [
+        ({"status": "open", "due": DUE, "replies": 2}, [PROG], "zh", dt.date(2026, 11, 22),
+         "洛隆县：转移就业人数督办时严重滞后，差2人，本周滞后序时，差1人，缺口缩小1人；回复2次，期限11月27日。"),
+        ({"status": "open", "due": DUE, "replies": 0}, [PROG | {"short_now": 3.0, "short_reduced": -1.0}], "zh", dt.date(2026, 11, 28),
+         "洛隆县：转移就业人数督办时严重滞后，差2人，本周滞后序时，差3人，缺口扩大1人；回复0次，期限11月27日，已逾期。"),
+        ({"status": "open", "due": DUE, "replies": 1},
+         [PROG | {"gap_now": 1.0, "status_now": rules.AHEAD, "short_now": 0.0, "short_reduced": 2.0, "moved_out": True}], "zh",
+         dt.date(2026, 11, 22), "洛隆县：转移就业人数督办时严重滞后，差2人，本周快于序时，缺口缩小2人，已脱离滞后；"
+         "回复1次，期限11月27日。"),
+        ({"status": "closed", "due": DUE, "close_note": "转入常态调度"}, [PROG], "zh", dt.date(2026, 11, 30),
+         "洛隆县：转移就业人数督办时严重滞后，差2人，本周滞后序时，差1人，缺口缩小1人；已办结：转入常态调度。"),
+        ({"status": "open", "due": DUE, "replies": 2}, [PROG], "en", dt.date(2026, 11, 28),
+         "Lhorong: Persons transferred: Seriously behind, short 2 then, Behind, short 1 now, gap down 1; 2 replies, due 27 Nov 2026, "
+         "overdue."),
+    ],
+)  # fmt: skip
+def test_the_bulletin_sentence(item, prog, lang, today, sentence):
+    assert followup.progress_sentence("洛隆县" if lang == "zh" else "Lhorong", item, prog, lang, today) == sentence
+
+
 @pytest.mark.usefixtures("any_store")
 def test_an_item_from_opening_to_closing(fx):
     """A leader opens an item on 洛隆县 in the week of 11-13; its staff reply; in the week of 11-20 the item shows the gap
@@ -141,6 +168,15 @@ def test_an_item_from_opening_to_closing(fx):
     followup.reply(LHORONG_STAFF, iid, "已组织专场招聘会，新增输出 1 人")
     followup.reply(LHORONG_STAFF, iid, "与拉萨两家企业签订用工协议")
 
+    from tracker import hierarchy
+
+    lines = followup.bulletin_lines("5403", CUR, hierarchy.load().name, "zh", dt.date(2026, 11, 22))
+    assert lines == [
+        "洛隆县：转移就业人数督办时严重滞后，差2人，本周滞后序时，差1人，缺口缩小1人；"
+        "组织化率督办时未达标，还需有组织转移2人，本周已达标，已脱离滞后；回复2次，期限11月27日。"
+    ]
+    assert followup.bulletin_lines("5403", PREV, hierarchy.load().name, "zh") == []  # opened in that week: news next week
+
     items = followup.items("5403", CUR)
     assert items.select("id", "unit", "state", "replies", "owner_person").rows() == [(iid, "540329", "open", 2, "洛隆县就业局 张三")]
     assert followup.items("5401", CUR).height == 0  # another prefecture sees nothing of it
@@ -151,7 +187,9 @@ def test_an_item_from_opening_to_closing(fx):
     assert (total["short_then"], total["short_now"], total["short_reduced"]) == (2, 1, 1)
     assert round(total["gap_then"], 1) == -26.8 and round(total["gap_now"], 1) == -8.8
     assert total["status_then"] == rules.SERIOUS and total["status_now"] == rules.BEHIND and total["lagging_now"]
-    assert p["org_share"]["status_now"] == rules.MET  # 3 of 4 organized: above the 60% floor all along
+    # organized share: 1 of 3 (A) on 11-13, below the 60% floor, 2 more needed; 3 of 4 (A, B, D) on 11-20: met
+    assert (p["org_share"]["status_then"], p["org_share"]["short_then"], p["org_share"]["status_now"]) == (rules.NOT_MET, 2, rules.MET)
+    assert p["org_share"]["moved_out"]
     wk = followup.weekly(followup.get(iid), [PREV, CUR])
     assert wk.filter(metric="total").select("week", "shortfall", "lagging").rows() == [(PREV, 2, True), (CUR, 1, True)]
 

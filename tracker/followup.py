@@ -367,8 +367,10 @@ def shortfall_text(metric: str, g: dict, lang: str) -> str:
 
     met = METRICS[metric]
     if g.get("needed") is not None:
+        if g["needed"] <= 0:
+            return "—"
         return ("还需有组织转移" if lang == "zh" else "organized placements needed: ") + fmt.count(g["needed"], lang, met.unit_zh)
-    if g.get("shortfall") is None:
+    if g.get("shortfall") is None or g["shortfall"] <= 0:
         return "—"
     v = fmt.value(met.kind, g["shortfall"], lang, met.unit_zh) if met.kind in ("count", "money") else str(g["shortfall"])
     return ("差" if lang == "zh" else "short ") + v
@@ -452,3 +454,67 @@ def workbook(df: pl.DataFrame, name_expr, lang: str, area_name: str, day: dt.dat
         footer=footer,
         formats={HEADERS["id"][0 if lang == "zh" else 1]: "0"},
     )
+
+
+# --- the bulletin's section 上期督办事项进展 -------------------------------------------------------------------
+
+
+def progress_sentence(unit_name: str, item: dict, prog: list[dict], lang: str, today: dt.date) -> str:
+    """One item's progress in a sentence for the bulletin (pure): per metric the gap then and now, then the
+    replies, the due date and whether it is overdue, or the closing note."""
+    from tracker import fmt
+
+    zh = lang == "zh"
+    parts = []
+    for r in prog:
+        met = METRICS[r["metric"]]
+        key = "needed" if met.quota_kind == "minimum" else "shortfall"  # a share floor: organized placements needed
+        then = {"gap": r["gap_then"], "status": r["status_then"], key: r["short_then"]}
+        now = {"gap": r["gap_now"], "status": r["status_now"], key: r["short_now"]}
+        moved = ("，已脱离滞后" if zh else ", no longer lagging") if r["moved_out"] else ""
+        red = r["short_reduced"]
+        if red and met.kind in ("count", "money"):
+            word = ("缺口缩小" if red > 0 else "缺口扩大") if zh else ("gap down " if red > 0 else "gap up ")
+            moved = f"{'，' if zh else ', '}{word}{fmt.value(met.kind, abs(red), lang, met.unit_zh)}" + moved
+        if zh:
+            parts.append(f"{met.zh}督办时{_status_gap(r['metric'], then, lang)}，本周{_status_gap(r['metric'], now, lang)}{moved}")
+        else:
+            parts.append(f"{met.en}: {_status_gap(r['metric'], then, lang)} then, {_status_gap(r['metric'], now, lang)} now{moved}")
+    replies = item.get("replies", 0)
+    if item["status"] == CLOSED:
+        tail = f"已办结：{item.get('close_note') or ''}" if zh else f"closed: {item.get('close_note') or ''}"
+    else:
+        late = state_of(item["status"], item["due"], today) == OVERDUE
+        tail = (
+            f"回复{replies}次，期限{fmt.date(item['due'], lang)}" + ("，已逾期" if late else "")
+            if zh
+            else f"{replies} replies, due {fmt.date(item['due'], lang)}" + (", overdue" if late else "")
+        )
+    return f"{unit_name}：" + "；".join(parts) + f"；{tail}。" if zh else f"{unit_name}: " + "; ".join(parts) + f"; {tail}."
+
+
+def _status_gap(metric: str, g: dict, lang: str) -> str:
+    from tracker.i18n import status_label
+
+    if g.get("status") in (None, "no_quota"):
+        return "无任务" if lang == "zh" else "no quota"
+    short = shortfall_text(metric, g, lang)
+    return status_label(g["status"], lang) + ("" if short == "—" else ("，" if lang == "zh" else ", ") + short)
+
+
+def bulletin_lines(area: str, snapshot: dt.date, name, lang: str, today: dt.date | None = None) -> list[str]:
+    """上期督办事项进展: items of the area opened before this week's snapshot that are still open or were closed in
+    the last seven days, one sentence each (overdue first). `name(code)` gives a unit's name."""
+    from tracker import settings
+
+    today = today or settings.today()
+    df = items(area, today).filter(pl.col("snapshot") < snapshot)
+    from zoneinfo import ZoneInfo
+
+    week_ago = dt.datetime.combine(snapshot - dt.timedelta(days=7), dt.time(), ZoneInfo("Asia/Shanghai"))
+    df = df.filter((pl.col("status") == OPEN) | (pl.col("closed_at") >= pl.lit(week_ago, dtype=pl.Datetime("us", "Asia/Shanghai"))))
+    out = []
+    for it in df.iter_rows(named=True):
+        prog = progress(get(it["id"]), snapshot).iter_rows(named=True)
+        out.append(progress_sentence(name(it["unit"]), it, list(prog), lang, today))
+    return out
