@@ -76,3 +76,33 @@ def test_filters_overdue_and_the_excel_list():
     assert [c.value for c in ws[3]][:4] == ["编号", "被督办单位", "督办指标", "督办要求"]
     assert [ws.cell(4, 1).value, ws.cell(4, 3).value, ws.cell(4, 8).value] == [early, "转移就业人数", "督办中"]
     assert "填表单位" in ws.cell(ws.max_row, 1).value
+
+
+def _box_script():
+    import queries
+    from tests.fixture import CUR
+    from tracker import followup_ui, hierarchy
+    from tracker.state import State
+
+    queries.set_scope(queries.SYSTEM)
+    followup_ui.open_items_box(State(2026, CUR, "5403", "zh"), hierarchy.load())
+
+
+def test_the_overview_box_lists_open_items_with_the_gap_then_and_now(monkeypatch):
+    """What the overview and meeting mode show: the area's open items, overdue ones flagged, gap then → now."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.fixture import CUR, PREV
+    from tracker.auth import get_user
+
+    monkeypatch.setenv("TRACKER_TODAY", "2026-11-28")
+    boss = get_user("boss")
+    gaps = followup.gaps_now("540329", PREV, ["total"])
+    followup.open_item(boss, "540329", ["total"], "补齐缺口", "540329", "", CUR.replace(day=27), PREV, gaps, PREV)
+    at = AppTest.from_function(_box_script, default_timeout=60).run()
+    assert not at.exception
+    assert [m.value for m in at.markdown] == [
+        "**督办事项** · 1项 · :red[逾期 1项]",
+        "**洛隆县** · :red[**已逾期**] · 期限 2026-11-27 · 回复 0",
+    ]
+    assert [c.value for c in at.caption] == ["转移就业人数：发起时 严重滞后 −26.8个百分点，差2人 → 本周 滞后序时 −8.8个百分点，差1人"]
