@@ -15,9 +15,10 @@ $(BIN)/.dev: requirements-dev.txt requirements.txt $(BIN)/.runtime
 	$(BIN)/pip install -q -r requirements-dev.txt
 	@touch $@
 
-## make run: virtualenv + install + demo data on first start (progress shown) + the app
+## make run: virtualenv + install + demo data on first start (progress shown) + the store's migrations + the app
 run: $(BIN)/.runtime
 	$(BIN)/python -m tracker.generate --if-missing
+	$(BIN)/python -m tracker.store upgrade
 	TRACKER_DEMO=$${TRACKER_DEMO:-1} TRACKER_AUTOGEN=1 $(BIN)/streamlit run app.py
 
 ## make test: installs what the tests need (Debian chromium, CJK fonts, poppler, LibreOffice, PostgreSQL) and runs everything

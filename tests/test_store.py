@@ -110,3 +110,22 @@ def test_two_processes_on_one_sqlite_file():
 
     token = child("sign-in")[0]
     assert child("check", token)[:2] == ["lhorong", "Too many attempts: try again in 15 min."]
+
+
+def test_status_and_an_online_backup(tmp_path, capsys):
+    import os
+    import sqlite3
+
+    auth.add_user("lhorong", PW, "staff", "540329")
+    assert store.main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "revision: 0001 (head 0001)" in out and "users: 1" in out
+    if not os.environ["TRACKER_STORE_URL"].startswith("sqlite"):
+        with pytest.raises(SystemExit, match="pg_dump"):
+            store.main(["backup", str(tmp_path / "copy.db")])
+        return
+    token = auth.SESSIONS.create("lhorong")  # the app keeps writing while the copy is taken
+    assert store.main(["backup", str(tmp_path / "copy.db")]) == 0
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("select username from users").fetchall() == [("lhorong",)]
+    assert copy.execute("select count(*) from sessions").fetchone() == (1,) and token

@@ -251,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     cmd = args[0] if args else "status"
     if cmd == "upgrade":
-        engine()
+        current, _ = revisions(engine())
+        print(f"tracker store: {shown(engine().url)} at revision {current} (up to date).", file=sys.stderr)
     elif cmd == "backup" and len(args) == 2:
         backup(Path(args[1]))
         print(f"ok: {args[1]}")
