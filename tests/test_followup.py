@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 
 from tests.fixture import CUR, PREV
@@ -177,7 +178,12 @@ def test_an_item_from_opening_to_closing(fx):
     ]
     assert followup.bulletin_lines("5403", PREV, hierarchy.load().name, "zh") == []  # opened in that week: news next week
 
-    items = followup.items("5403", CUR)
+    town = followup.open_item(BOSS, "540329", ["total"], "孜托镇落实", "540329100", "", dt.date(2026, 11, 27), PREV, gaps, today)
+    assert followup.items("540329100", CUR)["id"].to_list() == [town]  # the township sees what it answers for
+    followup.reply(ZITUO_STAFF, town, "孜托镇已落实")
+    followup.close(BOSS, town, "已落实")
+
+    items = followup.items("5403", CUR).filter(pl.col("id") != town)
     assert items.select("id", "unit", "state", "replies", "owner_person").rows() == [(iid, "540329", "open", 2, "洛隆县就业局 张三")]
     assert followup.items("5401", CUR).height == 0  # another prefecture sees nothing of it
     assert followup.open_items("54", dt.date(2026, 11, 28))["state"].to_list() == ["overdue"]
@@ -210,5 +216,8 @@ def test_an_item_from_opening_to_closing(fx):
         ("boss", "followup_open", "540329"),
         ("lhorong", "followup_reply", "540329"),
         ("lhorong", "followup_reply", "540329"),
+        ("boss", "followup_open", "540329"),
+        ("zituo", "followup_reply", "540329"),
+        ("boss", "followup_close", "540329"),
         ("cd_lead", "followup_close", "540329"),
     ]

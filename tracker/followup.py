@@ -237,7 +237,8 @@ ITEM_SCHEMA = {
 
 
 def items(area: str, today: dt.date, status: str | None = None) -> pl.DataFrame:
-    """Items of units in the area (the area itself and every unit below it), overdue first, then by due date.
+    """Items of units in the area (the area itself and every unit below it) or with a responsible unit in it,
+    overdue first, then by due date.
     `status`: None for all, or open / overdue / closed."""
     f, e = store.followups, store.followup_events
     replies = (
@@ -249,7 +250,8 @@ def items(area: str, today: dt.date, status: str | None = None) -> pl.DataFrame:
     q = (
         sa.select(f, sa.func.coalesce(replies.c.replies, 0).label("replies"), replies.c.last_reply)
         .outerjoin(replies, replies.c.item_id == f.c.id)
-        .where(f.c.unit.startswith(area, autoescape=True))
+        # the area's units, and items whose responsible unit is here (a township answering for its county's item)
+        .where(sa.or_(f.c.unit.startswith(area, autoescape=True), f.c.owner_unit.startswith(area, autoescape=True)))
         .order_by(f.c.due, f.c.id)
     )
     with store.engine().connect() as c:
