@@ -107,6 +107,15 @@ def test_an_item_needs_metrics_and_a_due_date_ahead(metrics, due, msg):
         followup.check_open(metrics, due, dt.date(2026, 11, 20))
 
 
+def test_an_id_number_in_a_reply_is_masked():
+    from tests.fixture import fixture_id
+
+    assert (
+        followup.check_text(f"已联系 {fixture_id(7)} 本人", "整改措施", "measures")
+        == f"已联系 {fixture_id(7)[:6]}********{fixture_id(7)[-4:]} 本人"
+    )
+
+
 @pytest.mark.parametrize("text", ["", "   ", "x" * (followup.MAX_TEXT + 1)])
 def test_texts_are_required_and_bounded(text):
     with pytest.raises(followup.FollowupError):

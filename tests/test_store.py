@@ -129,3 +129,12 @@ def test_status_and_an_online_backup(tmp_path, capsys):
     copy = sqlite3.connect(tmp_path / "copy.db")
     assert copy.execute("select username from users").fetchall() == [("lhorong",)]
     assert copy.execute("select count(*) from sessions").fetchone() == (1,) and token
+
+
+def test_an_unreachable_store_says_so(monkeypatch):
+    from tracker.errors import TrackerError
+
+    monkeypatch.setenv("TRACKER_STORE_URL", "postgresql+psycopg://tracker:secret@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(TrackerError) as e:
+        store.engine()
+    assert "请检查 TRACKER_STORE_URL" in e.value.zh and "secret" not in e.value.zh + e.value.en

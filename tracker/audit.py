@@ -64,7 +64,6 @@ ACTIONS = {
     "followup_open": ("发起督办", "Follow-up opened"),
     "followup_reply": ("督办回复", "Follow-up reply"),
     "followup_close": ("督办办结", "Follow-up closed"),
-    "followup_export": ("导出督办清单", "Follow-up list exported"),
     "user_set": ("修改账号", "Account changed"),
     "user_disable": ("停用账号", "Account disabled"),
     "user_enable": ("启用账号", "Account enabled"),

@@ -101,7 +101,10 @@ def change(then: dict, now: dict) -> dict:
 
 
 def check_text(text: str, zh: str, en: str) -> str:
-    text = (text or "").strip()
+    """Required, bounded, and with any ID number masked: an instruction or a reply is no place for one."""
+    from tracker.ids import redact
+
+    text = redact((text or "").strip())
     if not text:
         raise FollowupError(f"请填写{zh}。", f"Please enter the {en}.")
     if len(text) > MAX_TEXT:

@@ -24,6 +24,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tracker import settings
+from tracker.errors import TrackerError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -115,7 +116,15 @@ def engine() -> sa.Engine:
     with _lock:
         if u not in _engines:
             eng = _create(u)
-            migrate(eng)
+            try:
+                migrate(eng)
+            except sa.exc.OperationalError as e:
+                eng.dispose()
+                raise TrackerError(
+                    f"状态库无法连接（{shown(u)}），请检查 TRACKER_STORE_URL。",
+                    f"The store cannot be reached ({shown(u)}): check TRACKER_STORE_URL.",
+                    detail=str(e.orig),
+                ) from e
             _engines[u] = eng
     return _engines[u]
 
