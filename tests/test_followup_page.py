@@ -106,3 +106,36 @@ def test_the_overview_box_lists_open_items_with_the_gap_then_and_now(monkeypatch
         "**洛隆县** · :red[**已逾期**] · 期限 2026-11-27 · 回复 0",
     ]
     assert [c.value for c in at.caption] == ["转移就业人数：发起时 严重滞后 −26.8个百分点，差2人 → 本周 滞后序时 −8.8个百分点，差1人"]
+
+
+def _button_script():
+    import streamlit as st
+
+    import queries
+    from tests.fixture import CUR
+    from tracker import auth, followup_ui, hierarchy
+    from tracker.state import State
+
+    queries.set_scope(queries.SYSTEM)
+    st.session_state["_user"] = auth.get_user(st.session_state.get("who", "boss"))
+    followup_ui.open_button("540329", ["total"], State(2026, CUR, "5403", "zh"), hierarchy.load(), key="lag_540329_total")
+
+
+def test_a_laggard_row_opens_an_item_in_a_dialog():
+    """What a laggard row of the overview offers a leader: a button, a dialog with the gap, the item opened."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_button_script, default_timeout=60)
+    at.session_state["who"] = "lhorong"
+    at.run()
+    assert not at.exception and not at.button  # staff reply; they do not open items
+    at.session_state["who"] = "boss"
+    at.run()
+    at.button(key="fu_btn_lag_540329_total").click().run()
+    assert at.multiselect(key="fu_metrics_lag_540329_total").value == ["total"]
+    at.text_area(key="fu_text_lag_540329_total").input("两周内补齐缺口")
+    next(b for b in at.button if b.label == "发起督办").click().run()
+    assert not at.exception
+    items = followup.items("5403", __import__("datetime").date(2026, 11, 22))
+    assert items.select("unit", "metrics", "owner_unit").rows() == [("540329", ["total"], "540329")]
+    assert followup.get(items["id"][0])["gap_at_open"]["total"]["shortfall"] == 1  # the week of 11-20: 4 of 5, one short

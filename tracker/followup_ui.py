@@ -89,17 +89,25 @@ def open_form(unit: str, metrics: list[str], state, h, key: str) -> int | None:
 
 
 def open_button(unit: str, metrics: list[str], state, h, key: str, where=st) -> None:
-    """A button beside a laggard that opens the form in a dialog (leaders and administrators of the area only)."""
+    """A button beside a laggard that opens the form in a dialog (leaders and administrators of the area only).
+    The dialog stays open until it is sent or dismissed (a flag in the session, not the button's one-run value)."""
     L = pick(state.lang)
     if not followup.may_open(current_user(), unit):
         return
+    flag = f"_fu_dialog_{key}"
 
-    @st.dialog(L("发起督办", "Open a follow-up item"), width="large")
+    def dismissed() -> None:
+        st.session_state.pop(flag, None)
+
+    @st.dialog(L("发起督办", "Open a follow-up item"), width="large", on_dismiss=dismissed)
     def dialog():
         if open_form(unit, metrics, state, h, key) is not None:
+            dismissed()
             st.rerun()
 
     if where.button(L("督办", "Follow up"), key=f"fu_btn_{key}", icon=":material/assignment_late:"):
+        st.session_state[flag] = True
+    if st.session_state.get(flag):
         dialog()
 
 
