@@ -101,7 +101,12 @@ def open_button(unit: str, metrics: list[str], state, h, key: str, where=st) -> 
 
     @st.dialog(L("发起督办", "Open a follow-up item"), width="large", on_dismiss=dismissed)
     def dialog():
-        if open_form(unit, metrics, state, h, key) is not None:
+        import queries
+
+        # a dialog reruns on its own (a fragment): app.py's scope is not set in that run, so set it from the user
+        with queries.scoped(current_user().scope()):
+            sent = open_form(unit, metrics, state, h, key)
+        if sent is not None:
             dismissed()
             st.rerun()
 
