@@ -85,7 +85,7 @@ def _box_script():
     from tracker.state import State
 
     queries.set_scope(queries.SYSTEM)
-    followup_ui.open_items_box(State(2026, CUR, "5403", "zh"), hierarchy.load())
+    followup_ui.open_items_box(State(2026, CUR, "5403", "zh"), hierarchy.load(), by_unit=True)
 
 
 def test_the_overview_box_lists_open_items_with_the_gap_then_and_now(monkeypatch):
@@ -99,13 +99,18 @@ def test_the_overview_box_lists_open_items_with_the_gap_then_and_now(monkeypatch
     boss = get_user("boss")
     gaps = followup.gaps_now("540329", PREV, ["total"])
     followup.open_item(boss, "540329", ["total"], "补齐缺口", "540329", "", CUR.replace(day=27), PREV, gaps, PREV)
+    followup.open_item(boss, "540302", ["total"], "保持", "540302", "", CUR.replace(day=30), PREV, {}, PREV)  # not overdue
     at = AppTest.from_function(_box_script, default_timeout=60).run()
     assert not at.exception
-    assert [m.value for m in at.markdown] == [
-        "**督办事项** · 1项 · :red[逾期 1项]",
+    assert [m.value for m in at.markdown] == [  # meeting mode: unit by unit (卡若区 540302 before 洛隆县 540329)
+        "**督办事项** · 2项 · :red[逾期 1项]",
+        "**卡若区** · 督办中 · 期限 2026-11-30 · 回复 0",
         "**洛隆县** · :red[**已逾期**] · 期限 2026-11-27 · 回复 0",
     ]
-    assert [c.value for c in at.caption] == ["转移就业人数：发起时 严重滞后 −26.8个百分点，差2人 → 本周 滞后序时 −8.8个百分点，差1人"]
+    assert [c.value for c in at.caption] == [
+        "转移就业人数：发起时 — → 本周 快于序时 +11.2个百分点",  # opened without a gap on record; 1 of 1 now
+        "转移就业人数：发起时 严重滞后 −26.8个百分点，差2人 → 本周 滞后序时 −8.8个百分点，差1人",
+    ]
 
 
 def _button_script():

@@ -16,13 +16,16 @@ from tracker.i18n import pick
 from tracker.ui import current_user
 
 
-def open_items_box(state, h, where=st, progress: bool = True) -> int:
-    """The open items of the area and the units below it, overdue first, one line each with the gap at opening
-    and now (`progress`); nothing when there are none. Returns how many were shown."""
+def open_items_box(state, h, where=st, progress: bool = True, by_unit: bool = False) -> int:
+    """The open items of the area and the units below it, overdue first (or unit by unit, `by_unit`, for meeting
+    mode), one line each with the gap at opening and now (`progress`); nothing when there are none. Returns how many
+    were shown."""
     lang, L = state.lang, pick(state.lang)
     df = followup.open_items(state.area, settings.today())
     if df.height == 0:
         return 0
+    if by_unit:
+        df = df.sort("unit", "due", "id")
     late = df.filter(state=followup.OVERDUE).height
     box = where.container(border=True)
     box.markdown(
@@ -50,8 +53,9 @@ def _brief(metric: str, g: dict, lang: str) -> str:
 
     if g.get("status") in (None, "no_quota"):
         return "—"
-    sep = "，" if lang == "zh" else ", "
-    return f"{status_label(g['status'], lang)} {fmt.short_points(g.get('gap'), lang)}{sep}{followup.shortfall_text(metric, g, lang)}"
+    short = followup.shortfall_text(metric, g, lang)
+    tail = "" if short == "—" else ("，" if lang == "zh" else ", ") + short  # nothing short: no '差0人'
+    return f"{status_label(g['status'], lang)} {fmt.short_points(g.get('gap'), lang)}{tail}"
 
 
 def open_form(unit: str, metrics: list[str], state, h, key: str) -> int | None:
