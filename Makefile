@@ -15,12 +15,13 @@ $(BIN)/.dev: requirements-dev.txt requirements.txt $(BIN)/.runtime
 	$(BIN)/pip install -q -r requirements-dev.txt
 	@touch $@
 
-## make run: virtualenv + install + demo data on first start (progress shown) + the app
+## make run: virtualenv + install + demo data on first start (progress shown) + the store's migrations + the app
 run: $(BIN)/.runtime
 	$(BIN)/python -m tracker.generate --if-missing
+	$(BIN)/python -m tracker.store upgrade
 	TRACKER_DEMO=$${TRACKER_DEMO:-1} TRACKER_AUTOGEN=1 $(BIN)/streamlit run app.py
 
-## make test: installs what the tests need (Debian chromium, CJK fonts, poppler, Java 17 for Spark) and runs everything
+## make test: installs what the tests need (Debian chromium, CJK fonts, poppler, LibreOffice, PostgreSQL, Java 17 for Spark) and runs everything
 test: $(BIN)/.dev system-deps tests/oidc/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -32,9 +33,9 @@ tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-l
 	@touch $@
 
 system-deps:
-	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/soffice ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null || ! [ -x /usr/bin/java ]; then \
-	  echo "installing Debian packages: chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui openjdk-17-jre-headless"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui openjdk-17-jre-headless >/dev/null; \
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/soffice ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null || ! [ -x /usr/bin/java ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing Debian packages: chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui openjdk-17-jre-headless postgresql"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui openjdk-17-jre-headless postgresql >/dev/null; \
 	fi
 
 lint: $(BIN)/.dev

@@ -196,6 +196,7 @@ pages = {
         st.Page("app_pages/records.py", title=t("records", lang), icon=":material/table_rows:", url_path="records"),
         st.Page("app_pages/submissions.py", title=t("submissions", lang), icon=":material/outbox:", url_path="submissions"),
         st.Page("app_pages/reported.py", title=t("reported", lang), icon=":material/edit_note:", url_path="reported"),
+        st.Page("app_pages/followup.py", title=t("followup", lang), icon=":material/assignment_late:", url_path="followup"),
     ],
     t("nav_analysis", lang): [
         st.Page("app_pages/channels.py", title=t("channels", lang), icon=":material/handshake:", url_path="channels"),

@@ -24,6 +24,8 @@ TODAY = dt.date(2026, 11, 22)
 os.environ.setdefault("TRACKER_DEMO", "1")
 # the keyed-hash secret and the audit anchors next to it stay in a temporary folder, not in the home directory
 os.environ.setdefault("TRACKER_SECRET_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="tracker-key-"), "person_key.secret"))
+# the app's own state (accounts, sessions, follow-ups) too: tests that need their own store set TRACKER_STORE_URL
+os.environ.setdefault("TRACKER_STORE_URL", f"sqlite:///{os.path.join(tempfile.mkdtemp(prefix='tracker-store-'), 'state.db')}")
 
 
 queries.set_scope(queries.SYSTEM)

@@ -258,13 +258,14 @@ def test_a_refused_open_or_a_full_disk_returns_false(log_env, monkeypatch, capsy
 def test_sign_in_works_when_the_log_cannot_be_written(fx, log_env, monkeypatch):
     monkeypatch.setenv("TRACKER_DEMO", "0")
     monkeypatch.setenv("TRACKER_USERS_FILE", str(log_env / "users.json"))
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{log_env / 'state.db'}")
     auth.add_user("lhorong", PW, "staff", "540329")
-    auth.THROTTLE._fails.clear()
+    auth.THROTTLE.clear()
     (log_env / "data").write_text("not a directory")
     assert auth.login("lhorong", PW).username == "lhorong"
     with pytest.raises(auth.LoginError):
         auth.login("lhorong", "wrong-password")
-    auth.THROTTLE._fails.clear()
+    auth.THROTTLE.clear()
 
 
 @pytest.mark.parametrize(
@@ -307,15 +308,16 @@ def test_audit_page_with_hostile_names_and_a_damaged_line(fx, log_env, monkeypat
 
     monkeypatch.setenv("TRACKER_DEMO", "0")
     monkeypatch.setenv("TRACKER_USERS_FILE", str(log_env / "users.json"))
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{log_env / 'state.db'}")
     auth.add_user("root", PW, "admin", "54")
-    auth.THROTTLE._fails.clear()
+    auth.THROTTLE.clear()
     at = app_as(None)
     for name in ["a\u2028b", "c\u0085d", "e\u2029f", "g\rh", '=HYPERLINK("http://x","y")']:
         at.text_input(key="login_user").input(name)
         at.text_input(key="login_pw").input("wrong-password")
         at.button[0].click().run()
         assert not at.exception
-    auth.THROTTLE._fails.clear()
+    auth.THROTTLE.clear()
     at = app_as("root", "audit")
     assert [s.value for s in at.success] == ["日志链完整：未发现改动或删除。"]
     log = at.dataframe[0].value
@@ -328,4 +330,4 @@ def test_audit_page_with_hostile_names_and_a_damaged_line(fx, log_env, monkeypat
     at = app_as("root", "audit")
     assert not at.exception and at.error[0].value.startswith(f"日志自第 {n + 1} 行起被改动或删除过")
     assert at.dataframe[0].value["操作名称"].tolist()[0] == "损坏的行"
-    auth.THROTTLE._fails.clear()
+    auth.THROTTLE.clear()

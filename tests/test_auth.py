@@ -29,24 +29,47 @@ def accounts(fx, tmp_path, monkeypatch):
     """The fixture data with login required and four accounts (argon2 hashes in a temporary users file)."""
     monkeypatch.setenv("TRACKER_DEMO", "0")
     monkeypatch.setenv("TRACKER_USERS_FILE", str(tmp_path / "users.json"))
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'state.db'}")
     monkeypatch.setenv("TRACKER_AUDIT_FILE", str(tmp_path / "audit.jsonl"))
     for name, role, area in ACCOUNTS:
         auth.add_user(name, PW, role, area, name.title(), oidc=(f"{name}@xz.gov.cn",))
-    auth.THROTTLE._fails.clear()
+    auth.THROTTLE.clear()
     return tmp_path
 
 
 # --- users file, passwords, throttling, sessions ------------------------------------------------------
 
 
-def test_users_file_holds_salted_hashes_only(accounts):
-    raw = (accounts / "users.json").read_text(encoding="utf-8")
-    assert PW not in raw
-    rows = json.loads(raw)["users"]
-    assert [r["username"] for r in rows] == ["boss", "chamdo", "lhorong", "root"]
-    assert all(r["hash"].startswith("$argon2id$") for r in rows)
-    assert len({r["hash"] for r in rows}) == 4  # same password, different salts
-    assert stat.S_IMODE(os.stat(accounts / "users.json").st_mode) == 0o600
+def test_the_store_holds_salted_hashes_only(accounts):
+    import sqlite3
+
+    db = accounts / "state.db"
+    rows = sqlite3.connect(db).execute("select username, hash from users order by username").fetchall()
+    assert PW.encode() not in db.read_bytes()
+    assert [r[0] for r in rows] == ["boss", "chamdo", "lhorong", "root"]
+    assert all(r[1].startswith("$argon2id$") for r in rows)
+    assert len({r[1] for r in rows}) == 4  # same password, different salts
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    assert not (accounts / "users.json").exists()  # the store is the only copy
+
+
+def test_an_existing_users_file_is_imported_once(tmp_path, monkeypatch):
+    """An users.json of earlier versions becomes the store's accounts at the first start, and only then."""
+    from tracker import store
+
+    monkeypatch.setenv("TRACKER_DEMO", "0")
+    monkeypatch.setenv("TRACKER_USERS_FILE", str(tmp_path / "users.json"))
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'state.db'}")
+    monkeypatch.setenv("TRACKER_AUDIT_FILE", str(tmp_path / "audit.jsonl"))
+    old = {"username": "zhuoma", "role": "staff", "area": "540329", "name": "卓玛", "disabled": False, "oidc": ["z@xz.gov.cn"]}
+    rows = [old | {"hash": auth.hash_password(PW)}, old | {"username": "gone", "disabled": True, "oidc": [], "hash": ""}]
+    (tmp_path / "users.json").write_text(json.dumps({"users": rows}), encoding="utf-8")
+    store.reset()
+    assert auth.login("zhuoma", PW).area == "540329"
+    assert auth.load_users()["gone"].disabled and auth.load_users()["zhuoma"].oidc == ("z@xz.gov.cn",)
+    auth.update_user("zhuoma", area="540302")
+    store.reset()  # a restart: the file is not read again
+    assert auth.get_user("zhuoma").area == "540302"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,12 @@ PW = "Lhorong-2026!"
 @pytest.fixture(scope="module")
 def login_app(fixture_dir, tmp_path_factory):
     d = tmp_path_factory.mktemp("auth_app")
-    env = {"TRACKER_DEMO": "0", "TRACKER_USERS_FILE": str(d / "users.json"), "TRACKER_AUDIT_FILE": str(d / "audit.jsonl")}
+    env = {
+        "TRACKER_DEMO": "0",
+        "TRACKER_USERS_FILE": str(d / "users.json"),
+        "TRACKER_STORE_URL": f"sqlite:///{d / 'state.db'}",
+        "TRACKER_AUDIT_FILE": str(d / "audit.jsonl"),
+    }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -105,6 +110,7 @@ def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_di
     env = {
         "TRACKER_DEMO": "0",
         "TRACKER_USERS_FILE": str(tmp_path / "users.json"),
+        "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'state.db'}",
         "TRACKER_AUDIT_FILE": str(tmp_path / "audit.jsonl"),
         "TRACKER_SECRET_KEY": "browser-test",
     }

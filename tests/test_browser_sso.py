@@ -52,7 +52,12 @@ def sso_app(fixture_dir, tmp_path_factory):
         'client_kwargs = { prompt = "login", scope = "openid profile email" }\n',
         encoding="utf-8",
     )
-    env = {"TRACKER_DEMO": "0", "TRACKER_USERS_FILE": str(d / "users.json"), "TRACKER_AUDIT_FILE": str(d / "audit.jsonl")}
+    env = {
+        "TRACKER_DEMO": "0",
+        "TRACKER_USERS_FILE": str(d / "users.json"),
+        "TRACKER_STORE_URL": f"sqlite:///{d / 'state.db'}",
+        "TRACKER_AUDIT_FILE": str(d / "audit.jsonl"),
+    }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:  # the server-side table: SSO subject/e-mail -> role and area; no local password

@@ -21,6 +21,7 @@ PAGES = [
     "quality",
     "quotas",
     "subsidies",
+    "followup",
 ]
 EMPTY_COUNTY = "540102"  # 城关区 has rows; its neighbour 堆龙德庆区 has none
 EMPTY = {"county": "540103", "township": "540329102", "prefecture": "5402"}

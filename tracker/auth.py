@@ -1,21 +1,21 @@
-"""Who may see what: roles, the users file (salted argon2 hashes), login throttling and sessions.
+"""Who may see what: roles, accounts (salted argon2 hashes), login throttling and sessions, all in the store.
 
 Plain Python, no Streamlit: the app asks `resolve` for the user of a run and hands `user.scope()` to the
-query layer, which enforces it for every query. The user is always re-read from the server-side file,
-so a disabled account or a changed area takes effect at the next click.
+query layer, which enforces it for every query. The user is always re-read from the store (`tracker.store`),
+so a disabled account or a changed area takes effect at the next click, in every app process.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import hashlib
 import re
 import secrets
-import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from tracker import settings
 from tracker.errors import TrackerError
@@ -77,39 +77,31 @@ def demo_mode() -> bool:
     return settings.SETTINGS["demo"].get().strip().lower() in ("1", "true", "yes", "on")
 
 
-# --- the users file ---------------------------------------------------------------------------------
-
-_file_lock = threading.Lock()
+# --- accounts (in the store; an users.json of earlier versions is imported once) -----------------------
 
 
 def users_file() -> Path:
+    """Where earlier versions kept the accounts: read once by `tracker.store`, never written."""
     return Path(settings.SETTINGS["users_file"].get() or settings.data_dir() / "auth" / "users.json")
 
 
-def load_users(path: Path | None = None) -> dict[str, User]:
-    path = path or users_file()
-    if not path.exists():
-        return {}
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))["users"]
-    except (ValueError, KeyError) as e:
-        raise TrackerError("用户文件无法读取。", "The users file cannot be read.", detail=str(e)) from e
-    return {r["username"]: User(**{**r, "oidc": tuple(r.get("oidc", ()))}) for r in rows}
+def _user(r) -> User:
+    return User(r.username, r.role, r.area, r.name, bool(r.disabled), tuple(r.oidc or ()), r.hash)
 
 
-def save_users(users: dict[str, User], path: Path | None = None) -> None:
-    """Atomic write (temp file + rename), readable by the owner only: it holds password hashes."""
-    path = path or users_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [
-        {k: v for k, v in asdict(u).items() if k != "source"} | {"oidc": list(u.oidc)}
-        for u in sorted(users.values(), key=lambda u: u.username)
-    ]
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"users": rows}, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+def load_users() -> dict[str, User]:
+    from tracker import store
+
+    with store.engine().connect() as c:
+        return {r.username: _user(r) for r in c.execute(sa.select(store.users).order_by(store.users.c.username))}
+
+
+def get_user(username: str) -> User | None:
+    from tracker import store
+
+    with store.engine().connect() as c:
+        r = c.execute(sa.select(store.users).where(store.users.c.username == username)).first()
+    return _user(r) if r else None
 
 
 def _hasher():
@@ -147,36 +139,43 @@ def check_area(area: str) -> str:
 
 
 def add_user(username: str, password: str, role: str, area: str, name: str = "", oidc: tuple[str, ...] = ()) -> User:
+    from tracker import store
+
     if not USERNAME.match(username):
         raise ValueError("username: 2–64 letters, digits or _.@- / 用户名格式不正确")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)} / 角色不正确")
-    with _file_lock:
-        users = load_users()
-        if username in users:
-            raise ValueError(f"user {username} exists / 用户已存在")
-        u = User(username, role, check_area(area), name, False, tuple(oidc), hash_password(password) if password else "")
-        users[username] = u
-        save_users(users)
+    u = User(username, role, check_area(area), name, False, tuple(oidc), hash_password(password) if password else "")
+    try:
+        with store.engine().begin() as c:
+            c.execute(store.users.insert().values(_row(u)))
+    except sa.exc.IntegrityError:
+        raise ValueError(f"user {username} exists / 用户已存在") from None
     return u
+
+
+def _row(u: User) -> dict:
+    return {k: v for k, v in asdict(u).items() if k != "source"} | {"oidc": list(u.oidc)}
 
 
 def update_user(username: str, **changes) -> User:
     """Change one account (role, area, name, disabled, oidc, or a new `password`)."""
-    with _file_lock:
-        users = load_users()
-        if username not in users:
-            raise ValueError(f"no user {username} / 无此用户")
-        if "password" in changes:
-            changes["hash"] = hash_password(changes.pop("password"))
-        if "role" in changes and changes["role"] not in ROLES:
-            raise ValueError("unknown role / 角色不正确")
-        if "area" in changes:
-            check_area(changes["area"])
-        if "oidc" in changes:
-            changes["oidc"] = tuple(changes["oidc"])
-        users[username] = u = replace(users[username], **changes)
-        save_users(users)
+    from tracker import store
+
+    if "password" in changes:
+        changes["hash"] = hash_password(changes.pop("password"))
+    if "role" in changes and changes["role"] not in ROLES:
+        raise ValueError("unknown role / 角色不正确")
+    if "area" in changes:
+        check_area(changes["area"])
+    if "oidc" in changes:
+        changes["oidc"] = tuple(changes["oidc"])
+    old = get_user(username)
+    if old is None:
+        raise ValueError(f"no user {username} / 无此用户")
+    u = replace(old, **changes)
+    with store.engine().begin() as c:  # only the changed columns: two admins changing different fields both win
+        c.execute(store.users.update().where(store.users.c.username == username).values({k: _row(u)[k] for k in changes}))
     return u
 
 
@@ -184,27 +183,41 @@ def update_user(username: str, **changes) -> User:
 
 
 class Throttle:
-    """After `limit` failed logins for a name within `window` seconds, that name is locked for `window`."""
+    """After `limit` failed logins for a name within `window` seconds, that name is locked for `window`.
+
+    The failures are rows in the store, so every app process sees them and a restart keeps them."""
 
     def __init__(self, limit: int, window: float):
         self.limit, self.window = limit, window
-        self._fails: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
 
     def locked_for(self, key: str, now: float | None = None) -> float:
+        from tracker import store
+
         now = time.time() if now is None else now
-        with self._lock:
-            fails = [t for t in self._fails.get(key, []) if now - t < self.window]
-            self._fails[key] = fails
-            return self.window - (now - fails[-self.limit]) if len(fails) >= self.limit else 0.0
+        t = store.login_failures
+        with store.engine().connect() as c:
+            recent = c.execute(
+                sa.select(t.c.at).where(t.c.key == key, t.c.at > now - self.window).order_by(t.c.at.desc()).limit(self.limit)
+            ).scalars()
+            recent = list(recent)
+        return self.window - (now - recent[-1]) if len(recent) >= self.limit else 0.0
 
     def fail(self, key: str, now: float | None = None) -> None:
-        with self._lock:
-            self._fails.setdefault(key, []).append(time.time() if now is None else now)
+        from tracker import store
 
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._fails.pop(key, None)
+        now = time.time() if now is None else now
+        t = store.login_failures
+        with store.engine().begin() as c:
+            c.execute(t.insert().values(key=key, at=now))
+            c.execute(t.delete().where(t.c.key == key, t.c.at <= now - self.window))  # old ones count for nothing
+
+    def clear(self, key: str | None = None) -> None:
+        """Forget a name's failures (after a good login), or everybody's (tests)."""
+        from tracker import store
+
+        t = store.login_failures
+        with store.engine().begin() as c:
+            c.execute(t.delete() if key is None else t.delete().where(t.c.key == key))
 
 
 THROTTLE = Throttle(int(settings.SETTINGS["login_attempts"].get()), 60 * float(settings.SETTINGS["lockout_minutes"].get()))
@@ -223,7 +236,7 @@ def login(username: str, password: str, now: float | None = None) -> User:
     if wait > 0:
         audit.log(username, "login_locked", detail=f"{wait:.0f}s")
         raise LoginError(f"尝试次数过多，请 {wait / 60:.0f} 分钟后再试。", f"Too many attempts: try again in {wait / 60:.0f} min.")
-    u = load_users().get(username.strip())
+    u = get_user(username.strip())
     ok = verify_password(u.hash if u and u.hash else _dummy_hash(), password)  # same work for unknown names
     if not (u and ok and not u.disabled):
         THROTTLE.fail(key, now)
@@ -234,50 +247,56 @@ def login(username: str, password: str, now: float | None = None) -> User:
     return u
 
 
-@dataclass
-class Session:
-    username: str
-    created: float
-    seen: float
-
-
 class Sessions:
-    """Server-side sessions: the browser's session holds only a random token; the user is looked up here."""
-
-    def __init__(self):
-        self._s: dict[str, Session] = {}
-        self._lock = threading.Lock()
+    """Server-side sessions: the browser holds only a random token; the store holds its hash and the user name.
+    Every app process on the same store knows every session, and a restart keeps them."""
 
     @staticmethod
     def limits() -> tuple[float, float]:
         return (60 * float(settings.SETTINGS["session_idle_minutes"].get()), 3600 * float(settings.SETTINGS["session_max_hours"].get()))
 
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
     def create(self, username: str, now: float | None = None) -> str:
+        from tracker import store
+
         token = secrets.token_urlsafe(32)
         now = time.time() if now is None else now
-        with self._lock:
-            self._s[token] = Session(username, now, now)
+        idle, most = self.limits()
+        t = store.sessions
+        with store.engine().begin() as c:
+            c.execute(t.insert().values(token_hash=self._key(token), username=username, created=now, seen=now))
+            c.execute(t.delete().where(sa.or_(t.c.seen < now - idle, t.c.created < now - most)))  # sweep the expired
         return token
 
     def get(self, token: str | None, now: float | None = None) -> tuple[str | None, bool]:
         """(user name, expired?) for a token; touching it keeps an active session alive."""
-        if not token:
+        from tracker import store
+
+        if not isinstance(token, str) or not token:  # AppTest's session state can hand back other objects
             return None, False
         now = time.time() if now is None else now
         idle, most = self.limits()
-        with self._lock:
-            s = self._s.get(token)
+        t, key = store.sessions, self._key(token)
+        with store.engine().begin() as c:
+            s = c.execute(sa.select(t).where(t.c.token_hash == key)).first()
             if s is None:
                 return None, False
             if now - s.seen > idle or now - s.created > most:
-                del self._s[token]
+                c.execute(t.delete().where(t.c.token_hash == key))
                 return None, True
-            s.seen = now
+            if now - s.seen > 5:  # a write per click is enough; not one per rerun of a busy page
+                c.execute(t.update().where(t.c.token_hash == key).values(seen=now))
             return s.username, False
 
     def end(self, token: str | None) -> None:
-        with self._lock:
-            self._s.pop(token or "", None)
+        from tracker import store
+
+        if isinstance(token, str) and token:
+            with store.engine().begin() as c:
+                c.execute(store.sessions.delete().where(store.sessions.c.token_hash == self._key(token)))
 
 
 SESSIONS = Sessions()
@@ -296,7 +315,7 @@ def resolve(token: str | None, oidc_claims: dict | None, now: float | None = Non
     name, expired = SESSIONS.get(token, now)
     if name is None:
         return None, "session_expired" if expired else None
-    u = load_users().get(name)
+    u = get_user(name)
     if u is None or u.disabled:
         SESSIONS.end(token)
         return None, "account_disabled"

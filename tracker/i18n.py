@@ -117,6 +117,7 @@ T = {
     "charts_png": ("图表(PNG)", "Charts (PNG)"),
     "subsidies": ("补贴测算", "Subsidies"),
     "users": ("用户管理", "Users"),
+    "followup": ("督办事项", "Follow-up"),
     "audit": ("审计日志", "Audit log"),
     "login_title": ("登录", "Sign in"),
     "username": ("用户名", "User name"),

@@ -34,7 +34,13 @@ SETTINGS = {
     "org_share_min": Setting("TRACKER_ORG_SHARE_MIN", "0.60", "Default organized-share minimum when the quota table has none."),
     "demo": Setting("TRACKER_DEMO", "0", "1 = demo mode: no login, everything visible, a banner says so (`make run` sets it). Else login."),
     "users_file": Setting(
-        "TRACKER_USERS_FILE", "", "Accounts (argon2 hashes, role, area, SSO mapping); empty = <data_dir>/auth/users.json."
+        "TRACKER_USERS_FILE", "", "Accounts file of earlier versions, imported once into the store; empty = <data_dir>/auth/users.json."
+    ),
+    "store_url": Setting(
+        "TRACKER_STORE_URL",
+        "",
+        "The app's own state (accounts, sessions, lock-outs, follow-up items): a SQLAlchemy URL such as "
+        "postgresql+psycopg://tracker@db/tracker; empty = SQLite (WAL) at <data_dir>/state/tracker.db.",
     ),
     "audit_file": Setting("TRACKER_AUDIT_FILE", "", "Append-only audit log (JSON lines); empty = <data_dir>/audit/audit.jsonl."),
     "audit_anchor_file": Setting(
