@@ -5,13 +5,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import charts, dispatch, fmt, geo, quotas, rules, settings, submissions
+from tracker import charts, dispatch, fmt, followup, followup_ui, geo, quotas, rules, settings, submissions
 from tracker.cards import CSS, card_html, ranking_html, ranking_list_html, ranking_rows
 from tracker.catalogue import CARD_METRICS, METRICS, metric_records
 from tracker.i18n import pick, status_expr, status_label, t
 from tracker.style import DARK_CSS, MEETING_CSS
 from tracker.texts import laggard_line
-from tracker.ui import breadcrumb, current, go, meeting_bar, records_href, view_href
+from tracker.ui import breadcrumb, current, current_user, go, meeting_bar, records_href, view_href
 
 state, h = current()
 lang, area = state.lang, state.area
@@ -186,6 +186,20 @@ if ev.filter(~pl.col("is_area")).height:
             if len(lines) > 12:
                 with st.expander(t("more_laggards", lang, n=len(lines) - 12)):
                     st.markdown("\n".join(f"- {x}" for x in lines[12:]))
+            if not state.meeting and followup.may_open(current_user(), area):  # 督办: a lagging unit, its lagging metrics
+                lagging = {}
+                for r in lag.iter_rows(named=True):
+                    lagging.setdefault(r["unit_code"], []).append(r["metric"])
+                with st.container(key="tr_noprint"):
+                    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+                    unit = c1.selectbox(
+                        L("对滞后单位发起督办", "Open a follow-up item for"),
+                        list(lagging),
+                        format_func=lambda c: h.name(c, lang),
+                        key="fu_unit",
+                    )
+                    followup_ui.open_button(unit, lagging[unit], state, h, key=f"lag_{unit}", where=c2)
+        followup_ui.open_items_box(state, h, by_unit=state.meeting)
 
     def drill_on(event) -> None:
         pts = event.selection.points if event is not None else []

@@ -27,6 +27,7 @@ import polars as pl
 
 from tracker import analysis, catalogue, charts, dispatch, fmt, hierarchy, quotas, rules
 from tracker.catalogue import CARD_METRICS, METRICS, metric_label
+from tracker.errors import TrackerError
 from tracker.hierarchy import REGION
 from tracker.i18n import status_expr
 from tracker.labels import pairs
@@ -103,6 +104,7 @@ class Bulletin:
     comparison: list[str] = field(default_factory=list)  # 二、与上期比较
     head: Letterhead | None = None
     notes: dict[str, str] = field(default_factory=dict)  # table -> a note under it
+    followups: list[str] = field(default_factory=list)  # 四、上期督办事项进展 (when there are items)
 
     def sections(self) -> list[tuple[str, list[str]]]:
         zh = self.lang == "zh"
@@ -110,7 +112,7 @@ class Bulletin:
             ("一、总体进度" if zh else "1. Overall progress", self.paragraphs),
             ("二、与上期比较" if zh else "2. Since the last issue", self.comparison),
             ("三、进度滞后单位" if zh else "3. Units behind schedule", [self.laggards]),
-        ]
+        ] + ([("四、上期督办事项进展" if zh else "4. Follow-up items since the last issue", self.followups)] if self.followups else [])
 
     def cell(self, table: str, col: str, v) -> str:
         return cell_text(self.kinds.get(table, {}).get(col, "text" if isinstance(v, str) else "count"), v)
@@ -491,6 +493,15 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         title = f"Transfer employment progress, {name}"
         date_line = snapshot.strftime("%d %B %Y")
     lag_line = laggard_sentence(lag, lang)
+    from tracker import followup
+
+    try:
+        followups = followup.bulletin_lines(area, snapshot, lambda c: h.name(c, lang), lang)
+    except TrackerError as e:  # the app's store unreachable: the bulletin goes out without the section, said on stderr
+        import sys
+
+        print(f"bulletin: follow-up items left out: {e.message('en')}", file=sys.stderr)
+        followups = []
     return Bulletin(
         lang,
         area,
@@ -508,6 +519,7 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         comparison,
         head,
         notes,
+        followups,
     )
 
 

@@ -30,7 +30,7 @@ ul.tr-recs .tr-k {color:#666;margin-right:4px}
 @media print {
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
   [data-testid="stToolbar"], [data-testid="stDownloadButton"], [data-testid="stExpander"], .stButton,
-  [data-testid="stSelectbox"], [data-testid="stStatusWidget"], .st-key-tr_noprint, .st-key-tr_phonebar,
+  [data-testid="stSelectbox"], [data-testid="stStatusWidget"], [class*="st-key-tr_noprint"], .st-key-tr_phonebar,
   .st-key-tr_wide, .st-key-tr_narrow, .st-key-tr_crumbs {display:none !important}
   .st-key-tr_print {display:block !important}
   .block-container {max-width:100% !important;padding:0 !important}
