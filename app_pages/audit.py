@@ -43,8 +43,9 @@ if day:
     df = df.filter(pl.col(col["ts"]).str.starts_with(day.strip()))
 st.caption(L(f"共 {df.height:,} 条（最新在前；时间为北京时间）", f"{df.height:,} entries (newest first; Beijing time)"))
 area_col = L("区划", "Area")
+names = {c: (h.name(c, lang) if c and h.exists(c) else (c or "—")) for c in df[area_col].fill_null("").unique().to_list()}
 shown = df.drop(col["action"]).with_columns(  # on screen: readable action names and area names, not codes
-    pl.col(area_col).map_elements(lambda c: h.name(c, lang) if c and h.exists(c) else (c or "—"), return_dtype=pl.String)
+    pl.col(area_col).fill_null("").replace_strict(names, return_dtype=pl.String)
 )
 st.dataframe(shown, hide_index=True, height=480)
 export(t("download_csv", lang), lambda: exports.csv_bytes(df), "audit_log.csv", "dl_audit", mime="text/csv")

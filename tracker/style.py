@@ -2,7 +2,7 @@
 
 Parts of a page that differ by medium sit in keyed containers (Streamlit gives them the class `st-key-<key>`):
 `tr_wide` (desk), `tr_narrow` (phone, ≤ 640 px), `tr_print` (paper), `tr_phonebar` (the phone's area picker),
-`tr_crumbs` (the breadcrumb buttons), `tr_noprint` (controls with no use on paper), `tr_cards` (the cards).
+`tr_crumbs` (the breadcrumb buttons; on a phone the picker, fixed under the header, takes their place), `tr_noprint` (controls with no use on paper), `tr_cards` (the cards).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ BASE_CSS = """
 @media (max-width: 640px) {
   .st-key-tr_wide, .st-key-tr_crumbs {display:none}
   .st-key-tr_narrow {display:block}
-  .st-key-tr_phonebar {display:block;position:sticky;top:0;z-index:990;background:#fff;padding:2px 0 4px 0;
-                       border-bottom:1px solid #e3e6ea}
-  .block-container {padding-left:0.6rem !important;padding-right:0.6rem !important;padding-top:3rem !important}
+  .st-key-tr_phonebar {display:block;position:fixed;top:3.75rem;left:0;right:0;z-index:990;background:#fff;
+                       padding:2px 0.6rem 4px 0.6rem;border-bottom:1px solid #e3e6ea}
+  .block-container {padding-left:0.6rem !important;padding-right:0.6rem !important;padding-top:7rem !important}
   .st-key-tr_cards [data-testid="stHorizontalBlock"] {flex-wrap:wrap;gap:0.5rem}
   .st-key-tr_cards [data-testid="stColumn"] {min-width:calc(50% - 0.5rem) !important;flex:1 1 calc(50% - 0.5rem) !important}
   .tr-card {min-height:0;padding:6px 8px}
