@@ -353,3 +353,28 @@ def test_contract_violation_refuses_the_snapshot(tmp_path, monkeypatch):
     res = run(tmp_path, [write_csv(tmp_path / "c.csv", [HEAD, row(1)])])
     assert res.exit_code == 2 and res.partition is None and res.contract == ["unique record_id: 2 (x)"]
     assert not (tmp_path / "data" / "snapshots").exists()
+
+
+def test_the_reject_report_speaks_the_countys_headers_and_copies_each_refused_row(tmp_path):
+    """A county's own headers (公民身份号码, 务工月数…) in the report, and each refused row as sent, ID masked, to correct
+    and send again (a row with two faults is refused for the first one found)."""
+    import openpyxl
+
+    from tracker import rejects
+
+    rows = [HEAD, row(1), row(2, months="13"), row(3, income="abc", channel="神秘渠道"), row(4)]
+    res = run(tmp_path, [write_csv(tmp_path / "洛隆县_1120.csv", rows)], report=tmp_path / "out" / "r.xlsx")
+    assert (res.rows_in, res.accepted, res.rejected) == (4, 2, 2)
+    wb = openpyxl.load_workbook(res.report)
+    cells = [[c.value for c in r] for r in wb["拒收 rejected"].iter_rows()]
+    assert cells[0] == ["文件 file", "工作表 sheet", "行号 row", "列 column", "填写的值 value", "原因", "reason"]
+    assert [(r[2], r[3], r[4]) for r in cells[1:]] == [(3, "务工月数", "13"), (4, "组织方式", "神秘渠道")]
+    fix = [[c.value for c in r] for r in wb["待更正行 to correct"].iter_rows()]
+    assert fix[0] == ["文件 file", "工作表 sheet", "行号 row", "原因", *HEAD]  # the file's own columns, in its order
+    assert [r[2] for r in fix[1:]] == [3, 4]
+    third = dict(zip(fix[0], fix[2], strict=True))
+    assert third["劳务收入(元)"] == "abc" and third["组织方式"] == "神秘渠道" and third["户籍乡镇"] == "孜托镇"
+    assert third["公民身份号码"] == ids.mask(good_id(3))  # masked: the county fills it back from its own ledger
+    assert full_ids_in(res.report) == []
+    stored, _ = rejects.load(res.stored_report)
+    assert stored["header"].to_list() == ["务工月数", "组织方式"]

@@ -256,6 +256,7 @@ def ingest(
     lk = _lookup(hierarchy.load())
     res = Result(snapshot)
     loaded, pii, rejects, flags = [], set(), [], []
+    own_headers: dict[tuple[str, str], dict[str, str]] = {}  # (file, sheet) -> column -> the file's own header
     for i, f in enumerate(files):
         f = Path(f)
         say(i / max(1, len(files)) * 0.5, f"{f.name}: 读取 / reading")
@@ -287,6 +288,7 @@ def ingest(
                 }
             )
         loaded.append(with_source(ld.frame, f.name))
+        own_headers.update({(f.name, sheet): h for sheet, h in ld.headers.items()})
         pii |= ld.pii
     frames = []
     if loaded:
@@ -352,6 +354,7 @@ def ingest(
         for r in rejects:
             if not (r.get("county_code") or "").startswith(scope):
                 r["county_code"] = own
+    _in_own_words(rejects, loaded, own_headers, pii)
     res.accepted = accepted.height
     res.rejected = len(rejects)
     if res.accepted + res.rejected != res.rows_in:  # a bug, never expected: refuse rather than lose a row
@@ -650,6 +653,32 @@ def write_reject_report(res: Result, path: Path, rejects: pl.DataFrame | None = 
         rejects if rejects is not None else _or_empty(res.rejects, REJECT_SCHEMA),
         flagged if flagged is not None else _or_empty(res.flagged, FLAG_SCHEMA),
     )
+
+
+def _in_own_words(rejects: list[dict], loaded: list[pl.DataFrame], headers: dict, pii: set[str]) -> None:
+    """Each refused cell gets the county's own column header, and a copy of its row as sent (under the file's headers,
+    what the reject report may show: IDs masked, names and phone numbers never), so the county can correct and resend."""
+    import json
+
+    if not rejects or not loaded:
+        return
+    keys = pl.DataFrame(
+        [(r["source_file"], r["sheet"] or "", r["row"]) for r in rejects],
+        schema={"_file": pl.String, "_sheet": pl.String, "_row": pl.Int64},
+        orient="row",
+    ).unique()
+    rows = pl.concat([f.with_columns(pl.col("_sheet").fill_null("")) for f in loaded], how="diagonal_relaxed")
+    rows = rows.with_columns(pl.col("_row").cast(pl.Int64)).join(keys, on=["_file", "_sheet", "_row"], how="semi")
+    copies = {}
+    for d in rows.iter_rows(named=True):
+        own = headers.get((d["_file"], d["_sheet"]), {})
+        copies[(d["_file"], d["_sheet"], d["_row"])] = json.dumps(
+            {h: shown_value(c, d.get(c), pii) for c, h in own.items()}, ensure_ascii=False
+        )
+    for r in rejects:
+        key = (r["source_file"], r["sheet"] or "", r["row"])
+        r["header"] = headers.get(key[:2], {}).get(r["column"])
+        r["original"] = copies.get(key)
 
 
 def _or_empty(df: pl.DataFrame | None, schema_: dict) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -176,12 +176,13 @@ class Loaded:
     skipped: list[dict]  # {"sheet", "zh", "en"}
     pii: set[str]  # values of the name / phone columns (never stored; kept out of the reject report)
     dropped_cells: int = 0
+    headers: dict = field(default_factory=dict)  # sheet -> {column: the file's own header}, in the file's order
 
 
 _PII_NORM = {norm_header(p) for p in PII_IGNORED}
 
 
-def _table_frame(t: readers.Table, path: Path) -> tuple[pl.DataFrame, list[str], set[str]]:
+def _table_frame(t: readers.Table, path: Path) -> tuple[pl.DataFrame, list[str], set[str], dict[str, str]]:
     header = [norm_text(c) or f"column_{i + 1}" for i, c in enumerate(t.header)]
     mapping, extra, dup = map_headers(header)
     where = f"「{t.sheet}」" if t.sheet else ""
@@ -235,17 +236,21 @@ def _table_frame(t: readers.Table, path: Path) -> tuple[pl.DataFrame, list[str],
     extra = [e for e in extra if norm_header(e) not in _PII_NORM and not e.startswith("column_")] + [
         f"{e}（个人信息，未保存）" for e in header if norm_header(e) in _PII_NORM
     ]
-    return df, extra, pii
+    own = {}  # the county's own header of each column, for its reject report
+    for h in header:
+        if mapping.get(h) is not None:
+            own.setdefault(mapping[h], h)
+    return df, extra, pii, own
 
 
 def load_file(path: Path) -> Loaded:
     """Every visible sheet with the ledger's header (with an ID column) as one frame; see `Loaded`."""
     wb = readers.read(Path(path), find_header)
-    frames, extra, sheets, skipped, pii = [], [], [], list(wb.skipped), set()
+    frames, extra, sheets, skipped, pii, headers = [], [], [], list(wb.skipped), set(), {}
     first_error: IngestError | None = None
     for t in wb.tables:
         try:
-            df, ex, pi = _table_frame(t, path)
+            df, ex, pi, own = _table_frame(t, path)
         except IngestError as e:
             has_id = any(header_unit(norm_text(c) or "")[0] == "id_number" for c in t.header)
             if has_id or len(wb.tables) == 1:
@@ -256,6 +261,7 @@ def load_file(path: Path) -> Loaded:
         frames.append(df)
         extra += [e for e in ex if e not in extra]
         sheets.append({"sheet": t.sheet, "rows": df.height})
+        headers[t.sheet or ""] = own
         pii |= pi
     if not frames:
         raise first_error or IngestError("文件没有数据。", "The file has no rows.", "empty")
@@ -263,7 +269,7 @@ def load_file(path: Path) -> Loaded:
     if df.height == 0:
         raise IngestError("文件只有表头，没有数据行。", "The file has a header but no data rows.", "empty")
     dropped = sum(t.dropped_cells for t in wb.tables)
-    return Loaded(df, extra, sheets, skipped, pii, dropped)
+    return Loaded(df, extra, sheets, skipped, pii, dropped, headers)
 
 
 def with_source(df: pl.DataFrame, source: str) -> pl.DataFrame:

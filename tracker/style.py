@@ -2,7 +2,8 @@
 
 Parts of a page that differ by medium sit in keyed containers (Streamlit gives them the class `st-key-<key>`):
 `tr_wide` (desk), `tr_narrow` (phone, ≤ 640 px), `tr_print` (paper), `tr_phonebar` (the phone's area picker),
-`tr_crumbs` (the breadcrumb buttons; on a phone the picker, fixed under the header, takes their place), `tr_noprint` (controls with no use on paper), `tr_cards` (the cards).
+`tr_crumbs` (the breadcrumb buttons; on a phone the picker, fixed under the header,
+takes their place), `tr_noprint` (controls with no use on paper), `tr_cards` (the cards).
 """
 
 from __future__ import annotations
