@@ -33,7 +33,7 @@ if not raw and "_state_params" in st.session_state:  # a page switch drops the q
 lang = "en" if raw.get("lang") == "en" else "zh"
 if gate.TOKEN not in st.session_state and "_wanted" not in st.session_state:  # maybe a link opened before signing in
     st.session_state["_wanted"] = deeplink.requested(st.context.url, dict(st.query_params))
-    if st.session_state["_wanted"][0] or st.session_state["_wanted"][1]:  # for a single sign-on's round trip too
+    if gate.sso_configured() and any(st.session_state["_wanted"]):  # a single sign-on leaves the app: keep it in a cookie
         st.html(
             f"<script>document.cookie='{deeplink.COOKIE}={deeplink.encode(*st.session_state['_wanted'])}; max-age=600; path=/; "
             "SameSite=Lax';</script>",
@@ -42,10 +42,12 @@ if gate.TOKEN not in st.session_state and "_wanted" not in st.session_state:  # 
         )
 user = gate.user(lang)  # the login page stops the run here; else every query below runs in the user's scope
 wanted = st.session_state.pop("_wanted", None)
-if wanted is None or not (wanted[0] or wanted[1]):
-    wanted = deeplink.decode(st.context.cookies.get(deeplink.COOKIE)) if deeplink.COOKIE in st.context.cookies else None
-if wanted and (wanted[0] or wanted[1]):
+cookie = st.context.cookies.get(deeplink.COOKIE) if deeplink.COOKIE in st.context.cookies else None
+if user.source == "oidc" and not (wanted and any(wanted)):  # back from the identity provider in a new session
+    wanted = deeplink.decode(cookie)
+if cookie:
     st.html(f"<script>document.cookie='{deeplink.COOKIE}=; max-age=0; path=/';</script>", unsafe_allow_javascript=True, width=1)
+if wanted and any(wanted):
     if not raw:
         raw = dict(wanted[1])
 else:

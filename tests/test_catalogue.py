@@ -129,3 +129,12 @@ def test_a_filter_in_words(text, lang, words):
     from tracker.catalogue import describe_filters
 
     assert describe_filters(text, lang) == words
+
+
+def test_category_colours_never_mean_a_status():
+    """Channel mixes, duration bands and destination bars use colours that no status uses."""
+    from tracker.charts import PALETTE
+    from tracker.i18n import STATUS
+
+    assert not {c.upper() for c in PALETTE} & {v[2].upper() for v in STATUS.values()}
+    assert len(set(PALETTE)) == len(PALETTE) >= 8

@@ -62,7 +62,9 @@ def test_share_card_with_nobody_placed(lang, text):
         "new_week": None,
         "yoy": None,
     }
-    assert text in card_html(row, lang)
+    import re
+
+    assert text in re.sub(r"<[^>]+>", "", card_html(row, lang))  # the text a reader sees (parts wrap as units)
 
 
 @pytest.mark.parametrize(

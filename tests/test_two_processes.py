@@ -101,7 +101,7 @@ def test_two_processes_share_sessions_and_lockouts_across_a_restart(fixture_dir,
         page.goto(a + LIGHT)
         wait_idle(page)
         attempt(page, "lhorong", PW)
-        assert shows(page, "洛隆县农牧民转移就业调度")  # a sign-in lands on the overview
+        assert shows(page, "洛隆县 · 督办事项")  # a sign-in returns to the page the link asked for
         assert signed_in_as_lhorong(page, b)  # the cookie from A is a session on B
 
         other = browser.new_context(locale="zh-CN").new_page()

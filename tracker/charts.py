@@ -96,20 +96,20 @@ def cumulative(tr: dict, lang: str, label: str) -> go.Figure:
         )
 
     if tr["last_year"]:
-        line(tr["last_year"], t("last_year", lang), shift, line=dict(color="#9E9E9E", dash="dot"))
+        line(tr["last_year"], t("last_year", lang), shift, line=dict(color="#78909C", dash="dot"))
     if tr["linear"]:
         line(tr["linear"], t("linear_line", lang), line=dict(color="#555", dash="dash"))
     if tr["seasonal"]:
-        line(tr["seasonal"], t("seasonal_line", lang), shift, line=dict(color="#1565C0", dash="dashdot"))
+        line(tr["seasonal"], t("seasonal_line", lang), shift, line=dict(color="#7E57C2", dash="dashdot"))
     if tr["this_year"]:
-        line(tr["this_year"], t("this_year", lang), mode="lines+markers", line=dict(color="#C62828", width=3))
+        line(tr["this_year"], t("this_year", lang), mode="lines+markers", line=dict(color="#1F5FA8", width=3))
         last_d, last_v = tr["this_year"][-1]
         if tr["projection"] is not None and tr["due"] > last_d:
-            line([(last_d, last_v), (tr["due"], tr["projection"])], t("projection_line", lang), line=dict(color="#C62828", dash="dot"))
+            line([(last_d, last_v), (tr["due"], tr["projection"])], t("projection_line", lang), line=dict(color="#1F5FA8", dash="dot"))
     if tr["target"]:
         fig.add_hline(
             y=tr["target"] / k,
-            line_color="#2E7D32",
+            line_color="#37474F",
             annotation_text=f"{t('target_line', lang)} {fmt.persons(tr['target'], lang)}",
             annotation_position="top left",
         )
@@ -128,7 +128,9 @@ def legend_html(lang: str) -> str:
     )
 
 
-PALETTE = ["#1F5FA8", "#EF8F00", "#2E7D32", "#8E24AA", "#00838F", "#C62828", "#6D4C41", "#9E9D24", "#546E7A"]
+# categories (channels, bands, destinations): never a status colour (green, light green, orange, red, grey), so that
+# on every page those colours mean status only
+PALETTE = ["#1F5FA8", "#8E24AA", "#00838F", "#5D4037", "#3949AB", "#546E7A", "#0277BD", "#7E57C2", "#A1887F"]
 
 
 def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str) -> go.Figure:

@@ -74,9 +74,11 @@ table.tr-rank th, table.tr-rank td {color:#f9fafb;border-color:#374151}
 </style>
 """
 
-# Streamlit's own English in a Chinese page: the file uploader's button and size note (no parameter for either)
+# Streamlit's own English in a Chinese page: the file uploader's button and size note (no parameter for either), and
+# the toolbar's menu (Rerun, Settings, Print…: the browser's own print uses the print stylesheet)
 ZH_WIDGETS_CSS = """
 <style>
+[data-testid="stMainMenu"] {display:none}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display:none}
 [data-testid="stFileUploaderDropzone"] button > div::after {content:"选择文件"}
 [data-testid="stFileUploaderDropzoneInstructions"] span {display:none}
