@@ -263,7 +263,7 @@ PAGES = [
     "users",
     "audit",
 ]
-LEVELS = ["54", "5403", "540329", "540329100"]
+LEVELS = ["54", "540329", "540329100"]  # region, county, township: the prefecture level is laid out as the region
 # what must never reach a Chinese page: field names and codes, empty values, Streamlit's own English
 RAW = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b|\bNone\b|\bNaN\b|\bnan\b|\bnull\b|\bTrue\b|\bFalse\b")
 DEFAULTS = ("Choose", "Drag and drop", "200MB", "Browse files", "Page not found", "No results", "Deploy", "Running", "Rerun")
