@@ -91,7 +91,8 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
 
 
 def _unbroken(line: str) -> str:
-    """A line wraps only between its parts (`a · b`), never inside a figure and its unit ("3.6个百|分点")."""
+    """A line wraps between its parts (`a · b`), each part kept whole ("3.6个百分点", never "3.6个百|分点") unless it is
+    wider than the card by itself."""
     return " · ".join(f"<span class='tr-seg'>{p}</span>" for p in line.split(" · "))
 
 
@@ -218,7 +219,7 @@ CSS = """
 .tr-value a.tr-link {color:inherit;text-decoration:none;border-bottom:2px dotted #8a96a3}
 .tr-value a.tr-link:hover {border-bottom-style:solid}
 .tr-line {font-size:0.85rem;color:#444;line-height:1.5}
-.tr-seg {white-space:nowrap}
+.tr-seg {display:inline-block;max-width:100%}
 .tr-src {font-size:0.7rem;color:#666;border:1px solid #ccd;border-radius:3px;padding:0 3px;white-space:nowrap}
 .tr-badge {color:#fff;border-radius:4px;padding:1px 6px;margin-left:8px;font-size:0.75rem;font-weight:500;white-space:nowrap}
 table.tr-rank {border-collapse:collapse;width:100%;font-size:0.95rem}

@@ -24,7 +24,7 @@ BASE_CSS = """
   .tr-line {font-size:0.7rem}
   h3 {font-size:1.1rem !important}
 }
-.tr-seg {white-space:nowrap}
+.tr-seg {display:inline-block;max-width:100%}
 ul.tr-recs {list-style:none;padding:0;margin:0}
 ul.tr-recs li {border:1px solid #e3e6ea;border-radius:6px;padding:6px 8px;margin-bottom:6px;font-size:0.9rem}
 ul.tr-recs .tr-k {color:#666;margin-right:4px}
