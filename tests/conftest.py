@@ -134,6 +134,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def accounts_env(d: Path, **extra) -> dict:
+    """An app with logins: its own store, users file (import source) and audit log under `d`."""
+    return {
+        "TRACKER_DEMO": "0",
+        "TRACKER_USERS_FILE": str(d / "users.json"),
+        "TRACKER_STORE_URL": f"sqlite:///{d / 'state.db'}",
+        "TRACKER_AUDIT_FILE": str(d / "audit.jsonl"),
+        **extra,
+    }
+
+
+def start_app_with_accounts(data_dir: Path, d: Path, accounts: list[tuple], **extra):
+    """`start_app` signed-in style: the accounts (auth.add_user arguments) are made in that app's store first."""
+    from tracker import auth
+
+    env = accounts_env(d, **extra)
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        for a in accounts:
+            auth.add_user(*a)
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    return start_app(data_dir, env)
+
+
 def start_app(data_dir: Path, extra_env: dict | None = None, extra_args: list[str] | None = None, port: int | None = None):
     port = port or free_port()
     env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_TODAY": TODAY.isoformat(), "TRACKER_DEMO": "1", **(extra_env or {})}

@@ -5,13 +5,11 @@ it with a note; every step in the audit log."""
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
 
-from tests.conftest import start_app, wait_idle
-from tracker import auth
+from tests.conftest import start_app_with_accounts, wait_idle
 
 PW = "Follow-up-2026!"
 
@@ -19,22 +17,8 @@ PW = "Follow-up-2026!"
 @pytest.fixture(scope="module")
 def fu_app(fixture_dir, tmp_path_factory):
     d = tmp_path_factory.mktemp("followup_app")
-    env = {
-        "TRACKER_DEMO": "0",
-        "TRACKER_USERS_FILE": str(d / "users.json"),
-        "TRACKER_STORE_URL": f"sqlite:///{d / 'state.db'}",
-        "TRACKER_AUDIT_FILE": str(d / "audit.jsonl"),
-        "TRACKER_TODAY": "2026-11-14",  # the meeting after the week of 11-13
-    }
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        auth.add_user("boss", PW, "leader", "54", "自治区专班")
-        auth.add_user("lhorong", PW, "staff", "540329", "洛隆县就业局")
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    proc, url = start_app(fixture_dir, env)
+    accounts = [("boss", PW, "leader", "54", "自治区专班"), ("lhorong", PW, "staff", "540329", "洛隆县就业局")]
+    proc, url = start_app_with_accounts(fixture_dir, d, accounts, TRACKER_TODAY="2026-11-14")  # the meeting after 11-13
     yield url, d
     proc.terminate()
     proc.wait(10)

@@ -3,14 +3,12 @@ a deep link through the login, and no raw identifier, None or Streamlit default 
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from tests.conftest import start_app, wait_idle
+from tests.conftest import start_app_with_accounts, wait_idle
 from tests.test_browser import fixture_app  # noqa: F401  (the module's app on the hand-made fixture)
-from tracker import auth
 
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 XPROV = "f=organized%3A1%3Bdest_scope%3Across_province"
@@ -165,15 +163,7 @@ def test_phone_overview_and_records(fixture_app, browser):  # noqa: F811
 @pytest.fixture(scope="module")
 def staff_app(fixture_dir, tmp_path_factory):
     d = tmp_path_factory.mktemp("deeplink_app")
-    env = {"TRACKER_DEMO": "0", "TRACKER_USERS_FILE": str(d / "users.json"), "TRACKER_AUDIT_FILE": str(d / "audit.jsonl")}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        auth.add_user("lhorong2", "Lhorong-2026!", "staff", "540329", "洛隆县就业局")
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    proc, url = start_app(fixture_dir, env)
+    proc, url = start_app_with_accounts(fixture_dir, d, [("lhorong2", "Lhorong-2026!", "staff", "540329", "洛隆县就业局")])
     yield url
     proc.terminate()
     proc.wait(10)
