@@ -177,8 +177,10 @@ def test_a_deep_link_survives_the_login(staff_app, browser):
     page.get_by_label("用户名").fill("lhorong2")
     page.get_by_label("密码").fill("Lhorong-2026!")
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/records?**area=540329101**", timeout=20_000)
+    page.get_by_label("密码").wait_for(state="detached", timeout=30_000)  # the URL matched before: wait for the login
+    page.locator("[data-testid=stMain]", has_text="条记录").wait_for(timeout=30_000)
     wait_idle(page)
+    assert "/records?" in page.url and "area=540329101" in page.url
     main = page.locator("[data-testid=stMain]").inner_text()
     assert "硕督镇" in main and "明细记录" in main
     assert "共 2 条记录，涉及 2 人" in main  # C and D's local placements in 硕督镇: the link's filter was kept
