@@ -1,11 +1,12 @@
-"""用户管理 (admin): accounts, roles, areas, SSO mapping; add, change, disable, reset a password."""
+"""用户管理 (admin): accounts, roles, areas, SSO mapping; add, change, disable, reset a password; who gets the weekly
+bulletin by mail (通报订阅) and what was delivered."""
 
 from __future__ import annotations
 
 import polars as pl
 import streamlit as st
 
-from tracker import audit, auth
+from tracker import audit, auth, deliver
 from tracker.i18n import pick
 from tracker.ui import current, current_user
 
@@ -44,7 +45,9 @@ def _done(msg: str, action: str, u: auth.User, detail: str = "") -> None:
     st.success(msg)
 
 
-add, change = st.tabs([L("新增账号", "Add an account"), L("修改 / 停用 / 重置密码", "Change / disable / reset")])
+add, change, subs = st.tabs(
+    [L("新增账号", "Add an account"), L("修改 / 停用 / 重置密码", "Change / disable / reset"), L("通报订阅", "Bulletin subscriptions")]
+)
 with add, st.form("user_add", clear_on_submit=True):
     c = st.columns(3)
     name = c[0].text_input(L("用户名", "User name"))
@@ -94,3 +97,73 @@ with change:
                     _done(L("已保存。", "Saved."), "user_set", auth.update_user(u.username, role=r, area=a.strip()), r)
                 except ValueError as e:
                     st.error(str(e))
+
+with subs:
+    st.caption(
+        L(
+            "订阅者每周收到本区划的通报（Word、PDF、Excel 附表和一图摘要），由定时任务投递："
+            "python -m tracker.deliver --week 日期 --if-complete。",
+            "Subscribers get their area's bulletin every week (Word, PDF, Excel tables and a one-image summary), "
+            "sent by a scheduled job: python -m tracker.deliver --week DATE --if-complete.",
+        )
+    )
+    mine = [r for r in deliver.recipients() if r.area.startswith(me.area)]
+    LANGS = {"zh": L("中文", "Chinese"), "en": L("英文", "English")}
+    st.dataframe(
+        pl.DataFrame(
+            {
+                L("姓名或单位", "Name"): [r.name for r in mine],
+                L("邮箱", "E-mail"): [r.email for r in mine],
+                L("区划", "Area"): [h.name(r.area, lang) for r in mine],
+                L("语言", "Language"): [LANGS.get(r.lang, r.lang) for r in mine],
+            },
+            schema=dict.fromkeys([L("姓名或单位", "Name"), L("邮箱", "E-mail"), L("区划", "Area"), L("语言", "Language")], pl.String),
+        ),
+        hide_index=True,
+        key="sub_table",
+    )
+    with st.form("sub_add", clear_on_submit=True):
+        c = st.columns([2, 3, 2, 1])
+        s_name = c[0].text_input(L("姓名或单位", "Name"))
+        s_mail = c[1].text_input(L("邮箱", "E-mail"))
+        s_area = c[2].text_input(L("区划代码", "Area code"), value=me.area)
+        s_lang = c[3].selectbox(L("语言", "Language"), list(LANGS), format_func=LANGS.get)
+        if st.form_submit_button(L("添加订阅", "Subscribe"), type="primary"):
+            try:
+                if not s_area.strip().startswith(me.area):
+                    raise ValueError(L("区划不在您的管辖范围内", "area outside your own"))
+                r = deliver.subscribe(deliver.Recipient(s_name, s_mail, s_area, s_lang), me.username)
+                st.success(L(f"已添加：{r.email}（{h.name(r.area, lang)}）。", f"Added: {r.email} ({h.name(r.area, lang)})."))
+                st.rerun()
+            except ValueError as e:
+                st.error(str(e))
+    if mine:
+        c = st.columns([4, 1])
+        pick_sub = c[0].selectbox(
+            L("取消订阅", "Remove a subscription"),
+            range(len(mine)),
+            format_func=lambda i: f"{mine[i].email} · {h.name(mine[i].area, lang)} · {LANGS.get(mine[i].lang, mine[i].lang)}",
+            key="sub_pick",
+        )
+        if c[1].button(L("取消", "Remove"), key="sub_remove"):
+            r = mine[pick_sub]
+            deliver.unsubscribe(r.email, r.area, r.lang, me.username)
+            st.rerun()
+    sent = [d for d in deliver.history() if d["area"].startswith(me.area)][:200]
+    if sent:
+        st.markdown(L("**投递记录**（最近 200 条）", "**Deliveries** (latest 200)"))
+        STATUS = {"sent": L("已送达", "sent"), "failed": L("失败", "failed")}
+        st.dataframe(
+            pl.DataFrame(
+                {
+                    L("周次", "Week"): [d["week"].isoformat() for d in sent],
+                    L("邮箱", "E-mail"): [d["email"] for d in sent],
+                    L("区划", "Area"): [h.name(d["area"], lang) for d in sent],
+                    L("状态", "Status"): [STATUS.get(d["status"], d["status"]) for d in sent],
+                    L("尝试次数", "Attempts"): [d["attempts"] for d in sent],
+                    L("时间", "Time"): [audit.beijing(d["at"]) for d in sent],
+                    L("错误", "Error"): [d["error"] or "" for d in sent],
+                }
+            ),
+            hide_index=True,
+        )

@@ -134,6 +134,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def audit_lines(db: Path | None = None) -> list[dict]:
+    """The audit log of a SQLite store (an app's `state.db`; by default the suite's shared store) as records."""
+    import json
+    import sqlite3
+
+    path = db or Path(os.environ["TRACKER_STORE_URL"].removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as c:
+        return [json.loads(x) for (x,) in c.execute("select line from audit_lines order by seq")]
+
+
 def accounts_env(d: Path, **extra) -> dict:
     """An app with logins: its own store, users file (import source) and audit log under `d`."""
     return {

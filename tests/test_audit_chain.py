@@ -1,19 +1,23 @@
-"""The audit log's keyed chain and anchor (every kind of tampering is found), one line per record whatever
-characters a name holds, a log that cannot be written never stops a sign-in, and the audit CSV is safe to
-open in a spreadsheet."""
+"""The audit log's keyed chain and sealed anchor in the store (every kind of tampering is found), the import of an
+audit.jsonl of earlier versions with its verdict, concurrent writers, one line per record whatever characters a
+name holds, a store that refuses the line never stops a sign-in, and the audit CSV is safe to open in a
+spreadsheet."""
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import hmac
 import json
 import os
+import sqlite3
+import subprocess
+import sys
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 
-from tracker import audit, auth, exports
+from tracker import audit, auth, exports, store
 
 PW = "correct-horse-1"
 NAMES = ["alice", "bob", "carol", "dave", "erin"]
@@ -21,12 +25,15 @@ NAMES = ["alice", "bob", "carol", "dave", "erin"]
 
 @pytest.fixture
 def log_env(tmp_path, monkeypatch):
-    """An audit file under a data dir, the secret key (and so the anchor) outside it."""
+    """A store of its own under a data dir, the secret key outside it; an old audit file's place (absent)."""
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'data' / 'state' / 'tracker.db'}")
     monkeypatch.setenv("TRACKER_AUDIT_FILE", str(tmp_path / "data" / "audit" / "audit.jsonl"))
     monkeypatch.setenv("TRACKER_SECRET_KEY_FILE", str(tmp_path / "secret" / "person_key.secret"))
     monkeypatch.delenv("TRACKER_SECRET_KEY", raising=False)
     monkeypatch.delenv("TRACKER_AUDIT_ANCHOR_FILE", raising=False)
-    return tmp_path
+    store.reset()
+    yield tmp_path
+    store.reset()
 
 
 @pytest.fixture
@@ -38,11 +45,31 @@ def five(log_env):
 
 
 def raw_lines() -> list[bytes]:
-    return audit.path().read_bytes().split(b"\n")[:-1]
+    with store.engine().connect() as c:
+        return [x.encode() for x in c.execute(sa.select(store.audit_lines.c.line).order_by(store.audit_lines.c.seq)).scalars()]
 
 
 def put(lines: list[bytes]) -> None:
-    audit.path().write_bytes(b"".join(x + b"\n" for x in lines))
+    """The store's lines replaced by `lines` (someone with write access to the database)."""
+    with store.engine().begin() as c:
+        c.execute(sa.delete(store.audit_lines))
+        if lines:
+            c.execute(sa.insert(store.audit_lines), [{"seq": i, "line": x.decode("utf-8", "replace")} for i, x in enumerate(lines, 1)])
+
+
+def set_anchor(**values) -> None:
+    with store.engine().begin() as c:
+        c.execute(sa.update(store.audit_anchor).values(**values))
+
+
+def anchor_row() -> dict:
+    with store.engine().connect() as c:
+        return dict(c.execute(sa.select(store.audit_anchor)).mappings().one())
+
+
+def drop_anchor(ls) -> None:
+    with store.engine().begin() as c:
+        c.execute(sa.delete(store.audit_anchor))
 
 
 def edited(line: bytes, **change) -> bytes:
@@ -91,17 +118,15 @@ TAMPERING = {
     "append an unkeyed line": (lambda ls: put(ls + legacy(old_recs(1))), 6),
     "insert a blank line": (lambda ls: put(ls[:2] + [b""] + ls[2:]), 3),
     "insert garbage": (lambda ls: put(ls[:1] + [b"\xff\xfe not json"] + ls[1:]), 2),
+    "insert a blank first line": (lambda ls: put([b""] + ls), 1),
     "swap two lines": (lambda ls: put([ls[0], ls[2], ls[1]] + ls[3:]), 2),
     "rewrite without the key": (lambda ls: put(resigned([edited(x, who="nobody") for x in ls], b"not-the-key")), 1),
     "rewrite in the old unkeyed form": (lambda ls: put(legacy(old_recs(5))), 1),
-    "truncate to empty": (lambda ls: audit.path().write_bytes(b""), 1),
-    "delete the log": (lambda ls: audit.path().unlink(), 1),
-    "delete the anchor": (lambda ls: audit.anchor_path().unlink(), 1),
-    "damage the anchor": (lambda ls: audit.anchor_path().write_text("{oops"), 1),
-    "roll the anchor back": (
-        lambda ls: audit.anchor_path().write_text(json.dumps(json.loads(audit.anchor_path().read_text()) | {"count": 4})),
-        5,
-    ),
+    "truncate to empty": (lambda ls: put([]), 1),
+    "delete the anchor": (drop_anchor, 1),
+    "damage the anchor's seal": (lambda ls: set_anchor(seal="0" * 64), 1),
+    "roll the anchor back without the key": (lambda ls: set_anchor(count=4, mac=json.loads(ls[3])["mac"]), 1),
+    "cut the log and roll the anchor back": (lambda ls: (put(ls[:4]), set_anchor(count=4, mac=json.loads(ls[3])["mac"])), 1),
 }
 
 
@@ -115,22 +140,27 @@ def test_every_kind_of_tampering_is_found(five, case):
     audit.read()  # reading a tampered log never raises
 
 
-def test_the_anchor_sits_outside_the_data_dir_and_follows_each_line(five):
-    a = audit.anchor_path()
-    assert (five / "secret") in a.parents and (five / "data") not in a.parents
-    assert json.loads(a.read_text())["count"] == 5
-    assert audit.head() == (5, json.loads(raw_lines()[-1])["mac"]) == (5, json.loads(a.read_text())["mac"])
+def test_the_anchor_follows_each_line_sealed_by_the_key(five):
+    a = anchor_row()
+    assert (a["count"], a["start"]) == (5, 0) and len(a["seal"]) == 64
+    assert audit.head() == (5, json.loads(raw_lines()[-1])["mac"]) == (5, a["mac"])
     assert audit.confirms(*audit.head()) and audit.confirms(0, "")
     count, mac = audit.head()
     put(raw_lines()[:-1])
     assert not audit.confirms(count, mac)
 
 
-def test_the_anchor_path_is_a_setting(log_env, monkeypatch):
-    monkeypatch.setenv("TRACKER_AUDIT_ANCHOR_FILE", str(log_env / "elsewhere" / "anchor.json"))
-    assert audit.log("a", "login")
-    assert json.loads((log_env / "elsewhere" / "anchor.json").read_text())["count"] == 1
-    assert audit.verify() is None
+def test_an_older_genuine_anchor_put_back_shows(log_env):
+    for who in NAMES[:4]:
+        assert audit.log(who, "login")
+    old = anchor_row()
+    assert audit.log(NAMES[4], "login")
+    count, mac = audit.head()  # what the week's manifest records, outside the store
+    set_anchor(**{k: old[k] for k in ("count", "mac", "start", "seal")})
+    chain = audit.status()
+    assert (chain.first_bad, chain.reason) == (5, "unanchored")
+    put(raw_lines()[:4])  # with the line gone too, the store is as it was back then: only the outside record shows it
+    assert audit.verify() is None and not audit.confirms(count, mac)
 
 
 def test_new_lines_do_not_heal_a_cut_log(five):
@@ -140,20 +170,81 @@ def test_new_lines_do_not_heal_a_cut_log(five):
 
 
 def test_a_lost_anchor_stays_visible(five):
-    audit.anchor_path().unlink()
+    drop_anchor(None)
     assert audit.log("next", "login")  # logging goes on, the anchor starts again
     chain = audit.status()
     assert (chain.first_bad, chain.reason) == (1, "anchor_reset")
 
 
-def test_an_anchor_that_could_not_be_written_shows(five, monkeypatch, capsys):
-    def refuse(*a):
-        raise OSError(errno.EROFS, "Read-only file system")
+def test_a_line_and_its_anchor_are_written_together_or_not_at_all(five, monkeypatch, capsys):
+    def refuse(*a, **kw):
+        raise sa.exc.OperationalError("update audit_anchor", {}, Exception("disk I/O error"))
 
     monkeypatch.setattr(audit, "_write_anchor", refuse)
     assert audit.log("f", "login") is False
     assert "audit: line not written" in capsys.readouterr().err
-    assert (audit.verify(), audit.status().reason) == (6, "unanchored")
+    assert len(raw_lines()) == 5 and audit.verify() is None
+
+
+def test_writers_in_several_processes_keep_one_chain(five):
+    code = "import sys\nfrom tracker import audit\nfor i in range(25):\n    assert audit.log(f'p{sys.argv[1]}', 'login', '54', str(i))\n"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], env=dict(os.environ)) for k in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    chain = audit.status()
+    assert (chain.lines, chain.first_bad, chain.anchor) == (105, None, 105)
+    rows = audit.read()
+    assert sorted(r["detail"] for r in rows if r["who"] == "p2") == sorted(str(i) for i in range(25))
+
+
+def old_file(lines: list[bytes], anchor: dict | None) -> None:
+    """An audit.jsonl as earlier versions wrote it, with its anchor file beside the secret key."""
+    audit.path().parent.mkdir(parents=True, exist_ok=True)
+    audit.path().write_bytes(b"".join(x + b"\n" for x in lines))
+    if anchor is not None:
+        audit.anchor_path().parent.mkdir(parents=True, exist_ok=True)
+        audit.anchor_path().write_text(json.dumps(anchor))
+
+
+def keyed_file_lines(n: int, after: list[bytes] = ()) -> list[bytes]:
+    prev = hashlib.sha256(after[-1]).hexdigest() if after else ""
+    out = []
+    for i in range(n):
+        rec = {"ts": f"2026-11-0{i + 1}T08:00:00+08:00", "who": f"w{i}", "action": "export", "area": "540329", "detail": f"d{i}"}
+        rec["mac"] = prev = audit._mac(audit._key(), prev, rec)
+        out.append(json.dumps(rec, ensure_ascii=False).encode())
+    return [*after, *out]
+
+
+def test_an_old_audit_file_is_checked_and_imported_once(log_env, capsys):
+    lines = keyed_file_lines(3, legacy(old_recs(2)))
+    old_file(lines, {"count": 5, "mac": json.loads(lines[-1])["mac"], "start": 2})
+    chain = audit.status()  # the first touch of the store imports the file
+    assert (chain.lines, chain.first_bad, chain.legacy, chain.anchor) == (5, None, 2, 5)
+    assert "imported 5 audit lines" in capsys.readouterr().err
+    assert raw_lines() == lines  # unchanged, so the chain carries over
+    assert audit.log("after", "login") and audit.verify() is None
+    assert [r["who"] for r in audit.read()] == ["old0", "old1", "w0", "w1", "w2", "after"]
+    assert audit.path().read_bytes().count(b"\n") == 5  # the file is not written again
+    store.reset()
+    assert len(audit.read()) == 6  # and not imported again at the next start
+    with sqlite3.connect(log_env / "data" / "state" / "tracker.db") as db:
+        assert db.execute("select detail from imports where name like 'audit.jsonl:%'").fetchone() == ("5 lines, chain intact",)
+
+
+def test_an_old_audit_file_with_a_broken_chain_keeps_its_verdict(log_env, capsys):
+    lines = keyed_file_lines(4)
+    old_file([lines[0], edited(lines[1], who="mallory"), *lines[2:]], {"count": 4, "mac": json.loads(lines[-1])["mac"], "start": 0})
+    chain = audit.status()
+    assert (chain.first_bad, chain.reason) == (2, "bad_mac")
+    assert "chain broken from line 2 (bad_mac)" in capsys.readouterr().err
+    assert [r["who"] for r in audit.read()][1] == "mallory"  # nothing is lost or cleaned up on the way in
+
+
+def test_an_old_file_is_not_imported_over_a_store_that_has_lines(five, capsys):
+    old_file(keyed_file_lines(2), None)
+    store.reset()
+    assert len(audit.read()) == 5 and audit.verify() is None
+    assert "not imported: the store already holds 5 audit lines" in capsys.readouterr().err
 
 
 def test_an_old_unkeyed_log_is_read_and_carried_on(log_env):
@@ -184,9 +275,9 @@ def test_separators_in_a_name_keep_one_line_per_record(log_env, sep):
     assert audit.log("before", "login")
     assert audit.log(f"x{sep}y", "login_failed", detail=f"d{sep}e")
     assert audit.log("after", "login")
-    text = audit.path().read_bytes().decode("utf-8")
-    assert len(text.splitlines()) == 3 == text.count("\n")  # even str.splitlines sees three lines
-    assert text.isascii() or all(c.isprintable() or c == "\n" for c in text)
+    lines = [x.decode("utf-8") for x in raw_lines()]
+    assert len(lines) == 3 and all(len(x.splitlines()) == 1 for x in lines)  # even str.splitlines sees one line each
+    assert all(c.isprintable() for x in lines for c in x)
     rows = audit.read()
     assert [r["who"] for r in rows] == ["before", f"x{sep}y", "after"]
     assert rows[1]["detail"] == f"d{sep}e" and not any(r["damaged"] for r in rows)
@@ -195,10 +286,9 @@ def test_separators_in_a_name_keep_one_line_per_record(log_env, sep):
     assert shown.isprintable() and shown.startswith("x\\u")
 
 
-def test_chinese_stays_readable_in_the_file(log_env):
+def test_chinese_stays_readable_in_the_store(log_env):
     assert audit.log("次仁", "login", detail="昌都市")
-    assert "次仁" in audit.path().read_text(encoding="utf-8")
-    assert '"action": "login"' in audit.path().read_text(encoding="utf-8")
+    assert "次仁" in raw_lines()[0].decode() and '"action": "login"' in raw_lines()[0].decode()
 
 
 def test_damaged_lines_are_shown_not_fatal(five):
@@ -213,55 +303,37 @@ def test_damaged_lines_are_shown_not_fatal(five):
     audit.table(rows, "en")
 
 
-def test_a_torn_last_line_stays_a_line_of_its_own(five):
-    with open(audit.path(), "ab") as f:
-        f.write(b'{"ts": "2026-')  # a write cut short (disk full)
-    assert audit.log("next", "login")
-    rows = audit.read()
-    assert [r["who"] for r in rows][-1] == "next" and rows[5]["damaged"]
-    assert audit.verify() == 6
+def refuse_audit_lines() -> None:
+    """A store that refuses audit lines (a read-only table, a full disk: the write fails inside the database)."""
+    with store.engine().begin() as c:
+        c.exec_driver_sql("CREATE TRIGGER no_audit BEFORE INSERT ON audit_lines BEGIN SELECT RAISE(ABORT, 'disk full'); END")
 
 
-def test_a_read_only_audit_dir_returns_false(log_env, monkeypatch, capsys):
+def test_a_store_that_refuses_the_line_returns_false(log_env, capsys):
     from tests.fixture import fixture_id
 
-    blocker = log_env / "data"
-    blocker.write_text("not a directory")  # as good as a read-only dir, also for root
+    refuse_audit_lines()
     assert audit.log("x", "view_records", "54", f"id {fixture_id(1)}") is False
     err = capsys.readouterr().err
-    assert "audit: line not written" in err and fixture_id(1) not in err and fixture_id(1)[:6] in err
+    assert "audit: line not written" in err and "disk full" in err and fixture_id(1) not in err and fixture_id(1)[:6] in err
     assert audit.read() == [] and audit.verify() is None
 
 
-def test_a_refused_open_or_a_full_disk_returns_false(log_env, monkeypatch, capsys):
-    real_open, real_fsync = os.open, os.fsync
-    target = str(audit.path())
-
-    def ro_open(p, *a, **kw):
-        if str(p) == target:
-            raise OSError(errno.EROFS, "Read-only file system")
-        return real_open(p, *a, **kw)
-
-    monkeypatch.setattr(os, "open", ro_open)
-    assert audit.log("x", "login") is False
-    monkeypatch.setattr(os, "open", real_open)
-
-    def full(fd):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", full)
+def test_a_store_that_cannot_be_reached_returns_false(log_env, monkeypatch, capsys):
+    (log_env / "blocker").write_text("not a directory")
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{log_env / 'blocker' / 'state.db'}")
+    store.reset()
     assert audit.log("y", "login") is False
-    monkeypatch.setattr(os, "fsync", real_fsync)
-    assert capsys.readouterr().err.count("audit: line not written") == 2
+    assert capsys.readouterr().err.count("audit: line not written") == 1
+    assert audit.read() == [] and audit.status().reason == "unreadable"
 
 
 def test_sign_in_works_when_the_log_cannot_be_written(fx, log_env, monkeypatch):
     monkeypatch.setenv("TRACKER_DEMO", "0")
     monkeypatch.setenv("TRACKER_USERS_FILE", str(log_env / "users.json"))
-    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{log_env / 'state.db'}")
     auth.add_user("lhorong", PW, "staff", "540329")
     auth.THROTTLE.clear()
-    (log_env / "data").write_text("not a directory")
+    refuse_audit_lines()
     assert auth.login("lhorong", PW).username == "lhorong"
     with pytest.raises(auth.LoginError):
         auth.login("lhorong", "wrong-password")
@@ -308,7 +380,6 @@ def test_audit_page_with_hostile_names_and_a_damaged_line(fx, log_env, monkeypat
 
     monkeypatch.setenv("TRACKER_DEMO", "0")
     monkeypatch.setenv("TRACKER_USERS_FILE", str(log_env / "users.json"))
-    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{log_env / 'state.db'}")
     auth.add_user("root", PW, "admin", "54")
     auth.THROTTLE.clear()
     at = app_as(None)
@@ -325,8 +396,7 @@ def test_audit_page_with_hostile_names_and_a_damaged_line(fx, log_env, monkeypat
     assert set(log["操作名称"].tolist()[:5]) == {"登录失败"} and "操作" not in log.columns  # names on screen, codes in the CSV
     assert all(len(t) == 16 and t[4] == "-" and t[10] == " " for t in log["时间"].tolist())
     n = len(audit.read())
-    with open(audit.path(), "ab") as f:
-        f.write(b"\xe2\x80\xa8 a raw separator line\n")
+    put([*raw_lines(), "\u2028 a raw separator line".encode()])
     at = app_as("root", "audit")
     assert not at.exception and at.error[0].value.startswith(f"日志自第 {n + 1} 行起被改动或删除过")
     assert at.dataframe[0].value["操作名称"].tolist()[0] == "损坏的行"

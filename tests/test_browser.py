@@ -188,9 +188,9 @@ def test_records_csv_download_is_masked(fixture_app, fixture_dir, page, tmp_path
 
     assert all(re.search(r",\d{6}\*{8}[0-9X]{4},", line) for line in lines[1:])
     assert not re.search(r"\d{17}[0-9X]", text)  # no full ID anywhere
-    import json
+    from tests.conftest import audit_lines
 
-    log = [json.loads(x) for x in (fixture_dir / "audit" / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    log = audit_lines()  # the app shares the suite's store
     assert [(r["who"], r["action"], r["area"], r["detail"]) for r in log if r["action"] == "export"][-1] == (
         "demo",
         "export",

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.conftest import start_app, wait_idle
+from tests.conftest import audit_lines, start_app, wait_idle
 from tracker import auth
 
 PW = "Lhorong-2026!"
@@ -88,16 +88,14 @@ def test_local_login_own_county_only_and_logout(login_app, browser):
     wait_idle(page)
     assert page.get_by_label("密码").is_visible() and "孜托镇" not in app.inner_text()
     ctx.close()
-    acts = [line for line in (d / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert sum('"action": "login"' in a for a in acts) == 1 and sum('"logout"' in a for a in acts) == 1
-    assert sum('"login_failed"' in a for a in acts) == 1
+    acts = [r["action"] for r in audit_lines(d / "state.db")]
+    assert acts.count("login") == 1 and acts.count("logout") == 1 and acts.count("login_failed") == 1
 
 
 def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_dir, tmp_path, browser):
     """A county's staff uploads a file that also holds another county's row: its own rows replace its county's
     records for the week, the other county's row is refused (and that county untouched); the status page then
     offers the county's reject report; both the upload and the download are in the audit log."""
-    import json
     import shutil
 
     import openpyxl
@@ -164,7 +162,7 @@ def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_di
     finally:
         proc.terminate()
         proc.wait(10)
-    log = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    log = audit_lines(tmp_path / "state.db")
     ingest_line = next(r for r in log if r["action"] == "ingest")
     assert ingest_line["who"] == "lhorong" and ingest_line["area"] == "540329" and "outside_scope=1" in ingest_line["detail"]
     assert any(r["action"] == "export" and r["detail"].startswith("拒收报告_洛隆县") for r in log)

@@ -4,12 +4,11 @@ it with a note; every step in the audit log."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
-from tests.conftest import start_app_with_accounts, wait_idle
+from tests.conftest import audit_lines, start_app_with_accounts, wait_idle
 
 PW = "Follow-up-2026!"
 
@@ -95,5 +94,5 @@ def test_a_follow_up_item_from_the_laggard_list_to_its_closing(fu_app, browser):
     wait_idle(page)
     assert "转入常规调度" in main.inner_text()
     boss.close()
-    acts = [json.loads(x)["action"] for x in (d / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    acts = [r["action"] for r in audit_lines(d / "state.db")]
     assert [a for a in acts if a.startswith("followup_")] == ["followup_open", "followup_reply", "followup_close"]

@@ -3,7 +3,6 @@ the provider's login and consent pages, the callback, the server-side mapping to
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, start_app, wait_idle
+from tests.conftest import audit_lines, free_port, start_app, wait_idle
 from tracker import auth
 
 OIDC = Path(__file__).parent / "oidc"
@@ -111,6 +110,6 @@ def test_sso_login_is_mapped_to_role_and_area(sso_app, browser):
     body = app.inner_text()
     assert "单点登录成功，但该账号尚未授权使用本系统，请联系管理员开通。" in body and "昌都市" not in body
     ctx.close()
-    acts = [json.loads(x)["action"] for x in (d / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
-    who = [json.loads(x)["who"] for x in (d / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    acts = [r["action"] for r in audit_lines(d / "state.db")]
+    who = [r["who"] for r in audit_lines(d / "state.db")]
     assert list(zip(who, acts, strict=True)) == [("chamdo", "login_sso"), ("chamdo", "logout"), ("stranger@xz.gov.cn", "sso_unmapped")]

@@ -13,6 +13,7 @@ import socket
 import pytest
 
 from tests import fixture as F
+from tests.conftest import audit_lines
 from tracker import deliver
 
 WEEK = F.CUR
@@ -56,12 +57,16 @@ def smtp():
 @pytest.fixture
 def data(tmp_path, monkeypatch):
     import queries
+    from tracker import store
 
     root = F.build(tmp_path / "d")
     monkeypatch.setenv("TRACKER_DATA_DIR", str(root))
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{root / 'state' / 'tracker.db'}")
+    store.reset()
     queries.reset()
     yield root
     queries.reset()
+    store.reset()
 
 
 def subs(*rows):
@@ -70,11 +75,13 @@ def subs(*rows):
 
 def test_delivery_to_a_real_smtp_server(data, smtp):
     inbox, port = smtp
-    people = subs(
+    for r in subs(
         ("洛隆县人社局", "ll@xz.gov.cn", "540329", "zh"),
         ("Analyst", "an@xz.gov.cn", "54", "en"),
         ("坏地址", "broken@xz.gov.cn", "540329", "zh"),  # the same pack as 洛隆县's: built once a run
-    )
+    ):
+        deliver.subscribe(r, "root")
+    people = None  # the store's subscriptions
     t = deliver.SMTP("127.0.0.1", port)
     res = deliver.run(WEEK, t, subs=people, pause=0)
     assert sorted(res["sent"]) == ["an@xz.gov.cn", "ll@xz.gov.cn"]
@@ -109,10 +116,69 @@ def test_delivery_to_a_real_smtp_server(data, smtp):
     inbox.refuse.clear()
     third = deliver.run(WEEK, t, subs=people, pause=0)
     assert third["sent"] == ["broken@xz.gov.cn"] and len(inbox.messages) == 3
-    log = [json.loads(x) for x in (data / "audit" / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    log = audit_lines(data / "state" / "tracker.db")
     acts = [(r["action"], r["area"]) for r in log if r["action"].startswith("delivery")]
     assert acts.count(("delivery", "540329")) == 2 and acts.count(("delivery_failed", "540329")) == 2
     assert acts.count(("delivery", "54")) == 1
+    kept = [(d["email"], d["status"], d["attempts"]) for d in deliver.history(WEEK)][::-1]
+    assert kept == [
+        ("an@xz.gov.cn", "sent", 1),
+        ("broken@xz.gov.cn", "failed", 3),
+        ("ll@xz.gov.cn", "sent", 1),
+        ("broken@xz.gov.cn", "failed", 3),
+        ("broken@xz.gov.cn", "sent", 1),
+    ]
+
+
+def test_subscriptions_are_checked_and_kept_once(data):
+    with pytest.raises(ValueError, match="邮箱地址无效"):
+        deliver.subscribe(deliver.Recipient("x", "not-an-address", "54"), "root")
+    with pytest.raises(ValueError, match="区划代码不存在"):
+        deliver.subscribe(deliver.Recipient("x", "x@xz.gov.cn", "549999"), "root")
+    with pytest.raises(ValueError, match="zh 或 en"):
+        deliver.subscribe(deliver.Recipient("x", "x@xz.gov.cn", "54", "fr"), "root")
+    deliver.subscribe(deliver.Recipient("旧名", " CD@xz.gov.cn", "5403"), "root")
+    deliver.subscribe(deliver.Recipient("昌都市专班", "cd@xz.gov.cn", "5403"), "root")  # renamed, not doubled
+    deliver.subscribe(deliver.Recipient("Chamdo team", "cd@xz.gov.cn", "5403", "en"), "root")
+    assert deliver.recipients() == [
+        deliver.Recipient("Chamdo team", "cd@xz.gov.cn", "5403", "en"),
+        deliver.Recipient("昌都市专班", "cd@xz.gov.cn", "5403", "zh"),
+    ]
+    assert deliver.unsubscribe("cd@xz.gov.cn", "5403", None, "root") == 2 and deliver.recipients() == []
+    assert deliver.unsubscribe("cd@xz.gov.cn", "5403", None, "root") == 0
+
+
+def test_files_of_earlier_versions_are_imported_once(data, capsys):
+    from tracker import store
+
+    (data / "bulletin").mkdir(exist_ok=True)
+    (data / "bulletin" / "subscriptions.csv").write_text(
+        "name,email,area,lang\n洛隆县人社局,ll@xz.gov.cn,540329,zh\nAnalyst,AN@xz.gov.cn,54,en\n洛隆县人社局,ll@xz.gov.cn,540329,zh\n",
+        encoding="utf-8",
+    )
+    sent = {"week": "2026-11-20", "email": "ll@xz.gov.cn", "area": "540329", "lang": "zh", "status": "sent", "attempts": 1}
+    failed = sent | {"email": "an@xz.gov.cn", "area": "54", "lang": "en", "status": "failed", "attempts": 3, "error": "550"}
+    (data / "bulletin" / "deliveries.jsonl").write_text(
+        "\n".join(json.dumps(e | {"time": "2026-11-20T18:30:00"}) for e in (sent, failed)) + "\n", encoding="utf-8"
+    )
+    store.reset()
+    assert [(r.email, r.area, r.lang) for r in deliver.recipients()] == [("an@xz.gov.cn", "54", "en"), ("ll@xz.gov.cn", "540329", "zh")]
+    assert deliver.delivered(WEEK) == {("ll@xz.gov.cn", "540329", "zh")}  # the failed one is tried again
+    err = capsys.readouterr().err
+    assert "imported 2 of 3 subscriptions" in err and "imported 2 deliveries" in err
+    store.reset()
+    assert len(deliver.recipients()) == 2 and len(deliver.history()) == 2  # not again
+
+
+def test_the_command_keeps_subscriptions(data, capsys):
+    assert deliver.main(["--add", "洛隆县人社局", "ll@xz.gov.cn", "540329"]) == 0
+    assert deliver.main(["--add", "x", "bad", "540329"]) == 2
+    assert deliver.main(["--list"]) == 0
+    out = capsys.readouterr()
+    assert "ok: ll@xz.gov.cn (540329, zh)" in out.out and "540329\tzh\tll@xz.gov.cn\t洛隆县人社局" in out.out
+    assert "邮箱地址无效" in out.err
+    assert deliver.main(["--remove", "ll@xz.gov.cn", "540329"]) == 0 and deliver.recipients() == []
+    assert deliver.main(["--remove", "ll@xz.gov.cn", "540329"]) == 1
 
 
 def test_waits_until_every_county_has_sent(data, tmp_path):

@@ -40,7 +40,7 @@ def test_a_restart_keeps_sessions_and_lockouts(capsys):
     assert auth.login("lhorong", PW).area == "540329"  # other names are not affected
     auth.SESSIONS.end(token)
     assert auth.resolve(token, None) == (None, None)
-    assert "migrating schema (empty) → 0001" in capsys.readouterr().err  # said once, at the first start
+    assert "migrating schema (empty) → 0003" in capsys.readouterr().err  # said once, at the first start
 
 
 def test_the_store_keeps_only_a_hash_of_the_token():
@@ -119,7 +119,7 @@ def test_status_and_an_online_backup(tmp_path, capsys):
     auth.add_user("lhorong", PW, "staff", "540329")
     assert store.main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "revision: 0001 (head 0001)" in out and "users: 1" in out
+    assert "revision: 0003 (head 0003)" in out and "users: 1" in out
     if not os.environ["TRACKER_STORE_URL"].startswith("sqlite"):
         with pytest.raises(SystemExit, match="pg_dump"):
             store.main(["backup", str(tmp_path / "copy.db")])
@@ -129,6 +129,30 @@ def test_status_and_an_online_backup(tmp_path, capsys):
     copy = sqlite3.connect(tmp_path / "copy.db")
     assert copy.execute("select username from users").fetchall() == [("lhorong",)]
     assert copy.execute("select count(*) from sessions").fetchone() == (1,) and token
+
+
+def test_audit_writers_in_several_processes_keep_one_chain(tmp_path, monkeypatch):
+    """Three processes write the audit log at once: one chain, every line, the anchor on the last one; an edit
+    made in the database shows."""
+    import os
+    import subprocess
+    import sys
+
+    from tracker import audit
+
+    monkeypatch.setenv("TRACKER_SECRET_KEY_FILE", str(tmp_path / "secret" / "key.secret"))
+    monkeypatch.delenv("TRACKER_SECRET_KEY", raising=False)
+    assert audit.log("first", "login")
+    code = "import sys\nfrom tracker import audit\nfor i in range(20):\n    assert audit.log(f'p{sys.argv[1]}', 'export', '54', str(i))\n"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], env=dict(os.environ)) for k in range(3)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    chain = audit.status()
+    assert (chain.lines, chain.first_bad, chain.anchor) == (61, None, 61)
+    assert sorted(int(r["detail"]) for r in audit.read() if r["who"] == "p1") == list(range(20))
+    t = store.audit_lines
+    with store.engine().begin() as c:
+        c.execute(sa.update(t).where(t.c.seq == 30).values(line=sa.func.replace(t.c.line, "export", "login")))
+    assert audit.verify() == 30
 
 
 def test_an_unreachable_store_says_so(monkeypatch):

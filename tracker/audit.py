@@ -1,20 +1,22 @@
 """The audit trail: who did what, when, for which area (logins, record views, exports, data and user changes).
 
-One JSON object per line; lines are split on b"\\n" only. Any character that could split or disguise a
-line (control characters, U+0085, U+2028, U+2029, bidi controls, …) is written as a \\u escape, so one
-line is always one record. ID-shaped text is masked before it is written.
+The lines live in the app's store (`tracker.store`: SQLite by default, PostgreSQL for several hosts), one row per
+line, each line one JSON object. Any character that could split or disguise a line (control characters, U+0085,
+U+2028, U+2029, bidi controls, …) is written as a \\u escape, so an export keeps one line per record. ID-shaped
+text is masked before it is written.
 
 A keyed chain: each line carries `mac` = HMAC-SHA256(audit key, previous line's mac + "\\n" + this line's
 canonical JSON without `mac`); the audit key is derived from the secret key (`ids.load_key`), which lives
-outside the data directory. Writers append under an exclusive file lock and, under the same lock,
-replace an anchor file (outside the data directory, next to the secret key) holding the line count and
-the head mac. `status`/`verify` find an edited, inserted or deleted line (including the last), cut-off
-trailing lines, truncation to nothing, a rewrite without the key and a missing anchor.
+outside the data directory and the store. A line and the anchor (line count, head mac, sealed with the same key)
+are written in one transaction; a concurrent writer retries. `status`/`verify` find an edited, inserted or deleted
+line (including the last), cut-off trailing lines, truncation to nothing, a rewrite without the key, a missing or
+forged anchor and an older anchor put back.
 
-Logs written before the key (lines with `prev` = SHA-256 of the line before) stay readable: their own
-chain is checked, and the first keyed line chains from the hash of the last old line, so they are
-covered from then on. `log` never raises: a read-only directory or a full disk costs the line (a note
-on stderr), never a sign-in.
+An `audit.jsonl` of earlier versions (`TRACKER_AUDIT_FILE`, anchor file beside the secret key) is checked and
+imported once into an empty store, lines unchanged, so its chain and its verdict carry over; it is not written
+again. Logs written before the key (lines with `prev` = SHA-256 of the line before) stay readable: their own chain
+is checked, and the first keyed line chains from the hash of the last old line. `log` never raises: a store that
+refuses the line costs the line (a note on stderr), never a sign-in.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ import fcntl
 import hashlib
 import hmac
 import json
-import os
 import sys
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from tracker import settings
 from tracker.ids import load_key, redact
@@ -61,6 +65,8 @@ ACTIONS = {
     "delivery": ("通报投递", "Bulletin delivered"),
     "delivery_failed": ("通报投递失败", "Bulletin delivery failed"),
     "user_add": ("新增账号", "Account added"),
+    "subscription_add": ("新增通报订阅", "Bulletin subscription added"),
+    "subscription_remove": ("取消通报订阅", "Bulletin subscription removed"),
     "followup_open": ("发起督办", "Follow-up opened"),
     "followup_reply": ("督办回复", "Follow-up reply"),
     "followup_close": ("督办办结", "Follow-up closed"),
@@ -79,6 +85,7 @@ def action_label(code: str, lang: str) -> str:
 
 
 def path() -> Path:
+    """The audit.jsonl of earlier versions (imported once into the store)."""
     return Path(settings.SETTINGS["audit_file"].get() or settings.data_dir() / "audit" / "audit.jsonl")
 
 
@@ -153,94 +160,100 @@ def _split(data: bytes) -> list[bytes]:
 # --- the anchor ------------------------------------------------------------------------------------------
 
 
-def _read_anchor() -> dict | str | None:
-    """The anchor, None when there is none, "damaged" when it cannot be read as one."""
-    p = anchor_path()
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
+def _seal(key: bytes, count: int, mac: str, start: int) -> str:
+    return hmac.new(key, f"anchor\n{count}\n{mac}\n{start}".encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+
+def _anchor_of(row, key: bytes | None) -> dict | str | None:
+    """The anchor row as a dict; "damaged" when its seal does not match (edited, or written without the key)."""
+    if row is None:
         return None
-    except OSError:
+    a = {"count": row.count, "mac": row.mac, "start": row.start}
+    if key is None or not hmac.compare_digest(row.seal or "", _seal(key, row.count, row.mac, row.start)):
         return "damaged"
-    a = _parse(raw.strip())
-    ok = (
-        a is not None
-        and all(isinstance(a.get(k), int) and not isinstance(a.get(k), bool) for k in ("count", "start"))
-        and isinstance(a.get("mac"), str)
-    )
-    return a if ok else "damaged"
+    return a
 
 
-def _write_anchor(count: int, mac: str, start: int) -> None:
-    p = anchor_path()
-    p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    body = json.dumps(
-        {
-            "log": str(path().resolve()),
-            "count": count,
-            "mac": mac,
-            "start": start,
-            "ts": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
-        },
-        ensure_ascii=True,
-    )
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(body.encode() + b"\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+class _Moved(Exception):
+    """Another writer moved the anchor since we read it."""
+
+
+def _write_anchor(c, key: bytes, count: int, mac: str, start: int, was: str | None = None) -> None:
+    """Set the anchor; with `was` (the seal read before) only if nobody changed it since (compare and swap)."""
+    from tracker import store
+
+    t = store.audit_anchor
+    values = dict(count=count, mac=mac, start=start, ts=_now(), seal=_seal(key, count, mac, start))
+    if was is not None:
+        if c.execute(sa.update(t).where(t.c.id == 1, t.c.seal == was).values(**values)).rowcount != 1:
+            raise _Moved
+    elif c.execute(sa.update(t).where(t.c.id == 1).values(**values)).rowcount == 0:
+        c.execute(sa.insert(t).values(id=1, **values))
+
+
+def _now() -> str:
+    return dt.datetime.now(BEIJING).isoformat(timespec="seconds")
 
 
 # --- writing ---------------------------------------------------------------------------------------------
 
 
+def _conflict(e: Exception) -> bool:
+    """A concurrent writer got there first (same line number, or SQLite's snapshot moved on): try again."""
+    text = str(getattr(e, "orig", e)).lower()
+    return any(w in text for w in ("unique", "duplicate key", "database is locked", "could not serialize"))
+
+
 def _append(who: str, action: str, area: str, detail: str) -> None:
+    from tracker import store
+
     key = _key()  # before touching the log: no key, no line
-    p = path()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "r+b") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)  # released when the file is closed
-        f.seek(0, os.SEEK_END)
-        size = f.tell()
-        if size:
-            f.seek(size - 1)
-            if f.read(1) != b"\n":  # a torn earlier write: end it, it stays a (damaged) line of its own
-                f.write(b"\n")
-        anchor = _read_anchor()
-        if isinstance(anchor, dict):
-            # the anchor is the authority: a cut or edited log does not get healed by the next line
-            prev, n, start = anchor["mac"], anchor["count"] + 1, anchor["start"]
-        else:
-            # the first keyed line (a new log, or an old unkeyed one), or the anchor went missing: it starts
-            # here; `status` tells when the anchor did not start together with the keyed chain
-            f.seek(0)
-            lines = _split(f.read())
-            prev = _link(lines[-1], _parse(lines[-1])) if lines else ""
-            n, start = len(lines) + 1, len(lines)
-        rec = {
-            "ts": dt.datetime.now(BEIJING).isoformat(timespec="seconds"),
-            "who": redact(str(who))[:80],
-            "action": redact(str(action))[:40],
-            "area": redact(str(area))[:20],
-            "detail": redact(str(detail))[:500],
-        }
-        rec["mac"] = _mac(key, prev, rec)
-        f.write(_line(rec) + b"\n")
-        f.flush()
-        os.fsync(f.fileno())
-        _write_anchor(n, rec["mac"], start)
+    rec = {
+        "ts": _now(),
+        "who": redact(str(who))[:80],
+        "action": redact(str(action))[:40],
+        "area": redact(str(area))[:20],
+        "detail": redact(str(detail))[:500],
+    }
+    eng = store.engine()
+    t, a = store.audit_lines, store.audit_anchor
+    one = a.c.id == 1
+    last = sa.select(sa.func.max(t.c.seq)).scalar_subquery()
+    # one statement, so the anchor and the last line are read as of one moment (SQLite runs reads outside a
+    # transaction); the writes below then fail if another writer came in between, and we start again
+    probe = sa.select(
+        *(sa.select(col).where(one).scalar_subquery().label(col.name) for col in (a.c.count, a.c.mac, a.c.start, a.c.seal)),
+        last.label("seq"),
+        sa.select(t.c.line).where(t.c.seq == last).scalar_subquery().label("line"),
+        sa.select(sa.func.count()).select_from(t).scalar_subquery().label("n"),
+    )
+    for attempt in range(60):
+        try:
+            with eng.begin() as c:
+                r = c.execute(probe).one()
+                anchor = _anchor_of(r if r.seal is not None else None, key)
+                if isinstance(anchor, dict):
+                    # the anchor is the authority: a cut or edited log does not get healed by the next line
+                    prev, n, start = anchor["mac"], anchor["count"] + 1, anchor["start"]
+                else:
+                    # the first keyed line (a new log, or an old unkeyed one), or the anchor went missing or bad: it
+                    # starts here; `status` tells when the anchor did not start together with the keyed chain
+                    lb = r.line.encode("utf-8") if r.line is not None else b""
+                    prev = _link(lb, _parse(lb)) if r.line is not None else ""
+                    n, start = r.n + 1, r.n
+                body = dict(rec, mac=_mac(key, prev, rec))
+                c.execute(sa.insert(t).values(seq=(r.seq or 0) + 1, line=_line(body).decode("utf-8")))
+                _write_anchor(c, key, n, body["mac"], start, was=r.seal)
+            return
+        except (sa.exc.IntegrityError, sa.exc.OperationalError, _Moved) as e:
+            if not (isinstance(e, _Moved) or _conflict(e)) or attempt == 59:
+                raise
+            time.sleep(0.002 * (attempt + 1))
 
 
 def log(who: str, action: str, area: str = "", detail: str = "") -> bool:
-    """Append one line; True when it (and the anchor) were written. Never raises: a read-only directory,
-    a full disk or a missing key leave a note on stderr (IDs masked) and return False."""
+    """Append one line; True when it (and the anchor) were written. Never raises: a store that cannot be
+    reached or refuses the line, or a missing key leave a note on stderr (IDs masked) and return False."""
     try:
         _append(who, action, area, detail)
         return True
@@ -256,28 +269,30 @@ def log(who: str, action: str, area: str = "", detail: str = "") -> bool:
 # --- reading and checking ------------------------------------------------------------------------------
 
 
-def _snapshot() -> tuple[bytes, dict | str | None]:
-    """The log's bytes and the anchor, read under a shared lock (no half-written line, anchor in step)."""
-    p = path()
-    try:
-        fd = os.open(p, os.O_RDONLY)
-    except (FileNotFoundError, NotADirectoryError):
-        return b"", _read_anchor()
-    with os.fdopen(fd, "rb") as f:
-        fcntl.flock(f, fcntl.LOCK_SH)
-        return f.read(), _read_anchor()
+def _snapshot() -> tuple[list[bytes], object]:
+    """The lines and the anchor row, read in one transaction (the anchor in step with the lines)."""
+    from tracker import store
+
+    with store.engine().connect() as c:
+        lines = [ln.encode("utf-8") for ln in c.execute(sa.select(store.audit_lines.c.line).order_by(store.audit_lines.c.seq)).scalars()]
+        row = c.execute(sa.select(store.audit_anchor).where(store.audit_anchor.c.id == 1)).first()
+    return lines, row
 
 
 def read() -> list[dict]:
     """Every line as a record (FIELDS as text, plus `line`, 1-based, and `damaged`). A line that is not a
     record comes back as action "damaged" with its text (escaped, IDs masked) as the detail."""
     try:
-        data, _ = _snapshot()
-    except OSError as e:
+        lines, _ = _snapshot()
+    except Exception as e:
         print(f"audit: cannot read the log ({type(e).__name__})", file=sys.stderr)
         return []
+    return _records(lines)
+
+
+def _records(lines: list[bytes]) -> list[dict]:
     out = []
-    for i, line in enumerate(_split(data), 1):
+    for i, line in enumerate(lines, 1):
         rec = _parse(line)
         if rec is None or not isinstance(rec.get("action"), str):
             text = visible(redact(line.decode("utf-8", "replace")))[:500]
@@ -308,17 +323,21 @@ class Chain:
 
 def status() -> Chain:
     try:
-        data, anchor = _snapshot()
-    except OSError:
+        lines, row = _snapshot()
+    except Exception:
         return Chain(0, 1, "unreadable")
-    lines = _split(data)
+    try:
+        key = _key() if lines or row is not None else b""
+    except OSError:
+        return Chain(len(lines), 1 if lines else None, "no_key" if lines else "empty")
+    return _check(lines, _anchor_of(row, key), key)
+
+
+def _check(lines: list[bytes], anchor: dict | str | None, key: bytes) -> Chain:
+    """The chain of `lines` against its anchor (a dict, "damaged" or None)."""
     n = len(lines)
     damaged = tuple(i for i, ln in enumerate(lines, 1) if _parse(ln) is None)
     start = anchor["start"] if isinstance(anchor, dict) else None
-    try:
-        key = _key() if n else b""
-    except OSError:
-        return Chain(n, 1 if n else None, "no_key" if n else "empty", damaged=damaged)
 
     def bad(i: int, reason: str, legacy: int) -> Chain:
         return Chain(n, i, reason, legacy, anchor["count"] if isinstance(anchor, dict) else None, damaged)
@@ -367,8 +386,7 @@ def verify() -> int | None:
 def head() -> tuple[int, str]:
     """(line count, mac of the last line) of the log as it stands: what a weekly manifest records, so that
     a later `confirms(count, mac)` shows the log still holds that line unchanged. (0, "") when empty."""
-    data, _ = _snapshot()
-    lines = _split(data)
+    lines, _ = _snapshot()
     return (len(lines), _link(lines[-1], _parse(lines[-1]))) if lines else (0, "")
 
 
@@ -376,9 +394,71 @@ def confirms(count: int, mac: str) -> bool:
     """Whether line `count` of the log still carries `mac` (a head recorded earlier, e.g. in a manifest)."""
     if count == 0:
         return True
-    data, _ = _snapshot()
-    lines = _split(data)
+    lines, _ = _snapshot()
     return len(lines) >= count and hmac.compare_digest(_link(lines[count - 1], _parse(lines[count - 1])), mac)
+
+
+# --- the log file of earlier versions --------------------------------------------------------------------
+
+
+def _file_anchor() -> dict | str | None:
+    """The anchor file of an audit.jsonl (None when there is none, "damaged" when it cannot be read as one)."""
+    p = anchor_path()
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return "damaged"
+    a = _parse(raw.strip())
+    ok = (
+        a is not None
+        and all(isinstance(a.get(k), int) and not isinstance(a.get(k), bool) for k in ("count", "start"))
+        and isinstance(a.get("mac"), str)
+    )
+    return a if ok else "damaged"
+
+
+def import_file(eng) -> Chain | None:
+    """An audit.jsonl of earlier versions, once, into an empty store: its chain is checked against its own anchor
+    first, the lines go in unchanged and the anchor with them (sealed), so the store's check gives the file's
+    verdict. None when there was nothing to import."""
+    from tracker import store
+
+    p = path()
+    if not p.is_file():
+        return None
+    name = f"audit.jsonl:{p.resolve()}"
+    with eng.begin() as c:
+        if c.execute(sa.select(store.imports.c.name).where(store.imports.c.name == name)).first():
+            return None
+        with p.open("rb") as f:
+            fcntl.flock(f, fcntl.LOCK_SH)  # an old process may still be appending
+            lines = _split(f.read())
+        have = c.execute(sa.select(sa.func.count()).select_from(store.audit_lines)).scalar_one()
+        if have:
+            detail = f"not imported: the store already holds {have} audit lines"
+            c.execute(sa.insert(store.imports).values(name=name, at=time.time(), detail=detail))
+            print(f"tracker store: {p}: {detail}; keep the file as the archive of the old log.", file=sys.stderr, flush=True)
+            return None
+        key = _key()
+        anchor = _file_anchor()
+        chain = _check(lines, anchor, key)
+        if lines:
+            c.execute(
+                sa.insert(store.audit_lines),
+                [{"seq": i, "line": ln.decode("utf-8", "replace")} for i, ln in enumerate(lines, 1)],
+            )
+        if isinstance(anchor, dict):
+            _write_anchor(c, key, anchor["count"], anchor["mac"], anchor["start"])
+        verdict = "chain intact" if chain.first_bad is None else f"chain broken from line {chain.first_bad} ({chain.reason})"
+        c.execute(sa.insert(store.imports).values(name=name, at=time.time(), detail=f"{len(lines)} lines, {verdict}"))
+    print(
+        f"tracker store: imported {len(lines)} audit lines from {p} ({verdict}); the file is no longer written.",
+        file=sys.stderr,
+        flush=True,
+    )
+    return chain
 
 
 # --- for the page ----------------------------------------------------------------------------------------
@@ -436,19 +516,19 @@ WHY = {
         "lines from {b} on are not confirmed by the anchor (it records {a}, the log has {n})",
     ),
     "no_anchor": (
-        "锚点文件缺失，自第 {b} 行起的密钥链无法确认",
-        "the anchor file is missing: the keyed chain from line {b} cannot be confirmed",
+        "锚点缺失，自第 {b} 行起的密钥链无法确认",
+        "the anchor is missing: the keyed chain from line {b} cannot be confirmed",
     ),
     "anchor_damaged": (
-        "锚点文件损坏，自第 {b} 行起的密钥链无法确认",
-        "the anchor file is damaged: the keyed chain from line {b} cannot be confirmed",
+        "锚点损坏或被改写，自第 {b} 行起的密钥链无法确认",
+        "the anchor is damaged or was rewritten: the keyed chain from line {b} cannot be confirmed",
     ),
     "anchor_mismatch": (
         "日志与锚点不一致（被整体改写？），自第 {b} 行起无法确认",
         "the log does not match its anchor (rewritten?): nothing from line {b} on is confirmed",
     ),
     "anchor_reset": (
-        "锚点文件曾丢失后重建，自第 {b} 行起无法完全确认",
+        "锚点曾丢失后重建，自第 {b} 行起无法完全确认",
         "the anchor was lost and started again: lines from {b} on are not fully confirmed",
     ),
     "no_key": ("密钥不可用，无法校验日志", "the key is not available: the log cannot be checked"),

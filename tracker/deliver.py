@@ -1,14 +1,16 @@
 """Scheduled delivery of the weekly bulletin (订阅): each recipient gets the week's pack for their own area.
 
     python -m tracker.deliver --week 2026-11-20 [--if-complete] [--transport outbox|smtp]
+    python -m tracker.deliver --list | --add NAME EMAIL AREA [LANG] | --remove EMAIL AREA [LANG]
 
-Run it from cron or a systemd timer (e.g. Friday 18:30 with --if-complete, Monday 10:00 without). Recipients are in
-`data/bulletin/subscriptions.csv` (name, email, area, lang). The pack: the Word and PDF bulletin, the Excel tables
-and a one-image summary fit for a WeChat group (PNG, phone width). `outbox` (the default) writes each message as an
-.eml file under `data/outbox/<week>/`; `smtp` sends through TRACKER_SMTP_HOST / _PORT / _USER / _PASSWORD /
-_STARTTLS / _FROM. Every delivery is audited and kept in `data/bulletin/deliveries.jsonl`; a delivery made is never
-made again for the same week and recipient; a failed one is retried (three attempts a run, and again next run) and
-reported by the exit code.
+Run it from cron or a systemd timer (e.g. Friday 18:30 with --if-complete, Monday 10:00 without). Recipients are
+subscriptions in the store (`tracker.store`: name, email, area, lang), kept on the 用户管理 page or with --add /
+--remove; a `data/bulletin/subscriptions.csv` of earlier versions is imported once. The pack: the Word and PDF
+bulletin, the Excel tables and a one-image summary fit for a WeChat group (PNG, phone width). `outbox` (the default)
+writes each message as an .eml file under `data/outbox/<week>/`; `smtp` sends through TRACKER_SMTP_HOST / _PORT /
+_USER / _PASSWORD / _STARTTLS / _FROM. Every delivery is audited and kept in the store's `deliveries`; a delivery
+made is never made again for the same week and recipient; a failed one is retried (three attempts a run, and again
+next run) and reported by the exit code.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import smtplib
 import sys
 import time
@@ -27,6 +30,7 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 
 import polars as pl
+import sqlalchemy as sa
 
 from tracker import audit, hierarchy, settings
 
@@ -43,41 +47,148 @@ class Recipient:
 
 
 def subscriptions_file() -> Path:
+    """The subscriptions CSV of earlier versions (imported once into the store)."""
     return settings.data_dir() / "bulletin" / "subscriptions.csv"
 
 
 def log_file() -> Path:
+    """The delivery log of earlier versions (imported once into the store)."""
     return settings.data_dir() / "bulletin" / "deliveries.jsonl"
 
 
-def recipients(path: Path | None = None) -> list[Recipient]:
-    p = path or subscriptions_file()
-    if not p.is_file():
-        return []
-    df = pl.read_csv(p, schema=SUBSCRIPTIONS_SCHEMA)
-    return [Recipient(r["name"], r["email"].strip(), r["area"].strip(), (r["lang"] or "zh").strip()) for r in df.iter_rows(named=True)]
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def recipients() -> list[Recipient]:
+    from tracker import store
+
+    t = store.subscriptions
+    with store.engine().connect() as c:
+        rows = c.execute(sa.select(t.c.name, t.c.email, t.c.area, t.c.lang).order_by(t.c.area, t.c.email, t.c.lang)).all()
+    return [Recipient(*r) for r in rows]
+
+
+def subscribe(r: Recipient, who: str) -> Recipient:
+    """Add (or rename) a subscription; ValueError with a message in both languages when it cannot be one."""
+    from tracker import store
+
+    r = Recipient(r.name.strip(), r.email.strip().lower(), r.area.strip(), (r.lang or "zh").strip())
+    if not EMAIL.match(r.email):
+        raise ValueError(f"邮箱地址无效 / not an e-mail address: {r.email}")
+    if not hierarchy.load().exists(r.area):
+        raise ValueError(f"区划代码不存在 / no such area code: {r.area}")
+    if r.lang not in ("zh", "en"):
+        raise ValueError(f"语言应为 zh 或 en / language must be zh or en: {r.lang}")
+    t = store.subscriptions
+    with store.engine().begin() as c:
+        key = (t.c.email == r.email) & (t.c.area == r.area) & (t.c.lang == r.lang)
+        if c.execute(sa.update(t).where(key).values(name=r.name)).rowcount == 0:
+            c.execute(sa.insert(t).values(name=r.name, email=r.email, area=r.area, lang=r.lang, added_by=who, added_at=time.time()))
+    audit.log(who, "subscription_add", r.area, f"{r.email} {r.lang}")
+    return r
+
+
+def unsubscribe(email: str, area: str, lang: str | None, who: str) -> int:
+    """Remove the subscriptions of an address for an area (one language, or both); how many were removed."""
+    from tracker import store
+
+    t = store.subscriptions
+    cond = (t.c.email == email.strip().lower()) & (t.c.area == area.strip())
+    if lang:
+        cond &= t.c.lang == lang
+    with store.engine().begin() as c:
+        n = c.execute(sa.delete(t).where(cond)).rowcount
+    if n:
+        audit.log(who, "subscription_remove", area.strip(), f"{email.strip().lower()} {lang or ''}".strip())
+    return n
 
 
 def delivered(week: dt.date) -> set[tuple[str, str, str]]:
     """(email, area, lang) already sent for the week."""
-    p = log_file()
-    if not p.is_file():
-        return set()
-    out = set()
-    for line in p.read_text(encoding="utf-8").splitlines():
-        e = json.loads(line)
-        if e["week"] == week.isoformat() and e["status"] == "sent":
-            out.add((e["email"], e["area"], e["lang"]))
-    return out
+    from tracker import store
+
+    t = store.deliveries
+    with store.engine().connect() as c:
+        rows = c.execute(sa.select(t.c.email, t.c.area, t.c.lang).where(t.c.week == week, t.c.status == "sent")).all()
+    return {tuple(r) for r in rows}
+
+
+def history(week: dt.date | None = None) -> list[dict]:
+    """Every delivery attempt kept (newest first), for the page and the command."""
+    from tracker import store
+
+    t = store.deliveries
+    q = sa.select(t).order_by(t.c.id.desc())
+    if week is not None:
+        q = q.where(t.c.week == week)
+    with store.engine().connect() as c:
+        return [dict(r) for r in c.execute(q).mappings()]
 
 
 def _log(entry: dict) -> None:
-    p = log_file()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with p.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    from tracker import store
+
+    row = {k: entry.get(k) for k in ("email", "area", "lang", "status", "attempts", "message_id", "files")}
+    row |= {"week": dt.date.fromisoformat(entry["week"]), "target": entry.get("to"), "error": entry.get("error") or ""}
+    row |= {"at": entry["time"], "files": entry.get("files") or []}
+    with store.engine().begin() as c:
+        c.execute(sa.insert(store.deliveries).values(**row))
+
+
+def import_files(eng) -> None:
+    """subscriptions.csv and deliveries.jsonl of earlier versions, once each (the files are not read again)."""
+    from tracker import store
+
+    for path, kind in ((subscriptions_file(), "subscriptions"), (log_file(), "deliveries")):
+        if not path.is_file():
+            continue
+        name = f"{path.name}:{path.resolve()}"
+        with eng.begin() as c:
+            if c.execute(sa.select(store.imports.c.name).where(store.imports.c.name == name)).first():
+                continue
+            if kind == "subscriptions":
+                df = pl.read_csv(path, schema=SUBSCRIPTIONS_SCHEMA).fill_null("")
+                t = store.subscriptions
+                have = {tuple(r) for r in c.execute(sa.select(t.c.email, t.c.area, t.c.lang))}
+                rows = []
+                for r in df.iter_rows(named=True):
+                    k = (r["email"].strip().lower(), r["area"].strip(), (r["lang"] or "zh").strip() or "zh")
+                    if k not in have:
+                        have.add(k)
+                        rows.append(
+                            {"name": r["name"].strip(), "email": k[0], "area": k[1], "lang": k[2]}
+                            | {"added_by": "import", "added_at": time.time()}
+                        )
+                if rows:
+                    c.execute(sa.insert(store.subscriptions), rows)
+                detail = f"{len(rows)} of {df.height} subscriptions"
+            else:
+                rows = []
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    try:
+                        e = json.loads(line)
+                    except ValueError:
+                        continue
+                    rows.append(
+                        {
+                            "week": dt.date.fromisoformat(e["week"]),
+                            "email": e["email"],
+                            "area": e["area"],
+                            "lang": e.get("lang", "zh"),
+                            "status": e["status"],
+                            "attempts": e.get("attempts", 1),
+                            "target": e.get("to"),
+                            "message_id": e.get("message_id"),
+                            "at": e.get("time", ""),
+                            "files": e.get("files", []),
+                            "error": e.get("error", ""),
+                        }
+                    )
+                if rows:
+                    c.execute(sa.insert(store.deliveries), rows)
+                detail = f"{len(rows)} deliveries"
+            c.execute(sa.insert(store.imports).values(name=name, at=time.time(), detail=detail))
+        print(f"tracker store: imported {detail} from {path} (it is no longer read).", file=sys.stderr, flush=True)
 
 
 def complete(area: str, week: dt.date) -> tuple[bool, list[str]]:
@@ -295,10 +406,36 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Deliver the week's bulletin to its subscribers.")
-    ap.add_argument("--week", type=dt.date.fromisoformat, required=True, help="snapshot date (a Friday)")
+    ap.add_argument("--week", type=dt.date.fromisoformat, help="snapshot date (a Friday)")
     ap.add_argument("--if-complete", action="store_true", help="only for areas whose every county has this week's data")
     ap.add_argument("--transport", choices=["outbox", "smtp"], default=os.environ.get("TRACKER_DELIVERY", "outbox"))
+    ap.add_argument("--list", action="store_true", help="list the subscriptions")
+    ap.add_argument("--add", nargs="+", metavar="NAME EMAIL AREA [LANG]", help="add a subscription")
+    ap.add_argument("--remove", nargs="+", metavar="EMAIL AREA [LANG]", help="remove a subscription")
     a = ap.parse_args(argv)
+    who = f"cli:{os.environ.get('USER', 'operator')}"
+    if a.list:
+        for r in recipients():
+            print(f"{r.area}\t{r.lang}\t{r.email}\t{r.name}")
+        return 0
+    if a.add:
+        if len(a.add) not in (3, 4):
+            ap.error("--add NAME EMAIL AREA [LANG]")
+        try:
+            r = subscribe(Recipient(*a.add), who)
+        except ValueError as e:
+            print(e, file=sys.stderr)
+            return 2
+        print(f"ok: {r.email} ({r.area}, {r.lang})")
+        return 0
+    if a.remove:
+        if len(a.remove) not in (2, 3):
+            ap.error("--remove EMAIL AREA [LANG]")
+        n = unsubscribe(*a.remove, who=who) if len(a.remove) == 3 else unsubscribe(a.remove[0], a.remove[1], None, who)
+        print(f"removed {n}")
+        return 0 if n else 1
+    if a.week is None:
+        ap.error("--week is required to deliver")
     res = run(a.week, transport_from_env(a.transport), a.if_complete)
     print(f"sent {len(res['sent'])}, already sent {len(res['skipped'])}, waiting {len(res['waiting'])}, failed {len(res['failed'])}")
     for w in res["waiting"]:

@@ -39,14 +39,16 @@ SETTINGS = {
     "store_url": Setting(
         "TRACKER_STORE_URL",
         "",
-        "The app's own state (accounts, sessions, lock-outs, follow-up items): a SQLAlchemy URL such as "
+        "The app's own state (accounts, sessions, lock-outs, follow-up items, audit chain, subscriptions, submission "
+        "history): a SQLAlchemy URL such as "
         "postgresql+psycopg://tracker@db/tracker; empty = SQLite (WAL) at <data_dir>/state/tracker.db.",
     ),
-    "audit_file": Setting("TRACKER_AUDIT_FILE", "", "Append-only audit log (JSON lines); empty = <data_dir>/audit/audit.jsonl."),
+    "audit_file": Setting("TRACKER_AUDIT_FILE", "", "Audit log of earlier versions (JSON lines), imported once into the store; empty = "
+        "<data_dir>/audit/audit.jsonl."),
     "audit_anchor_file": Setting(
         "TRACKER_AUDIT_ANCHOR_FILE",
         "",
-        "Anchor of the audit chain (line count and head MAC), kept outside data/; empty = "
+        "Anchor of that earlier audit log (checked at its import); empty = "
         "<secret key file's folder>/audit-anchors/<hash of the audit file's path>.json.",
     ),
     "ingest_memory_mb": Setting(

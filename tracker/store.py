@@ -1,9 +1,11 @@
-"""The app's own state in one database: accounts, sessions, failed logins, follow-up items (督办) and replies.
+"""The app's own state in one database: accounts, sessions, failed logins, follow-up items (督办) and replies, the
+audit chain, bulletin subscriptions and deliveries, and the history of county submissions.
 
 SQLite (WAL) at `<data_dir>/state/tracker.db` by default; PostgreSQL (psycopg 3) through `TRACKER_STORE_URL`
 for a deployment with several app processes. SQLAlchemy Core only; the schema is versioned by Alembic
 (`tracker/migrations/versions/`) and brought up to date the first time a process touches the store, with a
-line on stderr saying so. An `users.json` of earlier versions is imported once, in the same step.
+line on stderr saying so. An `users.json`, `audit.jsonl` (chain verified first), `subscriptions.csv` and
+submission history of earlier versions are imported once, in the same step.
 
     python -m tracker.store status            # URL (no password), revision, rows per table
     python -m tracker.store upgrade           # apply migrations now (the app does it on start anyway)
@@ -84,6 +86,50 @@ followup_events = sa.Table(
     sa.Column("who", sa.String(64), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
+)
+audit_lines = sa.Table(  # the audit chain, one row per line; `line` is the line exactly as chained (tracker.audit)
+    "audit_lines",
+    meta,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("line", sa.Text, nullable=False),
+)
+audit_anchor = sa.Table(  # one row: the chain's head, sealed with the audit key (a copy of an older row shows)
+    "audit_anchor",
+    meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("ts", sa.String(40), nullable=False),
+    sa.Column("seal", sa.String(64), nullable=False),
+)
+subscriptions = sa.Table(  # who gets the week's bulletin pack of which area, in which language
+    "subscriptions",
+    meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("area", sa.String(12), nullable=False),
+    sa.Column("lang", sa.String(2), nullable=False, server_default="zh"),
+    sa.Column("added_by", sa.String(64), nullable=False, server_default=""),
+    sa.Column("added_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("email", "area", "lang", name="uq_subscription"),
+)
+deliveries = sa.Table(  # every delivery attempt: a sent one is never made again for the week and recipient
+    "deliveries",
+    meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("week", sa.Date, nullable=False, index=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("area", sa.String(12), nullable=False),
+    sa.Column("lang", sa.String(2), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("target", sa.Text),
+    sa.Column("message_id", sa.Text),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("files", sa.JSON, nullable=False),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
 )
 imports = sa.Table(
     "imports",
@@ -201,6 +247,12 @@ def migrate(eng: sa.Engine) -> None:
                 command.upgrade(_alembic_config(c), "head")
             print(f"tracker store: schema at {head}.", file=sys.stderr, flush=True)
         import_users_file(eng)
+        from tracker import audit
+
+        audit.import_file(eng)
+        from tracker import deliver
+
+        deliver.import_files(eng)
 
 
 def import_users_file(eng: sa.Engine) -> int:
@@ -272,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         with eng.connect() as c:
             for t in meta.sorted_tables:
                 print(f"{t.name}: {c.execute(sa.select(sa.func.count()).select_from(t)).scalar()}")
+            for name, detail in c.execute(sa.select(imports.c.name, imports.c.detail).order_by(imports.c.at)):
+                print(f"imported {name}: {detail}")
     else:
         print(__doc__, file=sys.stderr)
         return 2
