@@ -105,6 +105,7 @@ def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_di
 
     data = tmp_path / "data"
     shutil.copytree(fixture_dir, data)
+    (data / "ledger.id").unlink(missing_ok=True)  # a ledger of its own
     env = {
         "TRACKER_DEMO": "0",
         "TRACKER_USERS_FILE": str(tmp_path / "users.json"),

@@ -20,6 +20,7 @@ MAX_RSS_MB = 2048
 def test_concurrent_users_with_a_reingest(small_demo_dir, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(small_demo_dir, data)  # the re-ingest changes a week: not in the shared demo directory
+    (data / "ledger.id").unlink(missing_ok=True)  # a ledger of its own (its submissions are not the demo's)
     week = load.snapshot_dates(data)[-1]
     proc, url = start_app(data)
     out = os.environ.get("TRACKER_TEST_OUTPUTS")  # start_app logs the server there

@@ -117,6 +117,48 @@ def test_history_and_rollback(tmp_path):
     assert records(tmp_path, W1).height == 5
 
 
+def test_the_history_is_in_the_store_and_follows_a_moved_directory(tmp_path):
+    import sqlite3
+
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    run(tmp_path, "洛隆县_更正.csv", lhorong(1)[:2], W1)
+    assert not (tmp_path / "data" / "submissions" / "history.jsonl").exists()
+    led = (tmp_path / "data" / "ledger.id").read_text().strip()
+    db = sqlite3.connect(__import__("os").environ["TRACKER_STORE_URL"].removeprefix("sqlite:///"))
+    kept = db.execute("select county, seq, event, rows from submission_events where ledger = ? order by id", (led,)).fetchall()
+    assert kept == [("540302", 1, "submit", 2), ("540329", 1, "submit", 3), ("540329", 2, "submit", 2)]
+    (tmp_path / "data").rename(tmp_path / "moved")  # a new mount point: the history comes along
+    assert [(h["county"], h["seq"], h["status"]) for h in submissions.history(tmp_path / "moved", W1)] == [
+        ("540302", 1, "current"),
+        ("540329", 1, "superseded"),
+        ("540329", 2, "current"),
+    ]
+    other = tmp_path / "other"
+    other.mkdir()
+    run(other, "洛隆县.csv", lhorong(1), W1)  # another ledger in the same store: its own history
+    assert [(h["county"], h["seq"]) for h in submissions.history(other / "data", W1)] == [("540329", 1)]
+
+
+def test_a_history_file_of_earlier_versions_is_imported_once(tmp_path, capsys):
+    data = tmp_path / "data"
+    (data / "submissions").mkdir(parents=True)
+    old = [
+        {"event": "submit", "week": W1.isoformat(), "county": "540329", "seq": 1, "time": "2026-11-20T10:00:00", "user": "县里"}
+        | {"rows": 3, "persons": 3, "rejected": 0, "files": [{"file": "洛隆县.xlsx", "sha256": "0" * 64}], "report": None},
+        {"event": "refused", "week": W1.isoformat(), "county": "540329", "seq": 2, "time": "2026-11-20T11:00:00", "user": "县里"}
+        | {"rows": 0, "persons": 0, "rejected": 4, "files": [], "report": None},
+    ]
+    (data / "submissions" / "history.jsonl").write_text("".join(json.dumps(e) + "\n" for e in old), encoding="utf-8")
+    hist = submissions.history(data, W1)
+    assert [(h["seq"], h["status"], h["files"][0]["file"] if h["files"] else "") for h in hist] == [
+        (1, "current", "洛隆县.xlsx"),
+        (2, "refused", ""),
+    ]
+    assert "imported 2 submission events" in capsys.readouterr().err
+    submissions._imported.clear()  # a new process
+    assert len(submissions.history(data, W1)) == 2 and submissions.next_seq(data, W1, "540329") == 3
+
+
 @pytest.mark.parametrize(
     "entry, n, due, want",
     [

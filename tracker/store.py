@@ -131,6 +131,26 @@ deliveries = sa.Table(  # every delivery attempt: a sent one is never made again
     sa.Column("files", sa.JSON, nullable=False),
     sa.Column("error", sa.Text, nullable=False, server_default=""),
 )
+submission_events = sa.Table(  # the history of county submissions (报送) and rollbacks, per ledger (data directory)
+    "submission_events",
+    meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ledger", sa.String(64), nullable=False),  # the data directory's ledger.id
+    sa.Column("event", sa.String(10), nullable=False),  # submit | refused | rollback
+    sa.Column("week", sa.Date, nullable=False),
+    sa.Column("county", sa.String(12), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("time", sa.String(40), nullable=False),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("rows", sa.Integer),
+    sa.Column("persons", sa.Integer),
+    sa.Column("rejected", sa.Integer),
+    sa.Column("files", sa.JSON),
+    sa.Column("report", sa.Text),
+    sa.Column("back_to", sa.Integer),
+    sa.UniqueConstraint("ledger", "event", "week", "county", "seq", name="uq_submission_event"),
+    sa.Index("ix_submission_events_week", "ledger", "week", "county"),
+)
 imports = sa.Table(
     "imports",
     meta,

@@ -145,36 +145,103 @@ def week_state(day: dt.date, data_dir: Path | None = None) -> dict[str, dict]:
 
 
 def _history_dir(data_dir: Path) -> Path:
+    """Where each submission's accepted rows are kept (for rollback), next to the snapshots they belong to."""
     d = data_dir / "submissions"
     d.mkdir(parents=True, exist_ok=True, mode=0o700)
     return d
 
 
-def _append(data_dir: Path, event: dict) -> None:
-    import fcntl
+def ledger_id(data_dir: Path) -> str:
+    """The data directory's own id (`ledger.id`, made on first use): its submission history in the store follows
+    the directory when it is moved or mounted elsewhere, and two directories never mix their histories."""
     import os
+    import uuid
 
-    fd = os.open(_history_dir(data_dir) / "history.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "ab") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        f.write(json.dumps(event, ensure_ascii=True).encode() + b"\n")
-        f.flush()
-        os.fsync(f.fileno())
+    p = Path(data_dir) / "ledger.id"
+    try:
+        return p.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:  # another process made it first
+            return p.read_text(encoding="ascii").strip()
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(uuid.uuid4().hex + "\n")
+        return p.read_text(encoding="ascii").strip()
+
+
+EVENT_FIELDS = ("event", "week", "county", "seq", "time", "user", "rows", "persons", "rejected", "files", "report", "back_to")
+_imported: set[tuple[str, str]] = set()
+
+
+def _ledger(data_dir: Path) -> str:
+    """The ledger id, with a history.jsonl of earlier versions imported once (it is not read again)."""
+    import sqlalchemy as sa
+
+    from tracker import store
+
+    led = ledger_id(data_dir)
+    eng = store.engine()
+    if (str(eng.url), led) in _imported:
+        return led
+    old = Path(data_dir) / "submissions" / "history.jsonl"
+    if old.is_file():
+        name = f"history.jsonl:{led}"
+        with eng.begin() as c:
+            if not c.execute(sa.select(store.imports.c.name).where(store.imports.c.name == name)).first():
+                events = [json.loads(x) for x in old.read_bytes().split(b"\n") if x.strip()]
+                rows = [_row(led, e) for e in events]
+                if rows:
+                    c.execute(sa.insert(store.submission_events), rows)
+                c.execute(sa.insert(store.imports).values(name=name, at=dt.datetime.now().timestamp(), detail=f"{len(rows)} events"))
+                print(f"tracker store: imported {len(rows)} submission events from {old} (it is no longer read).", file=sys.stderr)
+    _imported.add((str(eng.url), led))
+    return led
+
+
+def _row(led: str, e: dict) -> dict:
+    return {k: e.get(k) for k in EVENT_FIELDS} | {"ledger": led, "week": dt.date.fromisoformat(e["week"])}
+
+
+def _append(data_dir: Path, event: dict) -> None:
+    import sqlalchemy as sa
+
+    from tracker import store
+
+    with store.engine().begin() as c:
+        c.execute(sa.insert(store.submission_events).values(**_row(_ledger(data_dir), event)))
+
+
+def _events(data_dir: Path, week: dt.date | None = None, county: str | None = None) -> list[dict]:
+    import sqlalchemy as sa
+
+    from tracker import store
+
+    t = store.submission_events
+    q = sa.select(*(t.c[k] for k in EVENT_FIELDS)).where(t.c.ledger == _ledger(data_dir)).order_by(t.c.id)
+    if week is not None:
+        q = q.where(t.c.week == week)
+    if county is not None:
+        q = q.where(t.c.county == county)
+    with store.engine().connect() as c:
+        out = [dict(r) for r in c.execute(q).mappings()]
+    for e in out:
+        e["week"] = e["week"].isoformat()
+        for k in ("rows", "persons", "rejected", "report", "back_to", "files"):
+            if e[k] is None:
+                del e[k]
+    return out
 
 
 def history(data_dir: Path, week: dt.date | None = None, county: str | None = None) -> list[dict]:
     """Every submission (oldest first) with its status: current, superseded (a later one replaced it), rolled back,
     or refused (every row rejected: nothing of it went live)."""
-    p = data_dir / "submissions" / "history.jsonl"
-    if not p.exists():
-        return []
-    events = [json.loads(x) for x in p.read_bytes().split(b"\n") if x.strip()]
+    events = _events(data_dir, week, county)
     subs = [e for e in events if e["event"] in ("submit", "refused")]
     undone = {(e["week"], e["county"], e["seq"]) for e in events if e["event"] == "rollback"}
     out = []
     for s in subs:
-        if (week and s["week"] != week.isoformat()) or (county and s["county"] != county):
-            continue
         status = "refused" if s["event"] == "refused" else "rolled_back" if (s["week"], s["county"], s["seq"]) in undone else "superseded"
         out.append({**s, "status": status})
     live: dict[tuple, dict] = {}
@@ -198,14 +265,7 @@ def live(hist: list[dict]) -> dict[str, list[dict]]:
 
 def next_seq(data_dir: Path, day: dt.date, county: str) -> int:
     """The number the county's next submission for the week gets (1, 2, …; refused ones count too)."""
-    p = data_dir / "submissions" / "history.jsonl"
-    if not p.exists():
-        return 1
-    events = [json.loads(x) for x in p.read_bytes().split(b"\n") if x.strip()]
-    return 1 + max(
-        (e["seq"] for e in events if e["event"] in ("submit", "refused") and e["week"] == day.isoformat() and e["county"] == county),
-        default=0,
-    )
+    return 1 + max((e["seq"] for e in _events(data_dir, day, county) if e["event"] in ("submit", "refused")), default=0)
 
 
 def report_path(data_dir: Path, day: dt.date, county: str, seq: int) -> Path:
