@@ -8,7 +8,7 @@ import pandas  # noqa: F401  imported here, whole, before any session draws: plo
 import streamlit as st
 
 import queries
-from tracker import audit, deeplink, gate, generate, hierarchy, settings
+from tracker import audit, deeplink, gate, generate, hierarchy, prebuild, settings
 from tracker.errors import TrackerError
 from tracker.i18n import pick, t
 from tracker.state import KEYS, State, parse
@@ -25,6 +25,7 @@ if os.environ.get("TRACKER_AUTOGEN") == "1" and not queries.snapshot_dates():
     bar.empty()
     queries.reset()
 
+prebuild.start()  # once per process: older weeks get their derived files before anyone opens them
 h = hierarchy.load()
 dates = queries.snapshot_dates()
 raw = {k: st.query_params.get(k) for k in KEYS if k in st.query_params}

@@ -22,6 +22,9 @@ TODAY = dt.date(2026, 11, 22)
 
 # Most tests look at the numbers as the demo (everything visible); tests of logins and scopes switch it off.
 os.environ.setdefault("TRACKER_DEMO", "1")
+# apps started by the tests do not start the background build of older weeks' derived files: tests count and time
+# those files themselves; tests/test_prebuild.py runs it
+os.environ.setdefault("TRACKER_PREBUILD", "0")
 # the keyed-hash secret and the audit anchors next to it stay in a temporary folder, not in the home directory
 os.environ.setdefault("TRACKER_SECRET_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="tracker-key-"), "person_key.secret"))
 # the app's own state (accounts, sessions, follow-ups) too: tests that need their own store set TRACKER_STORE_URL

@@ -43,8 +43,11 @@ SETTINGS = {
         "history): a SQLAlchemy URL such as "
         "postgresql+psycopg://tracker@db/tracker; empty = SQLite (WAL) at <data_dir>/state/tracker.db.",
     ),
-    "audit_file": Setting("TRACKER_AUDIT_FILE", "", "Audit log of earlier versions (JSON lines), imported once into the store; empty = "
-        "<data_dir>/audit/audit.jsonl."),
+    "audit_file": Setting(
+        "TRACKER_AUDIT_FILE",
+        "",
+        "Audit log of earlier versions (JSON lines), imported once into the store; empty = <data_dir>/audit/audit.jsonl.",
+    ),
     "audit_anchor_file": Setting(
         "TRACKER_AUDIT_ANCHOR_FILE",
         "",
@@ -69,6 +72,9 @@ SETTINGS = {
     "session_max_hours": Setting("TRACKER_SESSION_MAX_HOURS", "12", "A local login ends after this long in any case."),
     "duckdb_memory": Setting(
         "TRACKER_DUCKDB_MEMORY", "1.5GB", "Memory limit of the app's DuckDB (spills to disk beyond it); bounds the process under load."
+    ),
+    "prebuild": Setting(
+        "TRACKER_PREBUILD", "1", "1 = each app process starts a niced background build of the derived files older weeks lack."
     ),
     "duckdb_threads": Setting("TRACKER_DUCKDB_THREADS", "2", "DuckDB threads per app process."),
     "spark_master": Setting(
