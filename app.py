@@ -9,6 +9,7 @@ import streamlit as st
 
 import queries
 from tracker import audit, deeplink, gate, generate, hierarchy, prebuild, settings
+from tracker import nav as nav_pages
 from tracker.errors import TrackerError
 from tracker.i18n import pick, t
 from tracker.state import KEYS, State, parse
@@ -185,7 +186,7 @@ sync_url(state)
 for n in notices:
     st.warning(n)
 
-home = st.Page("app_pages/overview.py", title=t("overview", lang), icon=":material/dashboard:", url_path="home", default=True)
+home = st.Page(f"app_pages/{nav_pages.HOME.file}", title=t("overview", lang), icon=nav_pages.HOME.icon, url_path="home", default=True)
 
 
 def _to_overview() -> None:
@@ -194,29 +195,11 @@ def _to_overview() -> None:
 
 
 pages = {
-    t("nav_dispatch", lang): [
-        home,
-        st.Page("app_pages/records.py", title=t("records", lang), icon=":material/table_rows:", url_path="records"),
-        st.Page("app_pages/submissions.py", title=t("submissions", lang), icon=":material/outbox:", url_path="submissions"),
-        st.Page("app_pages/reported.py", title=t("reported", lang), icon=":material/edit_note:", url_path="reported"),
-        st.Page("app_pages/followup.py", title=t("followup", lang), icon=":material/assignment_late:", url_path="followup"),
-    ],
-    t("nav_analysis", lang): [
-        st.Page("app_pages/channels.py", title=t("channels", lang), icon=":material/handshake:", url_path="channels"),
-        st.Page("app_pages/destinations.py", title=t("destinations", lang), icon=":material/explore:", url_path="destinations"),
-        st.Page("app_pages/industries.py", title=t("industries", lang), icon=":material/factory:", url_path="industries"),
-        st.Page("app_pages/groups.py", title=t("groups", lang), icon=":material/groups:", url_path="groups"),
-        st.Page("app_pages/duration_income.py", title=t("duration_income", lang), icon=":material/payments:", url_path="duration-income"),
-        st.Page("app_pages/changes.py", title=t("changes", lang), icon=":material/compare_arrows:", url_path="changes"),
-        st.Page("app_pages/quality.py", title=t("quality", lang), icon=":material/fact_check:", url_path="quality"),
-    ],
-    t("nav_admin", lang): [
-        st.Page("app_pages/quotas.py", title=t("quotas", lang), icon=":material/flag:", url_path="quotas"),
-        st.Page("app_pages/subsidies.py", title=t("subsidies", lang), icon=":material/savings:", url_path="subsidies"),
-        st.Page("app_pages/upload.py", title=t("upload", lang), icon=":material/upload_file:", url_path="upload"),
-        st.Page("app_pages/users.py", title=t("users", lang), icon=":material/manage_accounts:", url_path="users"),
-        st.Page("app_pages/audit.py", title=t("audit", lang), icon=":material/policy:", url_path="audit"),
-    ],
+    t(section, lang): [
+        home if d is nav_pages.HOME else st.Page(f"app_pages/{d.file}", title=t(d.title, lang), icon=d.icon, url_path=d.url_path)
+        for d in defs
+    ]
+    for section, defs in nav_pages.SECTIONS.items()
 }
 # every page is registered (so a direct URL resolves), but the menu lists only the user's pages and
 # a page the role may not use is refused here, before it runs

@@ -47,20 +47,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracker import nav
+
 REPO = Path(__file__).resolve().parent.parent
-PAGES = (
-    "overview",
-    "records",
-    "channels",
-    "destinations",
-    "industries",
-    "groups",
-    "duration-income",
-    "changes",
-    "quality",
-    "subsidies",
-    "quotas",
-)
+PAGES = tuple(p or "overview" for p in nav.DATA_PAGES)  # the pages that read the week's data (tracker/nav.py)
 URL_PATH = {"overview": ""}  # st.navigation's default page lives at the root: /overview is "page not found"
 TIMEOUT = 30.0  # seconds from rerun request to script_finished
 TODAY = dt.date(2026, 11, 22)  # the generated data's "today", as in the tests

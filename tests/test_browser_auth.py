@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.conftest import audit_lines, start_app, wait_idle
-from tracker import auth
+from tests.conftest import audit_lines, start_app_with_accounts, wait_idle
 
 PW = "Lhorong-2026!"
 
@@ -15,20 +12,7 @@ PW = "Lhorong-2026!"
 @pytest.fixture(scope="module")
 def login_app(fixture_dir, tmp_path_factory):
     d = tmp_path_factory.mktemp("auth_app")
-    env = {
-        "TRACKER_DEMO": "0",
-        "TRACKER_USERS_FILE": str(d / "users.json"),
-        "TRACKER_STORE_URL": f"sqlite:///{d / 'state.db'}",
-        "TRACKER_AUDIT_FILE": str(d / "audit.jsonl"),
-    }
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        auth.add_user("lhorong", PW, "staff", "540329", "洛隆县就业局")
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    proc, url = start_app(fixture_dir, env)
+    proc, url = start_app_with_accounts(fixture_dir, d, [("lhorong", PW, "staff", "540329", "洛隆县就业局")])
     yield url, d
     proc.terminate()
     proc.wait(10)
@@ -106,20 +90,7 @@ def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_di
     data = tmp_path / "data"
     shutil.copytree(fixture_dir, data)
     (data / "ledger.id").unlink(missing_ok=True)  # a ledger of its own
-    env = {
-        "TRACKER_DEMO": "0",
-        "TRACKER_USERS_FILE": str(tmp_path / "users.json"),
-        "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'state.db'}",
-        "TRACKER_AUDIT_FILE": str(tmp_path / "audit.jsonl"),
-        "TRACKER_SECRET_KEY": "browser-test",
-    }
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        auth.add_user("lhorong", PW, "staff", "540329", "洛隆县就业局")
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    accounts = [("lhorong", PW, "staff", "540329", "洛隆县就业局")]
     week = data / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet"
     karuo_before = pl.read_parquet(week).filter(pl.col("county_code") == "540302").sort("record_id")
     rows = [
@@ -128,7 +99,7 @@ def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_di
         [good_id(3, "540302"), "卡若区", "城关镇", "540302100001", "政府组织", "拉萨市", "2026/4/1", "4", "6000"],
     ]
     csv_path = write_csv(tmp_path / "洛隆县_1120.csv", [HEAD, *rows])
-    proc, url = start_app(data, env)
+    proc, url = start_app_with_accounts(data, tmp_path, accounts, TRACKER_SECRET_KEY="browser-test")
     try:
         ctx = browser.new_context(viewport={"width": 1500, "height": 1200}, locale="zh-CN", accept_downloads=True)
         page = ctx.new_page()

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import start_app_with_accounts, wait_idle
 from tests.test_browser import fixture_app  # noqa: F401  (the module's app on the hand-made fixture)
+from tracker import nav
 
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 XPROV = "f=organized%3A1%3Bdest_scope%3Across_province"
@@ -237,31 +238,14 @@ def test_the_status_map_renders_offline_with_every_unit_and_drills(fixture_app, 
     ctx.close()
 
 
-PAGES = [
-    "",
-    "records",
-    "submissions",
-    "reported",
-    "channels",
-    "destinations",
-    "industries",
-    "groups",
-    "duration-income",
-    "changes",
-    "quality",
-    "quotas",
-    "subsidies",
-    "upload",
-    "users",
-    "audit",
-]
+PAGES = [p.url_path for p in nav.PAGES]  # every page of the menu, the overview at the root
 LEVELS = ["54", "540329", "540329100"]  # region, county, township: the prefecture level is laid out as the region
 # what must never reach a Chinese page: field names and codes, empty values, Streamlit's own English
 RAW = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b|\bNone\b|\bNaN\b|\bnan\b|\bnull\b|\bTrue\b|\bFalse\b")
 DEFAULTS = ("Choose", "Drag and drop", "200MB", "Browse files", "Page not found", "No results", "Deploy", "Running", "Rerun")
 ALLOWED = {"TRACKER_DEMO"}  # the demo notice names the setting an administrator turns off
 VISIBLE_TEXT = """() => {
-    const skip = '[data-testid=stIconMaterial], script, style';
+    const skip = '[data-testid=stIconMaterial], [data-testid^=stExpanderIcon], script, style';  // icons are ligatures: their text is a name
     const out = [];
     const walk = n => {
         if (n.nodeType === 3) { out.push(n.textContent); return; }

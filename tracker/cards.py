@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from tracker import fmt, rules
+from tracker import fmt
 from tracker.catalogue import METRICS
 from tracker.i18n import status_color, status_label, t
 from tracker.texts import rank_move
@@ -32,12 +32,7 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
     elif row["quota_kind"] == "minimum" and row["gap"] is None:  # no one placed yet: the share is undefined
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · " + ("尚无转移人员" if lang == "zh" else "nobody placed yet"))
     elif row["quota_kind"] == "minimum":
-        g = rules.shown(row["gap"])
-        lines.append(
-            f"{t('minimum', lang)} {fmt.pct(row['quota'])}{_source(row, lang)} · {'高于' if g >= 0 else '低于'}下限{abs(g):.1f}个百分点"
-            if lang == "zh"
-            else f"{t('minimum', lang)} {fmt.pct(row['quota'])}{_source(row, lang)} · {abs(g):.1f} pp {'above' if g >= 0 else 'below'}"
-        )
+        lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])}{_source(row, lang)} · {fmt.points(row['gap'], lang, minimum=True)}")
         if row["needed"]:
             lines.append(f"{t('needed', lang)} <b>{fmt.count(row['needed'], lang)}</b>")
         if row.get("needed_year_end") is not None:
@@ -103,13 +98,6 @@ def _linked(text: str, href: str | None, lang: str) -> str:
     return f"<a class='tr-link' href='{html.escape(href)}' target='_self' title='{html.escape(tip)}'>{text}</a>"
 
 
-def _signed(x, digits: int = 1) -> str:
-    if x is None:
-        return "—"
-    v = round(x, digits) + 0.0
-    return f"{'+' if v >= 0 else fmt.MINUS}{abs(v):.{digits}f}"
-
-
 def ranking_rows(rank, metric: str, lang: str, moves: dict) -> list[dict]:
     """The ranking's cells as officials write them (one list for the meeting table, the print table, the phone list)."""
     met = METRICS[metric]
@@ -125,7 +113,7 @@ def ranking_rows(rank, metric: str, lang: str, moves: dict) -> list[dict]:
                 "quota": "—" if r["quota"] is None else fmt.value(met.kind, r["quota"], lang, met.unit_zh),
                 "actual": fmt.value(met.kind, r["actual"], lang, met.unit_zh),
                 "completion": "" if minimum else fmt.pct(r["completion"]),
-                "gap": _signed(r["gap"]),
+                "gap": fmt.short_points(r["gap"], lang, unit=False),
                 "needed": fmt.count(r.get("needed"), lang) if minimum and r.get("needed") else "",
                 "needed_year_end": fmt.count(r.get("needed_year_end"), lang) if minimum and r.get("needed_year_end") else "",
                 "new_week": fmt.delta(met.kind, r.get("new_week"), lang, met.unit_zh),

@@ -63,11 +63,16 @@ def signed_pct(x, lang: str = "zh") -> str:
     return f"{'+' if v >= 0 else MINUS}{abs(v):.1f}%"
 
 
-def points(gap, lang: str = "zh") -> str:
-    """A gap in percentage points: 高于/低于序时进度 x 个百分点."""
+def points(gap, lang: str = "zh", minimum: bool = False) -> str:
+    """A gap in percentage points: 高于/低于序时进度 x 个百分点; with `minimum`, against a minimum share: 高于/低于下限 x 个百分点."""
     if _none(gap):
         return "—"
     g = round(gap, 1)
+    if minimum:
+        g += 0.0  # no "−0.0"
+        if lang == "zh":
+            return f"{'高于' if g >= 0 else '低于'}下限{abs(g):.1f}个百分点"
+        return f"{abs(g):.1f} pp {'above' if g >= 0 else 'below'} the minimum"
     if lang == "zh":
         if g == 0:
             return "与序时进度持平"
@@ -77,11 +82,12 @@ def points(gap, lang: str = "zh") -> str:
     return f"{abs(g):.1f} pp {'ahead of' if g > 0 else 'behind'} schedule"
 
 
-def short_points(gap, lang: str = "zh") -> str:
+def short_points(gap, lang: str = "zh", unit: bool = True) -> str:
+    """A signed gap in points, +1.2个百分点 (without `unit`: +1.2, for a column whose header names the unit)."""
     if _none(gap):
         return "—"
     g = round(gap, 1) + 0.0
-    return f"{'+' if g >= 0 else MINUS}{abs(g):.1f}" + ("个百分点" if lang == "zh" else " pp")
+    return f"{'+' if g >= 0 else MINUS}{abs(g):.1f}" + (("个百分点" if lang == "zh" else " pp") if unit else "")
 
 
 def value(kind: str, x, lang: str = "zh", unit: str = "人") -> str:

@@ -77,17 +77,7 @@ def map_frame(rank: pl.DataFrame, kind: str, lang: str = "zh", unit: str = "人"
         value = fmt.value(kind, r["actual"], lang, unit)
         if not minimum and r.get("completion") is not None:
             value += f"（完成{fmt.pct(r['completion'])}）" if lang == "zh" else f" ({fmt.pct(r['completion'])} done)"
-        g = r.get("gap")
-        if g is None:
-            gap = "—"
-        elif minimum:
-            gv = round(g, 1)
-            if lang == "zh":
-                gap = f"{'高于' if gv >= 0 else '低于'}下限{abs(gv):.1f}个百分点"
-            else:
-                gap = f"{abs(gv):.1f} pp {'above' if gv >= 0 else 'below'} the minimum"
-        else:
-            gap = fmt.points(g, lang)
+        gap = fmt.points(r.get("gap"), lang, minimum=minimum)
         rows.append({"unit_code": r["unit_code"], "unit_name": r["name"], "status": r["status"], "value": value, "gap": gap})
     schema = {"unit_code": pl.String, "unit_name": pl.String, "status": pl.String, "value": pl.String, "gap": pl.String}
     return pl.DataFrame(rows, schema=schema)
