@@ -1,11 +1,11 @@
 -- Views over the data directory, defined once. Paths come from settings, never from users.
--- The rollups and quotas are small (≈5,600 rows a snapshot): they are loaded into memory once per
--- data version, the person-level records stay on disk and are read by partition.
+-- Quotas and regions are small and loaded into memory once per data version. Records and the weekly
+-- rollups stay on disk and are read by partition (a query names its weeks: the others are not opened), so a
+-- process's memory does not grow with the number of weeks kept.
 create or replace view records as
 select * from read_parquet({records}, hive_partitioning = true, hive_types = {{'snapshot_date': date}});
-create or replace table rollup as
-select * from read_parquet({rollup}, hive_partitioning = true, hive_types = {{'snapshot_date': date}})
-order by snapshot_date, home_code;
+create or replace view rollup as
+select * from read_parquet({rollup}, hive_partitioning = true, hive_types = {{'snapshot_date': date}});
 -- a quota file from before the `source` column gets it from its note (已公布 / 演示 / else issued)
 create or replace table quotas as
 select {quota_select}
