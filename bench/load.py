@@ -383,6 +383,7 @@ class Report:
     dumps: list[str] = field(default_factory=list)
     aborted: str = ""
     tracebacks: dict[str, int] = field(default_factory=dict)  # from the server's log during the run
+    processes: int = 1
 
     @property
     def failed(self) -> list[Load]:
@@ -437,8 +438,8 @@ class Report:
 
     def row(self) -> str:
         return (
-            f"| {self.users} | {len(self.loads)} | {len(self.failed)} | {self.p50:.2f} | {self.p95:.2f} | {self.pmax:.2f} "
-            f"| {self.peak_rss_mb:.0f} |"
+            f"| {self.processes} | {self.users} | {len(self.loads)} | {len(self.failed)} | {self.p50:.2f} | {self.p95:.2f} "
+            f"| {self.pmax:.2f} | {self.peak_rss_mb:.0f} |"
         )
 
     def summary(self) -> str:
@@ -486,7 +487,7 @@ class Report:
 
 
 def run_load(
-    url: str,
+    url: str | list[str],
     users: int,
     seconds: float,
     think: tuple[float, float] = (0.0, 0.5),
@@ -494,7 +495,7 @@ def run_load(
     *,
     data_dir: Path | None = None,
     plan: Plan | None = None,
-    server_pid: int | None = None,
+    server_pid: int | list[int] | None = None,
     timeout: float = TIMEOUT,
     max_loads: int | None = None,
     reingest: Reingest | None = None,
@@ -554,7 +555,9 @@ def _in_own_loop(job):
 
 
 async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, reingest, data_dir, abort_on_freeze) -> Report:
-    rep = Report(users, seconds, [])
+    urls = [url] if isinstance(url, str) else list(url)  # several app processes: user i on process i mod n (sticky)
+    pids = [] if not pid else [pid] if isinstance(pid, int) else list(pid)
+    rep = Report(users, seconds, [], processes=len(urls))
     started = time.monotonic()
     end = started + seconds
     stop = asyncio.Event()
@@ -564,10 +567,11 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         """A load timed out: dump the server's threads (once); stop the run when the server no longer answers."""
         if stop.is_set():
             return
-        if pid and not dumped.locked() and not rep.dumps:
+        k = rec.user % len(urls)
+        if pids and not dumped.locked() and not rep.dumps:
             async with dumped:
-                rep.dumps.append(await asyncio.to_thread(thread_dump, pid))
-        if not await asyncio.to_thread(health, url, 5.0) and abort_on_freeze and not stop.is_set():
+                rep.dumps.append(await asyncio.to_thread(thread_dump, pids[k % len(pids)]))
+        if not await asyncio.to_thread(health, urls[k], 5.0) and abort_on_freeze and not stop.is_set():
             rep.aborted = f"server froze at {rec.at:.0f} s: a load timed out and /_stcore/health does not answer"
             stop.set()
 
@@ -578,7 +582,7 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         while time.monotonic() < end and not stop.is_set() and (max_loads is None or n < max_loads):
             page, query = plan.pick(rng)
             if s is None:
-                s = Session(url, timeout)
+                s = Session(urls[i % len(urls)], timeout)
                 t0 = time.monotonic()
                 try:
                     await s.open()
@@ -600,9 +604,13 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         if s is not None:
             await s.close()
 
+    def rss_all() -> tuple[int, int, int]:
+        got = [rss(p) for p in pids]
+        return tuple(sum(g[j] for g in got) for j in range(3))  # the processes together
+
     async def sample() -> None:
         while not stop.is_set():
-            own, hwm, tree = rss(pid)
+            own, hwm, tree = rss_all()
             if own:
                 rep.rss_samples.append((time.monotonic() - started, own, tree))
                 rep.hwm = max(rep.hwm, hwm)
@@ -620,7 +628,7 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         rep.reingest["done_at"] = time.monotonic() - started
 
     side = []
-    if pid:
+    if pids:
         side.append(asyncio.create_task(sample()))
     if reingest is not None and data_dir is not None:
         side.append(asyncio.create_task(swap()))
@@ -639,14 +647,14 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         except (TimeoutError, asyncio.CancelledError):
             pass
     rep.seconds = time.monotonic() - started
-    rep.health = await asyncio.to_thread(health, url, 10.0)
-    if pid:
-        own, hwm, tree = rss(pid)
+    rep.health = all([await asyncio.to_thread(health, u, 10.0) for u in urls])
+    if pids:
+        own, hwm, tree = rss_all()
         if own:
             rep.rss_samples.append((rep.seconds, own, tree))
             rep.hwm = max(rep.hwm, hwm)
         if not rep.health and not rep.dumps:
-            rep.dumps.append(await asyncio.to_thread(thread_dump, pid))
+            rep.dumps.append(await asyncio.to_thread(thread_dump, pids[0]))
     if rep.reingest and plan.hot:
         hot = [x for x in rep.loads if f"snap={plan.hot.isoformat()}" in x.query]
         done = rep.reingest.get("done_at", rep.seconds)
@@ -727,6 +735,7 @@ def default_data(scale: float = SMALL_SCALE) -> tuple[Path, bool]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", default="1,4,16,32", help="comma-separated user counts, one server each")
+    ap.add_argument("--processes", default="1", help="comma-separated app process counts (each user sticks to one process)")
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--timeout", type=float, default=TIMEOUT, help="per load")
     ap.add_argument("--data-dir", type=Path, default=None, help="default: data/ if it has snapshots, else a small generated one")
@@ -757,23 +766,36 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     rows, worst = [], 0
     print(f"data: {data_dir} ({len(dates)} snapshots), {a.seconds:.0f} s per run, re-ingest: {mode}", file=sys.stderr)
-    for n in (int(x) for x in a.users.split(",")):
-        log = logs / f"server-{n}users.log"
-        proc, url = start_server(data_dir, log, env)
-        try:
-            ri = None if mode == "none" else Reingest(dates[-1], mode, a.scale, TODAY if generated else None)
-            r = run_load(
-                url, n, a.seconds, think, a.seed, data_dir=data_dir, server_pid=proc.pid, timeout=a.timeout, reingest=ri, server_log=log
-            )
-        finally:
-            stop_server(proc)
-        rows.append(r.row())
-        worst = max(worst, len(r.failed) + (0 if r.health else 1))
-        print(r.summary() if a.verbose or r.failed or not r.health else r.row(), file=sys.stderr)
-        if r.failed or not r.health:
-            print(f"server log: {log}", file=sys.stderr)
-    print("| users | loads | failed | p50 s | p95 s | max s | peak RSS MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for k in (int(x) for x in a.processes.split(",")):
+        for n in (int(x) for x in a.users.split(",")):
+            slogs = [logs / f"server-{n}users-{k}proc-{j}.log" for j in range(k)]
+            servers = []
+            try:
+                for lg in slogs:  # one after another: each builds its connection before the next starts
+                    servers.append(start_server(data_dir, lg, env))
+                ri = None if mode == "none" else Reingest(dates[-1], mode, a.scale, TODAY if generated else None)
+                r = run_load(
+                    [u for _, u in servers],
+                    n,
+                    a.seconds,
+                    think,
+                    a.seed,
+                    data_dir=data_dir,
+                    server_pid=[pr.pid for pr, _ in servers],
+                    timeout=a.timeout,
+                    reingest=ri,
+                    server_log=slogs[0] if k == 1 else None,
+                )
+            finally:
+                for pr, _ in servers:
+                    stop_server(pr)
+            rows.append(r.row())
+            worst = max(worst, len(r.failed) + (0 if r.health else 1))
+            print(r.summary() if a.verbose or r.failed or not r.health else r.row(), file=sys.stderr)
+            if r.failed or not r.health:
+                print(f"server logs: {', '.join(map(str, slogs))}", file=sys.stderr)
+    print("| processes | users | loads | failed | p50 s | p95 s | max s | peak RSS MB (all processes) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     return 1 if worst else 0
 

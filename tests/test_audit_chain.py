@@ -401,3 +401,18 @@ def test_audit_page_with_hostile_names_and_a_damaged_line(fx, log_env, monkeypat
     assert not at.exception and at.error[0].value.startswith(f"日志自第 {n + 1} 行起被改动或删除过")
     assert at.dataframe[0].value["操作名称"].tolist()[0] == "损坏的行"
     auth.THROTTLE.clear()
+
+
+@pytest.mark.parametrize(
+    "lang, shown",
+    [
+        ("zh", "2026-11-20 文件数=1 接收行=2 拒收行=1 非本辖区行=1 结果=0"),
+        ("en", "2026-11-20 files=1 accepted=2 rejected=1 outside scope=1 exit=0"),
+    ],
+)
+def test_an_ingest_line_reads_in_the_page_language(lang, shown):
+    detail = "2026-11-20 files=1 accepted=2 rejected=1 outside_scope=1 exit=0"
+    assert audit.readable(detail, lang) == shown
+    assert audit.readable("x=1 id=540329", lang) == "x=1 id=540329"  # unknown words stay as logged
+    rows = [{"line": 1, "ts": "", "who": "a", "action": "ingest", "area": "540329", "detail": detail}]
+    assert audit.table(rows, lang)[-1, -1] == shown

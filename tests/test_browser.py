@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import start_app, wait_idle
 
+STORES: dict[str, Path] = {}  # app url -> its own store (its audit log)
+
 
 @pytest.fixture(scope="module")
-def fixture_app(fixture_dir):
-    proc, url = start_app(fixture_dir)
+def fixture_app(fixture_dir, tmp_path_factory):
+    db = tmp_path_factory.mktemp("fixture_app_store") / "state.db"
+    proc, url = start_app(fixture_dir, {"TRACKER_STORE_URL": f"sqlite:///{db}"})
+    STORES[url] = db
     yield url
     proc.terminate()
     proc.wait(10)
@@ -190,7 +196,7 @@ def test_records_csv_download_is_masked(fixture_app, fixture_dir, page, tmp_path
     assert not re.search(r"\d{17}[0-9X]", text)  # no full ID anywhere
     from tests.conftest import audit_lines
 
-    log = audit_lines()  # the app shares the suite's store
+    log = audit_lines(STORES[fixture_app])
     assert [(r["who"], r["action"], r["area"], r["detail"]) for r in log if r["action"] == "export"][-1] == (
         "demo",
         "export",

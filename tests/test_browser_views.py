@@ -245,7 +245,7 @@ RAW = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b|\bNone\b|\bNaN\b|\bnan
 DEFAULTS = ("Choose", "Drag and drop", "200MB", "Browse files", "Page not found", "No results", "Deploy", "Running", "Rerun")
 ALLOWED = {"TRACKER_DEMO"}  # the demo notice names the setting an administrator turns off
 VISIBLE_TEXT = """() => {
-    const skip = '[data-testid=stIconMaterial], [data-testid^=stExpanderIcon], script, style';  // icons are ligatures: their text is a name
+    const skip = '[data-testid*=Icon], script, style';  // icons are font ligatures: their text is the icon's name
     const out = [];
     const walk = n => {
         if (n.nodeType === 3) { out.push(n.textContent); return; }

@@ -26,6 +26,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import re
 import sys
 import time
 import unicodedata
@@ -473,6 +474,25 @@ def beijing(ts: str) -> str:
     return (t.astimezone(BEIJING) if t.tzinfo else t).strftime("%Y-%m-%d %H:%M")
 
 
+# the `key=value` words of a detail (e.g. an ingest's counts) as the page shows them
+DETAIL_WORDS = {
+    "files": ("文件数", "files"),
+    "accepted": ("接收行", "accepted"),
+    "rejected": ("拒收行", "rejected"),
+    "outside_scope": ("非本辖区行", "outside scope"),
+    "exit": ("结果", "exit"),
+}
+
+
+def readable(detail: str, lang: str) -> str:
+    """A detail with its known `key=value` words named in the page's language (the log keeps the keys)."""
+    return re.sub(
+        r"\b([a-z_]+)=",
+        lambda m: f"{DETAIL_WORDS[m.group(1)][0 if lang == 'zh' else 1]}=" if m.group(1) in DETAIL_WORDS else m.group(0),
+        detail,
+    )
+
+
 def table(rows: list[dict], lang: str):
     """The lines as the page shows and exports them: line number, Beijing time, user, readable action, action
     code, area, detail; every text escaped with `visible`."""
@@ -487,7 +507,7 @@ def table(rows: list[dict], lang: str):
             L("操作名称", "Action name"): [action_label(r["action"], lang) for r in rows],
             L("操作", "Action"): [visible(r["action"]) for r in rows],
             L("区划", "Area"): [visible(r["area"]) for r in rows],
-            L("详情", "Detail"): [visible(r["detail"]) for r in rows],
+            L("详情", "Detail"): [visible(readable(r["detail"], lang)) for r in rows],
         },
         schema_overrides={L("行号", "Line"): pl.Int64}
         | {

@@ -1169,19 +1169,13 @@ SOFFICE = os.environ.get("TRACKER_SOFFICE", "/usr/bin/soffice")
 
 
 def pdf_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool = False) -> bytes:
-    """The Word file laid out and printed by LibreOffice (the PDF is the Word layout, fonts embedded by name);
-    without LibreOffice, headless Chromium prints the HTML form."""
+    """The Word file laid out and printed by LibreOffice (the PDF is the Word layout, fonts embedded by name; one
+    LibreOffice kept running per process, `tracker.office`); without LibreOffice, headless Chromium prints the HTML
+    form."""
     if Path(SOFFICE).exists():
-        with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp) / "b.docx"
-            src.write_bytes(docx_bytes(b, images, summary))
-            subprocess.run(
-                [SOFFICE, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src)],
-                check=True,
-                capture_output=True,
-                timeout=180,
-            )
-            return (Path(tmp) / "b.pdf").read_bytes()
+        from tracker import office
+
+        return office.docx_to_pdf(docx_bytes(b, images, summary), SOFFICE)  # one LibreOffice kept running per process
     if not Path(CHROMIUM).exists():
         raise RuntimeError("Chromium is needed for the PDF (Debian package chromium)")
     with tempfile.TemporaryDirectory() as tmp:
