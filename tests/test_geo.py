@@ -210,3 +210,26 @@ def test_map_frame_words_value_and_gap_like_the_cards():
     assert share.row(0, named=True)["value"] == "55.0%" and share.row(0, named=True)["gap"] == "低于下限5.0个百分点"
     en = geo.map_frame(rank.head(1), "count", "en")
     assert en["gap"][0] == "7.0 pp behind schedule"
+
+
+@pytest.mark.parametrize(
+    "name, lang, label",
+    [
+        ("Lazi County", "en", "Lazi"),
+        ("Sangzhuzi District", "en", "Sangzhuzi"),
+        ("Nagqu City", "en", "Nagqu"),
+        ("County", "en", "County"),  # nothing left: kept whole
+        ("Ngari Prefecture", "en", "Ngari"),
+        ("拉孜县", "zh", "拉孜县"),
+    ],
+)
+def test_map_labels_drop_the_generic_word_in_english(name, lang, label):
+    assert geo.map_label(name, lang) == label
+
+
+def test_the_dense_shigatse_map_prints_short_english_names_and_hovers_the_full_ones():
+    df = _frame("5402", "en")
+    fig = geo.fig_status_map(df, geo.level_geojson("5402"), "en")
+    m = _markers(fig)
+    assert "Lazi" in m.text and not any(t.endswith(" County") for t in m.text)
+    assert any("<b>Lazi County</b>" in h for h in m.hovertext)

@@ -106,6 +106,20 @@ def _bounds(features: list[dict]) -> tuple[float, float, float, float]:
     return min(xs), max(xs), min(ys), max(ys)
 
 
+GENERIC_EN = (" County", " District", " Prefecture", " City", " Town", " Township")
+
+
+def map_label(name: str, lang: str) -> str:
+    """A unit's name as printed on the map: in English without the generic word ("Lazi County" → "Lazi", the map
+    shows one level) so that neighbours do not overlap on dense prefectures; the hover keeps the full name."""
+    if lang == "zh":
+        return name
+    for g in GENERIC_EN:
+        if name.endswith(g) and len(name) > len(g):
+            return name[: -len(g)]
+    return name
+
+
 def fig_status_map(
     df: pl.DataFrame,
     level_geojson: dict,
@@ -189,7 +203,7 @@ def fig_status_map(
             x=[p[0] for p in label],
             y=[p[1] for p in label],
             mode="markers+text" if names else "markers",
-            text=[r["unit_name"] for r in rows],
+            text=[map_label(r["unit_name"], lang) for r in rows],
             textposition="bottom center",
             textfont=dict(size=size, color="#212121", family=FONT, shadow="0px 0px 3px #FFFFFF"),
             marker=dict(size=14 if big else 10, color="white", line=dict(color="#212121", width=1.5)),
