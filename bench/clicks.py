@@ -1,0 +1,182 @@
+"""What users feel, in a real browser: clicks timed until the new content is drawn and the script is idle, a new
+session on a warm server, a cold server's first page; the server's CPU and the bytes sent per click. The app as
+configured against Streamlit's default garbage collection after every run and against websocket compression on,
+side by side in one run.
+
+    python -m bench.clicks --data DIR [--n 8]
+
+"New content drawn" = the page heading (area · page · date) has changed, every plotly chart in the page has drawn
+its SVG, and Streamlit reports the script as not running. Each click starts from the same place (the region's
+overview, or the page the click is about), so a click never waits for a previous one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PREFECTURES = ["拉萨市", "日喀则市", "昌都市", "林芝市", "山南市", "那曲市", "阿里地区"]
+DRAWN = """before => {
+    const main = document.querySelector('[data-testid=stMain]');
+    const app = document.querySelector('[data-testid=stApp]');
+    const h = main && main.querySelector('h3');
+    if (!h || h.innerText === before || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    return [...main.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'));
+}"""
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float:
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / TICK
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, -(-int(q * 100) * len(xs) // 100) - 1))]
+
+
+class Meter:
+    """Bytes the server sends over the page's websocket."""
+
+    def __init__(self, page):
+        self.bytes = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        self.bytes += len(payload)
+
+
+def heading(page) -> str:
+    h = page.locator("[data-testid=stMain] h3").first
+    return h.inner_text() if h.count() else ""
+
+
+def idle(page, timeout: int = 120_000) -> None:
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+    page.wait_for_function(DRAWN, arg="\u0000", timeout=timeout)
+
+
+def timed(page, meter: Meter, pid: int, act) -> tuple[float, float, int]:
+    """(seconds until drawn, server CPU seconds, bytes) of one click."""
+    before = heading(page)
+    b0, c0 = meter.bytes, cpu_s(pid)
+    t = time.perf_counter()
+    act()
+    page.wait_for_function(DRAWN, arg=before, timeout=120_000)
+    s = time.perf_counter() - t
+    page.wait_for_timeout(250)  # what the server still does after the page is drawn counts as the click's CPU
+    return s, cpu_s(pid) - c0, meter.bytes - b0
+
+
+def scenario(browser, url: str, pid: int, n: int) -> dict[str, list[tuple[float, float, int]]]:
+    out: dict[str, list] = {"area change": [], "breadcrumb": [], "page switch": [], "chart bar drill": []}
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    page = ctx.new_page()
+    meter = Meter(page)
+    page.goto(url)
+    idle(page)
+    for i in range(n):
+        name = PREFECTURES[i % len(PREFECTURES)]
+        page.goto(url)
+        idle(page)
+
+        def pick(name=name):
+            page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").nth(2).click()
+            page.get_by_role("option", name=name, exact=True).click()
+
+        out["area change"].append(timed(page, meter, pid, pick))
+        out["breadcrumb"].append(timed(page, meter, pid, lambda: page.get_by_role("button", name="全区", exact=True).first.click()))
+        menu = page.locator("[data-testid=stSidebar] a[href^='channels?']").first
+        out["page switch"].append(timed(page, meter, pid, menu.click))
+        page.goto(url)
+        idle(page)
+        bars = page.locator("[data-testid=stMain] .js-plotly-plot .barlayer .point path")
+        k = bars.count()
+        if k:
+            bar = bars.nth(i % k)
+            bar.scroll_into_view_if_needed()
+            box = bar.bounding_box()
+            xy = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            out["chart bar drill"].append(timed(page, meter, pid, lambda xy=xy: page.mouse.click(*xy)))  # plotly's drag layer takes clicks
+    ctx.close()
+    return out
+
+
+def sessions(browser, url: str, n: int) -> list[float]:
+    ts = []
+    for _ in range(n):
+        ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+        page = ctx.new_page()
+        t = time.perf_counter()
+        page.goto(url)
+        idle(page)
+        ts.append(time.perf_counter() - t)
+        ctx.close()
+    return ts
+
+
+def cold(browser, data: Path, env: dict, args: list[str]) -> tuple[float, object, str]:
+    """A server started now, and its first page: from the start command to the overview drawn."""
+    from tests.conftest import start_app
+
+    t = time.perf_counter()
+    proc, url = start_app(data, env, args)
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(url)
+    idle(page, 180_000)
+    s = time.perf_counter() - t
+    ctx.close()
+    return s, proc, url
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--n", type=int, default=8, help="clicks of each kind, new sessions")
+    ap.add_argument("--today", default=dt.date.today().isoformat())
+    a = ap.parse_args(argv)
+    sys.path.insert(0, str(REPO))
+    from playwright.sync_api import sync_playwright
+
+    env = {"TRACKER_TODAY": a.today, "TRACKER_PREBUILD": "0"}
+    configs = [
+        ("as configured (postScriptGC off)", []),
+        ("Streamlit's default GC (postScriptGC on)", ["--runner.postScriptGC", "true"]),
+        ("websocket compression on", ["--server.enableWebsocketCompression", "true"]),
+    ]
+    rows = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        for label, args in configs:
+            cold_s, proc, url = cold(browser, a.data, env, args)
+            try:
+                new = sessions(browser, url, a.n)
+                clicks = scenario(browser, url, proc.pid, a.n)
+            finally:
+                proc.terminate()
+                proc.wait(15)
+            rows.append((label, "cold server, first page", [cold_s], None, None))
+            rows.append((label, "new session, warm server", new, None, None))
+            for kind, xs in clicks.items():
+                rows.append((label, kind, [x[0] for x in xs], [x[1] for x in xs], [x[2] for x in xs]))
+        browser.close()
+    print(f"{dt.date.today()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; data {a.data}; {a.n} of each")
+    print("| app | what | n | p50 | p95 | server CPU per click (median) | sent per click (median) |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for label, what, ts, cpu, sent in rows:
+        c = f"{statistics.median(cpu) * 1000:.0f} ms" if cpu else ""
+        b = f"{statistics.median(sent) / 1024:.0f} KiB" if sent else ""
+        print(f"| {label} | {what} | {len(ts)} | {statistics.median(ts) * 1000:,.0f} ms | {pct(ts, 0.95) * 1000:,.0f} ms | {c} | {b} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
