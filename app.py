@@ -13,7 +13,7 @@ from tracker import nav as nav_pages
 from tracker.errors import TrackerError
 from tracker.i18n import pick, t
 from tracker.state import KEYS, State, parse
-from tracker.style import BASE_CSS, ZH_WIDGETS_CSS
+from tracker.style import BASE_CSS, ZH_NOTICES_JS, ZH_WIDGETS_CSS
 from tracker.ui import go, phone_bar, set_view, sync_url
 
 st.set_page_config(
@@ -33,6 +33,8 @@ raw = {k: st.query_params.get(k) for k in KEYS if k in st.query_params}
 if not raw and "_state_params" in st.session_state:  # a page switch drops the query string: carry it
     raw = dict(st.session_state["_state_params"])
 lang = "en" if raw.get("lang") == "en" else "zh"
+if lang == "zh":
+    st.html(ZH_NOTICES_JS, unsafe_allow_javascript=True, width=1)
 if gate.TOKEN not in st.session_state and "_wanted" not in st.session_state:  # maybe a link opened before signing in
     st.session_state["_wanted"] = deeplink.requested(st.context.url, dict(st.query_params))
     if gate.sso_configured() and any(st.session_state["_wanted"]):  # a single sign-on leaves the app: keep it in a cookie

@@ -278,3 +278,21 @@ def test_no_raw_identifier_none_or_english_default_on_any_chinese_page(fixture_a
             assert page.title().endswith(" · 转移就业调度看板") and len(page.title()) > 12, page.title()  # the page first
     ctx.close()
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_a_mistyped_address_gets_a_chinese_notice_and_the_overview(fixture_app, browser):  # noqa: F811
+    ctx = _context(browser)
+    page = ctx.new_page()
+    page.goto(f"{fixture_app}/qudao?area=540329")  # an address that is not a page
+    dialog = page.locator("[role=dialog]")
+    dialog.wait_for(timeout=30_000)
+    page.wait_for_function("() => document.querySelector('[role=dialog]').innerText.includes('页面不存在')", timeout=10_000)
+    text = dialog.inner_text()
+    assert text.split("\n") == ["页面不存在", "您打开的页面不存在，已为您打开首页。"]  # Streamlit names no page here
+    wait_idle(page)
+    assert "转移就业" in page.locator("[data-testid=stMain] h3").first.inner_text()  # the overview runs meanwhile
+    page.goto(f"{fixture_app}/qudao?lang=en")  # in English, Streamlit's own words stay
+    page.locator("[role=dialog]").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert "Page not found" in page.locator("[role=dialog]").inner_text()
+    ctx.close()

@@ -85,3 +85,28 @@ ZH_WIDGETS_CSS = """
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {content:"拖放文件到此处，单个文件不超过200MB";font-size:0.8rem;color:#666}
 </style>
 """
+
+# Streamlit's "Page not found" notice (a mistyped or old address) is written in the browser in English, with no setting:
+# in a Chinese page, a watcher rewrites its words as they appear (installed once per browser tab)
+ZH_NOTICES_JS = """<script>
+(() => {
+  if (window.__trZhNotices) return;
+  window.__trZhNotices = true;
+  const words = [
+    [/^Page not found$/, () => "页面不存在"],
+    [/^You have requested page \\/(.*), but no corresponding file was found .*\\. Running the app's main page\\.$/,
+     m => "您打开的页面 /" + m[1] + " 不存在，已为您打开首页。"],
+    [/^The page that you have requested does not seem to exist\\. Running the app's main page\\.$/,
+     () => "您打开的页面不存在，已为您打开首页。"],
+  ];
+  const fix = () => document.querySelectorAll("[role=dialog]").forEach(d => {
+    const w = document.createTreeWalker(d, NodeFilter.SHOW_TEXT);
+    for (let n = w.nextNode(); n; n = w.nextNode()) {
+      const text = n.nodeValue.trim();
+      for (const [re, zh] of words) { const m = text.match(re); if (m) { n.nodeValue = zh(m); break; } }
+    }
+  });
+  new MutationObserver(fix).observe(document.body, {childList: true, subtree: true, characterData: true});
+  fix();
+})();
+</script>"""
