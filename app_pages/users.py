@@ -139,15 +139,14 @@ with subs:
                 st.error(str(e))
     if mine:
         c = st.columns([4, 1])
-        pick_sub = c[0].selectbox(
+        pick_sub = c[0].selectbox(  # the subscription itself, not its place in the list (another admin may change it)
             L("取消订阅", "Remove a subscription"),
-            range(len(mine)),
-            format_func=lambda i: f"{mine[i].email} · {h.name(mine[i].area, lang)} · {LANGS.get(mine[i].lang, mine[i].lang)}",
+            [(r.email, r.area, r.lang) for r in mine],
+            format_func=lambda k: f"{k[0]} · {h.name(k[1], lang)} · {LANGS.get(k[2], k[2])}",
             key="sub_pick",
         )
-        if c[1].button(L("取消", "Remove"), key="sub_remove"):
-            r = mine[pick_sub]
-            deliver.unsubscribe(r.email, r.area, r.lang, me.username)
+        if c[1].button(L("取消", "Remove"), key="sub_remove") and pick_sub:
+            deliver.unsubscribe(*pick_sub, me.username)
             st.rerun()
     sent = [d for d in deliver.history() if d["area"].startswith(me.area)][:200]
     if sent:

@@ -156,14 +156,15 @@ def test_files_of_earlier_versions_are_imported_once(data, capsys):
         "name,email,area,lang\n洛隆县人社局,ll@xz.gov.cn,540329,zh\nAnalyst,AN@xz.gov.cn,54,en\n洛隆县人社局,ll@xz.gov.cn,540329,zh\n",
         encoding="utf-8",
     )
-    sent = {"week": "2026-11-20", "email": "ll@xz.gov.cn", "area": "540329", "lang": "zh", "status": "sent", "attempts": 1}
+    sent = {"week": "2026-11-20", "email": "LL@xz.gov.cn", "area": "540329", "lang": "zh", "status": "sent", "attempts": 1}
     failed = sent | {"email": "an@xz.gov.cn", "area": "54", "lang": "en", "status": "failed", "attempts": 3, "error": "550"}
     (data / "bulletin" / "deliveries.jsonl").write_text(
-        "\n".join(json.dumps(e | {"time": "2026-11-20T18:30:00"}) for e in (sent, failed)) + "\n", encoding="utf-8"
-    )
+        "\n".join(json.dumps(e | {"time": "2026-11-20T18:30:00"}) for e in (sent, failed)) + '\n{"week": "2026-11-2\n',
+        encoding="utf-8",
+    )  # an address written with capitals then, and a torn last line
     store.reset()
     assert [(r.email, r.area, r.lang) for r in deliver.recipients()] == [("an@xz.gov.cn", "54", "en"), ("ll@xz.gov.cn", "540329", "zh")]
-    assert deliver.delivered(WEEK) == {("ll@xz.gov.cn", "540329", "zh")}  # the failed one is tried again
+    assert deliver.delivered(WEEK) == {("ll@xz.gov.cn", "540329", "zh")}  # not sent twice; the failed one is tried again
     err = capsys.readouterr().err
     assert "imported 2 of 3 subscriptions" in err and "imported 2 deliveries" in err
     store.reset()
@@ -196,3 +197,15 @@ def test_waits_until_every_county_has_sent(data, tmp_path):
     eml = tmp_path / "outbox" / "2026-11-20" / "ll@xz.gov.cn.eml"
     m = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert len(list(m.walk())) > 4 and dt.date(2026, 11, 20).isoformat() in eml.parent.name
+
+
+def test_a_damaged_old_file_does_not_keep_the_app_from_starting(data, capsys):
+    from tracker import auth, store
+
+    (data / "bulletin").mkdir(exist_ok=True)
+    (data / "bulletin" / "subscriptions.csv").write_bytes(b"\xff\xfe\x00garbage,,,\n\x00\x01")
+    store.reset()
+    auth.add_user("root", "correct-horse-1", "admin", "54")  # the store works
+    assert auth.login("root", "correct-horse-1").area == "54"
+    assert deliver.recipients() == []
+    assert "bulletin of an earlier version not imported" in capsys.readouterr().err

@@ -64,3 +64,11 @@ def test_the_app_process_starts_it_once_at_low_priority(tmp_path, monkeypatch):
     log = (root / "logs" / "prebuild.log").read_text()
     assert "prebuild: 16 files for 3 weeks" in log
     assert dt.date.fromisoformat(log[:10]) and os.path.exists(root / ".prebuild.lock")
+
+
+def test_it_stops_once_the_app_that_started_it_has_gone(tmp_path):
+    root = F.build(tmp_path / "d")
+    strip_older_weeks(root)
+    assert prebuild.run(root, parent=os.getppid() + 1)["built"] == 0  # not our parent: as if the app had gone
+    assert len(prebuild.missing(root)) == 16
+    assert "TRACKER_DATA_DIR" not in os.environ or os.environ["TRACKER_DATA_DIR"] != str(root)  # left as it was

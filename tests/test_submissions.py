@@ -148,7 +148,8 @@ def test_a_history_file_of_earlier_versions_is_imported_once(tmp_path, capsys):
         {"event": "refused", "week": W1.isoformat(), "county": "540329", "seq": 2, "time": "2026-11-20T11:00:00", "user": "县里"}
         | {"rows": 0, "persons": 0, "rejected": 4, "files": [], "report": None},
     ]
-    (data / "submissions" / "history.jsonl").write_text("".join(json.dumps(e) + "\n" for e in old), encoding="utf-8")
+    lines = [json.dumps(e) + "\n" for e in old] + [json.dumps(old[1] | {"user": "twice"}) + "\n", '{"event": "sub']
+    (data / "submissions" / "history.jsonl").write_text("".join(lines), encoding="utf-8")  # a repeated number, a torn line
     hist = submissions.history(data, W1)
     assert [(h["seq"], h["status"], h["files"][0]["file"] if h["files"] else "") for h in hist] == [
         (1, "current", "洛隆县.xlsx"),

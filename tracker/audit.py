@@ -10,7 +10,9 @@ canonical JSON without `mac`); the audit key is derived from the secret key (`id
 outside the data directory and the store. A line and the anchor (line count, head mac, sealed with the same key)
 are written in one transaction; a concurrent writer retries. `status`/`verify` find an edited, inserted or deleted
 line (including the last), cut-off trailing lines, truncation to nothing, a rewrite without the key, a missing or
-forged anchor and an older anchor put back.
+forged anchor, and an older anchor put back while later lines remain. The anchor lives in the same database: someone
+who can write it can cut the last lines and put back an anchor copied earlier, or empty both tables; each week's
+manifest records `head()` outside the store, and `confirms` finds that.
 
 An `audit.jsonl` of earlier versions (`TRACKER_AUDIT_FILE`, anchor file beside the secret key) is checked and
 imported once into an empty store, lines unchanged, so its chain and its verdict carry over; it is not written
@@ -271,12 +273,19 @@ def log(who: str, action: str, area: str = "", detail: str = "") -> bool:
 
 
 def _snapshot() -> tuple[list[bytes], object]:
-    """The lines and the anchor row, read in one transaction (the anchor in step with the lines)."""
+    """The lines and the anchor row, in step (read again if a writer came in between)."""
     from tracker import store
 
+    anchor = sa.select(store.audit_anchor).where(store.audit_anchor.c.id == 1)
+    every = sa.select(store.audit_lines.c.line).order_by(store.audit_lines.c.seq)
     with store.engine().connect() as c:
-        lines = [ln.encode("utf-8") for ln in c.execute(sa.select(store.audit_lines.c.line).order_by(store.audit_lines.c.seq)).scalars()]
-        row = c.execute(sa.select(store.audit_anchor).where(store.audit_anchor.c.id == 1)).first()
+        for _ in range(20):
+            # each read is its own snapshot (SQLite outside a transaction, PostgreSQL's READ COMMITTED), and every
+            # append moves the anchor: an anchor that is the same before and after the lines is in step with them
+            row = c.execute(anchor).first()
+            lines = [ln.encode("utf-8") for ln in c.execute(every).scalars()]
+            if c.execute(anchor).first() == row:
+                break
     return lines, row
 
 

@@ -167,13 +167,14 @@ def import_files(eng) -> None:
                 for line in path.read_text(encoding="utf-8").splitlines():
                     try:
                         e = json.loads(line)
-                    except ValueError:
-                        continue
+                        dt.date.fromisoformat(e["week"]), e["email"], e["area"], e["status"]
+                    except (ValueError, KeyError, TypeError, AttributeError):
+                        continue  # a torn or foreign line: the rest still comes in
                     rows.append(
                         {
                             "week": dt.date.fromisoformat(e["week"]),
-                            "email": e["email"],
-                            "area": e["area"],
+                            "email": e["email"].strip().lower(),  # as subscriptions are kept: a sent one stays sent
+                            "area": e["area"].strip(),
                             "lang": e.get("lang", "zh"),
                             "status": e["status"],
                             "attempts": e.get("attempts", 1),

@@ -382,8 +382,9 @@ def ingest(
             _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user or getpass.getuser(), stamp, derived)
             try:  # the history (and each county's rows, for rollback); the snapshot is live either way
                 submissions.record(data_dir, snapshot, submitted, res, user or getpass.getuser(), stamp)
-            except OSError as e:
-                res.notes.append({"zh": f"报送记录未保存：{e.strerror}", "en": f"Submission history not saved: {e.strerror}"})
+            except Exception as e:  # a full disk, the store unreachable or busy: the week is live all the same
+                why = getattr(e, "strerror", None) or type(e).__name__
+                res.notes.append({"zh": f"报送记录未保存：{why}", "en": f"Submission history not saved: {why}"})
             if not replace_week:  # later weeks that carry these counties now carry this week's rows
                 try:
                     for d in submissions.refresh_carried(snapshot, data_dir, derived):

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import select
+import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -36,6 +39,7 @@ class Converter:
                 stderr=subprocess.DEVNULL,
                 text=True,
                 bufsize=1,
+                start_new_session=True,  # its own process group: a stuck LibreOffice goes down with it
             )
         return self.proc
 
@@ -78,7 +82,13 @@ class Converter:
                 p.stdin.close()  # the worker stops LibreOffice and leaves
                 p.wait(15)
             except (OSError, subprocess.TimeoutExpired):
-                p.kill()
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)  # the worker and the LibreOffice it started
+                except ProcessLookupError:
+                    pass
+                p.wait(5)
+        shutil.rmtree(self.profile, ignore_errors=True)
+        self.profile = tempfile.mkdtemp(prefix="tracker-office-")  # a next PDF starts clean
 
 
 _converters: dict[str, Converter] = {}

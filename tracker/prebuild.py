@@ -6,7 +6,8 @@ Ingest builds the derived files of the week it writes; the demo generator writes
 rollup only (building all of them would take minutes). The app therefore starts this command once per process,
 at the lowest CPU priority: newest weeks first (the ones people open), this year before last year, each file
 built through `queries.derived.ensure` (safe against a week swapped by an ingest meanwhile). A lock file makes a
-second run (another app process) leave at once. `TRACKER_PREBUILD=0` turns it off.
+second run (another app process) leave at once; it stops between two files once the app process that started it has
+gone. `TRACKER_PREBUILD=0` turns it off.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def missing(root: Path) -> list[tuple[dt.date, str]]:
     return out
 
 
-def run(root: Path, progress=None) -> dict:
-    """Build what is missing; {"built": n, "seconds": s} or {"busy": True} when another run holds the lock."""
+def run(root: Path, progress=None, parent: int | None = None) -> dict:
+    """Build what is missing; {"built": n, "seconds": s} or {"busy": True} when another run holds the lock. With
+    `parent`, stop between two files once that process (the app that started it) has gone."""
     from queries import derived as dv
     from tracker.generate import _prebuild_subsidy
 
@@ -62,20 +64,32 @@ def run(root: Path, progress=None) -> dict:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return {"busy": True}
+        was = os.environ.get("TRACKER_DATA_DIR")
         os.environ["TRACKER_DATA_DIR"] = str(root)  # `ensure` builds under the configured data directory
-        t0 = time.perf_counter()
-        todo = missing(root)
-        weeks = order(list({d for d, _ in todo}))
-        for i, (d, kind) in enumerate(todo):
-            say(i / max(1, len(todo)), f"{d.isoformat()} {kind}")
-            try:
-                dv.ensure(d, kind)
-            except Exception as e:  # a damaged week: the page reports it; the others still get their files
-                print(f"prebuild: {d} {kind}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
-        for d in weeks:
-            _prebuild_subsidy(d)  # the active policy's file (its own variant name; cheap when present)
-        say(1.0, "done")
-        return {"built": len(todo), "weeks": len(weeks), "seconds": time.perf_counter() - t0}
+        try:
+            t0 = time.perf_counter()
+            todo = missing(root)
+            weeks = order(list({d for d, _ in todo}))
+            built = 0
+            for i, (d, kind) in enumerate(todo):
+                if parent is not None and os.getppid() != parent:
+                    print("prebuild: the app process has gone; stopping.", file=sys.stderr, flush=True)
+                    break
+                say(i / max(1, len(todo)), f"{d.isoformat()} {kind}")
+                try:
+                    dv.ensure(d, kind)
+                    built += 1
+                except Exception as e:  # a damaged week: the page reports it; the others still get their files
+                    print(f"prebuild: {d} {kind}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+            for d in weeks:
+                _prebuild_subsidy(d)  # the active policy's file (its own variant name; cheap when present)
+            say(1.0, "done")
+            return {"built": built, "weeks": len(weeks), "seconds": time.perf_counter() - t0}
+        finally:
+            if was is None:
+                os.environ.pop("TRACKER_DATA_DIR", None)
+            else:
+                os.environ["TRACKER_DATA_DIR"] = was
 
 
 def start(root: Path | None = None) -> subprocess.Popen | None:
@@ -90,12 +104,13 @@ def start(root: Path | None = None) -> subprocess.Popen | None:
         log.mkdir(parents=True, exist_ok=True)
         with open(log / "prebuild.log", "ab") as err:
             p = subprocess.Popen(
-                [sys.executable, "-m", "tracker.prebuild", "--data-dir", str(root)],
+                [sys.executable, "-m", "tracker.prebuild", "--data-dir", str(root), "--parent", str(os.getpid())],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=err,
-                start_new_session=True,  # not stopped by a Ctrl-C meant for the app; it finishes its file and leaves
+                start_new_session=True,  # not stopped by a Ctrl-C meant for the app: it stops after its file instead
             )
+        threading.Thread(target=p.wait, name="prebuild-reaper", daemon=True).start()  # no zombie when it ends
         try:
             os.setpriority(os.PRIO_PROCESS, p.pid, 19)  # the lowest: users' clicks come first
         except OSError:
@@ -107,9 +122,10 @@ def start(root: Path | None = None) -> subprocess.Popen | None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=settings.data_dir())
+    ap.add_argument("--parent", type=int, default=None, help="stop once this process has gone (the app sets it)")
     a = ap.parse_args(argv)
     os.setpriority(os.PRIO_PROCESS, 0, 19)  # also when started by hand or by cron
-    r = run(a.data_dir.resolve())
+    r = run(a.data_dir.resolve(), parent=a.parent)
     if r.get("busy"):
         print("prebuild: another run is at work; leaving.", file=sys.stderr)
     else:

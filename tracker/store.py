@@ -266,13 +266,13 @@ def migrate(eng: sa.Engine) -> None:
             with eng.begin() as c:
                 command.upgrade(_alembic_config(c), "head")
             print(f"tracker store: schema at {head}.", file=sys.stderr, flush=True)
-        import_users_file(eng)
-        from tracker import audit
+        from tracker import audit, deliver
 
-        audit.import_file(eng)
-        from tracker import deliver
-
-        deliver.import_files(eng)
+        for name, step in (("users.json", import_users_file), ("audit.jsonl", audit.import_file), ("bulletin", deliver.import_files)):
+            try:
+                step(eng)
+            except Exception as e:  # a damaged old file must not keep the app from starting: said, tried again next start
+                print(f"tracker store: {name} of an earlier version not imported: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
 
 
 def import_users_file(eng: sa.Engine) -> int:

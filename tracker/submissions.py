@@ -158,17 +158,20 @@ def ledger_id(data_dir: Path) -> str:
     import uuid
 
     p = Path(data_dir) / "ledger.id"
-    try:
-        return p.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
+    if not p.exists():
         p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f".ledger.id.{os.getpid()}.{uuid.uuid4().hex}")
+        tmp.write_text(uuid.uuid4().hex + "\n", encoding="ascii")
         try:
-            fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:  # another process made it first
-            return p.read_text(encoding="ascii").strip()
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(uuid.uuid4().hex + "\n")
-        return p.read_text(encoding="ascii").strip()
+            os.link(tmp, p)  # complete or absent, never half-written; the first process to link wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    led = p.read_text(encoding="ascii").strip()
+    if len(led) != 32:
+        raise ValueError(f"{p} does not hold a ledger id (32 hex digits): delete it to start a new history")
+    return led
 
 
 EVENT_FIELDS = ("event", "week", "county", "seq", "time", "user", "rows", "persons", "rejected", "files", "report", "back_to")
@@ -188,14 +191,26 @@ def _ledger(data_dir: Path) -> str:
     old = Path(data_dir) / "submissions" / "history.jsonl"
     if old.is_file():
         name = f"history.jsonl:{led}"
-        with eng.begin() as c:
-            if not c.execute(sa.select(store.imports.c.name).where(store.imports.c.name == name)).first():
-                events = [json.loads(x) for x in old.read_bytes().split(b"\n") if x.strip()]
-                rows = [_row(led, e) for e in events]
-                if rows:
-                    c.execute(sa.insert(store.submission_events), rows)
-                c.execute(sa.insert(store.imports).values(name=name, at=dt.datetime.now().timestamp(), detail=f"{len(rows)} events"))
-                print(f"tracker store: imported {len(rows)} submission events from {old} (it is no longer read).", file=sys.stderr)
+        try:
+            with eng.begin() as c:
+                if not c.execute(sa.select(store.imports.c.name).where(store.imports.c.name == name)).first():
+                    rows, seen = [], set()
+                    for x in old.read_bytes().split(b"\n"):
+                        try:
+                            r = _row(led, json.loads(x))
+                        except (ValueError, KeyError, TypeError):
+                            continue  # a blank or torn line
+                        key = (r["event"], r["week"], r["county"], r["seq"])
+                        if key not in seen:  # the old file could repeat a number (two writers): the first one stands
+                            seen.add(key)
+                            rows.append(r)
+                    if rows:
+                        c.execute(sa.insert(store.submission_events), rows)
+                    at = dt.datetime.now().timestamp()
+                    c.execute(sa.insert(store.imports).values(name=name, at=at, detail=f"{len(rows)} events"))
+                    print(f"tracker store: imported {len(rows)} submission events from {old} (no longer read).", file=sys.stderr)
+        except sa.exc.IntegrityError:
+            pass  # another process imported it at the same moment
     _imported.add((str(eng.url), led))
     return led
 
