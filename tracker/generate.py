@@ -708,7 +708,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.if_missing and snaps.exists() and any(p.name.startswith("snapshot_date=") for p in snaps.iterdir()):
         print(f"demo data present in {a.out}", file=sys.stderr)
         return 0
-    print(f"generating demo data into {a.out} (first start, under a minute) …", file=sys.stderr)
+    print(f"generating demo data into {a.out} (first start, about a minute and a half) …", file=sys.stderr)
+    # the directory written is the data directory: its store (submission history of the demo's latest week) goes
+    # under it too, unless TRACKER_STORE_URL names another
+    os.environ["TRACKER_DATA_DIR"] = str(a.out.resolve())
     last = [0.0]
 
     def bar(frac: float, msg: str) -> None:
