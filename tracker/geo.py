@@ -83,14 +83,43 @@ def map_frame(rank: pl.DataFrame, kind: str, lang: str = "zh", unit: str = "人"
     return pl.DataFrame(rows, schema=schema)
 
 
-def _path(geometry: dict) -> tuple[list[float | None], list[float | None]]:
+def simplify(ring: list, tol: float) -> list:
+    """A ring with the points that move its outline by less than `tol` (degrees) dropped (Douglas–Peucker, kept
+    closed); a ring that would fall below four points is kept as it is."""
+    if tol <= 0 or len(ring) <= 4:
+        return ring
+    keep = [False] * len(ring)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(ring) - 1)]
+    while stack:
+        a, b = stack.pop()
+        (ax, ay), (bx, by) = ring[a][:2], ring[b][:2]
+        dx, dy = bx - ax, by - ay
+        norm = math.hypot(dx, dy)
+        far, at = -1.0, -1
+        for i in range(a + 1, b):
+            px, py = ring[i][:2]
+            d = abs(dy * (px - ax) - dx * (py - ay)) / norm if norm else math.hypot(px - ax, py - ay)
+            if d > far:
+                far, at = d, i
+        if far > tol:
+            keep[at] = True
+            stack += [(a, at), (at, b)]
+    out = [p for p, k in zip(ring, keep, strict=True) if k]
+    return out if len(out) >= 4 else ring
+
+
+def _path(geometry: dict, tol: float = 0.0) -> tuple[list[float | None], list[float | None]]:
     """All rings of a (Multi)Polygon as one path, rings separated by None (each closed ring filled on its own;
-    holes run the other way round, so the default non-zero rule leaves them open)."""
+    holes run the other way round, so the default non-zero rule leaves them open). With `tol`, each ring is
+    simplified to that many degrees and coordinates rounded to 4 decimals (about 10 m): what a screen can show."""
     polys = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
     xs: list[float | None] = []
     ys: list[float | None] = []
     for poly in polys:
         for ring in poly:
+            if tol:
+                ring = [(round(p[0], 4), round(p[1], 4)) for p in simplify(ring, tol)]
             if xs:
                 xs.append(None)
                 ys.append(None)
@@ -146,6 +175,7 @@ def fig_status_map(
         return fig
     x0, x1, y0, y1 = _bounds(list(feats.values()))
     aspect = 1 / math.cos(math.radians((y0 + y1) / 2))  # a degree of latitude is this many degrees of longitude long
+    tol = max(x1 - x0, y1 - y0) / 1500  # under a pixel of the widest map drawn (meeting mode, a 1920 px screen)
 
     # units with a boundary but no row: one grey background trace, no legend, no hover
     rest = [c for c in feats if c not in {r["unit_code"] for r in rows}]
@@ -153,7 +183,7 @@ def fig_status_map(
         bx: list[float | None] = []
         by: list[float | None] = []
         for c in rest:
-            px, py = _path(feats[c]["geometry"])
+            px, py = _path(feats[c]["geometry"], tol)
             bx += ([None] if bx else []) + px
             by += ([None] if by else []) + py
         fig.add_trace(
@@ -176,7 +206,7 @@ def fig_status_map(
     shown: set[str] = set()
     for r in rows:
         s = r["status"] or "no_quota"
-        px, py = _path(feats[r["unit_code"]]["geometry"])
+        px, py = _path(feats[r["unit_code"]]["geometry"], tol)
         fig.add_trace(
             go.Scatter(
                 x=px,
