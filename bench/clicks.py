@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--n", type=int, default=8, help="clicks of each kind, new sessions")
     ap.add_argument("--today", default=dt.date.today().isoformat())
+    ap.add_argument("--configs", type=int, default=3, help="how many of the app configurations to run (1 = as configured)")
     a = ap.parse_args(argv)
     sys.path.insert(0, str(REPO))
     from playwright.sync_api import sync_playwright
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        for label, args in configs:
+        for label, args in configs[: a.configs]:
             cold_s, proc, url = cold(browser, a.data, env, args)
             try:
                 new = sessions(browser, url, a.n)
