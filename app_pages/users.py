@@ -148,7 +148,7 @@ with subs:
         if c[1].button(L("取消", "Remove"), key="sub_remove") and pick_sub:
             deliver.unsubscribe(*pick_sub, me.username)
             st.rerun()
-    sent = [d for d in deliver.history() if d["area"].startswith(me.area)][:200]
+    sent = deliver.history(area=me.area, limit=200)
     if sent:
         st.markdown(L("**投递记录**（最近 200 条）", "**Deliveries** (latest 200)"))
         STATUS = {"sent": L("已送达", "sent"), "failed": L("失败", "failed")}

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.conftest import audit_lines, start_app_with_accounts, wait_idle
+from tests.test_browser_auth import sign_in
 
 PW = "Follow-up-2026!"
 
@@ -26,12 +27,7 @@ def fu_app(fixture_dir, tmp_path_factory):
 def _signed_in(browser, url: str, name: str):
     ctx = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
     page = ctx.new_page()
-    page.goto(url)
-    wait_idle(page)
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码").fill(PW)
-    page.get_by_role("button", name="登录").click()
-    wait_idle(page)
+    sign_in(page, url, name, PW)
     return ctx, page
 
 

@@ -113,26 +113,41 @@ def delivered(week: dt.date) -> set[tuple[str, str, str]]:
     return {tuple(r) for r in rows}
 
 
-def history(week: dt.date | None = None) -> list[dict]:
-    """Every delivery attempt kept (newest first), for the page and the command."""
+def history(week: dt.date | None = None, area: str = "", limit: int | None = None) -> list[dict]:
+    """Delivery attempts kept (newest first): of a week, of the areas under `area`, at most `limit`."""
     from tracker import store
 
     t = store.deliveries
-    q = sa.select(t).order_by(t.c.id.desc())
+    q = sa.select(t).where(t.c.area.startswith(area)).order_by(t.c.id.desc()).limit(limit)
     if week is not None:
         q = q.where(t.c.week == week)
     with store.engine().connect() as c:
         return [dict(r) for r in c.execute(q).mappings()]
 
 
+def _row(entry: dict) -> dict:
+    """A delivery entry (as `run` makes it, and as deliveries.jsonl of earlier versions kept it) as a table row; the
+    address as subscriptions keep it, so a sent one stays sent. KeyError/ValueError for an entry that is not one."""
+    return {
+        "week": dt.date.fromisoformat(entry["week"]),
+        "email": entry["email"].strip().lower(),
+        "area": entry["area"].strip(),
+        "lang": entry.get("lang", "zh"),
+        "status": entry["status"],
+        "attempts": entry.get("attempts", 1),
+        "target": entry.get("to"),
+        "message_id": entry.get("message_id"),
+        "at": entry.get("time", ""),
+        "files": entry.get("files") or [],
+        "error": entry.get("error") or "",
+    }
+
+
 def _log(entry: dict) -> None:
     from tracker import store
 
-    row = {k: entry.get(k) for k in ("email", "area", "lang", "status", "attempts", "message_id", "files")}
-    row |= {"week": dt.date.fromisoformat(entry["week"]), "target": entry.get("to"), "error": entry.get("error") or ""}
-    row |= {"at": entry["time"], "files": entry.get("files") or []}
     with store.engine().begin() as c:
-        c.execute(sa.insert(store.deliveries).values(**row))
+        c.execute(sa.insert(store.deliveries).values(**_row(entry)))
 
 
 def import_files(eng) -> None:
@@ -166,25 +181,9 @@ def import_files(eng) -> None:
                 rows = []
                 for line in path.read_text(encoding="utf-8").splitlines():
                     try:
-                        e = json.loads(line)
-                        dt.date.fromisoformat(e["week"]), e["email"], e["area"], e["status"]
+                        rows.append(_row(json.loads(line)))
                     except (ValueError, KeyError, TypeError, AttributeError):
                         continue  # a torn or foreign line: the rest still comes in
-                    rows.append(
-                        {
-                            "week": dt.date.fromisoformat(e["week"]),
-                            "email": e["email"].strip().lower(),  # as subscriptions are kept: a sent one stays sent
-                            "area": e["area"].strip(),
-                            "lang": e.get("lang", "zh"),
-                            "status": e["status"],
-                            "attempts": e.get("attempts", 1),
-                            "target": e.get("to"),
-                            "message_id": e.get("message_id"),
-                            "at": e.get("time", ""),
-                            "files": e.get("files", []),
-                            "error": e.get("error", ""),
-                        }
-                    )
                 if rows:
                     c.execute(sa.insert(store.deliveries), rows)
                 detail = f"{len(rows)} deliveries"

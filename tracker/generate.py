@@ -659,9 +659,7 @@ def _prebuild_dims(root: Path, days: list[dt.date], full: bool = True) -> None:
     """Derived files of these snapshots (dimension rollup; with `full` also person incomes and the week diff)."""
     import queries
 
-    old = os.environ.get("TRACKER_DATA_DIR")
-    os.environ["TRACKER_DATA_DIR"] = str(root)
-    try:
+    with settings.using_data_dir(root):
         for d in days:
             queries.ensure_dims_rollup(d)
             if full:
@@ -671,11 +669,6 @@ def _prebuild_dims(root: Path, days: list[dt.date], full: bool = True) -> None:
                 queries.ensure_medians(d)
                 queries.ensure_diff_prev(d)
                 _prebuild_subsidy(d)
-    finally:
-        if old is None:
-            os.environ.pop("TRACKER_DATA_DIR")
-        else:
-            os.environ["TRACKER_DATA_DIR"] = old
 
 
 def _prebuild_subsidy(day: dt.date) -> None:

@@ -64,9 +64,7 @@ def run(root: Path, progress=None, parent: int | None = None) -> dict:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return {"busy": True}
-        was = os.environ.get("TRACKER_DATA_DIR")
-        os.environ["TRACKER_DATA_DIR"] = str(root)  # `ensure` builds under the configured data directory
-        try:
+        with settings.using_data_dir(root):  # `ensure` builds under the configured data directory
             t0 = time.perf_counter()
             todo = missing(root)
             weeks = order(list({d for d, _ in todo}))
@@ -85,11 +83,6 @@ def run(root: Path, progress=None, parent: int | None = None) -> dict:
                 _prebuild_subsidy(d)  # the active policy's file (its own variant name; cheap when present)
             say(1.0, "done")
             return {"built": built, "weeks": len(weeks), "seconds": time.perf_counter() - t0}
-        finally:
-            if was is None:
-                os.environ.pop("TRACKER_DATA_DIR", None)
-            else:
-                os.environ["TRACKER_DATA_DIR"] = was
 
 
 def start(root: Path | None = None) -> subprocess.Popen | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +90,21 @@ SETTINGS = {
 
 def data_dir() -> Path:
     return Path(SETTINGS["data_dir"].get())
+
+
+@contextmanager
+def using_data_dir(root: Path) -> Iterator[None]:
+    """`root` as the data directory for the duration (builders that read it from the settings), then as it was."""
+    var = SETTINGS["data_dir"].env
+    was = os.environ.get(var)
+    os.environ[var] = str(root)
+    try:
+        yield
+    finally:
+        if was is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = was
 
 
 def regions_dir() -> Path:

@@ -242,10 +242,7 @@ def _events(data_dir: Path, week: dt.date | None = None, county: str | None = No
     with store.engine().connect() as c:
         out = [dict(r) for r in c.execute(q).mappings()]
     for e in out:
-        e["week"] = e["week"].isoformat()
-        for k in ("rows", "persons", "rejected", "report", "back_to", "files"):
-            if e[k] is None:
-                del e[k]
+        e["week"] = e["week"].isoformat()  # as the manifests and the pages write weeks
     return out
 
 
