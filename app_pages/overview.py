@@ -11,7 +11,7 @@ from tracker.catalogue import CARD_METRICS, METRICS, metric_records
 from tracker.i18n import pick, status_expr, status_label, t
 from tracker.style import DARK_CSS, MEETING_CSS
 from tracker.texts import laggard_line
-from tracker.ui import breadcrumb, current, current_user, go, meeting_bar, records_href, view_href
+from tracker.ui import breadcrumb, can, current, current_user, go, meeting_bar, open_records, records_href, view_href
 
 state, h = current()
 lang, area = state.lang, state.area
@@ -201,13 +201,21 @@ if ev.filter(~pl.col("is_area")).height:
                     followup_ui.open_button(unit, lagging[unit], state, h, key=f"lag_{unit}", where=c2)
         followup_ui.open_items_box(state, h, by_unit=state.meeting)
 
-    def drill_on(event) -> None:
+    def picked(event) -> str | None:
         pts = event.selection.points if event is not None else []
-        if pts and h.level(area) < 5:
-            code = pts[0].get("customdata")
-            code = code[0] if isinstance(code, list) else code
-            if code and h.exists(code) and code != area:
-                go(state.with_(area=code))
+        code = pts[0].get("customdata") if pts else None
+        code = code[0] if isinstance(code, list) else code
+        return code if code and h.exists(code) and code != area else None
+
+    def drill_on(event) -> None:  # the map: a click drills, like a ranking row
+        code = picked(event)
+        if code and h.level(area) < 5:
+            go(state.with_(area=code))
+
+    def records_on(event) -> None:  # a bar is a number: its click opens the records behind it
+        code = picked(event)
+        if code:
+            open_records(metric_records(metric), area=code)
 
     gj = geo.level_geojson(area)
     if gj is not None:  # the region's prefectures or a prefecture's counties, coloured by status (a click drills)
@@ -236,7 +244,7 @@ if ev.filter(~pl.col("is_area")).height:
     if not minimum and not state.meeting and not no_quota:  # a completion chart needs quotas
         with right if gj is None else st.container():
             tp = rules.time_progress(d.snapshot, rank["due_date"][0]) if rank.height else None
-            drill_on(
+            records_on(
                 st.plotly_chart(
                     charts.ranking_bars(rank, tp, lang),
                     key=f"bars_{area}_{metric}",
@@ -245,6 +253,10 @@ if ev.filter(~pl.col("is_area")).height:
                     config={"displayModeBar": False},
                 )
             )
+            if has_records and can("records"):
+                st.caption(L("点击柱条查看该单位的明细记录。", "Click a bar for that unit's records."))
+            else:
+                st.caption(L("点击柱条查看该单位的渠道分布。", "Click a bar for that unit's breakdown by channel."))
 
 if not state.meeting:
     metric = state.metric if METRICS[state.metric].kind in ("count", "money") else "total"

@@ -76,7 +76,7 @@ def timed(page, meter: Meter, pid: int, act) -> tuple[float, float, int]:
 
 
 def scenario(browser, url: str, pid: int, n: int) -> dict[str, list[tuple[float, float, int]]]:
-    out: dict[str, list] = {"area change": [], "breadcrumb": [], "page switch": [], "chart bar drill": []}
+    out: dict[str, list] = {"area change": [], "breadcrumb": [], "page switch": [], "chart bar → records": []}
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     page = ctx.new_page()
     meter = Meter(page)
@@ -104,7 +104,7 @@ def scenario(browser, url: str, pid: int, n: int) -> dict[str, list[tuple[float,
             bar.scroll_into_view_if_needed()
             box = bar.bounding_box()
             xy = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            out["chart bar drill"].append(timed(page, meter, pid, lambda xy=xy: page.mouse.click(*xy)))  # plotly's drag layer takes clicks
+            out["chart bar → records"].append(timed(page, meter, pid, lambda xy=xy: page.mouse.click(*xy)))  # plotly's drag layer takes clicks
     ctx.close()
     return out
 

@@ -232,6 +232,37 @@ def browser():
         b.close()
 
 
+def click_map_unit(page, code: str) -> None:
+    """Click one unit's marker on the status map (plotly's drag layer takes the clicks, so click its place)."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => (g.data || []).some(t => t.meta === 'markers'))"
+    )
+    xy = page.evaluate(
+        """code => {
+        const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => (g.data || []).some(t => t.meta === 'markers'));
+        const k = gd.data.findIndex(t => t.meta === 'markers');
+        const codes = gd.data[k].customdata.map(c => Array.isArray(c) ? c[0] : c);
+        const pt = gd.querySelectorAll('.scatterlayer .trace')[k].querySelectorAll('.points path')[codes.indexOf(code)];
+        pt.scrollIntoView({block: 'center'});
+        const r = pt.getBoundingClientRect();
+        return [r.x + r.width / 2, r.y + r.height / 2];
+    }""",
+        code,
+    )
+    page.mouse.click(*xy)
+
+
+def select_ranking_row(page, label: str) -> None:
+    """Select the ranking grid's row of one unit (by its row marker; the grid is a canvas, its rows are in a hidden
+    table for screen readers)."""
+    grid = page.locator(".st-key-tr_wide [data-testid=stDataFrame]")
+    rows = grid.locator("table tr").evaluate_all("rs => rs.map(r => r.textContent)")
+    i = next(k for k, r in enumerate(rows) if label in r)
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 * i + 17)
+
+
 def wait_idle(page, timeout: int = 30_000) -> None:
     """Wait until Streamlit has finished running the script."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import start_app, wait_idle
+from tests.conftest import click_map_unit, select_ranking_row, start_app, wait_idle
 
 STORES: dict[str, Path] = {}  # app url -> its own store (its audit log)
 
@@ -88,18 +89,16 @@ def test_meeting_mode_hides_sidebar(fixture_app, page):
     assert page.locator(".tr-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 40
 
 
-def test_click_a_bar_opens_that_unit(fixture_app, page):
+def test_click_a_bar_opens_its_records(fixture_app, page):
     page.goto(fixture_app)
     wait_idle(page)
-    page.wait_for_selector(".js-plotly-plot .bars path", timeout=15_000)
-    bars = page.locator(".js-plotly-plot .bars path")
-    assert bars.count() == 2
-    bars.nth(1).scroll_into_view_if_needed()  # under the map
-    box = bars.nth(1).bounding_box()  # sorted ascending: the second (top) bar is 昌都市 at 83.3%
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # plotly's drag layer takes clicks
-    page.wait_for_url("**area=5403**", timeout=15_000)
+    assert "点击柱条查看该单位的明细记录" in page.locator("[data-testid=stMain]").inner_text()
+    click_bar(page, "昌都市")  # a bar is a number (昌都市's 5 placed persons): it opens the records behind it
+    page.wait_for_url(re.compile(r"/records\?.*area=5403"), timeout=15_000)
     wait_idle(page)
-    assert "昌都市农牧民转移就业调度" in page.locator("[data-testid=stMain]").inner_text()
+    main = page.locator("[data-testid=stMain]").inner_text()
+    assert "昌都市 · 明细记录" in main and "counted%3A1" in page.url
+    assert "共 7 条记录，涉及 5 人" in main  # the ranking's 5 persons: A, B ×2, C, D ×2, E
 
 
 def test_language_switch_keeps_the_area(fixture_app, page):
@@ -140,13 +139,13 @@ def title(page) -> str:
 def test_drill_three_levels_breadcrumb_reload_and_back(fixture_app, page):
     page.goto(fixture_app)
     wait_idle(page)
-    click_bar(page, "昌都市")
+    click_map_unit(page, "5403")  # the map and the ranking rows drill; a bar opens records
     page.wait_for_url("**area=5403&**", timeout=15_000)
     wait_idle(page)
-    click_bar(page, "洛隆县")
+    click_map_unit(page, "540329")
     page.wait_for_url("**area=540329&**", timeout=15_000)
     wait_idle(page)
-    click_bar(page, "孜托镇")
+    select_ranking_row(page, "孜托镇")  # no map below a county
     page.wait_for_url("**area=540329100&**", timeout=15_000)
     wait_idle(page)
     assert title(page).startswith("孜托镇农牧民转移就业调度")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import audit_lines, start_app_with_accounts, wait_idle
+from tests.test_browser import click_bar
 
 PW = "Lhorong-2026!"
 
@@ -12,7 +15,9 @@ PW = "Lhorong-2026!"
 @pytest.fixture(scope="module")
 def login_app(fixture_dir, tmp_path_factory):
     d = tmp_path_factory.mktemp("auth_app")
-    proc, url = start_app_with_accounts(fixture_dir, d, [("lhorong", PW, "staff", "540329", "洛隆县就业局")])
+    proc, url = start_app_with_accounts(
+        fixture_dir, d, [("lhorong", PW, "staff", "540329", "洛隆县就业局"), ("chamdo", PW, "leader", "5403", "昌都市领导")]
+    )
     yield url, d
     proc.terminate()
     proc.wait(10)
@@ -74,6 +79,22 @@ def test_local_login_own_county_only_and_logout(login_app, browser):
     ctx.close()
     acts = [r["action"] for r in audit_lines(d / "state.db")]
     assert acts.count("login") == 1 and acts.count("logout") == 1 and acts.count("login_failed") == 1
+
+
+def test_a_leader_clicking_a_bar_gets_the_breakdown_not_the_records(login_app, browser):
+    url, _ = login_app
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+    page = ctx.new_page()
+    sign_in(page, url, "chamdo", PW)
+    main = page.locator("[data-testid=stMain]")
+    assert "昌都市农牧民转移就业调度" in main.inner_text()
+    assert "点击柱条查看该单位的渠道分布" in main.inner_text() and "明细记录" not in main.inner_text()
+    click_bar(page, "洛隆县")  # a leader sees aggregates only: the unit's breakdown by channel
+    page.wait_for_url(re.compile(r"/channels\?.*area=540329"), timeout=15_000)
+    wait_idle(page)
+    assert main.locator("h3").first.inner_text().startswith("洛隆县 · 组织化与渠道")
+    assert "f=" not in page.url
+    ctx.close()
 
 
 def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_dir, tmp_path, browser):

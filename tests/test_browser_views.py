@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import start_app_with_accounts, wait_idle
+from tests.conftest import click_map_unit, start_app_with_accounts, wait_idle
 from tests.test_browser import fixture_app  # noqa: F401  (the module's app on the hand-made fixture)
 from tracker import nav
 
@@ -219,18 +219,7 @@ def test_the_status_map_renders_offline_with_every_unit_and_drills(fixture_app, 
     assert units["grey"] and units["grey"][0] >= 5  # the other five drawn in grey (as many rings or more)
     assert sorted(units["markers"]) == ["拉萨市", "昌都市"]  # each coloured unit a marker (hover, click)
     assert "示意图" in page.locator("[data-testid=stMain]").inner_text()
-    xy = page.evaluate(
-        """() => {
-        const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => (g.data || []).some(t => t.meta === 'markers'));
-        const k = gd.data.findIndex(t => t.meta === 'markers');
-        const codes = gd.data[k].customdata.map(c => Array.isArray(c) ? c[0] : c);
-        const pt = gd.querySelectorAll('.scatterlayer .trace')[k].querySelectorAll('.points path')[codes.indexOf('5403')];
-        pt.scrollIntoView({block: 'center'});
-        const r = pt.getBoundingClientRect();
-        return [r.x + r.width / 2, r.y + r.height / 2];
-    }"""
-    )
-    page.mouse.click(*xy)
+    click_map_unit(page, "5403")
     page.wait_for_url(re.compile(r"area=5403(&|$)"), timeout=15_000)
     wait_idle(page)
     assert "昌都市农牧民转移就业调度" in page.locator("[data-testid=stMain]").inner_text()

@@ -45,7 +45,7 @@ def persons_scale(values: list[float], lang: str) -> tuple[float, str]:
 def ranking_bars(rank: pl.DataFrame, time_progress: float | None, lang: str, big: bool = False) -> go.Figure:
     """Completion per child unit as horizontal bars coloured by status; a line at the time elapsed.
 
-    Bars (not lines) so that Streamlit's plotly selection can drill down on a click.
+    Bars (not lines) so that Streamlit's plotly selection sees a click (it opens the unit's records).
     """
     df = rank.filter(pl.col("completion").is_not_null()).sort("completion")
     fig = go.Figure(

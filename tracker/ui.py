@@ -107,6 +107,19 @@ def records_href(filters: dict | None, area: str | None = None) -> str:
     return "records?" + urlencode({**params, "f": encode_filters(filters)})
 
 
+def open_records(filters: dict | None, area: str | None = None) -> None:
+    """Go to the records behind a number (a chart click), as `records_href` links to them: the records view with
+    `filters`, or the breakdown by channel for a role that sees aggregates only."""
+    from tracker.catalogue import encode_filters
+
+    params = st.session_state["_state"].shared_params()
+    if area:
+        params["area"] = area
+    if filters is None or not can("records"):
+        st.switch_page("app_pages/channels.py", query_params=params)
+    st.switch_page("app_pages/records.py", query_params={**params, "f": encode_filters(filters)})
+
+
 def sync_url(state: State) -> None:
     """Keep the address bar equal to the view (after fall-backs and page switches)."""
     want = state.params()
