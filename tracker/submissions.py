@@ -4,13 +4,19 @@ Counties send their ledgers one by one over several days. The week's snapshot is
 county's latest accepted submission; a county that has not submitted yet keeps the previous week's
 records, carried forward and marked so (cumulative numbers do not drop to zero because a file is late).
 The state of every county for the week is kept in the week's manifest (`counties`).
+
+Counties send at the same time (Monday morning, several app processes): reading a week, merging a county into it and
+writing it back is one step per data directory (`writer`), else the second writer's week lacks the first's county.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +24,28 @@ import polars as pl
 from tracker import schema
 
 SUBMITTED, CARRIED = "submitted", "carried"
+
+
+@contextmanager
+def writer(data_dir: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the data directory's writer lock: one submission (or rollback) at a time reads, merges and writes weeks.
+
+    A lock on a file, so it is released when its process ends, however it ends (an ingest child killed at its
+    limit). `waiting` is called once if another writer holds it (to say so on the page). Not re-entrant.
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".writer.lock", "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting:
+                waiting()
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def counting_units(df: pl.DataFrame) -> pl.DataFrame:
@@ -328,6 +356,11 @@ class RollbackError(Exception):
 
 def rollback(data_dir: Path, county: str, day: dt.date, user: str) -> dict:
     """Put the county's previous submission for the week back in place of its current one."""
+    with writer(data_dir):
+        return _rollback(data_dir, county, day, user)
+
+
+def _rollback(data_dir: Path, county: str, day: dt.date, user: str) -> dict:
     from tracker.generate import write_snapshot
 
     subs = live(history(data_dir, day, county)).get(county, [])
