@@ -8,7 +8,7 @@ import pandas  # noqa: F401  imported here, whole, before any session draws: plo
 import streamlit as st
 
 import queries
-from tracker import audit, deeplink, gate, generate, hierarchy, prebuild, settings
+from tracker import audit, deeplink, gate, generate, hierarchy, objstore, prebuild, settings
 from tracker import nav as nav_pages
 from tracker.errors import TrackerError
 from tracker.i18n import pick, t
@@ -26,6 +26,9 @@ if os.environ.get("TRACKER_AUTOGEN") == "1" and not queries.snapshot_dates():
     bar.empty()
     queries.reset()
 
+synced = objstore.follow()  # with object storage: this host's copy brought up to date (once, then in the background)
+if synced and synced.get("error"):
+    st.warning(f"对象存储暂时无法同步，显示的是本机已有的数据：{synced['error']}", icon=":material/cloud_off:")
 prebuild.start()  # once per process: older weeks get their derived files before anyone opens them
 h = hierarchy.load()
 dates = queries.snapshot_dates()

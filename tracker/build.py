@@ -1,12 +1,17 @@
 """Build every derived file of a week with DuckDB or Apache Spark.
 
     python -m tracker.build --engine spark --data DIR [--week 2026-11-20] [--out DIR]
+    python -m tracker.build --engine duckdb --data s3://bucket/prefix [--week 2026-11-20]
 
 The builders are the same named queries (`queries/*.sql`, `-- @builder`) on either engine: DuckDB runs them as the
 app does (queries/derived.py); Spark runs their Spark SQL form (tracker/portable.py). Spark's place is the build on
 a cluster a provincial data platform already runs (`TRACKER_SPARK_MASTER`, `local[*]` by default): it cannot serve
 pages. A Spark result is collected to the driver as Arrow and written as one Parquet file, so the app reads either
 engine's file the same way; the files are per-snapshot aggregates or one row per record.
+
+With an s3:// location (tracker/objstore.py) the week and the week before are fetched into a temporary directory,
+built there by either engine, and the new files are added to the week's generation in the object store; a week
+restated meanwhile is left alone (its own ingest built its files) and reported as stale.
 """
 
 from __future__ import annotations
@@ -144,15 +149,37 @@ def build(root: Path, day: dt.date, engine: str = "duckdb", out: Path | None = N
     return times
 
 
+def build_remote(uri: str, day: dt.date, engine: str = "duckdb") -> dict:
+    """Build the week's derived files from the object store and add them to it: {file name: seconds}, plus
+    "_stale": True when the week was restated while building (nothing published then)."""
+    from tracker import objstore
+
+    weeks = objstore.remote_weeks(uri)
+    if day not in weeks:
+        raise FileNotFoundError(f"no snapshot {day} under {uri}")
+    prev = dv.previous(day, dates=weeks)
+    with tempfile.TemporaryDirectory(prefix="tracker-build-") as tmp:
+        root = Path(tmp)
+        objstore.pull(root, uri, weeks={day} | ({prev} if prev else set()), tops={"quotas.csv", "policy", "regions"})
+        times = build(root, day, engine)
+        res = objstore.push(root, uri, weeks={day})
+    if day in res["stale"]:
+        times["_stale"] = True
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     from queries import snapshot_dates
 
     ap = argparse.ArgumentParser(prog="python -m tracker.build", description=__doc__.splitlines()[0])
     ap.add_argument("--engine", choices=ENGINES, default="duckdb")
-    ap.add_argument("--data", type=Path, required=True, help="data directory (with snapshots/)")
+    ap.add_argument("--data", required=True, help="data directory (with snapshots/) or s3://bucket/prefix")
     ap.add_argument("--week", type=dt.date.fromisoformat, help="snapshot date (default: every week)")
     ap.add_argument("--out", type=Path, help="write here instead of into the week's partition (comparisons)")
     a = ap.parse_args(argv)
+    if a.data.startswith("s3://"):
+        return _main_remote(a)
+    a.data = Path(a.data)
     weeks = [a.week] if a.week else snapshot_dates(a.data)
     if not weeks or not all(dv.partition(w, a.data).is_dir() for w in weeks):
         print(f"no snapshot {a.week or ''} under {a.data}", file=sys.stderr)
@@ -164,6 +191,34 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{w} {a.engine} {name} {s:.2f} s")
         print(f"{w} {a.engine} total {time.perf_counter() - t0:.2f} s")
     return 0
+
+
+def _main_remote(a) -> int:
+    from tracker import objstore
+    from tracker.errors import TrackerError
+
+    if a.out:
+        print("--out is for a local data directory", file=sys.stderr)
+        return 2
+    try:
+        weeks = [a.week] if a.week else objstore.remote_weeks(a.data)
+        if not weeks or not set(weeks) <= set(objstore.remote_weeks(a.data)):
+            print(f"no snapshot {a.week or ''} under {a.data}", file=sys.stderr)
+            return 2
+        stale = 0
+        for w in weeks:
+            t0 = time.perf_counter()
+            times = build_remote(a.data, w, a.engine)
+            this = bool(times.pop("_stale", False))
+            stale += this
+            for name, s in times.items():
+                print(f"{w} {a.engine} {name} {s:.2f} s")
+            note = " (restated meanwhile: not published)" if this else ""
+            print(f"{w} {a.engine} total {time.perf_counter() - t0:.2f} s{note}")
+    except TrackerError as e:
+        print(e.zh, file=sys.stderr)
+        return 2
+    return 3 if stale else 0
 
 
 if __name__ == "__main__":

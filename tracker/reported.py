@@ -106,7 +106,10 @@ def add(
             ],
             schema=SCHEMA,
         )
-        _append(frame, store_path(data_dir))
+        from tracker.submissions import writer
+
+        with writer(data_dir or settings.data_dir()):  # with object storage, appended to the shared file, not to this host's copy only
+            _append(frame, store_path(data_dir))
     return Outcome(len(good), bad)
 
 

@@ -79,6 +79,16 @@ SETTINGS = {
         "TRACKER_PREBUILD", "1", "1 = each app process starts a niced background build of the derived files older weeks lack."
     ),
     "duckdb_threads": Setting("TRACKER_DUCKDB_THREADS", "2", "DuckDB threads per app process."),
+    "data_uri": Setting(
+        "TRACKER_DATA_URI",
+        "",
+        "Object storage holding the data (s3://bucket/prefix); TRACKER_DATA_DIR is then this process's local copy. "
+        "Credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) only. Empty = local only.",
+    ),
+    "s3_endpoint": Setting(
+        "TRACKER_S3_ENDPOINT", "", "S3-compatible endpoint URL (MinIO, a provincial cloud's object storage); empty = AWS."
+    ),
+    "sync_s": Setting("TRACKER_SYNC_S", "30", "Seconds between two pulls of new weeks from the object storage (app processes)."),
     "spark_master": Setting(
         "TRACKER_SPARK_MASTER",
         "local[*]",

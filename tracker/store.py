@@ -216,24 +216,36 @@ def _create(u: str) -> sa.Engine:
 
 
 @contextmanager
-def _migration_lock(eng: sa.Engine):
-    """One process migrates at a time; the others wait and then find nothing to do."""
+def _named_lock(eng: sa.Engine, name: str, key: int):
+    """One holder at a time among all processes on this store: a PostgreSQL advisory lock (any host), or for SQLite
+    (one host) a lock file beside the database. Released when the holder's connection or process ends."""
     if eng.dialect.name == "sqlite":
         path = sa.make_url(eng.url).database or ""
         if not path or path == ":memory:":
             yield
             return
-        with open(f"{path}.migrate-lock", "w") as f:
+        with open(f"{path}.{name}-lock", "w") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
             yield
         return
     with eng.connect() as c:
-        c.execute(sa.text("select pg_advisory_lock(190019)"))
+        c.execute(sa.text("select pg_advisory_lock(:k)"), {"k": key})
         try:
             yield
         finally:
-            c.execute(sa.text("select pg_advisory_unlock(190019)"))
+            c.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": key})
             c.commit()
+
+
+def _migration_lock(eng: sa.Engine):
+    """One process migrates at a time; the others wait and then find nothing to do."""
+    return _named_lock(eng, "migrate", 190019)
+
+
+def writer_lock():
+    """The data's writer lock across hosts (app processes sharing object storage): one submission at a time reads
+    the weeks from the object store, merges and writes them back."""
+    return _named_lock(engine(), "writer", 190020)
 
 
 def _alembic_config(conn):

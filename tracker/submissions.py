@@ -31,7 +31,9 @@ def writer(data_dir: Path, waiting: Callable[[], None] | None = None) -> Iterato
     """Hold the data directory's writer lock: one submission (or rollback) at a time reads, merges and writes weeks.
 
     A lock on a file, so it is released when its process ends, however it ends (an ingest child killed at its
-    limit). `waiting` is called once if another writer holds it (to say so on the page). Not re-entrant.
+    limit). `waiting` is called once if another writer holds it (to say so on the page). Not re-entrant. With
+    object storage (`TRACKER_DATA_URI`) also the store's lock across hosts, with the weeks pulled first and pushed
+    after (`tracker.objstore.shared_write`).
     """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -43,7 +45,10 @@ def writer(data_dir: Path, waiting: Callable[[], None] | None = None) -> Iterato
                 waiting()
             fcntl.flock(f, fcntl.LOCK_EX)
         try:
-            yield
+            from tracker import objstore
+
+            with objstore.shared_write(data_dir):  # with object storage: the lock across hosts, a pull before, a push after
+                yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
 

@@ -1,0 +1,173 @@
+"""Object storage (s3://) against a real S3-compatible server on loopback (moto's server, tests/s3server.py): a data
+directory published and pulled back byte for byte, a restated week taken whole, the builder adding a week's derived
+files in the bucket, two hosts sending counties at once without losing either, the app serving a bucket's data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests import fixture
+from tests.conftest import REPO, start_app, wait_idle
+from tests.pgserver import pg_server  # noqa: F401  (fixture)
+from tests.s3server import s3, s3_server  # noqa: F401  (fixtures)
+from tests.test_submissions import KARUO
+from tests.test_weekly_identity import W1, line, write
+from tracker import objstore
+from tracker.errors import TrackerError
+
+CUR = fixture.CUR
+
+
+def files(d: Path) -> dict[str, bytes]:
+    return {rel: p.read_bytes() for rel, p in objstore._local_files(d).items()}
+
+
+def copy(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    return dest
+
+
+def test_push_then_pull_gives_the_same_files_and_a_second_pull_fetches_nothing(fixture_dir, s3, tmp_path):  # noqa: F811
+    uri, _ = s3
+    here = copy(fixture_dir, tmp_path / "here")
+    pushed = objstore.push(here, uri)
+    assert pushed["weeks"] == 4  # the fixture's four weeks, each with its commit
+    assert objstore.remote_weeks(uri) == [dt.date(2025, 11, 21), dt.date(2025, 12, 26), fixture.PREV, CUR]
+    there = tmp_path / "there"
+    got = objstore.pull(there, uri)
+    assert got["weeks"] == 4 and got["kept"] == []
+    assert files(there) == files(here)  # every week's records, rollup, derived files and manifest, and quotas.csv
+    assert sorted(r for r in files(here) if not r.endswith(objstore.COMMIT)) == sorted(
+        files(fixture_dir)
+    )  # nothing of the data directory left behind
+    assert objstore.pull(there, uri) == {"weeks": 0, "files": 0, "kept": []}  # nothing changed: nothing downloaded
+    assert objstore.push(here, uri) == {"weeks": 0, "files": 0, "stale": []}  # nor uploaded
+
+
+def test_a_restated_week_is_taken_whole_and_its_old_generation_goes(fixture_dir, s3, tmp_path):  # noqa: F811
+    from tracker.generate import write_snapshot
+
+    uri, _ = s3
+    a = copy(fixture_dir, tmp_path / "a")
+    objstore.push(a, uri)
+    b = tmp_path / "b"
+    objstore.pull(b, uri)
+    part = a / "snapshots" / f"snapshot_date={CUR}"
+    frame = pl.read_parquet(part / "records.parquet")
+    restated = frame.with_columns(
+        pl.when(pl.col("income_yuan") == 12_000).then(13_000).otherwise(pl.col("income_yuan")).alias("income_yuan")
+    )
+    write_snapshot(restated.cast(frame.schema), a, CUR)  # F's income restated: the week rewritten on host a
+    assert objstore.push(a, uri)["weeks"] == 1
+    got = objstore.pull(b, uri)
+    assert got["weeks"] == 1
+    mine = pl.read_parquet(b / "snapshots" / f"snapshot_date={CUR}" / "records.parquet")
+    assert mine["income_yuan"].sum() == frame["income_yuan"].sum() + 1_000
+    assert files(b) == files(a)  # the rollup and every derived file of the new generation with it
+    fs = objstore.filesystem()
+    gens = [p.rsplit("/", 1)[-1] for p in fs.ls(f"{objstore.bucket_path(uri)}/snapshots/snapshot_date={CUR}", detail=False)]
+    assert sorted(g.startswith("g=") for g in gens) == [False, True]  # one generation left, and its commit
+
+
+def test_the_builder_adds_a_weeks_derived_files_in_the_bucket(fixture_dir, s3, tmp_path):  # noqa: F811
+    uri, env = s3
+    a = copy(fixture_dir, tmp_path / "a")
+    part = a / "snapshots" / f"snapshot_date={CUR}"
+    built = {p.name: pl.read_parquet(p) for p in part.glob("*.parquet") if p.name not in ("records.parquet", "rollup_village.parquet")}
+    for name in built:
+        (part / name).unlink()  # the week as an ingest that left its derived files to be built
+    objstore.push(a, uri)
+    r = subprocess.run(
+        [sys.executable, "-m", "tracker.build", "--engine", "duckdb", "--data", uri, "--week", CUR.isoformat()],
+        env={**os.environ, **env},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert f"{CUR} duckdb total" in r.stdout
+    got = objstore.pull(tmp_path / "b", uri)
+    assert got["weeks"] == 4
+    mine = tmp_path / "b" / "snapshots" / f"snapshot_date={CUR}"
+    for name, df in built.items():  # the same files as the fixture's own build, row for row
+        assert pl.read_parquet(mine / name).equals(df), name
+    objstore.pull(a, uri)  # the host that sent the week gets them too, in the same generation
+    assert {p.name for p in part.glob("*.parquet")} >= set(built)
+
+
+def test_two_hosts_send_counties_at_once_and_both_stay(s3, pg_server, tmp_path):  # noqa: F811
+    uri, env = s3
+    key = tmp_path / "key.secret"
+    key.write_bytes(b"test-key")
+    key.chmod(0o600)
+    shared = {
+        **os.environ,
+        **env,
+        "TRACKER_DATA_URI": uri,
+        "TRACKER_SECRET_KEY_FILE": str(key),
+        "TRACKER_STORE_URL": pg_server.new_database(),
+    }
+    sent = {
+        "540329": write(tmp_path / "洛隆县.csv", [line(i) for i in range(1, 41)]),
+        "540302": write(tmp_path / "卡若区.csv", [line(100 + i, **KARUO) for i in range(1, 31)]),
+    }
+    for rnd in range(2):  # each county on its own host (its own local copy), both at the same moment
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tracker.ingest", str(f), "--snapshot-date", W1.isoformat()],
+                env={**shared, "TRACKER_DATA_DIR": str(tmp_path / f"host-{county}")},
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for county, f in sent.items()
+        ]
+        errs = [p.communicate(timeout=300)[1].decode() for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], errs
+        third = tmp_path / f"reader-{rnd}"
+        objstore.pull(third, uri)
+        part = third / "snapshots" / f"snapshot_date={W1}"
+        got = pl.read_parquet(part / "records.parquet").group_by("county_code").len()
+        assert dict(got.iter_rows()) == {"540302": 30, "540329": 40}, f"round {rnd}"
+        counties = json.loads((part / "manifest.json").read_text())["counties"]
+        assert {c: v["status"] for c, v in counties.items()} == {"540302": "submitted", "540329": "submitted"}
+    # each county's submitted rows and reject report reached the bucket from its own host
+    assert sorted(p.name for p in (third / "submissions" / W1.isoformat()).iterdir()) == ["540302", "540329"]
+
+
+def test_credentials_come_from_the_environment_only(monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    with pytest.raises(TrackerError) as e:
+        objstore.filesystem()
+    assert e.value.zh == "对象存储缺少凭据：请设置环境变量 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY。"
+    with pytest.raises(TrackerError):
+        objstore.bucket_path("/data/tibet")  # a local path is not an object storage location
+
+
+def test_the_app_serves_a_buckets_data_from_an_empty_local_copy(fixture_dir, s3, tmp_path, browser):  # noqa: F811
+    uri, env = s3
+    objstore.push(copy(fixture_dir, tmp_path / "published"), uri)
+    cache = tmp_path / "cache"  # a new host: nothing on its disk
+    proc, url = start_app(cache, {**env, "TRACKER_DATA_URI": uri, "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'state.db'}"})
+    try:
+        page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+        page.goto(url + "/?area=5403")
+        wait_idle(page)
+        card = page.locator(".tr-card[data-metric=total] .tr-value")
+        assert card.inner_text() == "5人"  # 昌都市's five persons, read from the bucket's weeks
+        assert (cache / "snapshots" / f"snapshot_date={CUR}" / "records.parquet").exists()
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
