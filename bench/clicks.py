@@ -104,7 +104,8 @@ def scenario(browser, url: str, pid: int, n: int) -> dict[str, list[tuple[float,
             bar.scroll_into_view_if_needed()
             box = bar.bounding_box()
             xy = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            out["chart bar → records"].append(timed(page, meter, pid, lambda xy=xy: page.mouse.click(*xy)))  # plotly's drag layer takes clicks
+            click = lambda xy=xy: page.mouse.click(*xy)  # plotly's drag layer takes clicks
+            out["chart bar → records"].append(timed(page, meter, pid, click))
     ctx.close()
     return out
 
