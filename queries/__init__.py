@@ -264,11 +264,53 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
         quotas=_sq(settings.quotas_file()),
         units=_sq(settings.regions_dir() / "tibet_units.csv"),
         national=_sq(settings.regions_dir() / "national.csv"),
+        series=_sq(series := _series_file([p / "rollup_village.parquet" for p in good])),
     )
     for stmt in [s for s in text.split(";") if s.strip()]:
-        if not good and ("records.parquet" in stmt or "rollup_village" in stmt or "read_parquet([]" in stmt):
+        if not good and ("records.parquet" in stmt or "rollup_village" in stmt or "read_parquet([]" in stmt or "unit_series" in stmt):
             continue  # no data yet: these views appear once snapshots exist
+        if "view unit_series" in stmt and not series.exists():
+            _build_series(con, series)
         con.execute(stmt)
+
+
+def _series_file(rollups: list[Path]) -> Path:
+    """The weekly series' file for these weekly rollups (named by their sizes, times and the query's text, so every
+    process of a host finds the one it needs, and a new or restated week makes a new one)."""
+    import hashlib
+
+    h = hashlib.sha1(catalogue()["unit_series"].sql.encode())
+    for p in rollups:
+        try:
+            st = p.stat()
+            h.update(f"{p.parent.name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}|".encode())
+        except OSError:
+            h.update(f"{p.parent.name}:missing|".encode())
+    return settings.data_dir() / ".series" / f"unit_series-{h.hexdigest()[:16]}.parquet"
+
+
+def _build_series(con, out: Path) -> None:
+    """Write the weekly series from the connection's rollup view (a temporary name renamed into place); older series
+    files go after a while (a process may still be reading one on its previous connection)."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):  # the statements recorded for Spark (tests/sample_params.py)
+        con.execute(f"copy ({catalogue()['unit_series'].render()}) to '{_sq(out)}' (format parquet)")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}-{os.getpid()}-{threading.get_ident()}.parquet")
+    try:
+        sql = catalogue()["unit_series"].render().rstrip().rstrip(";")
+        # small row groups: a query's two levels are a few of them (the file is sorted by level)
+        con.cursor().execute(f"copy ({sql}) to '{_sq(tmp)}' (format parquet, compression zstd, row_group_size 16384)")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    now = time.time()
+    for old in out.parent.glob("unit_series-*.parquet"):
+        try:
+            if old != out and now - old.stat().st_mtime > 600:
+                old.unlink()
+        except OSError:
+            pass
 
 
 def reset() -> None:

@@ -20,3 +20,6 @@ select * from read_csv('{units}', header = true, columns = {{'code': 'varchar', 
 create or replace table national_units as
 select * from read_csv('{national}', header = true, columns = {{'code': 'varchar', 'level': 'tinyint',
   'parent_code': 'varchar', 'name_zh': 'varchar', 'name_en': 'varchar'}});
+-- every unit above the village, week by week (queries/unit_series.sql): one small file per data version
+create or replace view unit_series as
+select * from read_parquet('{series}');

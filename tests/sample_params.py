@@ -47,6 +47,10 @@ def params(name: str) -> list[tuple[dict, dict]]:
         "income_hist": [({}, {**s, "area": "54", "bin": 2000, "nbins": 10}) for s in (one_scope, sliced)],
         "income_median": [({}, {**s, "area": a, "child_len": n}) for s in (one_scope, sliced) for a, n in areas],
         "measures_by_week": [({}, {"area": a, "child_len": n, "from_date": F.LY_SAME, "to_date": F.CUR}) for a, n in areas],
+        "measures_by_week_series": [
+            ({}, {"area": a, "child_len": n, "from_date": F.LY_SAME, "to_date": F.CUR}) for a, n in [*areas, ("540102002", 12)]
+        ],
+        "unit_series": [({}, {})],
         "person_bands": [({}, {**s, "area": a, "child_len": n}) for s in (one_scope, sliced) for a, n in areas],
         "quota_table": [({}, {"area": "54"})],
         "quotas_for": [({}, {"area": a, "child_len": n, "year": 2026}) for a, n in areas],

@@ -1,5 +1,5 @@
 """Load: 16 simulated users on the real server (Streamlit's websocket protocol, `bench.load`) for
-TRACKER_LOAD_SECONDS (30 by default; `make bench` runs the long load), one week re-ingested halfway through: no failed load, the server
+TRACKER_LOAD_SECONDS (20 by default; `make bench` runs the long load), one week re-ingested halfway through: no failed load, the server
 still healthy, its peak memory bounded. A frozen server fails the test within the per-load timeout (the
 harness then prints the server's thread dump when py-spy is installed); the test itself never hangs."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from bench import load
 from tests.conftest import TODAY, mark_input, start_app
 
-SECONDS = float(os.environ.get("TRACKER_LOAD_SECONDS", "30"))
+SECONDS = float(os.environ.get("TRACKER_LOAD_SECONDS", "20"))
 USERS = int(os.environ.get("TRACKER_LOAD_USERS", "16"))
 MAX_RSS_MB = 2048
 

@@ -69,6 +69,36 @@ def test_children_sum_to_parent(fx):
     assert sorted(kids["unit_code"].to_list()) == ["5401", "5403"]
 
 
+@pytest.mark.parametrize("area", ["54", "5401", "5403", "540102", "540302", "540329", "540102002", "540329100"])
+def test_the_weekly_series_gives_the_rollups_rows(fx, area):
+    """The overview reads the one weekly series file: the same rows, every week, as the weekly rollups summed (the
+    fixture's four weeks, last year's included; 八廓街道's G, without a village, in its pseudo village)."""
+    kw = {"area": area, "child_len": dispatch.child_len(area), "from_date": F.LY_SAME, "to_date": F.CUR}
+    want = queries.run("measures_by_week", **kw)
+    assert want.height >= 4  # something to compare: the area in each week
+    assert queries.run("measures_by_week_series", **kw).equals(want)
+
+
+def test_a_rewritten_week_gets_a_new_series_at_once(tmp_path):
+    from tracker.generate import write_snapshot
+
+    root = shutil.copytree(F.build(tmp_path / "f"), tmp_path / "copy")
+    os.environ["TRACKER_DATA_DIR"] = str(root)
+    queries.reset()
+    try:
+        kw = {"area": "54", "child_len": 4, "from_date": F.CUR, "to_date": F.CUR}
+        assert queries.run("measures_by_week_series", **kw).filter(pl.col("is_area"))["persons"].to_list() == [7]
+        part = root / "snapshots" / f"snapshot_date={F.CUR.isoformat()}"
+        frame = pl.read_parquet(part / "records.parquet")
+        write_snapshot(frame.filter(pl.col("county_code") != "540102"), root, F.CUR)  # 城关区's F and G withdrawn
+        got = queries.run("measures_by_week_series", **kw)
+        assert dict(got.select("unit_code", "persons").iter_rows()) == {"54": 5, "5403": 5}
+        assert len(list((root / ".series").glob("unit_series-*.parquet"))) == 2  # the old one stays a while
+    finally:
+        os.environ.pop("TRACKER_DATA_DIR")
+        queries.reset()
+
+
 def test_record_without_village_counts_in_its_township(fx):
     wk = queries.run("measures_by_week", area="540102002", child_len=12, from_date=F.CUR, to_date=F.CUR)
     kids = dict(wk.filter(~pl.col("is_area")).select("unit_code", "persons").iter_rows())

@@ -64,10 +64,10 @@ def _common(area: str, day: dt.date, sl: Slice) -> dict:
 
 
 def measures(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False) -> pl.DataFrame:
-    """Base measures per child unit; from the village rollup unless a slice is on (identical, tested)."""
+    """Base measures per child unit; from the weekly series unless a slice is on (identical, tested)."""
     if sl.active() or raw:
         return with_area_row(cached("unit_measures_raw", **_common(area, day, sl)), area)
-    wk = cached("measures_by_week", area=area, child_len=child_len(area), from_date=day, to_date=day)
+    wk = cached("measures_by_week_series", area=area, child_len=child_len(area), from_date=day, to_date=day)
     return with_area_row(wk.drop("snapshot_date"), area)
 
 

@@ -815,6 +815,7 @@ BLOCKS = {  # name -> generator of the SQL text (called at load time: declaratio
     "person_facts": _person_facts,
     "unit_measures": lambda: _lines([f"({m.unit_sql})::bigint as {m.key}" for m in MEASURES]),
     "week_sums": lambda: _lines([f"sum({k})::bigint as {k}" for k in measure_keys()], ",\n        "),
+    "week_cols": lambda: _lines(measure_keys(), ",\n    "),
     "group_case": _group_case,
     "group_list": _group_list,
     "months_band": _months_band,

@@ -46,7 +46,8 @@ def measures(area: str, d: Dates) -> pl.DataFrame:
     """Base measures per week (last year's and this year's to the snapshot), area + children, with the reported
     figures (填报指标) as of each week beside them (`last_reported`: the latest report's date)."""
     start = dt.date(d.snapshot.year - 1, 1, 1)
-    wk = cached("measures_by_week", area=area, child_len=child_len(area), from_date=start, to_date=d.snapshot)
+    # the weekly series (one file sorted by unit), not a rollup file per week: the same rows (tests/test_queries.py)
+    wk = cached("measures_by_week_series", area=area, child_len=child_len(area), from_date=start, to_date=d.snapshot)
     keys = ["snapshot_date", "unit_code", "is_area"]
     dates = sorted(set(wk["snapshot_date"].to_list()) | {d.snapshot})
     rep = cached("reported_by_week", area=area, child_len=child_len(area), dates=dates)
