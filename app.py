@@ -26,7 +26,11 @@ if os.environ.get("TRACKER_AUTOGEN") == "1" and not queries.snapshot_dates():
     bar.empty()
     queries.reset()
 
-synced = objstore.follow()  # with object storage: this host's copy brought up to date (once, then in the background)
+if objstore.configured() and not objstore.following():  # a new host's first pull may take a while: say so
+    with st.spinner("正在从对象存储同步数据 / Syncing the data from object storage …", show_time=True):
+        synced = objstore.follow()
+else:
+    synced = objstore.follow()  # with object storage: this host's copy brought up to date (once, then in the background)
 if synced and synced.get("error"):
     st.warning(f"对象存储暂时无法同步，显示的是本机已有的数据：{synced['error']}", icon=":material/cloud_off:")
 prebuild.start()  # once per process: older weeks get their derived files before anyone opens them

@@ -335,6 +335,12 @@ _follow_lock = threading.Lock()
 _last: dict[str, object] = {}
 
 
+def following(data_dir: Path | None = None) -> bool:
+    """Whether this process already follows the object store (its first pull is done)."""
+    uri = configured()
+    return uri is not None and f"{uri}|{Path(data_dir or settings.data_dir())}" in _follow
+
+
 def follow(data_dir: Path | None = None) -> dict | None:
     """In an app process: pull now (the first call waits for it), then every TRACKER_SYNC_S seconds in the
     background. None without object storage; else the first pull's result (or {"error": message})."""
