@@ -20,19 +20,25 @@ st.set_page_config(
     page_title="转移就业调度看板", page_icon=str(settings.REPO / "assets" / "icon.png"), layout="wide"
 )  # a local icon: a material one is fetched from Google
 
-if os.environ.get("TRACKER_AUTOGEN") == "1" and not queries.snapshot_dates():
-    bar = st.progress(0.0, text="首次启动：正在生成演示数据 / First start: generating the demo data …")
-    generate.ensure_demo(lambda f, msg: bar.progress(min(1.0, f), text=msg))
-    bar.empty()
-    queries.reset()
-
 if objstore.configured() and not objstore.following():  # a new host's first pull may take a while: say so
     with st.spinner("正在从对象存储同步数据 / Syncing the data from object storage …", show_time=True):
         synced = objstore.follow()
 else:
     synced = objstore.follow()  # with object storage: this host's copy brought up to date (once, then in the background)
 if synced and synced.get("error"):
-    st.warning(f"对象存储暂时无法同步，显示的是本机已有的数据：{synced['error']}", icon=":material/cloud_off:")
+    st.warning(
+        f"对象存储暂时无法同步（{synced['error']}），显示的是本服务器已有的数据。 / The object storage cannot be reached: "
+        "this server's copy is shown.",
+        icon=":material/cloud_off:",
+    )
+
+# the demo is generated into a local data directory only, never into an object store's copy
+if os.environ.get("TRACKER_AUTOGEN") == "1" and not objstore.configured() and not queries.snapshot_dates():
+    bar = st.progress(0.0, text="首次启动：正在生成演示数据 / First start: generating the demo data …")
+    generate.ensure_demo(lambda f, msg: bar.progress(min(1.0, f), text=msg))
+    bar.empty()
+    queries.reset()
+
 prebuild.start()  # once per process: older weeks get their derived files before anyone opens them
 h = hierarchy.load()
 dates = queries.snapshot_dates()

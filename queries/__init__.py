@@ -290,8 +290,7 @@ def _series_file(rollups: list[Path]) -> Path:
 
 
 def _build_series(con, out: Path) -> None:
-    """Write the weekly series from the connection's rollup view (a temporary name renamed into place); older series
-    files go after a while (a process may still be reading one on its previous connection)."""
+    """Write the weekly series from the connection's rollup view (a temporary name renamed into place)."""
     if not isinstance(con, duckdb.DuckDBPyConnection):  # the statements recorded for Spark (tests/sample_params.py)
         con.execute(f"copy ({catalogue()['unit_series'].render()}) to '{_sq(out)}' (format parquet)")
         return
@@ -304,13 +303,18 @@ def _build_series(con, out: Path) -> None:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    now = time.time()
-    for old in out.parent.glob("unit_series-*.parquet"):
+    # the three newest stay (a process may still read the one before on its previous connection); older ones and
+    # temporary files of a build that stopped go once they are ten minutes old
+    now, files = time.time(), []
+    for f in out.parent.glob("*unit_series-*.parquet"):
         try:
-            if old != out and now - old.stat().st_mtime > 600:
-                old.unlink()
+            files.append((f.stat().st_mtime, f))
         except OSError:
             pass
+    done = sorted((x for x in files if not x[1].name.startswith(".")), reverse=True)
+    for mtime, f in done[3:] + [x for x in files if x[1].name.startswith(".")]:
+        if f != out and now - mtime > 600:
+            f.unlink(missing_ok=True)
 
 
 def reset() -> None:

@@ -21,7 +21,7 @@ from tests.pgserver import pg_server  # noqa: F401  (fixture)
 from tests.s3server import s3, s3_server  # noqa: F401  (fixtures)
 from tests.test_submissions import KARUO
 from tests.test_weekly_identity import W1, line, write
-from tracker import objstore
+from tracker import ingest, objstore
 from tracker.errors import TrackerError
 
 CUR = fixture.CUR
@@ -88,7 +88,7 @@ def test_the_builder_adds_a_weeks_derived_files_in_the_bucket(fixture_dir, s3, t
     objstore.push(a, uri)
     r = subprocess.run(
         [sys.executable, "-m", "tracker.build", "--engine", "duckdb", "--data", uri, "--week", CUR.isoformat()],
-        env={**os.environ, **env},
+        env={**os.environ, **env, "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'build-state.db'}"},
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -143,6 +143,57 @@ def test_two_hosts_send_counties_at_once_and_both_stay(s3, pg_server, tmp_path):
         assert {c: v["status"] for c, v in counties.items()} == {"540302": "submitted", "540329": "submitted"}
     # each county's submitted rows and reject report reached the bucket from its own host
     assert sorted(p.name for p in (third / "submissions" / W1.isoformat()).iterdir()) == ["540302", "540329"]
+
+
+def test_a_week_written_here_is_published_only_on_the_stores_current_generation(fixture_dir, s3, tmp_path):  # noqa: F811
+    from tracker.generate import write_snapshot
+
+    uri, _ = s3
+    a = copy(fixture_dir, tmp_path / "a")
+    objstore.push(a, uri)
+    b = tmp_path / "b"
+    objstore.pull(b, uri)
+    frame = pl.read_parquet(b / "snapshots" / f"snapshot_date={CUR}" / "records.parquet")
+    write_snapshot(frame.head(3), b, CUR)  # host b writes the week and does not publish it (a push that failed)
+    assert objstore.pull(b, uri)["kept"] == [CUR]  # nobody published since: b's week stays, for b's next push
+    write_snapshot(frame.head(5), a, CUR)  # host a restates the week and publishes it
+    assert objstore.push(a, uri)["weeks"] == 1
+    assert objstore.push(b, uri)["stale"] == [CUR]  # b's week was written on the older generation: not published
+    assert objstore.pull(b, uri)["kept"] == []  # and the store's week wins on b
+    assert pl.read_parquet(b / "snapshots" / f"snapshot_date={CUR}" / "records.parquet").height == 5
+    c = tmp_path / "c"
+    objstore.pull(c, uri)
+    assert pl.read_parquet(c / "snapshots" / f"snapshot_date={CUR}" / "records.parquet").height == 5
+
+
+def test_only_the_stores_own_copy_is_synced(fixture_dir, s3, tmp_path, monkeypatch):  # noqa: F811
+    """A demo or a test written into another directory (generate --out) never touches the object store."""
+    uri, _ = s3
+    monkeypatch.setenv("TRACKER_DATA_URI", uri)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "home"))
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'state.db'}")
+    other = copy(fixture_dir, tmp_path / "other")
+    res = ingest.ingest([write(tmp_path / "洛隆县.csv", [line(i) for i in range(1, 6)])], W1, other, user="t", key=b"k")
+    assert res.accepted == 5 and res.write_error is None
+    assert objstore.remote_weeks(uri) == []  # nothing published
+    assert not (tmp_path / "home").exists()  # and nothing pulled
+
+
+def test_a_failed_publish_is_said_not_hidden(s3, tmp_path, monkeypatch):  # noqa: F811
+    uri, _ = s3
+    home = tmp_path / "home"
+    monkeypatch.setenv("TRACKER_DATA_URI", uri)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(home))
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'state.db'}")
+
+    def unreachable(*a, **k):  # the object store going away between the pull and the push
+        raise ConnectionError("connection reset")
+
+    monkeypatch.setattr(objstore, "push", unreachable)
+    res = ingest.ingest([write(tmp_path / "洛隆县.csv", [line(i) for i in range(1, 6)])], W1, home, user="t", key=b"k")
+    assert res.write_error["zh"].startswith("数据已在本服务器写入，但未能发布到对象存储（ConnectionError）")
+    assert res.exit_code == 3  # the page and the command line report it as an error
+    assert (home / "snapshots" / f"snapshot_date={W1}" / "records.parquet").exists()  # written here, as it says
 
 
 def test_credentials_come_from_the_environment_only(monkeypatch):

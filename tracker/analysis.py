@@ -24,7 +24,7 @@ from queries import (
 )
 from tracker import catalogue
 from tracker.catalogue import CHANNEL, DIMENSIONS
-from tracker.dispatch import child_len
+from tracker.dispatch import child_len, weekly_query
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def measures(area: str, day: dt.date, sl: Slice = Slice(), raw: bool = False) ->
     """Base measures per child unit; from the weekly series unless a slice is on (identical, tested)."""
     if sl.active() or raw:
         return with_area_row(cached("unit_measures_raw", **_common(area, day, sl)), area)
-    wk = cached("measures_by_week_series", area=area, child_len=child_len(area), from_date=day, to_date=day)
+    wk = cached(weekly_query(area), area=area, child_len=child_len(area), from_date=day, to_date=day)
     return with_area_row(wk.drop("snapshot_date"), area)
 
 

@@ -158,11 +158,15 @@ def build_remote(uri: str, day: dt.date, engine: str = "duckdb") -> dict:
     if day not in weeks:
         raise FileNotFoundError(f"no snapshot {day} under {uri}")
     prev = dv.previous(day, dates=weeks)
+    from tracker import settings, store
+
     with tempfile.TemporaryDirectory(prefix="tracker-build-") as tmp:
         root = Path(tmp)
         objstore.pull(root, uri, weeks={day} | ({prev} if prev else set()), tops={"quotas.csv", "policy", "regions"})
-        times = build(root, day, engine)
-        res = objstore.push(root, uri, weeks={day})
+        with settings.using_data_dir(root):  # the week's policy and quotas are the store's, not this machine's
+            times = build(root, day, engine)
+        with store.writer_lock():  # checked and published while no submission publishes (the shared PostgreSQL store)
+            res = objstore.push(root, uri, weeks={day})
     if day in res["stale"]:
         times["_stale"] = True
     return times

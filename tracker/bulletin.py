@@ -80,10 +80,12 @@ class Letterhead:
         import json
 
         from tracker import settings
+        from tracker.submissions import writer
 
         p = settings.data_dir() / "bulletin" / f"{area}.json"
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
+        with writer(settings.data_dir()):  # with object storage, published for every host
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 @dataclass

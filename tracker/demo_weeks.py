@@ -105,7 +105,7 @@ def submit_week(recs: pl.DataFrame, day: dt.date, root: Path, today: dt.date, ke
     workbooks = set(sorted(counties, key=lambda c: (sizes[c], c))[:4])  # a few small counties send Excel files
     runs = schedule(counties, day, today, h.name)
     results = []
-    folder = Path(tempfile.mkdtemp(prefix="demo-exports-", dir=root))
+    folder = Path(tempfile.mkdtemp(prefix=".demo-exports-", dir=root))  # hidden: never part of the published data
     try:
         for n, run in enumerate(runs):
             say(n / max(1, len(runs)), f"{run.when:%m-%d %H:%M} {run.user}: {len(run.files)} 个县区报送 / submissions")

@@ -42,12 +42,17 @@ def child_len(area: str) -> int:
     return LEVEL_LEN.get(lvl + 1, len(area))
 
 
+def weekly_query(area: str) -> str:
+    """The weekly series file (one file, sorted by unit) where the area has children; a village, its own child,
+    from the weekly rollups as before (the same rows either way: tests/test_queries.py)."""
+    return "measures_by_week_series" if child_len(area) > len(area) else "measures_by_week"
+
+
 def measures(area: str, d: Dates) -> pl.DataFrame:
     """Base measures per week (last year's and this year's to the snapshot), area + children, with the reported
     figures (填报指标) as of each week beside them (`last_reported`: the latest report's date)."""
     start = dt.date(d.snapshot.year - 1, 1, 1)
-    # the weekly series (one file sorted by unit), not a rollup file per week: the same rows (tests/test_queries.py)
-    wk = cached("measures_by_week_series", area=area, child_len=child_len(area), from_date=start, to_date=d.snapshot)
+    wk = cached(weekly_query(area), area=area, child_len=child_len(area), from_date=start, to_date=d.snapshot)
     keys = ["snapshot_date", "unit_code", "is_area"]
     dates = sorted(set(wk["snapshot_date"].to_list()) | {d.snapshot})
     rep = cached("reported_by_week", area=area, child_len=child_len(area), dates=dates)

@@ -98,7 +98,7 @@ class Result:
     file_errors: list[dict] = field(default_factory=list)
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
     contract: list[str] = field(default_factory=list)  # data-contract violations of the snapshot (none expected)
-    write_error: dict | None = None  # {"zh", "en"}: writing failed, nothing was written
+    write_error: dict | None = None  # {"zh", "en"}: writing failed (nothing written), or publishing it did
     counties: dict[str, dict] = field(default_factory=dict)  # every county's state for the week (tracker.submissions)
     notes: list[dict] = field(default_factory=list)  # {"zh", "en"}: things worth knowing that are not errors
     rejects: pl.DataFrame | None = None
@@ -250,6 +250,37 @@ def ingest(
     rejected (a county's staff sends its own county only). `derived=False` leaves the week's derived files to
     be built later (the demo builder ingests several submissions of a week, then builds them once).
     """
+    held = contextlib.ExitStack()  # the writer lock (tracker.submissions.writer), from reading the weeks to writing them
+    res = None
+    try:
+        res = _ingest(held, files, snapshot, data_dir, user, key, progress, write, report, replace_week, when, scope, derived)
+    finally:
+        from tracker.objstore import PublishError
+
+        try:
+            held.close()  # with object storage: the push of what was written
+        except PublishError as e:
+            if res is None:
+                raise
+            res.write_error = {"zh": e.zh, "en": e.en}
+    return res
+
+
+def _ingest(
+    held: contextlib.ExitStack,
+    files: list[Path],
+    snapshot: dt.date,
+    data_dir: Path | None = None,
+    user: str | None = None,
+    key: bytes | None = None,
+    progress: Progress | None = None,
+    write: bool = True,
+    report: Path | None = None,
+    replace_week: bool = False,
+    when: dt.datetime | None = None,
+    scope: str | None = None,
+    derived: bool = True,
+) -> Result:
     t0 = time.perf_counter()
     say = progress or (lambda f, m: None)
     data_dir = Path(data_dir or settings.data_dir())
@@ -342,6 +373,11 @@ def ingest(
                 )
             from queries.derived import partition, previous
 
+            if write:  # the writer lock from here: the previous week read below is the one this week is written after
+                from tracker import submissions
+
+                wait = "等待另一份报送写入完成 / waiting for another submission to be written"
+                held.enter_context(submissions.writer(data_dir, waiting=lambda: say(0.6, wait)))
             before = previous(snapshot, data_dir)
             accepted, outliers = _finish(accepted, snapshot, key, partition(before, data_dir) / "records.parquet" if before else None)
             flags += outliers
@@ -364,60 +400,54 @@ def ingest(
     res.by_reason = dict(res.rejects["reason"].value_counts().iter_rows()) if rejects else {}
     res.flagged = pl.DataFrame(flags, schema=FLAG_SCHEMA)
     res.flags = dict(res.flagged["flag"].value_counts().iter_rows()) if flags else {}
-    held = contextlib.ExitStack()  # the data directory's writer lock, from reading the week to writing it
-    try:
-        snapshot_frame = None
-        if res.accepted and not res.file_errors:
-            snapshot_frame = accepted.select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS])
-            if write:  # this submission's counties replace their own rows; the other counties' stay or carry forward
-                from tracker import submissions
+    snapshot_frame = None
+    if res.accepted and not res.file_errors:
+        snapshot_frame = accepted.select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS])
+        if write:  # this submission's counties replace their own rows; the other counties' stay or carry forward
+            from tracker import submissions
 
-                submitted, stamp = snapshot_frame, (when or dt.datetime.now()).isoformat(timespec="seconds")
-                wait = "等待另一份报送写入完成 / waiting for another submission to be written"
-                held.enter_context(submissions.writer(data_dir, waiting=lambda: say(0.85, wait)))  # until the weeks are written
-                snapshot_frame, res.counties = submissions.merge(
-                    snapshot_frame, snapshot, data_dir, stamp, user or getpass.getuser(), replace_week
-                )
-            from tracker.contracts import check_snapshot  # the same data contract as the fixture and the demo
+            submitted, stamp = snapshot_frame, (when or dt.datetime.now()).isoformat(timespec="seconds")
+            snapshot_frame, res.counties = submissions.merge(
+                snapshot_frame, snapshot, data_dir, stamp, user or getpass.getuser(), replace_week
+            )
+        from tracker.contracts import check_snapshot  # the same data contract as the fixture and the demo
 
-            res.contract += [f"{v.check} {v.column}: {v.rows} ({v.example})" for v in check_snapshot(snapshot_frame, lk.h)]
-        if write and snapshot_frame is not None and not res.contract:
-            say(0.9, "写入快照 / writing the snapshot")
-            try:
-                _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user or getpass.getuser(), stamp, derived)
-                try:  # the history (and each county's rows, for rollback); the snapshot is live either way
-                    submissions.record(data_dir, snapshot, submitted, res, user or getpass.getuser(), stamp)
-                except Exception as e:  # a full disk, the store unreachable or busy: the week is live all the same
-                    why = getattr(e, "strerror", None) or type(e).__name__
-                    res.notes.append({"zh": f"报送记录未保存：{why}", "en": f"Submission history not saved: {why}"})
-                if not replace_week:  # later weeks that carry these counties now carry this week's rows
-                    try:
-                        for d in submissions.refresh_carried(snapshot, data_dir, derived):
-                            res.notes.append(
-                                {
-                                    "zh": f"{d.isoformat()}：未报送县区的沿用数据已按本周更新。",
-                                    "en": f"{d.isoformat()}: the counties carried there now carry this week's data.",
-                                }
-                            )
-                    except OSError as e:  # this week is live; the later week keeps its older carried rows
+        res.contract += [f"{v.check} {v.column}: {v.rows} ({v.example})" for v in check_snapshot(snapshot_frame, lk.h)]
+    if write and snapshot_frame is not None and not res.contract:
+        say(0.9, "写入快照 / writing the snapshot")
+        try:
+            _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user or getpass.getuser(), stamp, derived)
+            try:  # the history (and each county's rows, for rollback); the snapshot is live either way
+                submissions.record(data_dir, snapshot, submitted, res, user or getpass.getuser(), stamp)
+            except Exception as e:  # a full disk, the store unreachable or busy: the week is live all the same
+                why = getattr(e, "strerror", None) or type(e).__name__
+                res.notes.append({"zh": f"报送记录未保存：{why}", "en": f"Submission history not saved: {why}"})
+            if not replace_week:  # later weeks that carry these counties now carry this week's rows
+                try:
+                    for d in submissions.refresh_carried(snapshot, data_dir, derived):
                         res.notes.append(
                             {
-                                "zh": f"后续周的沿用数据未能更新：{e.strerror}",
-                                "en": f"The carried data of later weeks was not updated: {e.strerror}",
+                                "zh": f"{d.isoformat()}：未报送县区的沿用数据已按本周更新。",
+                                "en": f"{d.isoformat()}: the counties carried there now carry this week's data.",
                             }
                         )
-            except _FATAL:
-                raise
-            except BaseException as e:  # a full disk (OSError) or anything else: nothing written, temporary files gone
-                res.partition = None
-                why = getattr(e, "strerror", None) or type(e).__name__
-                res.write_error = {
-                    "zh": f"写入失败（{why}），快照未更新，已写入的临时文件已清理；请检查磁盘空间后重新导入。",
-                    "en": f"Writing failed ({why}): the snapshot was not changed and the temporary files "
-                    "were removed. Check the disk space and load the files again.",
-                }
-    finally:
-        held.close()
+                except OSError as e:  # this week is live; the later week keeps its older carried rows
+                    res.notes.append(
+                        {
+                            "zh": f"后续周的沿用数据未能更新：{e.strerror}",
+                            "en": f"The carried data of later weeks was not updated: {e.strerror}",
+                        }
+                    )
+        except _FATAL:
+            raise
+        except BaseException as e:  # a full disk (OSError) or anything else: nothing written, temporary files gone
+            res.partition = None
+            why = getattr(e, "strerror", None) or type(e).__name__
+            res.write_error = {
+                "zh": f"写入失败（{why}），快照未更新，已写入的临时文件已清理；请检查磁盘空间后重新导入。",
+                "en": f"Writing failed ({why}): the snapshot was not changed and the temporary files "
+                "were removed. Check the disk space and load the files again.",
+            }
     if report is not None:
         try:
             res.report = write_reject_report(res, Path(report))

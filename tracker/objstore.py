@@ -158,15 +158,22 @@ def _download(fs, remote: str, dest: Path) -> None:
 
 
 def _unpublished(part: Path, idx: dict, rel_dir: str) -> bool:
-    """A week written here and not pushed yet (a push that failed): never replaced by a pull."""
+    """A week written here since its last pull or push (an ingest whose push failed, or a write outside the lock)."""
     rec = idx.get(f"{rel_dir}/records.parquet")
     f = part / "records.parquet"
     return f.exists() and (rec is None or {k: rec.get(k) for k in ("size", "mtime_ns")} != _stamp(f))
 
 
+def _base(idx: dict, rel_dir: str) -> str | None:
+    """The generation this host's copy of a week was last pulled or pushed as (kept in the index: a write here
+    replaces the week's directory and its commit file, not what it was based on)."""
+    return idx.get(f"gen:{rel_dir}", {}).get("gen")
+
+
 def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[str] | None = None) -> dict:
-    """Bring the local copy up to date: {"weeks": weeks taken whole, "files": files downloaded, "kept": weeks of this
-    host not pushed yet}. `weeks`/`tops` limit it to those weeks / those top-level names (the builder's)."""
+    """Bring the local copy up to date: {"weeks": weeks taken whole, "files": files downloaded, "kept": weeks written
+    here on the store's current generation, not pushed yet}. A week written here on an older generation loses to the
+    store's (someone published after it was read). `weeks`/`tops` limit the pull to those weeks / top-level names."""
     from tracker.generate import _exchange
 
     data_dir = Path(data_dir)
@@ -190,14 +197,15 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
             part = data_dir / rel_dir
             crel = f"{rel_dir}/{COMMIT}"
             known = idx.get(crel, {}).get("etag") == _etag(info) and (part / COMMIT).exists()
-            if known:  # the same commit: only objects rewritten under it (a next week's diff rebuilt) are new
-                commit = json.loads((part / COMMIT).read_text(encoding="utf-8"))
-            else:
-                commit = json.loads(fs.cat_file(f"{base}/{crel}"))
+            commit = json.loads((part / COMMIT).read_text(encoding="utf-8")) if known else json.loads(fs.cat_file(f"{base}/{crel}"))
+            local = None
             if part.exists() and _unpublished(part, idx, rel_dir):
-                out["kept"].append(day)
-                continue
-            local = json.loads((part / COMMIT).read_text(encoding="utf-8")) if (part / COMMIT).exists() else None
+                if _base(idx, rel_dir) == commit["generation"]:
+                    out["kept"].append(dt.date.fromisoformat(day))  # published by the next write here (under the writer lock)
+                    continue
+                log.warning("pull: %s was written here on an older generation; the object store's week wins", rel_dir)
+            elif (part / COMMIT).exists():
+                local = json.loads((part / COMMIT).read_text(encoding="utf-8"))
             if local and local["generation"] == commit["generation"]:
                 for name in commit["files"]:
                     rel = f"{rel_dir}/{name}"
@@ -237,6 +245,8 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
                 out["weeks"] += 1
                 out["files"] += len(commit["files"])
             idx[crel] = {"etag": _etag(info), **_stamp(part / COMMIT)}
+            idx[f"gen:{rel_dir}"] = {"gen": commit["generation"]}
+            _save_index(data_dir, idx)  # week by week: a pull that stops half-way keeps what it took
         for rel, info in sorted(remote.items()):
             if rel.startswith("snapshots/") or not _shared(rel) or (tops is not None and rel.split("/")[0] not in tops):
                 continue
@@ -254,11 +264,13 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
 
 
 def push(data_dir: Path, uri: str, weeks: set[dt.date] | None = None) -> dict:
-    """Publish what changed here since the last pull or push: {"weeks": weeks committed, "files": files uploaded}.
+    """Publish what changed here since the last pull or push: {"weeks": weeks committed, "files": files uploaded,
+    "stale": weeks not published}.
 
-    A week whose records changed gets a new generation (pullers take it whole) and loses the objects of the old
-    one; a week with only new derived files keeps its generation, unless the object store's week has moved on
-    meanwhile (then this host's files are stale and are not published)."""
+    A week whose records changed gets a new generation (pullers take it whole; the old one's objects go); a week
+    with only new derived files keeps its generation. Either only if the store's week is still the generation this
+    copy was based on; else the week is stale here and the store's wins at the next pull. Two writers check and
+    publish one at a time: callers hold the store's writer lock (`shared_write`, `tracker.build`)."""
     data_dir = Path(data_dir)
     base = bucket_path(uri)
     fs = filesystem()
@@ -286,17 +298,16 @@ def push(data_dir: Path, uri: str, weeks: set[dt.date] | None = None) -> dict:
                 continue
             rel_dir = f"snapshots/snapshot_date={day}"
             part = data_dir / rel_dir
+            try:
+                there = json.loads(fs.cat_file(f"{base}/{rel_dir}/{COMMIT}"))["generation"]
+            except FileNotFoundError:
+                there = None
+            if there is not None and there != _base(idx, rel_dir):
+                out["stale"].append(dt.date.fromisoformat(day))  # published by another host since this copy read it
+                continue
             local = json.loads((part / COMMIT).read_text(encoding="utf-8")) if (part / COMMIT).exists() else None
-            new_gen = local is None or f"{rel_dir}/records.parquet" in rels
-            if not new_gen:
-                try:
-                    there = json.loads(fs.cat_file(f"{base}/{rel_dir}/{COMMIT}"))
-                except FileNotFoundError:
-                    there = None
-                if there is None or there["generation"] != local["generation"]:
-                    out["stale"].append(day)
-                    continue
-            gen = uuid.uuid4().hex if new_gen else local["generation"]
+            new_gen = there is None or local is None or f"{rel_dir}/records.parquet" in rels
+            gen = uuid.uuid4().hex if new_gen else there
             names = sorted(p.name for p in part.iterdir() if p.is_file() and not p.name.startswith(".") and p.name != COMMIT)
             for name in names if new_gen else sorted(r.rsplit("/", 1)[1] for r in rels):
                 upload(f"{rel_dir}/{name}", _gen_key(rel_dir, gen, name))
@@ -305,6 +316,8 @@ def push(data_dir: Path, uri: str, weeks: set[dt.date] | None = None) -> dict:
             tmp.write_text(json.dumps(commit), encoding="utf-8")
             os.replace(tmp, part / COMMIT)
             upload(f"{rel_dir}/{COMMIT}")
+            idx[f"gen:{rel_dir}"] = {"gen": gen}
+            _save_index(data_dir, idx)
             if new_gen:  # older generations go once the commit names the new one (a puller halfway retries)
                 try:
                     for name in fs.ls(f"{base}/{rel_dir}", detail=False):
@@ -351,21 +364,22 @@ def follow(data_dir: Path | None = None) -> dict | None:
     key = f"{uri}|{data_dir}"
     with _follow_lock:
         if key in _follow:
-            return _last.get(key)  # type: ignore[return-value]
-        try:
-            _last[key] = pull(data_dir, uri)
-        except Exception as e:  # the local copy serves meanwhile; the message says why it may be old
-            log.warning("pull from %s failed: %s", uri, e)
-            _last[key] = {"error": str(getattr(e, "zh", None) or e)}
+            return _last.get(key)  # type: ignore[return-value]  (the latest pull's outcome)
+
+        def once() -> None:
+            try:
+                _last[key] = pull(data_dir, uri)
+            except Exception as e:  # the local copy serves meanwhile; the page says it may be old (detail in the log)
+                log.warning("pull from %s failed: %s", uri, e)
+                _last[key] = {"error": type(e).__name__}
+
+        once()
         every = max(5.0, float(settings.SETTINGS["sync_s"].get() or 30))
 
         def loop() -> None:
             while True:
                 time.sleep(every)
-                try:
-                    _last[key] = pull(data_dir, uri)
-                except Exception as e:
-                    log.warning("pull from %s failed: %s", uri, e)
+                once()
 
         t = threading.Thread(target=loop, name="objstore-follow", daemon=True)
         t.start()
@@ -373,20 +387,43 @@ def follow(data_dir: Path | None = None) -> dict | None:
         return _last[key]  # type: ignore[return-value]
 
 
+class PublishError(TrackerError):
+    """Written here, not published to the object store."""
+
+
+def _is_home(data_dir: Path) -> bool:
+    try:
+        return Path(data_dir).resolve() == settings.data_dir().resolve()
+    except OSError:
+        return False
+
+
 @contextmanager
 def shared_write(data_dir: Path) -> Iterator[None]:
-    """Around a write of the data (a submission): with object storage, the store's writer lock across hosts, a pull
-    before and a push after; without, nothing."""
+    """Around a write of the data (a submission, a rollback): with object storage, and only for the data directory
+    that is the store's local copy (not a demo or a test written elsewhere), the store's writer lock across hosts,
+    a pull before and a push after; else nothing. A failed push raises PublishError (the write stays here and is
+    published by the next write, unless another host's week for that date came first)."""
     uri = configured()
-    if uri is None:
+    if uri is None or not _is_home(data_dir):
         yield
         return
     from tracker import store
 
+    if store.engine().dialect.name == "sqlite":
+        log.warning("object storage with a SQLite store: the writer lock holds on this host only (use PostgreSQL)")
     with store.writer_lock():
         pull(data_dir, uri)
         yield
-        push(data_dir, uri)
+        try:
+            push(data_dir, uri)
+        except Exception as e:
+            log.warning("push to %s failed: %s", uri, e)
+            raise PublishError(
+                f"数据已在本服务器写入，但未能发布到对象存储（{type(e).__name__}），其他服务器暂时看不到；请稍后重新导入或联系管理员。",
+                f"Written on this server but not published to the object storage ({type(e).__name__}): other servers do "
+                "not see it yet; load it again later or ask the administrator.",
+            ) from e
 
 
 def main(argv: list[str] | None = None) -> int:

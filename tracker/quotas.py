@@ -189,9 +189,12 @@ def store(new: pl.DataFrame, area: str) -> Path:
     outside = new.filter(~pl.col("unit_code").str.starts_with(area))
     if outside.height:
         raise TrackerError(f"无权限：{outside.height} 条任务不在本辖区。", f"No permission: {outside.height} quotas are outside your area.")
-    with queries.scoped(queries.SYSTEM):  # the file holds every area; only rows inside `area` change
-        full = table("")
-    return save(replace_rows(full, new.cast(full.schema)))
+    from tracker.submissions import writer
+
+    with writer(settings.data_dir()):  # read, change, write: one writer at a time (with object storage, across hosts)
+        with queries.scoped(queries.SYSTEM):  # the file holds every area; only rows inside `area` change
+            full = table("")
+        return save(replace_rows(full, new.cast(full.schema)))
 
 
 def replace_rows(q: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -203,7 +206,7 @@ def replace_rows(q: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
 def save(q: pl.DataFrame, path: Path | None = None) -> Path:
     """Write the quota table atomically (temp file + rename)."""
     path = path or (settings.data_dir() / "quotas.csv")
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")  # hidden: never published half-written
     q.sort("year", "unit_code", "metric").write_csv(tmp)
     os.replace(tmp, path)
     return path
