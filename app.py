@@ -22,9 +22,8 @@ st.set_page_config(
 
 if objstore.configured() and not objstore.following():  # a new host's first pull may take a while: say so
     with st.spinner("正在从对象存储同步数据 / Syncing the data from object storage …", show_time=True):
-        synced = objstore.follow()
-else:
-    synced = objstore.follow()  # with object storage: this host's copy brought up to date (once, then in the background)
+        objstore.follow()
+synced = objstore.follow()  # with object storage: the latest pull's outcome (pulled at start, then in the background)
 if synced and synced.get("error"):
     st.warning(
         f"对象存储暂时无法同步（{synced['error']}），显示的是本服务器已有的数据。 / The object storage cannot be reached: "

@@ -291,8 +291,7 @@ def _series_file(rollups: list[Path]) -> Path:
 
 def _build_series(con, out: Path) -> None:
     """Write the weekly series from the connection's rollup view (a temporary name renamed into place)."""
-    if not isinstance(con, duckdb.DuckDBPyConnection):  # the statements recorded for Spark (tests/sample_params.py)
-        con.execute(f"copy ({catalogue()['unit_series'].render()}) to '{_sq(out)}' (format parquet)")
+    if not isinstance(con, duckdb.DuckDBPyConnection):  # statements recorded for Spark (tests/sample_params.py)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}-{os.getpid()}-{threading.get_ident()}.parquet")

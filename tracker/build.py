@@ -152,14 +152,12 @@ def build(root: Path, day: dt.date, engine: str = "duckdb", out: Path | None = N
 def build_remote(uri: str, day: dt.date, engine: str = "duckdb") -> dict:
     """Build the week's derived files from the object store and add them to it: {file name: seconds}, plus
     "_stale": True when the week was restated while building (nothing published then)."""
-    from tracker import objstore
+    from tracker import objstore, settings, store
 
     weeks = objstore.remote_weeks(uri)
     if day not in weeks:
         raise FileNotFoundError(f"no snapshot {day} under {uri}")
     prev = dv.previous(day, dates=weeks)
-    from tracker import settings, store
-
     with tempfile.TemporaryDirectory(prefix="tracker-build-") as tmp:
         root = Path(tmp)
         objstore.pull(root, uri, weeks={day} | ({prev} if prev else set()), tops={"quotas.csv", "policy", "regions"})

@@ -127,6 +127,19 @@ def _stamp(p: Path) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def _changed_here(rec: dict | None, path: Path) -> bool:
+    """Whether a local file differs from what the index says was last pulled or pushed."""
+    return rec is None or {k: rec.get(k) for k in ("size", "mtime_ns")} != _stamp(path)
+
+
+@contextmanager
+def _session(data_dir: Path, uri: str) -> Iterator[tuple[str, object, dict]]:
+    """(bucket path, file system, index) for one pull or push, with the host's lock held."""
+    base, fs = bucket_path(uri), filesystem()
+    with _host_lock(data_dir):
+        yield base, fs, _load_index(data_dir)
+
+
 def _shared(rel: str) -> bool:
     """Whether a data directory's file belongs in the object store."""
     parts = rel.split("/")
@@ -159,9 +172,8 @@ def _download(fs, remote: str, dest: Path) -> None:
 
 def _unpublished(part: Path, idx: dict, rel_dir: str) -> bool:
     """A week written here since its last pull or push (an ingest whose push failed, or a write outside the lock)."""
-    rec = idx.get(f"{rel_dir}/records.parquet")
     f = part / "records.parquet"
-    return f.exists() and (rec is None or {k: rec.get(k) for k in ("size", "mtime_ns")} != _stamp(f))
+    return f.exists() and _changed_here(idx.get(f"{rel_dir}/records.parquet"), f)
 
 
 def _base(idx: dict, rel_dir: str) -> str | None:
@@ -177,11 +189,8 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
     from tracker.generate import _exchange
 
     data_dir = Path(data_dir)
-    base = bucket_path(uri)
-    fs = filesystem()
     out = {"weeks": 0, "files": 0, "kept": []}
-    with _host_lock(data_dir):
-        idx = _load_index(data_dir)
+    with _session(data_dir, uri) as (base, fs, idx):
         try:
             found = fs.find(base, detail=True)
         except FileNotFoundError:
@@ -254,7 +263,7 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
             rec = idx.get(rel, {})
             if rec.get("etag") == _etag(info) and dest.exists():
                 continue
-            if dest.exists() and rec and {k: rec.get(k) for k in ("size", "mtime_ns")} != _stamp(dest):
+            if dest.exists() and rec and _changed_here(rec, dest):
                 log.warning("pull: %s changed here and there; the object store's copy wins", rel)
             _download(fs, f"{base}/{rel}", dest)
             idx[rel] = {"etag": _etag(info), **_stamp(dest)}
@@ -272,18 +281,14 @@ def push(data_dir: Path, uri: str, weeks: set[dt.date] | None = None) -> dict:
     copy was based on; else the week is stale here and the store's wins at the next pull. Two writers check and
     publish one at a time: callers hold the store's writer lock (`shared_write`, `tracker.build`)."""
     data_dir = Path(data_dir)
-    base = bucket_path(uri)
-    fs = filesystem()
     out = {"weeks": 0, "files": 0, "stale": []}
-    with _host_lock(data_dir):
-        idx = _load_index(data_dir)
+    with _session(data_dir, uri) as (base, fs, idx):
         changed: dict[str | None, list[str]] = {}
         for rel, path in _local_files(data_dir).items():
             m = WEEK.match(rel)
             if m and (m.group(2) == COMMIT or (weeks is not None and dt.date.fromisoformat(m.group(1)) not in weeks)):
                 continue
-            rec = idx.get(rel)
-            if rec and {k: rec.get(k) for k in ("size", "mtime_ns")} == _stamp(path):
+            if not _changed_here(idx.get(rel), path):
                 continue
             changed.setdefault(m.group(1) if m else None, []).append(rel)
 

@@ -91,33 +91,32 @@ def view_href(**kw) -> str:
     return "?" + urlencode(st.session_state["_state"].with_(**kw).params())
 
 
-def records_href(filters: dict | None, area: str | None = None) -> str:
-    """A relative link to the records behind a number (the records view with `filters`), or, for a role that sees
-    aggregates only, to the breakdown by channel. Relative, so it works under any base path."""
-    from urllib.parse import urlencode
-
-    from tracker.catalogue import encode_filters
-
-    state = st.session_state["_state"]
-    params = state.shared_params()
-    if area:
-        params["area"] = area
-    if filters is None or not can("records"):
-        return "channels?" + urlencode(params)
-    return "records?" + urlencode({**params, "f": encode_filters(filters)})
-
-
-def open_records(filters: dict | None, area: str | None = None) -> None:
-    """Go to the records behind a number (a chart click), as `records_href` links to them: the records view with
-    `filters`, or the breakdown by channel for a role that sees aggregates only."""
+def _records_target(filters: dict | None, area: str | None) -> tuple[str, dict]:
+    """Where the records behind a number are: (page, query parameters): the records view with `filters`, or, for a
+    role that sees aggregates only (or a number without records), the breakdown by channel."""
     from tracker.catalogue import encode_filters
 
     params = st.session_state["_state"].shared_params()
     if area:
         params["area"] = area
     if filters is None or not can("records"):
-        st.switch_page("app_pages/channels.py", query_params=params)
-    st.switch_page("app_pages/records.py", query_params={**params, "f": encode_filters(filters)})
+        return "channels", params
+    return "records", {**params, "f": encode_filters(filters)}
+
+
+def records_href(filters: dict | None, area: str | None = None) -> str:
+    """A relative link to the records behind a number (see `_records_target`). Relative, so it works under any base
+    path."""
+    from urllib.parse import urlencode
+
+    page, params = _records_target(filters, area)
+    return f"{page}?{urlencode(params)}"
+
+
+def open_records(filters: dict | None, area: str | None = None) -> None:
+    """Go to the records behind a number (a chart click), where `records_href` links."""
+    page, params = _records_target(filters, area)
+    st.switch_page(f"app_pages/{page}.py", query_params=params)
 
 
 def sync_url(state: State) -> None:
