@@ -2,6 +2,8 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# the suite's temp dirs: two runs (parallel on two workers, then the serial tests) under one root the ID scan reads
+TESTS_TMP := $(or $(TMPDIR),/tmp)/tracker-tests
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint bench demo regions system-deps clean-demo
@@ -25,7 +27,9 @@ run: $(BIN)/.runtime
 test: $(BIN)/.dev system-deps tests/oidc/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	rm -rf $(TESTS_TMP) && mkdir -p $(TESTS_TMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --basetemp=$(TESTS_TMP)/parallel -m "not serial"
+	TRACKER_SCAN_ROOT=$(TESTS_TMP) $(BIN)/python -m pytest -q --basetemp=$(TESTS_TMP)/serial -m serial
 
 ## a real OpenID Connect provider for the SSO browser test (npm oidc-provider, pinned in package-lock.json)
 tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json

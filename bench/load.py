@@ -55,6 +55,7 @@ URL_PATH = {"overview": ""}  # st.navigation's default page lives at the root: /
 TIMEOUT = 30.0  # seconds from rerun request to script_finished
 TODAY = dt.date(2026, 11, 22)  # the generated data's "today", as in the tests
 SMALL_SCALE = 0.02
+AFTER_SWAP_S = 6.0  # the load goes on this long (at least) after a re-ingest ends, so the new week is read
 
 
 # ---------------------------------------------------------------- what users ask for
@@ -559,7 +560,7 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
     pids = [] if not pid else [pid] if isinstance(pid, int) else list(pid)
     rep = Report(users, seconds, [], processes=len(urls))
     started = time.monotonic()
-    end = started + seconds
+    end = [started + seconds]  # a re-ingest that ends late pushes it back: loads must read the new week too
     stop = asyncio.Event()
     dumped = asyncio.Lock()
 
@@ -579,7 +580,7 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         rng = random.Random(seed * 1_000_003 + i)
         s, n = None, 0
         await asyncio.sleep(rng.uniform(0, min(2.0, seconds / 10)))  # tabs do not open in the same millisecond
-        while time.monotonic() < end and not stop.is_set() and (max_loads is None or n < max_loads):
+        while time.monotonic() < end[0] and not stop.is_set() and (max_loads is None or n < max_loads):
             page, query = plan.pick(rng)
             if s is None:
                 s = Session(urls[i % len(urls)], timeout)
@@ -623,9 +624,11 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         if stop.is_set():
             return
         at = time.monotonic() - started
+        end[0] = max(end[0], time.monotonic() + reingest.timeout)  # users keep going while it runs
         rep.reingest = await asyncio.to_thread(reingest.run, data_dir)
         rep.reingest["at"] = at
         rep.reingest["done_at"] = time.monotonic() - started
+        end[0] = max(started + seconds, time.monotonic() + max(AFTER_SWAP_S, seconds / 4))
 
     side = []
     if pids:
@@ -634,7 +637,8 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         side.append(asyncio.create_task(swap()))
     tasks = [asyncio.create_task(user(i)) for i in range(users)]
     try:
-        results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), seconds + timeout + 90)
+        budget = seconds + timeout + 90 + (reingest.timeout + AFTER_SWAP_S + seconds / 4 if reingest else 0)
+        results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), budget)
         bugs = [r for r in results if isinstance(r, BaseException)]
         if bugs:  # a bug of the harness, not of the app: say so loudly
             rep.aborted = rep.aborted or f"harness error in {len(bugs)} user(s): {type(bugs[0]).__name__}: {bugs[0]}"

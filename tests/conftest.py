@@ -34,6 +34,24 @@ os.environ.setdefault("TRACKER_STORE_URL", f"sqlite:///{os.path.join(tempfile.mk
 queries.set_scope(queries.SYSTEM)
 
 
+def _scan_once():
+    """Each new AppTest scans every installed package for Streamlit components (0.6 s here: ~700 packages' metadata
+    parsed); the server does it once at start. The packages do not change during the run: scan once per process."""
+    from streamlit.components.v2 import manifest_scanner as ms
+
+    scan, memo = ms.scan_component_manifests, {}
+
+    def once(max_workers=None):
+        if "found" not in memo:
+            memo["found"] = scan(max_workers)
+        return list(memo["found"])
+
+    ms.scan_component_manifests = once
+
+
+_scan_once()
+
+
 @pytest.fixture(autouse=True)
 def system_scope():
     """Query-layer tests (and session fixtures) run as the operator; the app sets each run's scope from its

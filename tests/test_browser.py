@@ -253,6 +253,8 @@ def test_the_outlier_link_opens_exactly_the_outliers(demo_app, page):
     link.click()
     page.wait_for_url("**/records?**f=per_month**", timeout=15_000)
     wait_idle(page)
+    # the filter the link set, in the opened filter panel (its opening animation may still run on a busy machine)
+    main.get_by_text("月均收入(元)≥").first.wait_for(timeout=15_000)
     text = main.inner_text()
     n = int(re.search(r"共 (\d+) 条记录", text).group(1))
     assert n == listed > 0 and "月均收入(元)≥" in text

@@ -10,11 +10,12 @@ from tests import fixture as F
 from tracker import build
 
 
-def test_jobs_are_the_files_the_ingest_writes(fixture_dir):
-    part = dv.partition(F.CUR, fixture_dir)
+def test_jobs_are_the_files_the_ingest_writes(tmp_path):
+    root = F.build(tmp_path / "fx")  # its own: pages add files of other subsidy policies to the shared fixture
+    part = dv.partition(F.CUR, root)
     written = {p.name for p in part.glob("*.parquet")} - {"records.parquet"}
-    assert {j.file for j in build.jobs(fixture_dir, F.CUR)} == written
-    assert "diff_prev" not in {j.kind for j in build.jobs(fixture_dir, F.LY_SAME)}
+    assert {j.file for j in build.jobs(root, F.CUR)} == written
+    assert "diff_prev" not in {j.kind for j in build.jobs(root, F.LY_SAME)}
 
 
 def test_cli_builds_a_week_like_the_ingest(fixture_dir, tmp_path, capsys):

@@ -9,12 +9,15 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from bench import load
 from tests.conftest import TODAY, mark_input, start_app
 
 SECONDS = float(os.environ.get("TRACKER_LOAD_SECONDS", "20"))
 USERS = int(os.environ.get("TRACKER_LOAD_USERS", "16"))
 MAX_RSS_MB = 2048
+pytestmark = pytest.mark.serial  # latencies under load: not next to another test's work
 
 
 def test_concurrent_users_with_a_reingest(small_demo_dir, tmp_path):

@@ -1,6 +1,8 @@
-"""No output of the test suite contains a full ID number (runs last: file order).
+"""No output of the test suite contains a full ID number (runs last: `make test` runs it in its serial part, after
+the parallel one; alone, file order puts it last).
 
-Scanned: every file the suite wrote under pytest's base temp dir — exports and downloads, bulletins (docx,
+Scanned: every file the suite wrote under TRACKER_SCAN_ROOT (`make test`: the parent of both runs' base temp dirs,
+so every xdist worker's too) or else pytest's base temp dir — exports and downloads, bulletins (docx,
 xlsx, pdf), reject reports, manifests, snapshots and rollups (parquet), audit logs, the app servers' logs
 and every AppTest run's rendered elements (tests/conftest.py `outputs`). Not scanned, on purpose: the
 ledger files the tests feed to ingest (inputs, named in INPUTS) and ingest's archive of those originals.
@@ -10,6 +12,7 @@ A hit is an 18-character ID with a valid GB 11643 check digit.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -24,14 +27,14 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import REPO
 from tracker import ids
 
+pytestmark = pytest.mark.serial
 ID = re.compile(rb"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
 IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 
 
 def inputs(root: Path) -> set[str]:
     """Source ledgers the tests wrote or fed to ingest (tests/conftest.py `mark_input`)."""
-    f = root / "outputs" / "inputs.txt"
-    return set(f.read_text(encoding="utf-8").splitlines()) if f.exists() else set()
+    return {ln for f in root.rglob("inputs.txt") if f.parent.name == "outputs" for ln in f.read_text(encoding="utf-8").splitlines()}
 
 
 def is_input(p: Path, marked: set[str]) -> bool:
@@ -120,8 +123,8 @@ def test_no_output_of_the_suite_holds_a_full_id(fx, tmp_path_factory):
     at.switch_page("app_pages/records.py")
     at.run()
     assert not at.exception and at.dataframe[0].value.shape[0] == 10
-    root = tmp_path_factory.getbasetemp()
+    root = Path(os.environ.get("TRACKER_SCAN_ROOT") or tmp_path_factory.getbasetemp())
     hits, n = scan(root)
-    assert len(list((root / "outputs").glob("apptest-*.bin"))) >= 2
+    assert len(list(root.rglob("outputs/apptest-*.bin"))) >= 2
     assert n >= 10
     assert hits == {}

@@ -128,8 +128,26 @@ def _path(geometry: dict, tol: float = 0.0) -> tuple[list[float | None], list[fl
     return xs, ys
 
 
+# the outlines drawn, per (geometry, tolerance): a map's units are the same on every rerun, and simplifying them was
+# most of the overview's server time per click (issue 20). Keyed by the geometry object itself (the level files are
+# loaded once per process), which the entry holds, so its id is never reused while cached.
+_PATHS: dict[tuple[int, float], tuple[dict, list, list]] = {}
+
+
+def _outline(geometry: dict, tol: float = 0.0) -> tuple[list[float | None], list[float | None]]:
+    """`_path`, computed once per geometry and tolerance."""
+    hit = _PATHS.get((id(geometry), tol))
+    if hit is not None and hit[0] is geometry:
+        return hit[1], hit[2]
+    xs, ys = _path(geometry, tol)
+    if len(_PATHS) > 20_000:  # a bound, never reached by the hierarchy's few thousand mapped units
+        _PATHS.clear()
+    _PATHS[(id(geometry), tol)] = (geometry, xs, ys)
+    return xs, ys
+
+
 def _bounds(features: list[dict]) -> tuple[float, float, float, float]:
-    paths = [_path(f["geometry"]) for f in features]
+    paths = [_outline(f["geometry"]) for f in features]
     xs = [x for px, _ in paths for x in px if x is not None]
     ys = [y for _, py in paths for y in py if y is not None]
     return min(xs), max(xs), min(ys), max(ys)
@@ -183,7 +201,7 @@ def fig_status_map(
         bx: list[float | None] = []
         by: list[float | None] = []
         for c in rest:
-            px, py = _path(feats[c]["geometry"], tol)
+            px, py = _outline(feats[c]["geometry"], tol)
             bx += ([None] if bx else []) + px
             by += ([None] if by else []) + py
         fig.add_trace(
@@ -206,7 +224,7 @@ def fig_status_map(
     shown: set[str] = set()
     for r in rows:
         s = r["status"] or "no_quota"
-        px, py = _path(feats[r["unit_code"]]["geometry"], tol)
+        px, py = _outline(feats[r["unit_code"]]["geometry"], tol)
         fig.add_trace(
             go.Scatter(
                 x=px,
