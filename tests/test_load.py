@@ -1,5 +1,6 @@
 """Load: 16 simulated users on the real server (Streamlit's websocket protocol, `bench.load`) for
-TRACKER_LOAD_SECONDS (20 by default; `make bench` runs the long load), one week re-ingested halfway through: no failed load, the server
+TRACKER_LOAD_SECONDS (20 by default; `make bench` runs the long load), one week re-ingested halfway through (the
+load goes on at least 6 s after it ends, however long it takes, and some loads must read the new week): no failed load, the server
 still healthy, its peak memory bounded. A frozen server fails the test within the per-load timeout (the
 harness then prints the server's thread dump when py-spy is installed); the test itself never hangs."""
 
