@@ -8,6 +8,7 @@ import datetime as dt
 import email
 import email.policy
 import json
+import re
 import socket
 
 import pytest
@@ -197,6 +198,8 @@ def test_waits_until_every_county_has_sent(data, tmp_path):
     eml = tmp_path / "outbox" / "2026-11-20" / "ll@xz.gov.cn.eml"
     m = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert len(list(m.walk())) > 4 and dt.date(2026, 11, 20).isoformat() in eml.parent.name
+    # a random hex id: email.utils.make_msgid's decimal was once an 18-digit number with a valid ID check digit
+    assert re.fullmatch(r"<[0-9a-f]{32}@tracker\.local>", m["Message-ID"]), m["Message-ID"]
 
 
 def test_a_damaged_old_file_does_not_keep_the_app_from_starting(data, capsys):
