@@ -560,7 +560,8 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
     pids = [] if not pid else [pid] if isinstance(pid, int) else list(pid)
     rep = Report(users, seconds, [], processes=len(urls))
     started = time.monotonic()
-    end = [started + seconds]  # a re-ingest that ends late pushes it back: loads must read the new week too
+    end = started + seconds  # a re-ingest that ends late pushes it back: loads must read the new week too
+    after = max(AFTER_SWAP_S, seconds / 4)  # how long the load goes on after a re-ingest ends
     stop = asyncio.Event()
     dumped = asyncio.Lock()
 
@@ -580,7 +581,7 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         rng = random.Random(seed * 1_000_003 + i)
         s, n = None, 0
         await asyncio.sleep(rng.uniform(0, min(2.0, seconds / 10)))  # tabs do not open in the same millisecond
-        while time.monotonic() < end[0] and not stop.is_set() and (max_loads is None or n < max_loads):
+        while time.monotonic() < end and not stop.is_set() and (max_loads is None or n < max_loads):
             page, query = plan.pick(rng)
             if s is None:
                 s = Session(urls[i % len(urls)], timeout)
@@ -619,16 +620,17 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
                 await asyncio.wait_for(stop.wait(), 0.5)
 
     async def swap() -> None:
+        nonlocal end
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), seconds / 2)
         if stop.is_set():
             return
         at = time.monotonic() - started
-        end[0] = max(end[0], time.monotonic() + reingest.timeout)  # users keep going while it runs
+        end = max(end, time.monotonic() + reingest.timeout)  # users keep going while it runs
         rep.reingest = await asyncio.to_thread(reingest.run, data_dir)
         rep.reingest["at"] = at
         rep.reingest["done_at"] = time.monotonic() - started
-        end[0] = max(started + seconds, time.monotonic() + max(AFTER_SWAP_S, seconds / 4))
+        end = max(started + seconds, time.monotonic() + after)
 
     side = []
     if pids:
@@ -637,7 +639,7 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         side.append(asyncio.create_task(swap()))
     tasks = [asyncio.create_task(user(i)) for i in range(users)]
     try:
-        budget = seconds + timeout + 90 + (reingest.timeout + AFTER_SWAP_S + seconds / 4 if reingest else 0)
+        budget = seconds + timeout + 90 + (reingest.timeout + after if reingest else 0)
         results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), budget)
         bugs = [r for r in results if isinstance(r, BaseException)]
         if bugs:  # a bug of the harness, not of the app: say so loudly
