@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from tracker import fmt, settings
+from tracker.charts import figure
 from tracker.i18n import STATUS, status_color, status_label
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -188,9 +189,9 @@ def fig_status_map(
     """
     feats = {f["properties"]["code"]: f for f in level_geojson["features"]}
     rows = [r for r in df.iter_rows(named=True) if r["unit_code"] in feats]
-    fig = go.Figure()
     if not feats:
-        return fig
+        return figure([], {})
+    data: list[dict] = []
     x0, x1, y0, y1 = _bounds(list(feats.values()))
     aspect = 1 / math.cos(math.radians((y0 + y1) / 2))  # a degree of latitude is this many degrees of longitude long
     tol = max(x1 - x0, y1 - y0) / 1500  # under a pixel of the widest map drawn (meeting mode, a 1920 px screen)
@@ -204,8 +205,9 @@ def fig_status_map(
             px, py = _outline(feats[c]["geometry"], tol)
             bx += ([None] if bx else []) + px
             by += ([None] if by else []) + py
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=bx,
                 y=by,
                 fill="toself",
@@ -225,8 +227,9 @@ def fig_status_map(
     for r in rows:
         s = r["status"] or "no_quota"
         px, py = _outline(feats[r["unit_code"]]["geometry"], tol)
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=px,
                 y=py,
                 fill="toself",
@@ -246,8 +249,9 @@ def fig_status_map(
     label = [feats[r["unit_code"]]["properties"]["label"] for r in rows]
     hover = [f"<b>{r['unit_name']}</b><br>{status_label(r['status'] or 'no_quota', lang)} · {r['value']}<br>{r['gap']}" for r in rows]
     size = 18 if big else 12
-    fig.add_trace(
-        go.Scatter(
+    data.append(
+        dict(
+            type="scatter",
             x=[p[0] for p in label],
             y=[p[1] for p in label],
             mode="markers+text" if names else "markers",
@@ -267,20 +271,19 @@ def fig_status_map(
         )
     )
     pad_x, pad_y = (x1 - x0) * 0.03, (y1 - y0) * 0.06
-    fig.update_xaxes(visible=False, showgrid=False, zeroline=False, range=[x0 - pad_x, x1 + pad_x], fixedrange=True)
-    fig.update_yaxes(
-        visible=False,
-        showgrid=False,
-        zeroline=False,
-        range=[y0 - pad_y, y1 + pad_y],
-        fixedrange=True,
-        scaleanchor="x",
-        scaleratio=aspect,
-        constrain="domain",
-    )
     cap = caption if caption is not None else CAPTION[0 if lang == "zh" else 1]
-    fig.update_layout(
-        title=dict(text=title, x=0.01) if title else None,
+    layout = dict(
+        xaxis=dict(visible=False, showgrid=False, zeroline=False, range=[x0 - pad_x, x1 + pad_x], fixedrange=True),
+        yaxis=dict(
+            visible=False,
+            showgrid=False,
+            zeroline=False,
+            range=[y0 - pad_y, y1 + pad_y],
+            fixedrange=True,
+            scaleanchor="x",
+            scaleratio=aspect,
+            constrain="domain",
+        ),
         height=height,
         margin=dict(l=10, r=10, t=44 if title else 10, b=36),
         font=dict(family=FONT, size=18 if big else 13),
@@ -307,6 +310,8 @@ def fig_status_map(
         if cap
         else [],
     )
+    if title:
+        layout["title"] = dict(text=title, x=0.01)
     if len(present) == 0:
-        fig.update_layout(showlegend=False)
-    return fig
+        layout["showlegend"] = False
+    return figure(data, layout)

@@ -1,0 +1,130 @@
+"""The chart builders: what a reader sees (bars, order, labels, lines, axes), in both languages, and every figure
+valid for plotly.js. The builders skip plotly's validation for speed (`charts.figure`), so the validation is here:
+each figure is rebuilt through the validating constructor, which raises on any unknown or ill-typed property."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+
+from tests.test_geo import _frame
+from tracker import charts, geo
+from tracker.i18n import status_color
+
+RANK = pl.DataFrame(
+    {
+        "unit_code": ["5401", "5402", "5403"],
+        "name": ["拉萨市", "日喀则市", "昌都市"],
+        "completion": [0.5, 0.25, None],  # 昌都市 has no quota: no bar
+        "status": ["ahead", "behind", None],
+    }
+)
+TREND = {
+    "this_year": [(dt.date(2026, 1, 2), 10_000), (dt.date(2026, 1, 9), 150_000)],
+    "last_year": [(dt.date(2025, 1, 3), 8_000)],
+    "linear": [(dt.date(2026, 1, 1), 0), (dt.date(2026, 12, 31), 615_000)],
+    "seasonal": [],
+    "target": 615_000,
+    "projection": 600_000,
+    "due": dt.date(2026, 12, 31),
+}
+MIX = pl.DataFrame(
+    {
+        "unit_code": ["5401", "5401", "5402"],
+        "name": ["拉萨市", "拉萨市", "日喀则市"],
+        "category": ["有组织", "自发", "自发"],
+        "value": [3, 1, 4],
+    }
+)
+HIST = pl.DataFrame({"lower": [0, 20_000], "upper": [20_000, None], "persons": [12, 3]})
+
+
+def valid(fig: go.Figure) -> go.Figure:
+    """The figure as plotly's validating constructor takes it (raises ValueError on a bad property)."""
+    return go.Figure(fig.to_dict())
+
+
+def test_the_validation_used_here_does_refuse_a_bad_property():
+    bad = charts.figure([dict(type="bar", x=[1], colour="red")], {})
+    with pytest.raises(ValueError, match="colour"):
+        valid(bad)
+
+
+def test_ranking_bars_lowest_first_in_status_colours_with_the_time_elapsed():
+    fig = valid(charts.ranking_bars(RANK, 0.4, "zh"))
+    (bar,) = fig.data
+    assert list(bar.y) == ["日喀则市", "拉萨市"] and list(bar.x) == [25.0, 50.0]
+    assert list(bar.text) == ["25.0%", "50.0%"] and list(bar.customdata) == ["5402", "5401"]
+    assert list(bar.marker.color) == [status_color("behind"), status_color("ahead")]
+    (line,) = fig.layout.shapes
+    assert (line.x0, line.x1, line.line.dash) == (40.0, 40.0, "dash")
+    assert fig.layout.annotations[0].text == "序时进度 40.0%"
+    assert fig.layout.title.text == "完成率" and fig.layout.xaxis.ticksuffix == "%" and fig.layout.height == 260
+    assert fig.layout.clickmode == "event+select"  # a click on a bar opens its records
+
+
+def test_ranking_bars_without_quotas_or_time_elapsed_draw_no_line():
+    fig = valid(charts.ranking_bars(RANK.filter(pl.col("completion").is_null()), None, "en"))
+    assert list(fig.data[0].x) == [] and not fig.layout.shapes and fig.layout.title.text == "Completion"
+
+
+def test_cumulative_in_wan_persons_with_the_target_line_as_the_card_writes_it():
+    fig = valid(charts.cumulative(TREND, "zh", "累计进度"))
+    names = [tr.name for tr in fig.data]
+    assert names == ["上年", "序时进度线", "本年", "预计"]
+    this_year = fig.data[names.index("本年")]
+    assert list(this_year.y) == [1.0, 15.0]  # 万人
+    assert fig.layout.yaxis.title.text == "万人" and fig.layout.yaxis.tickformat == ",.1f"
+    assert fig.layout.xaxis.tickformat == "%-m月%-d日"
+    last = fig.data[names.index("上年")]
+    assert list(last.x) == [dt.date(2026, 1, 2)]  # last year's week drawn under this year's
+    assert list(fig.data[3].y) == [15.0, 60.0]  # the projection from the last week to the due date
+    (target,) = fig.layout.shapes
+    assert target.y0 == target.y1 == 61.5 and fig.layout.annotations[0].text == "年度任务 61.50万人"
+
+
+def test_cumulative_in_english_below_a_hundred_thousand_in_plain_persons():
+    small = {**TREND, "this_year": [(dt.date(2026, 1, 2), 900)], "linear": [], "last_year": [], "target": 5_000, "projection": None}
+    fig = valid(charts.cumulative(small, "en", "Progress"))
+    assert list(fig.data[0].y) == [900.0] and fig.layout.yaxis.title.text == "persons" and fig.layout.xaxis.tickformat == "%-d %b"
+
+
+def test_share_bars_against_the_minimum():
+    df = pl.DataFrame({"unit_code": ["5401", "5402"], "name": ["拉萨市", "日喀则市"], "share": [0.7, 0.5]})
+    fig = valid(charts.share_bars(df, 0.6, "zh", "组织化率"))
+    assert list(fig.data[0].y) == ["日喀则市", "拉萨市"] and list(fig.data[0].text) == ["50.0%", "70.0%"]
+    assert list(fig.data[0].marker.color) == [status_color("not_met"), status_color("met")]
+    assert fig.layout.shapes[0].x0 == 60.0 and fig.layout.annotations[0].text == "下限 60%"
+
+
+def test_stacked_bars_as_shares_per_unit_in_the_category_palette():
+    fig = valid(charts.stacked_bars(MIX, "zh", "渠道"))
+    assert [tr.name for tr in fig.data] == ["自发", "有组织"]  # the larger category first (5 against 3)
+    self_, org = fig.data
+    assert list(self_.y) == ["拉萨市", "日喀则市"] and list(self_.x) == [25.0, 100.0] and list(org.x) == [75.0, 0]
+    assert self_.marker.color == charts.PALETTE[0] and org.marker.color == charts.PALETTE[1]
+    assert fig.layout.barmode == "stack" and tuple(fig.layout.xaxis.range) == (0, 100)
+    counts = valid(charts.stacked_bars(MIX, "zh", "渠道", percent=False))
+    assert list(counts.data[0].x) == [1, 4] and counts.layout.xaxis.range is None
+
+
+def test_ranked_bars_histogram_and_actual_against_quota():
+    fig = valid(charts.ranked_bars(["四川", "青海", "广东"], [5, 20, 12], "zh", "去向", codes=["51", "63", "44"]))
+    assert list(fig.data[0].y) == ["四川", "广东", "青海"] and list(fig.data[0].text) == ["5", "12", "20"]
+    assert list(fig.data[0].customdata) == ["51", "44", "63"]
+    assert valid(charts.ranked_bars(["a"], [1_234], "en", "t")).data[0].customdata is None
+    h = valid(charts.histogram(HIST, "zh", "收入"))
+    assert list(h.data[0].x) == ["0–20,000", "≥20,000"] and list(h.data[0].y) == [12, 3] and h.layout.xaxis.title.text == "元/人"
+    q = valid(charts.actual_vs_quota(["拉萨市"], [80], [None], "zh", "任务", codes=["5401"]))
+    assert [tr.name for tr in q.data] == ["任务", "完成"] and list(q.data[0].y) == [0] and list(q.data[1].customdata) == ["5401"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("big", [False, True])
+def test_the_status_map_is_valid_for_plotly(lang, big):
+    fig = valid(geo.fig_status_map(_frame("54", lang), geo.level_geojson("54"), lang, title="T", big=big))
+    assert fig.layout.font.size == (18 if big else 13)
+    assert valid(geo.fig_status_map(_frame("54", lang).head(0), geo.level_geojson("54"), lang)).layout.showlegend is False
