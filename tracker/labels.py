@@ -26,6 +26,12 @@ def mapped(col: str | pl.Expr, mapping: Mapping[str, str], null: str = NONE) -> 
     return e.replace_strict(dict(mapping), default=e.cast(pl.String), return_dtype=pl.String).fill_null(null)
 
 
+def mapped_series(col: str | pl.Expr, old: pl.Series, new: pl.Series, null: str = NONE) -> pl.Expr:
+    """`mapped` for a large table kept as two Series (codes, labels) by its owner."""
+    e = _expr(col)
+    return e.replace_strict(old, new, default=e.cast(pl.String), return_dtype=pl.String).fill_null(null)
+
+
 def pairs(col: str | pl.Expr, table: Mapping[str, tuple], lang: str, null: str = NONE) -> pl.Expr:
     """For the project's usual `{code: (zh, en, …)}` tables."""
     i = 0 if lang == "zh" else 1
