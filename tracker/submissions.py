@@ -261,6 +261,19 @@ def _append(data_dir: Path, event: dict) -> None:
         c.execute(sa.insert(store.submission_events).values(**_row(_ledger(data_dir), event)))
 
 
+def _append_all(data_dir: Path, events: list[dict]) -> None:
+    """Several events in one transaction (a submission's line per county)."""
+    import sqlalchemy as sa
+
+    from tracker import store
+
+    if not events:
+        return
+    led = _ledger(data_dir)
+    with store.engine().begin() as c:
+        c.execute(sa.insert(store.submission_events), [_row(led, e) for e in events])
+
+
 def _events(data_dir: Path, week: dt.date | None = None, county: str | None = None) -> list[dict]:
     import sqlalchemy as sa
 
@@ -328,8 +341,14 @@ def record(data_dir: Path, day: dt.date, new: pl.DataFrame, res, user: str, when
     rejected = dict(rj.group_by("county_code").len().drop_nulls("county_code").iter_rows())
     files = [{"file": f.get("file"), "sha256": f.get("sha256")} for f in res.files]
     accepted = set(new["county_code"].unique().to_list())
+    seqs: dict[str, int] = {}  # the week's numbers read once (not once per county: 150 counties, 1 s)
+    for e in _events(data_dir, day):
+        if e["event"] in ("submit", "refused"):
+            seqs[e["county"]] = max(seqs.get(e["county"], 0), e["seq"])
+    parts = new.partition_by("county_code", as_dict=True)
+    events = []
     for c in sorted(accepted | set(rejected)):
-        seq = next_seq(data_dir, day, c)
+        seq = seqs.get(c, 0) + 1
         rep = report_path(data_dir, day, c, seq)
         event = {
             "week": day.isoformat(),
@@ -342,15 +361,16 @@ def record(data_dir: Path, day: dt.date, new: pl.DataFrame, res, user: str, when
             "report": str(rep.relative_to(data_dir)) if rep.exists() else None,
         }
         if c not in accepted:
-            _append(data_dir, {"event": "refused", **event, "rows": 0, "persons": 0})
+            events.append({"event": "refused", **event, "rows": 0, "persons": 0})
             continue
-        rows = new.filter(pl.col("county_code") == c)
+        rows = parts[(c,)]
         d = _history_dir(data_dir) / day.isoformat() / c
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = d / f".{seq}.parquet"
         rows.write_parquet(tmp)
         os.replace(tmp, d / f"{seq}.parquet")
-        _append(data_dir, {"event": "submit", **event, "rows": rows.height, "persons": rows["person_key"].n_unique()})
+        events.append({"event": "submit", **event, "rows": rows.height, "persons": rows["person_key"].n_unique()})
+    _append_all(data_dir, events)
 
 
 class RollbackError(Exception):
