@@ -220,14 +220,20 @@ class _Lines:
 
 
 def _records(text: str, sep: str, n: int) -> tuple[list[list[str]], int]:
-    """The first n records and the character offset just after them."""
-    lines = _Lines(text)
-    out = []
-    for rec in csv.reader(lines, delimiter=sep, strict=False):
-        out.append(rec)
-        if len(out) >= n:
-            break
-    return out, lines.used
+    """The first n records and the character offset just after them. Read from a prefix of the text, doubled until
+    the n records end inside it (a whole 100 MB ledger in a StringIO is a 0.4 s copy for the top rows)."""
+    size = 1 << 16
+    while True:
+        part = text[:size]
+        lines = _Lines(part)
+        out = []
+        for rec in csv.reader(lines, delimiter=sep, strict=False):
+            out.append(rec)
+            if len(out) >= n:
+                break
+        if size >= len(text) or (len(out) >= n and lines.used < len(part)):  # the n-th record did not touch the cut
+            return out, lines.used
+        size *= 4
 
 
 def _top_frame(rows: list[list[str | None]]) -> pl.DataFrame:
