@@ -43,14 +43,19 @@ HIST = pl.DataFrame({"lower": [0, 20_000], "upper": [20_000, None], "persons": [
 
 
 def valid(fig: go.Figure) -> go.Figure:
-    """The figure as plotly's validating constructor takes it (raises ValueError on a bad property)."""
-    return go.Figure(fig.to_dict())
+    """The figure as plotly's validating constructor takes it (raises ValueError on a bad property), and the same as
+    what is sent: the constructor would quietly mend shorthand (a plain-string title) that plotly.js no longer reads."""
+    checked = go.Figure(fig.to_dict())
+    assert fig.to_plotly_json() == checked.to_plotly_json()
+    return checked
 
 
-def test_the_validation_used_here_does_refuse_a_bad_property():
+def test_the_validation_used_here_does_refuse_a_bad_property_and_shorthand():
     bad = charts.figure([dict(type="bar", x=[1], colour="red")], {})
     with pytest.raises(ValueError, match="colour"):
         valid(bad)
+    with pytest.raises(AssertionError):
+        valid(charts.figure([dict(type="bar", x=[1])], {"title": "完成率"}))  # must be {"text": …}
 
 
 def test_ranking_bars_lowest_first_in_status_colours_with_the_time_elapsed():
@@ -60,8 +65,11 @@ def test_ranking_bars_lowest_first_in_status_colours_with_the_time_elapsed():
     assert list(bar.text) == ["25.0%", "50.0%"] and list(bar.customdata) == ["5402", "5401"]
     assert list(bar.marker.color) == [status_color("behind"), status_color("ahead")]
     (line,) = fig.layout.shapes
-    assert (line.x0, line.x1, line.line.dash) == (40.0, 40.0, "dash")
-    assert fig.layout.annotations[0].text == "序时进度 40.0%"
+    drawn = go.Figure(go.Bar(x=[1], y=["a"])).add_vline(
+        x=40.0, line_dash="dash", line_color="#555", annotation_text="序时进度 40.0%", annotation_position="top"
+    )
+    assert line.to_plotly_json() == drawn.layout.shapes[0].to_plotly_json()  # as plotly's own add_vline draws it
+    assert fig.layout.annotations[0].to_plotly_json() == drawn.layout.annotations[0].to_plotly_json()
     assert fig.layout.title.text == "完成率" and fig.layout.xaxis.ticksuffix == "%" and fig.layout.height == 260
     assert fig.layout.clickmode == "event+select"  # a click on a bar opens its records
 
@@ -83,7 +91,11 @@ def test_cumulative_in_wan_persons_with_the_target_line_as_the_card_writes_it():
     assert list(last.x) == [dt.date(2026, 1, 2)]  # last year's week drawn under this year's
     assert list(fig.data[3].y) == [15.0, 60.0]  # the projection from the last week to the due date
     (target,) = fig.layout.shapes
-    assert target.y0 == target.y1 == 61.5 and fig.layout.annotations[0].text == "年度任务 61.50万人"
+    drawn = go.Figure(go.Scatter(x=[1], y=[1])).add_hline(
+        y=61.5, line_color="#37474F", annotation_text="年度任务 61.50万人", annotation_position="top left"
+    )
+    assert target.to_plotly_json() == drawn.layout.shapes[0].to_plotly_json()
+    assert fig.layout.annotations[0].to_plotly_json() == drawn.layout.annotations[0].to_plotly_json()
 
 
 def test_cumulative_in_english_below_a_hundred_thousand_in_plain_persons():
@@ -97,7 +109,9 @@ def test_share_bars_against_the_minimum():
     fig = valid(charts.share_bars(df, 0.6, "zh", "组织化率"))
     assert list(fig.data[0].y) == ["日喀则市", "拉萨市"] and list(fig.data[0].text) == ["50.0%", "70.0%"]
     assert list(fig.data[0].marker.color) == [status_color("not_met"), status_color("met")]
-    assert fig.layout.shapes[0].x0 == 60.0 and fig.layout.annotations[0].text == "下限 60%"
+    drawn = go.Figure(go.Bar(x=[1], y=["a"])).add_vline(x=60.0, line_dash="dash", line_color="#555", annotation_text="下限 60%")
+    assert fig.layout.shapes[0].to_plotly_json() == drawn.layout.shapes[0].to_plotly_json()
+    assert fig.layout.annotations[0].to_plotly_json() == drawn.layout.annotations[0].to_plotly_json()
 
 
 def test_stacked_bars_as_shares_per_unit_in_the_category_palette():

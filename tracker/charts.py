@@ -31,6 +31,8 @@ def _layout(height: int, big: bool = False, **extra) -> dict:
         hovermode="closest",
     )
     for k, v in extra.items():
+        if v is None or v == []:
+            continue  # left out, as plotly's own constructor would
         out[k] = {"gridcolor": "#eee", **v} if k in ("xaxis", "yaxis") else v
     out.setdefault("xaxis", {"gridcolor": "#eee"})
     out.setdefault("yaxis", {"gridcolor": "#eee"})

@@ -293,7 +293,9 @@ def fig_status_map(
         clickmode="event+select",
         dragmode=False,
         legend=dict(orientation="h", x=0, y=0, yanchor="top", traceorder="normal", itemclick=False, itemdoubleclick=False),
-        annotations=[
+    )
+    if cap:
+        layout["annotations"] = [
             dict(
                 text=cap,
                 xref="paper",
@@ -307,9 +309,6 @@ def fig_status_map(
                 font=dict(size=14 if big else 11, color="#757575"),
             )
         ]
-        if cap
-        else [],
-    )
     if title:
         layout["title"] = dict(text=title, x=0.01)
     if len(present) == 0:

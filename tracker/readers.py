@@ -220,7 +220,7 @@ class _Lines:
 
 
 def _records(text: str, sep: str, n: int) -> tuple[list[list[str]], int]:
-    """The first n records and the character offset just after them. Read from a prefix of the text, doubled until
+    """The first n records and the character offset just after them. Read from a prefix of the text, grown fourfold until
     the n records end inside it (a whole 100 MB ledger in a StringIO is a 0.4 s copy for the top rows)."""
     size = 1 << 16
     while True:

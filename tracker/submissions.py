@@ -346,31 +346,33 @@ def record(data_dir: Path, day: dt.date, new: pl.DataFrame, res, user: str, when
         if e["event"] in ("submit", "refused"):
             seqs[e["county"]] = max(seqs.get(e["county"], 0), e["seq"])
     parts = new.partition_by("county_code", as_dict=True)
-    events = []
-    for c in sorted(accepted | set(rejected)):
-        seq = seqs.get(c, 0) + 1
-        rep = report_path(data_dir, day, c, seq)
-        event = {
-            "week": day.isoformat(),
-            "county": c,
-            "seq": seq,
-            "time": when,
-            "user": user,
-            "rejected": rejected.get(c, 0),
-            "files": files,
-            "report": str(rep.relative_to(data_dir)) if rep.exists() else None,
-        }
-        if c not in accepted:
-            events.append({"event": "refused", **event, "rows": 0, "persons": 0})
-            continue
-        rows = parts[(c,)]
-        d = _history_dir(data_dir) / day.isoformat() / c
-        d.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = d / f".{seq}.parquet"
-        rows.write_parquet(tmp)
-        os.replace(tmp, d / f"{seq}.parquet")
-        events.append({"event": "submit", **event, "rows": rows.height, "persons": rows["person_key"].n_unique()})
-    _append_all(data_dir, events)
+    events: list[dict] = []
+    try:
+        for c in sorted(accepted | set(rejected)):
+            seq = seqs.get(c, 0) + 1
+            rep = report_path(data_dir, day, c, seq)
+            event = {
+                "week": day.isoformat(),
+                "county": c,
+                "seq": seq,
+                "time": when,
+                "user": user,
+                "rejected": rejected.get(c, 0),
+                "files": files,
+                "report": str(rep.relative_to(data_dir)) if rep.exists() else None,
+            }
+            if c not in accepted:
+                events.append({"event": "refused", **event, "rows": 0, "persons": 0})
+                continue
+            rows = parts[(c,)]
+            d = _history_dir(data_dir) / day.isoformat() / c
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = d / f".{seq}.parquet"
+            rows.write_parquet(tmp)
+            os.replace(tmp, d / f"{seq}.parquet")
+            events.append({"event": "submit", **event, "rows": rows.height, "persons": rows["person_key"].n_unique()})
+    finally:  # the counties written before a failure (a full disk) keep their line, so they can be rolled back
+        _append_all(data_dir, events)
 
 
 class RollbackError(Exception):
