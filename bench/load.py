@@ -113,6 +113,13 @@ class Load:
         return self.status == "ok"
 
 
+def nearest_rank(sorted_lat: list[float], q: float) -> float:
+    """The q-quantile of sorted latencies by nearest rank (nan when there are none)."""
+    if not sorted_lat:
+        return float("nan")
+    return sorted_lat[min(len(sorted_lat) - 1, max(0, math.ceil(q * len(sorted_lat)) - 1))]
+
+
 class Session:
     """One websocket session, i.e. one browser tab on the app."""
 
@@ -394,10 +401,7 @@ class Report:
         return sorted(x.seconds for x in self.loads if x.status not in ("timeout", "closed", "connect"))
 
     def pct(self, q: float) -> float:
-        lat = self._lat()
-        if not lat:
-            return float("nan")
-        return lat[min(len(lat) - 1, max(0, math.ceil(q * len(lat)) - 1))]  # nearest rank
+        return nearest_rank(self._lat(), q)
 
     @property
     def p50(self) -> float:
@@ -415,9 +419,7 @@ class Report:
         for x in self.loads:
             first[x.user] = min(first.get(x.user, x.at), x.at)
         lat = sorted(x.seconds for x in self.loads if x.at > first[x.user] and x.status not in ("timeout", "closed", "connect"))
-        if not lat:
-            return float("nan"), float("nan")
-        return statistics.median(lat), lat[min(len(lat) - 1, max(0, math.ceil(0.95 * len(lat)) - 1))]
+        return nearest_rank(lat, 0.5), nearest_rank(lat, 0.95)
 
     @property
     def pmax(self) -> float:
@@ -445,20 +447,22 @@ class Report:
         for p in sorted({x.page for x in self.loads}):
             lat = sorted(x.seconds for x in self.loads if x.page == p and x.ok)
             if lat:
-                out[p] = (len(lat), statistics.median(lat), lat[min(len(lat) - 1, max(0, math.ceil(0.95 * len(lat)) - 1))])
+                out[p] = (len(lat), statistics.median(lat), nearest_rank(lat, 0.95))
         return out
 
     def row(self) -> str:
+        l50, l95 = self.later()
         return (
             f"| {self.processes} | {self.users} | {len(self.loads)} | {len(self.failed)} | {self.p50:.2f} | {self.p95:.2f} "
-            f"| {self.later()[0]:.2f} | {self.later()[1]:.2f} | {self.pmax:.2f} | {self.peak_rss_mb:.0f} |"
+            f"| {l50:.2f} | {l95:.2f} | {self.pmax:.2f} | {self.peak_rss_mb:.0f} |"
         )
 
     def summary(self) -> str:
+        l50, l95 = self.later()
         lines = [
             f"{self.users} users, {self.seconds:.0f} s: {len(self.loads)} loads, {len(self.failed)} failed; "
             f"p50 {self.p50:.2f} s, p95 {self.p95:.2f} s, max {self.pmax:.2f} s (after each user's first load: p50 "
-            f"{self.later()[0]:.2f} s, p95 {self.later()[1]:.2f} s); peak RSS {self.peak_rss_mb:.0f} MB "
+            f"{l50:.2f} s, p95 {l95:.2f} s); peak RSS {self.peak_rss_mb:.0f} MB "
             f"(VmHWM; sampled every 0.5 s: {max((s[1] for s in self.rss_samples), default=0) / 2**20:.0f} MB, "
             f"with child processes {self.peak_tree_mb:.0f} MB); health at the end: {self.health}"
         ]

@@ -65,24 +65,29 @@ def persons_scale(values: list[float], lang: str) -> tuple[float, str]:
     return (1e3, "thousand persons") if big else (1.0, "persons")
 
 
+def _share_bar(df: pl.DataFrame, col: str, colors: list[str], **extra) -> dict:
+    """Horizontal bars of a 0–1 column as percentages, one per unit (customdata = unit code: a click drills)."""
+    return dict(
+        type="bar",
+        x=(df[col] * 100).to_list(),
+        y=df["name"].to_list(),
+        orientation="h",
+        customdata=df["unit_code"].to_list(),
+        marker=dict(color=colors),
+        text=[f"{v * 100:.1f}%" for v in df[col].to_list()],
+        textposition="auto",
+        hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+        **extra,
+    )
+
+
 def ranking_bars(rank: pl.DataFrame, time_progress: float | None, lang: str, big: bool = False) -> go.Figure:
     """Completion per child unit as horizontal bars coloured by status; a line at the time elapsed.
 
     Bars (not lines) so that Streamlit's plotly selection sees a click (it opens the unit's records).
     """
     df = rank.filter(pl.col("completion").is_not_null()).sort("completion")
-    bar = dict(
-        type="bar",
-        x=(df["completion"] * 100).to_list(),
-        y=df["name"].to_list(),
-        orientation="h",
-        customdata=df["unit_code"].to_list(),
-        marker=dict(color=[status_color(s) for s in df["status"].to_list()]),
-        text=[f"{v * 100:.1f}%" for v in df["completion"].to_list()],
-        textposition="auto",
-        hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
-        name=t("completion", lang),
-    )
+    bar = _share_bar(df, "completion", [status_color(s) for s in df["status"].to_list()], name=t("completion", lang))
     shapes, notes = [], []
     if time_progress is not None:
         s, n = vline(time_progress * 100, f"{t('time_progress', lang)} {time_progress * 100:.1f}%", "top")
@@ -179,17 +184,7 @@ def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str) -
     """A share per unit (bars, clickable) against a minimum line; colour = met / not met."""
     df = df.sort("share")
     colors = [status_color("met" if (minimum is None or s >= minimum) else "not_met") for s in df["share"].to_list()]
-    bar = dict(
-        type="bar",
-        x=(df["share"] * 100).to_list(),
-        y=df["name"].to_list(),
-        orientation="h",
-        customdata=df["unit_code"].to_list(),
-        marker=dict(color=colors),
-        text=[f"{s * 100:.1f}%" for s in df["share"].to_list()],
-        textposition="auto",
-        hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
-    )
+    bar = _share_bar(df, "share", colors)
     shapes, notes = [], []
     if minimum is not None:
         s, n = vline(minimum * 100, f"{'下限' if lang == 'zh' else 'minimum'} {minimum * 100:.0f}%")

@@ -18,10 +18,9 @@ import plotly.graph_objects as go
 import polars as pl
 
 from tracker import fmt, settings
-from tracker.charts import figure
+from tracker.charts import FONT, figure
 from tracker.i18n import STATUS, status_color, status_label
 
-FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 LEVELS = {4: "prefectures", 6: "counties"}  # length of the child codes -> file
 NO_DATA = "#EEEEEE"  # a unit with a boundary but no row (never a status colour)
 BORDER = "#FFFFFF"

@@ -599,8 +599,9 @@ def _write_all(
             _copy_private(f, tmp)
         rej = _private_dir(_private_dir(data_dir / "rejects") / day)
         run_report = rej / f"run-{len(list(rej.glob('run-*.parquet'))) + 1:03d}-{stamp.replace(':', '')}.parquet"
+        seqs = submissions.next_seqs(data_dir, snapshot)
         for county, (rj, fl) in _by_county(res).items():
-            final = submissions.report_path(data_dir, snapshot, county, submissions.next_seq(data_dir, snapshot, county))
+            final = submissions.report_path(data_dir, snapshot, county, seqs.get(county, 1))
             _private_dir(final.parent)
             tmp = final.with_name(f"{tag}-{final.name}")
             staged.append((tmp, final))

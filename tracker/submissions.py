@@ -253,12 +253,7 @@ def _row(led: str, e: dict) -> dict:
 
 
 def _append(data_dir: Path, event: dict) -> None:
-    import sqlalchemy as sa
-
-    from tracker import store
-
-    with store.engine().begin() as c:
-        c.execute(sa.insert(store.submission_events).values(**_row(_ledger(data_dir), event)))
+    _append_all(data_dir, [event])
 
 
 def _append_all(data_dir: Path, events: list[dict]) -> None:
@@ -321,9 +316,18 @@ def live(hist: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
+def next_seqs(data_dir: Path, day: dt.date, county: str | None = None) -> dict[str, int]:
+    """Per county, the number its next submission for the week gets (1, 2, …; refused ones count too); read once
+    for every county of a run (not once per county: 150 counties, 1 s). A county not in it gets 1."""
+    last: dict[str, int] = {}
+    for e in _events(data_dir, day, county):
+        if e["event"] in ("submit", "refused"):
+            last[e["county"]] = max(last.get(e["county"], 0), e["seq"])
+    return {c: n + 1 for c, n in last.items()}
+
+
 def next_seq(data_dir: Path, day: dt.date, county: str) -> int:
-    """The number the county's next submission for the week gets (1, 2, …; refused ones count too)."""
-    return 1 + max((e["seq"] for e in _events(data_dir, day, county) if e["event"] in ("submit", "refused")), default=0)
+    return next_seqs(data_dir, day, county).get(county, 1)
 
 
 def report_path(data_dir: Path, day: dt.date, county: str, seq: int) -> Path:
@@ -341,15 +345,12 @@ def record(data_dir: Path, day: dt.date, new: pl.DataFrame, res, user: str, when
     rejected = dict(rj.group_by("county_code").len().drop_nulls("county_code").iter_rows())
     files = [{"file": f.get("file"), "sha256": f.get("sha256")} for f in res.files]
     accepted = set(new["county_code"].unique().to_list())
-    seqs: dict[str, int] = {}  # the week's numbers read once (not once per county: 150 counties, 1 s)
-    for e in _events(data_dir, day):
-        if e["event"] in ("submit", "refused"):
-            seqs[e["county"]] = max(seqs.get(e["county"], 0), e["seq"])
+    seqs = next_seqs(data_dir, day)
     parts = new.partition_by("county_code", as_dict=True)
     events: list[dict] = []
     try:
         for c in sorted(accepted | set(rejected)):
-            seq = seqs.get(c, 0) + 1
+            seq = seqs.get(c, 1)
             rep = report_path(data_dir, day, c, seq)
             event = {
                 "week": day.isoformat(),
