@@ -21,7 +21,7 @@ $(BIN)/.dev: requirements-dev.txt requirements.txt $(BIN)/.runtime
 run: $(BIN)/.runtime
 	$(BIN)/python -m tracker.generate --if-missing
 	$(BIN)/python -m tracker.store upgrade
-	TRACKER_DEMO=$${TRACKER_DEMO:-1} TRACKER_AUTOGEN=1 $(BIN)/streamlit run app.py
+	TRACKER_DEMO=$${TRACKER_DEMO:-1} TRACKER_AUTOGEN=1 $(BIN)/python -m tracker.warm
 
 ## make test: installs what the tests need (Debian chromium, CJK fonts, poppler, LibreOffice, PostgreSQL, Java 17 for Spark) and runs everything
 test: $(BIN)/.dev system-deps tests/oidc/node_modules/.installed

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 
-import pandas  # noqa: F401  imported here, whole, before any session draws: plotly reads a half-imported pandas otherwise
+from tracker import warm
+
+warm.wait()  # a server started by `python -m tracker.warm` imports all below in its warm-up: never two threads at once
+import pandas  # noqa: F401  imported whole before any session draws: plotly reads a half-imported pandas otherwise
 import streamlit as st
 
 import queries

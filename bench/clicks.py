@@ -123,12 +123,12 @@ def sessions(browser, url: str, n: int) -> list[float]:
     return ts
 
 
-def cold(browser, data: Path, env: dict, args: list[str]) -> tuple[float, object, str]:
+def cold(browser, data: Path, env: dict, args: list[str], entry: list[str]) -> tuple[float, object, str]:
     """A server started now, and its first page: from the start command to the overview drawn."""
     from tests.conftest import start_app
 
     t = time.perf_counter()
-    proc, url = start_app(data, env, args)
+    proc, url = start_app(data, env, args, entry=entry)
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     page = ctx.new_page()
     page.goto(url)
@@ -143,25 +143,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--n", type=int, default=8, help="clicks of each kind, new sessions")
     ap.add_argument("--today", default=dt.date.today().isoformat())
-    ap.add_argument("--configs", type=int, default=3, help="how many of the app configurations to run (1 = as configured)")
+    ap.add_argument(
+        "--configs", type=int, default=4, help="how many of the app configurations to run (1 = as configured, 2 = and without the warm-up)"
+    )
     a = ap.parse_args(argv)
     sys.path.insert(0, str(REPO))
     from playwright.sync_api import sync_playwright
 
+    from tests.conftest import PLAIN, WARMED
+
     env = {"TRACKER_TODAY": a.today, "TRACKER_PREBUILD": "0"}
     configs = [
-        ("as configured (postScriptGC off)", []),
-        ("Streamlit's default GC (postScriptGC on)", ["--runner.postScriptGC", "true"]),
-        ("websocket compression on", ["--server.enableWebsocketCompression", "true"]),
+        ("as configured (postScriptGC off)", [], WARMED),
+        ("plain `streamlit run app.py`, no warm-up", [], PLAIN),
+        ("Streamlit's default GC (postScriptGC on)", ["--runner.postScriptGC", "true"], WARMED),
+        ("websocket compression on", ["--server.enableWebsocketCompression", "true"], WARMED),
     ]
     rows = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        for label, args in configs[: a.configs]:
-            cold_s, proc, url = cold(browser, a.data, env, args)
+        for label, args, entry in configs[: a.configs]:
+            cold_s, proc, url = cold(browser, a.data, env, args, entry)
             try:
                 new = sessions(browser, url, a.n)
-                clicks = scenario(browser, url, proc.pid, a.n)
+                clicks = scenario(browser, url, proc.pid, a.n) if entry is WARMED or a.configs < 2 else {}
             finally:
                 proc.terminate()
                 proc.wait(15)

@@ -693,18 +693,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, log: Path, env: dict | None = None, port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on loopback in demo mode (the tests' command line); waits for /_stcore/health."""
+ENTRIES = {  # how a server is started: as `make run` does (warmed before its first visitor), or plain
+    "warmed": ["-m", "tracker.warm"],
+    "plain": ["-m", "streamlit", "run", str(REPO / "app.py")],
+}
+
+
+def start_server(
+    data_dir: Path, log: Path, env: dict | None = None, port: int | None = None, entry: str = "warmed"
+) -> tuple[subprocess.Popen, str]:
+    """The app on loopback in demo mode (`make run`'s entry point, or plain `streamlit run app.py`); waits for
+    /_stcore/health."""
     port = port or free_port()
     env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_DEMO": "1", **(env or {})}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(REPO / "app.py"),
+                *ENTRIES[entry],
                 "--server.port",
                 str(port),
                 "--server.address",
@@ -768,6 +774,9 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="auto: ingest on generated data, rewrite (same numbers) on a given or the demo directory",
     )
+    ap.add_argument(
+        "--entry", default="warmed", help="comma-separated, one run each: warmed (tracker.warm, as make run), plain (streamlit run)"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--think", default="0,0.5", help="pause between a user's loads: min,max seconds")
     ap.add_argument("-v", "--verbose", action="store_true", help="the full summary of each run on stderr")
@@ -788,39 +797,39 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     rows, worst = [], 0
     print(f"data: {data_dir} ({len(dates)} snapshots), {a.seconds:.0f} s per run, re-ingest: {mode}", file=sys.stderr)
-    for k in (int(x) for x in a.processes.split(",")):
-        for n in (int(x) for x in a.users.split(",")):
-            slogs = [logs / f"server-{n}users-{k}proc-{j}.log" for j in range(k)]
-            servers = []
-            try:
-                for lg in slogs:  # one after another: each builds its connection before the next starts
-                    servers.append(start_server(data_dir, lg, env))
-                ri = None if mode == "none" else Reingest(dates[-1], mode, a.scale, TODAY if generated else None)
-                r = run_load(
-                    [u for _, u in servers],
-                    n,
-                    a.seconds,
-                    think,
-                    a.seed,
-                    data_dir=data_dir,
-                    server_pid=[pr.pid for pr, _ in servers],
-                    timeout=a.timeout,
-                    reingest=ri,
-                    server_log=slogs[0] if k == 1 else None,
-                )
-            finally:
-                for pr, _ in servers:
-                    stop_server(pr)
-            rows.append(r.row())
-            worst = max(worst, len(r.failed) + (0 if r.health else 1))
-            print(r.summary() if a.verbose or r.failed or not r.health else r.row(), file=sys.stderr)
-            if r.failed or not r.health:
-                print(f"server logs: {', '.join(map(str, slogs))}", file=sys.stderr)
+    runs = [(e, k, n) for e in a.entry.split(",") for k in map(int, a.processes.split(",")) for n in map(int, a.users.split(","))]
+    for entry, k, n in runs:
+        slogs = [logs / f"server-{n}users-{k}proc-{j}.log" for j in range(k)]
+        servers = []
+        try:
+            for lg in slogs:  # one after another: each builds its connection before the next starts
+                servers.append(start_server(data_dir, lg, env, entry=entry))
+            ri = None if mode == "none" else Reingest(dates[-1], mode, a.scale, TODAY if generated else None)
+            r = run_load(
+                [u for _, u in servers],
+                n,
+                a.seconds,
+                think,
+                a.seed,
+                data_dir=data_dir,
+                server_pid=[pr.pid for pr, _ in servers],
+                timeout=a.timeout,
+                reingest=ri,
+                server_log=slogs[0] if k == 1 else None,
+            )
+        finally:
+            for pr, _ in servers:
+                stop_server(pr)
+        rows.append(f"| {entry} " + r.row())
+        worst = max(worst, len(r.failed) + (0 if r.health else 1))
+        print(r.summary() if a.verbose or r.failed or not r.health else r.row(), file=sys.stderr)
+        if r.failed or not r.health:
+            print(f"server logs: {', '.join(map(str, slogs))}", file=sys.stderr)
     print(
-        "| processes | users | loads | failed | p50 s | p95 s | p50 s after the first load | p95 s after the first load | max s "
+        "| start | processes | users | loads | failed | p50 s | p95 s | p50 s after the first load | p95 s after the first load | max s "
         "| peak RSS MB (all processes) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     return 1 if worst else 0
 

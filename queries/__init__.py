@@ -457,12 +457,13 @@ def _key(v):
 def cached(name: str, idents: dict[str, str] | None = None, **params) -> pl.DataFrame:
     """`run`, memoised by query, identifiers, parameters, scope and data version: a new snapshot invalidates.
 
-    The scope is checked before the cache is read, so a result cached for one user never reaches another.
+    The scope is checked before the cache is read, so a cached result reaches only a user who may ask for it. A
+    result depends on the query and its parameters alone, not on who asked: users of one area share it.
     """
     q = catalogue()[name]
     check_params(q, params)
-    scope = authorize(q, params)
-    key = (name, data_version(), scope, tuple(sorted((idents or {}).items())), tuple(sorted((k, _key(v)) for k, v in params.items())))
+    authorize(q, params)
+    key = (name, data_version(), tuple(sorted((idents or {}).items())), tuple(sorted((k, _key(v)) for k, v in params.items())))
     hit = _cache.get(key)
     if hit is not None:
         return hit[0]

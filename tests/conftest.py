@@ -192,7 +192,14 @@ def start_app_with_accounts(data_dir: Path, d: Path, accounts: list[tuple], **ex
     return start_app(data_dir, env)
 
 
-def start_app(data_dir: Path, extra_env: dict | None = None, extra_args: list[str] | None = None, port: int | None = None):
+# how the app is started: the warmed entry point of `make run` (tracker/warm.py), or plain `streamlit run app.py`
+WARMED = ["-m", "tracker.warm"]
+PLAIN = ["-m", "streamlit", "run", str(REPO / "app.py")]
+
+
+def start_app(
+    data_dir: Path, extra_env: dict | None = None, extra_args: list[str] | None = None, port: int | None = None, entry: list[str] = WARMED
+):
     port = port or free_port()
     env = {**os.environ, "TRACKER_DATA_DIR": str(data_dir), "TRACKER_TODAY": TODAY.isoformat(), "TRACKER_DEMO": "1", **(extra_env or {})}
     out_dir = os.environ.get("TRACKER_TEST_OUTPUTS")  # the server's log joins the outputs scanned for IDs
@@ -200,10 +207,7 @@ def start_app(data_dir: Path, extra_env: dict | None = None, extra_args: list[st
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "app.py"),
+            *entry,
             "--server.port",
             str(port),
             "--server.headless",

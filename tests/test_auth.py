@@ -217,6 +217,20 @@ def test_cached_results_never_cross_scopes(fx):
         assert _persons("5403") == 5
 
 
+def test_users_who_may_ask_share_one_cached_result(fx, monkeypatch):
+    queries.clear_cache()
+    ran = []
+    real = queries.run
+    monkeypatch.setattr(queries, "run", lambda name, idents=None, **p: ran.append(name) or real(name, idents, **p))
+    with queries.scoped(auth.User("boss", "leader", "54").scope()):
+        assert _persons("5403") == 5
+    first = len(ran)
+    assert first > 0
+    with queries.scoped(auth.User("chamdo", "analyst", "5403").scope()):  # another user, another role, same question
+        assert _persons("5403") == 5
+    assert len(ran) == first  # answered from the cache: the first wave of a meeting's users computes each page once
+
+
 def test_person_rows_need_the_records_right(fx):
     from tracker import analysis
 

@@ -153,6 +153,22 @@ def _bounds(features: list[dict]) -> tuple[float, float, float, float]:
     return min(xs), max(xs), min(ys), max(ys)
 
 
+def _tolerance(x0: float, x1: float, y0: float, y1: float) -> float:
+    return max(x1 - x0, y1 - y0) / 1500  # under a pixel of the widest map drawn (meeting mode, a 1920 px screen)
+
+
+def warm_outlines(area: str) -> int:
+    """The outlines `fig_status_map` draws for `area`'s map, computed before anyone asks (the server's warm-up)."""
+    gj = level_geojson(area)
+    feats = gj["features"] if gj else []
+    if not feats:
+        return 0
+    tol = _tolerance(*_bounds(feats))
+    for f in feats:
+        _outline(f["geometry"], tol)
+    return len(feats)
+
+
 GENERIC_EN = (" County", " District", " Prefecture", " City", " Town", " Township")
 
 
@@ -193,7 +209,7 @@ def fig_status_map(
     data: list[dict] = []
     x0, x1, y0, y1 = _bounds(list(feats.values()))
     aspect = 1 / math.cos(math.radians((y0 + y1) / 2))  # a degree of latitude is this many degrees of longitude long
-    tol = max(x1 - x0, y1 - y0) / 1500  # under a pixel of the widest map drawn (meeting mode, a 1920 px screen)
+    tol = _tolerance(x0, x1, y0, y1)
 
     # units with a boundary but no row: one grey background trace, no legend, no hover
     rest = [c for c in feats if c not in {r["unit_code"] for r in rows}]
