@@ -104,15 +104,20 @@ def test_non_ascii_and_zero_width_ids(tmp_path):
         row(8, id="\u200b"),
         row(9),
         row(10, id="'"),
+        # digits of other scripts, which NFKC leaves as they are (fullwidth ones become ASCII, row 6): not an ID
+        row(11, id=good_id(11)[:6] + "".join(chr(0x0660 + int(c)) for c in good_id(11)[6:])),
+        row(12, id="".join(chr(0x0966 + int(c)) for c in good_id(12)[:17]) + "X"),
     ]
     res = run(tmp_path, [write_csv(tmp_path / "ids.csv", rows)])
-    assert counts(res) == (10, 5, 5)
+    assert counts(res) == (12, 5, 7)
     assert reasons(res) == [
         (2, "id_number", "id_format"),
         (3, "id_number", "id_format"),
         (4, "id_number", "id_format"),
         (9, "id_number", "missing"),
         (11, "id_number", "missing"),
+        (12, "id_number", "id_format"),
+        (13, "id_number", "id_format"),
     ]
     shown = {r["row"]: r["value"] for r in res.rejects.to_dicts()}
     assert shown[2] == "无" and shown[3] == "待补充" and shown[4] == ingest.HIDDEN_TEXT  # a name is not echoed

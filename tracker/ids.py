@@ -23,10 +23,14 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[s % 11]
 
 
+def check_index(first17: np.ndarray) -> np.ndarray:
+    """The position in CHECK_CHARS of each row's check character, for an (n, 17) array of digits."""
+    return (first17 * WEIGHTS).sum(axis=1) % 11
+
+
 def check_chars(first17: np.ndarray) -> np.ndarray:
     """Vectorised check_char for an (n, 17) array of digits."""
-    idx = (first17 * WEIGHTS).sum(axis=1) % 11
-    return np.array(list(CHECK_CHARS))[idx]
+    return np.array(list(CHECK_CHARS))[check_index(first17)]
 
 
 def is_valid(id18: str) -> bool:

@@ -111,34 +111,26 @@ def _float_exact(t: pl.Series) -> pl.Series:
     return (digits & (as_int == back)).fill_null(False)
 
 
-def classify_ids(col: pl.Series, numeric_cells: pl.Series | None = None) -> list[pl.Series]:
+def classify_ids(col: pl.Series, numeric_cells: pl.Series | None = None, normalized: bool = False) -> list[pl.Series]:
     """Vectorised classify_id: `_id` (normalised, or null) and `_id_err` (reason code, or null).
 
     Any text is classified (letters, CJK, zero-width characters): only well-formed values reach the check digit.
     An ID kept as a number loses its last digits: scientific notation, a trailing '.0', '000' with a wrong check
     digit, an Excel number cell (`numeric_cells`), or — when most IDs of the column are 18-digit numbers a float
-    holds exactly, i.e. the column went through a number — every such value.
+    holds exactly, i.e. the column went through a number — every such value. `normalized`: the caller has already
+    applied `clean_text` (NFKC, zero-width characters removed).
     """
-    t = (
-        col.cast(pl.String)
-        .str.normalize("NFKC")
-        .str.replace_all(ZERO_WIDTH, "")
-        .str.replace_all(r"\s", "")
-        .str.strip_chars_start("'`‘’\"")
-        .str.to_uppercase()
-        .replace("", None)
-    )
+    t = col.cast(pl.String)
+    if not normalized:
+        t = t.str.normalize("NFKC").str.replace_all(ZERO_WIDTH, "")
+    t = t.str.replace_all(r"\s", "").str.strip_chars_start("'`‘’\"").str.to_uppercase().replace("", None)
     numeric = t.str.contains(r"^\d+(\.\d+)?E\+?\d+$") | t.str.contains(r"^\d{15,18}\.0+$")
-    fmt_ok = t.str.contains(r"^\d{17}[\dX]$").fill_null(False)
-    safe = pl.select(pl.when(fmt_ok).then(t).otherwise(pl.lit("0" * 18))).to_series()  # only ASCII digits below
+    fmt_ok = t.str.contains(r"^[0-9]{17}[0-9X]$").fill_null(False)  # ASCII digits only: `\d` takes any script's
+    safe = pl.select(pl.when(fmt_ok).then(t).otherwise(pl.lit("0" * 18))).to_series()  # 18 ASCII characters each
     n = len(safe)
-    digits = (
-        (np.frombuffer("".join(safe.str.slice(0, 17).to_list()).encode("ascii"), dtype=np.uint8).reshape(n, 17).astype(np.int64) - 48)
-        if n
-        else np.zeros((0, 17), dtype=np.int64)
-    )
-    check = pl.Series(ids.check_chars(digits), dtype=pl.String) if n else pl.Series([], dtype=pl.String)
-    check_ok = fmt_ok & (safe.str.slice(17, 1) == check)
+    chars = np.frombuffer(safe.str.join("").item().encode("ascii"), dtype=np.uint8).reshape(n, 18) if n else np.zeros((0, 18), np.uint8)
+    expected = np.frombuffer(ids.CHECK_CHARS.encode("ascii"), dtype=np.uint8)[ids.check_index(chars[:, :17].astype(np.int64) - 48)]
+    check_ok = fmt_ok & pl.Series(chars[:, 17] == expected, dtype=pl.Boolean)
     birth_ok = safe.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null()
     exact = _float_exact(t)
     # over distinct IDs: a person reported twice must not count twice towards "most of the column"
@@ -327,6 +319,26 @@ def _is_id(v: str | None) -> bool:
     return bool(v) and ids.is_valid(v) and classify_id(v)[1] is None
 
 
+def _clean(x: pl.Expr) -> pl.Expr:
+    return x.str.normalize("NFKC").str.replace_all(ZERO_WIDTH, "").str.replace_all(r"\s+", " ").str.strip_chars().replace("", None)
+
+
+def clean_text(df: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """Each cell as text, NFKC-normalised, zero-width characters removed, runs of spaces made one, stripped, "" as
+    null. A column with few distinct values (all but IDs and record numbers) is cleaned once per value and mapped
+    back: half the time of cleaning every cell of a 600K-row ledger."""
+    text = [pl.col(c).cast(pl.String) for c in cols]
+    distinct = df.select([e.unique().drop_nulls().implode() for e in text]).row(0) if df.height else [[] for _ in cols]
+    exprs = []
+    for e, values in zip(text, distinct, strict=True):
+        if len(values) * 4 > df.height:
+            exprs.append(_clean(e))
+        else:
+            old = pl.Series(values, dtype=pl.String)
+            exprs.append(e.replace_strict(old, pl.select(_clean(pl.lit(old))).to_series(), default=None, return_dtype=pl.String))
+    return df.with_columns(exprs)
+
+
 def validate(
     df: pl.DataFrame, snapshot: dt.date, lk: Lookup, source: str | None = None, pii: set[str] | frozenset = frozenset()
 ) -> tuple[pl.DataFrame, list[dict], list[dict], dict]:
@@ -335,19 +347,7 @@ def validate(
     The rows of all files of a run are validated together (`with_source` tags each file's rows; `source` tags a
     frame that is one file). Each distinct value is parsed once; the first failing check of a row is its reason.
     """
-    text_cols = [c for c in df.columns if not c.startswith("_") and not c.endswith("__k")]
-    df = df.with_columns(
-        [
-            pl.col(c)
-            .cast(pl.String)
-            .str.normalize("NFKC")
-            .str.replace_all(ZERO_WIDTH, "")
-            .str.replace_all(r"\s+", " ")
-            .str.strip_chars()
-            .replace("", None)
-            for c in text_cols
-        ]
-    )
+    df = clean_text(df, [c for c in df.columns if not c.startswith("_") and not c.endswith("__k")])
     df = df.with_columns(
         [pl.lit(None, dtype=pl.String).alias(c) for c in HEADERS if c not in df.columns]
         + [pl.lit(None, dtype=pl.String).alias(f"{c}__k") for c in HEADERS if f"{c}__k" not in df.columns]
@@ -356,7 +356,7 @@ def validate(
         df = df.with_columns(_unit=pl.lit(1.0))
     if "_file" not in df.columns:
         df = with_source(df, source or "")
-    df = df.with_columns(classify_ids(df["id_number"], df["id_number__k"] == readers.KIND_NUMBER))
+    df = df.with_columns(classify_ids(df["id_number"], df["id_number__k"] == readers.KIND_NUMBER, normalized=True))
     # a record id that is an ID number (or the row's own ID) is never stored: a derived id replaces it
     run = pl.col("record_id").str.to_uppercase().str.extract(r"(?:^|[^0-9])(\d{17}[0-9X])(?:[^0-9]|$)", 1)
     df = df.with_columns(_rid_run=run)
