@@ -22,3 +22,22 @@ def test_bench_runs_and_baseline_agrees(tmp_path):
     assert not bad and len(timed) == 31
     md = markdown(rows)
     assert md.startswith("| scale | page | level |") and "| tiny | overview | region |" in md
+
+
+def test_clicks_bench_runs_in_a_real_browser(fixture_dir, capsys):
+    """`bench.clicks` at its smallest: one of each click, the app as configured, on the fixture."""
+    import re
+
+    from bench import clicks
+    from tests.conftest import TODAY
+
+    assert clicks.main(["--data", str(fixture_dir), "--n", "1", "--configs", "1", "--today", TODAY.isoformat()]) == 0
+    table = capsys.readouterr().out
+    got = {}
+    for line in table.splitlines():
+        m = re.match(r"\| as configured \(postScriptGC off\) \| ([^|]+) \| (\d+) \| ([\d,]+) ms \| ([\d,]+) ms \|", line)
+        if m:
+            got[m.group(1).strip()] = (int(m.group(2)), int(m.group(3).replace(",", "")))
+    assert set(got) >= {"cold server, first page", "new session, warm server", "area change", "breadcrumb", "page switch"}
+    assert all(n == 1 and ms > 0 for n, ms in got.values())
+    assert re.search(r"\| area change \| 1 \| [\d,]+ ms \| [\d,]+ ms \| \d+ ms \| \d+ KiB \|", table)  # server CPU and bytes

@@ -6,9 +6,10 @@ entry point does that work in a thread that starts with the server, while the fi
 Streamlit's bundle and plotly.js, and then it is Streamlit's own `run`, in this process (one interpreter, so
 the imported modules and the process-wide caches are the ones the app uses).
 
-A script run waits for the warm-up (`wait()` at the top of app.py): two threads importing the same modules at
-once can see each other's half-imported modules. Under plain `streamlit run` nothing was started and `wait()`
-returns at once.
+A script run waits for the warm-up's imports (`wait()` at the top of app.py): two threads importing the same
+modules at once can see each other's half-imported modules. The store, the connection and the outlines need no
+such wait (each has its own lock or is built whole before it is kept). Under plain `streamlit run` nothing was
+started and `wait()` returns at once. Run it from the repository's directory (as `make run` does).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from __future__ import annotations
 import ast
 import importlib
 import logging
+import os
 import sys
 import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-_done = threading.Event()
+_imported = threading.Event()
 _started = False
 log = logging.getLogger("tracker.warm")
 seconds: dict[str, float] = {}  # what the warm-up took, step by step (the bench and the tests read it)
@@ -51,41 +53,57 @@ def _import(name: str) -> None:
 
 
 def import_all() -> None:
-    t = time.perf_counter()
     for name in app_modules():
         _import(name)
     _import("alembic.command")  # the store's migration check, on the first page that reads the store
-    seconds["imports"] = time.perf_counter() - t
+
+
+def _step(name: str, fn) -> None:
+    """One step of the warm-up, timed; a failure is logged and the next step still runs (the first page does it)."""
+    t = time.perf_counter()
+    try:
+        fn()
+    except Exception:
+        log.exception("warm-up: %s failed; the first page will do it", name)
+    seconds[name] = time.perf_counter() - t
+
+
+def _store() -> None:
+    from tracker import store
+
+    store.engine()
+
+
+def _connect() -> None:
+    import queries
+    from tracker import objstore
+
+    if queries.snapshot_dates() and not objstore.configured():  # with object storage the first page pulls first
+        queries.connection()
+
+
+def _maps() -> None:
+    from tracker import geo, hierarchy
+    from tracker.hierarchy import REGION
+
+    for area in [REGION, *hierarchy.load().children(REGION)]:  # the region's map and each prefecture's
+        geo.warm_outlines(area)
 
 
 def warm() -> None:
-    """Import the app's modules, open the store, build the connection, load the hierarchy and the maps' outlines."""
+    """Import the app's modules (then a page may run), open the store, build the connection, the maps' outlines."""
     t0 = time.perf_counter()
+    pause = float(os.environ.get("TRACKER_WARM_PAUSE", "0") or 0)  # tests: a visitor arriving during the warm-up
     try:
-        import_all()
-
-        import queries
-        from tracker import geo, hierarchy, store
-        from tracker.hierarchy import REGION
-
-        t = time.perf_counter()
-        store.engine()
-        seconds["store"] = time.perf_counter() - t
-        t = time.perf_counter()
-        h = hierarchy.load()
-        if queries.snapshot_dates():
-            queries.connection()
-        seconds["connection"] = time.perf_counter() - t
-        t = time.perf_counter()
-        for area in [REGION, *h.children(REGION)]:  # the region's map and each prefecture's
-            geo.warm_outlines(area)
-        seconds["maps"] = time.perf_counter() - t
-    except Exception:  # a warm-up never keeps the server from serving: the first page does the work instead
-        log.exception("warm-up failed; the first page will do this work")
+        time.sleep(pause)
+        _step("imports", import_all)
     finally:
-        seconds["total"] = time.perf_counter() - t0
-        _done.set()
-        print("warm-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items()), file=sys.stderr, flush=True)
+        _imported.set()  # whatever happened: a page must never wait for ever
+    _step("store", _store)
+    _step("connection", _connect)  # `queries.connection()` has one builder; a page asking meanwhile waits for it
+    _step("maps", _maps)
+    seconds["total"] = time.perf_counter() - t0 - pause
+    print("warm-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items()), file=sys.stderr, flush=True)
 
 
 def start() -> threading.Thread:
@@ -96,10 +114,13 @@ def start() -> threading.Thread:
     return th
 
 
-def wait(timeout: float = 120) -> None:
-    """Until the warm-up is done (at once when none was started)."""
-    if _started:
-        _done.wait(timeout)
+def wait() -> None:
+    """Until the warm-up's imports are done (at once when none was started). No timeout: a page that imported
+    alongside them could see a half-imported module; the imports end, failed or not."""
+    if _started and not _imported.is_set():
+        t = time.perf_counter()
+        _imported.wait()
+        print(f"warm-up: a page waited {time.perf_counter() - t:.2f} s for the imports", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
