@@ -26,7 +26,8 @@ top = m.filter(pl.col("is_area")).to_dicts()[0]
 share = top["organized"] / top["persons"] if top["persons"] else None
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("persons", lang), fmt.persons(top["persons"], lang))
-c2.metric(t("org_share", lang), fmt.pct(share), delta=fmt.short_points((share - minimum) * 100, lang) if share else None)
+above = fmt.short_points((share - minimum) * 100, lang) if share else None  # against the minimum share
+c2.metric(t("org_share", lang), fmt.pct(share), delta=above, delta_arrow=fmt.arrow(above))
 c3.metric(L("有组织转移", "Organized"), fmt.persons(top["organized"], lang))
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)
 c4.metric(t("needed", lang), fmt.count(needed, lang))
@@ -105,6 +106,7 @@ for col, metric in zip(cols, ["org_xpref", "org_xprov"], strict=True):
             fmt.count(tot["actual"], lang),
             delta=(f"{t('completion', lang)} {fmt.pct(tot['completion'])}" if tot["completion"] is not None else t("no_quota", lang)),
             delta_color="off",
+            delta_arrow="off",  # a completion, not a change
         )
         if kids_m.height:
             chart(

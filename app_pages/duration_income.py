@@ -27,10 +27,13 @@ for col, (k, zh, en) in zip(cols, BANDS, strict=False):
     delta = None
     if share is not None and ly and ly["persons"]:  # nobody this year (or last): no comparison
         delta = fmt.short_points((share - ly[k] / ly["persons"]) * 100, lang) + (L(" 同比", " YoY"))
-    col.metric(f"{zh if lang == 'zh' else en}（{fmt.count(top[k], lang)}）", fmt.pct(share), delta=delta, delta_color="off")
+    col.metric(
+        f"{zh if lang == 'zh' else en}（{fmt.count(top[k], lang)}）", fmt.pct(share), delta=delta, delta_color="off", delta_arrow=fmt.arrow(delta)
+    )
 pc = top["income"] / top["persons"] if top["persons"] else None
 ly_pc = ly["income"] / ly["persons"] if ly and ly["persons"] else None
-cols[3].metric(t("per_capita", lang), fmt.yuan(pc, lang), delta=(fmt.signed_pct(pc / ly_pc - 1) + (L(" 同比", " YoY"))) if ly_pc else None)
+pc_delta = (fmt.signed_pct(pc / ly_pc - 1) + L(" 同比", " YoY")) if ly_pc else None
+cols[3].metric(t("per_capita", lang), fmt.yuan(pc, lang), delta=pc_delta, delta_arrow=fmt.arrow(pc_delta))
 cols[4].metric(L("人均收入中位数", "Median per person"), fmt.yuan(top["median_income"], lang))
 
 kids = b.filter(~pl.col("is_area"))

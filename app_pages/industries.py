@@ -69,6 +69,7 @@ for col, r in zip(cols, tot.iter_rows(named=True), strict=False):
             else t("no_quota", lang)
         ),
         delta_color="off",
+        delta_arrow="off",  # a quota and a completion, not a change
     )
 if tot["quota"].is_not_null().any():
     st.plotly_chart(

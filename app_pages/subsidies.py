@@ -55,6 +55,7 @@ c[1].metric(
     fmt.money(top["yuan_within_month"].sum(), lang),
     delta=L(f"{top['within_month'].sum():,}人次", f"{top['within_month'].sum():,} person-rules"),
     delta_color="off",
+    delta_arrow="off",  # a count, not a change
 )
 c[2].metric(L("年底预计", "Projected by year end"), fmt.money(top["yuan_year_end"].sum(), lang))
 

@@ -44,6 +44,10 @@ def test_channels_page(fx):
     at = open_page("channels")
     m = metrics(at)
     assert m["人数"] == "7人" and m["组织化率"] == "71.4%" and m["有组织转移"] == "5人" and m["还需有组织转移"] == "0人"
+    from streamlit.proto.Metric_pb2 import Metric
+
+    share_card = next(x for x in at.metric if x.label == "组织化率")
+    assert share_card.delta.startswith("+") and share_card.proto.direction == Metric.MetricDirection.UP  # above the minimum
     share = at.dataframe[0].value
     assert share["单位"].tolist() == ["昌都市", "拉萨市"] and share["还需有组织转移"].tolist() == [0, 1]
     mix = at.dataframe[1].value
@@ -76,6 +80,9 @@ def test_industries_page(fx):
     at = open_page("industries", area="540329")
     m = metrics(at)
     assert m["产业吸纳就业"] == "4人"  # every fixture placement is industry absorption
+    from streamlit.proto.Metric_pb2 import Metric
+
+    assert {x.proto.direction for x in at.metric} == {Metric.MetricDirection.NONE}  # quotas and completion: no arrow
 
 
 def test_changes_page(fx):

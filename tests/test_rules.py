@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tracker import rules
+from tracker import fmt, rules
 from tracker.rules import AHEAD, BEHIND, MET, NO_QUOTA, NOT_MET, ON_PACE, SERIOUS
 
 D = dt.date
@@ -289,3 +289,20 @@ def test_one_minus_sign(fn, x, want):
 )  # 0.35 × 333 = 116.55 → 117
 def test_organized_needed_by_year_end(organized, quota, minimum, want):
     assert rules.organized_needed_by_year_end(organized, quota, minimum) == want
+
+
+@pytest.mark.parametrize(
+    ("delta", "want"),
+    [
+        ("−11.6% 同比", "down"),  # our minus (U+2212): Streamlit alone would draw a green ↑
+        ("-0.2个百分点", "down"),
+        ("+3.6个百分点 同比", "up"),
+        (" +1,134", "up"),
+        ("无任务", "off"),
+        ("完成率 69.1%", "off"),
+        ("", "off"),
+        (None, "off"),
+    ],
+)
+def test_a_card_arrow_follows_the_sign_of_its_change(delta, want):
+    assert fmt.arrow(delta) == want

@@ -63,6 +63,15 @@ def signed_pct(x, lang: str = "zh") -> str:
     return f"{'+' if v >= 0 else MINUS}{abs(v):.1f}%"
 
 
+def arrow(delta: str | None) -> str:
+    """The arrow of a card's change text: Streamlit reads only an ASCII "-" as a fall, so "−11.6%" (our minus) would
+    get a green ↑; a text that is not a signed figure ("无任务", "完成率 69.1%") gets none."""
+    if not delta:
+        return "off"
+    head = delta.lstrip()[:1]
+    return "down" if head in (MINUS, "-") else "up" if head == "+" else "off"
+
+
 def points(gap, lang: str = "zh", minimum: bool = False) -> str:
     """A gap in percentage points: 高于/低于序时进度 x 个百分点; with `minimum`, against a minimum share: 高于/低于下限 x 个百分点."""
     if _none(gap):
