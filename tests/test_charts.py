@@ -142,3 +142,17 @@ def test_the_status_map_is_valid_for_plotly(lang, big):
     fig = valid(geo.fig_status_map(_frame("54", lang), geo.level_geojson("54"), lang, title="T", big=big))
     assert fig.layout.font.size == (18 if big else 13)
     assert valid(geo.fig_status_map(_frame("54", lang).head(0), geo.level_geojson("54"), lang)).layout.showlegend is False
+
+
+def test_axes_in_official_numbers_and_whole_persons_at_small_counts():
+    big = valid(charts.ranked_bars(["四川", "青海"], [52_000, 150_000], "zh", "去向"))
+    assert big.layout.xaxis.exponentformat == "none" and big.layout.xaxis.separatethousands  # 150,000, not 150k
+    assert big.layout.xaxis.dtick is None and big.data[0].textangle == 0  # labels stay level
+    small = valid(charts.ranked_bars(["四川", "青海"], [1, 2], "zh", "去向"))
+    assert small.layout.xaxis.dtick == 1  # a township's 2 persons: 0, 1, 2, not 0.5 steps
+    money = valid(charts.ranked_bars(["四川"], [3], "zh", "收入", fmt_value=lambda v: f"{v}万元"))
+    assert money.layout.xaxis.dtick is None
+    assert valid(charts.histogram(HIST, "zh", "收入")).layout.yaxis.exponentformat == "none"
+    q = valid(charts.actual_vs_quota(["孜托镇"], [2], [3], "zh", "任务"))
+    assert q.layout.yaxis.dtick == 1 and q.layout.yaxis.separatethousands
+    assert charts.count_axis([None, 0]) == {} and charts.count_axis([10]) == {"dtick": 1, "tick0": 0} and charts.count_axis([11]) == {}

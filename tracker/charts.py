@@ -33,10 +33,20 @@ def _layout(height: int, big: bool = False, **extra) -> dict:
     for k, v in extra.items():
         if v is None or v == []:
             continue  # left out, as plotly's own constructor would
-        out[k] = {"gridcolor": "#eee", **v} if k in ("xaxis", "yaxis") else v
-    out.setdefault("xaxis", {"gridcolor": "#eee"})
-    out.setdefault("yaxis", {"gridcolor": "#eee"})
+        out[k] = {**AXIS, **v} if k in ("xaxis", "yaxis") else v
+    out.setdefault("xaxis", dict(AXIS))
+    out.setdefault("yaxis", dict(AXIS))
     return out
+
+
+# numbers on an axis as officials write them: 50,000, never plotly's default 50k
+AXIS = {"gridcolor": "#eee", "exponentformat": "none", "separatethousands": True}
+
+
+def count_axis(values: list[float | None]) -> dict:
+    """A persons axis: whole steps when the counts are small (a township's 2 persons, not 0.5 … 2)."""
+    top = max((v for v in values if v is not None), default=0)
+    return {"dtick": 1, "tick0": 0} if 0 < top <= 10 else {}
 
 
 def _title(text: str | None) -> dict | None:
@@ -219,7 +229,7 @@ def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True) 
                 hovertemplate="%{y} · " + c + ": %{x:.1f}" + ("%" if percent else "") + "<extra></extra>",
             )
         )
-    axis = dict(xaxis=dict(ticksuffix="%", range=[0, 100])) if percent else {}
+    axis = dict(xaxis=dict(ticksuffix="%", range=[0, 100])) if percent else dict(xaxis=count_axis(list(totals.values())) or None)
     layout = _layout(max(280, 26 * units.height + 120), barmode="stack", title=_title(title), dragmode=False, **axis)
     return figure(data, layout)
 
@@ -237,11 +247,13 @@ def ranked_bars(
         marker=dict(color=color),
         text=[fmt_value(values[i]) if fmt_value else f"{values[i]:,.0f}" for i in order],
         textposition="auto",
+        textangle=0,  # plotly turns a label that does not fit a short bar sideways: keep it level
         hovertemplate="%{y}: %{x:,.0f}<extra></extra>",
     )
     if codes:
         bar["customdata"] = [codes[i] for i in order]
-    return figure([bar], _layout(max(260, 24 * len(values) + 100), title=_title(title), dragmode=False))
+    axis = count_axis(values) if fmt_value is None else {}
+    return figure([bar], _layout(max(260, 24 * len(values) + 100), title=_title(title), dragmode=False, xaxis=axis or None))
 
 
 def actual_vs_quota(
@@ -253,7 +265,8 @@ def actual_vs_quota(
         dict(type="bar", x=names, y=[q or 0 for q in quota], name="任务" if zh else "Quota", marker=dict(color="#B0BEC5"), **extra),
         dict(type="bar", x=names, y=actual, name="完成" if zh else "Actual", marker=dict(color="#1F5FA8"), **extra),
     ]
-    return figure(data, _layout(360, barmode="group", title=_title(title), dragmode=False))
+    axis = count_axis([*actual, *quota])
+    return figure(data, _layout(360, barmode="group", title=_title(title), dragmode=False, yaxis=axis or None))
 
 
 def histogram(df: pl.DataFrame, lang: str, title: str) -> go.Figure:
@@ -262,5 +275,11 @@ def histogram(df: pl.DataFrame, lang: str, title: str) -> go.Figure:
         for lo, hi in zip(df["lower"].to_list(), df["upper"].to_list(), strict=True)
     ]
     bar = dict(type="bar", x=labels, y=df["persons"].to_list(), marker=dict(color="#1F5FA8"), hovertemplate="%{x}: %{y:,}<extra></extra>")
-    layout = _layout(340, title=_title(title), dragmode=False, xaxis=dict(title=dict(text="元/人" if lang == "zh" else "yuan per person")))
+    layout = _layout(
+        340,
+        title=_title(title),
+        dragmode=False,
+        xaxis=dict(title=dict(text="元/人" if lang == "zh" else "yuan per person")),
+        yaxis=count_axis(df["persons"].to_list()) or None,
+    )
     return figure([bar], layout)
