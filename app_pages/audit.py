@@ -8,7 +8,7 @@ import streamlit as st
 
 from tracker import audit, exports
 from tracker.i18n import pick, t
-from tracker.ui import current, current_user, export
+from tracker.ui import current, current_user, data_table, export
 
 state, h = current()
 lang, me = state.lang, current_user()
@@ -47,5 +47,5 @@ names = {c: (h.name(c, lang) if c and h.exists(c) else (c or "—")) for c in df
 shown = df.drop(col["action"]).with_columns(  # on screen: readable action names and area names, not codes
     pl.col(area_col).fill_null("").replace_strict(names, return_dtype=pl.String)
 )
-st.dataframe(shown, hide_index=True, height=480)
+data_table(shown, hide_index=True, height=480)
 export(t("download_csv", lang), lambda: exports.csv_bytes(df), "audit_log.csv", "dl_audit", mime="text/csv")

@@ -10,7 +10,7 @@ from tracker import analysis, dispatch, fmt, schema
 from tracker.i18n import pick, t
 from tracker.labels import mapped, pairs
 from tracker.schema import CHANNEL, DEST_SCOPE
-from tracker.ui import can, current, download, drill_table, go, header, records_hidden, unit_namer
+from tracker.ui import can, current, data_table, download, drill_table, go, header, records_hidden, unit_namer
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
@@ -123,6 +123,6 @@ view = view.rename(
         "fields": L("更正字段", "Fields restated"),
     }
 )
-st.dataframe(view, hide_index=True)
+data_table(view, hide_index=True)
 download(view, "changes", lang, "dl_changes")
 st.caption(L("最多显示500条。", "At most 500 rows are listed."))

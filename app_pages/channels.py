@@ -9,7 +9,7 @@ from tracker import analysis, catalogue, charts, dispatch, fmt, rules, settings
 from tracker.catalogue import METRICS
 from tracker.i18n import pick, t
 from tracker.schema import CHANNEL
-from tracker.ui import chart, current, drill_table, header
+from tracker.ui import chart, current, data_table, drill_table, header
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
@@ -74,7 +74,7 @@ with left:
         key="ch_area",
         config={"displayModeBar": False},
     )
-    st.dataframe(data, hide_index=True)
+    data_table(data, hide_index=True)
 with right:
     if kids_ch.height:
         chart(

@@ -10,7 +10,7 @@ from tracker.exports import for_people
 from tracker.hierarchy import REGION
 from tracker.i18n import pick, t
 from tracker.schema import DEST_SCOPE
-from tracker.ui import chart, current, download, header
+from tracker.ui import chart, current, data_table, download, header
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
@@ -42,7 +42,7 @@ with left:
             config={"displayModeBar": False},
         )
         d1 = table(out, L("省份", "Province"))
-        st.dataframe(d1, hide_index=True)
+        data_table(d1, hide_index=True)
         download(d1, "destinations_provinces", lang, "dl_prov")
     else:
         st.info(L("没有区外转移。", "No placements outside the region."))
@@ -54,7 +54,7 @@ with right:
         config={"displayModeBar": False},
     )
     d2 = table(inside, L("地市", "Prefecture"))
-    st.dataframe(d2, hide_index=True)
+    data_table(d2, hide_index=True)
     download(d2, "destinations_prefectures", lang, "dl_pref")
 
 st.markdown("#### " + (L("各单位转移范围", "Destination scope by origin unit")))
@@ -75,6 +75,6 @@ if sc.height:
     kids = dispatch.name_units(prov.filter(~pl.col("is_area") & (pl.col("value") != REGION)), h, lang, area)
     if kids.height:
         mat = kids.pivot(on="dest", index=["unit_code", "name"], values="persons").fill_null(0)
-        st.dataframe(for_people(mat.drop("unit_code"), lang), hide_index=True)
+        data_table(for_people(mat.drop("unit_code"), lang), hide_index=True)
         download(mat, "origin_by_province", lang, "dl_matrix")
 st.caption(fmt.date(day, lang))

@@ -8,7 +8,7 @@ import streamlit as st
 from tracker import analysis, catalogue, charts, dispatch, fmt
 from tracker.i18n import pick, t
 from tracker.schema import DEST_SCOPE, INDUSTRY
-from tracker.ui import chart, current, download, drill_table, header
+from tracker.ui import chart, current, data_table, download, drill_table, header
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
@@ -27,9 +27,8 @@ for col, (k, zh, en) in zip(cols, BANDS, strict=False):
     delta = None
     if share is not None and ly and ly["persons"]:  # nobody this year (or last): no comparison
         delta = fmt.short_points((share - ly[k] / ly["persons"]) * 100, lang) + (L(" 同比", " YoY"))
-    col.metric(
-        f"{zh if lang == 'zh' else en}（{fmt.count(top[k], lang)}）", fmt.pct(share), delta=delta, delta_color="off", delta_arrow=fmt.arrow(delta)
-    )
+    label = f"{zh if lang == 'zh' else en}（{fmt.count(top[k], lang)}）"
+    col.metric(label, fmt.pct(share), delta=delta, delta_color="off", delta_arrow=fmt.arrow(delta))
 pc = top["income"] / top["persons"] if top["persons"] else None
 ly_pc = ly["income"] / ly["persons"] if ly and ly["persons"] else None
 pc_delta = (fmt.signed_pct(pc / ly_pc - 1) + L(" 同比", " YoY")) if ly_pc else None
@@ -77,5 +76,5 @@ with right:
             pl.col("pc").round(0).alias(t("per_capita", lang)),
             pl.col("pm").round(0).alias(L("月均(元)", "Per month (yuan)")),
         )
-        st.dataframe(tb, hide_index=True)
+        data_table(tb, hide_index=True)
         download(tb, f"per_capita_{dim}", lang, f"dl_{dim}")

@@ -10,7 +10,7 @@ from tracker import dispatch, followup, settings
 from tracker.catalogue import METRICS
 from tracker.followup_ui import open_form
 from tracker.i18n import pick, t
-from tracker.ui import current, current_user, export, header, unit_namer
+from tracker.ui import current, current_user, data_table, export, header, unit_namer
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
@@ -68,7 +68,7 @@ if late:
 shown = followup.table(df, name, lang)
 state_col = followup.HEADERS["state"][0 if lang == "zh" else 1]
 overdue_word = followup.STATES[followup.OVERDUE][0 if lang == "zh" else 1]
-st.dataframe(
+data_table(
     shown.to_pandas().style.apply(
         lambda r: ["color: #c62828; font-weight: bold" if r[state_col] == overdue_word else "" for _ in r], axis=1
     ),
@@ -116,7 +116,7 @@ for r in prog.iter_rows(named=True):
 wk = followup.weekly(item, dates)
 if wk.height:
     with st.expander(L("逐周变化", "Week by week")):
-        st.dataframe(
+        data_table(
             wk.with_columns(
                 metric=pl.col("metric").replace_strict({k: m.label(lang) for k, m in METRICS.items()}),
                 lagging=pl.when("lagging").then(pl.lit(L("滞后", "lagging"))).otherwise(pl.lit("")),

@@ -9,7 +9,7 @@ from tracker import analysis, catalogue, charts, dispatch
 from tracker.catalogue import group_labels
 from tracker.i18n import pick, t
 from tracker.labels import pairs
-from tracker.ui import chart, current, download, drill_table, header
+from tracker.ui import chart, current, data_table, download, drill_table, header
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
@@ -35,7 +35,7 @@ tab = (
 )
 left, right = st.columns([3, 2])
 with left:
-    st.dataframe(tab, hide_index=True)
+    data_table(tab, hide_index=True)
     download(tab, "key_groups", lang, "dl_groups")
 with right:
     st.plotly_chart(

@@ -10,7 +10,7 @@ from tracker.catalogue import METRICS, metric_label
 from tracker.exports import for_people
 from tracker.i18n import pick, t
 from tracker.schema import INDUSTRY, JOB_SOURCE
-from tracker.ui import chart, current, download, header
+from tracker.ui import chart, current, data_table, download, header
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
@@ -34,7 +34,7 @@ with left:
         pl.col("income").alias(t("income", lang)),
         catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),
     )
-    st.dataframe(data, hide_index=True)
+    data_table(data, hide_index=True)
     download(data, "industries", lang, "dl_ind")
 with right:
     kids = ind.filter(~pl.col("is_area"))
@@ -86,7 +86,7 @@ if tot["quota"].is_not_null().any():
 kids = ev.filter(~pl.col("is_area"))
 if kids.height:
     mat = kids.with_columns(src=metric_label("metric", lang)).pivot(on="src", index=["unit_code", "name"], values="actual")
-    st.dataframe(for_people(mat.drop("unit_code"), lang), hide_index=True)
+    data_table(for_people(mat.drop("unit_code"), lang), hide_index=True)
     download(mat, "job_sources", lang, "dl_src")
 st.caption(
     (

@@ -11,7 +11,7 @@ from tracker.catalogue import CARD_METRICS, METRICS, metric_records
 from tracker.i18n import pick, status_expr, status_label, t
 from tracker.style import DARK_CSS, MEETING_CSS
 from tracker.texts import laggard_line
-from tracker.ui import breadcrumb, can, current, current_user, go, meeting_bar, open_records, records_href, view_href
+from tracker.ui import breadcrumb, can, current, current_user, data_table, go, meeting_bar, open_records, records_href, view_href
 
 state, h = current()
 lang, area = state.lang, state.area
@@ -152,7 +152,7 @@ if ev.filter(~pl.col("is_area")).height:
         if no_quota:
             st.caption(L("下级单位未下达任务，按完成数排列。", "No quotas below this level: ranked by what was done."))
         with st.container(key="tr_wide"):
-            sel = st.dataframe(
+            sel = data_table(
                 table,
                 hide_index=True,
                 column_config=cfg,

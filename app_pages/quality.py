@@ -11,7 +11,7 @@ import queries
 from tracker import analysis, catalogue, dispatch
 from tracker.exports import for_people
 from tracker.i18n import pick
-from tracker.ui import can, current, download, drill_table, header, records_hidden, records_link, unit_namer
+from tracker.ui import can, current, data_table, download, drill_table, header, records_hidden, records_link, unit_namer
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
@@ -78,7 +78,7 @@ st.markdown(
 dup = analysis.dq_cross_county(area, day)
 if dup.height:
     dup = dup.with_columns(unit_name("county_a"), unit_name("county_b"))
-    st.dataframe(
+    data_table(
         dup.rename({"county_a": L("县区甲", "County A"), "county_b": L("县区乙", "County B"), "persons": L("人数", "Persons")}),
         hide_index=True,
         height=300,
@@ -106,7 +106,7 @@ elif out.height:
         )
     )
     view = for_people(out.drop("limit_yuan").with_columns(county_code=unit_name("county_code")), lang)
-    st.dataframe(view, hide_index=True)
+    data_table(view, hide_index=True)
     download(view, "income_outliers", lang, "dl_out")
     limit = float(out["limit_yuan"][0])
     records_link(
@@ -143,9 +143,9 @@ elif mans:
             for day_, r in runs
         ]
     )
-    st.dataframe(summary, hide_index=True)
+    data_table(summary, hide_index=True)
     if rows:
-        st.dataframe(
+        data_table(
             pl.DataFrame(rows).group_by(L("快照", "Week"), L("原因", "Reason"), maintain_order=True).agg(pl.col(L("行数", "Rows")).sum()),
             hide_index=True,
         )

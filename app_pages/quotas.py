@@ -12,7 +12,7 @@ import queries
 from tracker import audit, dispatch, fmt, quotas
 from tracker.catalogue import METRICS, metric_label
 from tracker.i18n import pick, status_expr
-from tracker.ui import current, current_user, download, export, header
+from tracker.ui import current, current_user, data_table, download, export, header
 
 state, h = current()
 lang, area, year = state.lang, state.area, state.year
@@ -35,7 +35,7 @@ view = ev.filter(pl.col("quota").is_not_null()).select(
     .alias(L("任务来源", "Source")),
     pl.col("source_note").alias(L("来源说明", "Source note")),
 )
-st.dataframe(view, hide_index=True, height=360)
+data_table(view, hide_index=True, height=360)
 download(view, "quotas_with_completion", lang, "dl_q")
 
 st.markdown("#### " + L("一致性检查", "Consistency checks"))
@@ -45,7 +45,7 @@ METRICS_BY_QUOTA = {m.quota: m.label(lang) for m in METRICS.values() if m.quota}
 found = [f for f in quotas.check(full, h, year) if f.unit_code.startswith(area) or area.startswith(f.unit_code)]
 if found:
     st.warning(L(f"发现 {len(found)} 处不一致。", f"{len(found)} inconsistencies found."))
-    st.dataframe(
+    data_table(
         pl.DataFrame(
             [
                 {
@@ -107,7 +107,7 @@ if kids:
     preview = weights.with_columns(
         pl.Series(L("分解结果", "Allocated"), [alloc[k] for k in kids]), pl.Series(L("现有任务", "Current"), [cur.get(k) for k in kids])
     )
-    st.dataframe(preview, hide_index=True)
+    data_table(preview, hide_index=True)
     st.caption(L(f"合计 {sum(alloc.values()):,}（本级 {total:,}）", f"Sum {sum(alloc.values()):,} (parent {total:,})"))
     b = st.columns(2)
     if b[0].button(L("保存为本年度任务", "Save as this year's quotas"), type="primary", key="dec_save"):
@@ -147,8 +147,8 @@ with st.expander(L("导入上级下达的任务表", "Load an issued quota table
         if rows is not None:
             st.write(L(f"识别 {rows.height} 条任务，{len(rejects)} 行有问题。", f"{rows.height} quotas read, {len(rejects)} problems."))
             if rejects:
-                st.dataframe(pl.DataFrame(rejects), hide_index=True)
-            st.dataframe(rows, hide_index=True)
+                data_table(pl.DataFrame(rejects), hide_index=True)
+            data_table(rows, hide_index=True)
             if rows.height and st.button(L("保存", "Save"), key="q_save"):
                 quotas.store(rows, current_user().area)
                 audit.log(current_user().username, "quota_load", area, f"{year} {rows.height} rows from {up.name}")

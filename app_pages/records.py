@@ -16,7 +16,7 @@ from tracker.analysis import SORTABLE, RecordFilter
 from tracker.cards import record_cards
 from tracker.exports import csv_bytes, xlsx_bytes
 from tracker.i18n import pick, t
-from tracker.ui import audit_view, current, export, header, set_view, unit_namer
+from tracker.ui import audit_view, current, data_table, export, header, set_view, unit_namer
 
 state, h = current()
 lang, area, day, sl = state.lang, state.area, state.snapshot, state.slice
@@ -216,7 +216,7 @@ audit_view(  # the line an auditor reads: the week, the page and the filter in w
 )
 shown_df = readable(df)
 with st.container(key="tr_wide"):
-    st.dataframe(shown_df, hide_index=True, height=min(36 * (df.height + 1) + 3, 640))
+    data_table(shown_df, hide_index=True, height=min(36 * (df.height + 1) + 3, 640))
 with st.container(key="tr_narrow"):  # a phone: one card per record with the columns that matter there
     st.markdown(record_cards(shown_df, lang), unsafe_allow_html=True)
 

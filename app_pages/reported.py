@@ -15,7 +15,7 @@ from tracker import audit, dispatch, fmt, reported, rules, settings
 from tracker.catalogue import REPORTED_ITEMS, REPORTED_METRICS, metric_label
 from tracker.i18n import pick, status_expr, t
 from tracker.labels import mapped
-from tracker.ui import can, current, current_user, download, header
+from tracker.ui import can, current, current_user, data_table, download, header
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
@@ -48,7 +48,7 @@ if shown.height:
         status_expr("status", lang).alias(t("status", lang)),
         pl.col("reported_as_of").cast(pl.String).fill_null(L("尚未填报", "not reported")).alias(L("最近填报截至", "Latest report as of")),
     )
-    st.dataframe(table, hide_index=True)
+    data_table(table, hide_index=True)
     download(table, "reported", lang, "dl_reported")
 else:
     st.info(L("本辖区还没有填报指标的任务或填报。", "No reported figures or quotas for them in this area yet."))
@@ -131,7 +131,7 @@ if can("report"):
             )
             rej = bad + out.rejects
             if rej:
-                st.dataframe(
+                data_table(
                     pl.DataFrame(
                         [
                             {
@@ -158,7 +158,7 @@ if hist.height:
         pl.col("user").alias(L("填报人", "By")),
         pl.col("time").str.slice(0, 16).str.replace("T", " ").alias(L("时间", "Time")),
     )
-    st.dataframe(view, hide_index=True, height=300)
+    data_table(view, hide_index=True, height=300)
     st.caption(
         L(
             f"共 {hist.height:,} 条；同一单位同一指标以截至日期最新的一条为准，未填报的单位合计其下级的填报。",

@@ -6,9 +6,10 @@ import polars as pl
 import streamlit as st
 
 from tracker import rejects, settings, submissions
+from tracker.exports import signed
 from tracker.i18n import pick, t
 from tracker.labels import pairs
-from tracker.ui import can, current, current_user, download, export, header, records_hidden
+from tracker.ui import can, current, current_user, data_table, download, export, header, records_hidden
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
@@ -42,6 +43,8 @@ view = tab.with_columns(
     time=pl.col("time").str.slice(0, 16).str.replace("T", " ").fill_null("—"),
     user=pl.col("user").fill_null("—"),
     carried_from=pl.col("carried_from").fill_null("—"),
+    rows_change=signed(pl.col("rows_change")),
+    persons_change=signed(pl.col("persons_change")),
 ).drop("report")
 view = view.rename(
     {
@@ -58,14 +61,9 @@ view = view.rename(
         "carried_from": L("沿用自", "Carried from"),
     }
 )
-st.dataframe(
-    view,
-    hide_index=True,
-    column_config={
-        c: st.column_config.NumberColumn(format="%+d")
-        for c in (L("记录数较上次", "Records vs previous"), L("人数较上次", "Persons vs previous"))
-    },
-)
+right = st.column_config.TextColumn(alignment="right")
+changes = (L("记录数较上次", "Records vs previous"), L("人数较上次", "Persons vs previous"))
+data_table(view, hide_index=True, column_config=dict.fromkeys(changes, right))
 download(view, "submissions", lang, "dl_subm")
 reports = tab.filter(pl.col("report").is_not_null())
 if reports.height and not can("records"):

@@ -9,7 +9,7 @@ from tracker import dispatch, fmt, subsidy
 from tracker.exports import for_people
 from tracker.i18n import pick
 from tracker.labels import pairs
-from tracker.ui import can, current, download, drill_table, export, header, records_hidden, unit_namer
+from tracker.ui import can, current, data_table, download, drill_table, export, header, records_hidden, unit_namer
 
 state, h = current()
 lang, area, day = state.lang, state.area, state.snapshot
@@ -70,7 +70,7 @@ by_rule = top.select(
     pl.col("by_year_end").alias(L("年底预计人数", "By year end")),
     pl.col("yuan_year_end").alias(L("年底预计金额(元)", "Yuan by year end")),
 )
-st.dataframe(by_rule, hide_index=True)
+data_table(by_rule, hide_index=True)
 download(by_rule, "subsidy_by_rule", lang, "dl_sub_rule")
 
 kids = est.filter(~pl.col("is_area"))
@@ -112,7 +112,7 @@ st.caption(
         f"{recs.height:,} persons, {fmt.money(recs.height * rule.amount, lang)} in all",
     )
 )
-st.dataframe(recs.head(500), hide_index=True)
+data_table(recs.head(500), hide_index=True)
 
 
 rule_name = rule.zh if lang == "zh" else rule.en

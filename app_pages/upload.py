@@ -16,7 +16,7 @@ import streamlit as st
 import queries
 from tracker import audit, ingest_child, rules, settings, submissions
 from tracker.i18n import pick
-from tracker.ui import can, current, current_user
+from tracker.ui import can, current, current_user, data_table
 
 state, h = current()
 lang = state.lang
@@ -123,7 +123,7 @@ else:
         "rolled_back": L("已回退", "rolled back"),
         "refused": L("被拒（全部行拒收）", "refused (every row rejected)"),
     }
-    st.dataframe(
+    data_table(
         [
             {
                 L("县区", "County"): h.name(s["county"], lang),

@@ -8,7 +8,7 @@ import streamlit as st
 
 from tracker import audit, auth, deliver
 from tracker.i18n import pick
-from tracker.ui import current, current_user
+from tracker.ui import current, current_user, data_table
 
 state, h = current()
 lang, me = state.lang, current_user()
@@ -24,7 +24,7 @@ st.caption(
 
 users = [u for u in auth.load_users().values() if me.covers(u.area)]
 roles = list(auth.ROLES)
-st.dataframe(
+data_table(
     pl.DataFrame(
         {
             L("用户名", "User"): [u.username for u in users],
@@ -109,7 +109,7 @@ with subs:
     )
     mine = [r for r in deliver.recipients() if r.area.startswith(me.area)]
     LANGS = {"zh": L("中文", "Chinese"), "en": L("英文", "English")}
-    st.dataframe(
+    data_table(
         pl.DataFrame(
             {
                 L("姓名或单位", "Name"): [r.name for r in mine],
@@ -152,7 +152,7 @@ with subs:
     if sent:
         st.markdown(L("**投递记录**（最近 200 条）", "**Deliveries** (latest 200)"))
         STATUS = {"sent": L("已送达", "sent"), "failed": L("失败", "failed")}
-        st.dataframe(
+        data_table(
             pl.DataFrame(
                 {
                     L("周次", "Week"): [d["week"].isoformat() for d in sent],

@@ -100,3 +100,35 @@ def test_long_ids_stay_text_and_years_have_no_separator(tmp_path):
     assert ws["A2"].value == "54010220261120000123" and ws["A2"].data_type == "s"
     assert ws["B2"].value == 1985 and ws["B2"].number_format == "0"
     assert ws["C2"].number_format.startswith("#,##0")
+
+
+def test_a_table_on_screen_never_says_none():
+    import datetime as dt
+
+    import polars as pl
+
+    from tracker.exports import on_screen, signed
+
+    df = pl.DataFrame(
+        {
+            "count": [1_234_567, None, -12],
+            "whole": [3.0, None, 12_000.0],
+            "rate": [80.04, None, 7.5],
+            "name": ["洛隆县", None, "卡若区"],
+            "end": [dt.date(2026, 11, 20), None, None],
+            "at": [dt.datetime(2026, 11, 20), dt.datetime(2026, 11, 21), None],
+            "full": [1, 2, 3],
+            "bar": [0.5, None, 1.0],
+        }
+    )
+    out = on_screen(df, keep={"bar"})
+    assert out["count"].to_list() == ["1,234,567", "—", "−12"]
+    assert out["whole"].to_list() == ["3", "—", "12,000"]
+    assert out["rate"].to_list() == ["80.04", "—", "7.5"]
+    assert out["name"].to_list() == ["洛隆县", "—", "卡若区"]
+    assert out["end"].to_list() == ["2026-11-20", "—", "—"]
+    assert out["at"].to_list() == ["2026-11-20", "2026-11-21", "—"]  # a midnight timestamp is a date
+    assert out["full"].dtype == pl.Int64 and out["bar"].to_list() == [0.5, None, 1.0]  # no gap / drawn by the page
+    assert on_screen(df.head(0)).height == 0
+    ch = pl.DataFrame({"c": [1_134, -3, 0, None]}).select(signed(pl.col("c")).alias("c"))["c"].to_list()
+    assert ch == ["+1,134", "−3", "0", "—"]

@@ -221,3 +221,55 @@ def document_xlsx(
             ws.write_string(r + 1, 0, footer)
         ws.freeze_panes(3, 0)
     return buf.getvalue()
+
+
+def on_screen(df, keep: set[str] | frozenset = frozenset()):
+    """A table as a page shows it: no `None` in a cell (Streamlit prints a missing value as "None"). A missing text,
+    date or number is "—"; a column with a gap becomes text, numbers then with thousands separators; a timestamp
+    at midnight is a date (never "2026-11-20 00:00:00"). `keep`: columns a page draws itself (progress bars, links).
+    Other frames than polars pass as they are."""
+    if not isinstance(df, pl.DataFrame):
+        return df
+    exprs = []
+    for c, t in df.schema.items():
+        if c in keep:
+            continue
+        col = pl.col(c)
+        if t == pl.Datetime or isinstance(t, pl.Datetime):
+            s = df[c].drop_nulls()
+            if s.len() == 0 or (s.dt.truncate("1d") == s).all():
+                col = col.dt.date()
+                t = pl.Date
+        if not df[c].null_count():
+            if col is not pl.col(c) or t != df.schema[c]:
+                exprs.append(col.alias(c))
+            continue
+        if t.is_integer():
+            text = _thousands(col)
+        elif t.is_float():
+            text = _thousands(col.round(0).cast(pl.Int64)) if _whole(df[c]) else col.round(2).cast(pl.String)
+        elif t == pl.Null:
+            text = pl.lit(None, dtype=pl.String)
+        elif t in (pl.String, pl.Date, pl.Boolean) or isinstance(t, pl.Datetime | pl.Categorical | pl.Enum):
+            text = col.cast(pl.String)
+        else:
+            continue  # lists, structs: left as they are
+        exprs.append(text.fill_null("—").alias(c))
+    return df.with_columns(exprs) if exprs else df
+
+
+def _whole(s: pl.Series) -> bool:
+    v = s.drop_nulls()
+    return bool(v.len()) and bool(((v - v.round(0)).abs() < 1e-9).all()) and v.abs().max() < 2**53
+
+
+def signed(e: pl.Expr) -> pl.Expr:
+    """A change as the cards write it: +1,134 / −12 / 0, "—" where there is nothing to compare."""
+    return pl.when(e > 0).then(pl.lit("+") + _thousands(e)).otherwise(_thousands(e)).fill_null("—")
+
+
+def _thousands(e: pl.Expr) -> pl.Expr:
+    """An integer column as text with thousands separators (1,234,567; −12), as the cards write counts."""
+    a = e.abs().cast(pl.String)
+    groups = a.str.reverse().str.replace_all(r"(\d{3})", "$1,").str.strip_chars_end(",").str.reverse()
+    return pl.when(e < 0).then(pl.lit("−") + groups).otherwise(groups)

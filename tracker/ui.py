@@ -179,6 +179,14 @@ def export(label: str, build, file_name: str, key: str, where=st, mime: str | No
     )
 
 
+def data_table(df, **kw):
+    """`st.dataframe`, with cells as a person reads them (`exports.on_screen`: no `None`, dates not timestamps,
+    gaps as "—"); columns the page configures itself (progress bars, links) are left to it."""
+    from tracker.exports import on_screen
+
+    return st.dataframe(on_screen(df, keep=set(kw.get("column_config") or {})), **kw)
+
+
 def download(df, name: str, lang: str, key: str) -> None:
     """A page table as CSV: headers and values as a person reads them, named by table, area and week."""
     from tracker.exports import csv_bytes, file_name, for_people
@@ -194,7 +202,7 @@ def drill_table(
     df, state: State, h: Hierarchy, key: str, codes: list[str] | None = None, column_config: dict | None = None, name: str = "data"
 ) -> None:
     """A table of child units; selecting a row opens that unit (one level down), with a CSV download."""
-    sel = st.dataframe(
+    sel = data_table(
         df, hide_index=True, on_select="rerun", selection_mode="single-row", key=f"{key}_{state.area}", column_config=column_config or {}
     )
     download(df, name, state.lang, key=f"dl_{key}")
@@ -220,7 +228,7 @@ def chart(fig, state: State, h: Hierarchy, key: str, data=None, name: str = "cha
         from tracker.exports import for_people
 
         with st.expander(t("table_view", state.lang)):
-            st.dataframe(for_people(data, state.lang), hide_index=True)
+            data_table(for_people(data, state.lang), hide_index=True)
             download(data, name, state.lang, key=f"dl_{key}")
 
 
