@@ -105,7 +105,7 @@ elif out.height:
             f"20,000 at least): {out.height:,}",
         )
     )
-    view = for_people(out.drop("limit_yuan").with_columns(county_code=unit_name("county_code")), lang)
+    view = for_people(out.drop("limit_yuan").with_columns(unit_name("county_code"), unit_name("township_code")), lang)
     data_table(view, hide_index=True)
     download(view, "income_outliers", lang, "dl_out")
     limit = float(out["limit_yuan"][0])

@@ -78,6 +78,7 @@ def xlsx_bytes(sheets: dict[str, pl.DataFrame], **write_kw) -> bytes:
 # The generic columns a page table may still carry under its internal name; schema columns use their schema label.
 COMMON_COLS = {
     "unit_code": ("单位代码", "Unit code"),
+    "per_month": ("月均收入(元)", "Income per month (yuan)"),
     "name": ("单位", "Unit"),
     "actual": ("完成", "Actual"),
     "quota": ("任务", "Quota"),
