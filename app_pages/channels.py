@@ -82,6 +82,7 @@ with right:
                 kids_ch.select("unit_code", "name", "category", pl.col("persons").alias("value")),
                 lang,
                 L("各单位渠道占比", "Channel shares by unit"),
+                order=[CHANNEL.label(c, lang) for c in CHANNEL.values],
             ),
             state,
             h,

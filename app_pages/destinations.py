@@ -63,7 +63,10 @@ if sc.height:
     sc = sc.with_columns(category=DEST_SCOPE.expr("value", lang))
     chart(
         charts.stacked_bars(
-            sc.select("unit_code", "name", "category", pl.col("persons").alias("value")), lang, L("转移范围占比", "Scope shares")
+            sc.select("unit_code", "name", "category", pl.col("persons").alias("value")),
+            lang,
+            L("转移范围占比", "Scope shares"),
+            order=[DEST_SCOPE.label(c, lang) for c in DEST_SCOPE.values],
         ),
         state,
         h,

@@ -43,7 +43,8 @@ if kids.height:
             for k, zh, en in BANDS
         ]
     )
-    chart(charts.stacked_bars(long, lang, L("务工时长分布", "Months employed")), state, h, "bands")
+    bands = [zh if lang == "zh" else en for _, zh, en in BANDS]
+    chart(charts.stacked_bars(long, lang, L("务工时长分布", "Months employed"), order=bands), state, h, "bands")
     table = kids.select(
         pl.col("name").alias(t("unit", lang)),
         pl.col("persons").alias(t("persons", lang)),

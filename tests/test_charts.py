@@ -156,3 +156,15 @@ def test_axes_in_official_numbers_and_whole_persons_at_small_counts():
     q = valid(charts.actual_vs_quota(["孜托镇"], [2], [3], "zh", "任务"))
     assert q.layout.yaxis.dtick == 1 and q.layout.yaxis.separatethousands
     assert charts.count_axis([None, 0]) == {} and charts.count_axis([10]) == {"dtick": 1, "tick0": 0} and charts.count_axis([11]) == {}
+
+
+def test_a_category_keeps_its_colour_and_place_whatever_the_data():
+    order = ["县内就近", "跨县", "跨地市", "跨省"]
+    big_local = pl.DataFrame({"unit_code": ["5401"] * 2, "name": ["拉萨市"] * 2, "category": ["县内就近", "跨省"], "value": [90, 10]})
+    big_out = pl.DataFrame({"unit_code": ["5401"] * 2, "name": ["拉萨市"] * 2, "category": ["县内就近", "跨省"], "value": [10, 90]})
+    a, b = (valid(charts.stacked_bars(df, "zh", "范围", order=order)) for df in (big_local, big_out))
+    assert [tr.name for tr in a.data] == [tr.name for tr in b.data] == ["县内就近", "跨省"]
+    assert {tr.name: tr.marker.color for tr in a.data} == {tr.name: tr.marker.color for tr in b.data}
+    assert a.data[1].marker.color == charts.PALETTE[3]  # 跨省's own place in the order
+    unordered = valid(charts.stacked_bars(big_out, "zh", "范围"))
+    assert [tr.name for tr in unordered.data] == ["跨省", "县内就近"]  # without an order: largest first

@@ -205,16 +205,21 @@ def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str) -
     return figure([bar], layout)
 
 
-def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True) -> go.Figure:
-    """Units × categories (columns: unit_code, name, category, value), stacked horizontally."""
+def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True, order: list[str] | None = None) -> go.Figure:
+    """Units × categories (columns: unit_code, name, category, value), stacked horizontally. `order`: the categories'
+    own order (a channel list, the duration bands): each keeps its place and its colour whatever the data; without
+    it, largest first."""
     cats = df.group_by("category").agg(pl.col("value").sum()).sort("value", descending=True)["category"].to_list()
+    if order:
+        cats = [c for c in order if c in cats] + [c for c in cats if c not in order]
+    colour = {c: PALETTE[(order.index(c) if order and c in order else i) % len(PALETTE)] for i, c in enumerate(cats)}
     units = df.select("unit_code", "name").unique(maintain_order=True)
     # one column per category, a row per unit in the units' order (0 where a unit has none of it)
     cells = dict(zip(zip(df["unit_code"].to_list(), df["category"].to_list(), strict=True), df["value"].to_list(), strict=True))
     codes, names = units["unit_code"].to_list(), units["name"].to_list()
     totals = dict(df.group_by("unit_code").agg(pl.col("value").sum()).iter_rows())
     data = []
-    for i, c in enumerate(cats):
+    for c in cats:
         raw = [cells.get((u, c)) or 0 for u in codes]
         vals = [(v / totals[u] * 100 if totals.get(u) else 0) if percent else v for u, v in zip(codes, raw, strict=True)]
         data.append(
@@ -225,7 +230,7 @@ def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True) 
                 orientation="h",
                 name=c,
                 customdata=codes,
-                marker=dict(color=PALETTE[i % len(PALETTE)]),
+                marker=dict(color=colour[c]),
                 hovertemplate="%{y} · " + c + ": %{x:.1f}" + ("%" if percent else "") + "<extra></extra>",
             )
         )
