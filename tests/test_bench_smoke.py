@@ -27,11 +27,15 @@ def test_bench_runs_and_baseline_agrees(tmp_path):
 def test_clicks_bench_runs_in_a_real_browser(fixture_dir, capsys):
     """`bench.clicks` at its smallest: one of each click, the app as configured, on the fixture."""
     import re
+    from concurrent.futures import ThreadPoolExecutor
 
     from bench import clicks
     from tests.conftest import TODAY
 
-    assert clicks.main(["--data", str(fixture_dir), "--n", "1", "--configs", "1", "--today", TODAY.isoformat()]) == 0
+    args = ["--data", str(fixture_dir), "--n", "1", "--configs", "1", "--today", TODAY.isoformat()]
+    # in a thread of its own: playwright's sync API refuses a thread where another test's browser loop runs
+    with ThreadPoolExecutor(1) as ex:
+        assert ex.submit(clicks.main, args).result() == 0
     table = capsys.readouterr().out
     got = {}
     for line in table.splitlines():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -40,7 +41,9 @@ def _overview(url: str):
         finally:
             await s.close()
 
-    return asyncio.run(go())
+    # in a thread of its own: a worker that ran a browser test still has playwright's loop running here
+    with ThreadPoolExecutor(1) as ex:
+        return ex.submit(asyncio.run, go()).result()
 
 
 @pytest.mark.parametrize("entry", ["warmed", "plain"])
