@@ -7,6 +7,7 @@ import streamlit as st
 
 from tracker import analysis, catalogue, charts, dispatch, fmt, rules, settings
 from tracker.catalogue import METRICS
+from tracker.exports import wan
 from tracker.i18n import pick, t
 from tracker.schema import CHANNEL
 from tracker.ui import chart, current, data_table, drill_table, header
@@ -65,7 +66,7 @@ data = area_ch.select(
     pl.col("category").alias(L("组织方式", "Channel")),
     pl.col("persons").alias(t("persons", lang)),
     pl.col("placements").alias(t("placements", lang)),
-    pl.col("income").alias(t("income", lang)),
+    wan(pl.col("income"), lang).alias(t("income", lang)),
 )
 left, right = st.columns([2, 3])
 with left:

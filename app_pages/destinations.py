@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from tracker import analysis, catalogue, charts, dispatch, fmt
-from tracker.exports import for_people
+from tracker.exports import for_people, wan
 from tracker.hierarchy import REGION
 from tracker.i18n import pick, t
 from tracker.schema import DEST_SCOPE
@@ -22,7 +22,7 @@ def table(df: pl.DataFrame, label: str) -> pl.DataFrame:
     return df.select(
         pl.col("dest").alias(label),
         pl.col("persons").alias(t("persons", lang)),
-        pl.col("income").alias(t("income", lang)),
+        wan(pl.col("income"), lang).alias(t("income", lang)),
         catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),
     )
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from tracker import analysis, catalogue, charts, dispatch
 from tracker.catalogue import group_labels
+from tracker.exports import wan
 from tracker.i18n import pick, t
 from tracker.labels import pairs
 from tracker.ui import chart, current, data_table, download, drill_table, header
@@ -29,7 +30,7 @@ tab = (
         pl.col("persons").alias(t("persons", lang)),
         (pl.col("persons") / allp * 100).round(1).alias(t("share", lang) + " %"),
         (catalogue.ratio("organized", "persons") * 100).round(1).alias(t("org_share", lang) + " %"),
-        pl.col("income").alias(t("income", lang)),
+        wan(pl.col("income"), lang).alias(t("income", lang)),
         catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),
     )
 )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from tracker import analysis, catalogue, charts, dispatch, fmt
 from tracker.catalogue import METRICS, metric_label
-from tracker.exports import for_people
+from tracker.exports import for_people, wan
 from tracker.i18n import pick, t
 from tracker.schema import INDUSTRY, JOB_SOURCE
 from tracker.ui import chart, current, data_table, download, header
@@ -31,7 +31,7 @@ with left:
     data = top.select(
         pl.col("category").alias(L("行业", "Industry")),
         pl.col("persons").alias(t("persons", lang)),
-        pl.col("income").alias(t("income", lang)),
+        wan(pl.col("income"), lang).alias(t("income", lang)),
         catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),
     )
     data_table(data, hide_index=True)

@@ -8,6 +8,7 @@ import streamlit as st
 from tracker import charts, dispatch, fmt, followup, followup_ui, geo, quotas, rules, settings, submissions
 from tracker.cards import CSS, card_html, ranking_html, ranking_list_html, ranking_rows
 from tracker.catalogue import CARD_METRICS, METRICS, metric_records
+from tracker.demo_quotas import note_text
 from tracker.i18n import pick, status_expr, status_label, t
 from tracker.style import DARK_CSS, MEETING_CSS
 from tracker.texts import laggard_line
@@ -36,7 +37,7 @@ st.subheader(
 if not state.meeting:
     with st.container(key="tr_crumbs"):
         breadcrumb(state, h)
-demo_notes = sorted(set(q.filter(pl.col("source") == "demo")["source_note"].drop_nulls().to_list()))
+demo_notes = sorted({note_text(n, lang) for n in q.filter(pl.col("source") == "demo")["source_note"].drop_nulls()})
 if (
     demo_notes and not state.meeting
 ):  # in the meeting the cards' own 演示 tags say it  # say plainly which quotas are demo values and what they were taken from

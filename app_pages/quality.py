@@ -27,10 +27,10 @@ if top:
     c[0].metric(L("记录数", "Records"), f"{top['records']:,}")
     c[1].metric(L("身份证校验错误", "Bad ID check digit"), f"{top['bad_id']:,}")
     c[2].metric(L("缺少村(居)", "No village"), f"{top['no_village']:,}")
-    c[3].metric(L("迟报(>4周)", "Reported > 4 weeks late"), f"{top['late_reports']:,}")
-    c[4].metric(L("近7天录入", "Reported in the last 7 days"), f"{top['reported_7d']:,}")
+    c[3].metric(L("迟报(>4周)", "Late (> 4 weeks)"), f"{top['late_reports']:,}")
+    c[4].metric(L("近7天录入", "New in 7 days"), f"{top['reported_7d']:,}")
     c[5].metric(
-        L("重复报送（只计一次）", "Reported again (counted once)"),
+        L("重复报送（只计一次）", "Repeats (counted once)"),
         f"{top['repeated']:,}",
         help=L(
             "同一人同一次就业（开工日期相同）被另一县区再次报送：记录保留，统计只计首次报送。",

@@ -11,6 +11,7 @@ import streamlit as st
 import queries
 from tracker import audit, dispatch, fmt, quotas
 from tracker.catalogue import METRICS, metric_label
+from tracker.demo_quotas import note_text
 from tracker.i18n import pick, status_expr
 from tracker.ui import current, current_user, data_table, download, export, header
 
@@ -33,7 +34,7 @@ view = ev.filter(pl.col("quota").is_not_null()).select(
     pl.col("source")
     .replace_strict({k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—")
     .alias(L("任务来源", "Source")),
-    pl.col("source_note").alias(L("来源说明", "Source note")),
+    pl.col("source_note").map_elements(lambda n: note_text(n, lang), return_dtype=pl.String).alias(L("来源说明", "Source note")),
 )
 data_table(view, hide_index=True, height=360)
 download(view, "quotas_with_completion", lang, "dl_q")

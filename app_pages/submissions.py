@@ -100,9 +100,8 @@ elif reports.height:
 if can("submit"):
     st.caption(
         L(
-            "报送或更正本县台账：导入台账页面。回退某县区本周的报送（管理员）：导入台账页面或 "
-            "python -m tracker.submissions rollback --week 日期 --county 县区代码。",
+            "报送或更正本县台账：请到“导入台账”页面。回退某县区本周的报送（仅管理员）：同在“导入台账”页面。",
             "To send or correct a county's ledger: the Load ledger page. To roll back a county's submission "
-            "(administrators): the Load ledger page or python -m tracker.submissions rollback --week DATE --county CODE.",
+            "(administrators only): the same page.",
         )
     )

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from tracker import dispatch, fmt, subsidy
-from tracker.exports import for_people
+from tracker.exports import for_people, wan
 from tracker.i18n import pick
 from tracker.labels import pairs
 from tracker.ui import can, current, data_table, download, drill_table, export, header, records_hidden, unit_namer
@@ -59,16 +59,17 @@ c[1].metric(
 )
 c[2].metric(L("年底预计", "Projected by year end"), fmt.money(top["yuan_year_end"].sum(), lang))
 
+
 st.markdown("#### " + L("按补贴项目", "By rule"))
 by_rule = top.select(
     pl.col(L("label_zh", "label_en")).alias(L("项目", "Rule")),
     pairs("payee", subsidy.PAYEES, lang).alias(L("对象", "Payee")),
     pl.col("amount").alias(L("标准(元/人)", "Amount (yuan/person)")),
     pl.col("eligible").alias(L("符合人数", "Eligible")),
-    pl.col("yuan").alias(L("金额(元)", "Yuan")),
+    wan(pl.col("yuan"), lang).alias(L("金额(万元)", "Yuan")),
     pl.col("within_month").alias(L("一个月内", "Within a month")),
     pl.col("by_year_end").alias(L("年底预计人数", "By year end")),
-    pl.col("yuan_year_end").alias(L("年底预计金额(元)", "Yuan by year end")),
+    wan(pl.col("yuan_year_end"), lang).alias(L("年底预计金额(万元)", "Yuan by year end")),
 )
 data_table(by_rule, hide_index=True)
 download(by_rule, "subsidy_by_rule", lang, "dl_sub_rule")
@@ -87,10 +88,10 @@ if kids.height:
         )
     table = per.select(
         pl.col("name").alias(L("单位", "Unit")),
-        pl.col("yuan").alias(L("当前金额(元)", "Now (yuan)")),
-        *[pl.col(k).fill_null(0).alias(v[0] if lang == "zh" else v[1]) for k, v in subsidy.PAYEES.items()],
-        pl.col("yuan_within_month").alias(L("一个月内(元)", "Within a month (yuan)")),
-        pl.col("yuan_year_end").alias(L("年底预计(元)", "By year end (yuan)")),
+        wan(pl.col("yuan"), lang).alias(L("当前金额(万元)", "Now (yuan)")),
+        *[wan(pl.col(k).fill_null(0), lang).alias(L(f"{v[0]}(万元)", f"{v[1]} (yuan)")) for k, v in subsidy.PAYEES.items()],
+        wan(pl.col("yuan_within_month"), lang).alias(L("一个月内(万元)", "Within a month (yuan)")),
+        wan(pl.col("yuan_year_end"), lang).alias(L("年底预计(万元)", "By year end (yuan)")),
     )
     drill_table(table, state, h, "sub_units", per["unit_code"].to_list(), name="subsidy_by_unit")
 

@@ -16,9 +16,8 @@ L = pick(lang)
 st.subheader(L("用户管理（管理员）", "Users (administrator)"))
 st.caption(
     L(
-        "每个账号一个角色和一个区划代码：能看到该代码下的全部地区。命令行同样可用：python -m tracker.users。",
-        "Each account has one role and one area code: it sees every unit under that code. "
-        "The same from the command line: python -m tracker.users.",
+        "每个账号一个角色和一个区划代码：能看到该代码下的全部地区。",
+        "Each account has one role and one area code: it sees every unit under that code.",
     )
 )
 
@@ -101,10 +100,9 @@ with change:
 with subs:
     st.caption(
         L(
-            "订阅者每周收到本区划的通报（Word、PDF、Excel 附表和一图摘要），由定时任务投递："
-            "python -m tracker.deliver --week 日期 --if-complete。",
+            "订阅者每周收到本区划的通报（Word、PDF、Excel 附表和一图摘要），各县区本周报送齐全后由系统自动投递。",
             "Subscribers get their area's bulletin every week (Word, PDF, Excel tables and a one-image summary), "
-            "sent by a scheduled job: python -m tracker.deliver --week DATE --if-complete.",
+            "sent automatically once every county has reported for the week.",
         )
     )
     mine = [r for r in deliver.recipients() if r.area.startswith(me.area)]

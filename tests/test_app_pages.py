@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO
@@ -58,7 +60,7 @@ def test_destinations_page(fx):
     at = open_page("destinations")
     prov = at.dataframe[0].value
     assert prov["省份"].tolist() == ["四川省"] and prov["人数"].tolist() == [3]
-    assert prov["劳务收入(元)"].tolist() == [26_000]  # B 5,000 + F 12,000 + G 9,000
+    assert prov["劳务收入(万元)"].tolist() == [2.6]  # B 5,000 + F 12,000 + G 9,000 yuan
 
 
 def test_groups_page(fx):
@@ -153,3 +155,7 @@ def test_subsidies_page(fx):
     assert by_rule["符合人数"].sum() == 3
     assert by_rule.set_index("项目").loc["路费补贴（有组织跨省）", "符合人数"] == 1
     assert int(by_rule["一个月内"].sum()) > 0
+    # budget sums in 万元, one decimal: B's 1,000 yuan cross-province transport subsidy is 0.1万元
+    assert by_rule.set_index("项目").loc["路费补贴（有组织跨省）", "金额(万元)"] == 0.1
+    cfg = json.loads(at.dataframe[0].proto.columns)
+    assert cfg["金额(万元)"]["type_config"]["format"] == "%,.1f" and cfg["符合人数"]["type_config"]["format"] == "%,d"

@@ -413,7 +413,7 @@ def test_sso_user_is_mapped_by_the_server_side_table(accounts):
 
 def test_demo_mode_says_so(fx):
     at = app_as(None)
-    assert at.info[0].value.startswith("演示模式：无需登录，全部数据可见")
+    assert at.info[0].value.startswith("演示模式：数据为模拟生成，无需登录，全部数据可见") and "TRACKER_" not in at.info[0].value
     assert "7人" in next(m.value for m in at.markdown if "data-metric='total'" in m.value)
 
 

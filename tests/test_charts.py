@@ -109,7 +109,9 @@ def test_share_bars_against_the_minimum():
     fig = valid(charts.share_bars(df, 0.6, "zh", "组织化率"))
     assert list(fig.data[0].y) == ["日喀则市", "拉萨市"] and list(fig.data[0].text) == ["50.0%", "70.0%"]
     assert list(fig.data[0].marker.color) == [status_color("not_met"), status_color("met")]
-    drawn = go.Figure(go.Bar(x=[1], y=["a"])).add_vline(x=60.0, line_dash="dash", line_color="#555", annotation_text="下限 60%")
+    drawn = go.Figure(go.Bar(x=[1], y=["a"])).add_vline(
+        x=60.0, line_dash="dash", line_color="#555", annotation_text="下限 60%", annotation_position="top"
+    )
     assert fig.layout.shapes[0].to_plotly_json() == drawn.layout.shapes[0].to_plotly_json()
     assert fig.layout.annotations[0].to_plotly_json() == drawn.layout.annotations[0].to_plotly_json()
 
@@ -156,6 +158,16 @@ def test_axes_in_official_numbers_and_whole_persons_at_small_counts():
     q = valid(charts.actual_vs_quota(["孜托镇"], [2], [3], "zh", "任务"))
     assert q.layout.yaxis.dtick == 1 and q.layout.yaxis.separatethousands
     assert charts.count_axis([None, 0]) == {} and charts.count_axis([10]) == {"dtick": 1, "tick0": 0} and charts.count_axis([11]) == {}
+
+
+def test_many_units_against_their_quotas_lie_down_in_their_order():
+    names = [f"县{i}" for i in range(18)]  # a prefecture's 18 counties
+    fig = valid(charts.actual_vs_quota(names, list(range(18)), [10] * 18, "zh", "任务", codes=[str(i) for i in range(18)]))
+    assert all(tr.orientation == "h" for tr in fig.data) and list(fig.data[1].y) == names and list(fig.data[1].x) == list(range(18))
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.legend.yanchor == "bottom"  # 县0 on top, legend above
+    assert fig.layout.height >= 30 * 18 and fig.layout.xaxis.separatethousands
+    few = valid(charts.actual_vs_quota(names[:8], list(range(8)), [10] * 8, "zh", "任务"))
+    assert few.data[0].orientation is None and list(few.data[0].x) == names[:8]
 
 
 def test_a_category_keeps_its_colour_and_place_whatever_the_data():

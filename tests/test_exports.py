@@ -102,6 +102,27 @@ def test_long_ids_stay_text_and_years_have_no_separator(tmp_path):
     assert ws["C2"].number_format.startswith("#,##0")
 
 
+@pytest.mark.parametrize(
+    "name, values, shown",
+    [
+        ("符合人数", [27_496, 2_294], "%,d"),  # 27,496
+        ("金额(万元)", [1374.8, 229.4], "%,.1f"),
+        ("务工月数", [10.6, 9.0], "%,.1f"),  # 9.0, not 9
+        ("平均月数", [10.0, 9.0], "%,d"),
+        ("收入", [1.25, 9.0], "%,.2f"),
+        ("占比 %", [38.0, 40.0], "%,.1f"),  # a share always has its one decimal
+        ("占比 %", [38, 40], "%,.1f"),
+        ("缺村居%", [0.03, 1.2], "%,.2f"),  # 0.0 would hide a rate that is not 0
+        ("年度", [2025, 2026], "%d"),  # not 2,026
+        ("单位", ["拉萨市", "昌都市"], None),
+    ],
+)
+def test_table_numbers_look_like_the_cards(name, values, shown):
+    from tracker.exports import number_formats
+
+    assert number_formats(pl.DataFrame({name: values})).get(name) == shown
+
+
 def test_a_table_on_screen_never_says_none():
     import datetime as dt
 
@@ -124,7 +145,7 @@ def test_a_table_on_screen_never_says_none():
     out = on_screen(df, keep={"bar"})
     assert out["count"].to_list() == ["1,234,567", "—", "−12"]
     assert out["whole"].to_list() == ["3", "—", "12,000"]
-    assert out["rate"].to_list() == ["80.04", "—", "7.5"]
+    assert out["rate"].to_list() == ["80.04", "—", "7.50"]  # the same decimals down a column
     assert out["name"].to_list() == ["洛隆县", "—", "卡若区"]
     assert out["end"].to_list() == ["2026-11-20", "—", "—"]
     assert out["at"].to_list() == ["2026-11-20", "2026-11-21", "—"]  # a midnight timestamp is a date

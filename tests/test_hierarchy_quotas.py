@@ -117,7 +117,7 @@ def test_demo_values_are_marked(q):
     notes = q.filter((pl.col("year") == 2026) & (pl.col("unit_code") == "540102") & (pl.col("metric") == "total"))
     assert "演示" in notes["source_note"][0] and notes["source"][0] == "demo"
     lh = q.filter((pl.col("year") == 2026) & (pl.col("unit_code") == "540329") & (pl.col("metric") == "total"))
-    assert lh["source_note"][0] == "演示值：沿用种子001（洛隆县2022年方案）已公布任务" and lh["source"][0] == "demo"
+    assert lh["source_note"][0] == "演示值：沿用洛隆县2022年农牧民转移就业实施方案已公布任务" and lh["source"][0] == "demo"
     pub = q.filter(pl.col("source") == "published")
     assert set(pub["year"].to_list()) == {2020, 2022}
     assert pub.filter((pl.col("year") == 2020) & (pl.col("unit_code") == "54"))["target"].sort().to_list() == [5000, 55000]
@@ -129,3 +129,20 @@ def test_committed_quota_file_matches_the_builder(q):
 
     committed = pl.read_csv(settings.REPO / "data" / "quotas.csv", schema=q.schema)
     assert committed.sort("year", "unit_code", "metric").equals(q)
+
+
+@pytest.mark.parametrize(
+    "note, lang, shown",
+    [
+        (demo_quotas.FROM001, "zh", "演示值：沿用洛隆县2022年农牧民转移就业实施方案已公布任务"),
+        # data generated before the notes named their documents reads the same
+        ("演示值：沿用种子000（西藏自治区2020年方案）已公布任务", "zh", demo_quotas.FROM000),
+        (demo_quotas.FROM001, "en", "demo value: the published quotas of Lhorong county's 2022 transfer employment plan"),
+        (demo_quotas.DEMO, "en", "demo value: split down by weights"),
+        ("地区行署2026年1号文件", "en", "地区行署2026年1号文件"),  # an office's own note, as written
+        (None, "zh", ""),
+    ],
+)
+def test_a_quota_note_names_its_document(note, lang, shown):
+    assert demo_quotas.note_text(note, lang) == shown
+    assert "种子" not in demo_quotas.note_text(note, lang) and "seed" not in demo_quotas.note_text(note, lang)

@@ -306,3 +306,21 @@ def test_organized_needed_by_year_end(organized, quota, minimum, want):
 )
 def test_a_card_arrow_follows_the_sign_of_its_change(delta, want):
     assert fmt.arrow(delta) == want
+
+
+@pytest.mark.parametrize(
+    "kind, xs, lang, signed, want",
+    [
+        # a prefecture ranking: every cell in 万人 once one is 100,000 or more
+        ("count", [134_000, 9_812, None], "zh", False, ["13.40万人", "0.98万人", "—"]),
+        ("count", [9_812, 512], "zh", False, ["9,812人", "512人"]),
+        ("count", [134_000, 9_812], "en", False, ["134,000", "9,812"]),
+        ("money", [120_000_000, 8_500_000], "zh", False, ["1.20亿元", "0.09亿元"]),
+        ("money", [8_500_000, 3_000], "zh", False, ["850.0万元", "0.3万元"]),
+        ("money", [9_210_600, -12_000], "zh", True, ["+921.1万元", "−1.2万元"]),
+        ("count", [1_234, -12, None], "zh", True, ["+1,234人", "−12人", "—"]),
+        ("share", [0.638, 0.6], "zh", False, ["63.8%", "60.0%"]),
+    ],
+)
+def test_a_column_keeps_one_unit(kind, xs, lang, signed, want):
+    assert fmt.column(kind, xs, lang, signed=signed) == want

@@ -12,12 +12,13 @@ from tracker.texts import rank_move
 
 def _source(row: dict, lang: str) -> str:
     """Where the quota comes from, as a small tag (the note in its tooltip)."""
+    from tracker.demo_quotas import note_text
     from tracker.quotas import source_label
 
     label = source_label(row.get("source"), lang)
     if not label:
         return ""
-    return f" <span class='tr-src' title='{html.escape(row.get('source_note') or '')}'>{html.escape(label)}</span>"
+    return f" <span class='tr-src' title='{html.escape(note_text(row.get('source_note'), lang))}'>{html.escape(label)}</span>"
 
 
 def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | None = None) -> str:
@@ -102,21 +103,26 @@ def ranking_rows(rank, metric: str, lang: str, moves: dict) -> list[dict]:
     """The ranking's cells as officials write them (one list for the meeting table, the print table, the phone list)."""
     met = METRICS[metric]
     minimum = met.quota_kind == "minimum"
+    rows = list(rank.iter_rows(named=True))
+    # quota and actual in one unit (the larger column's), so that the column reads down
+    both = fmt.column(met.kind, [r["quota"] for r in rows] + [r["actual"] for r in rows], lang, met.unit_zh)
+    quotas, actuals = both[: len(rows)], both[len(rows) :]
+    news = fmt.column(met.kind, [r.get("new_week") for r in rows], lang, met.unit_zh, signed=True)
     out = []
-    for r in rank.iter_rows(named=True):
+    for i, r in enumerate(rows):
         out.append(
             {
                 "code": r["unit_code"],
                 "rank": "—" if r["rank"] is None else str(r["rank"]),
                 "move": rank_move(r["rank"], moves.get(r["unit_code"]), lang) if moves else "",
                 "name": r["name"],
-                "quota": "—" if r["quota"] is None else fmt.value(met.kind, r["quota"], lang, met.unit_zh),
-                "actual": fmt.value(met.kind, r["actual"], lang, met.unit_zh),
+                "quota": quotas[i],
+                "actual": actuals[i],
                 "completion": "" if minimum else fmt.pct(r["completion"]),
                 "gap": fmt.short_points(r["gap"], lang, unit=False),
                 "needed": fmt.count(r.get("needed"), lang) if minimum and r.get("needed") else "",
                 "needed_year_end": fmt.count(r.get("needed_year_end"), lang) if minimum and r.get("needed_year_end") else "",
-                "new_week": fmt.delta(met.kind, r.get("new_week"), lang, met.unit_zh),
+                "new_week": news[i],
                 "status": r["status"],
             }
         )

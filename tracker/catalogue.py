@@ -172,8 +172,8 @@ GROUP_LIST: list[Group] = [
         "初中及以上文化程度",
         "Junior high or above",
         sql=f"education in ({EDUCATION.sql_list(JUNIOR_PLUS)})",
-        desc_zh="种子000的培训重点人群",
-        desc_en="The training priority of seed 000",
+        desc_zh="自治区2020年工作方案列出的培训重点人群",
+        desc_en="A training priority of the region's 2020 plan",
     ),
 ]
 ALL_PERSONS = Group("all_persons", "全部转移人员", "All persons", sql="true")
@@ -529,8 +529,8 @@ REPORTED_METRICS = {
             quota="training",
             unit_zh="人次",
             unit_en="person-times",
-            desc_zh="单位填报：补贴性职业技能培训人次（种子001：1505人次）",
-            desc_en="Reported: person-times of subsidised training (seed 001: 1,505)",
+            desc_zh="单位填报：补贴性职业技能培训人次（洛隆县2022年方案：1505人次）",
+            desc_en="Reported: person-times of subsidised training (Lhorong 2022 plan: 1,505)",
         ),
         M(
             "training_directed_share",

@@ -197,7 +197,8 @@ def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str) -
     bar = _share_bar(df, "share", colors)
     shapes, notes = [], []
     if minimum is not None:
-        s, n = vline(minimum * 100, f"{'下限' if lang == 'zh' else 'minimum'} {minimum * 100:.0f}%")
+        # the label above the plot: inside it, it sat on the top unit's bar and its value
+        s, n = vline(minimum * 100, f"{'下限' if lang == 'zh' else 'minimum'} {minimum * 100:.0f}%", "top")
         shapes, notes = [s], [n]
     layout = _layout(
         max(260, 26 * df.height + 100), xaxis=dict(ticksuffix="%"), title=_title(title), dragmode=False, shapes=shapes, annotations=notes
@@ -264,14 +265,36 @@ def ranked_bars(
 def actual_vs_quota(
     names: list[str], actual: list[float], quota: list[float | None], lang: str, title: str, codes: list[str] | None = None
 ) -> go.Figure:
+    """Quota and actual side by side per unit. Beyond a handful of units the bars lie down, names on the left in the
+    given order: 18 county names under half a page's width ran into each other and into the legend."""
     extra = {"customdata": codes} if codes is not None else {}
     zh = lang == "zh"
-    data = [
-        dict(type="bar", x=names, y=[q or 0 for q in quota], name="任务" if zh else "Quota", marker=dict(color="#B0BEC5"), **extra),
-        dict(type="bar", x=names, y=actual, name="完成" if zh else "Actual", marker=dict(color="#1F5FA8"), **extra),
-    ]
+    quotas = [q or 0 for q in quota]
     axis = count_axis([*actual, *quota])
-    return figure(data, _layout(360, barmode="group", title=_title(title), dragmode=False, yaxis=axis or None))
+    if len(names) <= LIE_DOWN:
+        data = [
+            dict(type="bar", x=names, y=quotas, name="任务" if zh else "Quota", marker=dict(color="#B0BEC5"), **extra),
+            dict(type="bar", x=names, y=actual, name="完成" if zh else "Actual", marker=dict(color="#1F5FA8"), **extra),
+        ]
+        return figure(data, _layout(360, barmode="group", title=_title(title), dragmode=False, yaxis=axis or None))
+    h = dict(orientation="h", hovertemplate="%{y} · %{fullData.name}: %{x:,}<extra></extra>", **extra)
+    data = [
+        dict(type="bar", y=names, x=quotas, name="任务" if zh else "Quota", marker=dict(color="#B0BEC5"), **h),
+        dict(type="bar", y=names, x=actual, name="完成" if zh else "Actual", marker=dict(color="#1F5FA8"), **h),
+    ]
+    layout = _layout(
+        max(360, 30 * len(names) + 110),
+        barmode="group",
+        title=_title(title),
+        dragmode=False,
+        xaxis=axis or None,
+        yaxis=dict(autorange="reversed"),  # the first unit on top
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
+    )
+    return figure(data, layout)
+
+
+LIE_DOWN = 8  # units beyond which a quota-and-actual chart is drawn with horizontal bars
 
 
 def histogram(df: pl.DataFrame, lang: str, title: str) -> go.Figure:

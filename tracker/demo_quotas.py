@@ -17,11 +17,44 @@ import polars as pl
 from tracker.hierarchy import REGION, Hierarchy
 from tracker.rules import largest_remainder
 
-SEED000 = "种子000：西藏自治区2020年方案（已公布）"
-SEED001 = "种子001：洛隆县2022年方案（已公布）"
-FROM000 = "演示值：沿用种子000（西藏自治区2020年方案）已公布任务"
-FROM001 = "演示值：沿用种子001（洛隆县2022年方案）已公布任务"
+# cited by their documents' titles: "seed 000" means nothing to an official
+DOC000 = "《关于促进农牧民有组织跨区域转移就业的工作方案》（西藏自治区，2020年7月）"
+DOC001 = "洛隆县2022年农牧民转移就业实施方案"
+SEED000 = f"{DOC000}（已公布）"
+SEED001 = f"{DOC001}（已公布）"
+FROM000 = f"演示值：沿用{DOC000}已公布任务"
+FROM001 = f"演示值：沿用{DOC001}已公布任务"
 DEMO = "演示值：按权重逐级分解"
+# the same notes for the English pages; a note typed by an office is shown as written
+_EN000 = "Tibet Autonomous Region's 2020 plan for organized cross-regional transfer employment (July 2020)"
+_EN001 = "Lhorong county's 2022 transfer employment plan"
+NOTES_EN = {
+    SEED000: f"{_EN000} (published)",
+    SEED001: f"{_EN001} (published)",
+    FROM000: f"demo value: the published quotas of the {_EN000}",
+    FROM001: f"demo value: the published quotas of {_EN001}",
+    DEMO: "demo value: split down by weights",
+    # the wording of data generated before 2026-12-04
+    "种子000：西藏自治区2020年方案（已公布）": f"{_EN000} (published)",
+    "种子001：洛隆县2022年方案（已公布）": f"{_EN001} (published)",
+    "演示值：沿用种子000（西藏自治区2020年方案）已公布任务": f"demo value: the published quotas of the {_EN000}",
+    "演示值：沿用种子001（洛隆县2022年方案）已公布任务": f"demo value: the published quotas of {_EN001}",
+}
+_OLD_ZH = {
+    "种子000：西藏自治区2020年方案（已公布）": SEED000,
+    "种子001：洛隆县2022年方案（已公布）": SEED001,
+    "演示值：沿用种子000（西藏自治区2020年方案）已公布任务": FROM000,
+    "演示值：沿用种子001（洛隆县2022年方案）已公布任务": FROM001,
+}
+
+
+def note_text(note: str | None, lang: str) -> str:
+    """A quota's source note as the page shows it: by document title, in the page's language."""
+    if not note:
+        return ""
+    return NOTES_EN.get(note, note) if lang == "en" else _OLD_ZH.get(note, note)
+
+
 YEAR000, YEAR001 = 2020, 2022
 ORG_XPROV = {"5401": 1000, "5402": 1400, "5405": 800, "5404": 500, "5403": 800, "5406": 400, "5425": 100}
 ORG_XPREF = {"5401": 5000, "5402": 20000, "5405": 16000, "5404": 3000, "5403": 6200, "5406": 4000, "5425": 800}

@@ -245,10 +245,11 @@ def on_screen(df, keep: set[str] | frozenset = frozenset()):
             if col is not pl.col(c) or t != df.schema[c]:
                 exprs.append(col.alias(c))
             continue
-        if t.is_integer():
+        if t.is_integer() and not _is_share(c):
             text = _thousands(col)
-        elif t.is_float():
-            text = _thousands(col.round(0).cast(pl.Int64)) if _whole(df[c]) else col.round(2).cast(pl.String)
+        elif t.is_numeric():
+            d = _decimals(c, df[c])
+            text = col.map_elements(lambda x, d=d: f"{x:,.{d}f}".replace("-", "−"), return_dtype=pl.String)
         elif t == pl.Null:
             text = pl.lit(None, dtype=pl.String)
         elif t in (pl.String, pl.Date, pl.Boolean) or isinstance(t, pl.Datetime | pl.Categorical | pl.Enum):
@@ -259,9 +260,49 @@ def on_screen(df, keep: set[str] | frozenset = frozenset()):
     return df.with_columns(exprs) if exprs else df
 
 
-def _whole(s: pl.Series) -> bool:
+def _is_share(name: str) -> bool:
+    return name.rstrip().endswith("%")
+
+
+def _decimals(name: str, s: pl.Series) -> int:
+    """The decimals a column shows, the same down the column: none for whole numbers, one for a share (its header
+    ends in %; two where one would show 0.0 for a rate that is not 0), else as few as the values need, at most 2."""
     v = s.drop_nulls()
-    return bool(v.len()) and bool(((v - v.round(0)).abs() < 1e-9).all()) and v.abs().max() < 2**53
+    if v.dtype.is_float():
+        v = v.filter(v.is_finite())
+    if v.dtype.is_integer() or not v.len():
+        return 1 if _is_share(name) else 0
+
+    def fits(d: int) -> bool:
+        return bool(((v - v.round(d)).abs() < 1e-9).all())
+
+    if _is_share(name):
+        return 1 if fits(1) or not fits(2) else 2
+    return 0 if fits(0) else 1 if fits(1) else 2
+
+
+def number_formats(df) -> dict[str, str]:
+    """printf formats for a table's number columns, as the cards write numbers: thousands separators (1,234,567),
+    the same decimals down a column (10.6 and 9.0, not 9), shares with one decimal. Years stay 2026."""
+    if not isinstance(df, pl.DataFrame):
+        return {}
+    out = {}
+    for c, t in df.schema.items():
+        if not t.is_numeric():
+            continue
+        v = df[c].drop_nulls()
+        if ("年" in c or "year" in c.lower()) and t.is_integer() and v.len() and v.min() >= 1900 and v.max() <= 2100:
+            out[c] = "%d"
+            continue
+        dec = _decimals(c, df[c])
+        out[c] = "%,d" if dec == 0 else f"%,.{dec}f"
+    return out
+
+
+def wan(e: pl.Expr, lang: str) -> pl.Expr:
+    """A sum of money as a finance office writes it in a table: 万元 with one decimal (the header says 万元); in
+    English, yuan."""
+    return (e / 10_000).round(1) if lang == "zh" else e
 
 
 def signed(e: pl.Expr) -> pl.Expr:

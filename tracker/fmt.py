@@ -106,6 +106,29 @@ def value(kind: str, x, lang: str = "zh", unit: str = "人") -> str:
     return {"count": persons, "money": money, "share": pct, "per_capita": yuan}[kind](x, lang)
 
 
+def column(kind: str, xs, lang: str = "zh", unit: str = "人", signed: bool = False) -> list[str]:
+    """A column of one metric's values in one unit, chosen by its largest value: a ranking never writes 13.40万人
+    above 9,812人 (nor 1.20亿元 above 850.0万元). `signed`: changes (+1,234人)."""
+    xs = list(xs)
+    big = max((abs(x) for x in xs if not _none(x)), default=0)
+    if kind == "count" and unit == "人" and lang == "zh" and big >= 100_000:
+        one = lambda x: f"{abs(x) / 10_000 if signed else x / 10_000:.2f}万人"
+    elif kind == "money":
+        if lang == "zh":
+            scale, word, d = (1e8, "亿元", 2) if big >= 1e8 else (1e4, "万元", 1) if big >= 1e4 else (1, "元", 0)
+            one = lambda x: f"{(abs(x) if signed else x) / scale:,.{d}f}{word}"
+        else:
+            scale, word, d = (1e9, " bn", 2) if big >= 1e9 else (1e6, " m", 2) if big >= 1e6 else (1, "", 0)
+            one = lambda x: f"¥{(abs(x) if signed else x) / scale:,.{d}f}{word}"
+    elif signed:
+        return [delta(kind, x, lang, unit) for x in xs]
+    else:
+        return [value(kind, x, lang, unit) for x in xs]
+    if not signed:
+        return ["—" if _none(x) else one(x).replace("-", MINUS) for x in xs]
+    return ["—" if _none(x) else ("+" if x >= 0 else MINUS) + one(x) for x in xs]
+
+
 def delta(kind: str, x, lang: str = "zh", unit: str = "人") -> str:
     if _none(x):
         return "—"

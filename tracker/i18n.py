@@ -71,8 +71,8 @@ T = {
     "unknown_area": ("未找到区域代码 {code}，已显示本辖区。", "Unknown area code {code}; showing your own area."),
     "snapshot_fallback": ("{want} 无数据快照，已显示此前最近的 {got}。", "No snapshot on {want}; showing the nearest earlier one, {got}."),
     "no_snapshot": (
-        "尚无数据快照。请运行 `make run` 生成演示数据，或导入台账。",
-        "No snapshots yet. Run `make run` to generate the demo data, or ingest a ledger.",
+        "尚无数据。请在“导入台账”页面导入各县区台账。",
+        "No data yet. Load the counties' ledgers on the Load ledger page.",
     ),
     "demo_banner": (
         "演示数据：按真实行政区划与公开任务生成的模拟台账，非真实个人信息。",
@@ -103,7 +103,7 @@ T = {
     "changes": ("周变动", "Week-to-week changes"),
     "persons": ("人数", "Persons"),
     "placements": ("记录数", "Placements"),
-    "income": ("劳务收入(元)", "Income (yuan)"),
+    "income": ("劳务收入(万元)", "Income (yuan)"),  # a sum over persons: 万元 (exports.wan)
     "per_capita": ("人均收入(元)", "Per capita (yuan)"),
     "share": ("占比", "Share"),
     "org_share": ("组织化率", "Organized share"),
@@ -126,8 +126,8 @@ T = {
     "login_sso": ("政务单点登录", "Government single sign-on"),
     "logout": ("退出登录", "Sign out"),
     "login_help": (
-        "账号由管理员开设（python -m tracker.users）。连续输错将暂时锁定。",
-        "Accounts are created by the administrator (python -m tracker.users). Repeated failures lock the name for a while.",
+        "账号由系统管理员在“用户管理”页面开设。连续输错将暂时锁定。",
+        "Accounts are created by the administrator on the Users page. Repeated failures lock the name for a while.",
     ),
     "session_expired": ("会话已过期，请重新登录。", "Your session has expired: please sign in again."),
     "account_disabled": ("账号已停用或不存在，请联系管理员。", "The account is disabled or gone: contact the administrator."),
@@ -136,8 +136,8 @@ T = {
         "Signed in through SSO, but this account has no access yet: ask the administrator.",
     ),
     "demo_mode": (
-        "演示模式：无需登录，全部数据可见（TRACKER_DEMO=1）。正式部署请关闭演示模式并开设账号。",
-        "Demo mode: no login, everything visible (TRACKER_DEMO=1). Turn it off and create accounts for real use.",
+        "演示模式：数据为模拟生成，无需登录，全部数据可见。正式部署请关闭演示模式并开设账号。",
+        "Demo mode: simulated data, no login, everything visible. Turn it off and create accounts for real use.",
     ),
     "signed_in_as": ("{name}（{role}）· {area}", "{name} ({role}) · {area}"),
     "no_permission_area": ("无权限：{code} 不在您的管辖范围（{own}）内。", "No permission: {code} is outside your area ({own})."),

@@ -182,9 +182,12 @@ def export(label: str, build, file_name: str, key: str, where=st, mime: str | No
 def data_table(df, **kw):
     """`st.dataframe`, with cells as a person reads them (`exports.on_screen`: no `None`, dates not timestamps,
     gaps as "—"); columns the page configures itself (progress bars, links) are left to it."""
-    from tracker.exports import on_screen
+    from tracker.exports import number_formats, on_screen
 
-    return st.dataframe(on_screen(df, keep=set(kw.get("column_config") or {})), **kw)
+    own = dict(kw.pop("column_config", None) or {})
+    shown = on_screen(df, keep=set(own))
+    config = {c: st.column_config.NumberColumn(format=f) for c, f in number_formats(shown).items() if c not in own}
+    return st.dataframe(shown, column_config={**config, **own} or None, **kw)
 
 
 def download(df, name: str, lang: str, key: str) -> None:
