@@ -225,6 +225,8 @@ if ev.filter(~pl.col("is_area")).height:
             frame = geo.map_frame(rank, met.kind, lang, met.unit_zh, minimum)
             title = L(f"进度状态示意图 · {met.label(lang)}", f"Status map · {met.label(lang)}")
             fig = geo.fig_status_map(frame, gj, lang, title=title, height=560 if state.meeting else 460, big=state.meeting)
+            if state.dark:
+                fig = charts.on_dark(fig)
             drill_on(
                 st.plotly_chart(
                     fig, key=f"map_{area}_{metric}", on_select="rerun", selection_mode="points", config={"displayModeBar": False}
@@ -242,19 +244,40 @@ if ev.filter(~pl.col("is_area")).height:
         left, right = st.columns([1, 1])
         with left:
             laggard_list()
-    if not minimum and not state.meeting and not no_quota:  # a completion chart needs quotas
+    # beside the laggards where there is no map (a county's townships, a township's villages), in meeting mode too;
+    # below the map otherwise: completion against the time elapsed, a share against its floor, or what was done
+    if gj is None or not state.meeting:
+        big = state.meeting
         with right if gj is None else st.container():
-            tp = rules.time_progress(d.snapshot, rank["due_date"][0]) if rank.height else None
-            records_on(
-                st.plotly_chart(
-                    charts.ranking_bars(rank, tp, lang),
-                    key=f"bars_{area}_{metric}",
-                    on_select="rerun",
-                    selection_mode="points",
-                    config={"displayModeBar": False},
+            if no_quota:
+                fig = charts.ranked_bars(
+                    rank["name"].to_list(),
+                    rank["actual"].fill_null(0).to_list(),
+                    lang,
+                    L(f"{met.label(lang)} · 各单位完成数", f"{met.label(lang)} by unit"),
+                    codes=rank["unit_code"].to_list(),
+                    fmt_value=lambda v: fmt.value(met.kind, v, lang, met.unit_zh),
+                    big=big,
                 )
-            )
-            if has_records and can("records"):
+            elif minimum:
+                floors = rank["quota"].drop_nulls().unique()
+                fig = charts.share_bars(
+                    rank.select("unit_code", "name", share="actual").drop_nulls("share"),
+                    floors[0] if floors.len() == 1 else None,
+                    lang,
+                    f"{met.label(lang)} · {L('各单位', 'by unit')}",
+                    big=big,
+                )
+            else:
+                tp = rules.time_progress(d.snapshot, rank["due_date"][0]) if rank.height else None
+                fig = charts.ranking_bars(rank, tp, lang, big=big)
+            if state.dark:
+                fig = charts.on_dark(fig)
+            plain = {"displayModeBar": False}
+            records_on(st.plotly_chart(fig, key=f"bars_{area}_{metric}", on_select="rerun", selection_mode="points", config=plain))
+            if state.meeting:
+                pass
+            elif has_records and can("records"):
                 st.caption(L("点击柱条查看该单位的明细记录。", "Click a bar for that unit's records."))
             else:
                 st.caption(L("点击柱条查看该单位的渠道分布。", "Click a bar for that unit's breakdown by channel."))

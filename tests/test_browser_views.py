@@ -114,6 +114,19 @@ def test_meeting_mode_at_1280x720(fixture_app, browser):  # noqa: F811
     wait_idle(page)
     bg = page.locator("[data-testid=stAppViewContainer]").evaluate("e => getComputedStyle(e).backgroundColor")
     assert bg == "rgb(11, 15, 20)"
+    select = page.locator("[data-testid=stMain] [data-testid=stSelectbox] [role=group]").last  # the ranking metric
+    assert select.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(31, 41, 55)"
+    map_bg = page.locator(".js-plotly-plot").first.evaluate("e => e._fullLayout.paper_bgcolor")
+    assert map_bg == "#0b0f14"  # the map is not a white box on the dark page
+    # a county has no map: its townships' completion stands beside the laggards, in large type, on the dark page
+    page.goto(fixture_app + "/?area=540329&meet=1&dark=1")
+    wait_idle(page)
+    bars = page.locator(".js-plotly-plot").first
+    bars.wait_for(timeout=15_000)
+    lag = page.get_by_text("进度滞后单位").first.bounding_box()
+    box = bars.bounding_box()
+    assert box["x"] > lag["x"] + 400 and abs(box["y"] - lag["y"]) < 80, (box, lag)  # the right half, level with it
+    assert bars.evaluate("e => [e._fullLayout.paper_bgcolor, e._fullLayout.xaxis.tickfont.size]") == ["#0b0f14", 16]
     page.keyboard.press("Escape")
     page.wait_for_function("() => !location.search.includes('meet=1')", timeout=15_000)
     wait_idle(page)

@@ -180,3 +180,15 @@ def test_a_category_keeps_its_colour_and_place_whatever_the_data():
     assert a.data[1].marker.color == charts.PALETTE[3]  # 跨省's own place in the order
     unordered = valid(charts.stacked_bars(big_out, "zh", "范围"))
     assert [tr.name for tr in unordered.data] == ["跨省", "县内就近"]  # without an order: largest first
+
+
+def test_meeting_charts_in_large_type_and_the_dark_theme():
+    rank = pl.DataFrame({"unit_code": ["540329100"], "name": ["孜托镇"], "completion": [0.73], "status": ["behind"], "actual": [1769]})
+    fig = valid(charts.ranking_bars(rank, 0.926, "zh", big=True))
+    assert fig.layout.font.size == 18 and fig.layout.xaxis.tickfont.size == 16 and fig.layout.title.font.size == 20
+    assert valid(charts.ranking_bars(rank, 0.926, "zh")).layout.xaxis.tickfont.size is None
+    dark = valid(charts.on_dark(fig))
+    assert dark.layout.paper_bgcolor == dark.layout.plot_bgcolor == "#0b0f14" and dark.layout.font.color == "#f3f4f6"
+    assert dark.layout.annotations[0].font.color == "#f3f4f6"  # the 序时进度 label, readable on the dark page
+    bars = valid(charts.ranked_bars(["一村", "二村"], [3, 5], "zh", "完成数", big=True))
+    assert bars.layout.yaxis.tickfont.size == 16 and list(bars.data[0].y) == ["一村", "二村"]

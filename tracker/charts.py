@@ -36,6 +36,11 @@ def _layout(height: int, big: bool = False, **extra) -> dict:
         out[k] = {**AXIS, **v} if k in ("xaxis", "yaxis") else v
     out.setdefault("xaxis", dict(AXIS))
     out.setdefault("yaxis", dict(AXIS))
+    if big:  # Streamlit's chart theme sets the ticks' and title's sizes itself: the meeting room needs them large too
+        for k in ("xaxis", "yaxis"):
+            out[k] = {**out[k], "tickfont": dict(size=16)}
+        if out.get("title"):
+            out["title"] = {**out["title"], "font": dict(size=20)}
     return out
 
 
@@ -190,7 +195,7 @@ def legend_html(lang: str) -> str:
 PALETTE = ["#1F5FA8", "#8E24AA", "#00838F", "#5D4037", "#3949AB", "#546E7A", "#0277BD", "#7E57C2", "#A1887F"]
 
 
-def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str) -> go.Figure:
+def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str, big: bool = False) -> go.Figure:
     """A share per unit (bars, clickable) against a minimum line; colour = met / not met."""
     df = df.sort("share")
     colors = [status_color("met" if (minimum is None or s >= minimum) else "not_met") for s in df["share"].to_list()]
@@ -201,7 +206,13 @@ def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str) -
         s, n = vline(minimum * 100, f"{'下限' if lang == 'zh' else 'minimum'} {minimum * 100:.0f}%", "top")
         shapes, notes = [s], [n]
     layout = _layout(
-        max(260, 26 * df.height + 100), xaxis=dict(ticksuffix="%"), title=_title(title), dragmode=False, shapes=shapes, annotations=notes
+        max(260, (34 if big else 26) * df.height + 100),
+        big,
+        xaxis=dict(ticksuffix="%"),
+        title=_title(title),
+        dragmode=False,
+        shapes=shapes,
+        annotations=notes,
     )
     return figure([bar], layout)
 
@@ -241,7 +252,14 @@ def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True, 
 
 
 def ranked_bars(
-    labels: list[str], values: list[float], lang: str, title: str, codes: list[str] | None = None, fmt_value=None, color: str = "#1F5FA8"
+    labels: list[str],
+    values: list[float],
+    lang: str,
+    title: str,
+    codes: list[str] | None = None,
+    fmt_value=None,
+    color: str = "#1F5FA8",
+    big: bool = False,
 ) -> go.Figure:
     """Largest first, top to bottom."""
     order = sorted(range(len(values)), key=lambda i: values[i])
@@ -259,7 +277,29 @@ def ranked_bars(
     if codes:
         bar["customdata"] = [codes[i] for i in order]
     axis = count_axis(values) if fmt_value is None else {}
-    return figure([bar], _layout(max(260, 24 * len(values) + 100), title=_title(title), dragmode=False, xaxis=axis or None))
+    layout = _layout(max(260, (32 if big else 24) * len(values) + 100), big, title=_title(title), dragmode=False, xaxis=axis or None)
+    return figure([bar], layout)
+
+
+DARK = {"paper": "#0b0f14", "ink": "#f3f4f6", "grid": "#374151"}
+
+
+def on_dark(fig: go.Figure) -> go.Figure:
+    """A chart for the projectors' dark theme: the page's own background, light text and grid (a white chart on a
+    dark page glares on a projector)."""
+    axis = dict(gridcolor=DARK["grid"], linecolor=DARK["grid"], zerolinecolor=DARK["grid"])
+    fig.update_layout(
+        paper_bgcolor=DARK["paper"],
+        plot_bgcolor=DARK["paper"],
+        font_color=DARK["ink"],
+        title_font_color=DARK["ink"],
+        legend_font_color=DARK["ink"],
+        xaxis=axis,
+        yaxis=axis,
+    )
+    for a in fig.layout.annotations or ():
+        a.font.color = DARK["ink"]
+    return fig
 
 
 def actual_vs_quota(

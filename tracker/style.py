@@ -71,6 +71,15 @@ table.tr-rank th, table.tr-rank td {color:#f9fafb;border-color:#374151}
 .tr-move.up {color:#4ade80}
 .tr-move.down {color:#f87171}
 .stApp button {background:#1f2937;color:#f9fafb;border-color:#6b7280}
+/* the dropdowns (ranking metric, auto-advance) and their open lists: white boxes glare on a projector */
+.stApp [data-testid="stSelectbox"] [role="group"], .stApp [data-testid="stSelectbox"] input {
+  background:#1f2937 !important;color:#f9fafb !important;border-color:#6b7280 !important}
+.stApp [data-testid="stSelectbox"] button {background:transparent}
+.stApp [data-testid="stSelectbox"] svg {color:#f9fafb;fill:#f9fafb}
+[role="listbox"], [role="listbox"] [role="option"] {background:#1f2937 !important;color:#f9fafb !important}
+[role="listbox"] [role="option"][data-focused], [role="listbox"] [role="option"][aria-selected="true"] {background:#374151 !important}
+.stApp [data-testid="stExpander"] details {border-color:#4b5563}
+.stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] * {color:#d1d5db}
 </style>
 """
 
