@@ -8,9 +8,11 @@ import polars as pl
 import streamlit as st
 
 import queries
-from tracker import analysis, catalogue, dispatch
+from tracker import analysis, catalogue, dispatch, settings, submissions
 from tracker.exports import for_people
+from tracker.hierarchy import REGION
 from tracker.i18n import pick
+from tracker.ingest import R
 from tracker.ui import can, current, data_table, download, drill_table, header, records_hidden, records_link, unit_namer
 
 state, h = current()
@@ -117,12 +119,48 @@ else:
     st.success(L("没有收入异常记录。", "No implausible incomes."))
 
 st.markdown("#### " + L("导入拒收记录（按原因）", "Rows rejected at ingest (by reason)"))
-mans = queries.manifests() if can("admin") else []  # the manifests cover every county: administrators only
-if not can("admin"):
-    st.caption(L("导入记录涵盖全区各县，仅管理员可见。", "Ingest records cover every county: administrators only."))
-elif mans:
-    from tracker.ingest import R
 
+
+def reasons_text(r: dict | None) -> str:
+    return "；".join(f"{R.get(k, (k, k))[0 if lang == 'zh' else 1]} {n:,}" for k, n in (r or {}).items()) or "—"
+
+
+# this area's counties' submissions of the week shown (a township: its county's), with their rejected rows by reason
+mine = area if len(area) <= 6 else area[:6]
+subs = [s for s in submissions.history(settings.data_dir(), day) if s["county"].startswith(mine)]
+if subs:
+    view = pl.DataFrame(
+        [
+            {
+                L("县区", "County"): h.name(s["county"], lang),
+                L("第几次报送", "Submission"): s["seq"],
+                L("报送时间", "Time"): (s["time"] or "")[:16].replace("T", " "),
+                L("操作人", "By"): s["user"],
+                L("接收行数", "Rows accepted"): s["rows"] or 0,
+                L("拒收行数", "Rows rejected"): s["rejected"] or 0,
+                L("拒收原因", "Reasons"): reasons_text(s.get("reasons")) if s["rejected"] else "—",
+            }
+            for s in reversed(subs)
+        ]
+    )
+    data_table(view, hide_index=True)
+    download(view, "ingest_rejects", lang, "dl_rejects")
+    st.caption(
+        L(
+            "各县区的拒收明细（含原行号和原因）见“报送情况”页的拒收报告。",
+            "Each county's rejected rows (with their row numbers and reasons) are in its reject report on the Submissions page.",
+        )
+    )
+else:
+    st.info(
+        L(
+            f"{h.short_name(area, lang)}本周（{day.isoformat()}）没有经导入报送的台账，因而没有拒收记录。",
+            f"No ledger of {h.short_name(area, lang)} was loaded for the week of {day.isoformat()}: no rejected rows.",
+        )
+    )
+mans = queries.manifests() if can("admin") and area == REGION else []  # every county's runs: the region's administrators
+if mans:
+    st.markdown("##### " + L("全区导入批次（管理员）", "Every ingest run (administrators)"))
     runs = [(m.get("snapshot_date"), r) for m in mans for r in (m.get("runs") or [m])]  # older manifests: one run
     rows = [
         {L("快照", "Week"): day_, L("原因", "Reason"): R.get(k, (k, k))[0 if lang == "zh" else 1], L("行数", "Rows"): v}
@@ -149,7 +187,3 @@ elif mans:
             pl.DataFrame(rows).group_by(L("快照", "Week"), L("原因", "Reason"), maintain_order=True).agg(pl.col(L("行数", "Rows")).sum()),
             hide_index=True,
         )
-else:
-    st.info(
-        L("这些快照不是通过导入生成的（演示数据），没有拒收记录。", "These snapshots were not ingested (demo data): no reject records.")
-    )

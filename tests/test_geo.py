@@ -168,6 +168,8 @@ def test_legend_of_the_statuses_and_the_schematic_caption(lang, names, caption):
     legend = sorted(((tr.legendrank, tr.name) for tr in fig.data if tr.showlegend), key=lambda x: x[0])
     assert [n for _, n in legend] == names
     assert caption in fig.layout.annotations[0].text
+    # the caption has a line of its own below the legend (a legend row is 20 px; on a phone they met at −14)
+    assert fig.layout.legend.yanchor == "top" and fig.layout.annotations[0].yshift <= -40 and fig.layout.margin.b >= 64
     assert fig.layout.title.text == "T"
     custom = geo.fig_status_map(_frame("54", lang), geo.level_geojson("54"), lang, caption="示意图 · 演示数据")
     assert custom.layout.annotations[0].text == "示意图 · 演示数据"

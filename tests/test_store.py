@@ -40,7 +40,7 @@ def test_a_restart_keeps_sessions_and_lockouts(capsys):
     assert auth.login("lhorong", PW).area == "540329"  # other names are not affected
     auth.SESSIONS.end(token)
     assert auth.resolve(token, None) == (None, None)
-    assert "migrating schema (empty) → 0004" in capsys.readouterr().err  # said once, at the first start
+    assert "migrating schema (empty) → 0005" in capsys.readouterr().err  # said once, at the first start
 
 
 def test_the_store_keeps_only_a_hash_of_the_token():
@@ -119,7 +119,7 @@ def test_status_and_an_online_backup(tmp_path, capsys):
     auth.add_user("lhorong", PW, "staff", "540329")
     assert store.main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "revision: 0004 (head 0004)" in out and "users: 1" in out
+    assert "revision: 0005 (head 0005)" in out and "users: 1" in out
     if not os.environ["TRACKER_STORE_URL"].startswith("sqlite"):
         with pytest.raises(SystemExit, match="pg_dump"):
             store.main(["backup", str(tmp_path / "copy.db")])

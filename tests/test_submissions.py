@@ -270,3 +270,45 @@ def test_a_county_sends_only_its_own_county(tmp_path):
     ]
     rj, _ = rejects.load(tmp_path / "data" / hist[-1]["report"])
     assert sorted(rj["reason"].to_list()) == ["id_check", "out_of_scope"] and set(rj["county_code"]) == {"540329"}
+    # the line of history keeps the county's rejected rows by reason (the quality page shows them)
+    assert hist[-1]["reasons"] == {"id_check": 1, "out_of_scope": 1} and hist[0]["reasons"] is None
+
+
+def _quality(tmp_path, monkeypatch, area: str):
+    from streamlit.testing.v1 import AppTest
+
+    import queries
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "data"))
+    queries.reset()
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params.update(area=area, snap=W1.isoformat())
+    at.run()
+    at.switch_page("app_pages/quality.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_quality_page_shows_an_area_its_own_counties_rejects(tmp_path, monkeypatch):
+    import queries
+
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    bad = line(13)
+    bad[0] = bad[0][:17] + ("0" if bad[0][17] != "0" else "1")  # a mistyped ID
+    run(tmp_path, "洛隆县_1113.csv", lhorong(1) + [bad, bad], W1, scope="540329")
+    try:
+        at = _quality(tmp_path, monkeypatch, "540329100")  # a township of 洛隆县: its county's submissions
+        tab = next(d.value for d in at.dataframe if "拒收原因" in d.value.columns)
+        assert tab["县区"].tolist() == ["洛隆县", "洛隆县"] and tab["第几次报送"].tolist() == [2, 1]  # the latest first
+        assert tab["接收行数"].tolist() == [3, 3] and tab["拒收行数"].tolist() == [2, 0]
+        assert tab["拒收原因"].tolist() == ["身份证号校验位错误 2", "—"]
+        assert "全区导入批次（管理员）" not in [m.value for m in at.markdown]  # region-wide runs: at the region only
+        karuo_at = _quality(tmp_path, monkeypatch, "540302")  # another county sees only its own
+        tab = next(d.value for d in karuo_at.dataframe if "拒收原因" in d.value.columns)
+        assert tab["县区"].tolist() == ["卡若区"] and tab["拒收行数"].tolist() == [0]
+        region = _quality(tmp_path, monkeypatch, "54")
+        assert "##### 全区导入批次（管理员）" in [m.value for m in region.markdown]
+    finally:
+        queries.reset()

@@ -300,7 +300,7 @@ def fig_status_map(
             constrain="domain",
         ),
         height=height,
-        margin=dict(l=10, r=10, t=44 if title else 10, b=36),
+        margin=dict(l=10, r=10, t=44 if title else 10, b=(84 if big else 64) if cap else 36),
         font=dict(family=FONT, size=18 if big else 13),
         plot_bgcolor="white",
         paper_bgcolor="white",
@@ -319,7 +319,7 @@ def fig_status_map(
                 y=0,
                 xanchor="right",
                 yanchor="top",
-                yshift=-14,
+                yshift=-54 if big else -40,  # a line of its own below the legend: on a phone the two met
                 showarrow=False,
                 font=dict(size=14 if big else 11, color="#757575"),
             )

@@ -148,6 +148,7 @@ submission_events = sa.Table(  # the history of county submissions (报送) and 
     sa.Column("files", sa.JSON),
     sa.Column("report", sa.Text),
     sa.Column("back_to", sa.Integer),
+    sa.Column("reasons", sa.JSON),  # rows rejected by reason (0005)
     sa.UniqueConstraint("ledger", "event", "week", "county", "seq", name="uq_submission_event"),
     sa.Index("ix_submission_events_week", "ledger", "week", "county"),
 )

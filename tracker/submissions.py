@@ -207,7 +207,7 @@ def ledger_id(data_dir: Path) -> str:
     return led
 
 
-EVENT_FIELDS = ("event", "week", "county", "seq", "time", "user", "rows", "persons", "rejected", "files", "report", "back_to")
+EVENT_FIELDS = ("event", "week", "county", "seq", "time", "user", "rows", "persons", "rejected", "files", "report", "back_to", "reasons")
 _imported: set[tuple[str, str]] = set()
 
 
@@ -343,6 +343,10 @@ def record(data_dir: Path, day: dt.date, new: pl.DataFrame, res, user: str, when
 
     rj = res.rejects if res.rejects is not None else pl.DataFrame(schema={"county_code": pl.String})
     rejected = dict(rj.group_by("county_code").len().drop_nulls("county_code").iter_rows())
+    reasons: dict[str, dict[str, int]] = {}
+    if "reason" in rj.columns:
+        for c, why, n in rj.group_by("county_code", "reason").len().drop_nulls("county_code").sort("reason").iter_rows():
+            reasons.setdefault(c, {})[why] = n
     files = [{"file": f.get("file"), "sha256": f.get("sha256")} for f in res.files]
     accepted = set(new["county_code"].unique().to_list())
     seqs = next_seqs(data_dir, day)
@@ -359,6 +363,7 @@ def record(data_dir: Path, day: dt.date, new: pl.DataFrame, res, user: str, when
                 "time": when,
                 "user": user,
                 "rejected": rejected.get(c, 0),
+                "reasons": reasons.get(c) or None,
                 "files": files,
                 "report": str(rep.relative_to(data_dir)) if rep.exists() else None,
             }
