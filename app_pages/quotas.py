@@ -36,8 +36,26 @@ view = ev.filter(pl.col("quota").is_not_null()).select(
     .alias(L("任务来源", "Source")),
     pl.col("source_note").map_elements(lambda n: note_text(n, lang), return_dtype=pl.String).alias(L("来源说明", "Source note")),
 )
-data_table(view, hide_index=True, height=360)
-download(view, "quotas_with_completion", lang, "dl_q")
+# each row in its metric's unit (11,050人, 60.0%, 6,408.0万元): one number column would mix persons, shares and yuan
+shown_rows = ev.filter(pl.col("quota").is_not_null())
+unit_of = {k: (m.kind, m.unit_zh) for k, m in METRICS.items()}
+as_text = [
+    (
+        fmt.value(unit_of[r["metric"]][0], r["quota"], lang, unit_of[r["metric"]][1]),
+        fmt.value(unit_of[r["metric"]][0], r["actual"], lang, unit_of[r["metric"]][1]),
+    )
+    for r in shown_rows.select("metric", "quota", "actual").iter_rows(named=True)
+]
+data_table(
+    view.with_columns(
+        pl.Series(L("任务", "Quota"), [a for a, _ in as_text], dtype=pl.String),
+        pl.Series(L("完成", "Actual"), [b for _, b in as_text], dtype=pl.String),
+    ),
+    hide_index=True,
+    height=360,
+    column_config={c: st.column_config.TextColumn(alignment="right") for c in (L("任务", "Quota"), L("完成", "Actual"))},
+)
+download(view, "quotas_with_completion", lang, "dl_q")  # the numbers themselves, for a spreadsheet
 
 st.markdown("#### " + L("一致性检查", "Consistency checks"))
 full = quotas.table(current_user().area)
@@ -61,7 +79,7 @@ if found:
         hide_index=True,
     )
 else:
-    st.success(L("下级任务合计与上级一致，所有单位均有任务。", "Children add up to their parents; every unit has its quotas."))
+    st.success(quotas.consistent_text(q, h, area, lang))
 
 kids = h.children(area) if len(area) < 9 else []
 if kids:

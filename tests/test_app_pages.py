@@ -139,7 +139,7 @@ def test_quotas_page(fx):
     at = open_page("quotas", area="5403")
     table = at.dataframe[0].value
     row = table[(table["单位"] == "洛隆县") & (table["指标"] == "转移就业人数")].iloc[0]
-    assert row["任务"] == 5 and row["完成"] == 4 and row["完成率%"] == "80.0"  # a column with gaps ("—"): text
+    assert row["任务"] == "5人" and row["完成"] == "4人" and row["完成率%"] == "80.0"  # each row in its metric's unit
     # the fixture's quotas are only partly decomposed: the checks say so
     assert any("不一致" in w.value for w in at.warning)
     prev = at.dataframe[-1].value

@@ -201,6 +201,27 @@ def test_demo_quota_table_is_consistent():
     assert quotas.check(q, h, 2026) == []
 
 
+@pytest.mark.parametrize(
+    "area, lang, said",
+    [
+        ("540329100", "zh", "下级任务合计与上级一致；任务下达到乡（镇）一级，村（居）一级未下达任务（进度排名按完成数排列）。"),
+        ("54", "zh", "下级任务合计与上级一致；任务下达到乡（镇）一级，村（居）一级未下达任务（进度排名按完成数排列）。"),
+        (
+            "540329100",
+            "en",
+            "Children add up to their parents; quotas are set down to the township level, none for each village (ranked by what was done).",
+        ),
+        ("540329100001", "zh", "下级任务合计与上级一致，各级单位均有任务。"),
+    ],
+)
+def test_a_clean_check_says_down_to_which_level_quotas_are_set(area, lang, said):
+    from tracker import demo_quotas
+
+    h = hierarchy.load()
+    q = demo_quotas.build_years(h, 2026).filter(pl.col("year") == 2026)
+    assert quotas.consistent_text(q, h, area, lang) == said
+
+
 def test_read_issued_table(tmp_path):
     h = hierarchy.load()
     path = tmp_path / "下达表.csv"

@@ -98,6 +98,32 @@ def _label(metric: str, lang: str) -> str:
     return next((m.label(lang) for m in METRICS.values() if m.quota == metric), metric)
 
 
+LEVELS = {
+    1: ("自治区", "region"),
+    2: ("地（市）", "prefecture"),
+    3: ("县（区）", "county"),
+    4: ("乡（镇）", "township"),
+    5: ("村（居）", "village"),
+}
+
+
+def consistent_text(q: pl.DataFrame, h: Hierarchy, area: str, lang: str) -> str:
+    """What a clean check says, and down to which level quotas are set: a township's villages have none (its overview
+    ranks them by what was done), so "every unit has its quotas" would contradict it."""
+    here = h.level(area)
+    codes = q["unit_code"].unique().to_list() if q.height else []
+    deepest = max((h.level(c) for c in codes if c.startswith(area) and h.exists(c)), default=here)
+    zh = lang == "zh"
+    head = "下级任务合计与上级一致" if zh else "Children add up to their parents"
+    if deepest >= 5 or here >= 5:
+        return head + ("，各级单位均有任务。" if zh else "; every unit has its quotas.")
+    name = LEVELS[deepest][0 if zh else 1]
+    below = LEVELS[deepest + 1][0 if zh else 1]
+    if zh:
+        return f"{head}；任务下达到{name}一级，{below}一级未下达任务（进度排名按完成数排列）。"
+    return f"{head}; quotas are set down to the {name} level, none for each {below} (ranked by what was done)."
+
+
 def check(q: pl.DataFrame, h: Hierarchy, year: int) -> list[Finding]:
     """Children summing to more or less than the parent, units without a quota, unknown units,
     a share minimum below the parent's."""
