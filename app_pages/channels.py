@@ -25,13 +25,17 @@ minimum = share_q.get(area, settings.org_share_min())
 m = dispatch.name_units(analysis.measures(area, day, sl), h, lang, area)
 top = m.filter(pl.col("is_area")).to_dicts()[0]
 share = top["organized"] / top["persons"] if top["persons"] else None
-c1, c2, c3, c4 = st.columns(4)
+total_q = {r["unit_code"]: r["target"] for r in q.filter(pl.col("metric") == "total").iter_rows(named=True)}
+c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(t("persons", lang), fmt.persons(top["persons"], lang))
 above = fmt.short_points((share - minimum) * 100, lang) if share else None  # against the minimum share
 c2.metric(t("org_share", lang), fmt.pct(share), delta=above, delta_arrow=fmt.arrow(above))
 c3.metric(L("有组织转移", "Organized"), fmt.persons(top["organized"], lang))
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)
 c4.metric(t("needed", lang), fmt.count(needed, lang))
+# the overview's card says both: what the floor needs now, and once the year's total quota is met
+year_end = rules.organized_needed_by_year_end(top["organized"], total_q.get(area), minimum)
+c5.metric(t("needed_year_end", lang), fmt.count(year_end, lang), help=t("needed_year_end_help", lang))
 
 kids = m.filter(~pl.col("is_area")).with_columns(share=catalogue.ratio("organized", "persons")).sort("share", descending=True)
 if kids.height:
@@ -51,6 +55,14 @@ if kids.height:
             [
                 rules.organized_needed(o, p, share_q.get(u, minimum))
                 for o, p, u in kids.select("organized", "persons", "unit_code").iter_rows()
+            ],
+            dtype=pl.Int64,
+        ),
+        pl.Series(
+            t("needed_year_end", lang),
+            [
+                rules.organized_needed_by_year_end(o, total_q.get(u), share_q.get(u, minimum))
+                for o, u in kids.select("organized", "unit_code").iter_rows()
             ],
             dtype=pl.Int64,
         ),

@@ -34,7 +34,9 @@ view = ev.filter(pl.col("quota").is_not_null()).select(
     pl.col("source")
     .replace_strict({k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—")
     .alias(L("任务来源", "Source")),
-    pl.col("source_note").map_elements(lambda n: note_text(n, lang), return_dtype=pl.String).alias(L("来源说明", "Source note")),
+    pl.col("source_note")
+    .replace_strict({n: note_text(n, lang) for n in ev["source_note"].drop_nulls().unique()}, default=None, return_dtype=pl.String)
+    .alias(L("来源说明", "Source note")),
 )
 # each row in its metric's unit (11,050人, 60.0%, 6,408.0万元): one number column would mix persons, shares and yuan
 shown_rows = ev.filter(pl.col("quota").is_not_null())

@@ -52,6 +52,8 @@ def test_channels_page(fx):
     assert share_card.delta.startswith("+") and share_card.proto.direction == Metric.MetricDirection.UP  # above the minimum
     share = at.dataframe[0].value
     assert share["单位"].tolist() == ["昌都市", "拉萨市"] and share["还需有组织转移"].tolist() == [0, 1]
+    # as on the overview's card, the year's need too: ⌈60% × quota⌉ − organized (region ⌈6⌉ − 5; 昌都 ⌈3.6⌉ − 4; 拉萨 ⌈2.4⌉ − 1)
+    assert m["年度尚需有组织转移"] == "1人" and share["年度尚需有组织转移"].tolist() == [0, 2]
     mix = at.dataframe[1].value
     assert dict(zip(mix["组织方式"], mix["人数"], strict=True))["自主就业"] == 3
 

@@ -377,7 +377,8 @@ def test_leader_sees_aggregates_but_no_person_lists(accounts):
     assert not at.dataframe
     at = app_as("boss", "quality")
     assert "人员明细仅对分析员、县乡工作人员和管理员开放。" in texts(at)
-    assert "导入记录涵盖全区各县，仅管理员可见。" in texts(at)  # no global ingest manifest for a leader
+    assert "全区导入批次（管理员）" not in texts(at)  # the region's ingest runs: administrators only
+    assert "全区本周（2026-11-20）没有经导入报送的台账，因而没有拒收记录。" in texts(at)  # the area's own submissions: anyone
     assert not any("open_outliers" == getattr(b, "key", "") for b in at.button)
     at = app_as("boss", "users")
     assert [e.value for e in at.error] == ["无权限：您的角色（领导）不能使用此页面。"]

@@ -242,7 +242,7 @@ def _short(r: dict, lang: str) -> str:
     met = METRICS[r["metric"]]
     if met.quota_kind == "minimum":
         n = r.get("needed")
-        return (f"还需有组织转移{n:,}人" if lang == "zh" else f"{n:,} more organized needed") if n else ""
+        return (f"{met.needed_label(lang)}{n:,}{met.unit_zh}" if lang == "zh" else f"{met.needed_label(lang).lower()}: {n:,}") if n else ""
     x = r.get("shortfall")
     if not x:
         return ""

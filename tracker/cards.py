@@ -35,11 +35,12 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
     elif row["quota_kind"] == "minimum":
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])}{_source(row, lang)} · {fmt.points(row['gap'], lang, minimum=True)}")
         if row["needed"]:
-            lines.append(f"{t('needed', lang)} <b>{fmt.count(row['needed'], lang)}</b>")
+            lines.append(f"{met.needed_label(lang)} <b>{fmt.count(row['needed'], lang, met.unit_zh)}</b>")
         if row.get("needed_year_end") is not None:
+            help_ = t("needed_year_end_help", lang) if met.den_quota == "total" else ""
             lines.append(
-                f"<span title='{html.escape(t('needed_year_end_help', lang))}'>{t('needed_year_end', lang)} "
-                f"<b>{fmt.count(row['needed_year_end'], lang)}</b></span>"
+                f"<span title='{html.escape(help_)}'>{met.needed_label(lang, year_end=True)} "
+                f"<b>{fmt.count(row['needed_year_end'], lang, met.unit_zh)}</b></span>"
             )
     else:
         lines.append(
@@ -120,8 +121,8 @@ def ranking_rows(rank, metric: str, lang: str, moves: dict) -> list[dict]:
                 "actual": actuals[i],
                 "completion": "" if minimum else fmt.pct(r["completion"]),
                 "gap": fmt.short_points(r["gap"], lang, unit=False),
-                "needed": fmt.count(r.get("needed"), lang) if minimum and r.get("needed") else "",
-                "needed_year_end": fmt.count(r.get("needed_year_end"), lang) if minimum and r.get("needed_year_end") else "",
+                "needed": fmt.count(r.get("needed"), lang, met.unit_zh) if minimum and r.get("needed") else "",
+                "needed_year_end": fmt.count(r.get("needed_year_end"), lang, met.unit_zh) if minimum and r.get("needed_year_end") else "",
                 "new_week": news[i],
                 "status": r["status"],
             }
@@ -136,7 +137,7 @@ def ranking_html(rank, metric: str, lang: str, moves: dict, name_href=None, valu
     minimum = met.quota_kind == "minimum"
     zh = lang == "zh"
     heads = [t("rank", lang), "变化" if zh else "Move", t("unit", lang), t("minimum" if minimum else "quota", lang), t("actual", lang)]
-    heads += [t("needed", lang)] if minimum else [t("completion", lang)]
+    heads += [met.needed_label(lang) if met.needed_zh else t("needed", lang)] if minimum else [t("completion", lang)]
     heads += [
         ("较下限(百分点)" if zh else "vs floor (pp)") if minimum else ("较序时(百分点)" if zh else "vs schedule (pp)"),
         t("status", lang),

@@ -258,6 +258,17 @@ class Metric:
     higher_is_better: bool = True
     unit_zh: str = "人"  # what a count counts: 人, 人次 (person-times), 家 (organisations)
     unit_en: str = "persons"
+    # a share floor: what must be added to reach it (还需有组织转移 534人), and the quota of the share's denominator
+    # that gives the year's need (组织化率: the total transfers quota); empty: no "needed" line
+    needed_zh: str = ""
+    needed_en: str = ""
+    den_quota: str | None = None
+
+    def needed_label(self, lang: str, year_end: bool = False) -> str:
+        """还需有组织转移 / 年度尚需订单定向及以工代训等培训 (English: "Organized placements still needed")."""
+        if lang == "zh":
+            return ("年度尚需" if year_end else "还需") + self.needed_zh
+        return f"{self.needed_en} still needed" + (" for the year" if year_end else "")
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -333,6 +344,9 @@ METRICS: dict[str, Metric] = {
             "persons",
             quota="org_share",
             quota_kind="minimum",
+            needed_zh="有组织转移",
+            needed_en="Organized placements",
+            den_quota="total",
             desc_zh="有组织转移人数 ÷ 转移就业人数",
             desc_en="Organized persons ÷ persons",
         ),
@@ -541,6 +555,11 @@ REPORTED_METRICS = {
             "training_sessions",
             quota="training_directed_share",
             quota_kind="minimum",
+            unit_zh="人次",
+            unit_en="person-times",
+            needed_zh="订单定向及以工代训等培训",
+            needed_en="Directed or work-for-training sessions",
+            den_quota="training",
             desc_zh="单位填报：订单定向、以工代训等培训人次 ÷ 培训人次（不低于35%）",
             desc_en="Reported: directed and work-for-training ÷ all training (35% at least)",
         ),
@@ -577,6 +596,8 @@ REPORTED_METRICS = {
             "project_workers_total",
             quota="project_labour_share",
             quota_kind="minimum",
+            needed_zh="农牧民工用工",
+            needed_en="Farmer-herder workers",
             desc_zh="单位填报：农牧民工用工 ÷ 用工总量（不低于60%）",
             desc_en="Reported: farmer-herder workers ÷ all (60% at least)",
         ),

@@ -162,10 +162,13 @@ def evaluate(
                 row["expected"] = None
                 row["gap"] = (actual - target) * 100 if actual is not None else None
                 row["status"] = rules.share_status(actual, target)
-                row["needed"] = rules.organized_needed(int(m_now.get(met.num) or 0), int(m_now.get(met.den) or 0), target)
-                total_q = quota.get((u, "total"))
+                # what must be added to reach the floor now, and by the year's end against the denominator's quota
+                row["needed"] = (
+                    rules.organized_needed(int(m_now.get(met.num) or 0), int(m_now.get(met.den) or 0), target) if met.needed_zh else None
+                )
+                den_q = quota.get((u, met.den_quota)) if met.den_quota else None
                 row["needed_year_end"] = rules.organized_needed_by_year_end(
-                    int(m_now.get(met.num) or 0), total_q["target"] if total_q else None, target
+                    int(m_now.get(met.num) or 0), den_q["target"] if den_q else None, target
                 )
                 row["shortfall"] = None
             else:

@@ -248,8 +248,7 @@ def on_screen(df, keep: set[str] | frozenset = frozenset()):
         if t.is_integer() and not _is_share(c):
             text = _thousands(col)
         elif t.is_numeric():
-            d = _decimals(c, df[c])
-            text = col.map_elements(lambda x, d=d: f"{x:,.{d}f}".replace("-", "−"), return_dtype=pl.String)
+            text = _fixed(col, _decimals(c, df[c]))
         elif t == pl.Null:
             text = pl.lit(None, dtype=pl.String)
         elif t in (pl.String, pl.Date, pl.Boolean) or isinstance(t, pl.Datetime | pl.Categorical | pl.Enum):
@@ -303,6 +302,18 @@ def wan(e: pl.Expr, lang: str) -> pl.Expr:
     """A sum of money as a finance office writes it in a table: 万元 with one decimal (the header says 万元); in
     English, yuan."""
     return (e / 10_000).round(1) if lang == "zh" else e
+
+
+def _fixed(e: pl.Expr, d: int) -> pl.Expr:
+    """A number as text with `d` decimals and thousands separators (1,234.50; −0.30), in polars' own expressions (a
+    Python callback per row froze the server under several users: tests/test_docs.py)."""
+    r = e.cast(pl.Float64).round(d)
+    whole = r.abs().floor()
+    text = _thousands(whole.cast(pl.Int64))
+    if d:
+        frac = ((r.abs() - whole) * 10**d).round(0).cast(pl.Int64).cast(pl.String).str.zfill(d)
+        text = text + pl.lit(".") + frac
+    return pl.when(r < 0).then(pl.lit("−") + text).otherwise(text)
 
 
 def signed(e: pl.Expr) -> pl.Expr:

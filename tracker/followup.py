@@ -374,7 +374,7 @@ def shortfall_text(metric: str, g: dict, lang: str) -> str:
     if g.get("needed") is not None:
         if g["needed"] <= 0:
             return "—"
-        return ("还需有组织转移" if lang == "zh" else "organized placements needed: ") + fmt.count(g["needed"], lang, met.unit_zh)
+        return met.needed_label(lang) + ("" if lang == "zh" else ": ") + fmt.count(g["needed"], lang, met.unit_zh)
     if g.get("shortfall") is None or g["shortfall"] <= 0:
         return "—"
     v = fmt.value(met.kind, g["shortfall"], lang, met.unit_zh) if met.kind in ("count", "money") else str(g["shortfall"])

@@ -13,13 +13,11 @@ def laggard_line(r: dict, lang: str = "zh") -> str:
     st = status_label(r["status"], lang)
     if r["quota_kind"] == "minimum":
         if lang == "zh":
-            return (
-                f"**{r['name']}** {met.zh}（{st}）：{fmt.pct(r['actual'])}，低于下限{abs(r['gap']):.1f}个百分点，"
-                f"还需有组织转移{fmt.count(r['needed'], lang)}"
+            return f"**{r['name']}** {met.zh}（{st}）：{fmt.pct(r['actual'])}，低于下限{abs(r['gap']):.1f}个百分点" + (
+                f"，{met.needed_label(lang)}{fmt.count(r['needed'], lang, met.unit_zh)}" if r.get("needed") else ""
             )
-        return (
-            f"**{r['name']}** {met.en} ({st}): {fmt.pct(r['actual'])}, {abs(r['gap']):.1f} pp below the minimum; "
-            f"{fmt.count(r['needed'], lang)} more organized placements needed"
+        return f"**{r['name']}** {met.en} ({st}): {fmt.pct(r['actual'])}, {abs(r['gap']):.1f} pp below the minimum" + (
+            f"; {met.needed_label(lang).lower()}: {fmt.count(r['needed'], lang)}" if r.get("needed") else ""
         )
     short = fmt.money(r["shortfall"], lang) if met.kind == "money" else fmt.count(r["shortfall"], lang)
     if lang == "zh":
