@@ -32,6 +32,12 @@ pref = analysis.by_dimension(area, day, "dest_prefecture_code", sl).with_columns
 out = prov.filter(pl.col("is_area") & (pl.col("value") != REGION)).sort("persons", descending=True)
 inside = pref.filter(pl.col("is_area") & pl.col("value").str.starts_with(REGION)).sort("persons", descending=True)
 
+st.caption(
+    L(
+        "按人员计：一人在几处务工时在各处分别计入，因此各去向合计可大于转移就业人数。",
+        "Persons per destination: a person working in two places counts in each, so the destinations may add up to more than the total.",
+    )
+)
 left, right = st.columns(2)
 with left:
     st.markdown("#### " + (L("区外：就业地省份", "Outside the region: provinces")))

@@ -62,9 +62,9 @@ cols = st.columns(3)
 for col, r in zip(cols, tot.iter_rows(named=True), strict=False):
     col.metric(
         METRICS[r["metric"]].label(lang),
-        fmt.count(r["actual"], lang),
+        fmt.persons(r["actual"], lang),  # 29.61万人, as the overview's cards
         delta=(
-            f"{t('quota', lang)} {fmt.count(r['quota'], lang)} · {t('completion', lang)} {fmt.pct(r['completion'])}"
+            f"{t('quota', lang)} {fmt.persons(r['quota'], lang)} · {t('completion', lang)} {fmt.pct(r['completion'])}"
             if r["quota"]
             else t("no_quota", lang)
         ),
@@ -89,12 +89,11 @@ if kids.height:
     data_table(for_people(mat.drop("unit_code"), lang), hide_index=True)
     download(mat, "job_sources", lang, "dl_src")
 st.caption(
-    (
-        L(
-            "就业来源按每人首次务工的来源计，三项之和等于转移就业人数。",
-            "Each person counts under the source of their first placement, so the three add up to the total.",
-        )
+    L(
+        f"就业来源（{'、'.join(JOB_SOURCE.label(k, lang) for k in JOB_SOURCE.values)}）按每人首次务工的来源计，三项之和等于转移就业人数。"
+        "行业构成中，一人在几个行业务工时在各行业分别计入，合计可大于转移就业人数。",
+        f"Job sources ({', '.join(JOB_SOURCE.label(k, lang) for k in JOB_SOURCE.values)}): each person counts under the source "
+        "of their first placement, so the three add up to the total. In the industry mix a person working in two "
+        "industries counts in each, so it may add up to more than the total.",
     )
-    + " "
-    + "、".join(JOB_SOURCE.label(k, lang) for k in JOB_SOURCE.values)
 )

@@ -138,7 +138,10 @@ if subs:
                 L("操作人", "By"): s["user"],
                 L("接收行数", "Rows accepted"): s["rows"] or 0,
                 L("拒收行数", "Rows rejected"): s["rejected"] or 0,
-                L("拒收原因", "Reasons"): reasons_text(s.get("reasons")) if s["rejected"] else "—",
+                # a submission recorded before the reasons were kept per county: its reject report has them
+                L("拒收原因", "Reasons"): (reasons_text(s.get("reasons")) if s.get("reasons") else L("见拒收报告", "see the reject report"))
+                if s["rejected"]
+                else "—",
             }
             for s in reversed(subs)
         ]

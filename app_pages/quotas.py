@@ -38,16 +38,17 @@ view = ev.filter(pl.col("quota").is_not_null()).select(
     .replace_strict({n: note_text(n, lang) for n in ev["source_note"].drop_nulls().unique()}, default=None, return_dtype=pl.String)
     .alias(L("来源说明", "Source note")),
 )
-# each row in its metric's unit (11,050人, 60.0%, 6,408.0万元): one number column would mix persons, shares and yuan
-shown_rows = ev.filter(pl.col("quota").is_not_null())
-unit_of = {k: (m.kind, m.unit_zh) for k, m in METRICS.items()}
-as_text = [
-    (
-        fmt.value(unit_of[r["metric"]][0], r["quota"], lang, unit_of[r["metric"]][1]),
-        fmt.value(unit_of[r["metric"]][0], r["actual"], lang, unit_of[r["metric"]][1]),
-    )
-    for r in shown_rows.select("metric", "quota", "actual").iter_rows(named=True)
-]
+# each row in its metric's unit (11,050人, 60.0%, 6,408.0万元), one scale per metric down the column (7.38万人 for every
+# unit when any is 100,000 or more): one number column would mix persons, shares and yuan
+rows_ = ev.filter(pl.col("quota").is_not_null()).select("metric", "quota", "actual").to_dicts()
+quota_txt, actual_txt = [""] * len(rows_), [""] * len(rows_)
+for key in {r["metric"] for r in rows_}:
+    idx = [i for i, r in enumerate(rows_) if r["metric"] == key]
+    met_ = METRICS[key]
+    both = fmt.column(met_.kind, [rows_[i]["quota"] for i in idx] + [rows_[i]["actual"] for i in idx], lang, met_.unit_zh)
+    for n, i in enumerate(idx):
+        quota_txt[i], actual_txt[i] = both[n], both[len(idx) + n]
+as_text = list(zip(quota_txt, actual_txt, strict=True))
 data_table(
     view.with_columns(
         pl.Series(L("任务", "Quota"), [a for a, _ in as_text], dtype=pl.String),

@@ -178,7 +178,7 @@ pages = max(1, -(-n_rec // PAGE))
 page = min(state.page, pages)
 st.session_state["rf_page"] = page
 c3.number_input(
-    L(f"页码（共{pages}页）", f"Page (of {pages})"),
+    L(f"页码（共{pages:,}页）", f"Page (of {pages:,})"),
     1,
     pages,
     key="rf_page",

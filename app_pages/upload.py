@@ -11,6 +11,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 import queries
@@ -123,21 +124,34 @@ else:
         "rolled_back": L("已回退", "rolled back"),
         "refused": L("被拒（全部行拒收）", "refused (every row rejected)"),
     }
+
+    def files_text(fs: list[dict]) -> str:  # one batch's files are on each of its counties' lines: name the first
+        names = [f["file"] or "" for f in fs or []]
+        return (
+            names[0]
+            if len(names) == 1
+            else L(f"{names[0]} 等{len(names)}个文件", f"{names[0]} and {len(names) - 1} more")
+            if names
+            else "—"
+        )
+
     data_table(
-        [
-            {
-                L("县区", "County"): h.name(s["county"], lang),
-                L("序号", "No."): s["seq"],
-                L("状态", "Status"): status[s["status"]],
-                L("时间", "Time"): s["time"][:16].replace("T", " "),
-                L("报送人", "By"): s["user"],
-                L("记录数", "Records"): s["rows"],
-                L("人数", "Persons"): s["persons"],
-                L("拒收行数", "Rows rejected"): s.get("rejected", 0),
-                L("文件", "Files"): "、".join(f["file"] or "" for f in s["files"]),
-            }
-            for s in hist
-        ],
+        pl.DataFrame(
+            [
+                {
+                    L("县区", "County"): h.name(s["county"], lang),
+                    L("序号", "No."): s["seq"],
+                    L("状态", "Status"): status[s["status"]],
+                    L("时间", "Time"): s["time"][:16].replace("T", " "),
+                    L("报送人", "By"): s["user"],
+                    L("记录数", "Records"): s["rows"],
+                    L("人数", "Persons"): s["persons"],
+                    L("拒收行数", "Rows rejected"): s.get("rejected", 0),
+                    L("文件", "Files"): files_text(s["files"]),
+                }
+                for s in hist
+            ]
+        ),
         hide_index=True,
     )
     can_undo = sorted(c for c, subs in submissions.live(hist).items() if len(subs) > 1)

@@ -97,6 +97,9 @@ def test_changes_page(fx):
     assert sorted(lst["记录编号"].tolist()) == ["R1", "R10", "R3", "R4", "R5", "R6", "R7", "R9"]
     restated = dict(zip(lst["记录编号"], lst["更正字段"], strict=True))
     assert restated["R1"] == "所属行业" and restated["R3"] == ""  # R1's industry was restated; field names in Chinese
+    cfg = json.loads(at.dataframe[-1].proto.columns)
+    # dates as dates: the grid wrote "2026-11-20 00:00:00" for a date column left to its default
+    assert cfg["开始务工时间"]["type_config"]["format"] == "YYYY-MM-DD" and cfg["开始务工时间"]["type_config"]["type"] == "date"
 
 
 def test_slice_in_url_applies_to_analyst_pages(fx):

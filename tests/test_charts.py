@@ -66,7 +66,7 @@ def test_ranking_bars_lowest_first_in_status_colours_with_the_time_elapsed():
     assert list(bar.marker.color) == [status_color("behind"), status_color("ahead")]
     (line,) = fig.layout.shapes
     drawn = go.Figure(go.Bar(x=[1], y=["a"])).add_vline(
-        x=40.0, line_dash="dash", line_color="#555", annotation_text="序时进度 40.0%", annotation_position="top"
+        x=40.0, line_dash="dash", line_color="#555", annotation_text="序时进度 40.0%", annotation_position="top", layer="below"
     )
     assert line.to_plotly_json() == drawn.layout.shapes[0].to_plotly_json()  # as plotly's own add_vline draws it
     assert fig.layout.annotations[0].to_plotly_json() == drawn.layout.annotations[0].to_plotly_json()
@@ -110,7 +110,7 @@ def test_share_bars_against_the_minimum():
     assert list(fig.data[0].y) == ["日喀则市", "拉萨市"] and list(fig.data[0].text) == ["50.0%", "70.0%"]
     assert list(fig.data[0].marker.color) == [status_color("not_met"), status_color("met")]
     drawn = go.Figure(go.Bar(x=[1], y=["a"])).add_vline(
-        x=60.0, line_dash="dash", line_color="#555", annotation_text="下限 60%", annotation_position="top"
+        x=60.0, line_dash="dash", line_color="#555", annotation_text="下限 60%", annotation_position="top", layer="below"
     )
     assert fig.layout.shapes[0].to_plotly_json() == drawn.layout.shapes[0].to_plotly_json()
     assert fig.layout.annotations[0].to_plotly_json() == drawn.layout.annotations[0].to_plotly_json()
@@ -133,7 +133,7 @@ def test_ranked_bars_histogram_and_actual_against_quota():
     assert list(fig.data[0].customdata) == ["51", "44", "63"]
     assert valid(charts.ranked_bars(["a"], [1_234], "en", "t")).data[0].customdata is None
     h = valid(charts.histogram(HIST, "zh", "收入"))
-    assert list(h.data[0].x) == ["0–20,000", "≥20,000"] and list(h.data[0].y) == [12, 3] and h.layout.xaxis.title.text == "元/人"
+    assert list(h.data[0].x) == ["0–2万", "≥2万"] and list(h.data[0].y) == [12, 3] and h.layout.xaxis.title.text == "元/人"
     q = valid(charts.actual_vs_quota(["拉萨市"], [80], [None], "zh", "任务", codes=["5401"]))
     assert [tr.name for tr in q.data] == ["任务", "完成"] and list(q.data[0].y) == [0] and list(q.data[1].customdata) == ["5401"]
 
@@ -158,6 +158,10 @@ def test_axes_in_official_numbers_and_whole_persons_at_small_counts():
     q = valid(charts.actual_vs_quota(["孜托镇"], [2], [3], "zh", "任务"))
     assert q.layout.yaxis.dtick == 1 and q.layout.yaxis.separatethousands
     assert charts.count_axis([None, 0]) == {} and charts.count_axis([10]) == {"dtick": 1, "tick0": 0} and charts.count_axis([11]) == {}
+
+
+def test_income_bins_in_wan_and_english_in_yuan():
+    assert list(valid(charts.histogram(HIST, "en", "Income")).data[0].x) == ["0–20,000", "≥20,000"]
 
 
 def test_many_units_against_their_quotas_lie_down_in_their_order():

@@ -113,6 +113,7 @@ def test_long_ids_stay_text_and_years_have_no_separator(tmp_path):
         ("占比 %", [38.0, 40.0], "%,.1f"),  # a share always has its one decimal
         ("占比 %", [38, 40], "%,.1f"),
         ("缺村居%", [0.03, 1.2], "%,.2f"),  # 0.0 would hide a rate that is not 0
+        ("缺村居%", [0.05, 1.25, 0.0], "%,.1f"),  # 0.1, 1.3, 0.0: one decimal says it
         ("年度", [2025, 2026], "%d"),  # not 2,026
         ("单位", ["拉萨市", "昌都市"], None),
     ],

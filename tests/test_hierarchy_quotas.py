@@ -137,7 +137,7 @@ def test_committed_quota_file_matches_the_builder(q):
         (demo_quotas.FROM001, "zh", "演示值：沿用洛隆县2022年农牧民转移就业实施方案已公布任务"),
         # data generated before the notes named their documents reads the same
         ("演示值：沿用种子000（西藏自治区2020年方案）已公布任务", "zh", demo_quotas.FROM000),
-        (demo_quotas.FROM001, "en", "demo value: the published quotas of Lhorong county's 2022 transfer employment plan"),
+        (demo_quotas.FROM001, "en", "demo value: the published quotas of Luolong County's 2022 transfer employment plan"),
         (demo_quotas.DEMO, "en", "demo value: split down by weights"),
         ("地区行署2026年1号文件", "en", "地区行署2026年1号文件"),  # an office's own note, as written
         (None, "zh", ""),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from tracker import fmt
 from tracker.catalogue import METRICS
@@ -29,7 +30,7 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
     s = row["status"]
     badge = f"<span class='tr-badge' style='background:{status_color(s)}'>{status_label(s, lang)}</span>" if s else ""
     if row["quota"] is None:
-        lines.append(f"{t('quota', lang)}：{t('no_quota', lang)}")
+        lines.append(f"{t('quota', lang)}{'：' if lang == 'zh' else ': '}{t('no_quota', lang)}")
     elif row["quota_kind"] == "minimum" and row["gap"] is None:  # no one placed yet: the share is undefined
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · " + ("尚无转移人员" if lang == "zh" else "nobody placed yet"))
     elif row["quota_kind"] == "minimum":
@@ -87,9 +88,15 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
     )
 
 
+# a figure with its unit, never broken inside (a phone's narrow card broke "1.7个百分|点")
+_FIGURE = re.compile(r"[+−-]?\d[\d,.]*(?:个百分点|万人|万元|亿元|人次|人|元|%|家)")
+
+
 def _unbroken(line: str) -> str:
     """A line wraps between its parts (`a · b`), each part kept whole ("3.6个百分点", never "3.6个百|分点") unless it is
-    wider than the card by itself."""
+    wider than the card by itself; then it wraps, but never inside a figure and its unit."""
+    pieces = re.split(r"(<[^>]+>)", line)  # figures in the text only, not in a tag's attributes
+    line = "".join(p if p.startswith("<") else _FIGURE.sub(lambda m: f"<span class='tr-nb'>{m.group(0)}</span>", p) for p in pieces)
     return " · ".join(f"<span class='tr-seg'>{p}</span>" for p in line.split(" · "))
 
 
@@ -215,6 +222,7 @@ CSS = """
 .tr-value a.tr-link:hover {border-bottom-style:solid}
 .tr-line {font-size:0.85rem;color:#444;line-height:1.5}
 .tr-seg {display:inline-block;max-width:100%}
+.tr-nb {white-space:nowrap}
 .tr-src {font-size:0.7rem;color:#666;border:1px solid #ccd;border-radius:3px;padding:0 3px;white-space:nowrap}
 .tr-badge {color:#fff;border-radius:4px;padding:1px 6px;margin-left:8px;font-size:0.75rem;font-weight:500;white-space:nowrap}
 table.tr-rank {border-collapse:collapse;width:100%;font-size:0.95rem}

@@ -544,7 +544,7 @@ REPORTED_METRICS = {
             unit_zh="人次",
             unit_en="person-times",
             desc_zh="单位填报：补贴性职业技能培训人次（洛隆县2022年方案：1505人次）",
-            desc_en="Reported: person-times of subsidised training (Lhorong 2022 plan: 1,505)",
+            desc_en="Reported: person-times of subsidised training (Luolong 2022 plan: 1,505)",
         ),
         M(
             "training_directed_share",

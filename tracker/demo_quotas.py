@@ -27,7 +27,7 @@ FROM001 = f"演示值：沿用{DOC001}已公布任务"
 DEMO = "演示值：按权重逐级分解"
 # the same notes for the English pages; a note typed by an office is shown as written
 _EN000 = "Tibet Autonomous Region's 2020 plan for organized cross-regional transfer employment (July 2020)"
-_EN001 = "Lhorong county's 2022 transfer employment plan"
+_EN001 = "Luolong County's 2022 transfer employment plan"
 NOTES_EN = {
     SEED000: f"{_EN000} (published)",
     SEED001: f"{_EN001} (published)",

@@ -275,8 +275,8 @@ def _decimals(name: str, s: pl.Series) -> int:
     def fits(d: int) -> bool:
         return bool(((v - v.round(d)).abs() < 1e-9).all())
 
-    if _is_share(name):
-        return 1 if fits(1) or not fits(2) else 2
+    if _is_share(name):  # two decimals only where one would write 0.0 for a rate that is not 0 (0.03%)
+        return 2 if bool(((v.abs() > 0) & (v.abs() < 0.05)).any()) else 1
     return 0 if fits(0) else 1 if fits(1) else 2
 
 

@@ -187,6 +187,14 @@ def data_table(df, **kw):
     own = dict(kw.pop("column_config", None) or {})
     shown = on_screen(df, keep=set(own))
     config = {c: st.column_config.NumberColumn(format=f) for c, f in number_formats(shown).items() if c not in own}
+    import polars as pl
+
+    if isinstance(shown, pl.DataFrame):  # Streamlit's grid writes a date as "2026-12-04 00:00:00" unless told
+        for c, t_ in shown.schema.items():
+            if c not in own and t_ == pl.Date:
+                config[c] = st.column_config.DateColumn(format="YYYY-MM-DD")
+            elif c not in own and isinstance(t_, pl.Datetime):
+                config[c] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
     return st.dataframe(shown, column_config={**config, **own} or None, **kw)
 
 
