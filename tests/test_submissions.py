@@ -197,7 +197,7 @@ def test_status_page(tmp_path, monkeypatch):
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
         at.query_params["snap"] = W2.isoformat()
         at.run()  # the overview names the county whose numbers are last week's
-        assert "本周未报送、数据沿用上周的县区：卡若区（沿用2026-11-13数据）" in [w.value for w in at.warning]
+        assert "本周未报送、数据沿用上周的县区：卡若区（沿用11月13日数据）" in [w.value for w in at.warning]
         at.switch_page("app_pages/submissions.py")
         at.run()
         assert not at.exception, at.exception

@@ -22,7 +22,7 @@ BASE_CSS = """
   .tr-card {min-height:0;padding:6px 8px}
   .tr-value {font-size:1.35rem}
   .tr-line {font-size:0.7rem}
-  h3 {font-size:1.1rem !important}
+  h3 {font-size:1.1rem !important;word-break:keep-all;overflow-wrap:anywhere}  /* "（第49|周）": break at its spaces */
 }
 .tr-seg {display:inline-block;max-width:100%}
 ul.tr-recs {list-style:none;padding:0;margin:0}

@@ -558,7 +558,12 @@ def carried_note(day: dt.date, area: str, names, lang: str = "zh") -> str | None
     ]
     if not late:
         return None
-    items = [f"{names(c)}（沿用{f}数据）" if lang == "zh" else f"{names(c)} (data of {f})" for c, f in sorted(late)]
+    from tracker import fmt
+
+    def when(f: str) -> str:  # 11月27日, as the page's title writes dates (an ISO date broke on a phone at its hyphen)
+        return fmt.date(dt.date.fromisoformat(f), lang) if f else "—"
+
+    items = [f"{names(c)}（沿用{when(f)}数据）" if lang == "zh" else f"{names(c)} (data of {when(f)})" for c, f in sorted(late)]
     return (
         "本周未报送、数据沿用上周的县区：" + "、".join(items)
         if lang == "zh"
