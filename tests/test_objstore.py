@@ -49,8 +49,8 @@ def test_push_then_pull_gives_the_same_files_and_a_second_pull_fetches_nothing(f
     assert sorted(r for r in files(here) if not r.endswith(objstore.COMMIT)) == sorted(
         files(fixture_dir)
     )  # nothing of the data directory left behind
-    assert objstore.pull(there, uri) == {"weeks": 0, "files": 0, "kept": []}  # nothing changed: nothing downloaded
-    assert objstore.push(here, uri) == {"weeks": 0, "files": 0, "stale": []}  # nor uploaded
+    assert objstore.pull(there, uri) == {"weeks": 0, "files": 0, "kept": [], "deleted": 0}  # nothing changed: nothing downloaded
+    assert objstore.push(here, uri) == {"weeks": 0, "files": 0, "stale": [], "deleted": 0}  # nor uploaded
 
 
 def test_a_restated_week_is_taken_whole_and_its_old_generation_goes(fixture_dir, s3, tmp_path):  # noqa: F811
@@ -76,6 +76,34 @@ def test_a_restated_week_is_taken_whole_and_its_old_generation_goes(fixture_dir,
     fs = objstore.filesystem()
     gens = [p.rsplit("/", 1)[-1] for p in fs.ls(f"{objstore.bucket_path(uri)}/snapshots/snapshot_date={CUR}", detail=False)]
     assert sorted(g.startswith("g=") for g in gens) == [False, True]  # one generation left, and its commit
+
+
+def test_what_one_host_removes_goes_from_the_store_and_from_the_others(fixture_dir, s3, tmp_path):  # noqa: F811
+    uri, _ = s3
+    a = copy(fixture_dir, tmp_path / "a")
+    (a / "reported").mkdir(exist_ok=True)
+    (a / "reported" / "old.csv").write_text("单位,截至日期\n", encoding="utf-8")
+    (a / "reported" / "kept.csv").write_text("单位,截至日期\n", encoding="utf-8")
+    objstore.push(a, uri)
+    b, c = tmp_path / "b", tmp_path / "c"
+    objstore.pull(b, uri), objstore.pull(c, uri)
+    old_week = dt.date(2025, 11, 21)
+    shutil.rmtree(a / "snapshots" / f"snapshot_date={old_week}")  # a week withdrawn on host a
+    (a / "reported" / "old.csv").unlink()
+    (a / "reported" / "kept.csv").unlink()
+    got = objstore.push(a, uri)
+    assert got["deleted"] == 3 and got["weeks"] == 0 and got["stale"] == []
+    assert old_week not in objstore.remote_weeks(uri)
+    fs = objstore.filesystem()
+    assert not fs.exists(f"{objstore.bucket_path(uri)}/snapshots/snapshot_date={old_week}")  # no generation left behind
+    assert objstore.pull(b, uri)["deleted"] == 3
+    assert files(b) == files(a) and not (b / "snapshots" / f"snapshot_date={old_week}").exists()
+    # host c had changed one of them since its pull: that one stays there (its next push publishes it again)
+    (c / "reported" / "kept.csv").write_text("单位,截至日期\n洛隆县,2026-11-20\n", encoding="utf-8")
+    assert objstore.pull(c, uri)["deleted"] == 2 and (c / "reported" / "kept.csv").exists()
+    assert objstore.push(c, uri)["files"] == 1 and fs.exists(f"{objstore.bucket_path(uri)}/reported/kept.csv")
+    # an empty listing (a wrong prefix, an outage) removes nothing
+    assert objstore.pull(b, uri + "-elsewhere")["deleted"] == 0 and (b / "snapshots" / f"snapshot_date={CUR}").exists()
 
 
 def test_the_builder_adds_a_weeks_derived_files_in_the_bucket(s3, tmp_path):  # noqa: F811

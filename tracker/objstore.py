@@ -184,12 +184,13 @@ def _base(idx: dict, rel_dir: str) -> str | None:
 
 def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[str] | None = None) -> dict:
     """Bring the local copy up to date: {"weeks": weeks taken whole, "files": files downloaded, "kept": weeks written
-    here on the store's current generation, not pushed yet}. A week written here on an older generation loses to the
+    here on the store's current generation, not pushed yet, "deleted": weeks and files gone from the store and so
+    removed here}. A week written here on an older generation loses to the
     store's (someone published after it was read). `weeks`/`tops` limit the pull to those weeks / top-level names."""
     from tracker.generate import _exchange
 
     data_dir = Path(data_dir)
-    out = {"weeks": 0, "files": 0, "kept": []}
+    out = {"weeks": 0, "files": 0, "kept": [], "deleted": 0}
     with _session(data_dir, uri) as (base, fs, idx):
         try:
             found = fs.find(base, detail=True)
@@ -268,20 +269,59 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
             _download(fs, f"{base}/{rel}", dest)
             idx[rel] = {"etag": _etag(info), **_stamp(dest)}
             out["files"] += 1
+        if remote:  # an empty listing is more likely a wrong prefix or an outage than a store emptied on purpose
+            out["deleted"] = _drop_removed_there(data_dir, idx, remote, set(commits), weeks, tops)
         _save_index(data_dir, idx)
     return out
 
 
+def _drop_removed_there(data_dir: Path, idx: dict, remote: dict, commits: set[str], weeks, tops) -> int:
+    """Remove here what this copy had from the store and the store no longer has (a week withdrawn, a file deleted by
+    another host's push); what changed here since is kept (the next push publishes it). Returns how many went."""
+    n = 0
+    for key in sorted(k for k in idx if k.startswith("gen:snapshots/")):
+        rel_dir = key[len("gen:") :]
+        day = rel_dir.rsplit("=", 1)[1]
+        if (
+            day in commits
+            or (weeks is not None and dt.date.fromisoformat(day) not in weeks)
+            or (tops is not None and "snapshots" not in tops)
+        ):
+            continue
+        part = data_dir / rel_dir
+        if part.exists() and _unpublished(part, idx, rel_dir):
+            continue  # written here since: published by the next write here
+        if part.exists():
+            gone = data_dir / ".staging" / f"gone-{day}-{os.getpid()}-{time.monotonic_ns()}"
+            gone.parent.mkdir(parents=True, exist_ok=True)
+            part.rename(gone)  # out of the readers' way at once, then deleted
+            shutil.rmtree(gone, ignore_errors=True)
+        for k in [k for k in idx if k == key or k.startswith(rel_dir + "/")]:
+            del idx[k]
+        log.info("pull: %s was withdrawn from the object store; removed here", rel_dir)
+        n += 1
+    for rel in sorted(k for k in idx if not k.startswith(("gen:", "snapshots/"))):
+        if rel in remote or (tops is not None and rel.split("/")[0] not in tops):
+            continue
+        dest = data_dir / rel
+        if dest.exists() and _changed_here(idx[rel], dest):
+            continue  # changed here since: the next push publishes it again
+        dest.unlink(missing_ok=True)
+        del idx[rel]
+        n += 1
+    return n
+
+
 def push(data_dir: Path, uri: str, weeks: set[dt.date] | None = None) -> dict:
     """Publish what changed here since the last pull or push: {"weeks": weeks committed, "files": files uploaded,
-    "stale": weeks not published}.
+    "stale": weeks not published, "deleted": weeks and files removed here and so from the store}.
 
     A week whose records changed gets a new generation (pullers take it whole; the old one's objects go); a week
     with only new derived files keeps its generation. Either only if the store's week is still the generation this
     copy was based on; else the week is stale here and the store's wins at the next pull. Two writers check and
     publish one at a time: callers hold the store's writer lock (`shared_write`, `tracker.build`)."""
     data_dir = Path(data_dir)
-    out = {"weeks": 0, "files": 0, "stale": []}
+    out = {"weeks": 0, "files": 0, "stale": [], "deleted": 0}
     with _session(data_dir, uri) as (base, fs, idx):
         changed: dict[str | None, list[str]] = {}
         for rel, path in _local_files(data_dir).items():
@@ -334,6 +374,34 @@ def push(data_dir: Path, uri: str, weeks: set[dt.date] | None = None) -> dict:
             out["weeks"] += 1
         for rel in sorted(changed.get(None, [])):
             upload(rel)
+        # removed here since the last pull or push: removed there (a week withdrawn whole, commit first)
+        for key in sorted(k for k in idx if k.startswith("gen:snapshots/")):
+            rel_dir = key[len("gen:") :]
+            day = rel_dir.rsplit("=", 1)[1]
+            if (data_dir / rel_dir).exists() or (weeks is not None and dt.date.fromisoformat(day) not in weeks):
+                continue
+            try:
+                there = json.loads(fs.cat_file(f"{base}/{rel_dir}/{COMMIT}"))["generation"]
+            except FileNotFoundError:
+                there = None
+            if there is not None and there != _base(idx, rel_dir):
+                out["stale"].append(dt.date.fromisoformat(day))  # republished there since: the store's week stays
+                continue
+            if there is not None:
+                fs.rm(f"{base}/{rel_dir}/{COMMIT}")  # pullers stop taking it before its files go
+                fs.rm(f"{base}/{rel_dir}", recursive=True)
+            for k in [k for k in idx if k == key or k.startswith(rel_dir + "/")]:
+                del idx[k]
+            out["deleted"] += 1
+        for rel in sorted(k for k in idx if not k.startswith(("gen:", "snapshots/"))):
+            if (data_dir / rel).exists() or not _shared(rel):
+                continue
+            try:
+                fs.rm(f"{base}/{rel}")
+            except FileNotFoundError:
+                pass
+            del idx[rel]
+            out["deleted"] += 1
         _save_index(data_dir, idx)
     return out
 
