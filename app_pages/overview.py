@@ -262,7 +262,7 @@ if ev.filter(~pl.col("is_area")).height:
             elif minimum:
                 floors = rank["quota"].drop_nulls().unique()
                 fig = charts.share_bars(
-                    rank.select("unit_code", "name", share="actual").drop_nulls("share"),
+                    rank.select("unit_code", "name", share="actual", minimum="quota").drop_nulls("share"),
                     floors[0] if floors.len() == 1 else None,
                     lang,
                     f"{met.label(lang)} · {L('各单位', 'by unit')}",
@@ -274,7 +274,10 @@ if ev.filter(~pl.col("is_area")).height:
             if state.dark:
                 fig = charts.on_dark(fig)
             plain = {"displayModeBar": False}
-            records_on(st.plotly_chart(fig, key=f"bars_{area}_{metric}", on_select="rerun", selection_mode="points", config=plain))
+            if state.meeting:  # on the projector a bar is not a link: a click would leave meeting mode for the records
+                st.plotly_chart(fig, key=f"bars_{area}_{metric}", config=plain)
+            else:
+                records_on(st.plotly_chart(fig, key=f"bars_{area}_{metric}", on_select="rerun", selection_mode="points", config=plain))
             if state.meeting:
                 pass
             elif has_records and can("records"):

@@ -29,6 +29,10 @@ def sign_in(page, url: str, name: str, pw: str) -> None:
     page.get_by_label("用户名").fill(name)
     page.get_by_label("密码").fill(pw)
     page.get_by_role("button", name="登录").click()
+    # the sign-in's run has ended: the form is gone or says why not (idle alone can be read before the run starts)
+    page.wait_for_function(
+        "() => !document.querySelector('input[aria-label=用户名]') || document.querySelector('[data-testid=stAlert]')", timeout=30_000
+    )
     wait_idle(page)
 
 

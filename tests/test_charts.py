@@ -116,6 +116,12 @@ def test_share_bars_against_the_minimum():
     assert fig.layout.annotations[0].to_plotly_json() == drawn.layout.annotations[0].to_plotly_json()
 
 
+def test_share_bars_colour_each_unit_against_its_own_floor():
+    df = pl.DataFrame({"unit_code": ["1", "2"], "name": ["甲", "乙"], "share": [0.4, 0.7], "minimum": [0.35, 0.8]})
+    fig = valid(charts.share_bars(df, None, "zh", "占比"))  # two floors: no single line, but each bar its status
+    assert list(fig.data[0].marker.color) == [status_color("met"), status_color("not_met")] and not fig.layout.shapes
+
+
 def test_stacked_bars_as_shares_per_unit_in_the_category_palette():
     fig = valid(charts.stacked_bars(MIX, "zh", "渠道"))
     assert [tr.name for tr in fig.data] == ["自发", "有组织"]  # the larger category first (5 against 3)

@@ -107,6 +107,7 @@ def test_long_ids_stay_text_and_years_have_no_separator(tmp_path):
     [
         ("符合人数", [27_496, 2_294], "%,d"),  # 27,496
         ("金额(万元)", [1374.8, 229.4], "%,.1f"),
+        ("劳务收入(万元)", [1374.8123, 2.6], "%,.1f"),  # exact in the CSV, one decimal on screen
         ("务工月数", [10.6, 9.0], "%,.1f"),  # 9.0, not 9
         ("平均月数", [10.0, 9.0], "%,d"),
         ("收入", [1.25, 9.0], "%,.2f"),
@@ -115,6 +116,7 @@ def test_long_ids_stay_text_and_years_have_no_separator(tmp_path):
         ("缺村居%", [0.03, 1.2], "%,.2f"),  # 0.0 would hide a rate that is not 0
         ("缺村居%", [0.05, 1.25, 0.0], "%,.1f"),  # 0.1, 1.3, 0.0: one decimal says it
         ("年度", [2025, 2026], "%d"),  # not 2,026
+        ("年底预计人数", [2050, 1998], "%,d"),  # a count that happens to look like a year keeps its separator
         ("单位", ["拉萨市", "昌都市"], None),
     ],
 )
@@ -143,6 +145,8 @@ def test_a_table_on_screen_never_says_none():
             "bar": [0.5, None, 1.0],
         }
     )
+    # NaN and inf in a column with gaps are gaps too (they stopped the page: a failed cast)
+    assert on_screen(pl.DataFrame({"a": [1.5, None, float("nan"), float("inf")]}))["a"].to_list() == ["1.5", "—", "—", "—"]
     out = on_screen(df, keep={"bar"})
     assert out["count"].to_list() == ["1,234,567", "—", "−12"]
     assert out["whole"].to_list() == ["3", "—", "12,000"]

@@ -50,7 +50,7 @@ def test_push_then_pull_gives_the_same_files_and_a_second_pull_fetches_nothing(f
         files(fixture_dir)
     )  # nothing of the data directory left behind
     assert objstore.pull(there, uri) == {"weeks": 0, "files": 0, "kept": [], "deleted": 0}  # nothing changed: nothing downloaded
-    assert objstore.push(here, uri) == {"weeks": 0, "files": 0, "stale": [], "deleted": 0}  # nor uploaded
+    assert objstore.push(here, uri) == {"weeks": 0, "files": 0, "stale": []}  # nor uploaded
 
 
 def test_a_restated_week_is_taken_whole_and_its_old_generation_goes(fixture_dir, s3, tmp_path):  # noqa: F811
@@ -78,32 +78,37 @@ def test_a_restated_week_is_taken_whole_and_its_old_generation_goes(fixture_dir,
     assert sorted(g.startswith("g=") for g in gens) == [False, True]  # one generation left, and its commit
 
 
-def test_what_one_host_removes_goes_from_the_store_and_from_the_others(fixture_dir, s3, tmp_path):  # noqa: F811
+def test_a_withdrawn_week_goes_everywhere_and_nothing_goes_for_being_absent(fixture_dir, s3, tmp_path):  # noqa: F811
     uri, _ = s3
     a = copy(fixture_dir, tmp_path / "a")
-    (a / "reported").mkdir(exist_ok=True)
-    (a / "reported" / "old.csv").write_text("单位,截至日期\n", encoding="utf-8")
-    (a / "reported" / "kept.csv").write_text("单位,截至日期\n", encoding="utf-8")
     objstore.push(a, uri)
     b, c = tmp_path / "b", tmp_path / "c"
     objstore.pull(b, uri), objstore.pull(c, uri)
     old_week = dt.date(2025, 11, 21)
-    shutil.rmtree(a / "snapshots" / f"snapshot_date={old_week}")  # a week withdrawn on host a
-    (a / "reported" / "old.csv").unlink()
-    (a / "reported" / "kept.csv").unlink()
-    got = objstore.push(a, uri)
-    assert got["deleted"] == 3 and got["weeks"] == 0 and got["stale"] == []
-    assert old_week not in objstore.remote_weeks(uri)
+    old = f"snapshots/snapshot_date={old_week}"
+    # a week missing here (a crash between two renames, a disk cleaned by hand) is not a deletion: a push leaves the
+    # store's copy, and the next pull brings it back
+    shutil.rmtree(b / old)
+    assert objstore.push(b, uri) == {"weeks": 0, "files": 0, "stale": []}
+    assert old_week in objstore.remote_weeks(uri)
+    assert objstore.pull(b, uri)["weeks"] == 1 and files(b) == files(a)
+    # nor is a listing without it (another deployment's prefix): nothing here is removed
+    assert objstore.pull(b, uri + "-elsewhere")["deleted"] == 0 and (b / old).exists()
+    # withdrawn on purpose on host a: gone from the store (no generation left) and from b at its next pull
+    assert objstore.withdraw(a, uri, old_week) == {"withdrawn": old_week.isoformat()}
     fs = objstore.filesystem()
-    assert not fs.exists(f"{objstore.bucket_path(uri)}/snapshots/snapshot_date={old_week}")  # no generation left behind
-    assert objstore.pull(b, uri)["deleted"] == 3
-    assert files(b) == files(a) and not (b / "snapshots" / f"snapshot_date={old_week}").exists()
-    # host c had changed one of them since its pull: that one stays there (its next push publishes it again)
-    (c / "reported" / "kept.csv").write_text("单位,截至日期\n洛隆县,2026-11-20\n", encoding="utf-8")
-    assert objstore.pull(c, uri)["deleted"] == 2 and (c / "reported" / "kept.csv").exists()
-    assert objstore.push(c, uri)["files"] == 1 and fs.exists(f"{objstore.bucket_path(uri)}/reported/kept.csv")
-    # an empty listing (a wrong prefix, an outage) removes nothing
-    assert objstore.pull(b, uri + "-elsewhere")["deleted"] == 0 and (b / "snapshots" / f"snapshot_date={CUR}").exists()
+    assert old_week not in objstore.remote_weeks(uri) and not (a / old).exists()
+    assert [p.rsplit("/", 1)[-1] for p in fs.ls(f"{objstore.bucket_path(uri)}/{old}", detail=False)] == [objstore.WITHDRAWN]
+    assert objstore.pull(b, uri)["deleted"] == 1 and not (b / old).exists() and files(b) == files(a)
+    assert objstore.pull(b, uri)["deleted"] == 0  # once
+    # host c had rewritten that week since its pull: its copy stays, and its push publishes the week again
+    from tracker.generate import write_snapshot
+
+    frame = pl.read_parquet(c / old / "records.parquet")
+    write_snapshot(frame.with_columns(pl.col("income_yuan") + 1).cast(frame.schema), c, old_week)
+    assert objstore.pull(c, uri)["deleted"] == 0 and (c / old).exists()
+    assert objstore.push(c, uri)["weeks"] == 2 and old_week in objstore.remote_weeks(uri)  # and the next week's diff
+    assert objstore.pull(b, uri)["weeks"] == 1 and (b / old).exists()  # back everywhere, the withdrawal cleared
 
 
 def test_the_builder_adds_a_weeks_derived_files_in_the_bucket(s3, tmp_path):  # noqa: F811

@@ -314,6 +314,7 @@ def test_a_card_arrow_follows_the_sign_of_its_change(delta, want):
         # a prefecture ranking: every cell in 万人 once one is 100,000 or more
         ("count", [134_000, 9_812, None], "zh", False, ["13.40万人", "0.98万人", "—"]),
         ("count", [9_812, 512], "zh", False, ["9,812人", "512人"]),
+        ("count", [99_999.5, 9_812], "zh", False, ["10.00万人", "0.98万人"]),  # rounds as persons() does
         ("count", [134_000, 9_812], "en", False, ["134,000", "9,812"]),
         ("money", [120_000_000, 8_500_000], "zh", False, ["1.20亿元", "0.09亿元"]),
         ("money", [8_500_000, 3_000], "zh", False, ["850.0万元", "0.3万元"]),

@@ -211,7 +211,7 @@ def test_demo_quota_table_is_consistent():
             "en",
             "Children add up to their parents; quotas are set down to the township level, none for each village (ranked by what was done).",
         ),
-        ("540329100001", "zh", "下级任务合计与上级一致，各级单位均有任务。"),
+        ("540329100001", "zh", "村（居）一级不下达任务。"),
     ],
 )
 def test_a_clean_check_says_down_to_which_level_quotas_are_set(area, lang, said):

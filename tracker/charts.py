@@ -199,7 +199,9 @@ PALETTE = ["#1F5FA8", "#8E24AA", "#00838F", "#5D4037", "#3949AB", "#546E7A", "#0
 def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str, big: bool = False) -> go.Figure:
     """A share per unit (bars, clickable) against a minimum line; colour = met / not met."""
     df = df.sort("share")
-    colors = [status_color("met" if (minimum is None or s >= minimum) else "not_met") for s in df["share"].to_list()]
+    # each unit against its own floor where the frame has one (children may have different floors), else `minimum`
+    floors = df["minimum"].to_list() if "minimum" in df.columns else [minimum] * df.height
+    colors = [status_color("met" if (m is None or s >= m) else "not_met") for s, m in zip(df["share"].to_list(), floors, strict=True)]
     bar = _share_bar(df, "share", colors)
     shapes, notes = [], []
     if minimum is not None:

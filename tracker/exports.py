@@ -275,9 +275,12 @@ def _decimals(name: str, s: pl.Series) -> int:
     def fits(d: int) -> bool:
         return bool(((v - v.round(d)).abs() < 1e-9).all())
 
-    if _is_share(name):  # two decimals only where one would write 0.0 for a rate that is not 0 (0.03%)
+    if _is_share(name) or "万元" in name:  # two decimals only where one would write 0.0 for a value that is not 0
         return 2 if bool(((v.abs() > 0) & (v.abs() < 0.05)).any()) else 1
     return 0 if fits(0) else 1 if fits(1) else 2
+
+
+YEAR_HEADERS = {"年", "年度", "年份", "year", "Year"}  # 2026, not 2,026 (and 年底预计人数 keeps its 2,050)
 
 
 def number_formats(df) -> dict[str, str]:
@@ -289,8 +292,7 @@ def number_formats(df) -> dict[str, str]:
     for c, t in df.schema.items():
         if not t.is_numeric():
             continue
-        v = df[c].drop_nulls()
-        if ("年" in c or "year" in c.lower()) and t.is_integer() and v.len() and v.min() >= 1900 and v.max() <= 2100:
+        if c.strip() in YEAR_HEADERS and t.is_integer():
             out[c] = "%d"
             continue
         dec = _decimals(c, df[c])
@@ -299,15 +301,16 @@ def number_formats(df) -> dict[str, str]:
 
 
 def wan(e: pl.Expr, lang: str) -> pl.Expr:
-    """A sum of money as a finance office writes it in a table: 万元 with one decimal (the header says 万元); in
-    English, yuan."""
-    return (e / 10_000).round(1) if lang == "zh" else e
+    """A sum of money as a finance office writes it in a table: 万元 (the header says so; the grid shows one decimal,
+    the CSV keeps every yuan); in English, yuan."""
+    return e / 10_000 if lang == "zh" else e
 
 
 def _fixed(e: pl.Expr, d: int) -> pl.Expr:
     """A number as text with `d` decimals and thousands separators (1,234.50; −0.30), in polars' own expressions (a
     Python callback per row froze the server under several users: tests/test_docs.py)."""
     r = e.cast(pl.Float64).round(d)
+    r = pl.when(r.is_finite()).then(r)  # NaN and ±inf: a gap ("—"), never a failed cast that stops the page
     whole = r.abs().floor()
     text = _thousands(whole.cast(pl.Int64))
     if d:

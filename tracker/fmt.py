@@ -111,7 +111,7 @@ def column(kind: str, xs, lang: str = "zh", unit: str = "人", signed: bool = Fa
     above 9,812人 (nor 1.20亿元 above 850.0万元). `signed`: changes (+1,234人)."""
     xs = list(xs)
     big = max((abs(x) for x in xs if not _none(x)), default=0)
-    if kind == "count" and unit == "人" and lang == "zh" and big >= 100_000:
+    if kind == "count" and unit == "人" and lang == "zh" and round(big) >= 100_000:  # as persons() rounds: 99,999.5 is 10.00万
         one = lambda x: f"{abs(x) / 10_000 if signed else x / 10_000:.2f}万人"
     elif kind == "money":
         if lang == "zh":

@@ -2,6 +2,7 @@
 
     python -m tracker.objstore push --data-dir DIR --uri s3://bucket/prefix   # publish a data directory
     python -m tracker.objstore pull --data-dir DIR --uri s3://bucket/prefix   # bring a local copy up to date
+    python -m tracker.objstore withdraw --week 2026-11-20 [--data-dir DIR --uri …]   # take a week out everywhere
 
 With `TRACKER_DATA_URI` set, `TRACKER_DATA_DIR` is the process's local copy: the app pulls when it starts and every
 `TRACKER_SYNC_S` seconds after (new weeks, restated weeks, derived files the builder added), and a submission, a
@@ -52,6 +53,8 @@ INDEX = ".objstore.json"
 # the store's own files stay in the store; the staging area is private to a host; snapshots go by week
 SKIP_TOP = {".staging", "state", "auth", "audit"}
 WEEK = re.compile(r"^snapshots/snapshot_date=(\d{4}-\d{2}-\d{2})/([^/]+)$")  # a week's file here
+WITHDRAWN = "_withdrawn.json"
+WITHDRAWN_KEY = re.compile(r"^snapshots/snapshot_date=(\d{4}-\d{2}-\d{2})/_withdrawn\.json$")  # a week taken out
 COMMIT_KEY = re.compile(r"^snapshots/snapshot_date=(\d{4}-\d{2}-\d{2})/_commit\.json$")  # a week's commit there
 
 
@@ -184,8 +187,8 @@ def _base(idx: dict, rel_dir: str) -> str | None:
 
 def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[str] | None = None) -> dict:
     """Bring the local copy up to date: {"weeks": weeks taken whole, "files": files downloaded, "kept": weeks written
-    here on the store's current generation, not pushed yet, "deleted": weeks and files gone from the store and so
-    removed here}. A week written here on an older generation loses to the
+    here on the store's current generation, not pushed yet, "deleted": weeks withdrawn from the store and so removed
+    here}. A week written here on an older generation loses to the
     store's (someone published after it was read). `weeks`/`tops` limit the pull to those weeks / top-level names."""
     from tracker.generate import _exchange
 
@@ -269,59 +272,74 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
             _download(fs, f"{base}/{rel}", dest)
             idx[rel] = {"etag": _etag(info), **_stamp(dest)}
             out["files"] += 1
-        if remote:  # an empty listing is more likely a wrong prefix or an outage than a store emptied on purpose
-            out["deleted"] = _drop_removed_there(data_dir, idx, remote, set(commits), weeks, tops)
+        out["deleted"] = _drop_withdrawn(data_dir, idx, remote, set(commits), weeks)
         _save_index(data_dir, idx)
     return out
 
 
-def _drop_removed_there(data_dir: Path, idx: dict, remote: dict, commits: set[str], weeks, tops) -> int:
-    """Remove here what this copy had from the store and the store no longer has (a week withdrawn, a file deleted by
-    another host's push); what changed here since is kept (the next push publishes it). Returns how many went."""
+def _drop_withdrawn(data_dir: Path, idx: dict, remote: dict, commits: set[str], weeks) -> int:
+    """Remove here the weeks withdrawn from the store (`withdraw`: a `_withdrawn.json` and no commit), unless written
+    here since (the next push publishes it again). Nothing is removed for being merely absent from a listing: a wrong
+    prefix, an outage or a half-written week must never delete data."""
     n = 0
-    for key in sorted(k for k in idx if k.startswith("gen:snapshots/")):
-        rel_dir = key[len("gen:") :]
-        day = rel_dir.rsplit("=", 1)[1]
-        if (
-            day in commits
-            or (weeks is not None and dt.date.fromisoformat(day) not in weeks)
-            or (tops is not None and "snapshots" not in tops)
-        ):
+    for rel in sorted(remote):
+        m = WITHDRAWN_KEY.match(rel)
+        if not m or m.group(1) in commits or (weeks is not None and dt.date.fromisoformat(m.group(1)) not in weeks):
             continue
+        rel_dir = f"snapshots/snapshot_date={m.group(1)}"
         part = data_dir / rel_dir
-        if part.exists() and _unpublished(part, idx, rel_dir):
-            continue  # written here since: published by the next write here
-        if part.exists():
-            gone = data_dir / ".staging" / f"gone-{day}-{os.getpid()}-{time.monotonic_ns()}"
-            gone.parent.mkdir(parents=True, exist_ok=True)
-            part.rename(gone)  # out of the readers' way at once, then deleted
-            shutil.rmtree(gone, ignore_errors=True)
-        for k in [k for k in idx if k == key or k.startswith(rel_dir + "/")]:
+        if not part.exists() or _unpublished(part, idx, rel_dir):
+            continue
+        gone = data_dir / ".staging" / f"gone-{m.group(1)}-{os.getpid()}-{time.monotonic_ns()}"
+        gone.parent.mkdir(parents=True, exist_ok=True)
+        part.rename(gone)  # out of the readers' way at once, then deleted
+        shutil.rmtree(gone, ignore_errors=True)
+        for k in [k for k in idx if k == f"gen:{rel_dir}" or k.startswith(rel_dir + "/")]:
             del idx[k]
         log.info("pull: %s was withdrawn from the object store; removed here", rel_dir)
-        n += 1
-    for rel in sorted(k for k in idx if not k.startswith(("gen:", "snapshots/"))):
-        if rel in remote or (tops is not None and rel.split("/")[0] not in tops):
-            continue
-        dest = data_dir / rel
-        if dest.exists() and _changed_here(idx[rel], dest):
-            continue  # changed here since: the next push publishes it again
-        dest.unlink(missing_ok=True)
-        del idx[rel]
         n += 1
     return n
 
 
+def withdraw(data_dir: Path, uri: str, day: dt.date) -> dict:
+    """Take a week out of the store and out of this copy (a week loaded by mistake): a `_withdrawn.json` first, then
+    the commit, then its generations; other hosts remove their copy at their next pull. Callers hold the store's
+    writer lock (the command line takes it)."""
+    data_dir = Path(data_dir)
+    rel_dir = f"snapshots/snapshot_date={day.isoformat()}"
+    with _session(data_dir, uri) as (base, fs, idx):
+        note = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "generation": _base(idx, rel_dir)}
+        with fs.open(f"{base}/{rel_dir}/{WITHDRAWN}", "wb") as f:
+            f.write(json.dumps(note).encode())
+        try:
+            fs.rm(f"{base}/{rel_dir}/{COMMIT}")  # pullers stop taking it before its files go
+        except FileNotFoundError:
+            pass
+        try:
+            for name in fs.ls(f"{base}/{rel_dir}", detail=False):
+                if name.rsplit("/", 1)[-1].startswith("g="):
+                    fs.rm(name, recursive=True)
+        except FileNotFoundError:
+            pass
+        part = data_dir / rel_dir
+        if part.exists():
+            shutil.rmtree(part)
+        for k in [k for k in idx if k == f"gen:{rel_dir}" or k.startswith(rel_dir + "/")]:
+            del idx[k]
+        _save_index(data_dir, idx)
+    return {"withdrawn": day.isoformat()}
+
+
 def push(data_dir: Path, uri: str, weeks: set[dt.date] | None = None) -> dict:
     """Publish what changed here since the last pull or push: {"weeks": weeks committed, "files": files uploaded,
-    "stale": weeks not published, "deleted": weeks and files removed here and so from the store}.
+    "stale": weeks not published}. Nothing is deleted there for being absent here (see `withdraw`).
 
     A week whose records changed gets a new generation (pullers take it whole; the old one's objects go); a week
     with only new derived files keeps its generation. Either only if the store's week is still the generation this
     copy was based on; else the week is stale here and the store's wins at the next pull. Two writers check and
     publish one at a time: callers hold the store's writer lock (`shared_write`, `tracker.build`)."""
     data_dir = Path(data_dir)
-    out = {"weeks": 0, "files": 0, "stale": [], "deleted": 0}
+    out = {"weeks": 0, "files": 0, "stale": []}
     with _session(data_dir, uri) as (base, fs, idx):
         changed: dict[str | None, list[str]] = {}
         for rel, path in _local_files(data_dir).items():
@@ -356,6 +374,8 @@ def push(data_dir: Path, uri: str, weeks: set[dt.date] | None = None) -> dict:
             names = sorted(p.name for p in part.iterdir() if p.is_file() and not p.name.startswith(".") and p.name != COMMIT)
             for name in names if new_gen else sorted(r.rsplit("/", 1)[1] for r in rels):
                 upload(f"{rel_dir}/{name}", _gen_key(rel_dir, gen, name))
+            if fs.exists(f"{base}/{rel_dir}/{WITHDRAWN}"):  # published again after a withdrawal: the week is back
+                fs.rm(f"{base}/{rel_dir}/{WITHDRAWN}")
             commit = {"generation": gen, "files": names, "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
             tmp = part / f".{COMMIT}.{os.getpid()}.tmp"
             tmp.write_text(json.dumps(commit), encoding="utf-8")
@@ -374,34 +394,6 @@ def push(data_dir: Path, uri: str, weeks: set[dt.date] | None = None) -> dict:
             out["weeks"] += 1
         for rel in sorted(changed.get(None, [])):
             upload(rel)
-        # removed here since the last pull or push: removed there (a week withdrawn whole, commit first)
-        for key in sorted(k for k in idx if k.startswith("gen:snapshots/")):
-            rel_dir = key[len("gen:") :]
-            day = rel_dir.rsplit("=", 1)[1]
-            if (data_dir / rel_dir).exists() or (weeks is not None and dt.date.fromisoformat(day) not in weeks):
-                continue
-            try:
-                there = json.loads(fs.cat_file(f"{base}/{rel_dir}/{COMMIT}"))["generation"]
-            except FileNotFoundError:
-                there = None
-            if there is not None and there != _base(idx, rel_dir):
-                out["stale"].append(dt.date.fromisoformat(day))  # republished there since: the store's week stays
-                continue
-            if there is not None:
-                fs.rm(f"{base}/{rel_dir}/{COMMIT}")  # pullers stop taking it before its files go
-                fs.rm(f"{base}/{rel_dir}", recursive=True)
-            for k in [k for k in idx if k == key or k.startswith(rel_dir + "/")]:
-                del idx[k]
-            out["deleted"] += 1
-        for rel in sorted(k for k in idx if not k.startswith(("gen:", "snapshots/"))):
-            if (data_dir / rel).exists() or not _shared(rel):
-                continue
-            try:
-                fs.rm(f"{base}/{rel}")
-            except FileNotFoundError:
-                pass
-            del idx[rel]
-            out["deleted"] += 1
         _save_index(data_dir, idx)
     return out
 
@@ -501,7 +493,8 @@ def shared_write(data_dir: Path) -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tracker.objstore", description=__doc__.splitlines()[0])
-    ap.add_argument("action", choices=["push", "pull"])
+    ap.add_argument("action", choices=["push", "pull", "withdraw"])
+    ap.add_argument("--week", type=dt.date.fromisoformat, default=None, help="withdraw: the week (YYYY-MM-DD)")
     ap.add_argument("--data-dir", type=Path, default=None, help="the local copy (default TRACKER_DATA_DIR)")
     ap.add_argument("--uri", default=None, help="s3://bucket/prefix (default TRACKER_DATA_URI)")
     a = ap.parse_args(argv)
@@ -511,7 +504,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     data_dir = a.data_dir or settings.data_dir()
     try:
-        res = (push if a.action == "push" else pull)(data_dir, uri)
+        from tracker import store
+
+        if a.action == "withdraw":
+            if a.week is None:
+                print("withdraw: give --week YYYY-MM-DD", file=sys.stderr)
+                return 2
+            with store.writer_lock():
+                res = withdraw(data_dir, uri, a.week)
+        elif a.action == "push":
+            with store.writer_lock():  # as the app's writes: one publisher at a time across hosts
+                res = push(data_dir, uri)
+        else:
+            res = pull(data_dir, uri)
     except TrackerError as e:
         print(e.zh, file=sys.stderr)
         return 2

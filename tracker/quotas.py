@@ -115,7 +115,9 @@ def consistent_text(q: pl.DataFrame, h: Hierarchy, area: str, lang: str) -> str:
     deepest = max((h.level(c) for c in codes if c.startswith(area) and h.exists(c)), default=here)
     zh = lang == "zh"
     head = "下级任务合计与上级一致" if zh else "Children add up to their parents"
-    if deepest >= 5 or here >= 5:
+    if here >= 5:
+        return "村（居）一级不下达任务。" if zh else "No quotas are set for a village."
+    if deepest >= 5:
         return head + ("，各级单位均有任务。" if zh else "; every unit has its quotas.")
     name = LEVELS[deepest][0 if zh else 1]
     below = LEVELS[deepest + 1][0 if zh else 1]
