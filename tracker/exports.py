@@ -58,7 +58,8 @@ def workbook(target):
     return xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
 
 
-YEAR_HEADERS = ("出生年份", "Birth year", "年度", "Year")
+# columns of years: 2026, not 2,026 (exact headers: 年底预计人数 keeps its 2,050)
+YEAR_HEADERS = ("出生年份", "Birth year", "年度", "年份", "年", "Year", "year")
 
 
 def xlsx_bytes(sheets: dict[str, pl.DataFrame], **write_kw) -> bytes:
@@ -278,9 +279,6 @@ def _decimals(name: str, s: pl.Series) -> int:
     if _is_share(name) or "万元" in name:  # two decimals only where one would write 0.0 for a value that is not 0
         return 2 if bool(((v.abs() > 0) & (v.abs() < 0.05)).any()) else 1
     return 0 if fits(0) else 1 if fits(1) else 2
-
-
-YEAR_HEADERS = {"年", "年度", "年份", "year", "Year"}  # 2026, not 2,026 (and 年底预计人数 keeps its 2,050)
 
 
 def number_formats(df) -> dict[str, str]:
