@@ -183,10 +183,11 @@ if ev.filter(~pl.col("is_area")).height:
             st.success(t("no_laggards", lang))
         else:
             lines = [laggard_line(r, lang) for r in lag.iter_rows(named=True)]
-            st.markdown("\n".join(f"- {x}" for x in lines[:12]))
-            if len(lines) > 12:
-                with st.expander(t("more_laggards", lang, n=len(lines) - 12)):
-                    st.markdown("\n".join(f"- {x}" for x in lines[12:]))
+            top = 6 if state.meeting else 8  # about the height of the map or chart beside it; the rest one click away
+            st.markdown("\n".join(f"- {x}" for x in lines[:top]))
+            if len(lines) > top:
+                with st.expander(t("more_laggards", lang, n=len(lines) - top)):
+                    st.markdown("\n".join(f"- {x}" for x in lines[top:]))
             if not state.meeting and followup.may_open(current_user(), area):  # 督办: a lagging unit, its lagging metrics
                 lagging = {}
                 for r in lag.iter_rows(named=True):
