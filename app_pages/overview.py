@@ -279,12 +279,10 @@ if ev.filter(~pl.col("is_area")).height:
                 st.plotly_chart(fig, key=f"bars_{area}_{metric}", config=plain)
             else:
                 records_on(st.plotly_chart(fig, key=f"bars_{area}_{metric}", on_select="rerun", selection_mode="points", config=plain))
-            if state.meeting:
-                pass
-            elif has_records and can("records"):
-                st.caption(L("点击柱条查看该单位的明细记录。", "Click a bar for that unit's records."))
-            else:
-                st.caption(L("点击柱条查看该单位的渠道分布。", "Click a bar for that unit's breakdown by channel."))
+                if has_records and can("records"):
+                    st.caption(L("点击柱条查看该单位的明细记录。", "Click a bar for that unit's records."))
+                else:
+                    st.caption(L("点击柱条查看该单位的渠道分布。", "Click a bar for that unit's breakdown by channel."))
 
 if not state.meeting:
     metric = state.metric if METRICS[state.metric].kind in ("count", "money") else "total"

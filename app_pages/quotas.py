@@ -24,7 +24,8 @@ d = dispatch.resolve_dates(state.snapshot)
 q = dispatch.quotas(area, year)
 with_quota = [k for k, m in METRICS.items() if m.quota]
 ev = dispatch.name_units(dispatch.evaluate(area, d, dispatch.measures(area, d), q, with_quota), h, lang, area)
-view = ev.filter(pl.col("quota").is_not_null()).select(
+paced = ev.filter(pl.col("quota").is_not_null())
+view = paced.select(
     pl.col("name").alias(L("单位", "Unit")),
     metric_label("metric", lang).alias(L("指标", "Metric")),
     pl.col("quota").alias(L("任务", "Quota")),
@@ -35,24 +36,21 @@ view = ev.filter(pl.col("quota").is_not_null()).select(
     .replace_strict({k: v[0 if lang == "zh" else 1] for k, v in quotas.SOURCES.items()}, default="—")
     .alias(L("任务来源", "Source")),
     pl.col("source_note")
-    .replace_strict({n: note_text(n, lang) for n in ev["source_note"].drop_nulls().unique()}, default=None, return_dtype=pl.String)
+    .replace_strict({n: note_text(n, lang) for n in paced["source_note"].drop_nulls().unique()}, default=None, return_dtype=pl.String)
     .alias(L("来源说明", "Source note")),
 )
 # each row in its metric's unit (11,050人, 60.0%, 6,408.0万元), one scale per metric down the column (7.38万人 for every
 # unit when any is 100,000 or more): one number column would mix persons, shares and yuan
-rows_ = ev.filter(pl.col("quota").is_not_null()).select("metric", "quota", "actual").to_dicts()
-quota_txt, actual_txt = [""] * len(rows_), [""] * len(rows_)
-for key in {r["metric"] for r in rows_}:
-    idx = [i for i, r in enumerate(rows_) if r["metric"] == key]
-    met_ = METRICS[key]
-    both = fmt.column(met_.kind, [rows_[i]["quota"] for i in idx] + [rows_[i]["actual"] for i in idx], lang, met_.unit_zh)
-    for n, i in enumerate(idx):
-        quota_txt[i], actual_txt[i] = both[n], both[len(idx) + n]
-as_text = list(zip(quota_txt, actual_txt, strict=True))
+quota_txt, actual_txt = [""] * paced.height, [""] * paced.height
+for key, part in paced.with_row_index("i").group_by("metric"):
+    met_ = METRICS[key[0]]
+    qs, acts = fmt.quota_actual(met_.kind, part["quota"].to_list(), part["actual"].to_list(), lang, met_.unit_zh)
+    for i, qt, at in zip(part["i"].to_list(), qs, acts, strict=True):
+        quota_txt[i], actual_txt[i] = qt, at
 data_table(
     view.with_columns(
-        pl.Series(L("任务", "Quota"), [a for a, _ in as_text], dtype=pl.String),
-        pl.Series(L("完成", "Actual"), [b for _, b in as_text], dtype=pl.String),
+        pl.Series(L("任务", "Quota"), quota_txt, dtype=pl.String),
+        pl.Series(L("完成", "Actual"), actual_txt, dtype=pl.String),
     ),
     hide_index=True,
     height=360,

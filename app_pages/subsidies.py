@@ -59,7 +59,6 @@ c[1].metric(
 )
 c[2].metric(L("年底预计", "Projected by year end"), fmt.money(top["yuan_year_end"].sum(), lang))
 
-
 st.markdown("#### " + L("按补贴项目", "By rule"))
 by_rule = top.select(
     pl.col(L("label_zh", "label_en")).alias(L("项目", "Rule")),

@@ -127,13 +127,9 @@ else:
 
     def files_text(fs: list[dict]) -> str:  # one batch's files are on each of its counties' lines: name the first
         names = [f["file"] or "" for f in fs or []]
-        return (
-            names[0]
-            if len(names) == 1
-            else L(f"{names[0]} 等{len(names)}个文件", f"{names[0]} and {len(names) - 1} more")
-            if names
-            else "—"
-        )
+        if len(names) <= 1:
+            return names[0] if names else "—"
+        return L(f"{names[0]} 等{len(names)}个文件", f"{names[0]} and {len(names) - 1} more")
 
     data_table(
         pl.DataFrame(

@@ -112,9 +112,7 @@ def ranking_rows(rank, metric: str, lang: str, moves: dict) -> list[dict]:
     met = METRICS[metric]
     minimum = met.quota_kind == "minimum"
     rows = list(rank.iter_rows(named=True))
-    # quota and actual in one unit (the larger column's), so that the column reads down
-    both = fmt.column(met.kind, [r["quota"] for r in rows] + [r["actual"] for r in rows], lang, met.unit_zh)
-    quotas, actuals = both[: len(rows)], both[len(rows) :]
+    quotas, actuals = fmt.quota_actual(met.kind, [r["quota"] for r in rows], [r["actual"] for r in rows], lang, met.unit_zh)
     news = fmt.column(met.kind, [r.get("new_week") for r in rows], lang, met.unit_zh, signed=True)
     out = []
     for i, r in enumerate(rows):

@@ -305,6 +305,9 @@ def on_dark(fig: go.Figure) -> go.Figure:
     return fig
 
 
+LIE_DOWN = 8  # units beyond which a quota-and-actual chart is drawn with horizontal bars
+
+
 def actual_vs_quota(
     names: list[str], actual: list[float], quota: list[float | None], lang: str, title: str, codes: list[str] | None = None
 ) -> go.Figure:
@@ -335,9 +338,6 @@ def actual_vs_quota(
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
     )
     return figure(data, layout)
-
-
-LIE_DOWN = 8  # units beyond which a quota-and-actual chart is drawn with horizontal bars
 
 
 def histogram(df: pl.DataFrame, lang: str, title: str) -> go.Figure:

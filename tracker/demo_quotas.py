@@ -34,12 +34,8 @@ NOTES_EN = {
     FROM000: f"demo value: the published quotas of the {_EN000}",
     FROM001: f"demo value: the published quotas of {_EN001}",
     DEMO: "demo value: split down by weights",
-    # the wording of data generated before 2026-12-04
-    "种子000：西藏自治区2020年方案（已公布）": f"{_EN000} (published)",
-    "种子001：洛隆县2022年方案（已公布）": f"{_EN001} (published)",
-    "演示值：沿用种子000（西藏自治区2020年方案）已公布任务": f"demo value: the published quotas of the {_EN000}",
-    "演示值：沿用种子001（洛隆县2022年方案）已公布任务": f"demo value: the published quotas of {_EN001}",
 }
+# the wording of data generated before 2026-12-04
 _OLD_ZH = {
     "种子000：西藏自治区2020年方案（已公布）": SEED000,
     "种子001：洛隆县2022年方案（已公布）": SEED001,
@@ -52,7 +48,8 @@ def note_text(note: str | None, lang: str) -> str:
     """A quota's source note as the page shows it: by document title, in the page's language."""
     if not note:
         return ""
-    return NOTES_EN.get(note, note) if lang == "en" else _OLD_ZH.get(note, note)
+    note = _OLD_ZH.get(note, note)
+    return NOTES_EN.get(note, note) if lang == "en" else note
 
 
 YEAR000, YEAR001 = 2020, 2022

@@ -129,6 +129,12 @@ def column(kind: str, xs, lang: str = "zh", unit: str = "人", signed: bool = Fa
     return ["—" if _none(x) else ("+" if x >= 0 else MINUS) + one(x) for x in xs]
 
 
+def quota_actual(kind: str, quotas: list, actuals: list, lang: str = "zh", unit: str = "人") -> tuple[list[str], list[str]]:
+    """One metric's quotas and actuals in one unit, so that each column reads down and a row compares like with like."""
+    both = column(kind, [*quotas, *actuals], lang, unit)
+    return both[: len(quotas)], both[len(quotas) :]
+
+
 def delta(kind: str, x, lang: str = "zh", unit: str = "人") -> str:
     if _none(x):
         return "—"

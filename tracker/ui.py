@@ -182,13 +182,13 @@ def export(label: str, build, file_name: str, key: str, where=st, mime: str | No
 def data_table(df, **kw):
     """`st.dataframe`, with cells as a person reads them (`exports.on_screen`: no `None`, dates not timestamps,
     gaps as "—"); columns the page configures itself (progress bars, links) are left to it."""
+    import polars as pl
+
     from tracker.exports import number_formats, on_screen
 
     own = dict(kw.pop("column_config", None) or {})
     shown = on_screen(df, keep=set(own))
     config = {c: st.column_config.NumberColumn(format=f) for c, f in number_formats(shown).items() if c not in own}
-    import polars as pl
-
     if isinstance(shown, pl.DataFrame):  # Streamlit's grid writes a date as "2026-12-04 00:00:00" unless told
         for c, t_ in shown.schema.items():
             if c not in own and t_ == pl.Date:
