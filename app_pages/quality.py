@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 import queries
-from tracker import analysis, catalogue, dispatch, settings, submissions
+from tracker import analysis, catalogue, dispatch, registry, settings, submissions
 from tracker.exports import for_people
 from tracker.hierarchy import REGION
 from tracker.i18n import pick
@@ -94,6 +94,44 @@ if dup.height:
     )
 else:
     st.success(L("没有跨县重复报送。", "No person is reported by two counties."))
+
+check = analysis.national_check(day)
+if check:  # a national deployment: tracker.registry has checked this week against the other provinces
+    st.markdown(
+        "#### " + L("跨省重复报送（全国核对，每人全国只计一次）", "Persons also reported by another province (counted once nationally)")
+    )
+    others = L("、", ", ").join(h.name(p, lang) for p in check["provinces"])
+    when_text = registry.checked_text(check, lang)
+    n = analysis.national_counts(area, check)
+    c = st.columns(3)
+    c[0].metric(L("人员计入外省", "Persons counted elsewhere"), f"{n['persons']:,}")
+    c[1].metric(L("就业记录外省先报", "Placements first reported elsewhere"), f"{n['placements']:,}")
+    c[2].metric(L("核对省份", "Provinces checked"), f"{len(check['provinces'])}")
+    st.caption(
+        L(
+            f"全国人员核对（{when_text}；{others}）：同一人同一次就业被两个省份报送时，全国只计一次，计入首次报送的省份；"
+            "人数计入此人首次报送所在的省份。本省的统计和任务完成情况不受影响。",
+            f"National check ({when_text}; {others}): a placement reported by two provinces counts once in the "
+            "country, in the province that reported it first; a person counts where first reported. This province's "
+            "own figures and quotas are unchanged.",
+        )
+    )
+    if check["stale"]:
+        st.warning(
+            L(
+                "本周数据在全国核对之后又有更新：以上结果待下次全国核对后刷新。",
+                "This week's data changed after the national check: the figures above are refreshed by the next check.",
+            )
+        )
+    if not (n["persons"] or n["placements"]):
+        st.success(L("本地区没有计入外省的人员或就业记录。", "Nobody in this area counts in another province."))
+    elif not can("records"):
+        records_hidden(lang)
+    else:
+        rows = analysis.national_elsewhere(area, check).with_columns(unit_name("county_code"), unit_name("township_code"))
+        view = registry.elsewhere_view(rows, h, lang)
+        data_table(view, hide_index=True)
+        download(view, "national_duplicates", lang, "dl_nat")
 
 st.markdown("#### " + L("收入异常记录", "Implausible incomes"))
 out = analysis.dq_outliers(area, day) if can("records") else None

@@ -186,3 +186,32 @@ def build(root: Path) -> Path:
     write_snapshot(frame(previous()), root, PREV)
     write_snapshot(frame(current()), root, CUR)
     return root
+
+
+# The national registry (tracker/registry.py): a second province, 青海省 (63), reporting the week 2026-11-20 with four
+# of the fixture's persons among its five:
+#   Q1 A   same placement (start 04-01), reported 03-28, before Tibet's R1 (04-01)   → counts in 63; A's home is 63
+#   Q2 E   same placement (start 11-17), reported 11-20, after Tibet's R7 (11-17)     → counts in 54; E stays in 54
+#   Q3 G   another placement (start 06-01, reported 06-01), before Tibet's R9 (11-19) → both count; G's home is 63
+#   Q4 —   a person only Qinghai reports
+#   Q5 F   same placement and report day as Tibet's R8 (04-01): the smaller record id, Q5, is first → counts in 63
+# Country: placements 9 + 5 − 3 = 11 (Tibet 7, Qinghai 4); persons 7 + 5 − 4 = 8 (Tibet 4: B C D E; Qinghai 4: A F G
+# and Q4's). Tibet's reports counting elsewhere: R1, R8 (placement and person), R9 (person only); Qinghai's: Q2.
+QH_V = "630102001001"  # a village code of 西宁市城东区 (the registry needs no hierarchy)
+
+
+def qinghai() -> list[dict]:
+    return [
+        rec("Q1", 1, QH_V, "government", "cross_province", 8_000, reported="2026-03-28"),
+        rec("Q2", 5, QH_V, "cooperative", "cross_province", 6_000, start="2026-11-17", reported="2026-11-20"),
+        rec("Q3", 7, QH_V, "self_found", "local", 5_000, start="2026-06-01"),
+        rec("Q4", 101, QH_V, "enterprise", "local", 4_000, start="2026-05-01"),
+        rec("Q5", 6, QH_V, "dispatch_company", "local", 3_000),
+    ]
+
+
+def national(root: Path) -> Path:
+    """A national root: the fixture as province=54 and 青海省's week as province=63 (only 2026-11-20)."""
+    build(root / "province=54")
+    write_snapshot(frame(qinghai()), root / "province=63", CUR)
+    return root

@@ -4,6 +4,9 @@ the Spark tests run each query with these. A new query without an entry here fai
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import tempfile
+from pathlib import Path
 
 import queries
 from tests import fixture as F
@@ -19,6 +22,16 @@ def rules() -> tuple[list[dict], float]:
 
 def records(day: dt.date = F.CUR) -> str:
     return queries.snapshot_file(day)
+
+
+@functools.cache
+def national() -> Path:
+    """The fixture's national root (tests/fixture.national), resolved once: the registry's queries read its files."""
+    from tracker import registry
+
+    root = F.national(Path(tempfile.mkdtemp(prefix="national-")))
+    registry.resolve(root, F.CUR)
+    return root
 
 
 def params(name: str) -> list[tuple[dict, dict]]:
@@ -62,6 +75,11 @@ def params(name: str) -> list[tuple[dict, dict]]:
             for d in ("asc", "desc")
             for f in (no_filters, some_filters)
         ],
+        "national_elsewhere": [({}, {"path": str(_elsewhere("54")), "area": a}) for a, _ in areas],
+        "national_elsewhere_counts": [({}, {"path": str(_elsewhere("54")), "area": a}) for a, _ in areas],
+        "registry_national": [({}, {"path": str(_week() / "reports" / "*.parquet")})],
+        "registry_reports": [({}, {"path": cur, "province": "54"})],
+        "registry_summary": [({}, {"path": str(_week() / "reports" / "*.parquet"), "elsewhere": str(_week() / "elsewhere.parquet")})],
         "reported_by_week": [({}, {"area": a, "child_len": n, "dates": [F.PREV, F.CUR]}) for a, n in areas],
         "reported_history": [({}, {"area": "54", "year": 2026})],
         "rollup_dims": [({}, {"path": cur})],
@@ -80,6 +98,16 @@ def params(name: str) -> list[tuple[dict, dict]]:
         "unit_medians": [({}, {"path": cur})],
     }
     return table[name]
+
+
+def _week() -> Path:
+    from tracker import registry
+
+    return registry.week_dir(national(), F.CUR)
+
+
+def _elsewhere(province: str) -> Path:
+    return national() / f"province={province}" / "national" / f"snapshot_date={F.CUR}.parquet"
 
 
 def run(name: str, idents: dict, params: dict):

@@ -169,3 +169,23 @@ def test_spark_answers_every_serving_query_like_duckdb(serving_views, fx, name, 
     duck = S.run(name, idents, params)
     got = pl.from_arrow(spark.sql(portable.query_sql(name, params, idents or None)).toArrow())
     same_ordered(duck, got)
+
+
+def test_spark_keeps_the_national_registry_like_duckdb(spark, tmp_path):
+    """The national registry (tracker/registry.py) resolved by each engine on the fixture's two provinces: the same
+    files, row for row, and the same summary."""
+    from tracker import registry
+
+    got = {}
+    for engine in build.ENGINES:
+        root = F.national(tmp_path / engine)
+        got[engine] = registry.resolve(root, F.CUR, engine=engine)
+        got[engine, "files"] = {
+            p.relative_to(root / "national").as_posix(): pl.read_parquet(p) for p in sorted((root / "national").rglob("*.parquet"))
+        }
+    assert got["spark"].to_dicts() == got["duckdb"].to_dicts()
+    assert got["duckdb"]["persons_counted"].to_list() == [4, 4]
+    duck, spark_files = got["duckdb", "files"], got["spark", "files"]
+    assert sorted(duck) == sorted(spark_files) and len(duck) == 4  # two provinces' reports, elsewhere, summary
+    for name in duck:
+        same_ordered(duck[name], spark_files[name])

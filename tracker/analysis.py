@@ -272,3 +272,20 @@ def dq_outliers(area: str, day: dt.date, floor: int = 20_000, factor: float = 10
     if med.is_empty() or med[0] is None:  # nobody in the area: the plain query answers (empty)
         return cached("dq_outliers", path=snapshot_file(day), area=area, floor=floor, factor=factor, limit=limit)
     return cached("dq_outliers_above", rates_path=ensure_rates(day), area=area, limit_yuan=max(float(floor), factor * med[0]), limit=limit)
+
+
+def national_check(day: dt.date) -> dict | None:
+    """The national registry's last check of this province's week (tracker/registry.py), or None."""
+    from tracker import registry, settings
+
+    return registry.checked(day, settings.data_dir())
+
+
+def national_counts(area: str, check: dict) -> dict:
+    """{"persons", "placements"} of the area that count in another province (aggregates: any role)."""
+    return run("national_elsewhere_counts", path=check["path"], area=area).to_dicts()[0]
+
+
+def national_elsewhere(area: str, check: dict) -> pl.DataFrame:
+    """The area's reports that count in another province (person-level rows: the records right)."""
+    return run("national_elsewhere", path=check["path"], area=area)
