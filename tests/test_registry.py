@@ -6,14 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
+import sys
 
 import polars as pl
 import pytest
 
 import queries
 from tests import fixture as F
+from tests.conftest import REPO
+from tests.s3server import s3, s3_server  # noqa: F401  (fixtures)
 from tests.test_app_pages import metrics, open_page
-from tracker import registry, submissions
+from tracker import objstore, registry, submissions
 from tracker.generate import write_snapshot
 
 TIBET = [
@@ -154,3 +158,30 @@ def test_the_rows_need_the_records_right(tibet_of_nat):
         queries.run("national_elsewhere", path=check["path"], area="54")
     with queries.scoped(queries.Scope("540329", False)):
         assert queries.run("national_elsewhere_counts", path=check["path"], area="540329").rows() == [(1, 1)]
+
+
+def test_on_object_storage_each_province_pulls_its_own(s3, tmp_path):  # noqa: F811
+    """A national root in a bucket: each province published under province=XX/, the registry run as a command against
+    the bucket, and a Tibetan host's ordinary pull brings its national file and nothing of Qinghai's."""
+    root, env = s3
+    local = F.national(tmp_path / "nat")
+    for p in ("54", "63"):
+        objstore.push(local / f"province={p}", f"{root}/province={p}")
+    r = subprocess.run(
+        [sys.executable, "-m", "tracker.registry", "--root", root],
+        env={**os.environ, **env},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "全国\t14条\t3条\t11条\t12人\t4人\t8人"
+    host = tmp_path / "host54"
+    objstore.pull(host, f"{root}/province=54")
+    check = registry.checked(F.CUR, host)
+    assert check["provinces"] == ["54", "63"] and check["stale"] is False
+    assert pl.read_parquet(check["path"])["record_id"].to_list() == ["R1", "R8", "R9"]
+    weeks = pl.scan_parquet(host / "snapshots" / "*" / "records.parquet")
+    assert weeks.select(pl.col("county_code").str.slice(0, 2).unique()).collect().to_series().to_list() == ["54"]
+    assert not list(host.rglob("*63.parquet"))  # the registry's own files stay at the national level

@@ -146,6 +146,46 @@ def resolve(root: Path, day: dt.date, progress=None, engine: str = "duckdb") -> 
     return pl.read_parquet(wd / "summary.parquet")
 
 
+def resolve_remote(uri: str, day: dt.date, progress=None, engine: str = "duckdb") -> pl.DataFrame:
+    """`resolve` for a national root on object storage (s3://bucket/prefix with province=XX/ prefixes, each a
+    province's data location as tracker.objstore publishes it): each province's committed week is fetched into a
+    temporary directory, the rule runs there, and the registry's files go back to `national/` and to each province's
+    own `national/` (which its hosts then pull with the rest of their province, and nothing of another's)."""
+    import tempfile
+
+    from tracker import objstore
+
+    base, fs = objstore.bucket_path(uri), objstore.filesystem()
+    say = progress or (lambda msg: None)
+    codes = sorted(m.group(1) for e in fs.ls(base, detail=False) if (m := PROVINCE_DIR.match(e.rstrip("/").rsplit("/", 1)[-1])))
+    with tempfile.TemporaryDirectory(prefix="registry-") as tmp:
+        root = Path(tmp)
+        for p in codes:
+            t = time.perf_counter()
+            got = objstore.pull(root / f"province={p}", f"s3://{base}/province={p}", weeks={day}, tops=set())
+            say(f"{p}: fetched {got['files']} files in {time.perf_counter() - t:.1f} s")
+        s = resolve(root, day, progress, engine)
+        ups = [(f, f.relative_to(root).as_posix()) for f in (root / NATIONAL).rglob("*") if f.is_file()]
+        for p, d in provinces(root).items():
+            ups += [(f, f"province={p}/{NATIONAL}/{f.name}") for f in (d / NATIONAL).glob(f"snapshot_date={day.isoformat()}.*")]
+        for f, rel in ups:
+            fs.put_file(str(f), f"{base}/{rel}")
+    return s
+
+
+def remote_latest_week(uri: str) -> dt.date | None:
+    from tracker import objstore
+
+    base, fs = objstore.bucket_path(uri), objstore.filesystem()
+    days = [
+        d
+        for e in fs.ls(base, detail=False)
+        if PROVINCE_DIR.match(e.rstrip("/").rsplit("/", 1)[-1])
+        for d in objstore.remote_weeks(f"s3://{e}")
+    ]
+    return max(days, default=None)
+
+
 def checked(day: dt.date, data_dir: Path) -> dict | None:
     """The last national check of this province's week, or None where none was made (a one-province deployment):
     {"path", "checked_at", "provinces", "stale": the week was written again since}."""
@@ -220,18 +260,20 @@ def latest_week(root: Path) -> dt.date | None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tracker.registry", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--root", type=Path, required=True, help="the national root: one province=XX/ data directory each")
+    ap.add_argument("--root", required=True, help="the national root (a directory or s3://bucket/prefix): one province=XX/ each")
     ap.add_argument("--week", type=dt.date.fromisoformat, help="the week (default: the latest any province has)")
     ap.add_argument("--lang", choices=("zh", "en"), default="zh")
     ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="what runs the rule (as tracker.build)")
     a = ap.parse_args(argv)
-    day = a.week or latest_week(a.root)
+    remote = a.root.startswith("s3://")
+    day = a.week or (remote_latest_week(a.root) if remote else latest_week(Path(a.root)))
     if day is None:
         print(f"{a.root}: no province=XX/ data directory with a week", file=sys.stderr)
         return 2
     t = time.perf_counter()
     try:
-        s = resolve(a.root, day, progress=lambda m: print(m, file=sys.stderr, flush=True), engine=a.engine)
+        say = lambda m: print(m, file=sys.stderr, flush=True)
+        s = resolve_remote(a.root, day, say, a.engine) if remote else resolve(Path(a.root), day, say, a.engine)
     except FileNotFoundError as e:
         print(str(e), file=sys.stderr)
         return 2
