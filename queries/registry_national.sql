@@ -4,19 +4,16 @@
 -- once, where their first-reported placement is (ties: the smaller record id, then the smaller province code).
 -- Rows: every report that counts elsewhere, as a placement or as a person.
 -- @builder: writes the registry's file of one week (tracker.registry); never run for a user
-with reports as (
-    select province, county_code, township_code, home_code, record_id, person_key, start_date, reported_date
-    from read_parquet($path)
-),
-multi as (
-    select person_key from reports group by person_key having count(distinct province) > 1
+-- (the files are read twice, not through one CTE: DuckDB would hold every report in memory to share it)
+with multi as (
+    select person_key from read_parquet($path) group by person_key having min(province) <> max(province)
 ),
 ranked as (
     select
         r.province, r.county_code, r.township_code, r.home_code, r.record_id, r.person_key, r.start_date, r.reported_date,
         row_number() over (partition by r.person_key, r.start_date order by r.reported_date, r.record_id, r.province) as placement_rank,
         row_number() over (partition by r.person_key order by r.reported_date, r.record_id, r.province) as person_rank
-    from reports as r semi join multi using (person_key)
+    from read_parquet($path) as r semi join multi using (person_key)
 ),
 firsts as (
     select person_key, start_date, province as first_province, reported_date as first_reported

@@ -45,3 +45,22 @@ def test_clicks_bench_runs_in_a_real_browser(fixture_dir, capsys):
     assert set(got) >= {"cold server, first page", "new session, warm server", "area change", "breadcrumb", "page switch"}
     assert all(n == 1 and ms > 0 for n, ms in got.values())
     assert re.search(r"\| area change \| 1 \| [\d,]+ ms \| [\d,]+ ms \| \d+ ms \| \d+ KiB \|", table)  # server CPU and bytes
+
+
+def test_national_bench_counts_the_persons_it_shares(small_demo_dir, tmp_path, capsys):
+    """`bench.national` at its smallest: Tibet and two provinces, each also reporting its own 1% of Tibet's persons,
+    half of them a day earlier (they count there) and half a day later (they count in Tibet): every shared person
+    counts elsewhere in exactly one province."""
+    import re
+
+    import polars as pl
+
+    from bench import national
+
+    assert national.main(["--demo", str(small_demo_dir), "--provinces", "3", "--engines", "duckdb", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    day = national.latest_week(small_demo_dir)
+    tibet = pl.read_parquet(small_demo_dir / "snapshots" / f"snapshot_date={day}" / "records.parquet").filter("counted")
+    shared = tibet.filter(pl.col("person_key").hash(seed=7) % 100 <= 2, pl.col("person_key").hash(seed=7) % 100 >= 1)
+    assert int(re.search(r"persons counted elsewhere (\d+)", out).group(1)) == shared["person_key"].n_unique() > 0
+    assert "3 provinces under the root" in out and "Tibet alone" in out
