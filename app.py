@@ -35,7 +35,7 @@ if synced and synced.get("error"):
     )
 
 # the demo is generated into a local data directory only, never into an object store's copy
-if os.environ.get("TRACKER_AUTOGEN") == "1" and not objstore.configured() and not queries.snapshot_dates():
+if os.environ.get("TRACKER_AUTOGEN") == "1" and not objstore.configured() and not queries.snapshot_dates() and hierarchy.REGION == "54":
     bar = st.progress(0.0, text="首次启动：正在生成演示数据 / First start: generating the demo data …")
     generate.ensure_demo(lambda f, msg: bar.progress(min(1.0, f), text=msg))
     bar.empty()

@@ -75,7 +75,11 @@ if kids.height:
         st.warning(L(f"{n_silent}个单位2周以上没有新增或更正记录。", f"{n_silent} units have reported nothing for 2+ weeks."))
 
 st.markdown(
-    "#### " + L("跨县重复报送（同一人被两个县区报送，全区只计一次）", "Persons reported by two counties (counted once region-wide)")
+    "#### "
+    + L(
+        f"跨县重复报送（同一人被两个县区报送，{h.whole()}只计一次）",
+        f"Persons reported by two counties (counted once {h.whole('en').removeprefix('Whole ')}-wide)",
+    )
 )
 dup = analysis.dq_cross_county(area, day)
 if dup.height:
@@ -140,7 +144,7 @@ if out is None:
 elif out.height:
     st.caption(
         L(
-            f"月均收入不低于 {out['limit_yuan'][0]:,.0f} 元（全区中位数的10倍且不低于2万元）的记录：{out.height:,} 条",
+            f"月均收入不低于 {out['limit_yuan'][0]:,.0f} 元（{h.whole()}中位数的10倍且不低于2万元）的记录：{out.height:,} 条",
             f"Records with an income per month of at least {out['limit_yuan'][0]:,.0f} yuan (10 × the median, "
             f"20,000 at least): {out.height:,}",
         )
@@ -201,7 +205,7 @@ else:
     )
 mans = queries.manifests() if can("admin") and area == REGION else []  # every county's runs: the region's administrators
 if mans:
-    st.markdown("##### " + L("全区导入批次（管理员）", "Every ingest run (administrators)"))
+    st.markdown("##### " + L(f"{h.whole()}导入批次（管理员）", "Every ingest run (administrators)"))
     runs = [(m.get("snapshot_date"), r) for m in mans for r in (m.get("runs") or [m])]  # older manifests: one run
     rows = [
         {L("快照", "Week"): day_, L("原因", "Reason"): R.get(k, (k, k))[0 if lang == "zh" else 1], L("行数", "Rows"): v}

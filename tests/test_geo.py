@@ -16,7 +16,7 @@ from tracker import geo
 from tracker.i18n import STATUS, status_color
 
 BOUNDARIES = REPO / "data" / "regions" / "boundaries"
-UNITS = pl.read_csv(REPO / "data" / "regions" / "tibet_units.csv", schema_overrides={"code": pl.String, "parent_code": pl.String})
+UNITS = pl.read_csv(REPO / "data" / "regions" / "units_54.csv", schema_overrides={"code": pl.String, "parent_code": pl.String})
 PREFECTURES = UNITS.filter(pl.col("level") == 2)
 PARKS = {"540171", "540172", "540173", "540174"}
 COUNTIES = UNITS.filter((pl.col("level") == 3) & ~pl.col("code").is_in(list(PARKS)))

@@ -57,7 +57,7 @@ class Letterhead:
                 "",
                 f"Transfer employment work group, {name}",
             )
-        own = "自治区" if area == REGION else name
+        own = hierarchy.KIND if area == REGION else name
         below = {2: "各地（市）", 4: "各县（区）", 6: "各乡（镇）", 9: "各村（居）"}.get(len(area), "各单位")
         group = f"{own}农牧民转移就业工作专班"
         return Letterhead(f"{own}农牧民转移就业工作调度通报", group, f"{below}农牧民转移就业工作专班", "", f"{group}办公室")
@@ -489,7 +489,7 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         figs["progress"] = charts.cumulative(tr, lang, "累计进度" if lang == "zh" else "Cumulative progress")
     head = head or Letterhead.load(area, name, lang)
     if lang == "zh":
-        title = f"关于{'全区' if area == REGION else name}农牧民转移就业工作进展情况的通报"
+        title = f"关于{hierarchy.load().whole() if area == REGION else name}农牧民转移就业工作进展情况的通报"
         date_line = f"{snapshot.year}年{snapshot.month}月{snapshot.day}日"
     else:
         title = f"Transfer employment progress, {name}"

@@ -9,6 +9,8 @@ import io
 
 import polars as pl
 
+from tracker.hierarchy import IN_ZH
+
 # a plain number (e.g. "-5", "-6.1%", "+1,134") cannot be a formula: left as it is
 _DANGER = r"^[=+\-@\t\r]"
 # a signed figure with its unit (+3人, +1.2万元) is not a formula: left as it is
@@ -137,7 +139,7 @@ FILE_NAMES = {
     "org_xpref": ("有组织跨地市转移", "organized_cross_prefecture"),
     "org_xprov": ("有组织跨省转移", "organized_cross_province"),
     "destinations_provinces": ("去向省份", "destination_provinces"),
-    "destinations_prefectures": ("区内去向地市", "destination_prefectures"),
+    "destinations_prefectures": (f"{IN_ZH}去向地市", "destination_prefectures"),
     "scope_mix": ("转移范围构成", "scope_mix"),
     "origin_by_province": ("来源地与去向省份", "origin_by_province"),
     "industries": ("行业分布", "industries"),

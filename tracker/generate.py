@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from tracker import catalogue, demo_quotas, hierarchy, ids, schema, settings
+from tracker.errors import TrackerError
 from tracker.hierarchy import REGION
 
 SEED = 20_260
@@ -591,6 +592,11 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
     `weeks` keeps only the last N Fridays of this year and the same weeks last year (benchmarks at
     national scale); None writes every Friday.
     """
+    if REGION != "54":  # the demo's quotas, destinations and ledgers are Tibet's (published targets, real counties)
+        raise TrackerError(
+            f"演示数据只按西藏自治区生成；本部署服务的省份为 {REGION}，请导入该省的台账。",
+            f"The demo data exist for Tibet only; this deployment serves province {REGION}: load its ledgers.",
+        )
     t0 = time.perf_counter()
     say = progress or (lambda f, msg: None)
     h = hierarchy.load()
@@ -713,7 +719,11 @@ def main(argv: list[str] | None = None) -> int:
             filled = int(frac * 30)
             print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:5.1%} {msg:<45}", end="", file=sys.stderr)
 
-    r = generate(a.out, a.today, a.scale, bar)
+    try:
+        r = generate(a.out, a.today, a.scale, bar)
+    except TrackerError as e:
+        print(f"{e.zh}\n{e.en}", file=sys.stderr)
+        return 2
     print(f"\n{r['snapshots']} snapshots, {r['rows']:,} rows, persons {r['persons']}, {r['seconds']:.1f} s", file=sys.stderr)
     return 0
 

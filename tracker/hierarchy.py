@@ -1,4 +1,5 @@
-"""The real administrative hierarchy (GB/T 2260 + 12-digit village codes) of region 54."""
+"""The real administrative hierarchy (GB/T 2260 + 12-digit village codes) of the deployment's province (REGION:
+`TRACKER_PROVINCE`, 54 by default; each app process serves one province)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import polars as pl
 
 from tracker import settings
 
-REGION = "54"
+REGION = settings.SETTINGS["province"].get().strip()
+# What the province calls itself in its own documents, and so "the whole of it" and "outside it": 自治区 (全区, 区外),
+# 省 (全省, 省外), or 市 for a municipality (全市, 市外)
+KIND = "自治区" if REGION in {"15", "45", "54", "64", "65"} else "市" if REGION in {"11", "12", "31", "50"} else "省"
+WHOLE_ZH, WHOLE_EN = {"自治区": ("全区", "Whole region"), "省": ("全省", "Whole province"), "市": ("全市", "Whole city")}[KIND]
+OUT_ZH, IN_ZH, OUT_EN = {"自治区": ("区外", "区内", "region"), "省": ("省外", "省内", "province"), "市": ("市外", "市内", "city")}[KIND]
+
+
 LEVEL_LEN = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 LEN_LEVEL = {v: k for k, v in LEVEL_LEN.items()}
 
@@ -32,10 +40,14 @@ class Hierarchy:
         zh, en = self._name.get(code) or self._nat.get(code) or (code, code)
         return zh if lang == "zh" else en
 
+    def whole(self, lang: str = "zh") -> str:
+        """The whole province the way its bulletins say it: 全区 (Tibet, an autonomous region), 全省, 全市."""
+        return WHOLE_ZH if lang == "zh" else WHOLE_EN
+
     def short_name(self, code: str, lang: str = "zh") -> str:
-        """Name for lists; the region is called 全区 the way bulletins do."""
+        """Name for lists; the province is called 全区 (全省, 全市) the way bulletins do."""
         if code == REGION:
-            return "全区" if lang == "zh" else "Whole region"
+            return self.whole(lang)
         return self.name(code, lang)
 
     def name_expr(self, col: str | pl.Expr, lang: str = "zh", short: bool = True) -> pl.Expr:
@@ -46,7 +58,7 @@ class Hierarchy:
             i = 0 if lang == "zh" else 1
             names = {c: v[i] for c, v in self._nat.items()} | {c: v[i] for c, v in self._name.items()}
             if short:
-                names[REGION] = "全区" if lang == "zh" else "Whole region"
+                names[REGION] = self.whole(lang)
             table = (pl.Series(list(names), dtype=pl.String), pl.Series(list(names.values()), dtype=pl.String))
             self.__dict__[key] = table
         from tracker.labels import mapped_series
@@ -70,7 +82,7 @@ class Hierarchy:
 @lru_cache(maxsize=4)
 def _load(path: str) -> Hierarchy:
     schema = {"code": pl.String, "level": pl.Int8, "parent_code": pl.String, "name_zh": pl.String, "name_en": pl.String}
-    units = pl.read_csv(f"{path}/tibet_units.csv", schema=schema)
+    units = pl.read_csv(f"{path}/units_{REGION}.csv", schema=schema)
     national = pl.read_csv(f"{path}/national.csv", schema=schema)
     return Hierarchy(units, national)
 

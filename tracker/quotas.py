@@ -33,7 +33,7 @@ METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as
     "total": ["转移就业人数", "转移就业", "total"],
     "org_xprov": ["有组织跨省转移", "跨省转移", "org_xprov"],
     "org_xpref": ["有组织跨地市转移", "跨地市转移", "org_xpref"],
-    "out_region": ["区外转移就业", "区外转移", "out_region"],
+    "out_region": ["区外转移就业", "区外转移", "省外转移就业", "省外转移", "市外转移就业", "市外转移", "out_region"],
     "income": ["劳务收入(元)", "劳务收入", "income"],
     "org_share": ["组织化率", "org_share"],
     "training": ["补贴性职业技能培训", "技能培训", "培训人次", "培训人数", "training"],

@@ -23,6 +23,11 @@ class Setting:
 
 SETTINGS = {
     "data_dir": Setting("TRACKER_DATA_DIR", str(REPO / "data"), "Directory with regions/, quotas.csv, snapshots/ and rollups/."),
+    "province": Setting(
+        "TRACKER_PROVINCE",
+        "54",
+        "The province this deployment serves (2-digit code; its units in data/regions/units_XX.csv). Read once at start.",
+    ),
     "secret_key_file": Setting(
         "TRACKER_SECRET_KEY_FILE",
         str(Path.home() / ".config" / "tracker" / "person_key.secret"),
@@ -120,7 +125,12 @@ def using_data_dir(root: Path) -> Iterator[None]:
 def regions_dir() -> Path:
     """The committed real hierarchy; a custom data dir may bring its own, else the repo's is used."""
     own = data_dir() / "regions"
-    return own if (own / "tibet_units.csv").exists() else REPO / "data" / "regions"
+    return own if units_file(own).exists() else REPO / "data" / "regions"
+
+
+def units_file(regions: Path | None = None) -> Path:
+    """Every unit of the deployment's province: data/regions/units_XX.csv (scripts/derive_regions.py)."""
+    return (regions or regions_dir()) / f"units_{SETTINGS['province'].get()}.csv"
 
 
 def snapshots_dir() -> Path:

@@ -249,6 +249,7 @@ ENUM_LOOKUP["dest_scope"].update(
             "跨省": "cross_province",
             "区外": "cross_province",
             "省外": "cross_province",
+            "省内跨地市": "cross_prefecture",
         }.items()
     }
 )

@@ -1,0 +1,101 @@
+"""A deployment for another province: TRACKER_PROVINCE=63 (青海省) with its own units (data/regions/units_63.csv), its
+own words (全省, 省外 where Tibet says 全区, 区外), a chart where Tibet has its map (only Tibet's boundaries are shipped),
+and the numbers of its own ledger (tests/fixture.build_qinghai, worked out by hand there). The province is read once
+when a process starts, so the app runs in a process of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests import fixture as F
+from tests.conftest import REPO
+
+SCRIPT = r"""
+import json, re
+from streamlit.testing.v1 import AppTest
+
+def page(path=None, **qp):
+    at = AppTest.from_file("app.py", default_timeout=90)
+    for k, v in qp.items():
+        at.query_params[k] = v
+    at.run()
+    if path:
+        at.switch_page(path)
+        at.run()
+    text = [str(e.value) for k in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error")
+            for e in getattr(at, k)]
+    cards = {}
+    for m in at.markdown:
+        got = re.search(r"data-metric='([a-z_]+)'", m.value)
+        if got:
+            plain = re.sub(r"<span class='tr-nb'>([^<]*)</span>", r"\1", m.value)
+            cards[got.group(1)] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", plain))
+    frames = [df.value.astype(str).to_dict("records") for df in at.dataframe]
+    return {"exception": [str(e.value) for e in at.exception], "text": text, "cards": cards, "frames": frames,
+            "selects": [list(s.options) for s in at.selectbox]}
+
+out = {
+    "overview": page(),
+    "prefecture": page(area="6302"),
+    "destinations": page("app_pages/destinations.py"),
+    "english": page(lang="en"),
+}
+from tracker import hierarchy
+from tracker.bulletin import Letterhead
+out["letterhead"] = Letterhead.default("63", hierarchy.load().name("63")).mark
+print("RESULT " + json.dumps(out, ensure_ascii=False))
+"""
+
+
+@pytest.fixture(scope="module")
+def qinghai(tmp_path_factory):
+    data = F.build_qinghai(tmp_path_factory.mktemp("qinghai"))
+    env = {**os.environ, "TRACKER_PROVINCE": "63", "TRACKER_DATA_DIR": str(data), "TRACKER_TODAY": "2026-11-22"}
+    r = subprocess.run([sys.executable, "-c", SCRIPT], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(next(line for line in r.stdout.splitlines() if line.startswith("RESULT "))[7:])
+
+
+def test_the_overview_counts_the_provinces_own_ledger(qinghai):
+    o = qinghai["overview"]
+    assert o["exception"] == []
+    assert any(t.startswith("全省农牧民转移就业调度") for t in o["text"])
+    total = o["cards"]["total"]
+    assert "5人" in total and "任务 10人" in total and "完成率 50.0%" in total
+    assert "2人" in o["cards"]["out_region"] and "2.6万元" in o["cards"]["income"]
+    assert "60.0%" in o["cards"]["org_share"]  # Q1, Q2, Q5 of five
+    rank = o["frames"][0]
+    assert [r["单位"] for r in rank] == ["西宁市", "海东市"] and [r["完成"] for r in rank] == ["4人", "1人"]
+
+
+def test_the_provinces_own_words_and_units(qinghai):
+    o = qinghai["overview"]
+    flat = " ".join(o["text"] + list(o["cards"].values()))
+    assert "省外转移就业" in flat and "区外" not in flat and "全区" not in flat and "西藏" not in flat
+    assert not any("拉萨" in " ".join(s) for s in o["selects"])  # its prefectures, not Tibet's
+    assert any({"西宁市", "海东市"} <= set(s) for s in o["selects"])
+    p = qinghai["prefecture"]
+    assert p["exception"] == [] and any(t.startswith("海东市") for t in p["text"])
+    assert [r["单位"] for r in p["frames"][0]] == ["乐都区"]
+    d = qinghai["destinations"]
+    assert d["exception"] == [] and any("省外：就业地省份" in t for t in d["text"]) and any("省内：就业地地市" in t for t in d["text"])
+    assert qinghai["letterhead"] == "省农牧民转移就业工作调度通报"  # Tibet's: 自治区…
+    e = qinghai["english"]
+    assert e["exception"] == [] and any(t.startswith("Whole province") for t in e["text"])
+    assert "Out-of-province" in " ".join(e["cards"].values())
+
+
+def test_no_demo_of_tibet_is_made_for_another_province(tmp_path):
+    env = {**os.environ, "TRACKER_PROVINCE": "63"}
+    r = subprocess.run(
+        [sys.executable, "-m", "tracker.generate", "--out", str(tmp_path / "d")], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert r.returncode != 0 and "演示数据只按西藏自治区生成" in r.stderr + r.stdout
+    assert not (tmp_path / "d" / "snapshots").exists()
+    assert re.search(r"province 63", r.stderr + r.stdout)
