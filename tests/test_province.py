@@ -49,6 +49,25 @@ out = {
 from tracker import hierarchy
 from tracker.bulletin import Letterhead
 out["letterhead"] = Letterhead.default("63", hierarchy.load().name("63")).mark
+
+# a county's export of its own ledger, read against Qinghai's units; a Tibetan county's row is not this province's
+import datetime as dt, pathlib, tempfile
+import polars as pl
+from tests.test_ingest import HEAD, KEY, good_id
+from tracker import ingest
+tmp = pathlib.Path(tempfile.mkdtemp())
+rows = [
+    [good_id(1, "630102"), "城东区", "东关大街街道", "630102001001", "政府组织", "四川省成都市", "2026/3/1", "5", "8000"],
+    [good_id(2, "630102"), "城东区", "东关大街街道", "630102001004", "自主就业", "青海省西宁市", "2026/4/1", "4", "6000"],
+    [good_id(3, "630202"), "乐都区", "碾伯街道", "630202001001", "劳务经纪人", "西宁市", "2026/5/1", "3", "5000"],
+    [good_id(4, "540329"), "洛隆县", "孜托镇", "540329100001", "政府组织", "四川省成都市", "2026/3/1", "5", "8000"],
+]
+f = tmp / "青海_1120.csv"
+f.write_text("\n".join(",".join(r) for r in [HEAD, *rows]), encoding="utf-8")
+r = ingest.ingest([f], dt.date(2026, 11, 20), tmp / "data", user="t", key=KEY)
+week = pl.read_parquet(tmp / "data" / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet")
+out["ingest"] = {"rows_in": r.rows_in, "accepted": r.accepted, "rejected": r.rejected,
+                 "rows": week.sort("county_code", "village_code").select("county_code", "home_code", "dest_scope", "dest_province_code").rows()}
 print("RESULT " + json.dumps(out, ensure_ascii=False))
 """
 
@@ -89,6 +108,16 @@ def test_the_provinces_own_words_and_units(qinghai):
     e = qinghai["english"]
     assert e["exception"] == [] and any(t.startswith("Whole province") for t in e["text"])
     assert "Out-of-province" in " ".join(e["cards"].values())
+
+
+def test_a_countys_ledger_is_read_against_the_provinces_units(qinghai):
+    got = qinghai["ingest"]
+    assert (got["rows_in"], got["accepted"], got["rejected"]) == (4, 3, 1)  # 洛隆县 is Tibet's: refused, not lost
+    assert [tuple(r) for r in got["rows"]] == [
+        ("630102", "630102001001", "cross_province", "51"),
+        ("630102", "630102001004", "cross_county", "63"),  # 城东区 is in 西宁市: another county of the same prefecture
+        ("630202", "630202001001", "cross_prefecture", "63"),  # 乐都区 is in 海东市
+    ]
 
 
 def test_no_demo_of_tibet_is_made_for_another_province(tmp_path):
