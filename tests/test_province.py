@@ -66,8 +66,9 @@ f = tmp / "青海_1120.csv"
 f.write_text("\n".join(",".join(r) for r in [HEAD, *rows]), encoding="utf-8")
 r = ingest.ingest([f], dt.date(2026, 11, 20), tmp / "data", user="t", key=KEY)
 week = pl.read_parquet(tmp / "data" / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet")
+cols = ("county_code", "home_code", "dest_scope", "dest_province_code")
 out["ingest"] = {"rows_in": r.rows_in, "accepted": r.accepted, "rejected": r.rejected,
-                 "rows": week.sort("county_code", "village_code").select("county_code", "home_code", "dest_scope", "dest_province_code").rows()}
+                 "rows": week.sort("county_code", "village_code").select(*cols).rows()}
 print("RESULT " + json.dumps(out, ensure_ascii=False))
 """
 
