@@ -37,9 +37,9 @@ tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-l
 	@touch $@
 
 system-deps:
-	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/soffice ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null || ! [ -x /usr/bin/java ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" 2>/dev/null; then \
-	  echo "installing Debian packages: chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui python3-uno openjdk-17-jre-headless postgresql"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui python3-uno openjdk-17-jre-headless postgresql >/dev/null; \
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/soffice ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null || ! [ -x /usr/bin/java ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" 2>/dev/null || ! [ -x /usr/sbin/nginx ]; then \
+	  echo "installing Debian packages: chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui python3-uno openjdk-17-jre-headless postgresql nginx-light"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui python3-uno openjdk-17-jre-headless postgresql nginx-light >/dev/null; \
 	fi
 
 lint: $(BIN)/.dev
