@@ -127,8 +127,17 @@ if check:  # a national deployment: tracker.registry has checked this week again
                 "This week's data changed after the national check: the figures above are refreshed by the next check.",
             )
         )
+    alone = len(check["provinces"]) < 2
+    if alone:
+        st.warning(
+            L(
+                "全国核对时只有本省有本周数据，尚未与其他省份比对；其他省份报送后再次核对。",
+                "At the national check only this province had this week: nothing was compared yet.",
+            )
+        )
     if not (n["persons"] or n["placements"]):
-        st.success(L("本地区没有计入外省的人员或就业记录。", "Nobody in this area counts in another province."))
+        if not alone:
+            st.success(L("本地区没有计入外省的人员或就业记录。", "Nobody in this area counts in another province."))
     elif not can("records"):
         records_hidden(lang)
     else:

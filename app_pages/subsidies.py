@@ -18,14 +18,24 @@ unit_name = unit_namer(lang)
 header(L("补贴测算", "Subsidy estimates"), state, h)
 
 keys = subsidy.available()
-active = subsidy.load().key
+active = subsidy.active_key()
+if active is None:
+    st.info(
+        L(
+            "本省尚未设置补贴政策。可选择下列政策文件作对照测算。",
+            "No subsidy policy is set for this province. Pick a policy document below to estimate against it.",
+        )
+    )
 pick = st.selectbox(
     L("补贴政策", "Policy"),
     keys,
-    index=keys.index(active),
+    index=keys.index(active) if active in keys else None,
     key="sub_policy",
+    placeholder=L("选择政策文件", "Choose a policy document"),
     format_func=lambda k: subsidy.load(k).name_zh if lang == "zh" else subsidy.load(k).name_en,
 )
+if pick is None:
+    st.stop()
 policy = subsidy.load(pick)
 readings = sorted({r.months for r in policy.rules})
 reading = (

@@ -61,14 +61,22 @@ def province_copy(week: pl.DataFrame, code: str, i: int, copies: int = 1) -> pl.
     )
 
 
+def tibet_into(demo: Path, root: Path) -> None:
+    """ROOT/province=54: the demo's files linked, so that the registry's national/ lands here, not in the demo."""
+    mine = root / "province=54"
+    mine.mkdir(parents=True)
+    for p in demo.resolve().iterdir():
+        if p.name not in ("national", "state"):  # the store stays per copy: a bench never writes the demo's
+            (mine / p.name).symlink_to(p, target_is_directory=p.is_dir())
+
+
 def national_root(demo: Path, out: Path, n: int, copies: int = 1) -> tuple[Path, dt.date, int]:
-    """ROOT/province=54 → the demo; n − 1 other provinces with the latest week. Returns (root, week, rows in all)."""
+    """ROOT/province=54: the demo; n − 1 other provinces with the latest week. Returns (root, week, rows in all)."""
     day = latest_week(demo)
     root = out / f"national-{n}"
     if root.exists():
         shutil.rmtree(root)
-    root.mkdir(parents=True)
-    (root / "province=54").symlink_to(demo.resolve(), target_is_directory=True)
+    tibet_into(demo, root)
     week = pl.read_parquet(demo / "snapshots" / f"snapshot_date={day}" / "records.parquet")
     nat = pl.read_csv(REPO / "data" / "regions" / "national.csv", schema_overrides={"code": pl.String})
     others = [c for c in nat.filter(pl.col("level") == 1)["code"].to_list() if c != "54"][: n - 1]
@@ -157,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     alone = a.out / "national-1"
     if alone.exists():
         shutil.rmtree(alone)
-    alone.mkdir(parents=True)
-    (alone / "province=54").symlink_to(a.demo.resolve(), target_is_directory=True)
+    tibet_into(a.demo, alone)
     print("app process serving Tibet, overview at region (cold: connection and first run):")
     for label, d in ((f"{a.provinces} provinces under the root", root), ("Tibet alone", alone)):
         ms, mb = app_cost(d / "province=54", day)

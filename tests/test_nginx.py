@@ -8,6 +8,7 @@ import gzip
 import re
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -98,13 +99,26 @@ def test_scripts_are_gzipped(deployment):
     assert len(body) < len(plain) / 2
 
 
+def test_a_countys_ledger_is_not_refused_for_its_size(deployment):
+    """nginx's default limit (1 MB) would refuse a county's ledger with 413 before Streamlit saw it."""
+    req = urllib.request.Request(deployment["url"] + "/_stcore/health", data=b"x" * (5 << 20), method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=30)
+        code = 200
+    except urllib.error.HTTPError as e:
+        code = e.code
+    assert code != 413  # Streamlit's own answer to a POST here (405), not nginx's
+
+
 def test_each_browser_stays_on_one_process_and_each_province_on_its_own(deployment, browser):
     base, ports, log = deployment["url"], deployment["ports"], deployment["log"]
-    # a first visit gets its route cookie, and the key it was sent by is that cookie
+    # a first visit gets its route cookie (its own first request goes by address), and then goes by it
     head, _ = get(base + "/")
-    route = re.search(r"tracker_route=([0-9a-f]+)", head["set-cookie"]).group(1)
+    route = re.search(r"tracker_route=([0-9a-f]{32});", head["set-cookie"]).group(1)
+    assert "HttpOnly; Secure; SameSite=Lax" in head["set-cookie"]
+    get(base + "/_stcore/health", {"Cookie": f"tracker_route={route}"})
     time.sleep(0.3)
-    assert log_lines(log)[-1][0] == route
+    assert [k for k, _, _ in log_lines(log)[-2:]] == ["\\x7F\\x00\\x00\\x01", route]  # 127.0.0.1 as nginx logs its bytes
     # route keys, and the process nginx sends each to (its consistent hash)
     keys = [f"{i:032x}" for i in range(1, 13)]
     for k in keys:

@@ -45,6 +45,9 @@ out = {
     "prefecture": page(area="6302"),
     "destinations": page("app_pages/destinations.py"),
     "english": page(lang="en"),
+    "quality": page("app_pages/quality.py"),
+    "subsidies": page("app_pages/subsidies.py"),
+    "quotas": page("app_pages/quotas.py"),
 }
 from tracker import hierarchy
 from tracker.bulletin import Letterhead
@@ -109,6 +112,19 @@ def test_the_provinces_own_words_and_units(qinghai):
     e = qinghai["english"]
     assert e["exception"] == [] and any(t.startswith("Whole province") for t in e["text"])
     assert "Out-of-province" in " ".join(e["cards"].values())
+
+
+def test_other_pages_in_the_provinces_words(qinghai):
+    q = qinghai["quality"]
+    assert q["exception"] == [] and any("全省只计一次" in t for t in q["text"])
+    s = qinghai["subsidies"]  # Tibet's policy is not Qinghai's: nothing estimated until a policy is picked
+    assert s["exception"] == [] and any("本省尚未设置补贴政策" in t for t in s["text"])
+    assert not s["frames"]
+    quotas = qinghai["quotas"]
+    assert quotas["exception"] == [] and not any("自治区" in t for t in quotas["text"])
+    for page in qinghai.values():
+        if isinstance(page, dict) and "text" in page:
+            assert not any("西藏" in t or "全区" in t for t in page["text"]), page["text"][:3]
 
 
 def test_a_countys_ledger_is_read_against_the_provinces_units(qinghai):

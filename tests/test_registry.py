@@ -53,23 +53,31 @@ def mine(root, province: str) -> pl.DataFrame:
 
 def test_each_placement_and_person_counts_once_in_the_country(nat):
     assert registry.resolve(nat, F.CUR).to_dicts() == TIBET
-    got = mine(nat, "54").select("record_id", "first_province", "first_reported", "home_province", "national_home")
+    got = mine(nat, "54").select(
+        "record_id", "first_province", "first_reported", "home_province", "placement_elsewhere", "person_elsewhere"
+    )
     assert got.rows() == [
-        ("R1", "63", dt.date(2026, 3, 28), "63", F.QH_V),  # Q1 was reported first
-        ("R8", "63", dt.date(2026, 4, 1), "63", F.QH_V),  # the same day: Q5 < R8
-        ("R9", "54", dt.date(2026, 11, 19), "63", F.QH_V),  # its own placement counts here; G counts in Qinghai
+        ("R1", "63", dt.date(2026, 3, 28), "63", True, True),  # Q1 was reported first
+        ("R8", "63", dt.date(2026, 4, 1), "63", True, True),  # the same day: Q5 < R8
+        ("R9", "54", dt.date(2026, 11, 19), "63", False, True),  # its own placement counts here; G counts in Qinghai
     ]
-    assert mine(nat, "63").select("record_id", "first_province", "home_province", "national_home").rows() == [("Q2", "54", "54", F.V_K)]
+    assert mine(nat, "63").select("record_id", "first_province", "home_province").rows() == [("Q2", "54", "54")]
+    assert "national_home" not in mine(nat, "54").columns  # another province's village is not this one's business
+    homes = pl.read_parquet(registry.week_dir(nat, F.CUR) / "elsewhere.parquet").select("record_id", "national_home")
+    assert dict(homes.rows()) == {"R1": F.QH_V, "R8": F.QH_V, "R9": F.QH_V, "Q2": F.V_K}
 
 
 def test_the_rule_is_the_one_of_one_ledger(nat):
-    """Both provinces' weeks as one ledger through submissions.counting_units give the registry's national counts."""
+    """Both provinces' weeks as one ledger through submissions.counting_units: each counted placement and each person
+    lands in the province the registry says, and in the same counting unit."""
     weeks = [pl.read_parquet(registry._records(d, F.CUR)) for d in registry.provinces(nat).values()]
     one = submissions.counting_units(pl.concat(weeks).drop("home_code", "counted"))
-    counted = one.filter("counted")
-    s = registry.resolve(nat, F.CUR)
-    assert counted.height == s["placements_counted"].sum() == 11
-    assert counted["person_key"].n_unique() == s["persons_counted"].sum() == 8
+    s = {r["province"]: r for r in registry.resolve(nat, F.CUR).to_dicts()}
+    by_report = pl.col("record_id").str.slice(0, 1).replace_strict({"R": "54", "Q": "63"})  # who reported it
+    counted = one.filter("counted").with_columns(province=by_report)
+    assert dict(counted.group_by("province").len().rows()) == {p: s[p]["placements_counted"] for p in s} == {"54": 7, "63": 4}
+    first = one.sort("reported_date", "record_id").unique("person_key", keep="first").with_columns(province=by_report)
+    assert dict(first.group_by("province").len().rows()) == {p: s[p]["persons_counted"] for p in s} == {"54": 4, "63": 4}
     homes = dict(one.select("person_key", "home_code").unique().iter_rows())
     for r in pl.read_parquet(registry.week_dir(nat, F.CUR) / "elsewhere.parquet").iter_rows(named=True):
         assert homes[r["person_key"]] == r["national_home"]
@@ -110,6 +118,7 @@ def test_command_line_in_official_units(nat, capsys):
     assert registry.main(["--root", str(nat), "--lang", "en"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "Country\t14\t3\t11\t12\t4\t8"
     assert registry.main(["--root", str(nat.parent / "nowhere")]) == 2
+    assert "no province=XX/" in capsys.readouterr().err
 
 
 @pytest.fixture
@@ -152,6 +161,15 @@ def test_quality_page_says_when_the_check_is_out_of_date(tibet_of_nat):
     assert "Persons counted elsewhere" in metrics(at)
 
 
+def test_quality_page_says_when_nothing_was_compared(tibet_of_nat):
+    shutil.rmtree(tibet_of_nat / "province=63" / "snapshots" / f"snapshot_date={F.CUR}")
+    registry.resolve(tibet_of_nat, F.CUR)  # Qinghai has not sent the week
+    at = open_page("quality")
+    assert (metrics(at)["人员计入外省"], metrics(at)["核对省份"]) == ("0", "1")
+    assert any("尚未与其他省份比对" in w.value for w in at.warning)
+    assert not any("没有计入外省" in s.value for s in at.success)
+
+
 def test_the_rows_need_the_records_right(tibet_of_nat):
     check = registry.checked(F.CUR, tibet_of_nat / "province=54")
     with queries.scoped(queries.Scope("54", False)), pytest.raises(queries.Denied):
@@ -185,3 +203,12 @@ def test_on_object_storage_each_province_pulls_its_own(s3, tmp_path):  # noqa: F
     weeks = pl.scan_parquet(host / "snapshots" / "*" / "records.parquet")
     assert weeks.select(pl.col("county_code").str.slice(0, 2).unique()).collect().to_series().to_list() == ["54"]
     assert not list(host.rglob("*63.parquet"))  # the registry's own files stay at the national level
+    r = subprocess.run(
+        [sys.executable, "-m", "tracker.registry", "--root", root + "-nothing-here"],
+        env={**os.environ, **env},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and "no province=XX/" in r.stderr and "Traceback" not in r.stderr

@@ -174,8 +174,8 @@ GROUP_LIST: list[Group] = [
         "初中及以上文化程度",
         "Junior high or above",
         sql=f"education in ({EDUCATION.sql_list(JUNIOR_PLUS)})",
-        desc_zh="自治区2020年工作方案列出的培训重点人群",
-        desc_en="A training priority of the region's 2020 plan",
+        desc_zh="西藏自治区2020年工作方案列出的培训重点人群",
+        desc_en="A training priority of Tibet's 2020 plan",
     ),
 ]
 ALL_PERSONS = Group("all_persons", "全部转移人员", "All persons", sql="true")

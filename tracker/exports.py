@@ -155,6 +155,7 @@ FILE_NAMES = {
     "changes": ("周变动明细", "changes"),
     "data_quality_units": ("数据质量_按单位", "data_quality_units"),
     "cross_county_duplicates": ("跨县重复报送", "cross_county_duplicates"),
+    "national_duplicates": ("跨省重复报送", "cross_province_duplicates"),
     "income_outliers": ("收入异常记录", "income_outliers"),
     "quotas_with_completion": ("目标任务完成情况", "quotas_with_completion"),
     "subsidy_by_rule": ("补贴测算_按项目", "subsidy_by_rule"),

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import polars as pl
 
 from tracker import settings
 
 REGION = settings.SETTINGS["province"].get().strip()
+if not (len(REGION) == 2 and REGION.isdigit()):
+    raise ValueError(f"TRACKER_PROVINCE={REGION!r}: a province's 2-digit code (54 = 西藏自治区)")
 # What the province calls itself in its own documents, and so "the whole of it" and "outside it": 自治区 (全区, 区外),
 # 省 (全省, 省外), or 市 for a municipality (全市, 市外)
 KIND = "自治区" if REGION in {"15", "45", "54", "64", "65"} else "市" if REGION in {"11", "12", "31", "50"} else "省"
@@ -82,6 +85,8 @@ class Hierarchy:
 @lru_cache(maxsize=4)
 def _load(path: str) -> Hierarchy:
     schema = {"code": pl.String, "level": pl.Int8, "parent_code": pl.String, "name_zh": pl.String, "name_en": pl.String}
+    if not Path(f"{path}/units_{REGION}.csv").exists():
+        raise FileNotFoundError(f"{path}/units_{REGION}.csv is missing: python scripts/derive_regions.py TARBALL {REGION}")
     units = pl.read_csv(f"{path}/units_{REGION}.csv", schema=schema)
     national = pl.read_csv(f"{path}/national.csv", schema=schema)
     return Hierarchy(units, national)

@@ -31,6 +31,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -91,7 +92,7 @@ def _build(name: str, params: dict, out: Path, engine: str = "duckdb") -> None:
 
 def publish(root: Path, province: str, day: dt.date, engine: str = "duckdb") -> bool:
     """Write the province's counted placements of the week into the registry, unless already there for the same
-    records file. True if written."""
+    records file (its signature beside, in reports/XX.json). True if written."""
     rec = _records(provinces(root)[province], day)
     out = week_dir(root, day) / "reports" / f"{province}.parquet"
     sig_file = out.with_suffix(".json")
@@ -114,10 +115,14 @@ def resolve(root: Path, day: dt.date, progress=None, engine: str = "duckdb") -> 
         raise FileNotFoundError(f"no province under {root} has the week {day}")
     wd = week_dir(root, day)
     reports = wd / "reports"
+    sigs = {}
     for p in sorted(have):
         t = time.perf_counter()
         wrote = publish(root, p, day, engine)
+        sigs[p] = json.loads((reports / f"{p}.json").read_text(encoding="utf-8"))["signature"]  # as the rule reads it
         say(f"{p}: {'published' if wrote else 'unchanged'} in {time.perf_counter() - t:.1f} s")
+    if len(have) < len(provinces(root)):
+        say(f"without the week {day}: {', '.join(sorted(set(provinces(root)) - set(have)))} (not checked against them)")
     for stale in reports.glob("*.parquet"):  # a province whose week was withdrawn since
         if stale.stem not in have:
             stale.unlink()
@@ -128,7 +133,7 @@ def resolve(root: Path, day: dt.date, progress=None, engine: str = "duckdb") -> 
     _build("registry_summary", {"path": glob, "elsewhere": str(wd / "elsewhere.parquet")}, wd / "summary.parquet", engine)
     say(f"national rule in {time.perf_counter() - t:.1f} s")
     away = pl.scan_parquet(wd / "elsewhere.parquet")
-    checked = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    checked = dt.datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(timespec="seconds")
     for p, d in have.items():
         out = d / NATIONAL / f"snapshot_date={day.isoformat()}.parquet"
         mine = (  # the province is the directory's: no column of that name (Spark would read one from the path)
@@ -137,11 +142,11 @@ def resolve(root: Path, day: dt.date, progress=None, engine: str = "duckdb") -> 
                 placement_elsewhere=pl.col("first_province") != pl.col("province"),
                 person_elsewhere=pl.col("home_province") != pl.col("province"),
             )
-            .drop("province")
+            .drop("province", "national_home")  # the other province's village is not this province's business
             .collect()
         )
         _atomic(out, lambda tmp, mine=mine: mine.write_parquet(tmp, compression="zstd"))
-        note = {"checked_at": checked, "provinces": sorted(have), "signature": signature(_records(d, day))}
+        note = {"checked_at": checked, "provinces": sorted(have), "signature": sigs[p]}
         _atomic(out.with_suffix(".json"), lambda tmp, note=note: tmp.write_text(json.dumps(note), encoding="utf-8"))
     return pl.read_parquet(wd / "summary.parquet")
 
@@ -157,7 +162,7 @@ def resolve_remote(uri: str, day: dt.date, progress=None, engine: str = "duckdb"
 
     base, fs = objstore.bucket_path(uri), objstore.filesystem()
     say = progress or (lambda msg: None)
-    codes = sorted(m.group(1) for e in fs.ls(base, detail=False) if (m := PROVINCE_DIR.match(e.rstrip("/").rsplit("/", 1)[-1])))
+    codes = _remote_provinces(fs, base)
     with tempfile.TemporaryDirectory(prefix="registry-") as tmp:
         root = Path(tmp)
         for p in codes:
@@ -170,19 +175,30 @@ def resolve_remote(uri: str, day: dt.date, progress=None, engine: str = "duckdb"
             ups += [(f, f"province={p}/{NATIONAL}/{f.name}") for f in (d / NATIONAL).glob(f"snapshot_date={day.isoformat()}.*")]
         for f, rel in ups:
             fs.put_file(str(f), f"{base}/{rel}")
+        here = {rel for _, rel in ups}
+        prefix = f"{base}/{week_dir(Path(''), day).as_posix()}/reports/"
+        try:  # a province whose week was withdrawn since: its old reports go, as they do on a disk
+            for key in fs.find(prefix):
+                if key[len(base) + 1 :] not in here:
+                    fs.rm_file(key)
+        except FileNotFoundError:
+            pass
     return s
+
+
+def _remote_provinces(fs, base: str) -> list[str]:
+    try:
+        entries = fs.ls(base, detail=False)
+    except FileNotFoundError:  # an empty or missing prefix
+        return []
+    return sorted(m.group(1) for e in entries if (m := PROVINCE_DIR.match(e.rstrip("/").rsplit("/", 1)[-1])))
 
 
 def remote_latest_week(uri: str) -> dt.date | None:
     from tracker import objstore
 
     base, fs = objstore.bucket_path(uri), objstore.filesystem()
-    days = [
-        d
-        for e in fs.ls(base, detail=False)
-        if PROVINCE_DIR.match(e.rstrip("/").rsplit("/", 1)[-1])
-        for d in objstore.remote_weeks(f"s3://{e}")
-    ]
+    days = [d for p in _remote_provinces(fs, base) for d in objstore.remote_weeks(f"s3://{base}/province={p}")]
     return max(days, default=None)
 
 
@@ -207,7 +223,7 @@ def checked_text(check: dict, lang: str = "zh") -> str:
 
     if not check.get("checked_at"):
         return "—"
-    when = dt.datetime.fromisoformat(check["checked_at"])
+    when = dt.datetime.fromisoformat(check["checked_at"]).astimezone(ZoneInfo("Asia/Shanghai"))  # as the app says times
     return f"{fmt.date(when.date(), lang)} {when:%H:%M}"
 
 

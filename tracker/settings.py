@@ -130,7 +130,7 @@ def regions_dir() -> Path:
 
 def units_file(regions: Path | None = None) -> Path:
     """Every unit of the deployment's province: data/regions/units_XX.csv (scripts/derive_regions.py)."""
-    return (regions or regions_dir()) / f"units_{SETTINGS['province'].get()}.csv"
+    return (regions or regions_dir()) / f"units_{SETTINGS['province'].get().strip()}.csv"
 
 
 def snapshots_dir() -> Path:

@@ -84,9 +84,23 @@ def policy_dir() -> Path:
     return own if own.exists() else settings.REPO / "data" / "policy"
 
 
+class NoPolicy(FileNotFoundError):
+    """No subsidy policy is set for the deployment's province (TRACKER_POLICY)."""
+
+
+def active_key() -> str | None:
+    """TRACKER_POLICY (a file stem in data/policy/); Tibet's own 2020 policy where the province is Tibet; None
+    elsewhere: no province is estimated under another's rules unless someone picks them."""
+    from tracker.hierarchy import REGION
+
+    return os.environ.get("TRACKER_POLICY", "").strip() or ("tibet_2020" if REGION == "54" else None)
+
+
 def load(key: str | None = None) -> Policy:
-    """The deployment's active policy: TRACKER_POLICY (file stem), default tibet_2020."""
-    key = key or os.environ.get("TRACKER_POLICY", "tibet_2020")
+    """A policy by its file stem; the deployment's active one by default (NoPolicy where none is set)."""
+    key = key or active_key()
+    if key is None:
+        raise NoPolicy("no subsidy policy set for this province (TRACKER_POLICY)")
     path = policy_dir() / f"{key}.toml"
     if not path.exists():
         raise FileNotFoundError(f"policy {key!r} not found in {policy_dir()}")
