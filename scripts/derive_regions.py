@@ -86,10 +86,16 @@ def main(tarball: str, which: str = ",".join(SHIPPED)) -> None:
     wanted = {p["code"] for p in provinces} if which == "all" else set(which.split(","))
     pname = {p["code"]: p["name"] for p in provinces}
     rows: dict[str, list[tuple]] = {p: [(p, 1, "", pname[p], english(p, pname[p]))] for p in sorted(wanted)}
-    for c in cities:  # a municipality's only prefecture is "市辖区"/"县": named after the city
+    generic = [c["provinceCode"] for c in cities if c["name"] in ("市辖区", "县")]
+    for c in cities:  # a municipality's prefectures are "市辖区" (and "县"): named after the city, told apart if both
         if c["provinceCode"] in wanted:
-            name = pname[c["provinceCode"]] if c["name"] in ("市辖区", "县") else c["name"]
-            rows[c["provinceCode"]].append((c["code"], 2, c["provinceCode"], name, english(c["code"], name)))
+            name, en = c["name"], english(c["code"], c["name"])
+            if name in ("市辖区", "县"):
+                city = pname[c["provinceCode"]]
+                both = generic.count(c["provinceCode"]) > 1
+                kind = "districts" if name == "市辖区" else "counties"
+                name, en = (f"{city}（{name}）", f"{pinyin_name(city)} ({kind})") if both else (city, pinyin_name(city))
+            rows[c["provinceCode"]].append((c["code"], 2, c["provinceCode"], name, en))
     for level, items, parent in ((3, areas, "cityCode"), (4, streets, "areaCode"), (5, villages, "streetCode")):
         for x in items:
             if x["provinceCode"] in wanted:
