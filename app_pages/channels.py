@@ -28,7 +28,7 @@ share = top["organized"] / top["persons"] if top["persons"] else None
 total_q = {r["unit_code"]: r["target"] for r in q.filter(pl.col("metric") == "total").iter_rows(named=True)}
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(t("persons", lang), fmt.persons(top["persons"], lang))
-above = fmt.short_points((share - minimum) * 100, lang) if share else None  # against the minimum share
+above = fmt.short_points((share - minimum) * 100, lang) if share and minimum is not None else None  # against the floor
 c2.metric(t("org_share", lang), fmt.pct(share), delta=above, delta_arrow=fmt.arrow(above))
 c3.metric(L("有组织转移", "Organized"), fmt.persons(top["organized"], lang))
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)

@@ -10,7 +10,7 @@ import streamlit as st
 import queries
 from tracker import analysis, catalogue, dispatch, registry, settings, submissions
 from tracker.exports import for_people
-from tracker.hierarchy import REGION
+from tracker.hierarchy import OUT_EN, REGION
 from tracker.i18n import pick
 from tracker.ingest import R
 from tracker.ui import can, current, data_table, download, drill_table, header, records_hidden, records_link, unit_namer
@@ -72,7 +72,8 @@ if kids.height:
     drill_table(table, state, h, "dq_units", codes, name="data_quality_units")
     n_silent = kids.filter(pl.col("last_reported") < silent_after).height
     if n_silent:
-        st.warning(L(f"{n_silent}个单位2周以上没有新增或更正记录。", f"{n_silent} units have reported nothing for 2+ weeks."))
+        units = f"{n_silent} unit{'s' if n_silent > 1 else ''}"
+        st.warning(L(f"{n_silent}个单位2周以上没有新增或更正记录。", f"{units} reported nothing for 2+ weeks."))
 
 st.markdown(
     "#### "
@@ -87,7 +88,6 @@ if dup.height:
     data_table(
         dup.rename({"county_a": L("县区甲", "County A"), "county_b": L("县区乙", "County B"), "persons": L("人数", "Persons")}),
         hide_index=True,
-        height=300,
     )
     download(dup, "cross_county_duplicates", lang, "dl_dup")
     st.caption(
@@ -113,11 +113,11 @@ if check:  # a national deployment: tracker.registry has checked this week again
     c[2].metric(L("核对省份", "Provinces checked"), f"{len(check['provinces'])}")
     st.caption(
         L(
-            f"全国人员核对（{when_text}；{others}）：同一人同一次就业被两个省份报送时，全国只计一次，计入首次报送的省份；"
-            "人数计入此人首次报送所在的省份。本省的统计和任务完成情况不受影响。",
-            f"National check ({when_text}; {others}): a placement reported by two provinces counts once in the "
-            "country, in the province that reported it first; a person counts where first reported. This province's "
-            "own figures and quotas are unchanged.",
+            f"全国人员核对（{when_text}；{others}）：同一人同一开工日期的就业被两个省份报送时，全国只计一次，计入首次报送"
+            f"（录入日期在先，同日按记录编号在先）的省份；人数计入此人首次报送所在的省份。{h.whole()}的统计和任务完成情况不受影响。",
+            f"National check ({when_text}; {others}): a placement (the same person and start date) reported by two "
+            "provinces counts once in the country, in the province that entered it first (the same day: the smaller "
+            f"record ID); a person counts where first reported. The {OUT_EN}'s own figures and quotas are unchanged.",
         )
     )
     if check["stale"]:
@@ -131,7 +131,7 @@ if check:  # a national deployment: tracker.registry has checked this week again
     if alone:
         st.warning(
             L(
-                "全国核对时只有本省有本周数据，尚未与其他省份比对；其他省份报送后再次核对。",
+                f"全国核对时只有{h.whole()}有本周数据，尚未与其他省份比对；其他省份报送后再次核对。",
                 "At the national check only this province had this week: nothing was compared yet.",
             )
         )

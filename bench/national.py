@@ -1,14 +1,17 @@
 """National scale: the person registry across provinces, and an app process's memory with provinces beside its own.
 
-    python -m bench.national --demo DIR [--provinces 18] [--engines duckdb,spark] [--out DIR]
+    python -m bench.national --demo DIR [--provinces 18] [--copies 1] [--engines duckdb,spark] [--out DIR]
+    python -m bench.national --demo DIR --large-province 17 [--engines duckdb,spark]
 
-Builds a national root from the demo's latest week: province=54 is the demo itself (a link), every other province a
+Builds a national root from the demo's latest week: province=54 is the demo's files (linked), every other province a
 copy of that week's records with the codes moved to the province, new person keys and record ids, and 1% of Tibet's
 persons also reported by it (the same person key and start date, reported a day earlier for half of them and a day
 later for the rest; a different 1% per province). Measures, each in a process of its own:
 - the registry's resolve (tracker.registry) per engine: wall, CPU and peak memory of its processes (Spark's JVM too);
 - an app process serving Tibet (the overview at region, cold): its time and peak memory with the other provinces
   under the same root and without them.
+With --large-province K: one province's week of K times Tibet's records (its persons distinct per copy) and every
+derived file of it built per engine (`tracker.build`), the build a province's platform runs each week.
 """
 
 from __future__ import annotations
@@ -90,6 +93,44 @@ def national_root(demo: Path, out: Path, n: int, copies: int = 1) -> tuple[Path,
     return root, day, rows
 
 
+def large_province(demo: Path, out: Path, copies: int) -> tuple[Path, dt.date, int]:
+    """A data directory of one large province: Tibet's latest week `copies` times over (each copy with persons and
+    record ids of its own, in Tibet's units), with the demo's quotas. Returns (directory, week, records)."""
+    from tracker.generate import write_snapshot
+
+    day = latest_week(demo)
+    d = out / f"province-x{copies}"
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    shutil.copy(demo / "quotas.csv", d / "quotas.csv")
+    week = pl.read_parquet(demo / "snapshots" / f"snapshot_date={day}" / "records.parquet")
+    big = pl.concat(
+        [week]
+        + [
+            week.with_columns(
+                person_key=pl.col("person_key").hash(seed=2000 + k).reinterpret(signed=True),
+                record_id=pl.lit(f"x{k}") + pl.col("record_id"),
+            )
+            for k in range(1, copies)
+        ]
+    ).sort("county_code", "township_code", "village_code")
+    write_snapshot(big, d, day, derived=False)  # the derived files: timed per engine below
+    return d, day, big.height
+
+
+def build_cost(data: Path, day: dt.date, engine: str) -> tuple[float, float, float]:
+    """Every derived file of the week (`tracker.build`) in a process of its own: wall, CPU, peak MB."""
+    code = (
+        "import datetime as dt;from pathlib import Path;from tracker import build;"
+        f"t=build.build(Path({str(data)!r}),dt.date.fromisoformat({day.isoformat()!r}),{engine!r});"
+        "print(len(t))"
+    )
+    wall, cpu, mb, out = in_process(code)
+    print(f"  {engine}: {out.strip()} files in {wall:.1f} s wall, {cpu:.1f} s CPU, {mb:.0f} MB peak", flush=True)
+    return wall, cpu, mb
+
+
 def _tree(root: int) -> dict[int, tuple[float, float]]:
     """pid → (CPU seconds, resident MB) of `root` and every process below it, from /proc."""
     tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
@@ -155,8 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--copies", type=int, default=1, help="each other province reports this many times Tibet's week")
     ap.add_argument("--engines", default="duckdb,spark")
     ap.add_argument("--out", type=Path, default=Path("/tmp/tracker-bench"))
+    ap.add_argument("--large-province", type=int, default=0, metavar="K", help="instead: one province of K× Tibet's week, built per engine")
     a = ap.parse_args(argv)
     t = time.perf_counter()
+    if a.large_province:
+        d, day, rows = large_province(a.demo, a.out, a.large_province)
+        print(f"large province {d}: week {day}, {rows:,} records, written in {time.perf_counter() - t:.0f} s")
+        print(f"every derived file of the week ({os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}):")
+        for engine in a.engines.split(","):
+            build_cost(d, day, engine)
+        return 0
     root, day, rows = national_root(a.demo, a.out, a.provinces, a.copies)
     print(f"national root {root}: {a.provinces} provinces, week {day}, {rows:,} records, written in {time.perf_counter() - t:.0f} s")
     print(f"registry resolve ({os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}):")

@@ -106,10 +106,10 @@ def main(tarball: str, which: str = ",".join(SHIPPED)) -> None:
             w = csv.writer(f)
             w.writerow(["code", "level", "parent_code", "name_zh", "name_en"])
             w.writerows(sorted(mine))
-    nat = [(p["code"], 1, "", p["name"], pinyin_name(p["name"])) for p in provinces]
+    nat = [(p["code"], 1, "", p["name"], english(p["code"], p["name"])) for p in provinces]  # one name everywhere
     for c in cities:  # municipalities list "市辖区"/"县" as their only prefecture: use the city name
         name = pname[c["provinceCode"]] if c["name"] in ("市辖区", "县") else c["name"]
-        nat.append((c["code"], 2, c["provinceCode"], name, pinyin_name(name)))
+        nat.append((c["code"], 2, c["provinceCode"], name, english(c["code"], name)))
     with open(OUT / "national.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["code", "level", "parent_code", "name_zh", "name_en"])

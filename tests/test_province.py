@@ -37,7 +37,8 @@ def page(path=None, **qp):
             plain = re.sub(r"<span class='tr-nb'>([^<]*)</span>", r"\1", m.value)
             cards[got.group(1)] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", plain))
     frames = [df.value.astype(str).to_dict("records") for df in at.dataframe]
-    return {"exception": [str(e.value) for e in at.exception], "text": text, "cards": cards, "frames": frames,
+    metrics = [[m.label, m.value, m.delta] for m in at.metric]
+    return {"exception": [str(e.value) for e in at.exception], "text": text, "cards": cards, "frames": frames, "metrics": metrics,
             "selects": [list(s.options) for s in at.selectbox]}
 
 out = {
@@ -48,6 +49,7 @@ out = {
     "quality": page("app_pages/quality.py"),
     "subsidies": page("app_pages/subsidies.py"),
     "quotas": page("app_pages/quotas.py"),
+    "channels": page("app_pages/channels.py"),
 }
 from tracker import hierarchy
 from tracker.bulletin import Letterhead
@@ -120,6 +122,10 @@ def test_other_pages_in_the_provinces_words(qinghai):
     s = qinghai["subsidies"]  # Tibet's policy is not Qinghai's: nothing estimated until a policy is picked
     assert s["exception"] == [] and any("本省尚未设置补贴政策" in t for t in s["text"])
     assert not s["frames"]
+    ch = qinghai["channels"]  # no floor set for Qinghai: none is assumed (Tibet's is 60%)
+    share = next(m for m in ch["metrics"] if m[0] == "组织化率")
+    assert ch["exception"] == [] and share[1] == "60.0%" and not share[2]  # Q1, Q2, Q5 of five; no gap to a floor
+    assert next(m for m in ch["metrics"] if m[0].startswith("还需"))[1] == "—"
     quotas = qinghai["quotas"]
     assert quotas["exception"] == [] and not any("自治区" in t for t in quotas["text"])
     for page in qinghai.values():

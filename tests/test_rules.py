@@ -85,6 +85,7 @@ def test_gap_points_example_from_the_domain_brief():
         (55, 100, 0.6, 13),  # (55+13)/113 = 60.18%, (55+12)/112 = 59.8%
         (1, 2, 1.0, None),  # 100% can never be reached by adding
         (2, 2, 1.0, 0),
+        (5, 10, None, None),  # no floor set (a province without one): nothing to reach
     ],
 )
 def test_organized_needed(org, total, share, x):
@@ -285,6 +286,7 @@ def test_one_minus_sign(fn, x, want):
         (5, None, 0.6, None),
         (0, 0, 0.6, None),
         (100, 333, 0.35, 17),
+        (3, 10, None, None),  # no floor set
     ],
 )  # 0.35 × 333 = 116.55 → 117
 def test_organized_needed_by_year_end(organized, quota, minimum, want):
@@ -325,3 +327,18 @@ def test_a_card_arrow_follows_the_sign_of_its_change(delta, want):
 )
 def test_a_column_keeps_one_unit(kind, xs, lang, signed, want):
     assert fmt.column(kind, xs, lang, signed=signed) == want
+
+
+@pytest.mark.parametrize(
+    ("province", "env", "want"),
+    [("54", None, 0.6), ("63", None, None), ("63", "0.5", 0.5), ("54", "0.65", 0.65)],
+)
+def test_the_floor_without_a_quota_is_tibets_only_in_tibet(monkeypatch, province, env, want):
+    from tracker import settings
+
+    monkeypatch.setenv("TRACKER_PROVINCE", province)
+    if env is None:
+        monkeypatch.delenv("TRACKER_ORG_SHARE_MIN", raising=False)
+    else:
+        monkeypatch.setenv("TRACKER_ORG_SHARE_MIN", env)
+    assert settings.org_share_min() == want

@@ -83,7 +83,10 @@ def spark_session(conf: dict[str, str] | None = None):
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.warehouse.dir", warehouse)
-            .config("spark.sql.shuffle.partitions", str(max(2, os.cpu_count() or 2)))
+            .config("spark.driver.memory", settings.SETTINGS["spark_driver_memory"].get())
+            # enough partitions for a province's week (a partition's aggregation must fit); adaptive execution
+            # coalesces them again for a small one
+            .config("spark.sql.shuffle.partitions", str(max(64, 4 * (os.cpu_count() or 2))))
             .config("spark.sql.ansi.enabled", "false")  # DuckDB's integer division and casts, not ANSI errors
             .getOrCreate()
         )

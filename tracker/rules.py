@@ -69,12 +69,14 @@ def share_status(share: float | None, minimum: float | None) -> str | None:
     return MET if shown(share * 100) >= shown(minimum * 100) else NOT_MET
 
 
-def organized_needed(organized: int, total: int, minimum: float) -> int | None:
+def organized_needed(organized: int, total: int, minimum: float | None) -> int | None:
     """Smallest x ≥ 0 with (organized + x) / (total + x) ≥ minimum: extra organized placements needed.
 
     Exact arithmetic, so 60% of 10 with 6 organized needs 0, not a float-rounding 1. None if the
     minimum is 100% or more and not yet met (no number of additions reaches it).
     """
+    if minimum is None:  # no floor set: nothing is needed
+        return None
     m = Fraction(str(minimum))
     if total == 0 and organized == 0:
         return 0 if m <= 0 else (None if m >= 1 else 1)
@@ -86,10 +88,10 @@ def organized_needed(organized: int, total: int, minimum: float) -> int | None:
     return max(0, math.ceil(x))
 
 
-def organized_needed_by_year_end(organized: int, total_quota: float | None, minimum: float) -> int | None:
+def organized_needed_by_year_end(organized: int, total_quota: float | None, minimum: float | None) -> int | None:
     """Organized placements still needed for the year's target to meet the floor: ⌈minimum × total quota⌉ − organized
     (at least 0); None without a total quota. 60% of a 11,050 quota is 6,630 organized placements by December."""
-    if total_quota is None or total_quota <= 0:
+    if total_quota is None or total_quota <= 0 or minimum is None:
         return None
     need = math.ceil(Fraction(str(minimum)) * Fraction(str(total_quota)))
     return max(0, need - organized)

@@ -99,6 +99,11 @@ SETTINGS = {
         "local[*]",
         "Spark master URL for `python -m tracker.build --engine spark` (a cluster's, e.g. spark://host:7077).",
     ),
+    "spark_driver_memory": Setting(
+        "TRACKER_SPARK_DRIVER_MEMORY",
+        "4g",
+        "Spark driver memory (with local[*] the driver does the work: Spark's 1g fails on a week of ten million records).",
+    ),
     "demo_scale": Setting("TRACKER_DEMO_SCALE", "1.0", "Multiplier on the number of demo persons (benchmarks use larger values)."),
 }
 
@@ -152,8 +157,12 @@ def status_thresholds() -> tuple[float, float, float]:
     return a, b, c
 
 
-def org_share_min() -> float:
-    return float(SETTINGS["org_share_min"].get())
+def org_share_min() -> float | None:
+    """The organized-share floor where the quota table sets none: TRACKER_ORG_SHARE_MIN, else Tibet's 60% (seed 001)
+    in Tibet and none elsewhere (no province is held to another's floor)."""
+    if os.environ.get(SETTINGS["org_share_min"].env, "").strip():
+        return float(SETTINGS["org_share_min"].get())
+    return float(SETTINGS["org_share_min"].default) if SETTINGS["province"].get().strip() == "54" else None
 
 
 def today():
