@@ -104,6 +104,23 @@ def test_cumulative_in_english_below_a_hundred_thousand_in_plain_persons():
     assert list(fig.data[0].y) == [900.0] and fig.layout.yaxis.title.text == "persons" and fig.layout.xaxis.tickformat == "%-d %b"
 
 
+def test_cumulative_of_a_first_week_has_a_tick_a_day_and_whole_persons():
+    """A new deployment's first days (a township with 4 persons): no 11月19日 11月19日 11月20日, no 0.5 persons."""
+    first = {
+        **TREND,
+        "this_year": [(dt.date(2026, 11, 19), 3), (dt.date(2026, 11, 20), 4)],
+        "linear": [],
+        "last_year": [],
+        "target": 6,
+        "projection": None,
+    }
+    fig = valid(charts.cumulative(first, "zh", "累计进度"))
+    assert fig.layout.xaxis.dtick == 86_400_000 and fig.layout.xaxis.tickformat == "%-m月%-d日"
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tick0 == 0
+    whole_year = valid(charts.cumulative(TREND, "zh", "累计进度"))  # a year of weeks: plotly's own ticks
+    assert whole_year.layout.xaxis.dtick is None and whole_year.layout.yaxis.dtick is None
+
+
 def test_share_bars_against_the_minimum():
     df = pl.DataFrame({"unit_code": ["5401", "5402"], "name": ["拉萨市", "日喀则市"], "share": [0.7, 0.5]})
     fig = valid(charts.share_bars(df, 0.6, "zh", "组织化率"))

@@ -58,10 +58,14 @@ def _title(text: str | None) -> dict | None:
     return dict(text=text) if text is not None else None
 
 
-def date_axis(lang: str) -> dict:
-    """Dates as officials write them: 11月20日 (never "Jan 2026")."""
+def date_axis(lang: str, days: list | None = None) -> dict:
+    """Dates as officials write them: 11月20日 (never "Jan 2026"); a tick a day at most, so that a first week's few
+    points never read 11月19日 11月19日 11月20日 (plotly's half-day ticks, printed as days)."""
     fmt_ = "%-m月%-d日" if lang == "zh" else "%-d %b"
-    return dict(tickformat=fmt_, hoverformat="%Y年%-m月%-d日" if lang == "zh" else "%-d %b %Y")
+    out = dict(tickformat=fmt_, hoverformat="%Y年%-m月%-d日" if lang == "zh" else "%-d %b %Y")
+    if days and (max(days) - min(days)).days <= 10:
+        out |= {"dtick": 86_400_000, "tick0": min(days).isoformat()}
+    return out
 
 
 def vline(x: float, text: str, position: str = "top right") -> tuple[dict, dict]:
@@ -170,10 +174,11 @@ def cumulative(tr: dict, lang: str, label: str) -> go.Figure:
                 yanchor="bottom",
             )
         ]
+    days = [x.date() if isinstance(x, dt.datetime) else x for tr_ in data for x in tr_["x"]]
     layout = _layout(
         380,
-        xaxis=date_axis(lang),
-        yaxis=dict(tickformat=",.0f" if k == 1 else ",.1f", title=dict(text=unit)),
+        xaxis=date_axis(lang, days),
+        yaxis=dict(tickformat=",.0f" if k == 1 else ",.1f", title=dict(text=unit), **(count_axis(every) if k == 1 else {})),
         title=_title(label),
         shapes=shapes,
         annotations=notes,
