@@ -160,7 +160,9 @@ def test_subsidies_page(fx):
     assert by_rule["符合人数"].sum() == 3
     assert by_rule.set_index("项目").loc["路费补贴（有组织跨省）", "符合人数"] == 1
     assert int(by_rule["一个月内"].sum()) > 0
-    # budget sums in 万元, one decimal: B's 1,000 yuan cross-province transport subsidy is 0.1万元
+    # budget sums in 万元: B's 1,000 yuan cross-province transport subsidy is 0.1万元; two decimals, since a rule
+    # of 500 yuan (0.05万元) would otherwise read as much as it
     assert by_rule.set_index("项目").loc["路费补贴（有组织跨省）", "金额(万元)"] == 0.1
+    assert any(abs(v - round(v, 1)) > 1e-9 for v in by_rule["金额(万元)"])  # a sum in hundreds of yuan is there
     cfg = json.loads(at.dataframe[0].proto.columns)
-    assert cfg["金额(万元)"]["type_config"]["format"] == "%,.1f" and cfg["符合人数"]["type_config"]["format"] == "%,d"
+    assert cfg["金额(万元)"]["type_config"]["format"] == "%,.2f" and cfg["符合人数"]["type_config"]["format"] == "%,d"

@@ -108,6 +108,7 @@ def test_long_ids_stay_text_and_years_have_no_separator(tmp_path):
         ("符合人数", [27_496, 2_294], "%,d"),  # 27,496
         ("金额(万元)", [1374.8, 229.4], "%,.1f"),
         ("劳务收入(万元)", [1374.8123, 2.6], "%,.1f"),  # exact in the CSV, one decimal on screen
+        ("金额(万元)", [0.05, 0.1, 12.35], "%,.2f"),  # subsidies in whole hundreds of yuan: 500 is not 1,000
         ("务工月数", [10.6, 9.0], "%,.1f"),  # 9.0, not 9
         ("平均月数", [10.0, 9.0], "%,d"),
         ("收入", [1.25, 9.0], "%,.2f"),

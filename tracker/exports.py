@@ -280,6 +280,8 @@ def _decimals(name: str, s: pl.Series) -> int:
         return bool(((v - v.round(d)).abs() < 1e-9).all())
 
     if _is_share(name) or "万元" in name:  # two decimals only where one would write 0.0 for a value that is not 0
+        if "万元" in name and fits(2) and not fits(1):
+            return 2  # whole hundreds of yuan (subsidies: 500 and 1,000 yuan are 0.05 and 0.10, not both 0.1)
         return 2 if bool(((v.abs() > 0) & (v.abs() < 0.05)).any()) else 1
     return 0 if fits(0) else 1 if fits(1) else 2
 
