@@ -119,16 +119,18 @@ def large_province(demo: Path, out: Path, copies: int) -> tuple[Path, dt.date, i
     return d, day, big.height
 
 
-def build_cost(data: Path, day: dt.date, engine: str) -> tuple[float, float, float]:
-    """Every derived file of the week (`tracker.build`) in a process of its own: wall, CPU, peak MB."""
-    code = (
-        "import datetime as dt;from pathlib import Path;from tracker import build;"
-        f"t=build.build(Path({str(data)!r}),dt.date.fromisoformat({day.isoformat()!r}),{engine!r});"
-        "print(len(t))"
-    )
-    wall, cpu, mb, out = in_process(code)
-    print(f"  {engine}: {out.strip()} files in {wall:.1f} s wall, {cpu:.1f} s CPU, {mb:.0f} MB peak", flush=True)
+def engine_cost(engine: str, call: str, say: str) -> tuple[float, float, float]:
+    """`call` (its result printed) in a process of its own, said as `say` ({out}, {wall}, {cpu}, {mb}): wall, CPU,
+    peak MB."""
+    wall, cpu, mb, out = in_process("import datetime as dt;from pathlib import Path;from tracker import build, registry;" + call)
+    print(f"  {engine}: " + say.format(out=out.strip(), wall=wall, cpu=cpu, mb=mb), flush=True)
     return wall, cpu, mb
+
+
+def build_cost(data: Path, day: dt.date, engine: str) -> tuple[float, float, float]:
+    """Every derived file of the week (`tracker.build`)."""
+    call = f"print(len(build.build(Path({str(data)!r}),dt.date.fromisoformat({day.isoformat()!r}),{engine!r})))"
+    return engine_cost(engine, call, "{out} files in {wall:.1f} s wall, {cpu:.1f} s CPU, {mb:.0f} MB peak")
 
 
 def _tree(root: int) -> dict[int, tuple[float, float]]:
@@ -173,14 +175,11 @@ def in_process(code: str, env: dict | None = None) -> tuple[float, float, float,
 
 def resolve_cost(root: Path, day: dt.date, engine: str) -> tuple[float, float, float]:
     shutil.rmtree(root / "national", ignore_errors=True)  # every province published again: the whole cost
-    code = (
-        "import datetime as dt;from pathlib import Path;from tracker import registry;"
+    call = (
         f"s=registry.resolve(Path({str(root)!r}),dt.date.fromisoformat({day.isoformat()!r}),engine={engine!r});"
         "print(int(s['persons_elsewhere'].sum()))"
     )
-    wall, cpu, mb, out = in_process(code)
-    print(f"  {engine}: {wall:.1f} s wall, {cpu:.1f} s CPU, {mb:.0f} MB peak; persons counted elsewhere {out.strip()}", flush=True)
-    return wall, cpu, mb
+    return engine_cost(engine, call, "{wall:.1f} s wall, {cpu:.1f} s CPU, {mb:.0f} MB peak; persons counted elsewhere {out}")
 
 
 def app_cost(data_dir: Path, day: dt.date) -> tuple[float, float]:
