@@ -7,7 +7,7 @@ import streamlit as st
 
 from tracker import analysis, catalogue, charts, dispatch, fmt
 from tracker.exports import for_people, wan
-from tracker.hierarchy import IN_ZH, OUT_EN, OUT_ZH, REGION
+from tracker.hierarchy import IN_ZH, KIND_EN, OUT_ZH, REGION
 from tracker.i18n import pick, t
 from tracker.schema import DEST_SCOPE
 from tracker.ui import chart, current, data_table, download, header
@@ -40,7 +40,7 @@ st.caption(
 )
 left, right = st.columns(2)
 with left:
-    st.markdown("#### " + (L(f"{OUT_ZH}：就业地省份", f"Outside the {OUT_EN}: provinces")))
+    st.markdown("#### " + (L(f"{OUT_ZH}：就业地省份", f"Outside the {KIND_EN}: provinces")))
     if out.height:
         st.plotly_chart(
             charts.ranked_bars(out["dest"].to_list(), out["persons"].to_list(), lang, t("persons", lang)),
@@ -51,9 +51,9 @@ with left:
         data_table(d1, hide_index=True)
         download(d1, "destinations_provinces", lang, "dl_prov")
     else:
-        st.info(L(f"没有{OUT_ZH}转移。", f"No placements outside the {OUT_EN}."))
+        st.info(L(f"没有{OUT_ZH}转移。", f"No placements outside the {KIND_EN}."))
 with right:
-    st.markdown("#### " + (L(f"{IN_ZH}：就业地地市", f"Inside the {OUT_EN}: prefectures")))
+    st.markdown("#### " + (L(f"{IN_ZH}：就业地地市", f"Inside the {KIND_EN}: prefectures")))
     st.plotly_chart(
         charts.ranked_bars(inside["dest"].to_list(), inside["persons"].to_list(), lang, t("persons", lang), color="#2E7D32"),
         key="dest_pref",
@@ -80,7 +80,7 @@ if sc.height:
         data=sc.pivot(on="category", index=["unit_code", "name"], values="persons").fill_null(0),
         name="scope_mix",
     )
-    st.markdown("#### " + (L(f"各单位{OUT_ZH}去向（人）", f"Out-of-{OUT_EN} destinations by origin (persons)")))
+    st.markdown("#### " + (L(f"各单位{OUT_ZH}去向（人）", f"Out-of-{KIND_EN} destinations by origin (persons)")))
     kids = dispatch.name_units(prov.filter(~pl.col("is_area") & (pl.col("value") != REGION)), h, lang, area)
     if kids.height:
         mat = kids.pivot(on="dest", index=["unit_code", "name"], values="persons").fill_null(0)

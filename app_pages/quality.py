@@ -10,7 +10,7 @@ import streamlit as st
 import queries
 from tracker import analysis, catalogue, dispatch, registry, settings, submissions
 from tracker.exports import for_people
-from tracker.hierarchy import OUT_EN, REGION
+from tracker.hierarchy import KIND_EN, REGION
 from tracker.i18n import pick
 from tracker.ingest import R
 from tracker.ui import can, current, data_table, download, drill_table, header, records_hidden, records_link, unit_namer
@@ -117,7 +117,7 @@ if check:  # a national deployment: tracker.registry has checked this week again
             f"（录入日期在先，同日按记录编号在先）的省份；人数计入此人首次报送所在的省份。{h.whole()}的统计和任务完成情况不受影响。",
             f"National check ({when_text}; {others}): a placement (the same person and start date) reported by two "
             "provinces counts once in the country, in the province that entered it first (the same day: the smaller "
-            f"record ID); a person counts where first reported. The {OUT_EN}'s own figures and quotas are unchanged.",
+            f"record ID); a person counts where first reported. The {KIND_EN}'s own figures and quotas are unchanged.",
         )
     )
     if check["stale"]:

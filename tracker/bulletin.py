@@ -489,7 +489,7 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         figs["progress"] = charts.cumulative(tr, lang, "累计进度" if lang == "zh" else "Cumulative progress")
     head = head or Letterhead.load(area, name, lang)
     if lang == "zh":
-        title = f"关于{hierarchy.load().whole() if area == REGION else name}农牧民转移就业工作进展情况的通报"
+        title = f"关于{hierarchy.WHOLE_ZH if area == REGION else name}农牧民转移就业工作进展情况的通报"
         date_line = f"{snapshot.year}年{snapshot.month}月{snapshot.day}日"
     else:
         title = f"Transfer employment progress, {name}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tracker.hierarchy import IN_ZH, OUT_EN, OUT_ZH
+from tracker.hierarchy import IN_ZH, KIND_EN, OUT_ZH
 
 # ---------------------------------------------------------------- enum labels (the ledger's coded columns)
 
@@ -54,8 +54,8 @@ DEST_SCOPE = Enum(
     {
         "local": ("县内就近", "Within county"),
         "cross_county": ("跨县(市内)", "Cross-county, same prefecture"),
-        "cross_prefecture": (f"跨地市({IN_ZH})", f"Cross-prefecture, within {OUT_EN}"),
-        "cross_province": (f"跨省({OUT_ZH})", f"Cross-province (out of {OUT_EN})"),
+        "cross_prefecture": (f"跨地市({IN_ZH})", f"Cross-prefecture, within {KIND_EN}"),
+        "cross_province": (f"跨省({OUT_ZH})", f"Cross-province (out of {KIND_EN})"),
     },
 )
 CHANNEL = Enum(
@@ -226,7 +226,7 @@ MEASURES: list[Measure] = [
     Measure("organized", "有组织转移人数", "Organized persons", "count(*) filter (where organized)"),
     Measure("org_xprov", "有组织跨省转移", "Organized cross-province", "count(*) filter (where org_xprov)"),
     Measure("org_xpref", "有组织跨地市转移", "Organized cross-prefecture", "count(*) filter (where org_xpref)"),
-    Measure("out_region", f"{OUT_ZH}转移就业", f"Out-of-{OUT_EN}", "count(*) filter (where out_region)"),
+    Measure("out_region", f"{OUT_ZH}转移就业", f"Out-of-{KIND_EN}", "count(*) filter (where out_region)"),
     Measure("trained", "参加培训人数", "Persons trained", "count(*) filter (where trained)"),
     Measure("trained_directed", "订单定向及以工代训人数", "Order/directed + work-for-training", "count(*) filter (where trained_directed)"),
     Measure("src_industry", "产业吸纳就业", "Industry absorption", "count(*) filter (where job_source = 'industry')"),
@@ -315,7 +315,7 @@ METRICS: dict[str, Metric] = {
             "org_xprov",
             quota="org_xprov",
             desc_zh=f"经有组织渠道赴{OUT_ZH}就业的人数",
-            desc_en=f"Persons placed outside the {OUT_EN} through an organized channel",
+            desc_en=f"Persons placed outside the {KIND_EN} through an organized channel",
         ),
         M(
             "org_xpref",
@@ -325,17 +325,17 @@ METRICS: dict[str, Metric] = {
             "org_xpref",
             quota="org_xpref",
             desc_zh=f"经有组织渠道赴{IN_ZH}其他地市就业的人数",
-            desc_en=f"Persons placed in another prefecture of the {OUT_EN} through an organized channel",
+            desc_en=f"Persons placed in another prefecture of the {KIND_EN} through an organized channel",
         ),
         M(
             "out_region",
             f"{OUT_ZH}转移就业",
-            f"Out-of-{OUT_EN}",
+            f"Out-of-{KIND_EN}",
             "count",
             "out_region",
             quota="out_region",
             desc_zh=f"在{OUT_ZH}就业的人数（不论是否有组织）",
-            desc_en=f"Persons working outside the {OUT_EN}, organized or not",
+            desc_en=f"Persons working outside the {KIND_EN}, organized or not",
         ),
         M(
             "org_share",

@@ -305,7 +305,7 @@ def number_formats(df) -> dict[str, str]:
 
 def wan(e: pl.Expr, lang: str) -> pl.Expr:
     """A sum of money as a finance office writes it in a table: 万元 (the header says so; the grid shows one decimal,
-    the CSV keeps every yuan); in English, yuan."""
+    two for whole hundreds of yuan: `_decimals`; the CSV keeps every yuan); in English, yuan."""
     return e / 10_000 if lang == "zh" else e
 
 

@@ -11,14 +11,18 @@ import polars as pl
 
 from tracker import settings
 
-REGION = settings.SETTINGS["province"].get().strip()
+REGION = settings.province()
 if not (len(REGION) == 2 and REGION.isdigit()):
     raise ValueError(f"TRACKER_PROVINCE={REGION!r}: a province's 2-digit code (54 = 西藏自治区)")
 # What the province calls itself in its own documents, and so "the whole of it" and "outside it": 自治区 (全区, 区外),
 # 省 (全省, 省外), or 市 for a municipality (全市, 市外)
 KIND = "自治区" if REGION in {"15", "45", "54", "64", "65"} else "市" if REGION in {"11", "12", "31", "50"} else "省"
 WHOLE_ZH, WHOLE_EN = {"自治区": ("全区", "Whole region"), "省": ("全省", "Whole province"), "市": ("全市", "Whole city")}[KIND]
-OUT_ZH, IN_ZH, OUT_EN = {"自治区": ("区外", "区内", "region"), "省": ("省外", "省内", "province"), "市": ("市外", "市内", "city")}[KIND]
+OUT_ZH, IN_ZH, KIND_EN = {  # KIND_EN: the province's kind in English, in "Out-of-province", "within the region"
+    "自治区": ("区外", "区内", "region"),
+    "省": ("省外", "省内", "province"),
+    "市": ("市外", "市内", "city"),
+}[KIND]
 
 
 LEVEL_LEN = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
@@ -85,9 +89,10 @@ class Hierarchy:
 @lru_cache(maxsize=4)
 def _load(path: str) -> Hierarchy:
     schema = {"code": pl.String, "level": pl.Int8, "parent_code": pl.String, "name_zh": pl.String, "name_en": pl.String}
-    if not Path(f"{path}/units_{REGION}.csv").exists():
-        raise FileNotFoundError(f"{path}/units_{REGION}.csv is missing: python scripts/derive_regions.py TARBALL {REGION}")
-    units = pl.read_csv(f"{path}/units_{REGION}.csv", schema=schema)
+    units_file = settings.units_file(Path(path))
+    if not units_file.exists():
+        raise FileNotFoundError(f"{units_file} is missing: python scripts/derive_regions.py TARBALL {REGION}")
+    units = pl.read_csv(units_file, schema=schema)
     national = pl.read_csv(f"{path}/national.csv", schema=schema)
     return Hierarchy(units, national)
 

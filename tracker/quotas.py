@@ -11,7 +11,7 @@ import polars as pl
 
 from tracker import settings
 from tracker.errors import TrackerError
-from tracker.hierarchy import KIND, OUT_EN, REGION, Hierarchy
+from tracker.hierarchy import KIND, KIND_EN, REGION, Hierarchy
 from tracker.rules import largest_remainder
 
 SUM_METRICS = (
@@ -99,7 +99,7 @@ def _label(metric: str, lang: str) -> str:
 
 
 LEVELS = {
-    1: (KIND, OUT_EN),  # 自治区 / region, 省 / province, 市 / city
+    1: (KIND, KIND_EN),  # 自治区 / region, 省 / province, 市 / city
     2: ("地（市）", "prefecture"),
     3: ("县（区）", "county"),
     4: ("乡（镇）", "township"),

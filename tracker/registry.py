@@ -31,9 +31,10 @@ import re
 import sys
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
+
+from tracker.audit import BEIJING
 
 PROVINCE_DIR = re.compile(r"^province=(\d{2})$")
 NATIONAL = "national"
@@ -110,7 +111,8 @@ def resolve(root: Path, day: dt.date, progress=None, engine: str = "duckdb") -> 
     session: a cluster where `TRACKER_SPARK_MASTER` says so)."""
     root = Path(root)
     say = progress or (lambda msg: None)
-    have = {p: d for p, d in provinces(root).items() if _records(d, day).exists()}
+    every = provinces(root)
+    have = {p: d for p, d in every.items() if _records(d, day).exists()}
     if not have:
         raise FileNotFoundError(f"no province under {root} has the week {day}")
     wd = week_dir(root, day)
@@ -121,8 +123,8 @@ def resolve(root: Path, day: dt.date, progress=None, engine: str = "duckdb") -> 
         wrote = publish(root, p, day, engine)
         sigs[p] = json.loads((reports / f"{p}.json").read_text(encoding="utf-8"))["signature"]  # as the rule reads it
         say(f"{p}: {'published' if wrote else 'unchanged'} in {time.perf_counter() - t:.1f} s")
-    if len(have) < len(provinces(root)):
-        say(f"without the week {day}: {', '.join(sorted(set(provinces(root)) - set(have)))} (not checked against them)")
+    if len(have) < len(every):
+        say(f"without the week {day}: {', '.join(sorted(set(every) - set(have)))} (not checked against them)")
     for stale in reports.glob("*.parquet"):  # a province whose week was withdrawn since
         if stale.stem not in have:
             stale.unlink()
@@ -133,7 +135,7 @@ def resolve(root: Path, day: dt.date, progress=None, engine: str = "duckdb") -> 
     _build("registry_summary", {"path": glob, "elsewhere": str(wd / "elsewhere.parquet")}, wd / "summary.parquet", engine)
     say(f"national rule in {time.perf_counter() - t:.1f} s")
     away = pl.scan_parquet(wd / "elsewhere.parquet")
-    checked = dt.datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(timespec="seconds")
+    checked = dt.datetime.now(BEIJING).isoformat(timespec="seconds")
     for p, d in have.items():
         out = d / NATIONAL / f"snapshot_date={day.isoformat()}.parquet"
         mine = (  # the province is the directory's: no column of that name (Spark would read one from the path)
@@ -223,7 +225,7 @@ def checked_text(check: dict, lang: str = "zh") -> str:
 
     if not check.get("checked_at"):
         return "—"
-    when = dt.datetime.fromisoformat(check["checked_at"]).astimezone(ZoneInfo("Asia/Shanghai"))  # as the app says times
+    when = dt.datetime.fromisoformat(check["checked_at"]).astimezone(BEIJING)  # as the app says times
     return f"{fmt.date(when.date(), lang)} {when:%H:%M}"
 
 

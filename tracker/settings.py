@@ -133,9 +133,14 @@ def regions_dir() -> Path:
     return own if units_file(own).exists() else REPO / "data" / "regions"
 
 
+def province() -> str:
+    """The 2-digit code of the province this deployment serves (TRACKER_PROVINCE)."""
+    return SETTINGS["province"].get().strip()
+
+
 def units_file(regions: Path | None = None) -> Path:
     """Every unit of the deployment's province: data/regions/units_XX.csv (scripts/derive_regions.py)."""
-    return (regions or regions_dir()) / f"units_{SETTINGS['province'].get().strip()}.csv"
+    return (regions or regions_dir()) / f"units_{province()}.csv"
 
 
 def snapshots_dir() -> Path:
@@ -162,7 +167,7 @@ def org_share_min() -> float | None:
     in Tibet and none elsewhere (no province is held to another's floor)."""
     if os.environ.get(SETTINGS["org_share_min"].env, "").strip():
         return float(SETTINGS["org_share_min"].get())
-    return float(SETTINGS["org_share_min"].default) if SETTINGS["province"].get().strip() == "54" else None
+    return float(SETTINGS["org_share_min"].default) if province() == "54" else None
 
 
 def today():
