@@ -111,6 +111,31 @@ def test_spark_builds_what_duckdb_builds(kind, data, request):
     same_rows(duck, spark)
 
 
+def test_spark_joins_a_result_of_many_parts_into_one_file_in_order(spark, tmp_path):
+    """The executors write the parts; the file holds every row once, in the query's order, in whole row groups."""
+    import pyarrow.parquet as pq
+
+    sql = "SELECT CAST(id % 7 AS INT) AS county, id AS record FROM range(300000) ORDER BY county, record DESC"
+    spark.conf.set("spark.sql.shuffle.partitions", "4")
+    try:
+        spark.sql(sql).write.parquet(str(tmp_path / "parts"))
+        assert len(list((tmp_path / "parts").glob("part-*.parquet"))) == 4  # the join below has parts to order
+        out = tmp_path / "one.parquet"
+        build.spark_write(spark.sql(sql), out)
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", "1")
+    got = pl.read_parquet(out)
+    n = 300_000
+    want = pl.DataFrame({"county": [i % 7 for i in range(n)], "record": list(range(n))}, schema={"county": pl.Int32, "record": pl.Int64})
+    assert got.equals(want.sort(["county", "record"], descending=[False, True]))
+    meta = pq.ParquetFile(out).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [122_880, 122_880, 54_240]
+    assert not (tmp_path / "one.parquet.parts").exists()
+
+    build.spark_write(spark.sql("SELECT 1 AS county WHERE false"), out)
+    assert pl.read_parquet(out).columns == ["county"] and pl.read_parquet(out).height == 0
+
+
 def same_ordered(a: pl.DataFrame, b: pl.DataFrame, rel: float = 1e-9) -> None:
     """The same column names and rows in the same order (every query has a total order); numbers compared as numbers
     (an engine's integer width may differ), floats within `rel`, the rest as text."""

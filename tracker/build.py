@@ -6,8 +6,10 @@
 The builders are the same named queries (`queries/*.sql`, `-- @builder`) on either engine: DuckDB runs them as the
 app does (queries/derived.py); Spark runs their Spark SQL form (tracker/portable.py). Spark's place is the build on
 a cluster a provincial data platform already runs (`TRACKER_SPARK_MASTER`, `local[*]` by default): it cannot serve
-pages. A Spark result is collected to the driver as Arrow and written as one Parquet file, so the app reads either
-engine's file the same way; the files are per-snapshot aggregates or one row per record.
+pages. Spark's executors write a result's rows (a per-record file of a large province does not fit the driver's
+memory as one Arrow table), and the parts are then joined in their order into one Parquet file a row group at a
+time, so the app reads either engine's file the same way. The parts go to a directory beside the file: on a cluster
+that is a path every executor and the driver see (a shared mount), as the records they read must be.
 
 With an s3:// location (tracker/objstore.py) the week and the week before are fetched into a temporary directory,
 built there by either engine, and the new files are added to the week's generation in the object store; a week
@@ -88,6 +90,7 @@ def spark_session(conf: dict[str, str] | None = None):
             # coalesces them again for a small one
             .config("spark.sql.shuffle.partitions", str(max(64, 4 * (os.cpu_count() or 2))))
             .config("spark.sql.ansi.enabled", "false")  # DuckDB's integer division and casts, not ANSI errors
+            .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")  # not INT96: the files' readers' type
             .getOrCreate()
         )
         _spark.sparkContext.setLogLevel("ERROR")
@@ -121,17 +124,51 @@ def build_file(engine: str, job: Job, out: Path, views: dict[str, str] | None = 
         if engine == "duckdb":
             dv.build_rollup(None, tmp, job.query, job.params)
         elif engine == "spark":
-            import pyarrow.parquet as pq
-
             from tracker import portable
 
-            table = spark_session().sql(portable.query_sql(job.query, job.params, views=views)).toArrow()
-            pq.write_table(table, tmp, compression="zstd")
+            spark_write(spark_session().sql(portable.query_sql(job.query, job.params, views=views)), tmp)
         else:
             raise ValueError(f"engine {engine!r}: one of {ENGINES}")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+ROW_GROUP = 122_880  # DuckDB's row group: the app prunes either engine's files alike
+
+
+def spark_write(df, out: Path) -> None:
+    """Write a Spark result as one Parquet file `out`: the executors write parts (in the order of the query's ORDER
+    BY: part files are numbered by range partition), which are appended in name order, a row group at a time, so the
+    driver holds one row group, not the result."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts_dir = out.with_name(out.name + ".parts")
+    try:
+        df.write.mode("overwrite").option("compression", "zstd").parquet(str(parts_dir))
+        parts = sorted(parts_dir.glob("part-*.parquet"))
+        if not parts:  # an empty result may leave no part: its schema from the plan
+            pq.write_table(df.limit(0).toArrow(), out, compression="zstd")
+            return
+        schema = pq.read_schema(parts[0]).remove_metadata()  # not Spark's own row metadata
+        with pq.ParquetWriter(out, schema, compression="zstd") as w:
+            held, n = [], 0
+            for part in parts:
+                for batch in pq.ParquetFile(part).iter_batches(batch_size=ROW_GROUP):
+                    held.append(batch)
+                    n += batch.num_rows
+                    if n >= ROW_GROUP:  # whole row groups out, the rest carried to the next part's rows
+                        t = pa.Table.from_batches(held, schema)
+                        whole = n // ROW_GROUP * ROW_GROUP
+                        w.write_table(t.slice(0, whole), row_group_size=ROW_GROUP)
+                        held, n = t.slice(whole).to_batches(), n - whole
+            if held:
+                w.write_table(pa.Table.from_batches(held, schema), row_group_size=ROW_GROUP)
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
 
 
 def build(root: Path, day: dt.date, engine: str = "duckdb", out: Path | None = None, kinds: set[str] | None = None) -> dict:
