@@ -183,9 +183,7 @@ def filter_bar(s: State) -> None:
 def user_box(s: State) -> None:
     sb = st.sidebar
     sb.divider()
-    sb.caption(
-        t("signed_in_as", s.lang, name=user.name or user.username, role=user.role_label(s.lang), area=h.short_name(user.area, s.lang))
-    )
+    sb.caption(t("signed_in_as", s.lang, name=user.shown_name(s.lang), role=user.role_label(s.lang), area=h.short_name(user.area, s.lang)))
     if user.source != "demo" and sb.button(t("logout", s.lang), icon=":material/logout:", key="logout"):
         gate.logout(user)
 

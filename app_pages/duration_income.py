@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from tracker import analysis, catalogue, charts, dispatch, fmt
-from tracker.i18n import pick, t
+from tracker.i18n import paren, pick, t
 from tracker.schema import DEST_SCOPE, INDUSTRY
 from tracker.ui import chart, current, data_table, download, drill_table, header
 
@@ -27,7 +27,7 @@ for col, (k, zh, en) in zip(cols, BANDS, strict=False):
     delta = None
     if share is not None and ly and ly["persons"]:  # nobody this year (or last): no comparison
         delta = fmt.short_points((share - ly[k] / ly["persons"]) * 100, lang) + (L(" 同比", " YoY"))
-    label = f"{zh if lang == 'zh' else en}（{fmt.count(top[k], lang)}）"
+    label = L(zh, en) + paren(fmt.count(top[k], lang), lang)
     col.metric(label, fmt.pct(share), delta=delta, delta_color="off", delta_arrow=fmt.arrow(delta))
 pc = top["income"] / top["persons"] if top["persons"] else None
 ly_pc = ly["income"] / ly["persons"] if ly and ly["persons"] else None

@@ -5,11 +5,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import charts, dispatch, fmt, followup, followup_ui, geo, quotas, rules, settings, submissions
+from tracker import charts, dispatch, fmt, followup, followup_ui, geo, hierarchy, quotas, rules, settings, submissions
 from tracker.cards import CSS, card_html, ranking_html, ranking_list_html, ranking_rows
 from tracker.catalogue import CARD_METRICS, METRICS, metric_records
 from tracker.demo_quotas import note_text
-from tracker.i18n import pick, status_expr, status_label, t
+from tracker.i18n import colon, gap, paren, pick, status_expr, status_label, t
 from tracker.style import DARK_CSS, MEETING_CSS
 from tracker.texts import laggard_line
 from tracker.ui import breadcrumb, can, current, current_user, data_table, go, meeting_bar, open_records, records_href, view_href
@@ -30,7 +30,7 @@ if state.meeting:
 week = d.snapshot.isocalendar()[1]
 st.subheader(
     L(
-        f"{h.short_name(area, lang)}农牧民转移就业调度 · 截至{fmt.date(d.snapshot, lang)}（第{week}周）",
+        f"{h.short_name(area, lang)}{hierarchy.WORKERS_ZH}转移就业调度 · 截至{fmt.date(d.snapshot, lang)}（第{week}周）",
         f"{h.short_name(area, lang)}: transfer employment as of {fmt.date(d.snapshot, lang)} (week {week})",
     )
 )
@@ -74,8 +74,9 @@ with st.container(key="tr_cards"):
         cols = st.columns(4)
         for c, key in zip(cols, chunk, strict=False):
             c.markdown(card_html(area_rows[key], lang, pace, href=card_href(key)), unsafe_allow_html=True)
+basis = t("pace_linear" if pace == "linear" else "pace_seasonal", lang)
 st.caption(
-    f"{t('status_uses', lang)}：{t('pace_linear' if pace == 'linear' else 'pace_seasonal', lang)}　" + charts.legend_html(lang),
+    f"{t('status_uses', lang)}{colon(lang)}{basis}{L('　', ' · ')}" + charts.legend_html(lang),
     unsafe_allow_html=True,
 )
 
@@ -294,15 +295,15 @@ if not state.meeting:
     bits = []
     if tr["projection"] is not None:
         bits.append(
-            f"{t('projection', lang)}：{fmt.value(kind, tr['projection'], lang)}"
-            + (f"（{fmt.pct(tr['projection'] / tr['target'])}）" if tr["target"] else "")
+            f"{t('projection', lang)}{colon(lang)}{fmt.value(kind, tr['projection'], lang)}"
+            + (paren(fmt.pct(tr["projection"] / tr["target"]), lang) if tr["target"] else "")
         )
     if tr["required"] is not None:
-        bits.append(f"{t('required', lang)}：{fmt.value(kind, tr['required'], lang)}")
+        bits.append(f"{t('required', lang)}{colon(lang)}{fmt.value(kind, tr['required'], lang)}")
     if tr["rate"] is not None:
-        bits.append(f"{t('recent_rate', lang)}：{fmt.value(kind, tr['rate'], lang)}")
+        bits.append(f"{t('recent_rate', lang)}{colon(lang)}{fmt.value(kind, tr['rate'], lang)}")
     if bits:
-        st.markdown("　·　".join(bits))
+        st.markdown(gap(lang).join(bits))
 
 if not state.meeting:
     from tracker.ui import bulletin_buttons

@@ -92,6 +92,12 @@ def test_english(fx):
     total = card(at, "total")
     assert "Persons transferred" in total and "Completion  80.0%" in total and "8.8 pp behind schedule" in total
     assert at.dataframe[0].value["Unit"].tolist() == ["Shuodu Town", "Zituo Town"]
+    assert "Demo user (Administrator) · Whole region" in [c.value for c in at.sidebar.caption]
+    assert "演示用户（管理员）· 全区" in [c.value for c in run(area="540329").sidebar.caption]
+    page = [e.value for k in ("markdown", "caption", "subheader", "info", "warning") for e in getattr(at, k)]
+    assert "Status is judged against: linear time elapsed · " in " ".join(page)
+    shown = [s for s in page if not s.lstrip().startswith("<style")]  # the style sheet is not text
+    assert not [s for s in shown if re.search(r"[：（）　，。]", s)]  # English punctuation on an English page
 
 
 def test_unknown_area_falls_back_with_message(fx):

@@ -219,3 +219,18 @@ def test_meeting_charts_in_large_type_and_the_dark_theme():
     assert dark.layout.annotations[0].font.color == "#f3f4f6"  # the 序时进度 label, readable on the dark page
     bars = valid(charts.ranked_bars(["一村", "二村"], [3, 5], "zh", "完成数", big=True))
     assert bars.layout.yaxis.tickfont.size == 16 and list(bars.data[0].y) == ["一村", "二村"]
+
+
+@pytest.mark.parametrize("lang, says", [("zh", "暂无数据"), ("en", "No data")])
+def test_a_chart_without_data_says_so_instead_of_empty_axes(lang, says):
+    empty = [
+        charts.ranked_bars([], [], lang, "去向"),
+        charts.stacked_bars(MIX.head(0), lang, "渠道"),
+        charts.histogram(HIST.head(0), lang, "收入"),
+        charts.share_bars(RANK.head(0).with_columns(share=pl.lit(0.0)), 0.6, lang, "组织化率"),
+    ]
+    for fig in map(valid, empty):
+        assert [a.text for a in fig.layout.annotations] == [says]
+        assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False and not fig.layout.shapes
+    drawn = valid(charts.ranked_bars(["四川"], [5], lang, "去向"))
+    assert not drawn.layout.annotations and drawn.layout.xaxis.visible is not False

@@ -69,6 +69,12 @@ class User:
     def role_label(self, lang: str) -> str:
         return ROLES[self.role][0 if lang == "zh" else 1]
 
+    def shown_name(self, lang: str) -> str:
+        """A person's name as written; the demo's own user in the page's language."""
+        if self.source == "demo":
+            return "演示用户" if lang == "zh" else "Demo user"
+        return self.name or self.username
+
 
 DEMO_USER = User("demo", "admin", REGION, "演示用户", source="demo")
 

@@ -59,8 +59,9 @@ class Letterhead:
             )
         own = hierarchy.KIND if area == REGION else name
         below = {2: "各地（市）", 4: "各县（区）", 6: "各乡（镇）", 9: "各村（居）"}.get(len(area), "各单位")
-        group = f"{own}农牧民转移就业工作专班"
-        return Letterhead(f"{own}农牧民转移就业工作调度通报", group, f"{below}农牧民转移就业工作专班", "", f"{group}办公室")
+        w = hierarchy.WORKERS_ZH
+        group = f"{own}{w}转移就业工作专班"
+        return Letterhead(f"{own}{w}转移就业工作调度通报", group, f"{below}{w}转移就业工作专班", "", f"{group}办公室")
 
     @staticmethod
     def load(area: str, name: str, lang: str = "zh") -> Letterhead:
@@ -131,7 +132,7 @@ def total_sentence(area_name: str, r: dict, d: dt.date, lang: str = "zh") -> str
     """截至…，…累计实现农牧民转移就业X万人，完成年度任务的Y%，高于/低于序时进度Z个百分点。"""
     actual = fmt.persons(r["actual"], lang)
     if lang == "zh":
-        s = f"截至{d.month}月{d.day}日，{area_name}累计实现农牧民转移就业{actual}"
+        s = f"截至{d.month}月{d.day}日，{area_name}累计实现{hierarchy.WORKERS_ZH}转移就业{actual}"
         if r["quota"] is None:
             return s + "（未下达年度任务）"
         if r["completion"] >= 1:
@@ -489,7 +490,7 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         figs["progress"] = charts.cumulative(tr, lang, "累计进度" if lang == "zh" else "Cumulative progress")
     head = head or Letterhead.load(area, name, lang)
     if lang == "zh":
-        title = f"关于{hierarchy.WHOLE_ZH if area == REGION else name}农牧民转移就业工作进展情况的通报"
+        title = f"关于{hierarchy.WHOLE_ZH if area == REGION else name}{hierarchy.WORKERS_ZH}转移就业工作进展情况的通报"
         date_line = f"{snapshot.year}年{snapshot.month}月{snapshot.day}日"
     else:
         title = f"Transfer employment progress, {name}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tracker.hierarchy import IN_ZH, KIND_EN, OUT_ZH
+from tracker.hierarchy import IN_ZH, KIND_EN, MIGRANTS_ZH, OUT_ZH, WORKERS_ZH
 
 # ---------------------------------------------------------------- enum labels (the ledger's coded columns)
 
@@ -481,7 +481,7 @@ REPORTED_ITEMS = {
             "Order/directed, work-for-training …",
             "人次",
             "person-times",
-            "在岗、转岗、提升、以工代训、新型农牧民、订单定向式培训人次",
+            f"在岗、转岗、提升、以工代训、新型{WORKERS_ZH}、订单定向式培训人次",
             "On-the-job, job-change, upgrading, work-for-training, new-farmer and order/directed training",
         ),
         ReportedItem(
@@ -504,11 +504,11 @@ REPORTED_ITEMS = {
         ),
         ReportedItem(
             "project_workers_local",
-            "政府投资项目农牧民工用工",
+            f"政府投资项目{MIGRANTS_ZH}用工",
             "Farmer-herder workers on public projects",
             "人",
             "persons",
-            "政府投资项目使用的农牧民工人数",
+            f"政府投资项目使用的{MIGRANTS_ZH}人数",
             "Farmer-herder workers on government-funded projects",
         ),
         ReportedItem(
@@ -591,16 +591,16 @@ REPORTED_METRICS = {
         ),
         M(
             "project_labour_share",
-            "政府投资项目农牧民工用工占比",
+            f"政府投资项目{MIGRANTS_ZH}用工占比",
             "Farmer-herder share on public projects",
             "share",
             "project_workers_local",
             "project_workers_total",
             quota="project_labour_share",
             quota_kind="minimum",
-            needed_zh="农牧民工用工",
+            needed_zh=f"{MIGRANTS_ZH}用工",
             needed_en="Farmer-herder workers",
-            desc_zh="单位填报：农牧民工用工 ÷ 用工总量（不低于60%）",
+            desc_zh=f"单位填报：{MIGRANTS_ZH}用工 ÷ 用工总量（不低于60%）",
             desc_en="Reported: farmer-herder workers ÷ all (60% at least)",
         ),
     ]

@@ -13,10 +13,19 @@ from tracker.i18n import status_color, status_label, t
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
-def figure(data: list[dict], layout: dict) -> go.Figure:
+def figure(data: list[dict], layout: dict, lang: str | None = None) -> go.Figure:
     """One Figure from plain dicts in a single call, without plotly's per-property validation: built step by step
     (`add_vline`, `update_layout`, …) a chart cost 10–45 ms of a page's server time, this way about 1–2 ms.
-    `tests/test_charts.py` validates every builder's output instead."""
+    `tests/test_charts.py` validates every builder's output instead. A chart with no point says so in `lang` instead
+    of drawing plotly's empty axes from −1 to 1."""
+    if lang and not any(len(tr.get("x") or []) or len(tr.get("y") or []) for tr in data):
+        layout = {k: v for k, v in layout.items() if k != "shapes"} | {
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "annotations": [
+                dict(text=t("no_data", lang), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=16, color="#888"))
+            ],
+        }
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
@@ -122,7 +131,7 @@ def ranking_bars(rank: pl.DataFrame, time_progress: float | None, lang: str, big
         shapes=shapes,
         annotations=notes,
     )
-    return figure([bar], layout)
+    return figure([bar], layout, lang)
 
 
 def cumulative(tr: dict, lang: str, label: str) -> go.Figure:
@@ -183,7 +192,7 @@ def cumulative(tr: dict, lang: str, label: str) -> go.Figure:
         shapes=shapes,
         annotations=notes,
     )
-    return figure(data, layout)
+    return figure(data, layout, lang)
 
 
 def legend_html(lang: str) -> str:
@@ -222,7 +231,7 @@ def share_bars(df: pl.DataFrame, minimum: float | None, lang: str, title: str, b
         shapes=shapes,
         annotations=notes,
     )
-    return figure([bar], layout)
+    return figure([bar], layout, lang)
 
 
 def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True, order: list[str] | None = None) -> go.Figure:
@@ -256,7 +265,7 @@ def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True, 
         )
     axis = dict(xaxis=dict(ticksuffix="%", range=[0, 100])) if percent else dict(xaxis=count_axis(list(totals.values())) or None)
     layout = _layout(max(280, 26 * units.height + 120), barmode="stack", title=_title(title), dragmode=False, **axis)
-    return figure(data, layout)
+    return figure(data, layout, lang)
 
 
 def ranked_bars(
@@ -286,7 +295,7 @@ def ranked_bars(
         bar["customdata"] = [codes[i] for i in order]
     axis = count_axis(values) if fmt_value is None else {}
     layout = _layout(max(260, (32 if big else 24) * len(values) + 100), big, title=_title(title), dragmode=False, xaxis=axis or None)
-    return figure([bar], layout)
+    return figure([bar], layout, lang)
 
 
 DARK = {"paper": "#0b0f14", "ink": "#f3f4f6", "grid": "#374151"}
@@ -327,7 +336,7 @@ def actual_vs_quota(
             dict(type="bar", x=names, y=quotas, name="任务" if zh else "Quota", marker=dict(color="#B0BEC5"), **extra),
             dict(type="bar", x=names, y=actual, name="完成" if zh else "Actual", marker=dict(color="#1F5FA8"), **extra),
         ]
-        return figure(data, _layout(360, barmode="group", title=_title(title), dragmode=False, yaxis=axis or None))
+        return figure(data, _layout(360, barmode="group", title=_title(title), dragmode=False, yaxis=axis or None), lang)
     h = dict(orientation="h", hovertemplate="%{y} · %{fullData.name}: %{x:,}<extra></extra>", **extra)
     data = [
         dict(type="bar", y=names, x=quotas, name="任务" if zh else "Quota", marker=dict(color="#B0BEC5"), **h),
@@ -342,7 +351,7 @@ def actual_vs_quota(
         yaxis=dict(autorange="reversed"),  # the first unit on top
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
     )
-    return figure(data, layout)
+    return figure(data, layout, lang)
 
 
 def histogram(df: pl.DataFrame, lang: str, title: str) -> go.Figure:
@@ -361,4 +370,4 @@ def histogram(df: pl.DataFrame, lang: str, title: str) -> go.Figure:
         xaxis=dict(title=dict(text="元/人" if lang == "zh" else "yuan per person")),
         yaxis=count_axis(df["persons"].to_list()) or None,
     )
-    return figure([bar], layout)
+    return figure([bar], layout, lang)

@@ -68,6 +68,7 @@ T = {
     "projection_line": ("预计", "Projection"),
     "target_line": ("年度任务", "Annual quota"),
     "week": ("周", "Week"),
+    "no_data": ("暂无数据", "No data"),
     "unknown_area": ("未找到区域代码 {code}，已显示本辖区。", "Unknown area code {code}; showing your own area."),
     "snapshot_fallback": ("{want} 无数据快照，已显示此前最近的 {got}。", "No snapshot on {want}; showing the nearest earlier one, {got}."),
     "no_snapshot": (
@@ -162,6 +163,20 @@ def pick(lang: str):
     """A page's own strings, written where they are used as (中文, English) pairs: `L = pick(lang)`, `L("…", "…")`.
     Strings shared by several pages are keys of `T` (`t(key, lang)`); these two are the only ways text is chosen."""
     return (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+
+
+def colon(lang: str) -> str:
+    """Chinese text takes full-width punctuation, English its own: "状态依据：" but "Status: "."""
+    return "：" if lang == "zh" else ": "
+
+
+def paren(s: str, lang: str) -> str:
+    return f"（{s}）" if lang == "zh" else f" ({s})"
+
+
+def gap(lang: str) -> str:
+    """Between items on one line: an ideographic space around the dot in Chinese, plain spaces in English."""
+    return "　·　" if lang == "zh" else " · "
 
 
 def t(key: str, lang: str = "zh", **kw) -> str:

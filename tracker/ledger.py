@@ -67,7 +67,7 @@ def write(ledger: pl.DataFrame, path: Path, on: dt.date, encoding: str = "utf-8"
     """.xlsx (with a title row above the header) or .csv (utf-8, utf-8-sig or gb18030)."""
     from tracker import hierarchy
 
-    title = f"{hierarchy.load().name(REGION)}农牧民转移就业实名制台账（截至{on.year}年{on.month}月{on.day}日）"
+    title = f"{hierarchy.load().name(REGION)}{hierarchy.WORKERS_ZH}转移就业实名制台账（截至{on.year}年{on.month}月{on.day}日）"
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".xlsx":
         import xlsxwriter

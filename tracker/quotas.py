@@ -11,7 +11,7 @@ import polars as pl
 
 from tracker import settings
 from tracker.errors import TrackerError
-from tracker.hierarchy import KIND, KIND_EN, REGION, Hierarchy
+from tracker.hierarchy import KIND, KIND_EN, MIGRANTS_ZH, OUT_ZH, REGION, WORKERS_ZH, Hierarchy
 from tracker.rules import largest_remainder
 
 SUM_METRICS = (
@@ -33,7 +33,7 @@ METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as
     "total": ["转移就业人数", "转移就业", "total"],
     "org_xprov": ["有组织跨省转移", "跨省转移", "org_xprov"],
     "org_xpref": ["有组织跨地市转移", "跨地市转移", "org_xpref"],
-    "out_region": ["区外转移就业", "区外转移", "省外转移就业", "省外转移", "市外转移就业", "市外转移", "out_region"],
+    "out_region": [f"{OUT_ZH}转移就业", "区外转移就业", "区外转移", "省外转移就业", "省外转移", "市外转移就业", "市外转移", "out_region"],
     "income": ["劳务收入(元)", "劳务收入", "income"],
     "org_share": ["组织化率", "org_share"],
     "training": ["补贴性职业技能培训", "技能培训", "培训人次", "培训人数", "training"],
@@ -41,7 +41,12 @@ METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as
     "urban_new_jobs": ["城镇新增就业", "urban_new_jobs"],
     "new_dispatch_companies": ["新建劳务派遣公司", "new_dispatch_companies"],
     "new_transfer_bases": ["新建转移就业基地", "new_transfer_bases"],
-    "project_labour_share": ["政府投资项目农牧民工用工占比", "project_labour_share"],
+    "project_labour_share": [
+        f"政府投资项目{MIGRANTS_ZH}用工占比",
+        "政府投资项目农牧民工用工占比",
+        "政府投资项目农民工用工占比",
+        "project_labour_share",
+    ],
 }
 
 
@@ -324,7 +329,7 @@ def issuing_xlsx(
             for m in metrics
         }
         last = 1 + len(metrics)
-        ws.merge_range(0, 0, 0, last, f"{year}年{h.name(parent)}农牧民转移就业目标任务分解下达表", title)
+        ws.merge_range(0, 0, 0, last, f"{year}年{h.name(parent)}{WORKERS_ZH}转移就业目标任务分解下达表", title)
         ws.write_string(1, 0, f"文号：{doc_no}" if doc_no else "文号：", plain)
         ws.write_string(1, last, "单位：人、元", plain)
         for j, c in enumerate(["单位代码", "单位", *[METRIC_HEADERS[m][0] for m in metrics]]):
