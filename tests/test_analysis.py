@@ -246,6 +246,19 @@ def test_precomputed_week_diff_and_medians_equal_raw(small_demo):
         assert b1.equals(b2), area
 
 
+@pytest.mark.parametrize("area", ["54", "5403", "540329", "540302"])
+def test_a_pair_of_counties_shows_the_same_persons_at_every_level(fx, area):
+    """D (洛隆县's person, a second placement reported by 卡若区) and E (卡若区's, reported again by 洛隆县): both
+    counties see both persons, as their prefecture and the region do; Lhasa sees none."""
+    got = A.dq_cross_county(area, F.CUR)
+    assert got.to_dicts() == [{"county_a": "540302", "county_b": "540329", "persons": 2}]
+    assert A.dq_cross_county(area, F.CUR, raw=True).equals(got)
+
+
+def test_no_pair_of_counties_outside_the_area(fx):
+    assert A.dq_cross_county("5401", F.CUR).height == 0
+
+
 def test_cross_county_file_equals_the_snapshot(small_demo):
     day = dt.date(2026, 11, 20)
     whole = A.dq_cross_county("54", day, raw=True)
