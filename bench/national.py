@@ -104,19 +104,22 @@ def large_province(demo: Path, out: Path, copies: int) -> tuple[Path, dt.date, i
         shutil.rmtree(d)
     d.mkdir(parents=True)
     shutil.copy(demo / "quotas.csv", d / "quotas.csv")
-    week = pl.read_parquet(demo / "snapshots" / f"snapshot_date={day}" / "records.parquet")
-    big = pl.concat(
-        [week]
-        + [
-            week.with_columns(
-                person_key=pl.col("person_key").hash(seed=2000 + k).reinterpret(signed=True),
-                record_id=pl.lit(f"x{k}") + pl.col("record_id"),
-            )
-            for k in range(1, copies)
-        ]
-    ).sort("county_code", "township_code", "village_code")
+    big = times_over(pl.read_parquet(demo / "snapshots" / f"snapshot_date={day}" / "records.parquet"), copies)
     write_snapshot(big, d, day, derived=False)  # the derived files: timed per engine below
     return d, day, big.height
+
+
+def times_over(week: pl.DataFrame, copies: int) -> pl.DataFrame:
+    """One province's week `copies` times over, each copy with persons and record ids of its own (the same person in
+    every week: the keys are a function of the original), sorted as the snapshot files are."""
+    more = [
+        week.with_columns(
+            person_key=pl.col("person_key").hash(seed=2000 + k).reinterpret(signed=True),
+            record_id=pl.lit(f"x{k}") + pl.col("record_id"),
+        )
+        for k in range(1, copies)
+    ]
+    return pl.concat([week, *more]).sort("county_code", "township_code", "village_code", "record_id")
 
 
 def engine_cost(engine: str, call: str, say: str) -> tuple[float, float, float]:

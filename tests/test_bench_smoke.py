@@ -64,3 +64,27 @@ def test_national_bench_counts_the_persons_it_shares(small_demo_dir, tmp_path, c
     shared = tibet.filter(pl.col("person_key").hash(seed=7) % 100 <= 2, pl.col("person_key").hash(seed=7) % 100 >= 1)
     assert int(re.search(r"persons counted elsewhere (\d+)", out).group(1)) == shared["person_key"].n_unique() > 0
     assert "3 provinces under the root" in out and "Tibet alone" in out
+
+
+def test_the_national_scale_is_the_demo_many_times_over(small_demo_dir, tmp_path):
+    """`python -m bench --scale national` at its smallest: the last 2 weeks of each year, each 3 times over, with
+    persons of their own per copy and every derived file; a week's counts are three times the demo's."""
+    import polars as pl
+
+    from bench.__main__ import national_data
+    from queries import snapshot_dates
+
+    out, _ = national_data(small_demo_dir, tmp_path / "national", copies=3, weeks=2)
+    days = snapshot_dates(small_demo_dir)
+    assert snapshot_dates(out) == [d for y in (2025, 2026) for d in [d for d in days if d.year == y][-2:]]
+    for day in snapshot_dates(out):
+        part = f"snapshot_date={day.isoformat()}"
+        demo = pl.read_parquet(small_demo_dir / "snapshots" / part / "records.parquet")
+        big = pl.read_parquet(out / "snapshots" / part / "records.parquet")
+        assert big.height == 3 * demo.height and big["person_key"].n_unique() == 3 * demo["person_key"].n_unique()
+        assert big["record_id"].n_unique() == big.height
+        assert big.filter("counted").height == 3 * demo.filter("counted").height
+        files = {f.name.split("_")[0] for f in (out / "snapshots" / part).glob("*.parquet")}
+        assert {"rollup", "rates", "cross", "dq", "unit", "subsidy"} <= files
+    assert (out / "quotas.csv").read_text() == (small_demo_dir / "quotas.csv").read_text()
+    assert not (tmp_path / "national.partial").exists()
