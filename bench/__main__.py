@@ -56,19 +56,19 @@ def ensure_data(root: Path, scale: str) -> tuple[Path, float | None]:
 
 
 def national_data(tibet: Path, out: Path, copies: int, weeks: int) -> tuple[Path, float]:
-    """A province of a national deployment's size: the Tibet demo's (`tibet`) last `weeks` weeks of each year, each `copies`
-    times over (persons and record ids of their own per copy; bench.national.times_over), with every derived file.
+    """A province of a national deployment's size: the Tibet demo's (`tibet`) last `weeks` weeks and the same weeks
+    last year, each `copies` times over (persons and record ids of their own per copy; bench.national.times_over), with every derived file.
     The generator itself at scale 17 no longer fits 24 GB: `generate.placements` holds about nine times the ledger
     it returns (numpy arrays of strings and Python objects per person)."""
     import polars as pl
 
     from bench.national import times_over
     from queries import snapshot_dates
-    from tracker.generate import write_snapshot
+    from tracker.generate import last_weeks, write_snapshot
 
     t0 = time.perf_counter()
     days = snapshot_dates(tibet)
-    keep = [d for y in sorted({d.year for d in days}) for d in [d for d in days if d.year == y][-weeks:]]
+    keep = last_weeks(days, weeks)  # as the generator keeps them: this year's last weeks and the same weeks last year
     staging = out.with_name(out.name + ".partial")  # a run cut short leaves no half data set behind as `out`
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

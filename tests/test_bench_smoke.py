@@ -67,16 +67,18 @@ def test_national_bench_counts_the_persons_it_shares(small_demo_dir, tmp_path, c
 
 
 def test_the_national_scale_is_the_demo_many_times_over(small_demo_dir, tmp_path):
-    """`python -m bench --scale national` at its smallest: the last 2 weeks of each year, each 3 times over, with
-    persons of their own per copy and every derived file; a week's counts are three times the demo's."""
+    """`python -m bench --scale national` at its smallest: this year's last 2 weeks and the same weeks last year, each
+    3 times over, with persons of their own per copy and every derived file; a week's counts are three times the
+    demo's."""
+    import datetime as dt
+
     import polars as pl
 
     from bench.__main__ import national_data
     from queries import snapshot_dates
 
     out, _ = national_data(small_demo_dir, tmp_path / "national", copies=3, weeks=2)
-    days = snapshot_dates(small_demo_dir)
-    assert snapshot_dates(out) == [d for y in (2025, 2026) for d in [d for d in days if d.year == y][-2:]]
+    assert snapshot_dates(out) == [dt.date(2025, 11, 14), dt.date(2025, 11, 21), dt.date(2026, 11, 13), dt.date(2026, 11, 20)]
     for day in snapshot_dates(out):
         part = f"snapshot_date={day.isoformat()}"
         demo = pl.read_parquet(small_demo_dir / "snapshots" / part / "records.parquet")

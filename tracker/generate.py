@@ -113,6 +113,15 @@ def fridays(year: int, until: dt.date) -> list[dt.date]:
     return out
 
 
+def last_weeks(days: list[dt.date], weeks: int) -> list[dt.date]:
+    """The last `weeks` Fridays of the latest year among `days` and the same weeks (52 weeks earlier) of the year
+    before, in order: what the benchmarks at national scale keep (this week against the same week last year)."""
+    latest = max(d.year for d in days)
+    this = [d for d in days if d.year == latest][-weeks:]
+    same = {d - dt.timedelta(days=364) for d in this}
+    return [d for d in days if d in same] + this
+
+
 def _season_pmf(days: int) -> np.ndarray:
     d = np.arange(1, days + 1)
     f = 0.22 + 1.7 * np.exp(-(((d - 95) / 30) ** 2)) + 0.8 * np.exp(-(((d - 175) / 40) ** 2)) + 0.35 * np.exp(-(((d - 255) / 35) ** 2))
@@ -605,9 +614,8 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
     quotas.write_csv(out / "quotas.csv")
     plan = [(y, fridays(y, today)) for y in (today.year - 1, today.year)]
     if weeks:
-        this = plan[1][1][-weeks:]
-        same = {d - dt.timedelta(days=364) for d in this}
-        plan = [(plan[0][0], [d for d in plan[0][1] if d in same]), (plan[1][0], this)]
+        kept = set(last_weeks([d for _, days in plan for d in days], weeks))
+        plan = [(y, [d for d in days if d in kept]) for y, days in plan]
     total_snaps = sum(len(f) for _, f in plan)
     done, rows, persons, lock = [0], [0], {}, threading.Lock()
 
