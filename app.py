@@ -14,7 +14,7 @@ import queries
 from tracker import audit, deeplink, gate, generate, hierarchy, objstore, prebuild, settings
 from tracker import nav as nav_pages
 from tracker.errors import TrackerError
-from tracker.i18n import pick, t
+from tracker.i18n import colon, pick, t
 from tracker.state import KEYS, State, parse
 from tracker.style import BASE_CSS, ZH_NOTICES_JS, ZH_WIDGETS_CSS
 from tracker.ui import go, phone_bar, set_view, sync_url
@@ -148,7 +148,7 @@ def filter_bar(s: State) -> None:
             args=(key,),
         )
     if len(s.area) == 12:
-        sb.caption(f"{t('area', s.lang)}：{h.name(s.area, s.lang)}")
+        sb.caption(f"{t('area', s.lang)}{colon(s.lang)}{h.name(s.area, s.lang)}")
     from tracker.catalogue import group_labels
     from tracker.schema import CHANNEL
 
@@ -177,7 +177,7 @@ def filter_bar(s: State) -> None:
     if settings.data_dir() == settings.REPO / "data":
         sb.caption(t("demo_banner", s.lang))
     elif user.role == "admin":  # where the data lives is an administrator's business
-        sb.caption(("数据目录：" if s.lang == "zh" else "Data directory: ") + str(settings.data_dir()))
+        sb.caption(("数据目录" if s.lang == "zh" else "Data directory") + colon(s.lang) + str(settings.data_dir()))
 
 
 def user_box(s: State) -> None:

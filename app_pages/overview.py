@@ -9,7 +9,7 @@ from tracker import charts, dispatch, fmt, followup, followup_ui, geo, hierarchy
 from tracker.cards import CSS, card_html, ranking_html, ranking_list_html, ranking_rows
 from tracker.catalogue import CARD_METRICS, METRICS, metric_records
 from tracker.demo_quotas import note_text
-from tracker.i18n import colon, gap, paren, pick, status_expr, status_label, t
+from tracker.i18n import colon, gap, listing, paren, pick, status_expr, status_label, t
 from tracker.style import DARK_CSS, MEETING_CSS
 from tracker.texts import laggard_line
 from tracker.ui import breadcrumb, can, current, current_user, data_table, go, meeting_bar, open_records, records_href, view_href
@@ -179,7 +179,8 @@ if ev.filter(~pl.col("is_area")).height:
             own = ev.filter(pl.col("is_area") & pl.col("status").is_in(list(dispatch.LAG_ORDER)))
             st.info(L("下级单位未下达任务，无法判断下级滞后。", "No quotas below this level: no laggards to name."))
             if own.height:
-                st.markdown(L("本单位：", "This unit: ") + "；".join(laggard_line(r, lang) for r in own.iter_rows(named=True)))
+                lines = listing(lang).join(laggard_line(r, lang) for r in own.iter_rows(named=True))
+                st.markdown(L("本单位", "This unit") + colon(lang) + lines)
         elif lag.height == 0:
             st.success(t("no_laggards", lang))
         else:
@@ -237,8 +238,11 @@ if ev.filter(~pl.col("is_area")).height:
             rest = geo.unmapped(frame, gj)
             if rest.height:  # the industrial parks have no boundary: listed beside the map
                 st.caption(
-                    L("未绘边界：", "No boundary: ")
-                    + "；".join(f"{r['unit_name']} {r['value']}（{status_label(r['status'], lang)}）" for r in rest.iter_rows(named=True))
+                    L("未绘边界", "No boundary")
+                    + colon(lang)
+                    + listing(lang).join(
+                        f"{r['unit_name']} {r['value']}{paren(status_label(r['status'], lang), lang)}" for r in rest.iter_rows(named=True)
+                    )
                 )
         with right:
             laggard_list()
@@ -280,7 +284,9 @@ if ev.filter(~pl.col("is_area")).height:
                 st.plotly_chart(fig, key=f"bars_{area}_{metric}", config=plain)
             else:
                 records_on(st.plotly_chart(fig, key=f"bars_{area}_{metric}", on_select="rerun", selection_mode="points", config=plain))
-                if has_records and can("records"):
+                if not charts.has_points(fig):
+                    pass  # no bar to click
+                elif has_records and can("records"):
                     st.caption(L("点击柱条查看该单位的明细记录。", "Click a bar for that unit's records."))
                 else:
                     st.caption(L("点击柱条查看该单位的渠道分布。", "Click a bar for that unit's breakdown by channel."))

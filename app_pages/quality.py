@@ -84,7 +84,8 @@ st.markdown(
 )
 dup = analysis.dq_cross_county(area, day)
 if dup.height:
-    dup = dup.with_columns(unit_name("county_a"), unit_name("county_b"))
+    n_dup = int(dup["persons_all"][0])  # a person in three counties is in three pairs
+    dup = dup.drop("persons_all").with_columns(unit_name("county_a"), unit_name("county_b"))
     data_table(
         dup.rename({"county_a": L("县区甲", "County A"), "county_b": L("县区乙", "County B"), "persons": L("人数", "Persons")}),
         hide_index=True,
@@ -92,8 +93,9 @@ if dup.height:
     download(dup, "cross_county_duplicates", lang, "dl_dup")
     st.caption(
         L(
-            f"共 {dup['persons'].sum():,} 人。每人计入首次报送单位；在明细中可看到其他县区的报送记录。",
-            f"{dup['persons'].sum():,} persons. Each counts in the unit that reported first.",
+            f"共 {n_dup:,} 人（被三个及以上县区报送的人计入每一对县区）。每人计入首次报送单位；在明细中可看到其他县区的报送记录。",
+            f"{n_dup:,} persons (one reported by three or more counties is in each of their pairs). "
+            "Each counts in the unit that reported first.",
         )
     )
 else:

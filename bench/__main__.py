@@ -55,7 +55,7 @@ def ensure_data(root: Path, scale: str) -> tuple[Path, float | None]:
     return out, time.perf_counter() - t0
 
 
-def national_data(tibet: Path, out: Path, copies: int, weeks: int) -> tuple[Path, float]:
+def national_data(tibet: Path, out: Path, copies: int, weeks: int, today: dt.date = TODAY) -> tuple[Path, float]:
     """A province of a national deployment's size: the Tibet demo's (`tibet`) last `weeks` weeks and the same weeks
     last year, each `copies` times over (persons and record ids of their own per copy; bench.national.times_over), with every derived file.
     The generator itself at scale 17 no longer fits 24 GB: `generate.placements` holds about nine times the ledger
@@ -80,6 +80,9 @@ def national_data(tibet: Path, out: Path, copies: int, weeks: int) -> tuple[Path
             week = pl.read_parquet(tibet / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet")
             write_snapshot(times_over(week, copies), staging, day)
             print(f"\r  national: week {i}/{len(keep)} ({day})", end="", file=sys.stderr)
+        from tracker import demo_weeks
+
+        demo_weeks.demo_reports(staging, today)  # the units' own figures, as the generator writes them
     print(file=sys.stderr)
     shutil.rmtree(out, ignore_errors=True)  # what a killed generator run left
     staging.rename(out)
@@ -379,8 +382,8 @@ def pandas_quality(root: Path, area: str, day: dt.date) -> dict:
         no_education=("education", lambda s: s.isna().sum()),
         bad_id=("id_check_ok", lambda s: (~s).sum()),
     )
-    near = df[df["county_code"].str.startswith(area) | df["home_code"].str.startswith(area)]
-    counties = near.groupby("person_key")["county_code"].nunique()
+    near = df[df["county_code"].str.startswith(area) | df["home_code"].str.startswith(area)]["person_key"].unique()
+    counties = df[df["person_key"].isin(near)].groupby("person_key")["county_code"].nunique()  # all their counties
     home = df[df["home_code"].str.startswith(area)]
     rate = home["income_yuan"] / home["months_employed"].clip(lower=0.5)
     limit = max(20_000.0, 10 * rate.median())
@@ -486,7 +489,7 @@ def dashboard_numbers(page: str, area: str, day: dt.date):
         return {
             "records": u["records"],
             "bad_id": u["bad_id"],
-            "cross": analysis.dq_cross_county(area, day)["persons"].sum(),
+            "cross": (lambda t: int(t["persons_all"][0]) if t.height else 0)(analysis.dq_cross_county(area, day)),
             "outliers": analysis.dq_outliers(area, day, limit=10_000_000).height,
         }
     if page == "subsidies":

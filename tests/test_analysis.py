@@ -251,12 +251,37 @@ def test_a_pair_of_counties_shows_the_same_persons_at_every_level(fx, area):
     """D (洛隆县's person, a second placement reported by 卡若区) and E (卡若区's, reported again by 洛隆县): both
     counties see both persons, as their prefecture and the region do; Lhasa sees none."""
     got = A.dq_cross_county(area, F.CUR)
-    assert got.to_dicts() == [{"county_a": "540302", "county_b": "540329", "persons": 2}]
+    assert got.to_dicts() == [{"county_a": "540302", "county_b": "540329", "persons": 2, "persons_all": 2}]
     assert A.dq_cross_county(area, F.CUR, raw=True).equals(got)
 
 
 def test_no_pair_of_counties_outside_the_area(fx):
     assert A.dq_cross_county("5401", F.CUR).height == 0
+
+
+def test_a_person_of_three_counties_is_in_each_pair_and_counted_once(tmp_path):
+    """P reported by 城关区, 卡若区 and 洛隆县; Q by 卡若区 and 洛隆县 (from a home in 洛隆县); R by 洛隆县 alone."""
+    import queries
+
+    rows = [
+        ("P", "540102", "540102001"),
+        ("P", "540302", "540102001"),
+        ("P", "540329", "540102001"),
+        ("Q", "540302", "540329100"),
+        ("Q", "540329", "540329100"),
+        ("R", "540329", "540329100"),
+    ]
+    f = tmp_path / "cross.parquet"
+    pl.DataFrame(rows, schema=["person_key", "county_code", "home_code"], orient="row").write_parquet(f)
+
+    def pairs(area):
+        return [tuple(r) for r in queries.run("dq_cross_county", path=str(f), area=area).rows()]
+
+    every = [("540302", "540329", 2, 2), ("540102", "540302", 1, 2), ("540102", "540329", 1, 2)]
+    assert pairs("54") == every and pairs("540329") == every and pairs("5403") == every
+    # 拉萨市 has P only: all three of P's pairs, and one person
+    assert pairs("5401") == [("540102", "540302", 1, 1), ("540102", "540329", 1, 1), ("540302", "540329", 1, 1)]
+    assert pairs("5406") == []
 
 
 def test_cross_county_file_equals_the_snapshot(small_demo):

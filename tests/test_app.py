@@ -7,6 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests import fixture as F
 from tests.conftest import REPO
 
 
@@ -94,10 +95,27 @@ def test_english(fx):
     assert at.dataframe[0].value["Unit"].tolist() == ["Shuodu Town", "Zituo Town"]
     assert "Demo user (Administrator) · Whole region" in [c.value for c in at.sidebar.caption]
     assert "演示用户（管理员）· 全区" in [c.value for c in run(area="540329").sidebar.caption]
-    page = [e.value for k in ("markdown", "caption", "subheader", "info", "warning") for e in getattr(at, k)]
-    assert "Status is judged against: linear time elapsed · " in " ".join(page)
-    shown = [s for s in page if not s.lstrip().startswith("<style")]  # the style sheet is not text
-    assert not [s for s in shown if re.search(r"[：（）　，。]", s)]  # English punctuation on an English page
+    assert "Status is judged against: linear time elapsed · " in " ".join(shown_text(at))
+
+
+def shown_text(at) -> list[str]:
+    """What the page and its sidebar say in words (the style sheet is not text)."""
+    page = [e.value for k in ("markdown", "caption", "subheader", "info", "warning", "success") for e in getattr(at, k)]
+    page += [e.value for e in at.sidebar.caption]
+    return [s for s in page if not s.lstrip().startswith("<style")]
+
+
+@pytest.mark.parametrize("area", ["54", "5401", "540329", F.V_Z])
+def test_english_pages_take_english_punctuation(fx, area):
+    """拉萨市's own lags are listed when its units have no quotas; a village names its area in the sidebar."""
+    at = run(area=area, lang="en")
+    assert not at.exception
+    text = shown_text(at)
+    assert not [s for s in text if re.search(r"[：（）　，。；、]", s)]
+    if area == "5401":
+        assert any(s.startswith("This unit: ") for s in text)
+    if area == F.V_Z:
+        assert "Area: Zituo Community" in text  # the village's English name
 
 
 def test_unknown_area_falls_back_with_message(fx):

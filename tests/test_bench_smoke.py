@@ -76,6 +76,7 @@ def test_the_national_scale_is_the_demo_many_times_over(small_demo_dir, tmp_path
 
     from bench.__main__ import national_data
     from queries import snapshot_dates
+    from tracker import reported
 
     out, _ = national_data(small_demo_dir, tmp_path / "national", copies=3, weeks=2)
     assert snapshot_dates(out) == [dt.date(2025, 11, 14), dt.date(2025, 11, 21), dt.date(2026, 11, 13), dt.date(2026, 11, 20)]
@@ -89,4 +90,6 @@ def test_the_national_scale_is_the_demo_many_times_over(small_demo_dir, tmp_path
         files = {f.name.split("_")[0] for f in (out / "snapshots" / part).glob("*.parquet")}
         assert {"rollup", "rates", "cross", "dq", "unit", "subsidy"} <= files
     assert (out / "quotas.csv").read_text() == (small_demo_dir / "quotas.csv").read_text()
+    # the units' own reported figures, as in the demo
+    assert reported.store_path(out).read_bytes() == reported.store_path(small_demo_dir).read_bytes()
     assert not (tmp_path / "national.partial").exists()

@@ -232,5 +232,8 @@ def test_a_chart_without_data_says_so_instead_of_empty_axes(lang, says):
     for fig in map(valid, empty):
         assert [a.text for a in fig.layout.annotations] == [says]
         assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False and not fig.layout.shapes
+        assert not charts.has_points(fig)
     drawn = valid(charts.ranked_bars(["四川"], [5], lang, "去向"))
-    assert not drawn.layout.annotations and drawn.layout.xaxis.visible is not False
+    assert not drawn.layout.annotations and drawn.layout.xaxis.visible is not False and charts.has_points(drawn)
+    pie = charts.figure([dict(type="pie", labels=["甲"], values=[3])], {}, lang)  # its points are values, not x or y
+    assert not pie.layout.annotations and charts.has_points(pie)

@@ -159,23 +159,27 @@ from tracker import catalogue, hierarchy, quotas
 from tracker.bulletin import Letterhead
 m = catalogue.METRICS
 print(json.dumps({"workers": hierarchy.WORKERS_ZH, "letterhead": Letterhead.default(hierarchy.REGION, "").mark,
-                  "share": m["project_labour_share"].zh, "out_header": quotas.METRIC_HEADERS["out_region"][0]}, ensure_ascii=False))
+                  "share": m["project_labour_share"].zh, "share_en": m["project_labour_share"].en,
+                  "out_header": quotas.METRIC_HEADERS["out_region"][0]}, ensure_ascii=False))
 """
 
 
+HERDERS_EN, RURAL_EN = "Share of farmer-herder workers on public projects", "Share of rural migrant workers on public projects"
+
+
 @pytest.mark.parametrize(
-    "code, workers, letterhead, share, out_header",
+    "code, workers, letterhead, share, share_en, out_header",
     [
-        ("54", "农牧民", "自治区农牧民转移就业工作调度通报", "政府投资项目农牧民工用工占比", "区外转移就业"),
-        ("63", "农牧民", "省农牧民转移就业工作调度通报", "政府投资项目农牧民工用工占比", "省外转移就业"),
-        ("41", "农村劳动力", "省农村劳动力转移就业工作调度通报", "政府投资项目农民工用工占比", "省外转移就业"),
-        ("50", "农村劳动力", "市农村劳动力转移就业工作调度通报", "政府投资项目农民工用工占比", "市外转移就业"),
+        ("54", "农牧民", "自治区农牧民转移就业工作调度通报", "政府投资项目农牧民工用工占比", HERDERS_EN, "区外转移就业"),
+        ("63", "农牧民", "省农牧民转移就业工作调度通报", "政府投资项目农牧民工用工占比", HERDERS_EN, "省外转移就业"),
+        ("41", "农村劳动力", "省农村劳动力转移就业工作调度通报", "政府投资项目农民工用工占比", RURAL_EN, "省外转移就业"),
+        ("50", "农村劳动力", "市农村劳动力转移就业工作调度通报", "政府投资项目农民工用工占比", RURAL_EN, "市外转移就业"),
     ],
 )
-def test_whom_the_work_is_for_in_the_provinces_own_words(code, workers, letterhead, share, out_header):
+def test_whom_the_work_is_for_in_the_provinces_own_words(code, workers, letterhead, share, share_en, out_header):
     """农牧民 where the province's documents say so (the pastoral regions), 农村劳动力 as the national documents say."""
     env = {**os.environ, "TRACKER_PROVINCE": code}
     r = subprocess.run([sys.executable, "-c", WORDS], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     got = json.loads(r.stdout.strip().splitlines()[-1])
-    assert got == {"workers": workers, "letterhead": letterhead, "share": share, "out_header": out_header}
+    assert got == {"workers": workers, "letterhead": letterhead, "share": share, "share_en": share_en, "out_header": out_header}

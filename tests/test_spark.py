@@ -116,6 +116,7 @@ def test_spark_joins_a_result_of_many_parts_into_one_file_in_order(spark, tmp_pa
     import pyarrow.parquet as pq
 
     sql = "SELECT CAST(id % 7 AS INT) AS county, id AS record FROM range(300000) ORDER BY county, record DESC"
+    was = spark.conf.get("spark.sql.shuffle.partitions")
     spark.conf.set("spark.sql.shuffle.partitions", "4")
     try:
         spark.sql(sql).write.parquet(str(tmp_path / "parts"))
@@ -123,7 +124,7 @@ def test_spark_joins_a_result_of_many_parts_into_one_file_in_order(spark, tmp_pa
         out = tmp_path / "one.parquet"
         build.spark_write(spark.sql(sql), out)
     finally:
-        spark.conf.set("spark.sql.shuffle.partitions", "1")
+        spark.conf.set("spark.sql.shuffle.partitions", was)
     got = pl.read_parquet(out)
     n = 300_000
     want = pl.DataFrame({"county": [i % 7 for i in range(n)], "record": list(range(n))}, schema={"county": pl.Int32, "record": pl.Int64})
@@ -132,7 +133,7 @@ def test_spark_joins_a_result_of_many_parts_into_one_file_in_order(spark, tmp_pa
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [122_880, 122_880, 54_240]
     assert not (tmp_path / "one.parquet.parts").exists()
 
-    build.spark_write(spark.sql("SELECT 1 AS county WHERE false"), out)
+    build.spark_write(spark.sql("SELECT 1 AS county WHERE false"), out)  # an empty result: its one part, no rows
     assert pl.read_parquet(out).columns == ["county"] and pl.read_parquet(out).height == 0
 
 

@@ -71,8 +71,8 @@ class User:
 
     def shown_name(self, lang: str) -> str:
         """A person's name as written; the demo's own user in the page's language."""
-        if self.source == "demo":
-            return "演示用户" if lang == "zh" else "Demo user"
+        if self.source == "demo":  # DEMO_USER, named in Chinese
+            return self.name if lang == "zh" else "Demo user"
         return self.name or self.username
 
 

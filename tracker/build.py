@@ -7,9 +7,10 @@ The builders are the same named queries (`queries/*.sql`, `-- @builder`) on eith
 app does (queries/derived.py); Spark runs their Spark SQL form (tracker/portable.py). Spark's place is the build on
 a cluster a provincial data platform already runs (`TRACKER_SPARK_MASTER`, `local[*]` by default): it cannot serve
 pages. Spark's executors write a result's rows (a per-record file of a large province does not fit the driver's
-memory as one Arrow table), and the parts are then joined in their order into one Parquet file a row group at a
-time, so the app reads either engine's file the same way. The parts go to a directory beside the file: on a cluster
-that is a path every executor and the driver see (a shared mount), as the records they read must be.
+memory as one Arrow table), and the parts are then joined in their order into one Parquet file in whole row groups
+(the driver holds at most two), so the app reads either engine's file the same way. The parts go to a directory
+beside the file: on a cluster that is a path every executor and the driver see (a shared mount), as the records
+they read must be.
 
 With an s3:// location (tracker/objstore.py) the week and the week before are fetched into a temporary directory,
 built there by either engine, and the new files are added to the week's generation in the object store; a week
@@ -139,8 +140,8 @@ ROW_GROUP = 122_880  # DuckDB's row group: the app prunes either engine's files 
 
 def spark_write(df, out: Path) -> None:
     """Write a Spark result as one Parquet file `out`: the executors write parts (in the order of the query's ORDER
-    BY: part files are numbered by range partition), which are appended in name order, a row group at a time, so the
-    driver holds one row group, not the result."""
+    BY: part files are numbered by range partition), which are appended in that order in whole row groups, so the
+    driver holds at most two row groups, not the result."""
     import shutil
 
     import pyarrow as pa
@@ -149,10 +150,11 @@ def spark_write(df, out: Path) -> None:
     parts_dir = out.with_name(out.name + ".parts")
     try:
         df.write.mode("overwrite").option("compression", "zstd").parquet(str(parts_dir))
-        parts = sorted(parts_dir.glob("part-*.parquet"))
-        if not parts:  # an empty result may leave no part: its schema from the plan
-            pq.write_table(df.limit(0).toArrow(), out, compression="zstd")
-            return
+        # part-00000-<uuid>-c000.zstd.parquet: in the order of the range partitions (Spark writes partition 0's part
+        # even for an empty result, so none here means the parts went where the driver cannot see them)
+        parts = sorted(parts_dir.glob("part-*.parquet"), key=lambda f: int(f.name.split("-")[1]))
+        if not parts or not (parts_dir / "_SUCCESS").exists():
+            raise RuntimeError(f"Spark wrote no parts the driver can read under {parts_dir} (a path every executor must share)")
         schema = pq.read_schema(parts[0]).remove_metadata()  # not Spark's own row metadata
         with pq.ParquetWriter(out, schema, compression="zstd") as w:
             held, n = [], 0

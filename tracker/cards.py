@@ -7,7 +7,7 @@ import re
 
 from tracker import fmt
 from tracker.catalogue import METRICS
-from tracker.i18n import status_color, status_label, t
+from tracker.i18n import colon, status_color, status_label, t
 from tracker.texts import rank_move
 
 
@@ -30,7 +30,7 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
     s = row["status"]
     badge = f"<span class='tr-badge' style='background:{status_color(s)}'>{status_label(s, lang)}</span>" if s else ""
     if row["quota"] is None:
-        lines.append(f"{t('quota', lang)}{'：' if lang == 'zh' else ': '}{t('no_quota', lang)}")
+        lines.append(f"{t('quota', lang)}{colon(lang)}{t('no_quota', lang)}")
     elif row["quota_kind"] == "minimum" and row["gap"] is None:  # no one placed yet: the share is undefined
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · " + ("尚无转移人员" if lang == "zh" else "nobody placed yet"))
     elif row["quota_kind"] == "minimum":
@@ -204,9 +204,9 @@ def record_cards(frame, lang: str) -> str:
                 v = f"{v:,.1f}" if "月" in c or "onth" in c else f"{v:,.0f}"
             elif isinstance(v, int):
                 v = f"{v:,}"
-            key = f"{c}：" if lang == "zh" else f"{c}: "
+            key = c + colon(lang)
             parts.append(f"<span class='tr-seg'><span class='tr-k'>{html.escape(key)}</span>{html.escape(str(v))}</span>")
-        items.append("<li>" + "　".join(parts) + "</li>")
+        items.append("<li>" + ("　" if lang == "zh" else " ").join(parts) + "</li>")
     return f"<ul class='tr-recs'>{''.join(items)}</ul>"
 
 

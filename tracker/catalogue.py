@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tracker.hierarchy import IN_ZH, KIND_EN, MIGRANTS_ZH, OUT_ZH, WORKERS_ZH
+from tracker.hierarchy import IN_ZH, KIND_EN, MIGRANTS_EN, MIGRANTS_ZH, OUT_ZH, TRAINED_ZH
 
 # ---------------------------------------------------------------- enum labels (the ledger's coded columns)
 
@@ -481,7 +481,7 @@ REPORTED_ITEMS = {
             "Order/directed, work-for-training …",
             "人次",
             "person-times",
-            f"在岗、转岗、提升、以工代训、新型{WORKERS_ZH}、订单定向式培训人次",
+            f"在岗、转岗、提升、以工代训、{TRAINED_ZH}、订单定向式培训人次",
             "On-the-job, job-change, upgrading, work-for-training, new-farmer and order/directed training",
         ),
         ReportedItem(
@@ -505,11 +505,11 @@ REPORTED_ITEMS = {
         ReportedItem(
             "project_workers_local",
             f"政府投资项目{MIGRANTS_ZH}用工",
-            "Farmer-herder workers on public projects",
+            f"{MIGRANTS_EN.capitalize()} on public projects",
             "人",
             "persons",
             f"政府投资项目使用的{MIGRANTS_ZH}人数",
-            "Farmer-herder workers on government-funded projects",
+            f"{MIGRANTS_EN.capitalize()} on government-funded projects",
         ),
         ReportedItem(
             "project_workers_total",
@@ -592,16 +592,16 @@ REPORTED_METRICS = {
         M(
             "project_labour_share",
             f"政府投资项目{MIGRANTS_ZH}用工占比",
-            "Farmer-herder share on public projects",
+            f"Share of {MIGRANTS_EN} on public projects",
             "share",
             "project_workers_local",
             "project_workers_total",
             quota="project_labour_share",
             quota_kind="minimum",
             needed_zh=f"{MIGRANTS_ZH}用工",
-            needed_en="Farmer-herder workers",
+            needed_en=MIGRANTS_EN.capitalize(),
             desc_zh=f"单位填报：{MIGRANTS_ZH}用工 ÷ 用工总量（不低于60%）",
-            desc_en="Reported: farmer-herder workers ÷ all (60% at least)",
+            desc_en=f"Reported: {MIGRANTS_EN} ÷ all (60% at least)",
         ),
     ]
 }
@@ -980,7 +980,9 @@ def describe_filters(text: str | None, lang: str = "zh") -> str:
 
     values = decode_filters(text)
     zh = lang == "zh"
-    colon = "：" if zh else ": "
+    from tracker.i18n import colon as punct
+
+    colon = punct(lang)
     parts = []
     for f in filters():
         name = (f.zh if zh else f.en) if f.zh else schema.label(f.column, lang)

@@ -18,7 +18,7 @@ def figure(data: list[dict], layout: dict, lang: str | None = None) -> go.Figure
     (`add_vline`, `update_layout`, …) a chart cost 10–45 ms of a page's server time, this way about 1–2 ms.
     `tests/test_charts.py` validates every builder's output instead. A chart with no point says so in `lang` instead
     of drawing plotly's empty axes from −1 to 1."""
-    if lang and not any(len(tr.get("x") or []) or len(tr.get("y") or []) for tr in data):
+    if lang and not _points(data):
         layout = {k: v for k, v in layout.items() if k != "shapes"} | {
             "xaxis": {"visible": False},
             "yaxis": {"visible": False},
@@ -27,6 +27,18 @@ def figure(data: list[dict], layout: dict, lang: str | None = None) -> go.Figure
             ],
         }
     return go.Figure(data=data, layout=layout, _validate=False)
+
+
+POINTS = ("x", "y", "values", "z", "locations", "lat", "lon")  # where a trace keeps what it draws
+
+
+def _points(data: list[dict]) -> bool:
+    return any(tr.get(k) is not None and len(tr[k]) for tr in data for k in POINTS)
+
+
+def has_points(fig: go.Figure) -> bool:
+    """False for a chart that says "no data" (a hint about clicking its bars would be beside the point)."""
+    return _points([tr.to_plotly_json() for tr in fig.data])
 
 
 def _layout(height: int, big: bool = False, **extra) -> dict:

@@ -384,16 +384,14 @@ def shortfall_text(metric: str, g: dict, lang: str) -> str:
 def gap_text(metric: str, g: dict, lang: str) -> str:
     """One line per metric: 转移就业人数：严重滞后，低于序时进度26.8个百分点，差2人."""
     from tracker import fmt
-    from tracker.i18n import status_label
+    from tracker.i18n import colon, status_label
 
     met = METRICS[metric]
     if g.get("status") in (None, "no_quota"):
         return f"{met.label(lang)}{'：无任务' if lang == 'zh' else ': no quota'}"
     sep = "，" if lang == "zh" else ", "
     gap = fmt.points(g.get("gap"), lang) if met.quota_kind != "minimum" else fmt.short_points(g.get("gap"), lang)
-    return f"{met.label(lang)}{'：' if lang == 'zh' else ': '}" + sep.join(
-        [status_label(g["status"], lang), gap, shortfall_text(metric, g, lang)]
-    )
+    return met.label(lang) + colon(lang) + sep.join([status_label(g["status"], lang), gap, shortfall_text(metric, g, lang)])
 
 
 def beijing(ts: float) -> str:

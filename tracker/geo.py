@@ -207,7 +207,7 @@ def fig_status_map(
     feats = {f["properties"]["code"]: f for f in level_geojson["features"]}
     rows = [r for r in df.iter_rows(named=True) if r["unit_code"] in feats]
     if not feats:
-        return figure([], {})
+        return figure([], {}, lang)
     data: list[dict] = []
     x0, x1, y0, y1 = _bounds(list(feats.values()))
     aspect = 1 / math.cos(math.radians((y0 + y1) / 2))  # a degree of latitude is this many degrees of longitude long

@@ -24,9 +24,14 @@ OUT_ZH, IN_ZH, KIND_EN = {  # KIND_EN: the province's kind in English, in "Out-o
     "市": ("市外", "市内", "city"),
 }[KIND]
 # Whom the work is for: 农牧民 (farmers and herders) where the province's own documents say so (the pastoral
-# regions), 农村劳动力 elsewhere as the national documents do; and the workers on its projects (农牧民工 / 农民工)
+# regions), 农村劳动力 elsewhere as the national documents do; the workers on its projects (农牧民工 / 农民工); and
+# the farmers its training programmes name (新型农牧民 / 高素质农民)
 PASTORAL = {"15", "54", "63", "65"}
-WORKERS_ZH, MIGRANTS_ZH = ("农牧民", "农牧民工") if REGION in PASTORAL else ("农村劳动力", "农民工")
+WORKERS_ZH, MIGRANTS_ZH, MIGRANTS_EN, TRAINED_ZH = (
+    ("农牧民", "农牧民工", "farmer-herder workers", "新型农牧民")
+    if REGION in PASTORAL
+    else ("农村劳动力", "农民工", "rural migrant workers", "高素质农民")
+)
 
 
 LEVEL_LEN = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}

@@ -174,6 +174,11 @@ def paren(s: str, lang: str) -> str:
     return f"（{s}）" if lang == "zh" else f" ({s})"
 
 
+def listing(lang: str) -> str:
+    """Between the items of a list in running text: "；" in Chinese, "; " in English."""
+    return "；" if lang == "zh" else "; "
+
+
 def gap(lang: str) -> str:
     """Between items on one line: an ideographic space around the dot in Chinese, plain spaces in English."""
     return "　·　" if lang == "zh" else " · "
