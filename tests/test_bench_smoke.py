@@ -44,6 +44,8 @@ def test_clicks_bench_runs_in_a_real_browser(fixture_dir, capsys):
             got[m.group(1).strip()] = (int(m.group(2)), int(m.group(3).replace(",", "")))
     assert set(got) >= {"cold server, first page", "new session, warm server", "area change", "breadcrumb", "page switch"}
     assert all(n == 1 and ms > 0 for n, ms in got.values())
+    assert 0 < got["new session, warm server: headline cards"][1] <= got["new session, warm server"][1]
+    assert 0 < got["cold server, first page: headline cards"][1] <= got["cold server, first page"][1]
     assert re.search(r"\| area change \| 1 \| [\d,]+ ms \| [\d,]+ ms \| \d+ ms \| \d+ KiB \|", table)  # server CPU and bytes
 
 
