@@ -94,6 +94,8 @@ if kids:
     )
     cur = {r["unit_code"]: r["target"] for r in q.filter(pl.col("metric") == metric).iter_rows(named=True)}
     total = c[1].number_input(L("本级任务", "Parent quota"), min_value=0, value=int(cur.get(area, 0)), step=100, key="dec_total")
+    met = METRICS[metric]
+    c[1].caption(fmt.value(met.kind, total, lang, met.unit_zh))  # the input has no digit grouping: 615000 is said as 61.50万人
     method = c[2].selectbox(
         L("权重", "Weights"),
         ["last_year", "current", "equal", "custom"],

@@ -149,6 +149,9 @@ def test_quotas_page(fx):
     assert any("不一致" in w.value for w in at.warning)
     prev = at.dataframe[-1].value
     assert prev["分解结果"].sum() == 6  # Chamdo's 6 split exactly over its 11 counties
+    assert at.number_input(key="dec_total").value == 6 and "6人" in [c.value for c in at.caption]  # the input's figure in words
+    at.number_input(key="dec_total").set_value(615_000).run()
+    assert "61.50万人" in [c.value for c in at.caption]  # the figure as the cards write it
 
 
 def test_subsidies_page(fx):
