@@ -28,7 +28,7 @@ tab = (
     .select(
         label.alias(L("群体", "Group")),
         pl.col("persons").alias(t("persons", lang)),
-        (pl.col("persons") / allp * 100).round(1).alias(t("share", lang) + " %"),
+        ((pl.col("persons") / allp * 100).round(1) if allp else pl.lit(None, pl.Float64)).alias(t("share", lang) + " %"),  # nobody: —
         (catalogue.ratio("organized", "persons") * 100).round(1).alias(t("org_share", lang) + " %"),
         wan(pl.col("income"), lang).alias(t("income", lang)),
         catalogue.ratio("income", "persons").round(0).alias(t("per_capita", lang)),

@@ -50,27 +50,21 @@ st.markdown("#### " + L("报送及时性与完整性（按报送单位）", "Fre
 kids = u.filter(~pl.col("is_area"))
 if kids.height:
     silent_after = day - dt.timedelta(days=14)
-    table = (
-        kids.with_columns(silent=pl.col("last_reported") < silent_after)
-        .sort("last_reported")
-        .select(
-            pl.col("name").alias(L("单位", "Unit")),
-            pl.col("last_reported").alias(L("最近录入", "Last reported")),
-            pl.when(pl.col("silent"))
-            .then(pl.lit(L("⚠ 2周以上未报送", "⚠ silent 2+ weeks")))
-            .otherwise(pl.lit(""))
-            .alias(L("提示", "Note")),
-            pl.col("reported_7d").alias(L("近7天录入", "Last 7 days")),
-            pl.col("records").alias(L("记录数", "Records")),
-            (catalogue.ratio("no_village", "records") * 100).round(2).alias(L("缺村居%", "No village %")),
-            (catalogue.ratio("no_education", "records") * 100).round(2).alias(L("缺文化程度%", "No education %")),
-            (catalogue.ratio("bad_id", "records") * 100).round(2).alias(L("身份证错误%", "Bad ID %")),
-            (catalogue.ratio("trained_no_type", "records") * 100).round(2).alias(L("培训缺类型%", "Trained, no type %")),
-        )
+    kids = kids.with_columns(silent=(pl.col("last_reported") < silent_after) & ~dispatch.no_village(pl.col("unit_code"), h))
+    table = kids.sort("last_reported").select(
+        pl.col("name").alias(L("单位", "Unit")),
+        pl.col("last_reported").alias(L("最近录入", "Last reported")),
+        pl.when(pl.col("silent")).then(pl.lit(L("⚠ 2周以上未报送", "⚠ silent 2+ weeks"))).otherwise(pl.lit("")).alias(L("提示", "Note")),
+        pl.col("reported_7d").alias(L("近7天录入", "Last 7 days")),
+        pl.col("records").alias(L("记录数", "Records")),
+        (catalogue.ratio("no_village", "records") * 100).round(2).alias(L("缺村居%", "No village %")),
+        (catalogue.ratio("no_education", "records") * 100).round(2).alias(L("缺文化程度%", "No education %")),
+        (catalogue.ratio("bad_id", "records") * 100).round(2).alias(L("身份证错误%", "Bad ID %")),
+        (catalogue.ratio("trained_no_type", "records") * 100).round(2).alias(L("培训缺类型%", "Trained, no type %")),
     )
     codes = kids.sort("last_reported")["unit_code"].to_list()
     drill_table(table, state, h, "dq_units", codes, name="data_quality_units")
-    n_silent = kids.filter(pl.col("last_reported") < silent_after).height
+    n_silent = kids.filter("silent").height  # units only: the records without a village report nothing themselves
     if n_silent:
         units = f"{n_silent} unit{'s' if n_silent > 1 else ''}"
         st.warning(L(f"{n_silent}个单位2周以上没有新增或更正记录。", f"{units} reported nothing for 2+ weeks."))

@@ -36,7 +36,8 @@ for col, keys, (zh, en) in zip(
     [("已报送", "Submitted"), ("迟报", "Late"), ("沿用上周", "Carried"), ("未报送", "Missing")],
     strict=True,
 ):
-    col.metric(L(zh, en), f"{sum(counts.get(k, 0) for k in keys)}" + L("个县区", " counties"))
+    n = sum(counts.get(k, 0) for k in keys)
+    col.metric(L(zh, en), f"{n}" + L("个县区", " county" if n == 1 else " counties"))
 view = tab.with_columns(
     county_code=h.name_expr("county_code", lang, short=False),
     status=pairs("status", submissions.STATUS, lang),

@@ -235,5 +235,7 @@ def test_a_chart_without_data_says_so_instead_of_empty_axes(lang, says):
         assert not charts.has_points(fig)
     drawn = valid(charts.ranked_bars(["四川"], [5], lang, "去向"))
     assert not drawn.layout.annotations and drawn.layout.xaxis.visible is not False and charts.has_points(drawn)
+    zeros = valid(charts.ranked_bars(["甲", "乙"], [0, 0], lang, "人数"))  # nobody yet: an axis from 0, not −1…1
+    assert zeros.layout.xaxis.rangemode == "tozero" and not zeros.layout.annotations
     pie = charts.figure([dict(type="pie", labels=["甲"], values=[3])], {}, lang)  # its points are values, not x or y
     assert not pie.layout.annotations and charts.has_points(pie)

@@ -272,12 +272,16 @@ def trend(area: str, d: Dates, wk: pl.DataFrame, q: pl.DataFrame, metric: str = 
     }
 
 
+def no_village(c: pl.Expr, h: Hierarchy) -> pl.Expr:
+    """The row under a township that collects its records without a village (not a unit: it reports nothing)."""
+    return (c.str.len_chars() == 12) & c.str.ends_with("000") & ~c.is_in(list(h._name))
+
+
 def name_units(df: pl.DataFrame, h: Hierarchy, lang: str, area: str, col: str = "unit_code") -> pl.DataFrame:
     """Add a `name` column; under a township, the township's own code collects records without a village."""
     c = pl.col(col)
-    no_village = (c.str.len_chars() == 12) & c.str.ends_with("000") & ~c.is_in(list(h._name))
     return df.with_columns(
-        name=pl.when(no_village)
+        name=pl.when(no_village(c, h))
         .then(h.name_expr(c.str.slice(0, 9), lang, short=False) + pl.lit("（未填村居）" if lang == "zh" else " (no village)"))
         .otherwise(h.name_expr(c, lang))
     )
