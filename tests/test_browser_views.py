@@ -145,7 +145,8 @@ def test_phone_overview_and_records(fixture_app, browser):  # noqa: F811
         " return e && (e.innerText + [...e.querySelectorAll('input')].map(i => i.value).join(' ')).includes('全区 › 昌都市'); }",
         timeout=15_000,
     )
-    assert bar.is_visible() and bar.bounding_box()["y"] < 80  # right under the header
+    above = page.locator("[data-testid=stMain]").inner_text()[:300]  # what stood above it, should it not be at the top
+    assert bar.is_visible() and bar.bounding_box()["y"] < 80, above  # right under the header
     page.locator("[data-testid=stMain]").evaluate("e => e.scrollTo(0, 1500)")
     page.wait_for_timeout(300)
     assert bar.is_visible() and bar.bounding_box()["y"] < 80  # and still there a page further down
