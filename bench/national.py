@@ -115,7 +115,7 @@ def times_over(week: pl.DataFrame, copies: int) -> pl.DataFrame:
     more = [
         week.with_columns(
             person_key=pl.col("person_key").hash(seed=2000 + k).reinterpret(signed=True),
-            record_id=pl.lit(f"x{k}") + pl.col("record_id"),
+            record_id=pl.lit(f"x{k}-") + pl.col("record_id"),  # not a digit: no run of 18 digits that reads as an ID
         )
         for k in range(1, copies)
     ]
