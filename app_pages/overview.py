@@ -284,11 +284,10 @@ if ev.filter(~pl.col("is_area")).height:
                 st.plotly_chart(fig, key=f"bars_{area}_{metric}", config=plain)
             else:
                 records_on(st.plotly_chart(fig, key=f"bars_{area}_{metric}", on_select="rerun", selection_mode="points", config=plain))
-                if not charts.has_points(fig) or not (rank["actual"].fill_null(0) > 0).any():
-                    pass  # no bar to click
-                elif has_records and can("records"):
+                clickable = charts.has_points(fig) and (rank["actual"].fill_null(0) > 0).any()  # a bar one can see
+                if clickable and has_records and can("records"):
                     st.caption(L("点击柱条查看该单位的明细记录。", "Click a bar for that unit's records."))
-                else:
+                elif clickable:
                     st.caption(L("点击柱条查看该单位的渠道分布。", "Click a bar for that unit's breakdown by channel."))
 
 if not state.meeting:

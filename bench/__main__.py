@@ -64,6 +64,7 @@ def national_data(tibet: Path, out: Path, copies: int, weeks: int, today: dt.dat
 
     from bench.national import times_over
     from queries import snapshot_dates
+    from tracker import demo_weeks, settings
     from tracker.generate import last_weeks, write_snapshot
 
     t0 = time.perf_counter()
@@ -73,15 +74,11 @@ def national_data(tibet: Path, out: Path, copies: int, weeks: int, today: dt.dat
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     shutil.copy(tibet / "quotas.csv", staging / "quotas.csv")
-    from tracker import settings
-
     with settings.using_data_dir(staging):  # the derived files' inputs (the week before, the policy) are its own
         for i, day in enumerate(keep, 1):
             week = pl.read_parquet(tibet / "snapshots" / f"snapshot_date={day.isoformat()}" / "records.parquet")
             write_snapshot(times_over(week, copies), staging, day)
             print(f"\r  national: week {i}/{len(keep)} ({day})", end="", file=sys.stderr)
-        from tracker import demo_weeks
-
         demo_weeks.demo_reports(staging, today)  # the units' own figures, as the generator writes them
     print(file=sys.stderr)
     shutil.rmtree(out, ignore_errors=True)  # what a killed generator run left
@@ -486,10 +483,11 @@ def dashboard_numbers(page: str, area: str, day: dt.date):
         return {k: c[k] for k in ("new", "late", "ended", "changed", "removed")}
     if page == "quality":
         u = analysis.dq_units(area, day).filter(pl.col("is_area")).row(0, named=True)
+        dup = analysis.dq_cross_county(area, day)
         return {
             "records": u["records"],
             "bad_id": u["bad_id"],
-            "cross": (lambda t: int(t["persons_all"][0]) if t.height else 0)(analysis.dq_cross_county(area, day)),
+            "cross": int(dup["persons_all"][0]) if dup.height else 0,  # persons, once each (a pair per row)
             "outliers": analysis.dq_outliers(area, day, limit=10_000_000).height,
         }
     if page == "subsidies":

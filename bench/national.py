@@ -41,14 +41,8 @@ def province_copy(week: pl.DataFrame, code: str, i: int, copies: int = 1) -> pl.
     """Tibet's week as province `code` would report it (`copies` times over, each with persons of its own); the i-th 1%
     of Tibet's persons reported by both."""
     if copies > 1:
-        more = [
-            week.with_columns(
-                person_key=pl.col("person_key").hash(seed=1000 + k).reinterpret(signed=True),
-                record_id=pl.lit(f"c{k}") + pl.col("record_id"),
-            )
-            for k in range(1, copies)
-        ]
-        return pl.concat([province_copy(week, code, i), *(province_copy(m, code, 100) for m in more)])
+        more = [province_copy(other_persons(week, k), code, 100) for k in range(1, copies)]
+        return pl.concat([province_copy(week, code, i), *more])
     shared = (pl.col("person_key").hash(seed=7) % 100) == i
     earlier = (pl.col("person_key").hash(seed=11) % 2) == 0
     moved = {c: pl.lit(code) + pl.col(c).str.slice(2) for c in CODES}
@@ -109,16 +103,18 @@ def large_province(demo: Path, out: Path, copies: int) -> tuple[Path, dt.date, i
     return d, day, big.height
 
 
+def other_persons(week: pl.DataFrame, k: int) -> pl.DataFrame:
+    """The k-th copy of a week with persons and record ids of its own (the same person in every week: the keys are a
+    function of the original)."""
+    return week.with_columns(
+        person_key=pl.col("person_key").hash(seed=2000 + k).reinterpret(signed=True),
+        record_id=pl.lit(f"x{k}-") + pl.col("record_id"),  # not a digit: no run of 18 digits that reads as an ID
+    )
+
+
 def times_over(week: pl.DataFrame, copies: int) -> pl.DataFrame:
-    """One province's week `copies` times over, each copy with persons and record ids of its own (the same person in
-    every week: the keys are a function of the original), sorted as the snapshot files are."""
-    more = [
-        week.with_columns(
-            person_key=pl.col("person_key").hash(seed=2000 + k).reinterpret(signed=True),
-            record_id=pl.lit(f"x{k}-") + pl.col("record_id"),  # not a digit: no run of 18 digits that reads as an ID
-        )
-        for k in range(1, copies)
-    ]
+    """One province's week `copies` times over (`other_persons`), sorted as the snapshot files are."""
+    more = [other_persons(week, k) for k in range(1, copies)]
     return pl.concat([week, *more]).sort("county_code", "township_code", "village_code", "record_id")
 
 

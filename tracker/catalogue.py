@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from tracker.hierarchy import IN_ZH, KIND_EN, MIGRANTS_EN, MIGRANTS_ZH, OUT_ZH, TRAINED_ZH
+from tracker.i18n import colon
 
 # ---------------------------------------------------------------- enum labels (the ledger's coded columns)
 
@@ -980,22 +981,19 @@ def describe_filters(text: str | None, lang: str = "zh") -> str:
 
     values = decode_filters(text)
     zh = lang == "zh"
-    from tracker.i18n import colon as punct
-
-    colon = punct(lang)
     parts = []
     for f in filters():
         name = (f.zh if zh else f.en) if f.zh else schema.label(f.column, lang)
         if f.kind == "enum" and f.key in values:
             e = _enum_of(f)
-            parts.append(f"{name}{colon}" + "、".join(e.label(c, lang) if e else c for c in values[f.key]))
+            parts.append(f"{name}{colon(lang)}" + "、".join(e.label(c, lang) if e else c for c in values[f.key]))
         elif f.kind == "flag" and f.key in values:
-            parts.append(f"{name}{colon}" + (("是" if values[f.key] else "否") if zh else ("yes" if values[f.key] else "no")))
+            parts.append(f"{name}{colon(lang)}" + (("是" if values[f.key] else "否") if zh else ("yes" if values[f.key] else "no")))
         elif f.kind in ("prefix", "contains") and f.key in values:
-            parts.append(f"{name}{colon}{values[f.key]}")
+            parts.append(f"{name}{colon(lang)}{values[f.key]}")
         elif f.kind in ("date_range", "number_range"):
             ends = ("from", "to") if f.kind == "date_range" else ("min", "max")
             lo, hi = values.get(f"{f.key}_{ends[0]}"), values.get(f"{f.key}_{ends[1]}")
             if lo is not None or hi is not None:
-                parts.append(f"{name}{colon}{'' if lo is None else lo}–{'' if hi is None else hi}")
+                parts.append(f"{name}{colon(lang)}{'' if lo is None else lo}–{'' if hi is None else hi}")
     return ("；" if zh else "; ").join(parts) if parts else ("无筛选" if zh else "no filter")

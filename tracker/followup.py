@@ -388,7 +388,7 @@ def gap_text(metric: str, g: dict, lang: str) -> str:
 
     met = METRICS[metric]
     if g.get("status") in (None, "no_quota"):
-        return f"{met.label(lang)}{'：无任务' if lang == 'zh' else ': no quota'}"
+        return met.label(lang) + colon(lang) + ("无任务" if lang == "zh" else "no quota")
     sep = "，" if lang == "zh" else ", "
     gap = fmt.points(g.get("gap"), lang) if met.quota_kind != "minimum" else fmt.short_points(g.get("gap"), lang)
     return met.label(lang) + colon(lang) + sep.join([status_label(g["status"], lang), gap, shortfall_text(metric, g, lang)])

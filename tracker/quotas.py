@@ -10,8 +10,9 @@ from pathlib import Path
 import polars as pl
 
 from tracker import settings
+from tracker.catalogue import METRICS
 from tracker.errors import TrackerError
-from tracker.hierarchy import KIND, KIND_EN, MIGRANTS_ZH, OUT_ZH, REGION, WORKERS_ZH, Hierarchy
+from tracker.hierarchy import KIND, KIND_EN, REGION, WORKERS_ZH, Hierarchy
 from tracker.rules import largest_remainder
 
 SUM_METRICS = (
@@ -29,11 +30,14 @@ SUM_METRICS = (
     "new_transfer_bases",
 )
 SHARE_METRICS = ("org_share", "training_directed_share", "project_labour_share")
-METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as officials head them
+METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as officials head them; the first is written
     "total": ["转移就业人数", "转移就业", "total"],
     "org_xprov": ["有组织跨省转移", "跨省转移", "org_xprov"],
     "org_xpref": ["有组织跨地市转移", "跨地市转移", "org_xpref"],
-    "out_region": [f"{OUT_ZH}转移就业", "区外转移就业", "区外转移", "省外转移就业", "省外转移", "市外转移就业", "市外转移", "out_region"],
+    "out_region": [
+        METRICS["out_region"].zh,  # in the province's words (区外 / 省外 / 市外)
+        *("区外转移就业", "区外转移", "省外转移就业", "省外转移", "市外转移就业", "市外转移", "out_region"),
+    ],
     "income": ["劳务收入(元)", "劳务收入", "income"],
     "org_share": ["组织化率", "org_share"],
     "training": ["补贴性职业技能培训", "技能培训", "培训人次", "培训人数", "training"],
@@ -42,7 +46,7 @@ METRIC_HEADERS = {  # the columns of an issued quota table (分解下达表), as
     "new_dispatch_companies": ["新建劳务派遣公司", "new_dispatch_companies"],
     "new_transfer_bases": ["新建转移就业基地", "new_transfer_bases"],
     "project_labour_share": [
-        f"政府投资项目{MIGRANTS_ZH}用工占比",
+        METRICS["project_labour_share"].zh,  # in the province's words (农牧民工 / 农民工)
         "政府投资项目农牧民工用工占比",
         "政府投资项目农民工用工占比",
         "project_labour_share",
@@ -98,8 +102,6 @@ class Finding:
 
 def _label(metric: str, lang: str) -> str:
     """A quota metric's name as the cards say it (the key only if no card shows it)."""
-    from tracker.catalogue import METRICS
-
     return next((m.label(lang) for m in METRICS.values() if m.quota == metric), metric)
 
 
