@@ -28,14 +28,17 @@ counties = [
     if current_user().covers(c) or c.startswith(current_user().area)
 ]
 tab = submissions.week_table(counties, day, settings.data_dir(), due)
+if not submissions.by_county(day, settings.data_dir()):
+    st.info(
+        L(
+            "本周数据为整周载入，未经各县区逐个报送，没有报送时间和报送人；有数据的县区记为“已入库（无报送记录）”。",
+            "This week was loaded whole, not county by county: there is no submission time or sender; counties with "
+            "data are shown as loaded (no submission record).",
+        ),
+        icon=":material/info:",
+    )
 counts = dict(tab["status"].value_counts().iter_rows())
-cols = st.columns(4)
-for col, keys, (zh, en) in zip(
-    cols,
-    [("on_time", "resubmitted", "no_record"), ("late",), ("carried",), ("missing", "refused")],
-    [("已报送", "Submitted"), ("迟报", "Late"), ("沿用上周", "Carried"), ("未报送", "Missing")],
-    strict=True,
-):
+for col, ((zh, en), keys) in zip(st.columns(len(submissions.TALLY)), submissions.TALLY, strict=True):
     n = sum(counts.get(k, 0) for k in keys)
     col.metric(L(zh, en), f"{n}" + L("个县区", " county" if n == 1 else " counties"))
 view = tab.with_columns(

@@ -125,7 +125,7 @@ def test_the_latest_week_came_in_as_county_submissions(small_demo_dir, h):
     counties = h.of_level(3)["code"].to_list()
     tab = submissions.week_table(counties, day, small_demo_dir, due)
     status = dict(tab.select("county_code", "status").iter_rows())
-    assert status[demo_weeks.RESUBMIT] == "resubmitted" and status[demo_weeks.REFUSED] == "refused"
+    assert status[demo_weeks.RESUBMIT] == "resubmitted" and status[demo_weeks.REFUSED] == "refused_carried"
     assert status["540630"] == "carried" and all(status[c] == "carried" for c in demo_weeks.MISSING)  # 双湖县: Monday
     assert {v for c, v in status.items() if c not in (demo_weeks.RESUBMIT, demo_weeks.REFUSED, "540630", *demo_weeks.MISSING)} <= {
         "on_time",
@@ -140,6 +140,39 @@ def test_the_latest_week_came_in_as_county_submissions(small_demo_dir, h):
     ledger_ids = b.filter(pl.col("county_code").str.starts_with("5401"))["record_id"]
     assert ledger_ids.str.contains(r"^\d{17}$").all()  # Lhasa's exports carry their own 记录编号
     assert b.filter(~pl.col("county_code").str.starts_with("5401"))["record_id"].str.contains(r"^L[0-9a-f]{15}$").all()
+
+
+def test_the_overview_and_the_submissions_page_name_the_same_carried_counties(small_demo_dir, h, monkeypatch):
+    """The overview's carried line and the submissions page's 沿用上周 count agree: 墨脱县, 措勤县, 双湖县 (Monday) and
+    札达县, whose file was refused whole (so last week's data stands), said so on both."""
+    from tracker import demo_weeks, submissions
+
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(small_demo_dir))
+    day = dt.date(2026, 11, 20)
+    tab = submissions.week_table(h.of_level(3)["code"].to_list(), day, small_demo_dir, submissions.deadline(day, ""))
+    carried_keys = dict((zh, keys) for (zh, _), keys in submissions.TALLY)["沿用上周"]
+    on_page = sorted(tab.filter(pl.col("status").is_in(carried_keys))["county_code"].to_list())
+    assert on_page == sorted([*demo_weeks.MISSING, "540630", demo_weeks.REFUSED])
+    note = submissions.carried_note(day, "54", lambda c: h.name(c, "zh"), "zh")
+    assert [c for c in h.of_level(3)["code"].to_list() if h.name(c, "zh") + "（" in note] == sorted(on_page)
+    assert f"{h.name(demo_weeks.REFUSED, 'zh')}（报送被拒，沿用11月13日数据）" in note
+    assert "（报送被拒" not in note.replace(f"{h.name(demo_weeks.REFUSED, 'zh')}（报送被拒", "")
+    en = submissions.carried_note(day, "54", lambda c: h.name(c, "en"), "en")
+    assert f"{h.name(demo_weeks.REFUSED, 'en')} (file refused, data of 13 Nov 2026)" in en
+
+
+def test_a_week_loaded_whole_says_it_has_no_submission_record(small_demo_dir, h):
+    """An older demo week was written whole, not county by county: its counties with data are 已入库（无报送记录）, not
+    未报送, and the page knows the week has no submission record."""
+    from tracker import submissions
+
+    day = dt.date(2026, 11, 13)
+    counties = h.of_level(3)["code"].to_list()
+    tab = submissions.week_table(counties, day, small_demo_dir, submissions.deadline(day, ""))
+    having = set(submissions.week_counties(day, small_demo_dir))
+    assert len(having) > 60 and not submissions.by_county(day, small_demo_dir)
+    assert dict(tab.select("county_code", "status").iter_rows()) == {c: "no_record" if c in having else "missing" for c in counties}
+    assert submissions.by_county(dt.date(2026, 11, 20), small_demo_dir)
 
 
 def test_the_demo_tells_the_truth(small_demo_dir, h):

@@ -170,7 +170,8 @@ def test_overview_and_submission_view(use, monkeypatch):
     total = card(at, "total")
     assert "6人" in total and "本周净增 −1人" in total  # a2 removed: the net change in persons
     assert "3.4万元" in card(at, "income") and "66.7%" in card(at, "org_share")
-    assert "本周未报送、数据沿用上周的县区：城关区（沿用11月20日数据）" in [w.value for w in at.warning]
+    # 城关区's one row in week 4's file was rejected: its file counts as refused, and week 3's data stands
+    assert "本周未报送、数据沿用上周的县区：城关区（报送被拒，沿用11月20日数据）" in [w.value for w in at.warning]
     at.switch_page("app_pages/submissions.py")
     at.query_params["snap"] = W2.isoformat()
     at.run()
@@ -180,3 +181,11 @@ def test_overview_and_submission_view(use, monkeypatch):
     assert tab.loc["卡若区", "状态"] == "未报送（沿用上周）" and tab.loc["卡若区", "沿用自"] == W1.isoformat()
     hist = submissions.history(use, W3, A)
     assert [(s["seq"], s["status"]) for s in hist] == [(1, "current"), (2, "rolled_back")]
+    # week 4 on the submissions page: 城关区 refused, counted with the carried (as the overview's line said)
+    at.query_params["snap"] = W4.isoformat()
+    at.run()
+    assert not at.exception, at.exception
+    tab = at.dataframe[0].value.set_index("县区")
+    assert tab.loc["城关区", "状态"] == "报送被拒（沿用上周）" and tab.loc["城关区", "沿用自"] == W3.isoformat()
+    assert {m.label: m.value for m in at.metric} == {"已报送": "2个县区", "迟报": "0个县区", "沿用上周": "1个县区", "未报送": "75个县区"}  # of 78
+    assert not [i for i in at.info if "整周载入" in i.value]  # the week came county by county

@@ -175,6 +175,20 @@ def test_county_status(entry, n, due, want):
     assert submissions.county_status(entry, n, dt.datetime.fromisoformat(due)) == want
 
 
+@pytest.mark.parametrize(
+    "entry, n, want, counted_as",
+    [
+        (None, 0, "refused", "未报送"),  # no earlier week: the county has no data at all
+        ({"status": "carried", "from": "2026-11-13"}, 0, "refused_carried", "沿用上周"),  # last week's data stands
+        ({"status": "submitted", "time": "2026-11-20T09:00:00"}, 1, "on_time", "已报送"),  # a later bad file changes nothing
+    ],
+)
+def test_a_refused_file_is_counted_by_where_the_countys_numbers_come_from(entry, n, want, counted_as):
+    got = submissions.county_status(entry, n, dt.datetime.fromisoformat("2026-11-20T18:00"), refused=True)
+    assert got == want
+    assert [zh for (zh, _), keys in submissions.TALLY if got in keys] == [counted_as]
+
+
 @pytest.mark.parametrize("setting, want", [("", "2026-11-20 18:00"), ("0 18:00", "2026-11-20 18:00"), ("3 12:00", "2026-11-23 12:00")])
 def test_deadline(setting, want):
     assert f"{submissions.deadline(W2, setting):%Y-%m-%d %H:%M}" == want

@@ -477,8 +477,18 @@ STATUS = {
     "carried": ("未报送（沿用上周）", "Not submitted (last week carried)"),
     "missing": ("未报送", "Missing"),
     "refused": ("报送被拒（全部行拒收）", "Refused (every row rejected)"),
+    "refused_carried": ("报送被拒（沿用上周）", "Refused (last week carried)"),
     "no_record": ("已入库（无报送记录）", "Loaded (no submission record)"),
 }
+
+# The page's four counts. A county is counted by where its numbers this week come from, so the overview's carried
+# line and this page name the same counties: a refused file leaves last week's data in place (carried), or nothing.
+TALLY = [
+    (("已报送", "Submitted"), ("on_time", "resubmitted", "no_record")),
+    (("迟报", "Late"), ("late",)),
+    (("沿用上周", "Carried"), ("carried", "refused_carried")),
+    (("未报送", "Missing"), ("missing", "refused")),
+]
 
 
 def deadline(day: dt.date, setting: str) -> dt.datetime:
@@ -491,8 +501,10 @@ def deadline(day: dt.date, setting: str) -> dt.datetime:
 def county_status(entry: dict | None, submissions_count: int, due: dt.datetime, refused: bool = False) -> str:
     """One county's status for the week from its manifest entry and how many submissions it made (`refused`: it
     sent a file this week whose every row was rejected)."""
-    if refused and (entry is None or entry.get("status") == CARRIED):
+    if refused and entry is None:
         return "refused"
+    if refused and entry.get("status") == CARRIED:
+        return "refused_carried"
     if entry is None:
         return "missing"
     if entry.get("status") == CARRIED:
@@ -509,6 +521,8 @@ def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.dateti
     rows rejected in its latest submission and where that submission's reject report is."""
     state = week_state(day, data_dir)
     hist = history(data_dir, day)
+    if not state and not hist:  # a week loaded whole, not county by county: its counties are there, unrecorded
+        state = {c: {"status": SUBMITTED, "time": None} for c in week_counties(day, data_dir)}
     subs = live(hist)
     latest: dict[str, dict] = {}
     for s in hist:  # oldest first: the last one of a county is its latest attempt, accepted or refused
@@ -551,19 +565,47 @@ def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.dateti
     return pl.DataFrame(rows, schema=schema)
 
 
+def week_counties(day: dt.date, data_dir: Path | None = None) -> list[str]:
+    """The counties that have records in the week."""
+    from queries.derived import partition
+
+    path = partition(day, data_dir) / "records.parquet"
+    if not path.exists():
+        return []
+    return pl.scan_parquet(path).select(pl.col("county_code").unique()).collect()["county_code"].to_list()
+
+
+def by_county(day: dt.date, data_dir: Path | None = None) -> bool:
+    """Whether the week came in county by county (has a submission state), not loaded whole."""
+    return bool(week_state(day, data_dir)) or bool(history(data_dir or _data_dir(), day))
+
+
+def _data_dir() -> Path:
+    from tracker import settings
+
+    return settings.data_dir()
+
+
 def carried_note(day: dt.date, area: str, names, lang: str = "zh") -> str | None:
-    """The overview's line naming the counties of the area whose numbers this week are last week's (not submitted)."""
+    """The overview's line naming the counties of the area whose numbers this week are last week's (not submitted,
+    or their file refused whole): the same counties the submissions page counts as carried."""
     late = [
         (c, v.get("from")) for c, v in week_state(day).items() if v.get("status") == CARRIED and (c.startswith(area) or area.startswith(c))
     ]
     if not late:
         return None
+    refused = {s["county"] for s in history(_data_dir(), day) if s["status"] == "refused"}
     from tracker import fmt
 
     def when(f: str) -> str:  # 11月27日, as the page's title writes dates (an ISO date broke on a phone at its hyphen)
         return fmt.date(dt.date.fromisoformat(f), lang) if f else "—"
 
-    items = [f"{names(c)}（沿用{when(f)}数据）" if lang == "zh" else f"{names(c)} (data of {when(f)})" for c, f in sorted(late)]
+    def item(c: str, f: str) -> str:
+        if lang == "zh":
+            return f"{names(c)}（{'报送被拒，' if c in refused else ''}沿用{when(f)}数据）"
+        return f"{names(c)} ({'file refused, ' if c in refused else ''}data of {when(f)})"
+
+    items = [item(c, f) for c, f in sorted(late)]
     return (
         "本周未报送、数据沿用上周的县区：" + "、".join(items)
         if lang == "zh"
