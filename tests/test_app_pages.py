@@ -6,6 +6,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from tests import fixture as F
 from tests.conftest import REPO
 
 
@@ -63,6 +64,14 @@ def test_destinations_page(fx):
     prov = at.dataframe[0].value
     assert prov["省份"].tolist() == ["四川省"] and prov["人数"].tolist() == [3]
     assert prov["劳务收入(万元)"].tolist() == [2.6]  # B 5,000 + F 12,000 + G 9,000 yuan
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert "#### 各单位转移范围" in headings and "#### 各单位区外去向（人）" in headings
+
+
+def test_destinations_page_at_a_village_has_no_headings_over_nothing(fx):
+    at = open_page("destinations", area=F.V_Z)  # a village: no units under it
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert headings == ["#### 区外：就业地省份", "#### 区内：就业地地市"]
 
 
 def test_groups_page(fx):
