@@ -165,7 +165,7 @@ elif out.height:
 else:
     st.success(L("没有收入异常记录。", "No implausible incomes."))
 
-st.markdown("#### " + L("导入拒收记录（按原因）", "Rows rejected at ingest (by reason)"))
+st.markdown("#### " + L("导入拒收记录", "Rows rejected at ingest"))
 
 
 def reasons_text(r: dict | None) -> str:
@@ -176,6 +176,18 @@ def reasons_text(r: dict | None) -> str:
 mine = area if len(area) <= 6 else area[:6]
 subs = [s for s in submissions.history(settings.data_dir(), day) if s["county"].startswith(mine)]
 if subs:
+    totals = submissions.rejected_by_reason(subs)
+    if totals:
+        by_reason = pl.DataFrame(
+            {
+                L("拒收原因", "Reason"): [R.get(k, (k, k))[0 if lang == "zh" else 1] for k in totals],
+                L("拒收行数", "Rows rejected"): list(totals.values()),
+            }
+        )
+        st.caption(L("各县区最近一次报送被拒收的行，按原因：", "Rows rejected in each county's latest submission, by reason:"))
+        data_table(by_reason, hide_index=True)
+        download(by_reason, "ingest_rejects_by_reason", lang, "dl_rejects_reason")
+    st.markdown("##### " + L("各次报送", "Each submission"))
     view = pl.DataFrame(
         [
             {

@@ -45,8 +45,8 @@ reading = (
 )
 st.caption(
     L(
-        f"来源：{policy.source}。每人每项最多补贴一次。务工月数口径：{reading}；同一次就业被两个县区报送只计一次。",
-        f"Source: {policy.source}. A person is paid at most once per rule. Months read as: {reading}; a placement "
+        f"来源：{policy.cited(lang)}。每人每项最多补贴一次。务工月数口径：{reading}；同一次就业被两个县区报送只计一次。",
+        f"Source: {policy.cited(lang)}. A person is paid at most once per rule. Months read as: {reading}; a placement "
         "reported by two counties counts once.",
     )
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from streamlit.testing.v1 import AppTest
 
 from tests import fixture as F
@@ -161,6 +163,18 @@ def test_quotas_page(fx):
     assert at.number_input(key="dec_total").value == 6 and "6人" in [c.value for c in at.caption]  # the input's figure in words
     at.number_input(key="dec_total").set_value(615_000).run()
     assert "61.50万人" in [c.value for c in at.caption]  # the figure as the cards write it
+
+
+@pytest.mark.parametrize(
+    "lang, cited",
+    [
+        ("zh", "来源：《关于促进农牧民有组织跨区域转移就业的工作方案》（2020年7月17日）第二部分（七）至（九）。"),
+        ("en", "Source: Work plan for promoting the organized cross-region transfer employment of farmers and herders (17 July 2020), part two, items (7) to (9) (《关于促进"),
+    ],
+)
+def test_the_subsidy_policy_is_cited_in_the_pages_language(fx, lang, cited):
+    at = open_page("subsidies", lang=lang)
+    assert any(c.value.startswith(cited) for c in at.caption), [c.value[:80] for c in at.caption]
 
 
 def test_subsidies_page(fx):

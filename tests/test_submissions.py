@@ -288,6 +288,33 @@ def test_a_county_sends_only_its_own_county(tmp_path):
     assert hist[-1]["reasons"] == {"id_check": 1, "out_of_scope": 1} and hist[0]["reasons"] is None
 
 
+@pytest.mark.parametrize(
+    "subs, want",
+    [
+        ([], {}),
+        (  # the same bad rows sent again: the county's latest submission counts
+            [
+                {"county": "540329", "status": "superseded", "reasons": {"id_check": 2}},
+                {"county": "540329", "status": "current", "reasons": {"id_check": 2, "months": 1}},
+            ],
+            {"id_check": 2, "months": 1},
+        ),
+        (  # a rolled-back submission does not stand; a refused one does; counties add up, most first
+            [
+                {"county": "540329", "status": "current", "reasons": {"months": 1}},
+                {"county": "540329", "status": "rolled_back", "reasons": {"id_check": 9}},
+                {"county": "540302", "status": "refused", "reasons": {"id_numeric": 3, "months": 1}},
+                {"county": "540102", "status": "current", "reasons": None},
+            ],
+            {"id_numeric": 3, "months": 2},
+        ),
+    ],
+)
+def test_rejected_rows_by_reason(subs, want):
+    got = submissions.rejected_by_reason(subs)
+    assert got == want and list(got) == list(want)
+
+
 def _quality(tmp_path, monkeypatch, area: str):
     from streamlit.testing.v1 import AppTest
 
@@ -314,13 +341,15 @@ def test_the_quality_page_shows_an_area_its_own_counties_rejects(tmp_path, monke
     run(tmp_path, "洛隆县_1113.csv", lhorong(1) + [bad, bad], W1, scope="540329")
     try:
         at = _quality(tmp_path, monkeypatch, "540329100")  # a township of 洛隆县: its county's submissions
-        tab = next(d.value for d in at.dataframe if "拒收原因" in d.value.columns)
+        by_reason = next(d.value for d in at.dataframe if "拒收原因" in d.value.columns)
+        assert by_reason.to_dict("list") == {"拒收原因": ["身份证号校验位错误"], "拒收行数": [2]}  # the latest submission's
+        tab = next(d.value for d in at.dataframe if "县区" in d.value.columns and "拒收原因" in d.value.columns)
         assert tab["县区"].tolist() == ["洛隆县", "洛隆县"] and tab["第几次报送"].tolist() == [2, 1]  # the latest first
         assert tab["接收行数"].tolist() == [3, 3] and tab["拒收行数"].tolist() == [2, 0]
         assert tab["拒收原因"].tolist() == ["身份证号校验位错误 2", "—"]
         assert "全区导入批次（管理员）" not in [m.value for m in at.markdown]  # region-wide runs: at the region only
         karuo_at = _quality(tmp_path, monkeypatch, "540302")  # another county sees only its own
-        tab = next(d.value for d in karuo_at.dataframe if "拒收原因" in d.value.columns)
+        tab = next(d.value for d in karuo_at.dataframe if "县区" in d.value.columns and "拒收原因" in d.value.columns)
         assert tab["县区"].tolist() == ["卡若区"] and tab["拒收行数"].tolist() == [0]
         region = _quality(tmp_path, monkeypatch, "54")
         assert "##### 全区导入批次（管理员）" in [m.value for m in region.markdown]

@@ -161,6 +161,8 @@ FILE_NAMES = {
     "subsidy_by_rule": ("补贴测算_按项目", "subsidy_by_rule"),
     "subsidy_by_unit": ("补贴测算_按单位", "subsidy_by_unit"),
     "submissions": ("报送情况", "submissions"),
+    "ingest_rejects": ("导入拒收记录_按报送", "ingest_rejects_by_submission"),
+    "ingest_rejects_by_reason": ("导入拒收记录_按原因", "ingest_rejects_by_reason"),
     "reported": ("填报指标", "reported"),
     "ranking": ("进度排名", "ranking"),
     "data": ("数据", "data"),

@@ -306,6 +306,18 @@ def history(data_dir: Path, week: dt.date | None = None, county: str | None = No
     return out
 
 
+def rejected_by_reason(subs: list[dict]) -> dict[str, int]:
+    """Rows rejected per reason in each county's latest submission of these (oldest first; a rolled-back one does not
+    count, a refused one does), most first. The same bad row sent twice is counted once; a submission recorded before
+    reasons were kept per county adds none (its reject report has them)."""
+    latest = {s["county"]: s for s in subs if s["status"] != "rolled_back"}
+    out: dict[str, int] = {}
+    for s in latest.values():
+        for k, n in (s.get("reasons") or {}).items():
+            out[k] = out.get(k, 0) + n
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def live(hist: list[dict]) -> dict[str, list[dict]]:
     """Per county, its submissions not rolled back (oldest first): the last is current, the one before is where
     a rollback goes."""

@@ -77,6 +77,13 @@ class Policy:
     months: str = "cumulative"
     not_modelled: tuple[dict, ...] = ()  # the policy's measures the ledger cannot estimate, said so on the page
     notes: tuple[dict, ...] = ()  # how a condition was read from the document
+    source_en: str = ""  # the document in English words (its Chinese title follows), for the English page
+
+    def cited(self, lang: str) -> str:
+        """The document the rules come from, as the page cites it."""
+        if lang == "zh" or not self.source_en:
+            return self.source
+        return f"{self.source_en} ({self.source})"
 
 
 def policy_dir() -> Path:
@@ -148,6 +155,7 @@ def _parse(path_s: str, key: str, _mtime: int) -> Policy:
         reading,
         tuple(raw.get("not_modelled", ())),
         tuple(raw.get("note", ())),
+        raw.get("source_en", ""),
     )
 
 
