@@ -63,7 +63,8 @@ with right:
     data_table(d2, hide_index=True)
     download(d2, "destinations_prefectures", lang, "dl_pref")
 
-sc = dispatch.name_units(analysis.by_dimension(area, day, "dest_scope", sl), h, lang, area).filter(~pl.col("is_area") & (pl.col("unit_code") != area))
+under = ~pl.col("is_area") & (pl.col("unit_code") != area)
+sc = dispatch.name_units(analysis.by_dimension(area, day, "dest_scope", sl), h, lang, area).filter(under)
 if sc.height:  # a village is its own only child: no table of one unit, no headings over nothing
     st.markdown("#### " + (L("各单位转移范围", "Destination scope by origin unit")))
     sc = sc.with_columns(category=DEST_SCOPE.expr("value", lang))
@@ -80,7 +81,7 @@ if sc.height:  # a village is its own only child: no table of one unit, no headi
         data=sc.pivot(on="category", index=["unit_code", "name"], values="persons").fill_null(0),
         name="scope_mix",
     )
-    kids = dispatch.name_units(prov.filter(~pl.col("is_area") & (pl.col("value") != REGION) & (pl.col("unit_code") != area)), h, lang, area)
+    kids = dispatch.name_units(prov.filter(under & (pl.col("value") != REGION)), h, lang, area)
     if kids.height:
         st.markdown("#### " + (L(f"各单位{OUT_ZH}去向（人）", f"Out-of-{KIND_EN} destinations by origin (persons)")))
         mat = kids.pivot(on="dest", index=["unit_code", "name"], values="persons").fill_null(0)

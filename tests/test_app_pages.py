@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from streamlit.testing.v1 import AppTest
 
 from tests import fixture as F
@@ -169,7 +168,11 @@ def test_quotas_page(fx):
     "lang, cited",
     [
         ("zh", "来源：《关于促进农牧民有组织跨区域转移就业的工作方案》（2020年7月17日）第二部分（七）至（九）。"),
-        ("en", "Source: Work plan for promoting the organized cross-region transfer employment of farmers and herders (17 July 2020), part two, items (7) to (9) (《关于促进"),
+        (
+            "en",
+            "Source: Work plan for promoting the organized cross-region transfer employment of farmers and herders "
+            "(17 July 2020), part two, items (7) to (9) (《关于促进",
+        ),
     ],
 )
 def test_the_subsidy_policy_is_cited_in_the_pages_language(fx, lang, cited):
