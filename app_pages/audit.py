@@ -21,7 +21,7 @@ else:
     st.error(audit.describe(chain, lang), icon=":material/gpp_bad:")
 if chain.damaged:
     shown = "、".join(map(str, chain.damaged[:20])) + ("…" if len(chain.damaged) > 20 else "")
-    st.warning(L(f"无法解析的行：第 {shown} 行（以“损坏的行”列出）。", f"Lines that are not records: {shown} (listed as “Damaged line”)."))
+    st.warning(L(f"无法解析的行：第{shown}行（以“损坏的行”列出）。", f"Lines that are not records: {shown} (listed as “Damaged line”)."))
 
 rows = audit.read()
 # an administrator sees the lines of their own area (and lines with no area: logins, failures, damage)
@@ -41,7 +41,7 @@ if act:
     df = df.filter(pl.col(col["action"]).is_in(act))
 if day:
     df = df.filter(pl.col(col["ts"]).str.starts_with(day.strip()))
-st.caption(L(f"共 {df.height:,} 条（最新在前；时间为北京时间）", f"{df.height:,} entries (newest first; Beijing time)"))
+st.caption(L(f"共{df.height:,}条（最新在前；时间为北京时间）", f"{df.height:,} entries (newest first; Beijing time)"))
 area_col = L("区划", "Area")
 names = {c: (h.name(c, lang) if c and h.exists(c) else (c or "—")) for c in df[area_col].fill_null("").unique().to_list()}
 shown = df.drop(col["action"]).with_columns(  # on screen: readable action names and area names, not codes

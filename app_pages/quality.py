@@ -87,7 +87,7 @@ if dup.height:
     download(dup, "cross_county_duplicates", lang, "dl_dup")
     st.caption(
         L(
-            f"共 {n_dup:,} 人（被三个及以上县区报送的人计入每一对县区）。每人计入首次报送单位；在明细中可看到其他县区的报送记录。",
+            f"共{n_dup:,}人（被三个及以上县区报送的人计入每一对县区）。每人计入首次报送单位；在明细中可看到其他县区的报送记录。",
             f"{n_dup:,} persons (one reported by three or more counties is in each of their pairs). "
             "Each counts in the unit that reported first.",
         )
@@ -149,7 +149,7 @@ if out is None:
 elif out.height:
     st.caption(
         L(
-            f"月均收入不低于 {out['limit_yuan'][0]:,.0f} 元（{h.whole()}中位数的10倍且不低于2万元）的记录：{out.height:,} 条",
+            f"月均收入不低于{out['limit_yuan'][0]:,.0f}元（{h.whole()}中位数的10倍且不低于2万元）的记录：{out.height:,}条",
             f"Records with an income per month of at least {out['limit_yuan'][0]:,.0f} yuan (10 × the median, "
             f"20,000 at least): {out.height:,}",
         )

@@ -64,7 +64,7 @@ CHECK_LABELS = quotas.CHECK_LABELS
 METRICS_BY_QUOTA = {m.quota: m.label(lang) for m in METRICS.values() if m.quota}
 found = [f for f in quotas.check(full, h, year) if f.unit_code.startswith(area) or area.startswith(f.unit_code)]
 if found:
-    st.warning(L(f"发现 {len(found)} 处不一致。", f"{len(found)} inconsistencies found."))
+    st.warning(L(f"发现{len(found)}处不一致。", f"{len(found)} inconsistencies found."))
     data_table(
         pl.DataFrame(
             [
@@ -130,7 +130,7 @@ if kids:
         pl.Series(L("分解结果", "Allocated"), [alloc[k] for k in kids]), pl.Series(L("现有任务", "Current"), [cur.get(k) for k in kids])
     )
     data_table(preview, hide_index=True)
-    st.caption(L(f"合计 {sum(alloc.values()):,}（本级 {total:,}）", f"Sum {sum(alloc.values()):,} (parent {total:,})"))
+    st.caption(L(f"合计{sum(alloc.values()):,}（本级{total:,}）", f"Sum {sum(alloc.values()):,} (parent {total:,})"))
     b = st.columns(2)
     if b[0].button(L("保存为本年度任务", "Save as this year's quotas"), type="primary", key="dec_save"):
         due = q["due_date"][0] if q.height else None
@@ -167,7 +167,7 @@ with st.expander(L("导入上级下达的任务表", "Load an issued quota table
                 st.error(getattr(e, L("zh", "en"), str(e)))
                 rows, rejects = None, []
         if rows is not None:
-            st.write(L(f"识别 {rows.height} 条任务，{len(rejects)} 行有问题。", f"{rows.height} quotas read, {len(rejects)} problems."))
+            st.write(L(f"识别{rows.height}条任务，{len(rejects)}行有问题。", f"{rows.height} quotas read, {len(rejects)} problems."))
             if rejects:
                 data_table(pl.DataFrame(rejects), hide_index=True)
             data_table(rows, hide_index=True)

@@ -91,7 +91,7 @@ if can("report"):
             if out.rejects:
                 st.error("；".join(f"{r['column']}: {r['reason_zh'] if lang == 'zh' else r['reason_en']}" for r in out.rejects))
             if out.accepted:
-                st.success(L(f"已填报 {out.accepted} 项。", f"{out.accepted} figures reported."))
+                st.success(L(f"已填报{out.accepted}项。", f"{out.accepted} figures reported."))
 
     with st.expander(
         L("从表格导入（CSV/Excel：单位、截至日期、各指标一列）", "Load a table (CSV/Excel: unit, as-of date, one column per figure)")
@@ -125,7 +125,7 @@ if can("report"):
             queries.reset()
             st.success(
                 L(
-                    f"导入 {out.accepted} 项，拒收 {len(bad) + len(out.rejects)} 项。",
+                    f"导入{out.accepted}项，拒收{len(bad) + len(out.rejects)}项。",
                     f"{out.accepted} figures loaded, {len(bad) + len(out.rejects)} refused.",
                 )
             )
@@ -161,7 +161,7 @@ if hist.height:
     data_table(view, hide_index=True, height=300)
     st.caption(
         L(
-            f"共 {hist.height:,} 条；同一单位同一指标以截至日期最新的一条为准，未填报的单位合计其下级的填报。",
+            f"共{hist.height:,}条；同一单位同一指标以截至日期最新的一条为准，未填报的单位合计其下级的填报。",
             f"{hist.height:,} reports; the latest as-of date counts; a unit that has not reported sums the reports below it.",
         )
     )

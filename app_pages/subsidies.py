@@ -118,7 +118,7 @@ recs = subsidy.records(area, day, rule).with_columns(
 recs = for_people(recs, lang).rename({"amount": L("金额(元)", "Yuan"), "rule_months": L("计补月数", "Months counted")})
 st.caption(
     L(
-        f"{recs.height:,} 人，合计 {fmt.money(recs.height * rule.amount, lang)}",
+        f"{recs.height:,}人，合计{fmt.money(recs.height * rule.amount, lang)}",
         f"{recs.height:,} persons, {fmt.money(recs.height * rule.amount, lang)} in all",
     )
 )

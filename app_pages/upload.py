@@ -82,7 +82,7 @@ if st.button(L("导入", "Ingest"), type="primary", disabled=not files, key="up_
         st.error(out.message(lang))
     else:
         counts = L(
-            f"接收 {r.get('accepted', 0):,} 行，拒收 {r.get('rejected', 0):,} 行。",
+            f"接收{r.get('accepted', 0):,}行，拒收{r.get('rejected', 0):,}行。",
             f"{r.get('accepted', 0):,} rows accepted, {r.get('rejected', 0):,} rejected.",
         )
         if code == 0:
@@ -176,7 +176,7 @@ else:
                 queries.reset()
                 st.success(
                     L(
-                        f"已回退：{h.name(county, lang)} 第{got['undone']}次报送撤销，恢复第{got['current']}次（{got['rows']:,}条）。",
+                        f"已回退：{h.name(county, lang)}第{got['undone']}次报送撤销，恢复第{got['current']}次（{got['rows']:,}条）。",
                         f"Rolled back: {h.name(county, lang)} submission {got['undone']} undone, "
                         f"{got['current']} restored ({got['rows']:,} records).",
                     )

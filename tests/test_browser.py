@@ -226,7 +226,7 @@ def test_upload_page_ingests_a_ledger(tmp_path, browser):
         page.locator("input[type=file]").set_input_files(str(csv_path))
         wait_idle(page)
         page.get_by_role("button", name="导入", exact=True).click()
-        page.wait_for_selector("text=接收 2 行，拒收 1 行。", timeout=30_000)
+        page.wait_for_selector("text=接收2行，拒收1行。", timeout=30_000)
         wait_idle(page)
         assert "取值不在允许范围内: 1" in page.locator("[data-testid=stMain]").inner_text()  # the rejected row's reason
         assert (data / "snapshots" / "snapshot_date=2026-11-20" / "records.parquet").exists()  # the reporting week

@@ -137,7 +137,7 @@ def test_county_staff_sends_its_own_ledger_and_gets_its_reject_report(fixture_di
         page.locator("input[type=file]").set_input_files(str(csv_path))
         wait_idle(page)
         page.get_by_role("button", name="导入", exact=True).click()
-        page.wait_for_selector("text=接收 2 行，拒收 1 行。", timeout=60_000)
+        page.wait_for_selector("text=接收2行，拒收1行。", timeout=60_000)
         wait_idle(page)
         assert "不属于您管辖的县区（只能报送本辖区的台账）: 1" in main.inner_text()
         df = pl.read_parquet(week)

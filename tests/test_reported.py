@@ -72,7 +72,7 @@ def test_entry_import_pacing_and_ranking(data, tmp_path):
     at.number_input(key="rep_training_sessions").set_value(1200)
     next(b for b in at.button if b.label == "提交").click().run()  # the form's submit button
     assert not at.exception, at.exception
-    assert "已填报 1 项。" in [s.value for s in at.success]
+    assert "已填报1项。" in [s.value for s in at.success]
     # 卡若区's figure comes in a table (with a bad row: an unknown unit)
     table = tmp_path / "填报.csv"
     table.write_text("单位,截至日期,补贴性职业技能培训\n卡若区,2026-11-20,300\n火星县,2026-11-20,5\n", encoding="utf-8")

@@ -127,7 +127,7 @@ def test_subsidy_list_for_the_finance_office(sub_dir, tmp_path):
     assert {r[col["组织方式"]].value for r in body} <= {"政府组织", "劳务(派遣)公司", "劳务合作社", "劳务经纪人", "企业直招"}
     assert [r[col["金额(元)"]].value for r in body] == [500, 500, 500] and body[0][col["金额(元)"]].number_format == "#,##0"
     total = next(iter(ws.iter_rows(min_row=7, max_row=7)))
-    assert total[0].value == "合计 3 人" and total[col["金额(元)"]].value == 1500
+    assert total[0].value == "合计3人" and total[col["金额(元)"]].value == 1500
     assert ws.cell(row=9, column=1).value.startswith("经办人：")
 
 

@@ -535,29 +535,29 @@ def table(rows: list[dict], lang: str):
 
 # why a chain is broken: reason -> (zh, en), with {b} the first bad line, {a} the anchor's count, {n} the lines
 WHY = {
-    "bad_line": ("第 {b} 行不是有效记录（损坏或被插入）", "line {b} is not a valid record (damaged or inserted)"),
-    "bad_mac": ("第 {b} 行被改动、插入，或其前一行被删除", "line {b} was edited or inserted, or the line before it removed"),
-    "bad_prev": ("第 {b} 行（旧格式）与前一行不相接", "line {b} (old form) does not link to the line before"),
-    "unkeyed": ("第 {b} 行应有密钥校验却没有（被插入或改写）", "line {b} should carry a keyed MAC but does not (inserted or rewritten)"),
-    "truncated": ("日志末尾被删除：锚点记录 {a} 行，现仅 {n} 行", "lines were cut off the end: the anchor records {a}, the log has {n}"),
+    "bad_line": ("第{b}行不是有效记录（损坏或被插入）", "line {b} is not a valid record (damaged or inserted)"),
+    "bad_mac": ("第{b}行被改动、插入，或其前一行被删除", "line {b} was edited or inserted, or the line before it removed"),
+    "bad_prev": ("第{b}行（旧格式）与前一行不相接", "line {b} (old form) does not link to the line before"),
+    "unkeyed": ("第{b}行应有密钥校验却没有（被插入或改写）", "line {b} should carry a keyed MAC but does not (inserted or rewritten)"),
+    "truncated": ("日志末尾被删除：锚点记录{a}行，现仅{n}行", "lines were cut off the end: the anchor records {a}, the log has {n}"),
     "unanchored": (
-        "第 {b} 行起的记录未被锚点确认（锚点记录 {a} 行，日志有 {n} 行）",
+        "第{b}行起的记录未被锚点确认（锚点记录{a}行，日志有{n}行）",
         "lines from {b} on are not confirmed by the anchor (it records {a}, the log has {n})",
     ),
     "no_anchor": (
-        "锚点缺失，自第 {b} 行起的密钥链无法确认",
+        "锚点缺失，自第{b}行起的密钥链无法确认",
         "the anchor is missing: the keyed chain from line {b} cannot be confirmed",
     ),
     "anchor_damaged": (
-        "锚点损坏或被改写，自第 {b} 行起的密钥链无法确认",
+        "锚点损坏或被改写，自第{b}行起的密钥链无法确认",
         "the anchor is damaged or was rewritten: the keyed chain from line {b} cannot be confirmed",
     ),
     "anchor_mismatch": (
-        "日志与锚点不一致（被整体改写？），自第 {b} 行起无法确认",
+        "日志与锚点不一致（被整体改写？），自第{b}行起无法确认",
         "the log does not match its anchor (rewritten?): nothing from line {b} on is confirmed",
     ),
     "anchor_reset": (
-        "锚点曾丢失后重建，自第 {b} 行起无法完全确认",
+        "锚点曾丢失后重建，自第{b}行起无法完全确认",
         "the anchor was lost and started again: lines from {b} on are not fully confirmed",
     ),
     "no_key": ("密钥不可用，无法校验日志", "the key is not available: the log cannot be checked"),
@@ -579,11 +579,11 @@ def describe(chain: Chain, lang: str) -> str:
         s = "日志链完整：未发现改动或删除。" if zh else "The log's chain is intact: nothing edited or removed."
         if chain.legacy:
             s += (
-                f"（第 1–{chain.legacy} 行为旧格式，无密钥；自第 {chain.legacy + 1} 行起为密钥链。）"
+                f"（第1–{chain.legacy}行为旧格式，无密钥；自第{chain.legacy + 1}行起为密钥链。）"
                 if zh
                 else f" (Lines 1–{chain.legacy} are in the old unkeyed form; the keyed chain starts at line {chain.legacy + 1}.)"
             )
         return s
-    why = WHY.get(chain.reason, ("自第 {b} 行起有问题", "a problem from line {b} on"))
+    why = WHY.get(chain.reason, ("自第{b}行起有问题", "a problem from line {b} on"))
     text = why[0 if zh else 1].format(b=b, a=chain.anchor, n=chain.lines)
-    return f"日志自第 {b} 行起被改动或删除过：{text}。" if zh else f"The log was edited or cut from line {b} on: {text}."
+    return f"日志自第{b}行起被改动或删除过：{text}。" if zh else f"The log was edited or cut from line {b} on: {text}."

@@ -315,7 +315,7 @@ def _ingest(
         if ld.dropped_cells:
             res.notes.append(
                 {
-                    "zh": f"{f.name}：表头范围以外的 {ld.dropped_cells:,} 个单元格未读取。",
+                    "zh": f"{f.name}：表头范围以外的{ld.dropped_cells:,}个单元格未读取。",
                     "en": f"{f.name}: {ld.dropped_cells:,} cells outside the header's columns were not read.",
                 }
             )
@@ -324,7 +324,7 @@ def _ingest(
         pii |= ld.pii
     frames = []
     if loaded:
-        say(0.5, f"校验 {res.rows_in:,} 行 / validating")
+        say(0.5, f"校验{res.rows_in:,}行 / validating")
         results, errors = _validate_all(loaded, snapshot, lk, pii)
         res.file_errors += errors
         for ok, rj, fl, stats in results:

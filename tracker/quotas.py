@@ -147,7 +147,7 @@ def check(q: pl.DataFrame, h: Hierarchy, year: int) -> list[Finding]:
                     code,
                     "",
                     None,
-                    f"任务表中的单位代码 {code} 不存在",
+                    f"任务表中的单位代码{code}不存在",
                     f"unit code {code} in the quota table does not exist",
                 )
             )
@@ -223,7 +223,7 @@ def store(new: pl.DataFrame, area: str) -> Path:
 
     outside = new.filter(~pl.col("unit_code").str.starts_with(area))
     if outside.height:
-        raise TrackerError(f"无权限：{outside.height} 条任务不在本辖区。", f"No permission: {outside.height} quotas are outside your area.")
+        raise TrackerError(f"无权限：{outside.height}条任务不在本辖区。", f"No permission: {outside.height} quotas are outside your area.")
     from tracker.submissions import writer
 
     with writer(settings.data_dir()):  # read, change, write: one writer at a time (with object storage, across hosts)

@@ -216,7 +216,7 @@ def list_xlsx(recs: pl.DataFrame, rule: Rule, area_name: str, day: dt.date, lang
     name = rule.zh if zh else rule.en
     title = f"{area_name}{rule.zh}对象清单（截至{day.month}月{day.day}日）" if zh else f"{rule.en}: eligible persons, {area_name}, {day}"
     yuan = "金额(元)" if zh else "Yuan"
-    total = {recs.columns[0]: (f"合计 {recs.height:,} 人" if zh else f"Total {recs.height:,} persons"), yuan: int(recs[yuan].sum() or 0)}
+    total = {recs.columns[0]: (f"合计{recs.height:,}人" if zh else f"Total {recs.height:,} persons"), yuan: int(recs[yuan].sum() or 0)}
     footer = (
         "经办人：　　　　　　审核人：　　　　　　单位（盖章）：　　　　　　日期："
         if zh
