@@ -80,7 +80,7 @@ def test_gap_points_example_from_the_domain_brief():
         (6, 10, 0.6, 0),  # exactly met: no float rounding to 1
         (5, 10, 0.6, 3),  # (5+3)/(10+3) = 61.5% ≥ 60%, (5+2)/12 = 58.3% < 60%
         (0, 10, 0.6, 15),  # 15/25 = 60%
-        (0, 0, 0.6, 1),  # nobody placed yet: one organized placement makes 100%
+        (0, 0, 0.6, None),  # nobody placed yet: no share to bring up (not "1 more")
         (3, 4, 0.6, 0),
         (55, 100, 0.6, 13),  # (55+13)/113 = 60.18%, (55+12)/112 = 59.8%
         (1, 2, 1.0, None),  # 100% can never be reached by adding

@@ -73,13 +73,15 @@ def organized_needed(organized: int, total: int, minimum: float | None) -> int |
     """Smallest x ≥ 0 with (organized + x) / (total + x) ≥ minimum: extra organized placements needed.
 
     Exact arithmetic, so 60% of 10 with 6 organized needs 0, not a float-rounding 1. None if the
-    minimum is 100% or more and not yet met (no number of additions reaches it).
+    minimum is 100% or more and not yet met (no number of additions reaches it), and None while nobody is placed:
+    there is no share to bring up yet ("1 more" would read as if one person were missing; the year-end need against
+    the quota says what is to be done).
     """
     if minimum is None:  # no floor set: nothing is needed
         return None
     m = Fraction(str(minimum))
-    if total == 0 and organized == 0:
-        return 0 if m <= 0 else (None if m >= 1 else 1)
+    if total == 0:
+        return None
     if Fraction(organized, max(total, 1)) >= m and total > 0:
         return 0
     if m >= 1:
