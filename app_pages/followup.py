@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import streamlit as st
 
@@ -49,7 +51,14 @@ owners = sorted(set(all_items["owner_unit"].to_list()))
 owner = c[1].selectbox(
     L("责任单位", "Responsible unit"), ["", *owners], format_func=lambda x: h.name(x, lang) if x else L("全部", "All"), key="fu_owner_f"
 )
-due_by = c[2].date_input(L("期限不晚于", "Due on or before"), value=None, key="fu_due_f")
+# days ahead, not a date field: an empty date field shows Streamlit's yyyy/mm/dd, and a week or two is what is asked
+within = c[2].selectbox(
+    L("期限", "Due"),
+    [0, 7, 14, 30],
+    format_func=lambda n: L(f"{n}天内到期（含已逾期）", f"within {n} days (overdue included)") if n else L("全部", "All"),
+    key="fu_due_f",
+)
+due_by = today + dt.timedelta(days=within) if within else None
 df = all_items
 if status:
     df = df.filter(state=status)

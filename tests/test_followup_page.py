@@ -78,6 +78,27 @@ def test_filters_overdue_and_the_excel_list():
     assert "填表单位" in ws.cell(ws.max_row, 1).value
 
 
+def test_the_due_filter_takes_days_ahead(monkeypatch):
+    """期限: items due within 7 / 14 days (the overdue ones with them), not a date field that shows yyyy/mm/dd."""
+    from tests.fixture import CUR
+    from tracker.auth import get_user
+
+    monkeypatch.setenv("TRACKER_TODAY", "2026-11-18")
+    boss = get_user("boss")
+    gaps = followup.gaps_now("540329", CUR, ["total"])
+    soon = followup.open_item(boss, "540329", ["total"], "补齐缺口", "540329", "", CUR, CUR, gaps, CUR)  # due 11-20
+    later = followup.open_item(boss, "540302", ["total"], "保持进度", "540302", "", CUR.replace(day=30), CUR, {}, CUR)
+    at = app_as("boss", "followup")
+    box = at.selectbox(key="fu_due_f")
+    assert box.options == ["全部", "7天内到期（含已逾期）", "14天内到期（含已逾期）", "30天内到期（含已逾期）"]
+    assert sorted(at.dataframe[0].value["编号"].tolist()) == sorted([soon, later])
+    box.set_value(7).run()
+    assert at.dataframe[0].value["编号"].tolist() == [soon]
+    at.selectbox(key="fu_due_f").set_value(14).run()
+    assert sorted(at.dataframe[0].value["编号"].tolist()) == sorted([soon, later])
+    assert [d.key for d in at.date_input] == ["fu_due_page"]  # only the new item's due date, which always has a value
+
+
 def _box_script():
     import queries
     from tests.fixture import CUR
