@@ -169,7 +169,9 @@ st.markdown("#### " + L("导入拒收记录", "Rows rejected at ingest"))
 
 
 def reasons_text(r: dict | None) -> str:
-    return "；".join(f"{R.get(k, (k, k))[0 if lang == 'zh' else 1]} {n:,}" for k, n in (r or {}).items()) or "—"
+    if lang == "zh":
+        return "；".join(f"{R.get(k, (k, k))[0]}{n:,}行" for k, n in (r or {}).items()) or "—"
+    return "; ".join(f"{R.get(k, (k, k))[1]} {n:,}" for k, n in (r or {}).items()) or "—"
 
 
 # this area's counties' submissions of the week shown (a township: its county's), with their rejected rows by reason

@@ -346,7 +346,7 @@ def test_the_quality_page_shows_an_area_its_own_counties_rejects(tmp_path, monke
         tab = next(d.value for d in at.dataframe if "县区" in d.value.columns and "拒收原因" in d.value.columns)
         assert tab["县区"].tolist() == ["洛隆县", "洛隆县"] and tab["第几次报送"].tolist() == [2, 1]  # the latest first
         assert tab["接收行数"].tolist() == [3, 3] and tab["拒收行数"].tolist() == [2, 0]
-        assert tab["拒收原因"].tolist() == ["身份证号校验位错误 2", "—"]
+        assert tab["拒收原因"].tolist() == ["身份证号校验位错误2行", "—"]
         assert "全区导入批次（管理员）" not in [m.value for m in at.markdown]  # region-wide runs: at the region only
         karuo_at = _quality(tmp_path, monkeypatch, "540302")  # another county sees only its own
         tab = next(d.value for d in karuo_at.dataframe if "县区" in d.value.columns and "拒收原因" in d.value.columns)
