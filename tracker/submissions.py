@@ -269,13 +269,15 @@ def _append_all(data_dir: Path, events: list[dict]) -> None:
         c.execute(sa.insert(store.submission_events), [_row(led, e) for e in events])
 
 
-def _events(data_dir: Path, week: dt.date | None = None, county: str | None = None) -> list[dict]:
+def _events(data_dir: Path, week: dt.date | None = None, county: str | None = None, kind: str | None = None) -> list[dict]:
     import sqlalchemy as sa
 
     from tracker import store
 
     t = store.submission_events
     q = sa.select(*(t.c[k] for k in EVENT_FIELDS)).where(t.c.ledger == _ledger(data_dir)).order_by(t.c.id)
+    if kind is not None:
+        q = q.where(t.c.event == kind)
     if week is not None:
         q = q.where(t.c.week == week)
     if county is not None:
@@ -606,7 +608,7 @@ def carried_note(day: dt.date, area: str, names, lang: str = "zh") -> str | None
     ]
     if not late:
         return None
-    refused = {s["county"] for s in history(_data_dir(), day) if s["status"] == "refused"}
+    refused = {e["county"] for e in _events(_data_dir(), day, kind="refused")}  # history's "refused": the overview's every run
     from tracker import fmt
 
     def when(f: str) -> str:  # 11月27日, as the page's title writes dates (an ISO date broke on a phone at its hyphen)
