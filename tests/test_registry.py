@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -195,6 +196,8 @@ def test_on_object_storage_each_province_pulls_its_own(s3, tmp_path):  # noqa: F
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == "全国\t14条\t3条\t11条\t12人\t4人\t8人"
+    # each province's records only, not its week's derived files
+    assert re.findall(r"^(\d\d): fetched (\d+) files", r.stderr, re.M) == [("54", "1"), ("63", "1")], r.stderr
     host = tmp_path / "host54"
     objstore.pull(host, f"{root}/province=54")
     check = registry.checked(F.CUR, host)

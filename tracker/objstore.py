@@ -185,11 +185,12 @@ def _base(idx: dict, rel_dir: str) -> str | None:
     return idx.get(f"gen:{rel_dir}", {}).get("gen")
 
 
-def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[str] | None = None) -> dict:
+def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[str] | None = None, names: set[str] | None = None) -> dict:
     """Bring the local copy up to date: {"weeks": weeks taken whole, "files": files downloaded, "kept": weeks written
     here on the store's current generation, not pushed yet, "deleted": weeks withdrawn from the store and so removed
     here}. A week written here on an older generation loses to the
-    store's (someone published after it was read). `weeks`/`tops` limit the pull to those weeks / top-level names."""
+    store's (someone published after it was read). `weeks`/`tops` limit the pull to those weeks / top-level names;
+    `names` to those files of a week (a reader that needs only its records, not a host: the week is not whole then)."""
     from tracker.generate import _exchange
 
     data_dir = Path(data_dir)
@@ -219,8 +220,9 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
                 log.warning("pull: %s was written here on an older generation; the object store's week wins", rel_dir)
             elif (part / COMMIT).exists():
                 local = json.loads((part / COMMIT).read_text(encoding="utf-8"))
+            wanted = [n for n in commit["files"] if names is None or n in names]
             if local and local["generation"] == commit["generation"]:
-                for name in commit["files"]:
+                for name in wanted:
                     rel = f"{rel_dir}/{name}"
                     r = remote.get(_gen_key(rel_dir, commit["generation"], name))
                     if r is None or (idx.get(rel, {}).get("etag") == _etag(r) and (part / name).exists()):
@@ -232,7 +234,7 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
                 staging = data_dir / ".staging" / f"pull-{day}-{os.getpid()}-{time.monotonic_ns()}"
                 staging.mkdir(parents=True)
                 try:
-                    for name in commit["files"]:
+                    for name in wanted:
                         key = _gen_key(rel_dir, commit["generation"], name)
                         if key not in remote:  # a generation removed since the listing: next time
                             raise FileNotFoundError(key)
@@ -252,11 +254,11 @@ def pull(data_dir: Path, uri: str, weeks: set[dt.date] | None = None, tops: set[
                     continue
                 finally:
                     shutil.rmtree(staging, ignore_errors=True)
-                for name in commit["files"]:
+                for name in wanted:
                     rel = f"{rel_dir}/{name}"
                     idx[rel] = {"etag": _etag(remote[_gen_key(rel_dir, commit["generation"], name)]), **_stamp(part / name)}
                 out["weeks"] += 1
-                out["files"] += len(commit["files"])
+                out["files"] += len(wanted)
             idx[crel] = {"etag": _etag(info), **_stamp(part / COMMIT)}
             idx[f"gen:{rel_dir}"] = {"gen": commit["generation"]}
             _save_index(data_dir, idx)  # week by week: a pull that stops half-way keeps what it took

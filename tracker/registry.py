@@ -169,7 +169,8 @@ def resolve_remote(uri: str, day: dt.date, progress=None, engine: str = "duckdb"
         root = Path(tmp)
         for p in codes:
             t = time.perf_counter()
-            got = objstore.pull(root / f"province={p}", f"s3://{base}/province={p}", weeks={day}, tops=set())
+            # the rule reads each province's records only, not the week's derived files (most of its bytes)
+            got = objstore.pull(root / f"province={p}", f"s3://{base}/province={p}", weeks={day}, tops=set(), names={"records.parquet"})
             say(f"{p}: fetched {got['files']} files in {time.perf_counter() - t:.1f} s")
         s = resolve(root, day, progress, engine)
         ups = [(f, f.relative_to(root).as_posix()) for f in (root / NATIONAL).rglob("*") if f.is_file()]
