@@ -55,7 +55,7 @@ owner = c[1].selectbox(
 within = c[2].selectbox(
     L("期限", "Due"),
     [0, 7, 14, 30],
-    format_func=lambda n: L(f"{n}天内到期（含已逾期）", f"within {n} days (overdue included)") if n else L("全部", "All"),
+    format_func=lambda n: L(f"{n}天内到期或已逾期", f"due within {n} days or overdue") if n else L("全部", "All"),
     key="fu_due_f",
 )
 due_by = today + dt.timedelta(days=within) if within else None
@@ -64,8 +64,8 @@ if status:
     df = df.filter(state=status)
 if owner:
     df = df.filter(owner_unit=owner)
-if due_by:
-    df = df.filter(pl.col("due") <= due_by)
+if due_by:  # what is still to be done by then: a closed item is neither due nor overdue
+    df = df.filter((pl.col("due") <= due_by) & (pl.col("state") != followup.CLOSED))
 
 name = unit_namer(lang)
 if df.height == 0:
@@ -73,7 +73,7 @@ if df.height == 0:
     st.stop()
 late = df.filter(state=followup.OVERDUE).height
 if late:
-    st.error(L(f"{late} 项督办已逾期未办结。", f"{late} item(s) overdue."), icon=":material/alarm:")
+    st.error(L(f"{late}项督办已逾期未办结。", f"{late} item(s) overdue."), icon=":material/alarm:")
 shown = followup.table(df, name, lang)
 state_col = followup.HEADERS["state"][0 if lang == "zh" else 1]
 overdue_word = followup.STATES[followup.OVERDUE][0 if lang == "zh" else 1]

@@ -171,7 +171,7 @@ st.markdown("#### " + L("导入拒收记录", "Rows rejected at ingest"))
 def reasons_text(r: dict | None) -> str:
     if lang == "zh":
         return "；".join(f"{R.get(k, (k, k))[0]}{n:,}行" for k, n in (r or {}).items()) or "—"
-    return "; ".join(f"{R.get(k, (k, k))[1]} {n:,}" for k, n in (r or {}).items()) or "—"
+    return "; ".join(f"{R.get(k, (k, k))[1]}: {n:,} row{'' if n == 1 else 's'}" for k, n in (r or {}).items()) or "—"
 
 
 # this area's counties' submissions of the week shown (a township: its county's), with their rejected rows by reason

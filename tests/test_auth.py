@@ -110,7 +110,7 @@ def test_throttle_locks_a_name_after_five_failures(accounts):
             auth.login("chamdo", "bad", now=t0 + i)
     with pytest.raises(auth.LoginError) as e:  # even the right password is refused while locked
         auth.login("chamdo", PW, now=t0 + 10)
-    assert e.value.zh == "尝试次数过多，请 15 分钟后再试。"
+    assert e.value.zh == "尝试次数过多，请15分钟后再试。"
     assert auth.login("boss", PW, now=t0 + 10).username == "boss"  # other names are not affected
     assert auth.login("chamdo", PW, now=t0 + 4 + 15 * 60).username == "chamdo"  # the window has passed
     assert [r["action"] for r in audit.read()].count("login_locked") == 1

@@ -4,6 +4,7 @@ overview's box show it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import openpyxl
@@ -66,7 +67,7 @@ def test_filters_overdue_and_the_excel_list():
     early = followup.open_item(boss, "540329", ["total"], "补齐缺口", "540329", "张三", CUR, CUR, gaps, today)
     later = followup.open_item(boss, "540302", ["total"], "保持进度", "540302", "", CUR.replace(day=30), CUR, {}, today)
     at = app_as("boss", "followup")  # TRACKER_TODAY is unset: the real today is after both due dates
-    assert "2 项督办已逾期未办结。" in texts(at)
+    assert "2项督办已逾期未办结。" in texts(at)
     at.selectbox(key="fu_owner_f").set_value("540302").run()
     assert at.dataframe[0].value["编号"].tolist() == [later]
     df = followup.items("54", today)
@@ -79,23 +80,28 @@ def test_filters_overdue_and_the_excel_list():
 
 
 def test_the_due_filter_takes_days_ahead(monkeypatch):
-    """期限: items due within 7 / 14 days (the overdue ones with them), not a date field that shows yyyy/mm/dd."""
+    """期限: open items due within 7 / 14 days or already overdue, not a date field that shows yyyy/mm/dd; a closed
+    item is neither due nor overdue."""
     from tests.fixture import CUR
     from tracker.auth import get_user
 
     monkeypatch.setenv("TRACKER_TODAY", "2026-11-18")
     boss = get_user("boss")
     gaps = followup.gaps_now("540329", CUR, ["total"])
-    soon = followup.open_item(boss, "540329", ["total"], "补齐缺口", "540329", "", CUR, CUR, gaps, CUR)  # due 11-20
-    later = followup.open_item(boss, "540302", ["total"], "保持进度", "540302", "", CUR.replace(day=30), CUR, {}, CUR)
+    opened = CUR - dt.timedelta(days=10)
+    soon = followup.open_item(boss, "540329", ["total"], "补齐缺口", "540329", "", CUR, CUR, gaps, opened)  # due 11-20
+    later = followup.open_item(boss, "540302", ["total"], "保持进度", "540302", "", CUR.replace(day=30), CUR, {}, opened)
+    late = followup.open_item(boss, "540302", ["total"], "上周事项", "540302", "", CUR - dt.timedelta(days=5), CUR, {}, opened)
+    done = followup.open_item(boss, "540329", ["total"], "已落实", "540329", "", CUR - dt.timedelta(days=5), CUR, gaps, opened)
+    followup.close(boss, done, "已落实")
     at = app_as("boss", "followup")
     box = at.selectbox(key="fu_due_f")
-    assert box.options == ["全部", "7天内到期（含已逾期）", "14天内到期（含已逾期）", "30天内到期（含已逾期）"]
-    assert sorted(at.dataframe[0].value["编号"].tolist()) == sorted([soon, later])
+    assert box.options == ["全部", "7天内到期或已逾期", "14天内到期或已逾期", "30天内到期或已逾期"]
+    assert sorted(at.dataframe[0].value["编号"].tolist()) == sorted([soon, later, late, done])
     box.set_value(7).run()
-    assert at.dataframe[0].value["编号"].tolist() == [soon]
+    assert sorted(at.dataframe[0].value["编号"].tolist()) == sorted([soon, late])  # 11-13 overdue, 11-20 due
     at.selectbox(key="fu_due_f").set_value(14).run()
-    assert sorted(at.dataframe[0].value["编号"].tolist()) == sorted([soon, later])
+    assert sorted(at.dataframe[0].value["编号"].tolist()) == sorted([soon, later, late])
     assert [d.key for d in at.date_input] == ["fu_due_page"]  # only the new item's due date, which always has a value
 
 

@@ -232,3 +232,35 @@ def test_the_demo_has_corrections_removals_and_moves(small_demo_dir):
         moved += j.filter(pl.col("village_code") != pl.col("village_code_b")).height
         a = b
     assert min(removed, dest, channel, moved) >= 1, (removed, dest, channel, moved)
+
+
+def test_the_command_runs_once_more_with_the_allocator_setting_and_the_users_own(tmp_path):
+    """`python -m tracker.generate` starts itself again with polars' allocator keeping freed memory (less system time),
+    keeps interpreter flags and a setting of the user's own (after ours: it wins), and does so once. Province 63
+    stops it right after (the demo is Tibet's), so nothing is generated."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(
+        "import os, sys\n"
+        "if 'tracker.generate' in sys.orig_argv:\n"
+        "    print('PROBE', os.environ.get('_RJEM_MALLOC_CONF'), sys.flags.utf8_mode, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{probe}{os.pathsep}{REPO}", "_RJEM_MALLOC_CONF": "narenas:2", "TRACKER_PROVINCE": "63"}
+    env.pop("TRACKER_GENERATE_ALLOCATOR", None)
+    r = subprocess.run(
+        [sys.executable, "-X", "utf8", "-m", "tracker.generate", "--out", str(tmp_path / "d")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    probes = [line.split(" ", 1)[1] for line in r.stderr.splitlines() if line.startswith("PROBE ")]
+    assert probes == ["narenas:2 1", "dirty_decay_ms:30000,muzzy_decay_ms:30000,narenas:2 1"], r.stderr
+    assert r.returncode == 2 and "演示数据只按西藏自治区生成" in r.stderr

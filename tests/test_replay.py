@@ -171,7 +171,7 @@ def test_overview_and_submission_view(use, monkeypatch):
     assert "6人" in total and "本周净增 −1人" in total  # a2 removed: the net change in persons
     assert "3.4万元" in card(at, "income") and "66.7%" in card(at, "org_share")
     # 城关区's one row in week 4's file was rejected: its file counts as refused, and week 3's data stands
-    assert "本周未报送、数据沿用上周的县区：城关区（报送被拒，沿用11月20日数据）" in [w.value for w in at.warning]
+    assert "本周数据沿用上周的县区：城关区（报送被拒，沿用11月20日数据）" in [w.value for w in at.warning]
     at.switch_page("app_pages/submissions.py")
     at.query_params["snap"] = W2.isoformat()
     at.run()

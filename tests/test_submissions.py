@@ -55,7 +55,7 @@ def test_a_late_county_is_carried_forward_and_marked(tmp_path):
     df = records(tmp_path, W2)
     assert df.height == 5 and df.filter(pl.col("county_code") == "540302").height == 2  # not dropped to zero
     assert counties(tmp_path, W2)["540302"] == {"status": "carried", "from": W1.isoformat()}
-    assert "未报送、沿用上周数据的县区: 卡若区" in res.summary("zh")
+    assert "数据沿用上周的县区: 卡若区" in res.summary("zh")
     # 卡若区 sends its file on Monday: it replaces the carried rows, 洛隆县's submission stays
     run(tmp_path, "卡若区_1120.csv", karuo(2), W2)
     df = records(tmp_path, W2)
@@ -211,7 +211,7 @@ def test_status_page(tmp_path, monkeypatch):
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
         at.query_params["snap"] = W2.isoformat()
         at.run()  # the overview names the county whose numbers are last week's
-        assert "本周未报送、数据沿用上周的县区：卡若区（沿用11月13日数据）" in [w.value for w in at.warning]
+        assert "本周数据沿用上周的县区：卡若区（沿用11月13日数据）" in [w.value for w in at.warning]
         at.switch_page("app_pages/submissions.py")
         at.run()
         assert not at.exception, at.exception
@@ -286,6 +286,37 @@ def test_a_county_sends_only_its_own_county(tmp_path):
     assert sorted(rj["reason"].to_list()) == ["id_check", "out_of_scope"] and set(rj["county_code"]) == {"540329"}
     # the line of history keeps the county's rejected rows by reason (the quality page shows them)
     assert hist[-1]["reasons"] == {"id_check": 1, "out_of_scope": 1} and hist[0]["reasons"] is None
+
+
+def test_a_countys_own_file_refused_whole_is_kept_as_refused(tmp_path):
+    """洛隆县 sends its own file for week 2 with every row bad: nothing changes in the data, but the attempt is on
+    record (报送被拒（沿用上周）, its reasons, its reject report), as when it is refused inside a larger run."""
+    from tracker import rejects
+
+    run(tmp_path, "all.csv", lhorong(1) + karuo(1), W1)
+    run(tmp_path, "all.csv", lhorong(2) + karuo(2), W2)  # week 2 exists; 洛隆县 now sends again, all wrong
+    before = records(tmp_path, W2)
+    bad = [line(n) for n in (1, 2, 3)]
+    for b in bad:
+        b[0] = b[0][:17] + ("0" if b[0][17] != "0" else "1")  # a mistyped check digit in each
+    res = run(tmp_path, "洛隆县_1120.csv", bad, W2, scope="540329")
+    assert (res.rows_in, res.accepted, res.rejected) == (3, 0, 3)
+    assert records(tmp_path, W2).equals(before)  # the data as it was
+    hist = submissions.history(tmp_path / "data", W2, "540329")
+    assert [(s["seq"], s["status"], s["rejected"], s["reasons"]) for s in hist] == [
+        (1, "current", 0, None),
+        (2, "refused", 3, {"id_check": 3}),
+    ]
+    rj, _ = rejects.load(tmp_path / "data" / hist[-1]["report"])
+    assert rj.height == 3 and set(rj["reason"]) == {"id_check"}
+    # a week whose county had sent before: its data stands, the page says submitted (the refusal is in the history)
+    tab = submissions.week_table(["540329"], W2, tmp_path / "data", submissions.deadline(W2, "400 18:00"))
+    assert tab["status"].to_list() == ["on_time"] and tab["rejected"].to_list() == [3]
+    # a new week where 洛隆县's first file is refused whole: last week's data carried, said so
+    res = run(tmp_path, "洛隆县_1127.csv", bad, W2 + dt.timedelta(days=7), scope="540329")
+    assert res.accepted == 0
+    tab = submissions.week_table(["540329"], W2 + dt.timedelta(days=7), tmp_path / "data", submissions.deadline(W2, "400 18:00"))
+    assert tab["status"].to_list() == ["refused"]  # no week written yet: no carried data either
 
 
 @pytest.mark.parametrize(

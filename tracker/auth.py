@@ -241,7 +241,7 @@ def login(username: str, password: str, now: float | None = None) -> User:
     wait = THROTTLE.locked_for(key, now)
     if wait > 0:
         audit.log(username, "login_locked", detail=f"{wait:.0f}s")
-        raise LoginError(f"尝试次数过多，请 {wait / 60:.0f} 分钟后再试。", f"Too many attempts: try again in {wait / 60:.0f} min.")
+        raise LoginError(f"尝试次数过多，请{wait / 60:.0f}分钟后再试。", f"Too many attempts: try again in {wait / 60:.0f} min.")
     u = get_user(username.strip())
     ok = verify_password(u.hash if u and u.hash else _dummy_hash(), password)  # same work for unknown names
     if not (u and ok and not u.disabled):

@@ -715,7 +715,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.if_missing and snaps.exists() and any(p.name.startswith("snapshot_date=") for p in snaps.iterdir()):
         print(f"demo data present in {a.out}", file=sys.stderr)
         return 0
-    print(f"generating demo data into {a.out} (first start, about a minute and a half) …", file=sys.stderr)
+    if argv is None and __name__ == "__main__":
+        _with_allocator()  # only when there is something to generate (make run checks at every start)
+    print(f"generating demo data into {a.out} (first start, about a minute) …", file=sys.stderr)
     # the directory written is the data directory: its store (submission history of the demo's latest week) goes
     # under it too, unless TRACKER_STORE_URL names another
     os.environ["TRACKER_DATA_DIR"] = str(a.out.resolve())
@@ -736,14 +738,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# polars' allocator gives freed memory back to the system after 10 s by default; the generator frees and takes again
-# the same few hundred MB for each of 100 weeks, and the page faults cost 20 s of system time. Kept 30 s: 88 s of CPU
-# instead of 100 s (and 6 s less wall time) for 1 GB more at the peak (3.5 GB), measured on 2026-12-04. The allocator
-# reads its settings when polars is first imported (polars writes its own defaults into the variable then, ours
-# appended win): hence a fresh process with them.
+# polars' allocator gives freed memory back to the system after 0.5–1 s (the defaults polars sets); the generator
+# frees and takes again the same few hundred MB for each of its 101 weeks, and those page faults cost 20 s of system
+# time. Kept 30 s: 88–92 s of CPU instead of 100 s (and 4–6 s less wall time) for about 1 GB more at the peak
+# (3.4–3.6 GB), measured on 2026-12-04. The allocator reads its settings when polars is first imported (polars writes
+# its defaults into the variable then, with any value already there appended, which wins): hence a fresh process.
 ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:30000,muzzy_decay_ms:30000")
+REEXEC = "TRACKER_GENERATE_ALLOCATOR"  # set in the fresh process: never a second exec
+
+
+def _with_allocator() -> None:
+    """Run this command again in a fresh process with the allocator setting (interpreter flags kept). A setting of
+    the user's own comes after ours, so it wins."""
+    if os.environ.get(REEXEC):
+        return
+    key, ours = ALLOCATOR
+    theirs = os.environ.get(key, "").split(",")
+    theirs = [x for x in theirs if x and x not in ("dirty_decay_ms:500", "muzzy_decay_ms:1000")]  # polars' own defaults
+    env = {**os.environ, REEXEC: "1", key: ",".join([ours, *theirs])}
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+
 
 if __name__ == "__main__":
-    if ALLOCATOR[1] not in os.environ.get(ALLOCATOR[0], ""):
-        os.execve(sys.executable, [sys.executable, "-m", "tracker.generate", *sys.argv[1:]], {**os.environ, ALLOCATOR[0]: ALLOCATOR[1]})
     raise SystemExit(main())

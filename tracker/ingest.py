@@ -132,8 +132,7 @@ class Result:
             lines.append(f"{'本次替换的县区' if zh else 'Counties replaced'}: {'、'.join(mine) if zh else ', '.join(mine)}")
             if carried:
                 lines.append(
-                    f"{'未报送、沿用上周数据的县区' if zh else 'Not submitted, carried from last week'}: "
-                    + ("、".join(carried) if zh else ", ".join(carried))
+                    f"{'数据沿用上周的县区' if zh else 'Carried from last week'}: " + ("、".join(carried) if zh else ", ".join(carried))
                 )
         for code, n in sorted(self.by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
             zh_r, en_r = R.get(code, (code, code))
@@ -448,6 +447,18 @@ def _ingest(
                 "en": f"Writing failed ({why}): the snapshot was not changed and the temporary files "
                 "were removed. Check the disk space and load the files again.",
             }
+    if write and not res.accepted and res.rejected and not res.file_errors and not res.contract:
+        # every row refused: no data changes, but the counties' attempt is kept (报送被拒 on the submissions page,
+        # its reasons on the quality page, its reject report to download), as for a county refused in a larger run
+        try:
+            _record_refused(
+                res, held, data_dir, snapshot, user or getpass.getuser(), (when or dt.datetime.now()).isoformat(timespec="seconds")
+            )
+        except _FATAL:
+            raise
+        except Exception as e:  # a full disk, the store unreachable: the files were refused all the same
+            why = getattr(e, "strerror", None) or type(e).__name__
+            res.notes.append({"zh": f"报送记录未保存：{why}", "en": f"Submission history not saved: {why}"})
     if report is not None:
         try:
             res.report = write_reject_report(res, Path(report))
@@ -673,6 +684,22 @@ def _write_all(
                 "en": f"Derived files were not prebuilt ({type(e).__name__}); they are built on first use.",
             }
         )
+
+
+def _record_refused(res: Result, held: contextlib.ExitStack, data_dir: Path, snapshot: dt.date, user: str, stamp: str) -> None:
+    """A run with no row accepted: each county's reject report, then its `refused` line in the week's history."""
+    from tracker import submissions
+
+    held.enter_context(submissions.writer(data_dir))  # not held yet: it is taken once there are rows to merge
+    seqs = submissions.next_seqs(data_dir, snapshot)
+    for county, (rj, fl) in _by_county(res).items():
+        final = submissions.report_path(data_dir, snapshot, county, seqs.get(county, 1))
+        _private_dir(final.parent)
+        tmp = final.with_name(f".tmp-{os.getpid()}-{final.name}")
+        rejects_mod.store(rj, fl, tmp)
+        os.replace(tmp, final)
+    none = pl.DataFrame(schema={c.name: c.dtype for c in schema.COLUMNS})
+    submissions.record(data_dir, snapshot, none, res, user, stamp)
 
 
 def _by_county(res: Result) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:

@@ -82,7 +82,7 @@ def organized_needed(organized: int, total: int, minimum: float | None) -> int |
     m = Fraction(str(minimum))
     if total == 0:
         return None
-    if Fraction(organized, max(total, 1)) >= m and total > 0:
+    if Fraction(organized, total) >= m:
         return 0
     if m >= 1:
         return None

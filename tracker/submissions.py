@@ -312,12 +312,17 @@ def rejected_by_reason(subs: list[dict]) -> dict[str, int]:
     """Rows rejected per reason in each county's latest submission of these (oldest first; a rolled-back one does not
     count, a refused one does), most first. The same bad row sent twice is counted once; a submission recorded before
     reasons were kept per county adds none (its reject report has them)."""
-    latest = {s["county"]: s for s in subs if s["status"] != "rolled_back"}
     out: dict[str, int] = {}
-    for s in latest.values():
+    for s in latest_attempts(subs).values():
         for k, n in (s.get("reasons") or {}).items():
             out[k] = out.get(k, 0) + n
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def latest_attempts(hist: list[dict]) -> dict[str, dict]:
+    """Per county, its latest submission of these (oldest first) that was not rolled back, accepted or refused: what
+    the submissions page reports rejected rows and the reject report of, and the quality page sums by reason."""
+    return {s["county"]: s for s in hist if s["status"] != "rolled_back"}
 
 
 def live(hist: list[dict]) -> dict[str, list[dict]]:
@@ -538,9 +543,7 @@ def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.dateti
     if not state and not hist:  # a week loaded whole, not county by county: its counties are there, unrecorded
         state = {c: {"status": SUBMITTED, "time": None} for c in week_counties(day, data_dir)}
     subs = live(hist)
-    latest: dict[str, dict] = {}
-    for s in hist:  # oldest first: the last one of a county is its latest attempt, accepted or refused
-        latest[s["county"]] = s
+    latest = latest_attempts(hist)
     rows = []
     for c in counties:
         mine = subs.get(c, [])
@@ -608,7 +611,10 @@ def carried_note(day: dt.date, area: str, names, lang: str = "zh") -> str | None
     ]
     if not late:
         return None
-    refused = {e["county"] for e in _events(_data_dir(), day, kind="refused")}  # history's "refused": the overview's every run
+    # a carried county has no accepted submission left this week (none, or all rolled back), so a refused event of the
+    # week is its latest attempt: the same rule as the page's (latest_attempts), without reading every event
+    ledger_file = _data_dir() / "ledger.id"  # none: no submission was ever made here (nor is one made by reading)
+    refused = {e["county"] for e in _events(_data_dir(), day, kind="refused")} if ledger_file.exists() else set()
     from tracker import fmt
 
     def when(f: str) -> str:  # 11月27日, as the page's title writes dates (an ISO date broke on a phone at its hyphen)
@@ -621,7 +627,7 @@ def carried_note(day: dt.date, area: str, names, lang: str = "zh") -> str | None
 
     items = [item(c, f) for c, f in sorted(late)]
     return (
-        "本周未报送、数据沿用上周的县区：" + "、".join(items)
+        "本周数据沿用上周的县区：" + "、".join(items)
         if lang == "zh"
-        else "Not submitted this week, last week's data carried: " + ", ".join(items)
+        else "Counties whose numbers this week are last week's: " + ", ".join(items)
     )

@@ -83,7 +83,7 @@ class Policy:
         """The document the rules come from, as the page cites it."""
         if lang == "zh" or not self.source_en:
             return self.source
-        return f"{self.source_en} ({self.source})"
+        return f"{self.source_en} ({self.source})" if self.source else self.source_en
 
 
 def policy_dir() -> Path:
