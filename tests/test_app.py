@@ -173,3 +173,25 @@ def test_demo_quotas_say_where_they_come_from(small_demo):
     assert "沿用洛隆县2022年农牧民转移就业实施方案已公布任务" in caption
     assert "任务 11,050人  演示值" in card(at, "total")
     assert at.dataframe[0].value["任务来源"].unique().tolist() == ["演示值"]
+
+
+def test_the_submissions_page_of_a_week_loaded_whole_and_of_the_latest(small_demo):
+    """The demo's older weeks were written whole: the page says so and counts their counties as in, not 78 missing;
+    the latest week came county by county: its four counts, the refused 札达县 with the carried, as the overview says."""
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["snap"] = "2026-11-13"
+    at.run()
+    at.switch_page("app_pages/submissions.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("本周数据为整周载入，未经各县区逐个报送" in i.value for i in at.info)
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["迟报"] == counts["沿用上周"] == "0个县区" and int(counts["已报送"].removesuffix("个县区")) > 60
+    assert set(at.dataframe[0].value["状态"]) <= {"已入库（无报送记录）", "未报送"}
+    at.query_params["snap"] = "2026-11-20"
+    at.run()
+    assert not at.exception, at.exception
+    assert not any("整周载入" in i.value for i in at.info)
+    assert {m.label: m.value for m in at.metric}["沿用上周"] == "4个县区"
+    tab = at.dataframe[0].value.set_index("县区")
+    assert tab.loc["札达县", "状态"] == "报送被拒（沿用上周）"
