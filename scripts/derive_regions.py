@@ -8,7 +8,8 @@ Writes:
                                  every province, some 665,000 units, for a national deployment):
                                  code, level, parent_code, name_zh, name_en
   data/regions/national.csv      all provinces and prefecture-level units (destinations)
-English names: the official ones for Tibet and its 7 prefectures, pinyin of the Chinese name elsewhere.
+English names: the official ones for Tibet and its 7 prefectures and for the provinces whose pinyin is not
+their English name (Shaanxi, Inner Mongolia, …), pinyin of the Chinese name elsewhere.
 pypinyin is needed only here (requirements-dev.txt), never at run time.
 """
 
@@ -33,6 +34,17 @@ OFFICIAL_EN = {
     "5405": "Shannan",
     "5406": "Nagqu",
     "5425": "Ngari",
+    # provinces whose pinyin is not their English name: 陕西 is Shaanxi (Shanxi is 山西), the autonomous regions keep
+    # their people's name in English, the municipalities are called by the city's name
+    "11": "Beijing",
+    "12": "Tianjin",
+    "31": "Shanghai",
+    "50": "Chongqing",
+    "15": "Inner Mongolia Autonomous Region",
+    "45": "Guangxi Zhuang Autonomous Region",
+    "61": "Shaanxi Province",
+    "64": "Ningxia Hui Autonomous Region",
+    "65": "Xinjiang Uygur Autonomous Region",
 }
 SUFFIXES = [  # longest first; Chinese administrative suffix -> English
     ("社区居民委员会", " Community"),

@@ -19,7 +19,7 @@ def laggard_line(r: dict, lang: str = "zh") -> str:
         return f"**{r['name']}** {met.en} ({st}): {fmt.pct(r['actual'])}, {abs(r['gap']):.1f} pp below the minimum" + (
             f"; {met.needed_label(lang).lower()}: {fmt.count(r['needed'], lang)}" if r.get("needed") else ""
         )
-    short = fmt.money(r["shortfall"], lang) if met.kind == "money" else fmt.count(r["shortfall"], lang)
+    short = fmt.money(r["shortfall"], lang) if met.kind == "money" else fmt.count(r["shortfall"], lang, met.unit_zh)
     if lang == "zh":
         return f"**{r['name']}** {met.zh}（{st}）：完成{fmt.pct(r['completion'])}，{fmt.points(r['gap'], lang)}，差{short}"
     return f"**{r['name']}** {met.en} ({st}): {fmt.pct(r['completion'])} done, {fmt.points(r['gap'], lang)}, {short} short"
