@@ -38,8 +38,8 @@ if not submissions.by_county(day, settings.data_dir()):
         icon=":material/info:",
     )
 counts = dict(tab["status"].value_counts().iter_rows())
-for col, ((zh, en), keys) in zip(st.columns(len(submissions.TALLY)), submissions.TALLY, strict=True):
-    n = sum(counts.get(k, 0) for k in keys)
+tally = [(label, n) for i, (label, keys) in enumerate(submissions.TALLY) if (n := sum(counts.get(k, 0) for k in keys)) or i < 4]
+for col, ((zh, en), n) in zip(st.columns(len(tally)), tally, strict=True):
     col.metric(L(zh, en), f"{n}" + L("个县区", " county" if n == 1 else " counties"))
 view = tab.with_columns(
     county_code=h.name_expr("county_code", lang, short=False),

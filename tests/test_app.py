@@ -186,12 +186,17 @@ def test_the_submissions_page_of_a_week_loaded_whole_and_of_the_latest(small_dem
     assert not at.exception, at.exception
     assert any("本周数据为整周载入，未经各县区逐个报送" in i.value for i in at.info)
     counts = {m.label: m.value for m in at.metric}
-    assert counts["迟报"] == counts["沿用上周"] == "0个县区" and int(counts["已报送"].removesuffix("个县区")) > 60
-    assert set(at.dataframe[0].value["状态"]) <= {"已入库（无报送记录）", "未报送"}
+    assert counts["已报送"] == counts["迟报"] == counts["沿用上周数据"] == "0个县区"  # nobody sent that week
+    loaded = int(counts["已入库（无报送记录）"].removesuffix("个县区"))
+    assert loaded > 60 and counts["无本周数据"] == f"{78 - loaded}个县区"
+    tab = at.dataframe[0].value
+    assert set(tab["状态"]) <= {"已入库（无报送记录）", "未报送"}
+    assert (tab.loc[tab["状态"] == "已入库（无报送记录）", "记录数"] > 0).all()  # its records, counted from the week
     at.query_params["snap"] = "2026-11-20"
     at.run()
     assert not at.exception, at.exception
     assert not any("整周载入" in i.value for i in at.info)
-    assert {m.label: m.value for m in at.metric}["沿用上周"] == "4个县区"
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["沿用上周数据"] == "4个县区" and "已入库（无报送记录）" not in counts
     tab = at.dataframe[0].value.set_index("县区")
-    assert tab.loc["札达县", "状态"] == "报送被拒（沿用上周）"
+    assert tab.loc["札达县", "状态"] == "报送被拒（沿用上周）" and tab.loc["札达县", "报送次数"] == 1  # its refused file

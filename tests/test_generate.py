@@ -150,7 +150,7 @@ def test_the_overview_and_the_submissions_page_name_the_same_carried_counties(sm
     monkeypatch.setenv("TRACKER_DATA_DIR", str(small_demo_dir))
     day = dt.date(2026, 11, 20)
     tab = submissions.week_table(h.of_level(3)["code"].to_list(), day, small_demo_dir, submissions.deadline(day, ""))
-    carried_keys = dict((zh, keys) for (zh, _), keys in submissions.TALLY)["沿用上周"]
+    carried_keys = dict((zh, keys) for (zh, _), keys in submissions.TALLY)["沿用上周数据"]
     on_page = sorted(tab.filter(pl.col("status").is_in(carried_keys))["county_code"].to_list())
     assert on_page == sorted([*demo_weeks.MISSING, "540630", demo_weeks.REFUSED])
     note = submissions.carried_note(day, "54", lambda c: h.name(c, "zh"), "zh")

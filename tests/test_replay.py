@@ -188,5 +188,5 @@ def test_overview_and_submission_view(use, monkeypatch):
     tab = at.dataframe[0].value.set_index("县区")
     assert tab.loc["城关区", "状态"] == "报送被拒（沿用上周）" and tab.loc["城关区", "沿用自"] == W3.isoformat()
     counts = {m.label: m.value for m in at.metric}
-    assert counts == {"已报送": "2个县区", "迟报": "0个县区", "沿用上周": "1个县区", "未报送": "75个县区"}  # of 78
+    assert counts == {"已报送": "2个县区", "迟报": "0个县区", "沿用上周数据": "1个县区", "无本周数据": "75个县区"}  # of 78
     assert not [i for i in at.info if "整周载入" in i.value]  # the week came county by county

@@ -178,8 +178,8 @@ def test_county_status(entry, n, due, want):
 @pytest.mark.parametrize(
     "entry, n, want, counted_as",
     [
-        (None, 0, "refused", "未报送"),  # no earlier week: the county has no data at all
-        ({"status": "carried", "from": "2026-11-13"}, 0, "refused_carried", "沿用上周"),  # last week's data stands
+        (None, 0, "refused", "无本周数据"),  # no earlier week: the county has no data at all
+        ({"status": "carried", "from": "2026-11-13"}, 0, "refused_carried", "沿用上周数据"),  # last week's data stands
         ({"status": "submitted", "time": "2026-11-20T09:00:00"}, 1, "on_time", "已报送"),  # a later bad file changes nothing
     ],
 )
@@ -217,7 +217,7 @@ def test_status_page(tmp_path, monkeypatch):
         assert not at.exception, at.exception
         m = {x.label: x.value for x in at.metric}
         n = hierarchy.load().of_level(3).height
-        assert m == {"已报送": "1个县区", "迟报": "0个县区", "沿用上周": "1个县区", "未报送": f"{n - 2}个县区"}
+        assert m == {"已报送": "1个县区", "迟报": "0个县区", "沿用上周数据": "1个县区", "无本周数据": f"{n - 2}个县区"}
         tab = at.dataframe[0].value.set_index("县区")
         assert tab.loc["洛隆县", "状态"] == "已重报" and tab.loc["洛隆县", "报送次数"] == 2
         # columns with gaps are shown as text, the way the cards write figures, "—" for nothing (never "None")

@@ -502,11 +502,13 @@ STATUS = {
 
 # The page's four counts. A county is counted by where its numbers this week come from, so the overview's carried
 # line and this page name the same counties: a refused file leaves last week's data in place (carried), or nothing.
+# The fifth, for a week loaded whole, only where it has counties.
 TALLY = [
-    (("已报送", "Submitted"), ("on_time", "resubmitted", "no_record")),
+    (("已报送", "Submitted"), ("on_time", "resubmitted")),
     (("迟报", "Late"), ("late",)),
-    (("沿用上周", "Carried"), ("carried", "refused_carried")),
-    (("未报送", "Missing"), ("missing", "refused")),
+    (("沿用上周数据", "Last week's data"), ("carried", "refused_carried")),
+    (("无本周数据", "No data"), ("missing", "refused")),
+    (("已入库（无报送记录）", "Loaded, no record"), ("no_record",)),
 ]
 
 
@@ -540,8 +542,10 @@ def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.dateti
     rows rejected in its latest submission and where that submission's reject report is."""
     state = week_state(day, data_dir)
     hist = history(data_dir, day)
+    loaded = {}
     if not state and not hist:  # a week loaded whole, not county by county: its counties are there, unrecorded
-        state = {c: {"status": SUBMITTED, "time": None} for c in week_counties(day, data_dir)}
+        loaded = week_counties(day, data_dir)
+        state = {c: {"status": SUBMITTED, "time": None} for c in loaded}
     subs = live(hist)
     latest = latest_attempts(hist)
     rows = []
@@ -555,9 +559,10 @@ def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.dateti
                 "status": county_status(e, len(mine), due, refused=bool(last and last["status"] == "refused")),
                 "time": (e or {}).get("time") or (last or {}).get("time"),
                 "user": (e or {}).get("user") or (last or {}).get("user"),
-                "submissions": len(mine),
-                "rows": cur["rows"] if cur else None,
-                "persons": cur["persons"] if cur else None,
+                # what the county sent this week and was not undone, accepted or refused (the quality page's list)
+                "submissions": sum(1 for s in hist if s["county"] == c and s["status"] != "rolled_back"),
+                "rows": cur["rows"] if cur else loaded.get(c, (None, None))[0],
+                "persons": cur["persons"] if cur else loaded.get(c, (None, None))[1],
                 "rows_change": cur["rows"] - prev["rows"] if cur and prev else None,
                 "persons_change": cur["persons"] - prev["persons"] if cur and prev else None,
                 "rejected": last.get("rejected") if last else None,
@@ -582,14 +587,15 @@ def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.dateti
     return pl.DataFrame(rows, schema=schema)
 
 
-def week_counties(day: dt.date, data_dir: Path | None = None) -> list[str]:
-    """The counties that have records in the week."""
+def week_counties(day: dt.date, data_dir: Path | None = None) -> dict[str, tuple[int, int]]:
+    """The counties that have records in the week: their records and persons (as a submission counts them)."""
     from queries.derived import partition
 
     path = partition(day, data_dir) / "records.parquet"
     if not path.exists():
-        return []
-    return pl.scan_parquet(path).select(pl.col("county_code").unique()).collect()["county_code"].to_list()
+        return {}
+    per = pl.scan_parquet(path).group_by("county_code").agg(pl.len(), pl.col("person_key").n_unique()).collect()
+    return {c: (n, p) for c, n, p in per.iter_rows()}
 
 
 def by_county(day: dt.date, data_dir: Path | None = None) -> bool:
