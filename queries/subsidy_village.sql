@@ -37,7 +37,9 @@ final as (
         rule,
         home_code,
         count(*) filter (where best_months >= min_months)::bigint as eligible,
-        count(*) filter (where best_months < min_months and best_months >= min_months - 1)::bigint as within_month,
+        -- within a month: not yet, and a month more (still working, before 31 December) gets there; a subset of the
+        -- year-end count, so now + within a month never exceeds the year's end
+        count(*) filter (where best_months < min_months and least(reachable, best_months + 1) >= min_months)::bigint as within_month,
         count(*) filter (where reachable >= min_months)::bigint as by_year_end
     from persons
     group by rule, home_code
