@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from tracker import charts, dispatch, fmt, followup, followup_ui, geo, hierarchy, quotas, rules, settings, submissions
+from tracker import reported as reported_mod
 from tracker.cards import CSS, card_html, ranking_html, ranking_list_html, ranking_rows
 from tracker.catalogue import CARD_METRICS, METRICS, metric_records
 from tracker.demo_quotas import note_text
@@ -71,6 +72,9 @@ with st.container(key="tr_cards"):
             st.markdown(
                 "##### " + L("填报指标（各单位填报，不来自实名台账）", "Reported figures (reported by the units, not from the ledger)")
             )
+            who = reported_mod.coverage_note(area, state.year, d.snapshot, lambda u: h.name(u, lang), lang)
+            if who:
+                st.caption(who)
         cols = st.columns(4)
         for c, key in zip(cols, chunk, strict=False):
             c.markdown(card_html(area_rows[key], lang, pace, href=card_href(key)), unsafe_allow_html=True)

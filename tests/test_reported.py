@@ -109,6 +109,11 @@ def test_entry_import_pacing_and_ranking(data, tmp_path):
     assert "1,500人次" in card and "任务 2,000人次" in card and "75.0%" in card and "单位填报 · 截至11月20日" in card
     df = at.dataframe[0].value
     assert df["单位"].tolist() == ["洛隆县", "卡若区"] and [round(x, 1) for x in df["完成率"]] == [80.0, 60.0]
+    # whose reports make 昌都市's figure: said under the cards (a county's own page needs no such line)
+    who = "填报单位：卡若区、洛隆县。未填报的单位以其下级的填报合计，因此本级数字只含已填报单位。"
+    assert who in [c.value for c in at.caption]
+    assert reported.coverage_note("540329", 2026, DAY, h.name) is None
+    assert reported.coverage_note("5403", 2026, dt.date(2026, 11, 19), h.name) is None  # nothing reported by then
     # every report is kept with who and how; the entry is in the audit log
     hist = reported.history("5403", 2026)
     assert sorted(zip(hist["unit_code"], hist["source"], hist["user"], strict=True)) == [

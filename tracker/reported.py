@@ -179,6 +179,22 @@ def read_table(path: Path, h: Hierarchy, as_of: dt.date) -> tuple[list[dict], li
     return rows, rejects
 
 
+def coverage_note(area: str, year: int, day: dt.date, names, lang: str = "zh") -> str | None:
+    """Whose reports make up the area's reported figures (a unit without a report of its own sums its children's):
+    said under the cards, so that one county's figures are not read as the whole region's."""
+    rep = history(area, year).filter(pl.col("as_of") <= day)
+    units = sorted(set(rep["unit_code"].to_list()))
+    if not units or units == [area]:
+        return None
+    shown = [names(u) for u in units[:5]]
+    zh, en = "、".join(shown), ", ".join(shown)
+    if len(units) > 5:
+        zh, en = f"{zh}等{len(units)}个单位", f"{en} and {len(units) - 5} more"
+    if lang == "zh":
+        return f"填报单位：{zh}。未填报的单位以其下级的填报合计，因此本级数字只含已填报单位。"
+    return f"Reported by: {en}. A unit without a report of its own sums its children's, so these figures cover only the units that reported."
+
+
 def history(area: str, year: int) -> pl.DataFrame:
     """Every report of the year inside the area, newest first (the 填报指标 page's list; through the query layer)."""
     from queries import cached
