@@ -192,7 +192,7 @@ def coverage_note(area: str, year: int, day: dt.date, names, lang: str = "zh") -
         zh, en = f"{zh}等{len(units)}个单位", f"{en} and {len(units) - 5} more"
     if lang == "zh":
         return f"填报单位：{zh}。未填报的单位以其下级的填报合计，因此本级数字只含已填报单位。"
-    return f"Reported by: {en}. A unit without a report of its own sums its children's, so these figures cover only the units that reported."
+    return f"Reported by: {en}. A unit without a report of its own sums its children's: these figures cover the units that reported."
 
 
 def history(area: str, year: int) -> pl.DataFrame:
