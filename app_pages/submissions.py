@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from tracker import rejects, settings, submissions
+from tracker import fmt, rejects, settings, submissions
 from tracker.exports import signed
 from tracker.i18n import pick, t
 from tracker.labels import pairs
@@ -18,8 +18,8 @@ header(t("submissions", lang), state, h)
 due = submissions.deadline(day, settings.SETTINGS["submission_deadline"].get())
 st.caption(
     L(
-        f"本周报送截止：{due:%Y-%m-%d %H:%M}。未报送的县区沿用上周数据，累计数不因迟报而归零。",
-        f"This week's deadline: {due:%Y-%m-%d %H:%M}. Counties that have not submitted keep last week's data.",
+        f"本周报送截止：{fmt.date(due.date(), lang)}{due:%H:%M}。未报送的县区沿用上周数据，累计数不因迟报而归零。",
+        f"This week's deadline: {fmt.date(due.date(), lang)}, {due:%H:%M}. Counties that have not submitted keep last week's data.",
     )
 )
 counties = [
