@@ -69,7 +69,10 @@ if due_by:  # what is still to be done by then: a closed item is neither due nor
 
 name = unit_namer(lang)
 if df.height == 0:
-    st.info(L("没有符合条件的督办事项。", "No follow-up items match."))
+    if all_items.height:
+        st.info(L("没有符合条件的督办事项。", "No follow-up items match."))
+    else:
+        st.info(L("本区域尚无督办事项。", "No follow-up items in this area yet."))
     st.stop()
 late = df.filter(state=followup.OVERDUE).height
 if late:

@@ -94,6 +94,8 @@ def test_the_due_filter_takes_days_ahead(monkeypatch):
     late = followup.open_item(boss, "540302", ["total"], "上周事项", "540302", "", CUR - dt.timedelta(days=5), CUR, {}, opened)
     done = followup.open_item(boss, "540329", ["total"], "已落实", "540329", "", CUR - dt.timedelta(days=5), CUR, gaps, opened)
     followup.close(boss, done, "已落实")
+    empty = app_as("boss", "followup", area="5401")  # 拉萨市 has none: said so, not "none match"
+    assert "本区域尚无督办事项。" in [i.value for i in empty.info]
     at = app_as("boss", "followup")
     box = at.selectbox(key="fu_due_f")
     assert box.options == ["全部", "7天内到期或已逾期", "14天内到期或已逾期", "30天内到期或已逾期"]
@@ -102,6 +104,9 @@ def test_the_due_filter_takes_days_ahead(monkeypatch):
     assert sorted(at.dataframe[0].value["编号"].tolist()) == sorted([soon, late])  # 11-13 overdue, 11-20 due
     at.selectbox(key="fu_due_f").set_value(14).run()
     assert sorted(at.dataframe[0].value["编号"].tolist()) == sorted([soon, later, late])
+    at.selectbox(key="fu_owner_f").set_value("540302").run()
+    at.selectbox(key="fu_status").set_value("closed").run()
+    assert "没有符合条件的督办事项。" in [i.value for i in at.info]  # items exist, none match
     assert [d.key for d in at.date_input] == ["fu_due_page"]  # only the new item's due date, which always has a value
 
 
