@@ -247,7 +247,7 @@ def test_the_outlier_link_opens_exactly_the_outliers(demo_app, page):
     link = main.get_by_role("link", name="在明细中查看这些记录")
     link.wait_for(timeout=30_000)
     caption = main.get_by_text("月均收入不低于").first.inner_text()
-    listed = int(re.search(r"的记录：([\d,]+) 条", caption).group(1).replace(",", ""))
+    listed = int(re.search(r"的记录：([\d,]+)条", caption).group(1).replace(",", ""))
     href = link.get_attribute("href")
     assert "f=per_month" in href
     link.click()
