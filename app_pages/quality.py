@@ -29,7 +29,15 @@ if top:
     c[0].metric(L("记录数", "Records"), f"{top['records']:,}")
     c[1].metric(L("身份证校验错误", "Bad ID check digit"), f"{top['bad_id']:,}")
     c[2].metric(L("缺少村(居)", "No village"), f"{top['no_village']:,}")
-    c[3].metric(L("迟报(>4周)", "Late (> 4 weeks)"), f"{top['late_reports']:,}")
+    c[3].metric(
+        L("滞后录入(>4周)", "Entered late (> 4 weeks)"),
+        f"{top['late_reports']:,}",
+        help=L(
+            "开工4周以后才录入台账的记录（与报送情况页的“迟报”不同：那是县区交台账晚于截止时间）。",
+            "Records entered more than 4 weeks after the job started (not the Submissions page's late: a county's "
+            "file after the deadline).",
+        ),
+    )
     c[4].metric(L("近7天录入", "New in 7 days"), f"{top['reported_7d']:,}")
     c[5].metric(
         L("重复报送（只计一次）", "Repeats (counted once)"),

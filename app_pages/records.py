@@ -109,7 +109,11 @@ with st.expander(L("筛选条件（所有字段）", "Filters (every column)") +
             elif f.kind == "flag":
                 cols[i % width].selectbox(label(f), list(YES_NO), key=keys[0], format_func=YES_NO.get, on_change=form_changed)
             elif f.kind in ("prefix", "contains"):
-                hint = L("（代码前缀）", " (code prefix)") if f.kind == "prefix" else L("（包含）", " (contains)")
+                hint = (
+                    L("（单位代码，可只填前几位）", " (unit code, or its first digits)")
+                    if f.kind == "prefix"
+                    else L("（包含）", " (contains)")
+                )
                 cols[i % width].text_input(label(f) + hint, key=keys[0], max_chars=20, on_change=form_changed)
             elif f.kind == "date_range":
                 cols[i % width].date_input(

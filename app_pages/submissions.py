@@ -69,6 +69,15 @@ right = st.column_config.TextColumn(alignment="right")
 changes = (L("记录数较上次", "Records vs previous"), L("人数较上次", "Persons vs previous"))
 data_table(view, hide_index=True, column_config=dict.fromkeys(changes, right))
 download(view, "submissions", lang, "dl_subm")
+st.caption(
+    L(
+        "记录数、人数为各县区本周报送的行和人（含被其他县区先报、在别处计入的人）；调度总览和明细记录按户籍所在地计人、"
+        "每人只计一次，因此两处数字可能不同（差额见数据质量页的重复报送）。",
+        "Records and persons are what each county sent this week (persons first reported by another county included); "
+        "the overview and the records count each person once, where they live, so the two may differ (see the "
+        "repeats on the Data quality page).",
+    )
+)
 reports = tab.filter(pl.col("report").is_not_null())
 if reports.height and not can("records"):
     records_hidden(lang)

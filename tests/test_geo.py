@@ -158,7 +158,7 @@ def test_equal_aspect_with_the_latitude_correction_and_no_axes():
 
 LEGENDS = [
     ("zh", ["快于序时", "接近序时", "滞后序时", "严重滞后"], "示意图"),
-    ("en", ["Ahead", "On pace", "Behind", "Seriously behind"], "Schematic map"),
+    ("en", ["Ahead", "Near pace", "Behind", "Seriously behind"], "Schematic map"),
 ]
 
 

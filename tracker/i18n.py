@@ -4,7 +4,7 @@ from __future__ import annotations
 
 STATUS = {  # one rule, one legend, used everywhere
     "ahead": ("快于序时", "Ahead", "#2E7D32"),
-    "on_pace": ("接近序时", "On pace", "#7CB342"),
+    "on_pace": ("接近序时", "Near pace", "#7CB342"),  # up to 5 points behind: near, not on
     "behind": ("滞后序时", "Behind", "#EF8F00"),
     "serious": ("严重滞后", "Seriously behind", "#C62828"),
     "no_quota": ("无任务", "No quota", "#9E9E9E"),
