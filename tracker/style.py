@@ -19,9 +19,10 @@ BASE_CSS = """
   .block-container {padding-left:0.6rem !important;padding-right:0.6rem !important;padding-top:7rem !important}
   .st-key-tr_cards [data-testid="stHorizontalBlock"] {flex-wrap:wrap;gap:0.5rem}
   .st-key-tr_cards [data-testid="stColumn"] {min-width:calc(50% - 0.5rem) !important;flex:1 1 calc(50% - 0.5rem) !important}
-  .tr-card {min-height:0;padding:6px 8px}
-  .tr-value {font-size:1.35rem}
-  .tr-line {font-size:0.7rem}
+  /* the cards' own stylesheet comes later in the page: these need the card's class to win over it */
+  div.tr-card {min-height:0;padding:6px 8px}
+  .tr-card .tr-value {font-size:1.35rem;white-space:nowrap}  /* 5,360.7万元 on one line */
+  .tr-card .tr-line {font-size:0.7rem}
   h3 {font-size:1.1rem !important;word-break:keep-all;overflow-wrap:anywhere}  /* "（第49|周）": break at its spaces */
 }
 .tr-seg {display:inline-block;max-width:100%}
@@ -46,10 +47,10 @@ MEETING_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none}
 .block-container {padding-top:0.8rem;max-width:100%}
-.tr-value {font-size:2.6rem}
-.tr-title {font-size:1.3rem}
-.tr-line {font-size:1.1rem}
-.tr-card {min-height:0}
+.tr-card .tr-value {font-size:2.6rem}
+.tr-card .tr-title {font-size:1.3rem}
+.tr-card .tr-line {font-size:1.1rem}
+div.tr-card {min-height:0}
 table.tr-rank {font-size:1.45rem}
 table.tr-rank th {font-size:1.2rem}
 table.tr-rank td, table.tr-rank th {padding:6px 12px}
