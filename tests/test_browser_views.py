@@ -159,9 +159,10 @@ def test_phone_overview_and_records(fixture_app, browser):  # noqa: F811
     assert a["y"] == b["y"] and a["width"] < 200  # two cards a row
     # the headline figure in the phone's size, on one line (5,360.7万|元 had broken: the cards' own sheet had won)
     value = cards.nth(0).locator(".tr-value")
-    assert value.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") < 24 and value.evaluate(
-        "e => getComputedStyle(e).whiteSpace"
-    ) == "nowrap"
+    assert (
+        value.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") < 24
+        and value.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+    )
     # a card line wider than the card wraps, but never inside a figure and its unit ("1.7个百分|点" on a phone)
     assert page.locator(".tr-card .tr-nb").count() > 20 and _one_line(page, ".tr-card .tr-nb") == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
