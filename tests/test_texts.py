@@ -42,3 +42,27 @@ def test_provinces_go_by_their_english_names(code, en):
     from tracker import hierarchy
 
     assert hierarchy.load().name(code, "en") == en
+
+
+@pytest.mark.parametrize(
+    "line, want",
+    [
+        (
+            "本周净增 +3人 · 同比 +75.0%",
+            "<span class='tr-seg'>本周净增 <span class='tr-nb'>+3人</span> ·</span> "
+            "<span class='tr-seg'>同比 <span class='tr-nb'>+75.0%</span></span>",
+        ),
+        (
+            "Net change this week +¥1.94 m · Year on year +23.8%",
+            "<span class='tr-seg'>Net change this week <span class='tr-nb'>+¥1.94 m</span> ·</span> "
+            "<span class='tr-seg'>Year on year <span class='tr-nb'>+23.8%</span></span>",
+        ),
+        ("1.2 pp above the minimum", "<span class='tr-seg'><span class='tr-nb'>1.2 pp</span> above the minimum</span>"),
+    ],
+)
+def test_a_card_line_breaks_between_its_parts_never_inside_a_figure(line, want):
+    """On a phone a card line wraps: the separator stays with the part before it (no line starting with ·), a figure
+    keeps its sign and unit (no "+" at a line's end and "¥1.94 m" on the next)."""
+    from tracker.cards import _unbroken
+
+    assert _unbroken(line) == want

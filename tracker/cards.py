@@ -88,8 +88,8 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
     )
 
 
-# a figure with its unit, never broken inside (a phone's narrow card broke "1.7个百分|点")
-_FIGURE = re.compile(r"[+−-]?\d[\d,.]*(?:个百分点|万人|万元|亿元|人次|人|元|%|家)")
+# a figure with its sign and unit, never broken inside (a phone's narrow card broke "1.7个百分|点", "+|¥1.94 m")
+_FIGURE = re.compile(r"[+−-]?¥?\d[\d,.]*(?:个百分点|万人|万元|亿元|人次|人|元|%|家| pp\b| m\b| bn\b)?")  # …, +¥1.94 m, 1.2 pp
 
 
 def _unbroken(line: str) -> str:
@@ -97,7 +97,8 @@ def _unbroken(line: str) -> str:
     wider than the card by itself; then it wraps, but never inside a figure and its unit."""
     pieces = re.split(r"(<[^>]+>)", line)  # figures in the text only, not in a tag's attributes
     line = "".join(p if p.startswith("<") else _FIGURE.sub(lambda m: f"<span class='tr-nb'>{m.group(0)}</span>", p) for p in pieces)
-    return " · ".join(f"<span class='tr-seg'>{p}</span>" for p in line.split(" · "))
+    parts = line.split(" · ")  # the separator stays with the part before it, never alone at a line's start
+    return " ".join(f"<span class='tr-seg'>{p}{' ·' if i < len(parts) - 1 else ''}</span>" for i, p in enumerate(parts))
 
 
 def _linked(text: str, href: str | None, lang: str) -> str:
