@@ -22,7 +22,7 @@ BASE_CSS = """
   /* the cards' own stylesheet comes later in the page: these need the card's class to win over it */
   div.tr-card {min-height:0;padding:6px 8px}
   .tr-card .tr-value {font-size:1.35rem;white-space:nowrap}  /* 5,360.7万元 on one line */
-  .tr-card .tr-line {font-size:0.7rem}
+  .tr-card .tr-line {font-size:0.8rem}
   h3 {font-size:1.1rem !important;word-break:keep-all;overflow-wrap:anywhere}  /* "（第49|周）": break at its spaces */
 }
 .tr-seg {display:inline-block;max-width:100%}
