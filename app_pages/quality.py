@@ -157,7 +157,7 @@ if out is None:
 elif out.height:
     st.caption(
         L(
-            f"月均收入不低于{out['limit_yuan'][0]:,.0f}元（{h.whole()}中位数的10倍且不低于2万元）的记录：{out.height:,}条",
+            f"月均收入不低于{out['limit_yuan'][0]:,.0f}元（{h.whole()}中位数的10倍，且不低于20,000元）的记录：{out.height:,}条",
             f"Records with an income per month of at least {out['limit_yuan'][0]:,.0f} yuan (10 × the median, "
             f"20,000 at least): {out.height:,}",
         )
