@@ -107,6 +107,7 @@ def test_entry_import_pacing_and_ranking(data, tmp_path):
 
     card = next(re.sub(r"<[^>]+>", "", m.value) for m in at.markdown if "data-metric='training_sessions'" in m.value)
     assert "1,500人次" in card and "任务 2,000人次" in card and "75.0%" in card and "单位填报 · 截至11月20日" in card
+    assert "较上周" in card and "本周净增" not in card  # reports come monthly: the change since last week's figure
     df = at.dataframe[0].value
     assert df["单位"].tolist() == ["洛隆县", "卡若区"] and [round(x, 1) for x in df["完成率"]] == [80.0, 60.0]
     # whose reports make 昌都市's figure: said under the cards (a county's own page needs no such line)

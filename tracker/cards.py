@@ -77,7 +77,8 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
         yoy = fmt.signed_pct(row["yoy"])
     lines.append(
         f"<span title='{html.escape(t('new_week_help', lang))}'>"
-        f"{t('vs_last_week' if k in ('share', 'per_capita') else 'new_week', lang)} {wk}</span> · "
+        # a unit's report is monthly: what changed since last week's figure, not what was added this week
+        f"{t('vs_last_week' if k in ('share', 'per_capita') or row.get('reported') else 'new_week', lang)} {wk}</span> · "
         f"{t('yoy', lang)} {yoy}"
     )
     body = "".join(f"<div class='tr-line'>{_unbroken(x)}</div>" for x in lines)
