@@ -178,12 +178,9 @@ def test_demo_quotas_say_where_they_come_from(small_demo):
 def test_the_submissions_page_of_a_week_loaded_whole_and_of_the_latest(small_demo):
     """The demo's older weeks were written whole: the page says so and counts their counties as in, not 78 missing;
     the latest week came county by county: its four counts, the refused 札达县 with the carried, as the overview says."""
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.query_params["snap"] = "2026-11-13"
-    at.run()
-    at.switch_page("app_pages/submissions.py")
-    at.run()
-    assert not at.exception, at.exception
+    from tests.test_app_pages import open_page
+
+    at = open_page("submissions", snap="2026-11-13")
     assert any("本周数据为整周载入，未经各县区逐个报送" in i.value for i in at.info)
     counts = {m.label: m.value for m in at.metric}
     assert counts["已报送"] == counts["迟报"] == counts["沿用上周数据"] == "0个县区"  # nobody sent that week
