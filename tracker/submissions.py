@@ -543,7 +543,7 @@ def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.dateti
     state = week_state(day, data_dir)
     hist = history(data_dir, day)
     loaded = {}
-    if not state and not hist:  # a week loaded whole, not county by county: its counties are there, unrecorded
+    if loaded_whole(state, hist):  # its counties are there, unrecorded
         loaded = week_counties(day, data_dir)
         state = {c: {"status": SUBMITTED, "time": None} for c in loaded}
     subs = live(hist)
@@ -598,9 +598,15 @@ def week_counties(day: dt.date, data_dir: Path | None = None) -> dict[str, tuple
     return {c: (n, p) for c, n, p in per.iter_rows()}
 
 
+def loaded_whole(state: dict, hist: list[dict]) -> bool:
+    """A week written whole (the demo's older weeks, a week loaded before submissions were kept): no county's state
+    in its manifest and no submission in its history."""
+    return not state and not hist
+
+
 def by_county(day: dt.date, data_dir: Path | None = None) -> bool:
-    """Whether the week came in county by county (has a submission state), not loaded whole."""
-    return bool(week_state(day, data_dir)) or bool(history(data_dir or _data_dir(), day))
+    """Whether the week came in county by county, not loaded whole."""
+    return not loaded_whole(week_state(day, data_dir), history(data_dir or _data_dir(), day))
 
 
 def _data_dir() -> Path:
