@@ -55,7 +55,7 @@ owner = c[1].selectbox(
 within = c[2].selectbox(
     L("期限", "Due"),
     [0, 7, 14, 30],
-    format_func=lambda n: L(f"{n}天内到期或已逾期", f"due within {n} days or overdue") if n else L("全部", "All"),
+    format_func=lambda n: L(f"{n}天内到期或已逾期", f"Due within {n} days or overdue") if n else L("全部", "All"),
     key="fu_due_f",
 )
 due_by = today + dt.timedelta(days=within) if within else None

@@ -16,19 +16,21 @@ lang, area, day = state.lang, state.area, state.snapshot
 L = pick(lang)
 header(t("submissions", lang), state, h)
 due = submissions.deadline(day, settings.SETTINGS["submission_deadline"].get())
-st.caption(
-    L(
-        f"本周报送截止：{fmt.date(due.date(), lang)}{due:%H:%M}。未报送的县区沿用上周数据，累计数不因迟报而归零。",
-        f"This week's deadline: {fmt.date(due.date(), lang)}, {due:%H:%M}. Counties that have not submitted keep last week's data.",
+whole = not submissions.by_county(day, settings.data_dir())  # a week loaded whole: no deadline, no submissions
+if not whole:
+    st.caption(
+        L(
+            f"本周报送截止：{fmt.date(due.date(), lang)}{due:%H:%M}。未报送的县区沿用上周数据，累计数不因迟报而归零。",
+            f"This week's deadline: {fmt.date(due.date(), lang)}, {due:%H:%M}. Counties that have not submitted keep last week's data.",
+        )
     )
-)
 counties = [
     c
     for c in (h.of_level(3, area[:6] if len(area) >= 6 else area)["code"].to_list())
     if current_user().covers(c) or c.startswith(current_user().area)
 ]
 tab = submissions.week_table(counties, day, settings.data_dir(), due)
-if not submissions.by_county(day, settings.data_dir()):
+if whole:
     st.info(
         L(
             "本周数据为整周载入，未经各县区逐个报送，没有报送时间和报送人；有数据的县区记为“已入库（无报送记录）”。",
@@ -71,9 +73,9 @@ data_table(view, hide_index=True, column_config=dict.fromkeys(changes, right))
 download(view, "submissions", lang, "dl_subm")
 st.caption(
     L(
-        "记录数、人数为各县区本周报送的行和人（含被其他县区先报、在别处计入的人）；调度总览和明细记录按户籍所在地计人、"
+        "记录数、人数为各县区本周入库的行和人（含被其他县区先报、在别处计入的人）；调度总览和明细记录按户籍所在地计人、"
         "每人只计一次，因此两处数字可能不同（差额见数据质量页的重复报送）。",
-        "Records and persons are what each county sent this week (persons first reported by another county included); "
+        "Records and persons are what each county has in this week (persons first reported by another county included); "
         "the overview and the records count each person once, where they live, so the two may differ (see the "
         "repeats on the Data quality page).",
     )

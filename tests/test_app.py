@@ -182,6 +182,7 @@ def test_the_submissions_page_of_a_week_loaded_whole_and_of_the_latest(small_dem
 
     at = open_page("submissions", snap="2026-11-13")
     assert any("本周数据为整周载入，未经各县区逐个报送" in i.value for i in at.info)
+    assert not any("本周报送截止" in c.value for c in at.caption)  # nobody had a deadline that week
     counts = {m.label: m.value for m in at.metric}
     assert counts["已报送"] == counts["迟报"] == counts["沿用上周数据"] == "0个县区"  # nobody sent that week
     loaded = int(counts["已入库（无报送记录）"].removesuffix("个县区"))

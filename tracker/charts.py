@@ -87,10 +87,8 @@ def date_axis(lang: str, days: list | None = None) -> dict:
     out = dict(tickformat=fmt_, hoverformat="%Y年%-m月%-d日" if lang == "zh" else "%-d %b %Y")
     if days and (max(days) - min(days)).days <= 10:
         out |= {"dtick": 86_400_000, "tick0": min(days).isoformat()}
-    elif days and (max(days) - min(days)).days > 60:  # the first of each month the data spans: no second 1月1日 at
-        lo, hi = min(days), max(days)  # the axis' end (plotly ticks the next year's first day after 31 December)
-        firsts = [dt.date(lo.year + (lo.month - 1 + i) // 12, (lo.month - 1 + i) % 12 + 1, 1) for i in range(13 * (hi.year - lo.year + 1))]
-        out["tickvals"] = [d.isoformat() for d in firsts if lo <= d <= hi]
+    elif days and (max(days) - min(days)).days > 60:  # no padding past the last day: plotly ticked the next year's
+        out["range"] = [min(days).isoformat(), max(days).isoformat()]  # 1月1日 after 31 December; its own ticks else
     return out
 
 
