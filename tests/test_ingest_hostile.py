@@ -299,7 +299,7 @@ def test_formulas_numeric_ids_date_cells_and_error_cells(tmp_path):
     assert df["id_masked"].to_list() == sorted(ids.mask(good_id(i)) for i in (2, 7, 8, 15, 16))
     assert dict(zip(df["id_masked"].to_list(), df["income_yuan"].to_list(), strict=True))[ids.mask(good_id(2))] == 5000
     assert set(df["start_date"].to_list()) == {dt.date(2026, 3, 1)}
-    assert "公式没有计算结果" in ingest.R["formula"][0] and "formula without a cached value" in ingest.R["formula"][1]
+    assert "公式没有计算结果" in ingest.R["formula"][0] and "Formula without a cached value" in ingest.R["formula"][1]
 
 
 def test_csv_ids_that_went_through_a_number_column(tmp_path):
