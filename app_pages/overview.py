@@ -176,6 +176,10 @@ if ev.filter(~pl.col("is_area")).height:
                 go(state.with_(area=code))
 
     def laggard_list() -> None:
+        with st.container(key="tr_laggards"):  # on a phone its lines break at punctuation, never in "差228人"
+            _laggard_list()
+
+    def _laggard_list() -> None:
         st.markdown(f"#### {t('laggards', lang)}")
         lag = dispatch.laggards(ev)
         kids_paced = ev.filter(~pl.col("is_area") & pl.col("quota").is_not_null()).height > 0

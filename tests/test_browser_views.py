@@ -166,6 +166,8 @@ def test_phone_overview_and_records(fixture_app, browser):  # noqa: F811
     # a card line wider than the card wraps, but never inside a figure and its unit ("1.7个百分|点" on a phone)
     assert page.locator(".tr-card .tr-nb").count() > 20 and _one_line(page, ".tr-card .tr-nb") == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    lag = page.locator(".st-key-tr_laggards li").first  # a laggard line breaks at its commas, not in "差228|人"
+    assert lag.evaluate("e => getComputedStyle(e).wordBreak") == "keep-all"
     lst.locator("a", has_text="洛隆县").click()  # a tap drills
     page.wait_for_url(re.compile(r"area=540329(&|$)"), timeout=15_000)
     wait_idle(page)

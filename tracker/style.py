@@ -24,6 +24,7 @@ BASE_CSS = """
   .tr-card .tr-value {font-size:1.35rem;white-space:nowrap}  /* 5,360.7万元 on one line */
   .tr-card .tr-line {font-size:0.8rem}
   h3 {font-size:1.1rem !important;word-break:keep-all;overflow-wrap:anywhere}  /* "（第49|周）": break at its spaces */
+  .st-key-tr_laggards li {word-break:keep-all;overflow-wrap:anywhere}  /* at its commas, not in "差228|人" */
 }
 .tr-seg {display:inline-block;max-width:100%}
 ul.tr-recs {list-style:none;padding:0;margin:0}
