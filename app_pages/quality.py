@@ -97,7 +97,7 @@ if dup.height:
         L(
             f"共{n_dup:,}人（被三个及以上县区报送的人计入每一对县区）。每人计入首次报送单位；在明细中可看到其他县区的报送记录。",
             f"{n_dup:,} persons (one reported by three or more counties is in each of their pairs). "
-            "Each counts in the unit that reported first.",
+            "Each counts in the unit that reported first; the records view shows the other counties' reports too.",
         )
     )
 else:
