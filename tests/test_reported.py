@@ -144,6 +144,7 @@ def test_bulletin_says_the_reported_figures(data):
 
     b = bulletin.build("5403", DAY, "zh", with_figures=False)
     line = next(p for p in b.paragraphs if p.startswith("单位填报指标"))
+    assert line.startswith("单位填报指标（填报单位：卡若区、洛隆县）：补贴性职业技能培训1,500人次（截至11月20日）")  # whose sum
     assert "补贴性职业技能培训1,500人次（截至11月20日），完成年度任务的75.0%，低于序时进度13.8个百分点" in line
     # a county behind on a reported metric is in the laggards table, with person-times short (500 × 88.77% − 300)
     lag = b.tables["滞后单位"]
@@ -152,3 +153,4 @@ def test_bulletin_says_the_reported_figures(data):
     assert "补贴性职业技能培训" not in b.laggards  # the paragraph names units by the headline metrics only
     en = bulletin.build("5403", DAY, "en", with_figures=False)
     assert any("1,500 person-times (as of 20 Nov 2026), 75.0% of the annual quota, 13.8 points behind schedule" in p for p in en.paragraphs)
+    assert any(p.startswith("Figures reported by the units (Karuo District, Luolong County): ") for p in en.paragraphs)

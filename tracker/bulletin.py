@@ -196,7 +196,7 @@ def income_sentence(inc: dict, pc: dict, new_week: float | None, lang: str = "zh
     return s
 
 
-def reported_sentence(rows: list[dict], lang: str = "zh") -> str:
+def reported_sentence(rows: list[dict], lang: str = "zh", by: str | None = None) -> str:
     """单位填报指标：补贴性职业技能培训1,500人次（截至11月20日），完成年度任务的75.0%，低于序时进度13.8个百分点；…。
 
     `rows` are the area's evaluated reported metrics; a figure nobody has reported yet is said so, not shown as 0."""
@@ -231,7 +231,9 @@ def reported_sentence(rows: list[dict], lang: str = "zh") -> str:
         parts.append(s)
     if not parts:
         return ""
-    return ("单位填报指标：" + "；".join(parts) + "。") if lang == "zh" else ("Figures reported by the units: " + "; ".join(parts) + ".")
+    if lang == "zh":
+        return "单位填报指标" + (f"（填报单位：{by}）" if by else "") + "：" + "；".join(parts) + "。"
+    return "Figures reported by the units" + (f" ({by})" if by else "") + ": " + "; ".join(parts) + "."
 
 
 # The metrics a bulletin names units by, in this order (seed 000's headline targets); the others stay in the tables.
@@ -466,7 +468,10 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         + organized_sentence(top["org_xprov"], top["org_xpref"], top["org_share"], lang),
         income_sentence(top["income"], top["per_capita"], top["total"]["new_week"], lang),
     ]
-    if rep_line := reported_sentence([top[k] for k in rep], lang):
+    from tracker import reported as reported_mod
+
+    by = reported_mod.reporters(area, snapshot.year, snapshot, lambda u: h.name(u, lang), lang) if rep else None
+    if rep_line := reported_sentence([top[k] for k in rep], lang, by):
         paragraphs.append(rep_line)
     paragraphs.append(own_metrics_sentence([r for k, r in top.items() if r["quota"] is not None], lang))
     if proj := projection_sentence(tr, lang):

@@ -179,17 +179,25 @@ def read_table(path: Path, h: Hierarchy, as_of: dt.date) -> tuple[list[dict], li
     return rows, rejects
 
 
-def coverage_note(area: str, year: int, day: dt.date, names, lang: str = "zh") -> str | None:
-    """Whose reports make up the area's reported figures (a unit without a report of its own sums its children's):
-    said under the cards, so that one county's figures are not read as the whole region's."""
+def reporters(area: str, year: int, day: dt.date, names, lang: str = "zh") -> str | None:
+    """Whose reports make up the area's reported figures (a unit without a report of its own sums its children's),
+    as a list of names (卡若区、洛隆县; the first five, then 等N个单位); None where the area reported itself alone."""
     rep = history(area, year).filter(pl.col("as_of") <= day)
     units = sorted(set(rep["unit_code"].to_list()))
     if not units or units == [area]:
         return None
     shown = [names(u) for u in units[:5]]
-    zh, en = "、".join(shown), ", ".join(shown)
-    if len(units) > 5:
-        zh, en = f"{zh}等{len(units)}个单位", f"{en} and {len(units) - 5} more"
+    if lang == "zh":
+        return "、".join(shown) + (f"等{len(units)}个单位" if len(units) > 5 else "")
+    return ", ".join(shown) + (f" and {len(units) - 5} more" if len(units) > 5 else "")
+
+
+def coverage_note(area: str, year: int, day: dt.date, names, lang: str = "zh") -> str | None:
+    """Said under the cards, so that one county's figures are not read as the whole region's."""
+    who = reporters(area, year, day, names, lang)
+    if who is None:
+        return None
+    zh = en = who
     if lang == "zh":
         return f"填报单位：{zh}。未填报的单位以其下级的填报合计，因此本级数字只含已填报单位。"
     return f"Reported by: {en}. A unit without a report of its own sums its children's: these figures cover the units that reported."
