@@ -312,3 +312,8 @@ def test_png_charts(files):
         img = Image.open(io.BytesIO(files[k].read_bytes()))
         assert img.size == (2000, 1040)
         assert len(set(img.convert("RGB").resize((100, 52)).getdata())) > 10  # drawn, not empty
+        # the axis labels inside the image (the unit names had been cut to their last character: 区, 市)
+        grey = img.convert("L")
+        edge = grey.crop((0, 0, 8, grey.height)).getdata()
+        assert min(edge) > 200, k  # nothing drawn against the left edge
+        assert min(grey.crop((8, 0, 200, grey.height)).getdata()) < 100, k  # but labels just inside it

@@ -67,7 +67,8 @@ def _layout(height: int, big: bool = False, **extra) -> dict:
 
 # numbers on an axis as officials write them: 50,000, never plotly's default 50k
 # from zero: counts and shares start there, and bars that are all 0 get 0…1, not plotly's −1…1
-AXIS = {"gridcolor": "#eee", "exponentformat": "none", "separatethousands": True, "rangemode": "tozero"}
+# automargin: room for the tick labels wherever the chart is drawn (Streamlit's theme gives it, a PNG for the bulletin not)
+AXIS = {"gridcolor": "#eee", "exponentformat": "none", "separatethousands": True, "rangemode": "tozero", "automargin": True}
 
 
 def count_axis(values: list[float | None]) -> dict:
