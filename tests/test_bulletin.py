@@ -46,14 +46,23 @@ def test_total_sentence_english():
 @pytest.mark.parametrize(
     ("inc", "new_week", "expected"),
     [
-        (r(2.661e9, yoy=0.134), 4054, "实现劳务收入26.61亿元，人均4,814元，同比增长13.4%。本周净增4,054人。"),
-        (r(2.661e9, yoy=-0.052), 4054, "实现劳务收入26.61亿元，人均4,814元，同比下降5.2%。本周净增4,054人。"),
-        (r(2.661e9, yoy=None), None, "实现劳务收入26.61亿元，人均4,814元。本期为本年度首期，暂无与上周的比较。"),
-        (r(2.661e9, yoy=0.0001), 0, "实现劳务收入26.61亿元，人均4,814元，与上年同期持平。本周净增0人。"),
+        (r(2.661e9, yoy=0.134), 4054, "实现劳务收入26.61亿元，同比增长13.4%；人均4,814元，同比增长6.7%。本周净增4,054人。"),
+        (r(2.661e9, yoy=-0.052), 4054, "实现劳务收入26.61亿元，同比下降5.2%；人均4,814元，同比增长6.7%。本周净增4,054人。"),
+        (r(2.661e9, yoy=None), None, "实现劳务收入26.61亿元；人均4,814元，同比增长6.7%。本期为本年度首期，暂无与上周的比较。"),
+        (r(2.661e9, yoy=0.0001), 0, "实现劳务收入26.61亿元，与上年同期持平；人均4,814元，同比增长6.7%。本周净增0人。"),
     ],
 )
 def test_income_sentence_every_case(inc, new_week, expected):
-    assert bulletin.income_sentence(inc, r(4814.4), new_week) == expected
+    """Total and per-capita income each with its own change on last year (13.4% is the total's, not per capita's)."""
+    assert bulletin.income_sentence(inc, r(4814.4, yoy=0.067), new_week) == expected
+
+
+def test_income_sentence_in_english():
+    got = bulletin.income_sentence(r(2.661e9, yoy=0.134), r(4814.4, yoy=-0.02), 3204, "en")
+    assert got == (
+        "Labour income reached ¥2.66 bn, up 13.4% on last year; ¥4,814 per capita, down 2.0% on last year. "
+        "Net change this week: +3,204 persons."
+    )
 
 
 def test_organized_sentence_minimum_not_met():
@@ -173,7 +182,8 @@ def test_docx_numbers_and_fonts(files):
     ]
     assert "截至11月20日，全区累计实现农牧民转移就业7人，完成年度任务的70.0%，低于序时进度18.8个百分点" in text
     assert "其中有组织跨省转移就业2人（完成任务的50.0%），跨地市2人；组织化率71.4%，达到60%的目标下限。" in text
-    assert "实现劳务收入5.8万元，人均8,286元，同比增长107.1%。本周净增3人。" in text
+    # 58,000 against last year's 28,000 (+107.1%); per capita 58,000 / 7 against 28,000 / 4 = 7,000 (+18.4%)
+    assert "实现劳务收入5.8万元，同比增长107.1%；人均8,286元，同比增长18.4%。本周净增3人。" in text
     assert "本级滞后的指标：有组织跨省转移完成年度任务的50.0%，低于序时进度38.8个百分点。" in text
     assert "与上期相比，转移就业人数完成率提高30.0个百分点，较序时进度由−46.8个百分点变为−18.8个百分点。" in text
     assert "上期点名单位本期进展：拉萨市转移就业人数差距由61.8个百分点缩小至38.8个百分点" in text

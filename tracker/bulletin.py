@@ -175,24 +175,32 @@ def organized_sentence(xprov: dict, xpref: dict, share: dict, lang: str = "zh") 
     return f"其中{a}，{b}{s}。" if lang == "zh" else f"Of these, {a} and {b}{s}."
 
 
-def income_sentence(inc: dict, pc: dict, new_week: float | None, lang: str = "zh") -> str:
+def _yoy(y: float | None, lang: str) -> str:
+    """，同比增长13.4% / , up 13.4% on last year; nothing without last year's figure."""
+    if y is None:
+        return ""
     if lang == "zh":
-        s = f"实现劳务收入{fmt.money(inc['actual'], 'zh')}，人均{fmt.yuan(pc['actual'], 'zh')}"
-        if inc["yoy"] is not None:
-            y = inc["yoy"]
-            s += "，与上年同期持平" if round(y * 100, 1) == 0 else f"，同比{'增长' if y > 0 else '下降'}{abs(y) * 100:.1f}%"
-        s += "。"
+        return "，与上年同期持平" if round(y * 100, 1) == 0 else f"，同比{'增长' if y > 0 else '下降'}{abs(y) * 100:.1f}%"
+    return ", level with last year" if round(y * 100, 1) == 0 else f", {'up' if y > 0 else 'down'} {abs(y) * 100:.1f}% on last year"
+
+
+def income_sentence(inc: dict, pc: dict, new_week: float | None, lang: str = "zh") -> str:
+    """Income and its change on last year, then income per capita and its own (they differ: a growth after 人均
+    would read as the per-capita one), then the week's net change in persons."""
+    if lang == "zh":
+        s = f"实现劳务收入{fmt.money(inc['actual'], 'zh')}{_yoy(inc['yoy'], lang)}"
+        s += f"；人均{fmt.yuan(pc['actual'], 'zh')}{_yoy(pc.get('yoy'), lang)}。"
         if new_week is None:
             s += "本期为本年度首期，暂无与上周的比较。"
         else:
             s += f"本周净增{new_week:,.0f}人。" if new_week >= 0 else f"本周净减{-new_week:,.0f}人。"
         return s
-    s = f"Labour income reached {fmt.money(inc['actual'], 'en')}, {fmt.yuan(pc['actual'], 'en')} per capita"
-    if inc["yoy"] is not None:
-        y = inc["yoy"]
-        s += ", level with last year" if round(y * 100, 1) == 0 else f", {'up' if y > 0 else 'down'} {abs(y) * 100:.1f}% on last year"
-    s += ". "
-    s += f"{new_week:,.0f} were placed this week." if new_week is not None else "This is the first issue of the year: no weekly change yet."
+    s = f"Labour income reached {fmt.money(inc['actual'], 'en')}{_yoy(inc['yoy'], lang)}"
+    s += f"; {fmt.yuan(pc['actual'], 'en')} per capita{_yoy(pc.get('yoy'), lang)}. "
+    if new_week is None:
+        s += "This is the first issue of the year: no weekly change yet."
+    else:
+        s += f"Net change this week: {new_week:+,.0f} persons."
     return s
 
 
