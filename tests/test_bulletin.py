@@ -327,3 +327,9 @@ def test_png_charts(files):
         edge = grey.crop((0, 0, 8, grey.height)).getdata()
         assert min(edge) > 200, k  # nothing drawn against the left edge
         assert min(grey.crop((8, 0, 200, grey.height)).getdata()) < 100, k  # but labels just inside it
+
+
+@pytest.mark.parametrize(("n", "word"), [(1, "1 organisation"), (2, "2 organisations")])
+def test_reported_sentence_counts_organisations_in_english(n, word):
+    row = {"metric": "new_dispatch_companies", "reported_as_of": D, "actual": n, "quota": None, "completion": None, "gap": None}
+    assert bulletin.reported_sentence([row], "en") == f"Figures reported by the units: New dispatch companies {word} (as of 20 Nov 2026)."

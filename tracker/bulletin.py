@@ -215,8 +215,9 @@ def reported_sentence(rows: list[dict], lang: str = "zh", by: str | None = None)
             parts.append(f"{met.zh}尚未填报" if lang == "zh" else f"{met.en}: not reported yet")
             continue
         v = fmt.value(met.kind, r["actual"], lang, met.unit_zh)
-        if lang != "zh" and met.kind == "count":
-            v = f"{fmt.count(r['actual'], lang)} {met.unit_en}"
+        if lang != "zh" and met.kind == "count":  # 1 organisation, 2 organisations
+            unit = met.unit_en.removesuffix("s") if r["actual"] == 1 and met.unit_en.endswith("s") else met.unit_en
+            v = f"{fmt.count(r['actual'], lang)} {unit}"
         asof = fmt.date(r["reported_as_of"], lang)
         s = f"{met.zh}{v}（截至{asof}）" if lang == "zh" else f"{met.en} {v} (as of {asof})"
         if r["quota"] is not None and r["completion"] is not None:
