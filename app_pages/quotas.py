@@ -80,7 +80,7 @@ if found:
         hide_index=True,
     )
 else:
-    st.success(quotas.consistent_text(q, h, area, lang))
+    st.success(quotas.consistent_text(full.filter(pl.col("year") == year), h, area, lang))  # every level below, not q
 
 kids = h.children(area) if len(area) < 9 else []
 if kids:

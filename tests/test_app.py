@@ -198,3 +198,13 @@ def test_the_submissions_page_of_a_week_loaded_whole_and_of_the_latest(small_dem
     assert counts["沿用上周数据"] == "4个县区" and "已入库（无报送记录）" not in counts
     tab = at.dataframe[0].value.set_index("县区")
     assert tab.loc["札达县", "状态"] == "报送被拒（沿用上周）" and tab.loc["札达县", "报送次数"] == 1  # its refused file
+
+
+def test_the_quota_check_says_the_levels_below_the_region(small_demo):
+    """The region's quota page said 县（区）一级未下达任务 while every county (and township) of the demo has its quotas:
+    it had looked at the region's children only."""
+    from tests.test_app_pages import open_page
+
+    at = open_page("quotas", area="54")
+    said = [s.value for s in at.success]
+    assert "下级任务合计与上级一致；任务下达到乡（镇）一级，村（居）一级未下达任务（进度排名按完成数排列）。" in said, said
