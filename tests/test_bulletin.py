@@ -333,3 +333,18 @@ def test_png_charts(files):
 def test_reported_sentence_counts_organisations_in_english(n, word):
     row = {"metric": "new_dispatch_companies", "reported_as_of": D, "actual": n, "quota": None, "completion": None, "gap": None}
     assert bulletin.reported_sentence([row], "en") == f"Figures reported by the units: New dispatch companies {word} (as of 20 Nov 2026)."
+
+
+def test_annex_headings_stay_with_their_tables_and_columns_fit_their_text(files):
+    """附件N and its name never alone at a page's foot; each table's grid shares the width by what its columns hold
+    (a unit name wider than a rank), so that 日喀则|市 and 94.5|% do not break in LibreOffice's PDF."""
+    from docx import Document
+
+    doc = Document(str(files["docx"]))
+    heads = [p for p in doc.paragraphs if re.fullmatch(r"附件\d+", p.text)]
+    assert len(heads) >= 5 and all(p.paragraph_format.keep_with_next for p in heads)
+    named = [doc.paragraphs[i + 1] for i, p in enumerate(doc.paragraphs) if re.fullmatch(r"附件\d+", p.text)]
+    assert all(p.paragraph_format.keep_with_next for p in named)
+    rank = next(t for t in doc.tables if t.rows[0].cells[0].text == "排名")
+    widths = {rank.rows[0].cells[j].text: rank.columns[j].width for j in range(len(rank.columns))}
+    assert widths["单位"] > widths["排名"] and abs(sum(widths.values()) - 15.6 * 360000) < 360000  # EMU: the text width

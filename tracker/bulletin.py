@@ -879,6 +879,12 @@ def _is_number_col(b: Bulletin, name: str, col: str) -> bool:
     return b.kinds.get(name, {}).get(col, "text") != "text"
 
 
+def _text_width(text: str) -> int:
+    """A cell's width in half-width characters: a Chinese character takes two (55.90万人 is 9, not 7), so that the
+    columns are shared out as the text needs and a figure does not break (55.90|万人, 105.5|%)."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
 def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool = False) -> bytes:
     """GB/T 9704-2012 as far as a weekly bulletin goes: red mark and rule, 期号 and date, title in 小标宋, 主送, numbered
     sections in 黑体, 仿宋 3号 body at 28 pt, 附件说明, 署名 and 成文日期, each 附件 on a new page (header row
@@ -922,8 +928,8 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
         line: float = 28,
     ):
         p = doc.add_paragraph()
-        if summary:  # one page: everything a size smaller (the body 4号 on 22 pt lines)
-            size, line = size * 14 / 16, line * 22 / 28
+        if summary:  # one page for a region's seven prefectures: everything smaller (the body 小四, 12 pt on 19 pt lines)
+            size, line = size * 12 / 16, line * 19 / 28
         if align is not None:
             p.alignment = align
         if indent and zh:
@@ -991,17 +997,25 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
     # 附件, each on a new page
     for i, (name, df) in enumerate(tables, start=1):
         if summary:
-            para(name, "黑体" if zh else BODY_FONT, 14, indent=False, line=24)
+            heads = [para(name, "黑体" if zh else BODY_FONT, 14, indent=False, line=24)]
         else:
             doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
-            para(f"附件{i}" if zh else f"Annex {i}", "黑体" if zh else BODY_FONT, 16, indent=False)
-            para(name, TITLE_FONT, 18, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=32)
+            heads = [
+                para(f"附件{i}" if zh else f"Annex {i}", "黑体" if zh else BODY_FONT, 16, indent=False),
+                para(name, TITLE_FONT, 18, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=32),
+            ]
+        for hp in heads:  # a heading never alone at a page's foot, its table on the next
+            hp.paragraph_format.keep_with_next = True
         t = doc.add_table(rows=1, cols=df.width)
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths = [max([len(str(c))] + [len(b.cell(name, c, v)) for v in df[c].to_list()]) for c in df.columns]
+        # a column as wide as its longest value (a heading may take two lines), and a little for the cell's padding
+        widths = [max([-(-_text_width(str(c)) // 2)] + [_text_width(b.cell(name, c, v)) for v in df[c].to_list()]) + 1 for c in df.columns]
         total = sum(widths) or 1
         numeric = [_is_number_col(b, name, c) for c in df.columns]
+        t.autofit = False
+        for j, col in enumerate(t.columns):  # the grid's widths: what LibreOffice (and Word on opening) lays out by
+            col.width = Cm(15.6 * widths[j] / total)
         hdr = t.rows[0]
         trpr = hdr._tr.get_or_add_trPr()
         for tag in ("w:tblHeader", "w:cantSplit"):
