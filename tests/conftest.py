@@ -278,6 +278,11 @@ def select_ranking_row(page, label: str) -> None:
     """Select the ranking grid's row of one unit (by its row marker; the grid is a canvas, its rows are in a hidden
     table for screen readers)."""
     grid = page.locator(".st-key-tr_wide [data-testid=stDataFrame]")
+    page.wait_for_function(  # the grid draws its rows after the script is idle: on a busy machine, a moment later
+        "l => [...document.querySelectorAll('.st-key-tr_wide [data-testid=stDataFrame] table tr')].some(r => r.textContent.includes(l))",
+        arg=label,
+        timeout=15_000,
+    )
     rows = grid.locator("table tr").evaluate_all("rs => rs.map(r => r.textContent)")
     i = next(k for k, r in enumerate(rows) if label in r)
     grid.scroll_into_view_if_needed()
