@@ -41,10 +41,28 @@ def is_input(p: Path, marked: set[str]) -> bool:
     return "archive" in p.parts or str(p.resolve()) in marked  # ingest keeps the originals as they came
 
 
-def blobs(p: Path):
-    """The bytes a reader of this file could see: zip members, PDF text, parquet string values, or the raw bytes."""
-    data = p.read_bytes()
-    if data[:2] == b"PK":
+def blobs(p: Path, data: bytes | None = None):
+    """The bytes a reader of this file could see: zip members, PDF text, parquet string values, an email's decoded
+    parts (its attachments read the same way; base64 is not what a reader sees, and it has digit runs), or the raw
+    bytes."""
+    data = p.read_bytes() if data is None else data
+    if p.suffix.lower() == ".eml":
+        import email
+        import tempfile
+
+        for k, part in enumerate(email.message_from_bytes(data).walk()):
+            if part.is_multipart():
+                continue
+            name = part.get_filename() or f"part{k}.txt"
+            if Path(name).suffix.lower() in IMAGES:
+                continue
+            payload = part.get_payload(decode=True) or b""
+            with tempfile.TemporaryDirectory() as d:  # a PDF attachment goes through pdftotext like any PDF
+                f = Path(d) / Path(name).name
+                f.write_bytes(payload)
+                for where, blob in blobs(f, payload):
+                    yield f"{p}#{where.replace(str(f), name)}", blob
+    elif data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for n in z.namelist():
                 yield f"{p}!{n}", z.read(n)
@@ -107,9 +125,20 @@ def planted(tmp_path: Path) -> None:
         z.writestr("xl/sharedStrings.xml", f"<t>{good}</t>")
     pq.write_table(pa.table({"id": [good]}), tmp_path / "data" / "x.parquet")
     (tmp_path / "data" / "masked.txt").write_text(ids.mask(good) + " " + good[:17] + "0", encoding="utf-8")
+    from email.message import EmailMessage
+
+    mail = EmailMessage()  # an ID in a mail's base64 text is found; an image's base64 is not read
+    mail.set_content(f"名单：{good}", charset="utf-8", cte="base64")
+    mail.add_attachment(b"\x89PNG" + good.encode(), maintype="image", subtype="png", filename="summary.png")
+    (tmp_path / "data" / "out.eml").write_bytes(mail.as_bytes())
     hits, n = scan(tmp_path)
-    assert n == 4 and sorted(hits) == sorted(
-        [f"{tmp_path}/data/log.txt", f"{tmp_path}/data/export.xlsx!xl/sharedStrings.xml", f"{tmp_path}/data/x.parquet:id"]
+    assert n == 5 and sorted(hits) == sorted(
+        [
+            f"{tmp_path}/data/log.txt",
+            f"{tmp_path}/data/export.xlsx!xl/sharedStrings.xml",
+            f"{tmp_path}/data/x.parquet:id",
+            f"{tmp_path}/data/out.eml#part1.txt",
+        ]
     )
     assert all(v == [good] for v in hits.values())
 
