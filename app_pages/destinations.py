@@ -87,4 +87,4 @@ if sc.height:  # a village is its own only child: no table of one unit, no headi
         mat = kids.pivot(on="dest", index=["unit_code", "name"], values="persons").fill_null(0)
         data_table(for_people(mat.drop("unit_code"), lang), hide_index=True)
         download(mat, "origin_by_province", lang, "dl_matrix")
-st.caption(L(f"数据截至{fmt.date(day, lang)}", f"Data as of {fmt.date(day, lang)}"))
+st.caption(t("data_as_of", lang, d=fmt.date(day, lang)))

@@ -176,10 +176,14 @@ else:
 st.markdown("#### " + L("导入拒收记录", "Rows rejected at ingest"))
 
 
+def reason(k: str) -> str:
+    return R.get(k, (k, k))[0 if lang == "zh" else 1]
+
+
 def reasons_text(r: dict | None) -> str:
     if lang == "zh":
-        return "；".join(f"{R.get(k, (k, k))[0]}{n:,}行" for k, n in (r or {}).items()) or "—"
-    return "; ".join(f"{R.get(k, (k, k))[1]}: {n:,} row{'' if n == 1 else 's'}" for k, n in (r or {}).items()) or "—"
+        return "；".join(f"{reason(k)}{n:,}行" for k, n in (r or {}).items()) or "—"
+    return "; ".join(f"{reason(k)}: {n:,} row{'' if n == 1 else 's'}" for k, n in (r or {}).items()) or "—"
 
 
 # this area's counties' submissions of the week shown (a township: its county's), with their rejected rows by reason
@@ -190,7 +194,7 @@ if subs:
     if totals:
         by_reason = pl.DataFrame(
             {
-                L("拒收原因", "Reason"): [R.get(k, (k, k))[0 if lang == "zh" else 1] for k in totals],
+                L("拒收原因", "Reason"): [reason(k) for k in totals],
                 L("拒收行数", "Rows rejected"): list(totals.values()),
             }
         )

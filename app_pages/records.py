@@ -247,8 +247,6 @@ export(
 if n_rec > EXPORT_CAP:
     st.caption(L(f"导出最多{EXPORT_CAP:,}条；请缩小筛选范围。", f"Exports stop at {EXPORT_CAP:,} rows; narrow the filter."))
 st.caption(
-    L(
-        f"数据截至{fmt.date(day, lang)}；身份证号仅显示前6位和后4位。",
-        f"Data as of {fmt.date(day, lang)}; ID numbers show only the first 6 and last 4 digits.",
-    )
+    t("data_as_of", lang, d=fmt.date(day, lang))
+    + L("；身份证号仅显示前6位和后4位。", "; ID numbers show only the first 6 and last 4 digits.")
 )

@@ -167,4 +167,4 @@ if hist.height:
     )
 else:
     st.caption(L("本年度还没有填报记录。", "No reports this year yet."))
-st.caption(L(f"数据截至{fmt.date(day, lang)}", f"Data as of {fmt.date(day, lang)}"))
+st.caption(t("data_as_of", lang, d=fmt.date(day, lang)))

@@ -16,7 +16,8 @@ lang, area, day = state.lang, state.area, state.snapshot
 L = pick(lang)
 header(t("submissions", lang), state, h)
 due = submissions.deadline(day, settings.SETTINGS["submission_deadline"].get())
-whole = not submissions.by_county(day, settings.data_dir())  # a week loaded whole: no deadline, no submissions
+week, hist = submissions.week_state(day, settings.data_dir()), submissions.history(settings.data_dir(), day)
+whole = submissions.loaded_whole(week, hist)  # a week loaded whole: no deadline, no submissions
 if not whole:
     st.caption(
         L(
@@ -29,7 +30,7 @@ counties = [
     for c in (h.of_level(3, area[:6] if len(area) >= 6 else area)["code"].to_list())
     if current_user().covers(c) or c.startswith(current_user().area)
 ]
-tab = submissions.week_table(counties, day, settings.data_dir(), due)
+tab = submissions.week_table(counties, day, settings.data_dir(), due, state=week, hist=hist)
 if whole:
     st.info(
         L(

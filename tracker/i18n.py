@@ -17,6 +17,7 @@ T = {
     "overview": ("调度总览", "Dispatch overview"),
     "year": ("年度", "Year"),
     "snapshot": ("数据截至", "Snapshot"),
+    "data_as_of": ("数据截至{d}", "Data as of {d}"),
     "area": ("区域", "Area"),
     "prefecture": ("地市", "Prefecture"),
     "county": ("县区", "County"),

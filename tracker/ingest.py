@@ -400,24 +400,23 @@ def _ingest(
     res.flagged = pl.DataFrame(flags, schema=FLAG_SCHEMA)
     res.flags = dict(res.flagged["flag"].value_counts().iter_rows()) if flags else {}
     snapshot_frame = None
+    stamp, user = (when or dt.datetime.now()).isoformat(timespec="seconds"), user or getpass.getuser()  # the run's
     if res.accepted and not res.file_errors:
         snapshot_frame = accepted.select([pl.col(c.name).cast(c.dtype) for c in schema.COLUMNS])
         if write:  # this submission's counties replace their own rows; the other counties' stay or carry forward
             from tracker import submissions
 
-            submitted, stamp = snapshot_frame, (when or dt.datetime.now()).isoformat(timespec="seconds")
-            snapshot_frame, res.counties = submissions.merge(
-                snapshot_frame, snapshot, data_dir, stamp, user or getpass.getuser(), replace_week
-            )
+            submitted = snapshot_frame
+            snapshot_frame, res.counties = submissions.merge(snapshot_frame, snapshot, data_dir, stamp, user, replace_week)
         from tracker.contracts import check_snapshot  # the same data contract as the fixture and the demo
 
         res.contract += [f"{v.check} {v.column}: {v.rows} ({v.example})" for v in check_snapshot(snapshot_frame, lk.h)]
     if write and snapshot_frame is not None and not res.contract:
         say(0.9, "写入快照 / writing the snapshot")
         try:
-            _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user or getpass.getuser(), stamp, derived)
+            _write_all(res, snapshot_frame, [Path(f) for f in files], data_dir, snapshot, user, stamp, derived)
             try:  # the history (and each county's rows, for rollback); the snapshot is live either way
-                submissions.record(data_dir, snapshot, submitted, res, user or getpass.getuser(), stamp)
+                submissions.record(data_dir, snapshot, submitted, res, user, stamp)
             except Exception as e:  # a full disk, the store unreachable or busy: the week is live all the same
                 why = getattr(e, "strerror", None) or type(e).__name__
                 res.notes.append({"zh": f"报送记录未保存：{why}", "en": f"Submission history not saved: {why}"})
@@ -451,9 +450,7 @@ def _ingest(
         # every row refused: no data changes, but the counties' attempt is kept (报送被拒 on the submissions page,
         # its reasons on the quality page, its reject report to download), as for a county refused in a larger run
         try:
-            _record_refused(
-                res, held, data_dir, snapshot, user or getpass.getuser(), (when or dt.datetime.now()).isoformat(timespec="seconds")
-            )
+            _record_refused(res, held, data_dir, snapshot, user, stamp)
         except _FATAL:
             raise
         except Exception as e:  # a full disk, the store unreachable: the files were refused all the same

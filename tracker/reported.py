@@ -197,10 +197,9 @@ def coverage_note(area: str, year: int, day: dt.date, names, lang: str = "zh") -
     who = reporters(area, year, day, names, lang)
     if who is None:
         return None
-    zh = en = who
     if lang == "zh":
-        return f"填报单位：{zh}。未填报的单位以其下级的填报合计，因此本级数字只含已填报单位。"
-    return f"Reported by: {en}. A unit without a report of its own sums its children's: these figures cover the units that reported."
+        return f"填报单位：{who}。未填报的单位以其下级的填报合计，因此本级数字只含已填报单位。"
+    return f"Reported by: {who}. A unit without a report of its own sums its children's: these figures cover the units that reported."
 
 
 def history(area: str, year: int) -> pl.DataFrame:

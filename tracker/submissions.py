@@ -537,11 +537,13 @@ def county_status(entry: dict | None, submissions_count: int, due: dt.datetime, 
     return "resubmitted" if submissions_count > 1 else "on_time"
 
 
-def week_table(counties: list[str], day: dt.date, data_dir: Path, due: dt.datetime) -> pl.DataFrame:
+def week_table(
+    counties: list[str], day: dt.date, data_dir: Path, due: dt.datetime, state: dict | None = None, hist: list[dict] | None = None
+) -> pl.DataFrame:
     """Per county of the area: status, time, user, submissions, rows and the change against its previous submission,
     rows rejected in its latest submission and where that submission's reject report is."""
-    state = week_state(day, data_dir)
-    hist = history(data_dir, day)
+    state = week_state(day, data_dir) if state is None else state  # a page that has them already passes them
+    hist = history(data_dir, day) if hist is None else hist
     loaded = {}
     if loaded_whole(state, hist):  # its counties are there, unrecorded
         loaded = week_counties(day, data_dir)
