@@ -536,14 +536,21 @@ def _exchange(a: Path, b: Path) -> bool:
     return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: dict[str, bytes] | None = None, derived: bool = True) -> Path:
+def write_snapshot(
+    frame: pl.DataFrame,
+    root: Path,
+    on: dt.date,
+    extra_files: dict[str, bytes] | None = None,
+    derived: bool = True,
+    threads: int | None = None,
+) -> Path:
     """Write records + rollup + every derived file (+ e.g. a manifest) to a staging directory and move it into place.
 
     A new date is a plain rename. Re-writing a date exchanges the two directories atomically, so a reader
     opening the snapshot's files at any moment finds the old or the new one, never nothing and never a mix
     (files it already has open stay readable). Staging lives outside snapshots/ so no glob ever sees it.
     The next week's diff (against this week) is rebuilt afterwards. `derived=False` leaves the derived files
-    to be built on first use (the generator's old weeks, written two at a time).
+    to be built on first use (the generator's old weeks, written two at a time, each with `threads=1`).
     """
     from queries import build_rollup
     from queries import derived as dv
@@ -559,7 +566,7 @@ def write_snapshot(frame: pl.DataFrame, root: Path, on: dt.date, extra_files: di
     try:
         # zstd level 1: as small as the default level here (hashed record ids dominate), a third faster to write
         frame.write_parquet(tmp / "records.parquet", compression="zstd", compression_level=1, row_group_size=131_072)
-        build_rollup(tmp / "records.parquet", tmp / "rollup_village.parquet")
+        build_rollup(tmp / "records.parquet", tmp / "rollup_village.parquet", threads=threads)
         if derived:
             dv.build_into(tmp, on, dv.previous_input(on, root), _subsidy_variants(on, root))
         for name, data in (extra_files or {}).items():
@@ -627,7 +634,7 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
 
     def one(d: dt.date, recs: pl.DataFrame) -> None:
         frame = snapshot_frame(recs, d)
-        write_snapshot(frame, out, d, derived=False)
+        write_snapshot(frame, out, d, derived=False, threads=1)  # two weeks at a time: one DuckDB thread each
         say(count(frame.height) / total_snaps, f"{d.isoformat()}: {frame.height:,} 条记录 / records")
 
     def year_ledger(year: int) -> pl.DataFrame:
