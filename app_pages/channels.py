@@ -32,7 +32,7 @@ above = fmt.short_points((share - minimum) * 100, lang) if share and minimum is 
 c2.metric(t("org_share", lang), fmt.pct(share), delta=above, delta_arrow=fmt.arrow(above))
 c3.metric(L("有组织转移", "Organized"), fmt.persons(top["organized"], lang))
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)
-c4.metric(t("needed", lang), fmt.count(needed, lang))
+c4.metric(t("needed", lang), L("已达下限", "Floor met") if needed == 0 else fmt.count(needed, lang))  # not "0人" beside the year's need
 # the overview's card says both: what the floor needs now, and once the year's total quota is met
 year_end = rules.organized_needed_by_year_end(top["organized"], total_q.get(area), minimum)
 c5.metric(t("needed_year_end", lang), fmt.count(year_end, lang), help=t("needed_year_end_help", lang))

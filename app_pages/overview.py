@@ -77,7 +77,7 @@ with st.container(key="tr_cards"):
                 st.caption(who)
         cols = st.columns(4)
         for c, key in zip(cols, chunk, strict=False):
-            c.markdown(card_html(area_rows[key], lang, pace, href=card_href(key)), unsafe_allow_html=True)
+            c.markdown(card_html(area_rows[key], lang, pace, href=card_href(key), compact=state.meeting), unsafe_allow_html=True)
 basis = t("pace_linear" if pace == "linear" else "pace_seasonal", lang)
 st.caption(
     f"{t('status_uses', lang)}{colon(lang)}{basis}{L('　', ' · ')}" + charts.legend_html(lang),

@@ -92,6 +92,14 @@ def test_meeting_mode_at_1280x720(fixture_app, browser):  # noqa: F811
     main = page.locator("[data-testid=stMain]")
     assert "演示模式" not in main.inner_text()
     assert not page.locator("[data-testid=stSidebar]").is_visible()
+    # the seven headline cards on the first screen, nothing to scroll (the pace and its gap share a line there)
+    from tracker.catalogue import CARD_METRICS
+
+    bottoms = page.locator(".tr-card").evaluate_all(
+        "(es, keys) => es.filter(e => keys.includes(e.dataset.metric)).map(e => e.getBoundingClientRect().bottom)", list(CARD_METRICS)
+    )
+    assert len(bottoms) == 7 and max(bottoms) <= 720, bottoms
+    assert "季节进度" not in page.locator(".tr-card[data-metric=total]").inner_text()  # the desk's line of its own
     # large type everywhere, the ranking included, and nothing broken inside a figure or a phrase
     assert page.locator(".tr-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 40
     table = page.locator("table.tr-rank")

@@ -66,3 +66,97 @@ def test_a_card_line_breaks_between_its_parts_never_inside_a_figure(line, want):
     from tracker.cards import _unbroken
 
     assert _unbroken(line) == want
+
+
+def _card_lines(row: dict, lang: str, pace: str, compact: bool) -> list[str]:
+    import re
+
+    from tracker.cards import card_html
+
+    html = card_html(row, lang, pace, compact=compact)
+    return [re.sub(r"<[^>]+>", "", x) for x in re.findall(r"<div class='tr-line'>(.*?)</div>", html)]
+
+
+_TOTAL_ROW = {
+    "metric": "total",
+    "status": "behind",
+    "quota": 615000,
+    "quota_kind": "count",
+    "source": None,
+    "gap": -1.74,
+    "actual": 558960,
+    "completion": 0.909,
+    "linear": 0.926,
+    "seasonal": 0.99,
+    "new_week": 3204,
+    "yoy": 0.062,
+}
+
+
+@pytest.mark.parametrize(
+    "lang, pace, compact, want",
+    [
+        # at the desk: the pace, the seasonal pace and the gap each on a line
+        (
+            "zh",
+            "linear",
+            False,
+            [
+                "任务 61.50万人 · 完成率 90.9%",
+                "序时进度 92.6% · 季节进度 99.0%",
+                "低于序时进度1.7个百分点",
+                "本周净增 +3,204人 · 同比 +6.2%",
+            ],
+        ),
+        # meeting mode: one line for the pace the status is judged by and the gap to it (seven cards on a 1280×720 screen)
+        ("zh", "linear", True, ["任务 61.50万人 · 完成率 90.9%", "序时进度 92.6% · 低1.7个百分点", "本周净增 +3,204人 · 同比 +6.2%"]),
+        ("zh", "seasonal", True, ["任务 61.50万人 · 完成率 90.9%", "季节进度 99.0% · 低1.7个百分点", "本周净增 +3,204人 · 同比 +6.2%"]),
+        (
+            "en",
+            "linear",
+            True,
+            ["Quota 615,000 · Completion 90.9%", "Time elapsed 92.6% · 1.7 pp behind", "Net change this week +3,204 · Year on year +6.2%"],
+        ),
+    ],
+)
+def test_meeting_cards_say_pace_and_gap_in_one_line(lang, pace, compact, want):
+    assert _card_lines(_TOTAL_ROW, lang, pace, compact) == want
+
+
+@pytest.mark.parametrize(
+    "gap, lang, want",
+    [
+        (-1.74, "zh", "低1.7个百分点"),
+        (6.36, "zh", "高6.4个百分点"),
+        (-0.04, "zh", "持平"),
+        (0.04, "en", "on pace"),
+        (12.9, "en", "12.9 pp ahead"),
+    ],
+)
+def test_short_gap_after_the_pace_figure(gap, lang, want):
+    from tracker import fmt
+
+    assert fmt.points(gap, lang, short=True) == want
+
+
+def test_share_card_says_what_the_years_quota_still_needs():
+    """已达标 beside a figure still needed: the share is met now, the year's total quota needs more organized placements."""
+    row = {
+        "metric": "org_share",
+        "status": "met",
+        "quota": 0.6,
+        "quota_kind": "minimum",
+        "source": None,
+        "gap": 3.8,
+        "needed": 0,
+        "needed_year_end": 12648,
+        "actual": 0.638,
+        "completion": None,
+        "linear": 0.926,
+        "seasonal": None,
+        "new_week": 0.001,
+        "yoy": 0.0,
+    }
+    lines = _card_lines(row, "zh", "linear", False)
+    assert lines[:2] == ["下限 60.0% · 高于下限3.8个百分点", "按全年任务尚需有组织转移 12,648人"]
+    assert _card_lines(row, "en", "linear", False)[1] == "Organized placements still needed at the year's quota 12,648"

@@ -22,8 +22,9 @@ def _source(row: dict, lang: str) -> str:
     return f" <span class='tr-src' title='{html.escape(note_text(row.get('source_note'), lang))}'>{html.escape(label)}</span>"
 
 
-def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | None = None) -> str:
-    """One card; `href` makes its number a link (to the records behind it, or to the breakdown)."""
+def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | None = None, compact: bool = False) -> str:
+    """One card; `href` makes its number a link (to the records behind it, or to the breakdown). `compact` (meeting
+    mode: the headline cards on one projected screen) says the pace and the gap in one line, the pace judged by only."""
     met = METRICS[row["metric"]]
     k = met.kind
     lines = []
@@ -48,21 +49,26 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
             f"{t('quota', lang)} {fmt.value(k, row['quota'], lang, met.unit_zh)}{_source(row, lang)} · "
             f"{t('completion', lang)} <b>{fmt.pct(row['completion'])}</b>"
         )
+        seasonal = pace != "linear" and row["seasonal"] is not None
+        if compact:  # the pace the status is judged by, and the gap to it
+            label, value = ("seasonal", row["seasonal"]) if seasonal else ("time_progress", row["linear"])
+            lines.append(f"{t(label, lang)} {fmt.pct(value)} · {fmt.points(row['gap'], lang, short=True)}")
         pace_txt = f"{t('time_progress', lang)} {fmt.pct(row['linear'])}"
         if row["seasonal"] is not None:
             pace_txt += f" · {t('seasonal', lang)} {fmt.pct(row['seasonal'])}"
-        lines.append(pace_txt)
-        lines.append(
-            "—"
-            if row["gap"] is None
-            else fmt.points(row["gap"], lang)
-            if pace == "linear" or row["seasonal"] is None
-            else (
-                f"较季节进度{'高' if row['gap'] >= 0 else '低'}{abs(row['gap']):.1f}个百分点"
-                if lang == "zh"
-                else f"{abs(row['gap']):.1f} pp {'ahead of' if row['gap'] >= 0 else 'behind'} seasonal pace"
+        if not compact:
+            lines.append(pace_txt)
+            lines.append(
+                "—"
+                if row["gap"] is None
+                else fmt.points(row["gap"], lang)
+                if not seasonal
+                else (
+                    f"较季节进度{'高' if row['gap'] >= 0 else '低'}{abs(row['gap']):.1f}个百分点"
+                    if lang == "zh"
+                    else f"{abs(row['gap']):.1f} pp {'ahead of' if row['gap'] >= 0 else 'behind'} seasonal pace"
+                )
             )
-        )
     if row.get("reported"):  # where the figure comes from: a unit's report, as of a day
         when = row.get("reported_as_of")
         lines.append(

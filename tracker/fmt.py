@@ -72,11 +72,17 @@ def arrow(delta: str | None) -> str:
     return "down" if head in (MINUS, "-") else "up" if head == "+" else "off"
 
 
-def points(gap, lang: str = "zh", minimum: bool = False) -> str:
-    """A gap in percentage points: 高于/低于序时进度 x 个百分点; with `minimum`, against a minimum share: 高于/低于下限 x 个百分点."""
+def points(gap, lang: str = "zh", minimum: bool = False, short: bool = False) -> str:
+    """A gap in percentage points: 高于/低于序时进度 x 个百分点; with `minimum`, against a minimum share: 高于/低于下限 x 个百分点;
+    `short` after the pace's own figure (序时进度 92.6% · 低1.7个百分点)."""
     if _none(gap):
         return "—"
     g = round(gap, 1)
+    if short:
+        g += 0.0
+        if lang == "zh":
+            return "持平" if g == 0 else f"{'高' if g > 0 else '低'}{abs(g):.1f}个百分点"
+        return "on pace" if g == 0 else f"{abs(g):.1f} pp {'ahead' if g > 0 else 'behind'}"
     if minimum:
         g += 0.0  # no "−0.0"
         if lang == "zh":

@@ -47,15 +47,16 @@ ul.tr-recs .tr-k {color:#666;margin-right:4px}
 MEETING_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none}
-.block-container {padding-top:0.8rem;max-width:100%}
-.tr-card .tr-value {font-size:2.6rem}
-.tr-card .tr-title {font-size:1.3rem}
-.tr-card .tr-line {font-size:1.1rem}
-div.tr-card {min-height:0}
+.block-container {padding:0.8rem 1.5rem 2rem 1.5rem !important;max-width:100%}  /* the projector's whole width */
+.tr-card .tr-value {font-size:2.6rem;line-height:1.2;white-space:nowrap}
+.tr-card .tr-title {font-size:1.15rem;white-space:nowrap}  /* 有组织跨地市转移 and its badge on one line at 1280 px */
+.tr-card .tr-line {font-size:1.05rem;line-height:1.4}
+div.tr-card {min-height:0;padding:8px 12px}
 table.tr-rank {font-size:1.45rem}
 table.tr-rank th {font-size:1.2rem}
 table.tr-rank td, table.tr-rank th {padding:6px 12px}
 .tr-badge {font-size:1.05rem}
+.tr-card .tr-badge {font-size:0.9rem}
 h1, h2, h3 {font-size:2rem !important}
 h4 {font-size:1.6rem !important}
 [data-testid="stMarkdownContainer"] li, [data-testid="stMarkdownContainer"] p {font-size:1.25rem}
@@ -82,6 +83,9 @@ table.tr-rank th, table.tr-rank td {color:#f9fafb;border-color:#374151}
 [role="listbox"] [role="option"][data-focused], [role="listbox"] [role="option"][aria-selected="true"] {background:#374151 !important}
 .stApp [data-testid="stExpander"] details {border-color:#4b5563}
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] * {color:#d1d5db}
+/* notices (e.g. 本周数据沿用上周的县区): the light theme's pale box under white text could not be read */
+.stApp [data-testid="stAlertContainer"] {background:#3a2e0a !important}
+.stApp [data-testid="stAlertContainer"] * {color:#fde68a !important}
 </style>
 """
 
