@@ -245,8 +245,9 @@ def reported_sentence(rows: list[dict], lang: str = "zh", by: str | None = None)
     return "Figures reported by the units" + (f" ({by})" if by else "") + ": " + "; ".join(parts) + "."
 
 
-# The metrics a bulletin names units by, in this order (seed 000's headline targets); the others stay in the tables.
-HEADLINE = ("total", "org_xprov", "org_xpref", "income", "org_share")
+# The metrics a bulletin names units by, in this order (seed 000's headline targets, and 区外转移就业 which a county's plan
+# sets beside its total, seed 001: 区外转移就业90人); the others stay in the tables.
+HEADLINE = ("total", "org_xprov", "org_xpref", "out_region", "income", "org_share")
 MAX_NAMED = 8  # per metric; the rest are counted ("等N个单位"), so a long tail of small quotas cannot crowd the text
 
 
@@ -903,13 +904,17 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)  # A4, GB/T 9704 margins (天头 37 mm, 订口 28 mm)
     sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
+    if summary:  # a desk copy, not the document sent: a region's summary (six metrics' laggards) keeps to one page
+        sec.top_margin, sec.bottom_margin = Cm(2.5), Cm(2.2)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(16)
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     rpr = normal.element.get_or_add_rPr()
     lang_el = OxmlElement("w:lang")
-    lang_el.set(qn("w:val"), "zh-CN" if zh else "en-GB")
+    # Latin text (figures) in a Western language, as Word writes a Chinese document: with zh-CN there LibreOffice broke
+    # lines inside figures by Chinese rules (90.|9%, 11,|903, 12|2人)
+    lang_el.set(qn("w:val"), "en-US" if zh else "en-GB")
     lang_el.set(qn("w:eastAsia"), "zh-CN")
     rpr.append(lang_el)
     cp = doc.core_properties
