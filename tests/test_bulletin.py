@@ -39,8 +39,8 @@ def test_total_sentence_every_case(row, expected):
 
 
 def test_total_sentence_english():
-    assert bulletin.total_sentence("Whole region", r(7, 10, 0.7, -18.77), D, "en") == (
-        "As of 20 Nov 2026, Whole region had placed 7 rural workers, 70.0% of the annual quota, 18.8 points behind schedule"
+    assert bulletin.total_sentence("the Tibet Autonomous Region", r(7, 10, 0.7, -18.77), D, "en") == (
+        "As of 20 Nov 2026, the Tibet Autonomous Region had placed 7 rural workers, 70.0% of the annual quota, 18.8 points behind schedule"
     )
 
 

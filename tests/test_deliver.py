@@ -110,6 +110,7 @@ def test_delivery_to_a_real_smtp_server(data, smtp):
     en = by_to["an@xz.gov.cn"]
     assert en["Subject"] == "Transfer employment progress, Whole region (No. 2)"
     assert "bulletin_Whole region_2026-11-20.pdf" in [p.get_filename() for p in en.iter_attachments()]
+    assert "As of 20 Nov 2026, the Tibet Autonomous Region had placed 7 rural workers" in en.get_body(("plain",)).get_content()
     # a second run sends nothing twice; the refused address is tried again
     again = deliver.run(WEEK, t, subs=people, pause=0)
     assert sorted(again["skipped"]) == ["an@xz.gov.cn", "ll@xz.gov.cn"] and len(inbox.messages) == 2

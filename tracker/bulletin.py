@@ -473,7 +473,8 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
     issue_no = issue_number(snapshot, dates)
     tr = dispatch.trend(area, d, wk, q, "total")
     paragraphs = [
-        total_sentence(name, top["total"], snapshot, lang)
+        # a sentence's subject: "the Tibet Autonomous Region had placed", not "Whole region had placed"
+        total_sentence(f"the {h.name(area, lang)}" if lang != "zh" and area == REGION else name, top["total"], snapshot, lang)
         + ("；" if lang == "zh" else "; ")
         + organized_sentence(top["org_xprov"], top["org_xpref"], top["org_share"], lang),
         income_sentence(top["income"], top["per_capita"], top["total"]["new_week"], lang),
