@@ -32,10 +32,13 @@ above = fmt.short_points((share - minimum) * 100, lang) if share and minimum is 
 c2.metric(t("org_share", lang), fmt.pct(share), delta=above, delta_arrow=fmt.arrow(above))
 c3.metric(L("有组织转移", "Organized"), fmt.persons(top["organized"], lang))
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)
-c4.metric(t("needed", lang), L("已达下限", "Floor met") if needed == 0 else fmt.count(needed, lang))  # not "0人" beside the year's need
+share_met = catalogue.METRICS["org_share"]
+c4.metric(
+    share_met.needed_label(lang), L("无需新增", "None") if needed == 0 else fmt.count(needed, lang)
+)  # not "0人" beside the year's need
 # the overview's card says both: what the floor needs now, and once the year's total quota is met
 year_end = rules.organized_needed_by_year_end(top["organized"], total_q.get(area), minimum)
-c5.metric(t("needed_year_end", lang), fmt.count(year_end, lang), help=t("needed_year_end_help", lang))
+c5.metric(share_met.needed_label(lang, year_end=True), fmt.count(year_end, lang), help=t("needed_year_end_help", lang))
 
 kids = m.filter(~pl.col("is_area")).with_columns(share=catalogue.ratio("organized", "persons")).sort("share", descending=True)
 if kids.height:
@@ -51,7 +54,7 @@ if kids.height:
         pl.col("organized").alias(L("有组织", "Organized")),
         (pl.col("share") * 100).round(1).alias(t("org_share", lang) + " %"),
         pl.Series(
-            t("needed", lang),
+            share_met.needed_label(lang),
             [
                 rules.organized_needed(o, p, share_q.get(u, minimum))
                 for o, p, u in kids.select("organized", "persons", "unit_code").iter_rows()
@@ -59,7 +62,7 @@ if kids.height:
             dtype=pl.Int64,
         ),
         pl.Series(
-            t("needed_year_end", lang),
+            share_met.needed_label(lang, year_end=True),
             [
                 rules.organized_needed_by_year_end(o, total_q.get(u), share_q.get(u, minimum))
                 for o, u in kids.select("organized", "unit_code").iter_rows()

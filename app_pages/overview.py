@@ -136,8 +136,8 @@ if ev.filter(~pl.col("is_area")).height:
             table = table.drop(MOVE)
         if minimum:
             table = table.drop(t("completion", lang)).with_columns(
-                pl.Series(t("needed", lang), [c["needed"] or "—" for c in cells]),
-                pl.Series(t("needed_year_end", lang), [c["needed_year_end"] or "—" for c in cells]),
+                pl.Series(met.needed_label(lang), [c["needed"] or "—" for c in cells]),
+                pl.Series(met.needed_label(lang, year_end=True), [c["needed_year_end"] or "—" for c in cells]),
             )
         if no_quota:
             table = table.drop(

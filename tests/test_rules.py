@@ -86,6 +86,8 @@ def test_gap_points_example_from_the_domain_brief():
         (1, 2, 1.0, None),  # 100% can never be reached by adding
         (2, 2, 1.0, 0),
         (5, 10, None, None),  # no floor set (a province without one): nothing to reach
+        (5996, 10000, 0.6, 0),  # 59.96% is shown 60.0% and is 已达标: nothing needed beside that badge
+        (5994, 10000, 0.6, 15),  # 59.94% is shown 59.9%: 未达标, (5994+15)/10015 = 60.0%
     ],
 )
 def test_organized_needed(org, total, share, x):

@@ -93,11 +93,15 @@ _TOTAL_ROW = {
 }
 
 
+_SEASONAL_ROW = {**_TOTAL_ROW, "gap": -8.1, "status": "behind"}  # 90.9% done against 99.0% of last year by this week
+
+
 @pytest.mark.parametrize(
-    "lang, pace, compact, want",
+    "row, lang, pace, compact, want",
     [
         # at the desk: the pace, the seasonal pace and the gap each on a line
         (
+            _TOTAL_ROW,
             "zh",
             "linear",
             False,
@@ -108,10 +112,50 @@ _TOTAL_ROW = {
                 "本周净增 +3,204人 · 同比 +6.2%",
             ],
         ),
-        # meeting mode: one line for the pace the status is judged by and the gap to it (seven cards on a 1280×720 screen)
-        ("zh", "linear", True, ["任务 61.50万人 · 完成率 90.9%", "序时进度 92.6% · 低1.7个百分点", "本周净增 +3,204人 · 同比 +6.2%"]),
-        ("zh", "seasonal", True, ["任务 61.50万人 · 完成率 90.9%", "季节进度 99.0% · 低1.7个百分点", "本周净增 +3,204人 · 同比 +6.2%"]),
         (
+            _SEASONAL_ROW,
+            "zh",
+            "seasonal",
+            False,
+            [
+                "任务 61.50万人 · 完成率 90.9%",
+                "序时进度 92.6% · 季节进度 99.0%",
+                "较季节进度低8.1个百分点",
+                "本周净增 +3,204人 · 同比 +6.2%",
+            ],
+        ),
+        # meeting mode: one line for the pace the status is judged by and the gap to it (seven cards on a 1280×720 screen)
+        (
+            _TOTAL_ROW,
+            "zh",
+            "linear",
+            True,
+            ["任务 61.50万人 · 完成率 90.9%", "序时进度 92.6% · 滞后1.7个百分点", "本周净增 +3,204人 · 同比 +6.2%"],
+        ),
+        (
+            _SEASONAL_ROW,
+            "zh",
+            "seasonal",
+            True,
+            ["任务 61.50万人 · 完成率 90.9%", "季节进度 99.0% · 滞后8.1个百分点", "本周净增 +3,204人 · 同比 +6.2%"],
+        ),
+        # seasonal pace asked for, but no curve from last year: the linear pace, as the status uses
+        (
+            {**_TOTAL_ROW, "seasonal": None},
+            "zh",
+            "seasonal",
+            True,
+            ["任务 61.50万人 · 完成率 90.9%", "序时进度 92.6% · 滞后1.7个百分点", "本周净增 +3,204人 · 同比 +6.2%"],
+        ),
+        (
+            {**_TOTAL_ROW, "gap": None},
+            "zh",
+            "linear",
+            True,
+            ["任务 61.50万人 · 完成率 90.9%", "序时进度 92.6% · —", "本周净增 +3,204人 · 同比 +6.2%"],
+        ),
+        (
+            _TOTAL_ROW,
             "en",
             "linear",
             True,
@@ -119,24 +163,29 @@ _TOTAL_ROW = {
         ),
     ],
 )
-def test_meeting_cards_say_pace_and_gap_in_one_line(lang, pace, compact, want):
-    assert _card_lines(_TOTAL_ROW, lang, pace, compact) == want
+def test_meeting_cards_say_pace_and_gap_in_one_line(row, lang, pace, compact, want):
+    assert _card_lines(row, lang, pace, compact) == want
 
 
 @pytest.mark.parametrize(
-    "gap, lang, want",
+    "gap, kw, lang, want",
     [
-        (-1.74, "zh", "低1.7个百分点"),
-        (6.36, "zh", "高6.4个百分点"),
-        (-0.04, "zh", "持平"),
-        (0.04, "en", "on pace"),
-        (12.9, "en", "12.9 pp ahead"),
+        (-1.74, {"short": True}, "zh", "滞后1.7个百分点"),
+        (6.36, {"short": True}, "zh", "超前6.4个百分点"),
+        (-0.04, {"short": True}, "zh", "持平"),
+        (0.04, {"short": True}, "en", "on pace"),
+        (12.9, {"short": True}, "en", "12.9 pp ahead"),
+        # on the figure shown: −0.04 is level with the seasonal pace, never "低0.0"
+        (-0.04, {"seasonal": True}, "zh", "与季节进度持平"),
+        (-8.14, {"seasonal": True}, "zh", "较季节进度低8.1个百分点"),
+        (2.0, {"seasonal": True}, "en", "2.0 pp ahead of seasonal pace"),
+        (-0.04, {"minimum": True}, "zh", "高于下限0.0个百分点"),
     ],
 )
-def test_short_gap_after_the_pace_figure(gap, lang, want):
+def test_gap_wording_on_the_figure_shown(gap, kw, lang, want):
     from tracker import fmt
 
-    assert fmt.points(gap, lang, short=True) == want
+    assert fmt.points(gap, lang, **kw) == want
 
 
 def test_share_card_says_what_the_years_quota_still_needs():
@@ -158,5 +207,5 @@ def test_share_card_says_what_the_years_quota_still_needs():
         "yoy": 0.0,
     }
     lines = _card_lines(row, "zh", "linear", False)
-    assert lines[:2] == ["下限 60.0% · 高于下限3.8个百分点", "按全年任务尚需有组织转移 12,648人"]
-    assert _card_lines(row, "en", "linear", False)[1] == "Organized placements still needed at the year's quota 12,648"
+    assert lines[:2] == ["下限 60.0% · 高于下限3.8个百分点", "按全年任务测算尚需有组织转移 12,648人"]
+    assert _card_lines(row, "en", "linear", False)[1] == "Organized placements still needed for the floor at the year's quota 12,648"

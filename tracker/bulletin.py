@@ -905,7 +905,8 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)  # A4, GB/T 9704 margins (天头 37 mm, 订口 28 mm)
     sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
-    if summary:  # a desk copy, not the document sent: a region's summary (six metrics' laggards) keeps to one page
+    if summary:  # a desk copy, not the document sent: smaller margins, so that a region's summary (six metrics'
+        # laggards, seven prefectures ranked) keeps to one page
         sec.top_margin, sec.bottom_margin = Cm(2.5), Cm(2.2)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(16)
@@ -1195,6 +1196,8 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
         " .banji{break-inside:avoid;margin-top:40pt;border-top:1pt solid #000;border-bottom:1pt solid #000;font-size:14pt}"
         " .cc{border-bottom:0.5pt solid #000;padding:2pt 1em} .printer{display:flex;justify-content:space-between;padding:2pt 1em}"
     )
+    if summary:  # as the Word summary: the desk copy's margins and 小四 type on 19 pt lines
+        css += "@page{margin:25mm 26mm 22mm 28mm} body{font-size:12pt;line-height:19pt} h1{font-size:16.5pt;line-height:25pt}"
     lang_attr = "zh-CN" if zh else "en"
     return (
         f"<!doctype html><html lang='{lang_attr}'><meta charset='utf-8'><title>{esc(b.title)}</title>"

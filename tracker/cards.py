@@ -53,22 +53,11 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
         if compact:  # the pace the status is judged by, and the gap to it
             label, value = ("seasonal", row["seasonal"]) if seasonal else ("time_progress", row["linear"])
             lines.append(f"{t(label, lang)} {fmt.pct(value)} · {fmt.points(row['gap'], lang, short=True)}")
-        pace_txt = f"{t('time_progress', lang)} {fmt.pct(row['linear'])}"
-        if row["seasonal"] is not None:
-            pace_txt += f" · {t('seasonal', lang)} {fmt.pct(row['seasonal'])}"
-        if not compact:
-            lines.append(pace_txt)
-            lines.append(
-                "—"
-                if row["gap"] is None
-                else fmt.points(row["gap"], lang)
-                if not seasonal
-                else (
-                    f"较季节进度{'高' if row['gap'] >= 0 else '低'}{abs(row['gap']):.1f}个百分点"
-                    if lang == "zh"
-                    else f"{abs(row['gap']):.1f} pp {'ahead of' if row['gap'] >= 0 else 'behind'} seasonal pace"
-                )
-            )
+        else:
+            pace_txt = f"{t('time_progress', lang)} {fmt.pct(row['linear'])}"
+            if row["seasonal"] is not None:
+                pace_txt += f" · {t('seasonal', lang)} {fmt.pct(row['seasonal'])}"
+            lines += [pace_txt, fmt.points(row["gap"], lang, seasonal=seasonal)]
     if row.get("reported"):  # where the figure comes from: a unit's report, as of a day
         when = row.get("reported_as_of")
         lines.append(
@@ -150,7 +139,7 @@ def ranking_html(rank, metric: str, lang: str, moves: dict, name_href=None, valu
     minimum = met.quota_kind == "minimum"
     zh = lang == "zh"
     heads = [t("rank", lang), "变化" if zh else "Move", t("unit", lang), t("minimum" if minimum else "quota", lang), t("actual", lang)]
-    heads += [met.needed_label(lang) if met.needed_zh else t("needed", lang)] if minimum else [t("completion", lang)]
+    heads += [met.needed_label(lang)] if minimum else [t("completion", lang)]
     heads += [
         ("较下限(百分点)" if zh else "vs floor (pp)") if minimum else ("较序时(百分点)" if zh else "vs schedule (pp)"),
         t("status", lang),

@@ -268,11 +268,12 @@ class Metric:
     den_quota: str | None = None
 
     def needed_label(self, lang: str, year_end: bool = False) -> str:
-        """还需有组织转移 (to reach the floor now) / 按全年任务尚需有组织转移 (once the year's total quota is met; beside
-        已达标 the share is met now and the year still needs that many). English: "Organized placements still needed"."""
+        """还需有组织转移 (to reach the floor now) / 按全年任务测算尚需有组织转移 (for the floor once the year's total quota is
+        met: beside 已达标, the share is met now and the year still needs that many). English: "Organized placements
+        still needed"."""
         if lang == "zh":
-            return ("按全年任务尚需" if year_end else "还需") + self.needed_zh
-        return f"{self.needed_en} still needed" + (" at the year's quota" if year_end else "")
+            return ("按全年任务测算尚需" if year_end else "还需") + self.needed_zh
+        return f"{self.needed_en} still needed" + (" for the floor at the year's quota" if year_end else "")
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en

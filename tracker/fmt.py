@@ -72,19 +72,22 @@ def arrow(delta: str | None) -> str:
     return "down" if head in (MINUS, "-") else "up" if head == "+" else "off"
 
 
-def points(gap, lang: str = "zh", minimum: bool = False, short: bool = False) -> str:
+def points(gap, lang: str = "zh", minimum: bool = False, short: bool = False, seasonal: bool = False) -> str:
     """A gap in percentage points: 高于/低于序时进度 x 个百分点; with `minimum`, against a minimum share: 高于/低于下限 x 个百分点;
-    `short` after the pace's own figure (序时进度 92.6% · 低1.7个百分点)."""
+    `seasonal`, against the seasonal pace: 较季节进度高/低 x 个百分点; `short` after the pace's own figure (序时进度 92.6% ·
+    滞后1.7个百分点). Decided on the figure shown: −0.04 is 持平, never 低0.0."""
     if _none(gap):
         return "—"
-    g = round(gap, 1)
+    g = round(gap, 1) + 0.0  # no "−0.0"
     if short:
-        g += 0.0
         if lang == "zh":
-            return "持平" if g == 0 else f"{'高' if g > 0 else '低'}{abs(g):.1f}个百分点"
+            return "持平" if g == 0 else f"{'超前' if g > 0 else '滞后'}{abs(g):.1f}个百分点"
         return "on pace" if g == 0 else f"{abs(g):.1f} pp {'ahead' if g > 0 else 'behind'}"
+    if seasonal:
+        if lang == "zh":
+            return "与季节进度持平" if g == 0 else f"较季节进度{'高' if g > 0 else '低'}{abs(g):.1f}个百分点"
+        return "on seasonal pace" if g == 0 else f"{abs(g):.1f} pp {'ahead of' if g > 0 else 'behind'} seasonal pace"
     if minimum:
-        g += 0.0  # no "−0.0"
         if lang == "zh":
             return f"{'高于' if g >= 0 else '低于'}下限{abs(g):.1f}个百分点"
         return f"{abs(g):.1f} pp {'above' if g >= 0 else 'below'} the minimum"

@@ -632,9 +632,9 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
             done[0] += 1
             return done[0]
 
-    def one(d: dt.date, recs: pl.DataFrame) -> None:
+    def one(d: dt.date, recs: pl.DataFrame, threads: int | None = 1) -> None:
         frame = snapshot_frame(recs, d)
-        write_snapshot(frame, out, d, derived=False, threads=1)  # two weeks at a time: one DuckDB thread each
+        write_snapshot(frame, out, d, derived=False, threads=threads)  # two weeks at a time: one DuckDB thread each
         say(count(frame.height) / total_snaps, f"{d.isoformat()}: {frame.height:,} 条记录 / records")
 
     def year_ledger(year: int) -> pl.DataFrame:
@@ -652,7 +652,7 @@ def generate(out: Path, today: dt.date, scale: float = 1.0, progress: Progress |
         if cy_days:
             recs = year_ledger(cy)
             if len(cy_days) > 1:
-                one(cy_days[-2], recs)
+                one(cy_days[-2], recs, threads=None)  # alone, before the pool: both cores
             from tracker import demo_weeks
 
             def latest_week(recs=recs, day=cy_days[-1]) -> None:

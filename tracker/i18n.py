@@ -49,8 +49,6 @@ T = {
     "laggards": ("进度滞后单位", "Units behind schedule"),
     "no_laggards": ("没有滞后于序时进度的单位。", "No unit is behind schedule."),
     "trend": ("累计进度", "Cumulative progress"),
-    "needed": ("还需有组织转移", "Organized placements still needed"),
-    "needed_year_end": ("按全年任务尚需有组织转移", "Organized placements still needed at the year's quota"),
     "needed_year_end_help": (
         "下限 × 年度转移就业任务 − 已有组织转移人数：完成全年任务时组织化率达到下限所需。",
         "Minimum × the year's total quota − organized so far: what the floor implies once the year's quota is met.",

@@ -75,14 +75,15 @@ def organized_needed(organized: int, total: int, minimum: float | None) -> int |
     Exact arithmetic, so 60% of 10 with 6 organized needs 0, not a float-rounding 1. None if the
     minimum is 100% or more and not yet met (no number of additions reaches it), and None while nobody is placed:
     there is no share to bring up yet ("1 more" would read as if one person were missing; the year-end need against
-    the quota says what is to be done).
+    the quota says what is to be done). A share shown as meeting the floor (59.96%, shown 60.0%: 已达标) needs none,
+    as its status says.
     """
     if minimum is None:  # no floor set: nothing is needed
         return None
     m = Fraction(str(minimum))
     if total == 0:
         return None
-    if Fraction(organized, total) >= m:
+    if Fraction(organized, total) >= m or share_status(organized / total, minimum) == MET:
         return 0
     if m >= 1:
         return None

@@ -49,7 +49,7 @@ MEETING_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none}
 .block-container {padding:0.8rem 1.5rem 2rem 1.5rem !important;max-width:100%}  /* the projector's whole width */
 .tr-card .tr-value {font-size:2.6rem;line-height:1.2;white-space:nowrap}
-.tr-card .tr-title {font-size:1.15rem;white-space:nowrap}  /* 有组织跨地市转移 and its badge on one line at 1280 px */
+.tr-card .tr-title {font-size:1.15rem}  /* 有组织跨地市转移 and its badge on one line at 1280 px */
 .tr-card .tr-line {font-size:1.05rem;line-height:1.4}
 div.tr-card {min-height:0;padding:8px 12px}
 table.tr-rank {font-size:1.45rem}
@@ -83,9 +83,16 @@ table.tr-rank th, table.tr-rank td {color:#f9fafb;border-color:#374151}
 [role="listbox"] [role="option"][data-focused], [role="listbox"] [role="option"][aria-selected="true"] {background:#374151 !important}
 .stApp [data-testid="stExpander"] details {border-color:#4b5563}
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] * {color:#d1d5db}
-/* notices (e.g. 本周数据沿用上周的县区): the light theme's pale box under white text could not be read */
-.stApp [data-testid="stAlertContainer"] {background:#3a2e0a !important}
-.stApp [data-testid="stAlertContainer"] * {color:#fde68a !important}
+/* notices (e.g. 本周数据沿用上周的县区): the light theme's pale boxes under white text could not be read; each kind keeps
+   its colour */
+.stApp [data-testid="stAlertContainer"]:has([data-testid="stAlertContentWarning"]) {background:#3a2e0a !important}
+.stApp [data-testid="stAlertContentWarning"] * {color:#fde68a !important}
+.stApp [data-testid="stAlertContainer"]:has([data-testid="stAlertContentSuccess"]) {background:#0f2e1a !important}
+.stApp [data-testid="stAlertContentSuccess"] * {color:#bbf7d0 !important}
+.stApp [data-testid="stAlertContainer"]:has([data-testid="stAlertContentInfo"]) {background:#0c2440 !important}
+.stApp [data-testid="stAlertContentInfo"] * {color:#bfdbfe !important}
+.stApp [data-testid="stAlertContainer"]:has([data-testid="stAlertContentError"]) {background:#3b0d0d !important}
+.stApp [data-testid="stAlertContentError"] * {color:#fecaca !important}
 </style>
 """
 
