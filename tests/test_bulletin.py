@@ -196,14 +196,17 @@ def test_docx_numbers_and_fonts(files):
         :2
     ] == ["拉萨市", "昌都市"]
     # 附件说明, 署名 and 成文日期 after the body; each 附件 on a new page; 版记 at the end
-    assert "附件：1.总体进度" in paras and "2.进度排名" in paras
-    i = paras.index("附件：1.总体进度")
-    assert paras.index("自治区农牧民转移就业工作专班", i) < paras.index("2026年11月20日", i)
+    # (the annex list one paragraph, the items under the first's number; the signature one paragraph: each kept whole)
+    i = next(k for k, p in enumerate(paras) if p.startswith("附件：1.总体进度"))
+    assert paras[i].split("\n")[:3] == ["附件：1.总体进度", "2.进度排名", "3.各县（区）进度"]
+    assert paras[i + 2] == "自治区农牧民转移就业工作专班\n2026年11月20日"
+    assert doc.paragraphs[i].paragraph_format.keep_with_next and doc.paragraphs[i].paragraph_format.keep_together
     assert paras.count("附件1") == 1 and "附件3" in paras  # 各县（区）进度, one level further down
     assert paras[paras.index("附件3") + 1] == "各县（区）进度"
     assert paras[-1].startswith("自治区农牧民转移就业工作专班办公室\t") and paras[-1].endswith("印发")
-    breaks = [p for p in doc.paragraphs if any(br.get(qn("w:type")) == "page" for br in p._p.iter(qn("w:br")))]
-    assert len(breaks) >= 10
+    # each annex on a new page: a page break before its heading, or a section of its own (a wide table's page turned)
+    starts = [p for p in doc.paragraphs if re.fullmatch(r"附件\d+", p.text)]
+    assert len(starts) >= 10 and sum(bool(p.paragraph_format.page_break_before) for p in starts) + len(doc.sections) - 1 == len(starts)
     ranking = next(t for t in doc.tables if t.rows[0].cells[1].text == "单位" and t.rows[0].cells[0].text == "排名")
     assert [[c.text for c in row.cells][:7] for row in ranking.rows[1:]] == [
         ["1", "昌都市", "6", "5", "83.3%", "−5.4", "+2"],
@@ -351,6 +354,63 @@ def test_annex_headings_stay_with_their_tables_and_columns_fit_their_text(files)
     rank = next(t for t in doc.tables if t.rows[0].cells[0].text == "排名")
     widths = {rank.rows[0].cells[j].text: rank.columns[j].width for j in range(len(rank.columns))}
     assert widths["单位"] > widths["排名"] and abs(sum(widths.values()) - 15.6 * 360000) < 360000  # EMU: the text width
+
+
+def test_each_annex_starts_its_page_with_its_table_a_wide_one_on_a_page_turned(files):
+    """In the PDF an office signs: no page holding only 附件N and its name (a page break had fallen between the first
+    annex's heading and its table), and 总体进度's eleven columns on a landscape page, where its figures fit their cells."""
+    pages = int(
+        re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(files["pdf"])], capture_output=True, text=True).stdout).group(1)
+    )
+    sizes = subprocess.run(["pdfinfo", "-f", "1", "-l", str(pages), str(files["pdf"])], capture_output=True, text=True).stdout
+    turned = {int(n) for n, w, h in re.findall(r"Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+)", sizes) if float(w) > float(h)}
+    seen = 0
+    for n in range(1, pages + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(files["pdf"]), "-"], capture_output=True, text=True
+        ).stdout
+        lines = [x.strip() for x in text.splitlines() if x.strip()]
+        if lines and re.fullmatch(r"附件 ?\d+", lines[0]):
+            seen += 1
+            assert len(lines) > 4, (n, lines)  # its heading, its name, the table's header and rows (and the page number)
+            if lines[1] == "总体进度":
+                assert n in turned and "指标" in lines[2], (n, turned, lines[:3])
+    assert seen >= 10
+
+
+@pytest.mark.parametrize(
+    "headers, cells, numeric, portrait",
+    [
+        # a rank, a name, two figures: what each holds, on a portrait page
+        (["排名", "单位"], [["1", "2"], ["日喀则市", "阿里地区"]], [True, False], True),
+        # eleven columns of figures and words: the figures keep their room, so the page turns
+        (
+            ["指标", "完成", "任务", "完成率", "序时进度", "较序时或下限(百分点)", "本周净增", "同比", "状态", "任务来源"],
+            [
+                ["政府投资项目农牧民工用工占比"],
+                ["55.90万人"],
+                ["61.50万人"],
+                ["105.5%"],
+                ["92.6%"],
+                ["+12.9"],
+                ["+9,210.6万元"],
+                ["+0.0个百分点"],
+                ["接近序时"],
+                ["演示值"],
+            ],
+            [False, True, True, True, True, True, True, True, False, False],
+            False,
+        ),
+    ],
+)
+def test_column_widths_keep_the_figures_whole(headers, cells, numeric, portrait):
+    assert bulletin.fits_portrait(headers, cells, numeric) is portrait
+    width = bulletin.TABLE_WIDTH if portrait else bulletin.LANDSCAPE_WIDTH
+    got = bulletin.column_widths(headers, cells, numeric, width)
+    assert sum(got) == pytest.approx(width)
+    for w, col, num in zip(got, cells, numeric, strict=True):
+        need = max(bulletin._text_width(c) for c in col)
+        assert w >= need + bulletin.CELL_PAD - 1e-9 if num else w >= min(need, 8)  # a figure whole; a word of four 字
 
 
 @pytest.mark.skipif(not Path(bulletin.SOFFICE).exists(), reason="LibreOffice is missing: `make test` installs it")

@@ -884,7 +884,38 @@ def _is_number_col(b: Bulletin, name: str, col: str) -> bool:
 def _text_width(text: str) -> int:
     """A cell's width in half-width characters: a Chinese character takes two (55.90万人 is 9, not 7), so that the
     columns are shared out as the text needs and a figure does not break (55.90|万人, 105.5|%)."""
-    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+    return sum(2 if ord(ch) >= 0x2E80 or ch in "%—" else 1 for ch in text)  # % and — are about as wide as a 字
+
+
+CELL_PAD = 3  # a cell's left and right padding (Word's 0.19 cm each side) and a margin, in half-width characters
+TABLE_WIDTH, TEXT_CM = 84, 15.6  # the text width in half-width characters of 10.5 pt, and in cm
+LANDSCAPE_WIDTH, LANDSCAPE_CM = 121, 22.5  # a page turned for a wide table (GB/T 9704: 横排表格)
+
+
+def _column_needs(headers: list[str], cells: list[list[str]], numeric: list[bool]) -> tuple[list[int], list[int]]:
+    """(what each column wants, the least it can have): its longest cell or its heading in three lines, the padding; a
+    text column can go down to four characters (a unit's name wraps between characters; 接近序时 stays whole), a figure
+    never below its own width (55,00|0人 or 90.|9% broken inside a cell read as two figures)."""
+    want = [max([-(-_text_width(h) // 3)] + [_text_width(c) for c in col]) + CELL_PAD for h, col in zip(headers, cells, strict=True)]
+    floor = [w if num else min(w, 8 + CELL_PAD) for w, num in zip(want, numeric, strict=True)]
+    return want, floor
+
+
+def fits_portrait(headers: list[str], cells: list[list[str]], numeric: list[bool]) -> bool:
+    return sum(_column_needs(headers, cells, numeric)[1]) <= TABLE_WIDTH
+
+
+def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool], width: int = TABLE_WIDTH) -> list[float]:
+    """Each column's share of the table's width, in half-width characters: what it wants while the page has room,
+    else the text columns give way in proportion to what each can give and the figures keep their room."""
+    want, floor = _column_needs(headers, cells, numeric)
+    if sum(want) <= width:
+        return [w * width / sum(want) for w in want]
+    give = sum(w - f for w, f in zip(want, floor, strict=True))
+    over = sum(want) - width
+    if give >= over:  # the text columns shrink in proportion to what each can give
+        return [w - (w - f) * over / give for w, f in zip(want, floor, strict=True)]
+    return [f * width / sum(floor) for f in floor]  # too many columns even so: everything in proportion
 
 
 def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool = False) -> bytes:
@@ -893,8 +924,9 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
     repeated, rows never split, numbers right-aligned), 版记 with 抄送 and 印发, page numbers — 1 — outside.
     `summary`: one page for the leader's desk: the headline, the laggards and the ranking."""
     from docx import Document
+    from docx.enum.section import WD_ORIENT, WD_SECTION
     from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt, RGBColor
@@ -976,53 +1008,77 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
             texts = texts[:2]
         if summary and k == 1:
             title = "二、进度滞后单位" if zh else "2. Units behind schedule"
-        para(title, "黑体" if zh else BODY_FONT, 16, bold=not zh)
+        para(title, "黑体" if zh else BODY_FONT, 16, bold=not zh).paragraph_format.keep_with_next = True  # not alone at a foot
         for text in texts:
             para(text)
         if k == 0 and not summary:  # the charts belong to the overall progress, numbered 图1, 图2
             for n, (key, data) in enumerate((images or {}).items(), start=1):
                 doc.add_picture(io.BytesIO(data), width=Cm(15.5))
                 doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+                doc.paragraphs[-1].paragraph_format.keep_with_next = True  # 图N under its chart, never atop the next
                 cap = FIGURE_NAMES.get(key, (key, key))[0 if zh else 1]
                 para(f"图{n}　{cap}" if zh else f"Figure {n}. {cap}", BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     tables = _appendix_tables(b)
     if summary:
         rank_name = "进度排名" if zh else "Ranking"
         tables = [(n, df) for n, df in tables if n == rank_name]
-    if tables and not summary:
-        para("", line=28)
-        lines = [f"{i}.{n}" for i, (n, _df) in enumerate(tables, start=1)]
-        para(("附件：" if zh else "Annexes: ") + lines[0])
-        for ln in lines[1:]:
-            p = para(ln)
-            p.paragraph_format.first_line_indent = Pt(16 * 5) if zh else None
     if not summary:
-        para("", line=28)
-        for text in (head.issuer, b.date_line):
-            p = para(text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-            p.paragraph_format.right_indent = Pt(32)
-    # 附件, each on a new page
+        # 附件说明 (part of the text, GB/T 9704), 署名 and 成文日期 on one page, never the signature alone: each a paragraph
+        # kept whole (LibreOffice split a chain of many kept paragraphs; a long paragraph kept with them pushed the
+        # heading before it onto a page of its own)
+        block = []
+        if tables:
+            block.append(para("", line=28))
+            lines = [f"{i}.{n}" for i, (n, _df) in enumerate(tables, start=1)]
+            p = para(("附件：" if zh else "Annexes: ") + "\n".join(lines))  # the items under the first one's number
+            if zh:
+                p.paragraph_format.left_indent, p.paragraph_format.first_line_indent = Pt(16 * 5), Pt(-16 * 3)
+            block.append(p)
+        block.append(para("", line=28))
+        p = para(f"{head.issuer}\n{b.date_line}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        p.paragraph_format.right_indent = Pt(32)
+        block.append(p)
+        for p in block:
+            p.paragraph_format.keep_together = True
+        for p in block[:-1]:
+            p.paragraph_format.keep_with_next = True
+    # 附件, each on a new page; one too wide for the page on a page turned (a section of its own)
+    landscape = False
     for i, (name, df) in enumerate(tables, start=1):
+        numeric = [_is_number_col(b, name, c) for c in df.columns]
+        cells = [[b.cell(name, c, v) for v in df[c].to_list()] for c in df.columns]
+        wide = not summary and not fits_portrait(df.columns, cells, numeric)
+        turned = wide != landscape
+        if turned:
+            new = doc.add_section(WD_SECTION.NEW_PAGE)
+            new.orientation = WD_ORIENT.LANDSCAPE if wide else WD_ORIENT.PORTRAIT
+            new.page_width, new.page_height = (Cm(29.7), Cm(21.0)) if wide else (Cm(21.0), Cm(29.7))
+            if wide:  # the portrait margins turned with the page
+                new.top_margin, new.bottom_margin, new.left_margin, new.right_margin = Cm(2.8), Cm(2.6), Cm(3.7), Cm(3.5)
+            else:
+                new.top_margin, new.bottom_margin, new.left_margin, new.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
+            landscape = wide
+        text_cm, units = (LANDSCAPE_CM, LANDSCAPE_WIDTH) if landscape else (TEXT_CM, TABLE_WIDTH)
         if summary:
             heads = [para(name, "黑体" if zh else BODY_FONT, 14, indent=False, line=24)]
         else:
-            doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
             heads = [
                 para(f"附件{i}" if zh else f"Annex {i}", "黑体" if zh else BODY_FONT, 16, indent=False),
                 para(name, TITLE_FONT, 18, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=32),
             ]
+        if not summary and not turned:  # each annex on a new page (a break of its own: one at the end of the last
+            # paragraph had fallen between the previous annex's heading and its table)
+            heads[0].paragraph_format.page_break_before = True
         for hp in heads:  # a heading never alone at a page's foot, its table on the next
             hp.paragraph_format.keep_with_next = True
         t = doc.add_table(rows=1, cols=df.width)
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        # a column as wide as its longest value (a heading may take two lines), and a little for the cell's padding
-        widths = [max([-(-_text_width(str(c)) // 2)] + [_text_width(b.cell(name, c, v)) for v in df[c].to_list()]) + 1 for c in df.columns]
+        widths = column_widths(df.columns, cells, numeric, units)
         total = sum(widths) or 1
-        numeric = [_is_number_col(b, name, c) for c in df.columns]
         t.autofit = False
         for j, col in enumerate(t.columns):  # the grid's widths: what LibreOffice (and Word on opening) lays out by
-            col.width = Cm(15.6 * widths[j] / total)
+            col.width = Cm(text_cm * widths[j] / total)
         hdr = t.rows[0]
         trpr = hdr._tr.get_or_add_trPr()
         for tag in ("w:tblHeader", "w:cantSplit"):
@@ -1031,7 +1087,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
             trpr.append(el)
         for j, c in enumerate(df.columns):
             cell = hdr.cells[j]
-            cell.width = Cm(15.6 * widths[j] / total)
+            cell.width = Cm(text_cm * widths[j] / total)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
             _set_font(cell.paragraphs[0].add_run(c), "黑体" if zh else TABLE_FONT, size=10.5)
         for row in df.iter_rows():
@@ -1041,7 +1097,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
             r._tr.get_or_add_trPr().append(el)
             for j, v in enumerate(row):
                 cell = r.cells[j]
-                cell.width = Cm(15.6 * widths[j] / total)
+                cell.width = Cm(text_cm * widths[j] / total)
                 par = cell.paragraphs[0]
                 par.alignment = WD_ALIGN_PARAGRAPH.RIGHT if numeric[j] else WD_ALIGN_PARAGRAPH.LEFT
                 _set_font(par.add_run(b.cell(name, df.columns[j], v)), TABLE_FONT, size=10.5, bold=str(row[0]) in ("合计", "Total"))
