@@ -26,7 +26,8 @@ m = dispatch.name_units(analysis.measures(area, day, sl), h, lang, area)
 top = m.filter(pl.col("is_area")).to_dicts()[0]
 share = top["organized"] / top["persons"] if top["persons"] else None
 total_q = {r["unit_code"]: r["target"] for r in q.filter(pl.col("metric") == "total").iter_rows(named=True)}
-c1, c2, c3, c4, c5 = st.columns(5)
+c1, c2, c3 = st.columns(3)  # two rows: five figures in one cut 55.90万人 to "55.90万…" at 1280 px
+c4, c5 = st.columns(2)
 c1.metric(t("persons", lang), fmt.persons(top["persons"], lang))
 above = fmt.short_points((share - minimum) * 100, lang) if share and minimum is not None else None  # against the floor
 c2.metric(t("org_share", lang), fmt.pct(share), delta=above, delta_arrow=fmt.arrow(above))
@@ -71,6 +72,13 @@ if kids.height:
         ),
     )
     drill_table(table, state, h, "share_table", kids["unit_code"].to_list(), name="organized_share")
+    st.caption(
+        L(
+            "按全年任务测算尚需数按各单位本级任务分别计算：已超过下限的单位不抵减其他单位，故各单位之和不等于本级数。",
+            "The year's need is worked out for each unit against its own quota: a unit above the floor does not offset "
+            "another, so the units' figures do not add up to the area's.",
+        )
+    )
 
 st.markdown("#### " + (L("组织方式构成（按人员，一人多次按各渠道分别计）", "Channel mix (persons with a placement through each channel)")))
 ch = dispatch.name_units(analysis.by_dimension(area, day, "channel", sl), h, lang, area)

@@ -208,4 +208,4 @@ def test_share_card_says_what_the_years_quota_still_needs():
     }
     lines = _card_lines(row, "zh", "linear", False)
     assert lines[:2] == ["下限 60.0% · 高于下限3.8个百分点", "按全年任务测算尚需有组织转移 12,648人"]
-    assert _card_lines(row, "en", "linear", False)[1] == "Organized placements still needed for the floor at the year's quota 12,648"
+    assert _card_lines(row, "en", "linear", False)[1] == "Organized placements still needed (year's quota) 12,648"

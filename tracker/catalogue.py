@@ -273,7 +273,7 @@ class Metric:
         still needed"."""
         if lang == "zh":
             return ("按全年任务测算尚需" if year_end else "还需") + self.needed_zh
-        return f"{self.needed_en} still needed" + (" for the floor at the year's quota" if year_end else "")
+        return f"{self.needed_en} still needed" + (" (year's quota)" if year_end else "")
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
