@@ -258,3 +258,15 @@ def test_outlines_are_drawn_with_what_a_screen_can_show():
                 cur.append((x, y))
         rings.append(cur)
         assert all(len(r) >= 4 and r[0] == r[-1] for r in rings)
+
+
+def test_names_on_the_dark_theme_are_light_on_a_dark_halo():
+    """Meeting mode's dark theme: the units' names had stayed dark grey, lost where a unit meets the black page."""
+    from tracker import charts
+
+    fig = charts.on_dark(geo.fig_status_map(_frame("54"), geo.level_geojson("54"), "zh"))
+    names = next(tr for tr in fig.data if tr.meta == "markers")
+    assert names.textfont.color == "#f3f4f6" and names.textfont.shadow.endswith("#000000")
+    assert names.unselected.textfont.color == "#f3f4f6"
+    light = geo.fig_status_map(_frame("54"), geo.level_geojson("54"), "zh")
+    assert next(tr for tr in light.data if tr.meta == "markers").textfont.color == "#212121"  # the light page as before

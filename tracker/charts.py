@@ -332,6 +332,10 @@ def on_dark(fig: go.Figure) -> go.Figure:
     )
     for a in fig.layout.annotations or ():
         a.font.color = DARK["ink"]
+    for tr in fig.data:  # the map's names: light on a dark halo (dark names had vanished where a unit meets the page)
+        if getattr(tr, "meta", None) == "markers" and tr.textfont is not None:
+            tr.textfont.color, tr.textfont.shadow = DARK["ink"], "0px 0px 4px #000000"
+            tr.unselected.textfont.color = DARK["ink"]
     return fig
 
 
