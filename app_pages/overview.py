@@ -56,6 +56,8 @@ if note:  # the numbers include carried-forward data: say whose
 
 area_rows = {r["metric"]: r for r in ev.filter(pl.col("is_area")).iter_rows(named=True)}
 reported = [k for k in shown if k not in CARD_METRICS]
+if state.meeting:  # on the projector, the reported figures with a target here: the others have no progress to discuss
+    reported = [k for k in reported if area_rows[k]["quota"] is not None]
 chunks = [CARD_METRICS[:4], CARD_METRICS[4:]] + [reported[i : i + 4] for i in range(0, len(reported), 4)]
 
 

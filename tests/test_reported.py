@@ -75,12 +75,13 @@ def test_entry_import_pacing_and_ranking(data, tmp_path):
     assert "已填报1项。" in [s.value for s in at.success]
     # 卡若区's figure comes in a table (with a bad row: an unknown unit)
     table = tmp_path / "填报.csv"
-    table.write_text("单位,截至日期,补贴性职业技能培训\n卡若区,2026-11-20,300\n火星县,2026-11-20,5\n", encoding="utf-8")
+    # (城镇新增就业 has no target at 昌都市: a card at the desk, none on the projector)
+    table.write_text("单位,截至日期,补贴性职业技能培训,城镇新增就业\n卡若区,2026-11-20,300,40\n火星县,2026-11-20,5,1\n", encoding="utf-8")
     mark_input(table)
     h = hierarchy.load()
     rows, bad = reported.read_table(table, h, DAY)
     out = reported.add(rows, "卡若区人社局", "import", h, "5403", dt.date(2026, 11, 22))
-    assert out.accepted == 1 and [b["reason_en"] for b in bad] == ["unknown unit"]
+    assert out.accepted == 2 and [b["reason_en"] for b in bad] == ["unknown unit"]  # two figures of 卡若区
     queries.reset()
 
     d = dispatch.resolve_dates(DAY)
@@ -108,6 +109,15 @@ def test_entry_import_pacing_and_ranking(data, tmp_path):
     card = next(re.sub(r"<[^>]+>", "", m.value) for m in at.markdown if "data-metric='training_sessions'" in m.value)
     assert "1,500人次" in card and "任务 2,000人次" in card and "75.0%" in card and "单位填报 · 截至11月20日" in card
     assert "较上周" in card and "本周净增" not in card  # reports come monthly: the change since last week's figure
+
+    def cards(at) -> set[str]:
+        return set(re.findall(r"data-metric='(\w+)'", " ".join(m.value for m in at.markdown)))
+
+    assert {"training_sessions", "urban_new_jobs"} <= cards(at)
+    meet = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    meet.query_params.update(area="5403", meet="1")
+    meet.run()
+    assert not meet.exception and "training_sessions" in cards(meet) and "urban_new_jobs" not in cards(meet)
     df = at.dataframe[0].value
     assert df["单位"].tolist() == ["洛隆县", "卡若区"] and [round(x, 1) for x in df["完成率"]] == [80.0, 60.0]
     # whose reports make 昌都市's figure: said under the cards (a county's own page needs no such line)
@@ -119,6 +129,7 @@ def test_entry_import_pacing_and_ranking(data, tmp_path):
     hist = reported.history("5403", 2026)
     assert sorted(zip(hist["unit_code"], hist["source"], hist["user"], strict=True)) == [
         ("540302", "import", "卡若区人社局"),
+        ("540302", "import", "卡若区人社局"),  # its two figures
         ("540329", "entry", "demo"),
     ]
     from tracker import audit
