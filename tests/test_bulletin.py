@@ -157,11 +157,13 @@ def files(fixture_dir, tmp_path_factory):
     import queries
 
     os.environ["TRACKER_DATA_DIR"] = str(fixture_dir)
+    os.environ["TRACKER_TODAY"] = "2026-11-21"  # the day after the week's Friday, as a bulletin is printed
     queries.reset()
     out = tmp_path_factory.mktemp("bulletin")
     f = bulletin.write_all("54", F.CUR, out)
     yield f
     os.environ.pop("TRACKER_DATA_DIR")
+    os.environ.pop("TRACKER_TODAY")
     queries.reset()
 
 
@@ -203,7 +205,8 @@ def test_docx_numbers_and_fonts(files):
     assert doc.paragraphs[i].paragraph_format.keep_with_next and doc.paragraphs[i].paragraph_format.keep_together
     assert paras.count("附件1") == 1 and "附件3" in paras  # 各县（区）进度, one level further down
     assert paras[paras.index("附件3") + 1] == "各县（区）进度"
-    assert paras[-1].startswith("自治区农牧民转移就业工作专班办公室\t") and paras[-1].endswith("印发")
+    # printed on the deployment's today (TRACKER_TODAY here), not the machine's: the demo's 12月4日 had read 12月5日印发
+    assert paras[-1] == "自治区农牧民转移就业工作专班办公室\t2026年11月21日印发"
     # each annex on a new page: a page break before its heading, or a section of its own (a wide table's page turned)
     starts = [p for p in doc.paragraphs if re.fullmatch(r"附件\d+", p.text)]
     assert len(starts) >= 10 and sum(bool(p.paragraph_format.page_break_before) for p in starts) + len(doc.sections) - 1 == len(starts)
@@ -432,3 +435,15 @@ def test_no_line_breaks_inside_a_figure_in_the_pdf():
     pairs = itertools.pairwise(lines)
     broken = [a[-6:] + "|" + z[:6] for a, z in pairs if re.search(r"[\d,.]$", a) and re.match(r"[\d,.%]", z)]
     assert len(lines) > 30 and broken == [], broken
+
+
+@pytest.mark.parametrize(
+    "title, lines",
+    [
+        ("关于全区农牧民转移就业工作进展情况的通报", ["关于全区农牧民转移就业工作进展情况的通报"]),  # 20 字: one line
+        ("关于洛隆县农牧民转移就业工作进展情况的通报", ["关于洛隆县农牧民转移就业", "工作进展情况的通报"]),  # not 报 alone
+        ("Transfer employment progress, Luolong County", ["Transfer employment progress, Luolong County"]),
+    ],
+)
+def test_title_lines(title, lines):
+    assert bulletin.title_lines(title) == lines

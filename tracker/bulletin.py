@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tracker import analysis, catalogue, charts, dispatch, fmt, hierarchy, quotas, rules
+from tracker import analysis, catalogue, charts, dispatch, fmt, hierarchy, quotas, rules, settings
 from tracker.catalogue import CARD_METRICS, METRICS, metric_label
 from tracker.errors import TrackerError
 from tracker.hierarchy import REGION
@@ -905,6 +905,15 @@ def fits_portrait(headers: list[str], cells: list[list[str]], numeric: list[bool
     return sum(_column_needs(headers, cells, numeric)[1]) <= TABLE_WIDTH
 
 
+def title_lines(title: str, per_line: int = 20) -> list[str]:
+    """The title in lines as GB/T 9704 sets it (梯形: the longer line first, never one character alone): 二号 type takes
+    20 characters a line, and 关于洛隆县农牧民转移就业工作进展情况的通报 had left 报 alone on its second line."""
+    if _text_width(title) <= 2 * per_line:
+        return [title]
+    cut = title.find("工作进展") if "工作进展" in title else len(title) // 2
+    return [title[:cut], title[cut:]] if 0 < cut <= per_line and len(title) - cut <= per_line else [title]
+
+
 def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool], width: int = TABLE_WIDTH) -> list[float]:
     """Each column's share of the table's width, in half-width characters: what it wants while the page has room,
     else the text columns give way in proportion to what each can give and the figures keep their room."""
@@ -999,7 +1008,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
     rule(p)
     para("", line=20)
     # 主体
-    para(b.title, TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=36)
+    para("\n".join(title_lines(b.title)), TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=36)
     para("", line=20)
     para(head.to + ("：" if zh else ":"), indent=False)
     sections = b.sections() if not summary else [b.sections()[0], b.sections()[2]]
@@ -1113,7 +1122,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
         p = para(("抄送：" if zh else "Copies: ") + head.cc, BODY_FONT, 14, indent=False)
         p.paragraph_format.left_indent = Pt(14)
         rule(p, "000000", 4)
-    today = dt.date.today()
+    today = settings.today()  # the deployment's today (a demo's or a test's too), as every other date
     p = para(
         f"{head.printer}\t{today.year}年{today.month}月{today.day}日印发" if zh else f"{head.printer}\tprinted {today.isoformat()}",
         BODY_FONT,
@@ -1197,7 +1206,7 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
         f"<div class='mark'>{esc(head.mark)}</div>",
         f"<div class='no'>{'第' + str(b.issue_no) + '期' if zh else 'No. ' + str(b.issue_no)}</div>",
         f"<div class='issuer'><span>{esc(head.issuer)}</span><span>{esc(b.date_line)}</span></div>",
-        f"<h1>{esc(b.title)}</h1>",
+        f"<h1>{'<br>'.join(esc(x) for x in title_lines(b.title))}</h1>",
         f"<p class='to'>{esc(head.to)}{'：' if zh else ':'}</p>",
     ]
     sections = b.sections() if not summary else [b.sections()[0], b.sections()[2]]
@@ -1226,7 +1235,7 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
                 f"<section class='annex'><div class='annex-no'>{'附件' if zh else 'Annex '}{i}</div>"
                 f"<h3>{esc(name)}</h3>{table(name, df)}</section>"
             )
-        today = dt.date.today()
+        today = settings.today()
         cc = f"<div class='cc'>{'抄送：' if zh else 'Copies: '}{esc(head.cc)}</div>" if head.cc else ""
         printed = f"{today.year}年{today.month}月{today.day}日印发" if zh else f"printed {today.isoformat()}"
         parts.append(f"<div class='banji'>{cc}<div class='printer'><span>{esc(head.printer)}</span><span>{printed}</span></div></div>")
