@@ -121,7 +121,7 @@ def test_meeting_cards_in_english():
     assert _card_lines(_TOTAL_ROW, "en", "linear", True) == [
         "Quota 615,000 · Completion 90.9%",
         "Time elapsed 92.6% · 1.7 pp behind",
-        "Net change this week +3,204 · Year on year +6.2%",
+        "This week +3,204 · YoY +6.2%",  # short enough for a line at 1280 px
     ]
 
 

@@ -70,11 +70,12 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
         yoy = fmt.delta(k, row["yoy"], lang) if k == "share" else fmt.signed_pct(row["yoy"])
     else:
         yoy = fmt.signed_pct(row["yoy"])
+    short = "_short" if compact else ""
     lines.append(
         f"<span title='{html.escape(t('new_week_help', lang))}'>"
         # a unit's report is monthly: what changed since last week's figure, not what was added this week
-        f"{t('vs_last_week' if k in ('share', 'per_capita') or row.get('reported') else 'new_week', lang)} {wk}</span> · "
-        f"{t('yoy', lang)} {yoy}"
+        f"{t('vs_last_week' if k in ('share', 'per_capita') or row.get('reported') else 'new_week' + short, lang)} {wk}</span> · "
+        f"{t('yoy' + short, lang)} {yoy}"
     )
     body = "".join(f"<div class='tr-line'>{_unbroken(x)}</div>" for x in lines)
     return (

@@ -41,6 +41,8 @@ T = {
     ),
     "vs_last_week": ("较上周", "vs last week"),
     "yoy": ("同比", "Year on year"),
+    "new_week_short": ("本周净增", "This week"),  # meeting mode's cards: a line at 1280 px
+    "yoy_short": ("同比", "YoY"),
     "status": ("状态", "Status"),
     "rank": ("排名", "Rank"),
     "unit": ("单位", "Unit"),
