@@ -156,6 +156,7 @@ def files(fixture_dir, tmp_path_factory):
 
     import queries
 
+    before = os.environ.get("TRACKER_TODAY")
     os.environ["TRACKER_DATA_DIR"] = str(fixture_dir)
     os.environ["TRACKER_TODAY"] = "2026-11-21"  # the day after the week's Friday, as a bulletin is printed
     queries.reset()
@@ -163,7 +164,10 @@ def files(fixture_dir, tmp_path_factory):
     f = bulletin.write_all("54", F.CUR, out)
     yield f
     os.environ.pop("TRACKER_DATA_DIR")
-    os.environ.pop("TRACKER_TODAY")
+    if before is None:
+        os.environ.pop("TRACKER_TODAY")
+    else:
+        os.environ["TRACKER_TODAY"] = before
     queries.reset()
 
 
@@ -361,11 +365,13 @@ def test_annex_headings_stay_with_their_tables_and_columns_fit_their_text(files)
 
 def test_each_annex_starts_its_page_with_its_table_a_wide_one_on_a_page_turned(files):
     """In the PDF an office signs: no page holding only 附件N and its name (a page break had fallen between the first
-    annex's heading and its table), and 总体进度's eleven columns on a landscape page, where its figures fit their cells."""
+    annex's heading and its table), 总体进度's ten columns on a landscape page, where its figures fit their cells, and the
+    signature's page opening with text of the document (the laggards' closing charge), never the signature alone."""
     pages = int(
         re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(files["pdf"])], capture_output=True, text=True).stdout).group(1)
     )
     sizes = subprocess.run(["pdfinfo", "-f", "1", "-l", str(pages), str(files["pdf"])], capture_output=True, text=True).stdout
+    seen_turned = signed = False
     turned = {int(n) for n, w, h in re.findall(r"Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+)", sizes) if float(w) > float(h)}
     seen = 0
     for n in range(1, pages + 1):
@@ -378,7 +384,11 @@ def test_each_annex_starts_its_page_with_its_table_a_wide_one_on_a_page_turned(f
             assert len(lines) > 4, (n, lines)  # its heading, its name, the table's header and rows (and the page number)
             if lines[1] == "总体进度":
                 assert n in turned and "指标" in lines[2], (n, turned, lines[:3])
-    assert seen >= 10
+                seen_turned = True
+        if any(x.startswith("附件：1.总体进度") for x in lines):
+            assert "请上述单位加大工作力度，确保按期完成任务。" in lines, lines[:3]  # with text of the document
+            signed = True
+    assert seen >= 10 and seen_turned and signed
 
 
 @pytest.mark.parametrize(
@@ -386,34 +396,42 @@ def test_each_annex_starts_its_page_with_its_table_a_wide_one_on_a_page_turned(f
     [
         # a rank, a name, two figures: what each holds, on a portrait page
         (["排名", "单位"], [["1", "2"], ["日喀则市", "阿里地区"]], [True, False], True),
-        # eleven columns of figures and words: the figures keep their room, so the page turns
+        # ten columns of figures and words: the figures keep their room, so the page turns
         (
             ["指标", "完成", "任务", "完成率", "序时进度", "较序时或下限(百分点)", "本周净增", "同比", "状态", "任务来源"],
-            [
-                ["政府投资项目农牧民工用工占比"],
-                ["55.90万人"],
-                ["61.50万人"],
-                ["105.5%"],
-                ["92.6%"],
-                ["+12.9"],
-                ["+9,210.6万元"],
-                ["+0.0个百分点"],
-                ["接近序时"],
-                ["演示值"],
-            ],
+            [["政府投资项目农牧民工用工占比"], ["55.90万人"], ["61.50万人"], ["105.5%"], ["92.6%"], ["+12.9"], ["+9,210.6万元"]]
+            + [["+0.0个百分点"], ["接近序时"], ["演示值"]],
             [False, True, True, True, True, True, True, True, False, False],
             False,
         ),
+        # an English unit's name is never broken inside a word (Xietongme|n County)
+        (
+            ["Rank", "Unit", "Quota", "Done", "Status"],
+            [["1"], ["Xietongmen County"], ["11,721"], ["10,685"], ["Near pace"]],
+            [True, False, True, True, False],
+            True,
+        ),
     ],
 )
-def test_column_widths_keep_the_figures_whole(headers, cells, numeric, portrait):
+def test_column_widths_keep_the_figures_and_words_whole(headers, cells, numeric, portrait):
     assert bulletin.fits_portrait(headers, cells, numeric) is portrait
     width = bulletin.TABLE_WIDTH if portrait else bulletin.LANDSCAPE_WIDTH
     got = bulletin.column_widths(headers, cells, numeric, width)
     assert sum(got) == pytest.approx(width)
+    pad = bulletin.CELL_PAD
     for w, col, num in zip(got, cells, numeric, strict=True):
         need = max(bulletin._text_width(c) for c in col)
-        assert w >= need + bulletin.CELL_PAD - 1e-9 if num else w >= min(need, 8)  # a figure whole; a word of four 字
+        word = max(bulletin._text_width(x) for c in col for x in c.split())
+        floor = need if num else min(need, max(8, word if word < need else 4))  # a figure whole; a word, or four 字
+        assert w >= floor + pad - 1e-9, (col, w, floor)
+
+
+@pytest.mark.parametrize(
+    ("heading", "lines", "want"),
+    [("排名", 2, 4), ("完成率", 3, 6), ("序时进度", 2, 8), ("序时进度", 3, 4), ("较序时或下限(百分点)", 2, 10)],
+)
+def test_a_heading_never_leaves_a_character_alone(heading, lines, want):
+    assert bulletin._heading_need(heading, lines) == want
 
 
 @pytest.mark.skipif(not Path(bulletin.SOFFICE).exists(), reason="LibreOffice is missing: `make test` installs it")
@@ -447,3 +465,46 @@ def test_no_line_breaks_inside_a_figure_in_the_pdf():
 )
 def test_title_lines(title, lines):
     assert bulletin.title_lines(title) == lines
+
+
+# the demo region's week of 2026-12-04: its summary's text and its seven prefectures ranked (the desk copy's worst case)
+REGION_TEXT = [
+    "截至12月4日，全区累计实现农牧民转移就业55.90万人，完成年度任务的90.9%，低于序时进度1.7个百分点；其中有组织跨省转移就业4,952人"
+    "（完成任务的99.0%），跨地市58,051人（完成任务的105.5%）；组织化率63.8%，达到60%的目标下限。",
+    "实现劳务收入28.19亿元，同比增长13.3%；人均5,043元，同比增长6.7%。本周净增3,204人。",
+]
+REGION_LAGGARDS = (
+    "转移就业人数滞后序时进度的有：**那曲市**（低于序时进度12.9个百分点，差11,903人）、**拉萨市**（低于序时进度5.8个百分点，差4,246人）；"
+    "区外转移就业滞后序时进度的有：**拉萨市**（低于序时进度20.9个百分点，差314人）、**山南市**（低于序时进度21.1个百分点，差254人）、"
+    "**林芝市**（低于序时进度16.2个百分点，差122人）、**日喀则市**（低于序时进度13.6个百分点，差286人）、**昌都市**（低于序时进度10.4个百分点，"
+    "差125人）；劳务收入滞后序时进度的有：**那曲市**（低于序时进度20.0个百分点，差1.22亿元）、**拉萨市**（低于序时进度17.4个百分点，"
+    "差7,466.1万元）、**昌都市**（低于序时进度11.3个百分点，差8,903.1万元）、**日喀则市**（低于序时进度7.3个百分点，差5,989.0万元）、"
+    "**山南市**（低于序时进度12.0个百分点，差4,829.0万元）、**阿里地区**（低于序时进度6.2个百分点，差1,432.5万元）、**林芝市**（低于序时进度"
+    "6.5个百分点，差1,419.7万元）；组织化率低于60%下限的有：**阿里地区**（58.9%，还需有组织转移1,023人）。请上述单位加大工作力度，确保按期完成任务。"
+)
+REGION_RANKING = [
+    (1, "阿里地区", 36900.0, 36317.0, 0.9842, 5.8, 148.0, "快于序时", "演示值"),
+    (2, "林芝市", 43050.0, 42260.0, 0.9816, 5.6, 220.0, "快于序时", "演示值"),
+    (3, "日喀则市", 166050.0, 156901.0, 0.9449, 1.9, 1049.0, "快于序时", "演示值"),
+    (4, "昌都市", 135300.0, 124242.0, 0.9183, -0.8, 610.0, "接近序时", "演示值"),
+    (5, "山南市", 67650.0, 61621.0, 0.9109, -1.5, 343.0, "接近序时", "演示值"),
+    (6, "拉萨市", 73800.0, 64095.0, 0.8685, -5.8, 412.0, "滞后序时", "演示值"),
+    (7, "那曲市", 92250.0, 73524.0, 0.7970, -12.9, 422.0, "滞后序时", "演示值"),
+]
+
+
+@pytest.mark.skipif(not Path(bulletin.SOFFICE).exists(), reason="LibreOffice is missing: `make test` installs it")
+def test_a_regions_desk_summary_keeps_to_one_page(files):
+    """Seven prefectures ranked under six metrics' laggards: the leader's one page (it had run to a second for the
+    ranking's last row when the table's headings took three lines)."""
+    import dataclasses
+
+    from tracker import office
+
+    b = bulletin.build("54", F.CUR)  # the fixture's bulletin, with the demo region's text and ranking in it
+    rank = pl.DataFrame(REGION_RANKING, schema=list(b.tables["进度排名"].columns), orient="row").cast(b.tables["进度排名"].schema)
+    b = dataclasses.replace(b, paragraphs=REGION_TEXT, laggards=REGION_LAGGARDS, tables={**b.tables, "进度排名": rank})
+    pdf = office.docx_to_pdf(bulletin.docx_bytes(b, None, summary=True), bulletin.SOFFICE)
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert re.search(r"Pages:\s+1\n", info) and "92,250" in text and "73,524" in text  # 那曲市, the last row, on it

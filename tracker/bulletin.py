@@ -15,6 +15,7 @@ import datetime as dt
 import html
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -264,6 +265,17 @@ def _short(r: dict, lang: str) -> str:
     return f"差{v}" if lang == "zh" else f"{v} short"
 
 
+CLOSING_ZH = "请上述单位加大工作力度，确保按期完成任务。"  # the laggards' closing charge (a paragraph of its own in Word)
+
+
+def _split_closing(text: str) -> list[str]:
+    """The laggards' paragraph and its closing charge apart: the short charge goes with the signature onto its page,
+    which GB/T 9704 wants to carry text of the document."""
+    if text.endswith(CLOSING_ZH) and len(text) > len(CLOSING_ZH):
+        return [text[: -len(CLOSING_ZH)], CLOSING_ZH]
+    return [text]
+
+
 def laggard_sentence(lag: pl.DataFrame, lang: str = "zh") -> str:
     """进度滞后单位, by headline metric (total first), seriously behind before behind, the largest shortfall first
     within each (a township 5 persons short of a 6-person quota comes after a county 300 short); names in **bold**."""
@@ -296,7 +308,7 @@ def laggard_sentence(lag: pl.DataFrame, lang: str = "zh") -> str:
     if not parts:
         return "各单位主要指标进度均不低于序时进度。" if zh else "No unit is behind schedule on the headline metrics."
     if zh:
-        return "；".join(parts) + "。请上述单位加大工作力度，确保按期完成任务。"
+        return "；".join(parts) + "。" + CLOSING_ZH
     return ". ".join(parts) + "."
 
 
@@ -892,32 +904,54 @@ TABLE_WIDTH, TEXT_CM = 84, 15.6  # the text width in half-width characters of 10
 LANDSCAPE_WIDTH, LANDSCAPE_CM = 121, 22.5  # a page turned for a wide table (GB/T 9704: 横排表格)
 
 
-def _column_needs(headers: list[str], cells: list[list[str]], numeric: list[bool]) -> tuple[list[int], list[int]]:
-    """(what each column wants, the least it can have): its longest cell or its heading in three lines, the padding; a
-    text column can go down to four characters (a unit's name wraps between characters; 接近序时 stays whole), a figure
-    never below its own width (55,00|0人 or 90.|9% broken inside a cell read as two figures)."""
-    want = [max([-(-_text_width(h) // 3)] + [_text_width(c) for c in col]) + CELL_PAD for h, col in zip(headers, cells, strict=True)]
-    floor = [w if num else min(w, 8 + CELL_PAD) for w, num in zip(want, numeric, strict=True)]
+def _heading_need(h: str, lines: int) -> int:
+    """A column heading's width in `lines` lines, never a 字 alone on a line (完成率 on one; 序时进度 on one, or in two
+    of two where a table is pressed for room; never 序时进|度) nor a Latin word broken."""
+    w = _text_width(h)
+    if w <= 6 or (w <= 8 and lines < 3):
+        return w
+    word = max((_text_width(x) for x in re.split(r"[\s/]+", h) if x and all(ord(c) < 0x2E80 for c in x)), default=0)
+    return max(-(-w // lines), 4, word)
+
+
+def _longest_word(col: list[str]) -> int:
+    """The widest piece a text cell cannot break: a Latin word (Xietongmen), or two 字 (a Chinese name wraps between
+    its characters, never one alone at a line's end)."""
+    words = [_text_width(x) for c in col for x in c.split() if all(ord(ch) < 0x2E80 for ch in x)]
+    return max([4, *words])
+
+
+def _column_needs(headers: list[str], cells: list[list[str]], numeric: list[bool], lines: int = 2) -> tuple[list[int], list[int]]:
+    """(what each column wants, the least it can have): its longest cell or its heading in `lines` lines, the padding;
+    a text column can go down to four characters or its longest word (接近序时 stays whole, a Chinese name wraps between
+    characters), a figure never below its own width (55,00|0人 or 90.|9% broken inside a cell read as two figures)."""
+    want = [max([_heading_need(h, lines)] + [_text_width(c) for c in col]) + CELL_PAD for h, col in zip(headers, cells, strict=True)]
+    floor = [w if num else min(w, max(8, _longest_word(col)) + CELL_PAD) for w, col, num in zip(want, cells, numeric, strict=True)]
     return want, floor
 
 
 def fits_portrait(headers: list[str], cells: list[list[str]], numeric: list[bool]) -> bool:
-    return sum(_column_needs(headers, cells, numeric)[1]) <= TABLE_WIDTH
+    """Whether a table fits a portrait page, its headings in up to three lines and its words at their narrowest."""
+    return sum(_column_needs(headers, cells, numeric, lines=3)[1]) <= TABLE_WIDTH
 
 
 def title_lines(title: str, per_line: int = 20) -> list[str]:
     """The title in lines as GB/T 9704 sets it (梯形: the longer line first, never one character alone): 二号 type takes
-    20 characters a line, and 关于洛隆县农牧民转移就业工作进展情况的通报 had left 报 alone on its second line."""
-    if _text_width(title) <= 2 * per_line:
+    20 characters a line, and 关于洛隆县农牧民转移就业工作进展情况的通报 had left 报 alone on its second line. A title
+    without that phrase is left to the layout's own wrapping."""
+    cut = title.find("工作进展")
+    if _text_width(title) <= 2 * per_line or cut <= 0:
         return [title]
-    cut = title.find("工作进展") if "工作进展" in title else len(title) // 2
-    return [title[:cut], title[cut:]] if 0 < cut <= per_line and len(title) - cut <= per_line else [title]
+    return [title[:cut], title[cut:]] if cut <= per_line and len(title) - cut <= per_line else [title]
 
 
 def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool], width: int = TABLE_WIDTH) -> list[float]:
-    """Each column's share of the table's width, in half-width characters: what it wants while the page has room,
-    else the text columns give way in proportion to what each can give and the figures keep their room."""
+    """Each column's share of the table's width, in half-width characters: what it wants with its heading in two lines
+    while the page has room (else in three), then the text columns give way in proportion to what each can give, and
+    the figures keep their room."""
     want, floor = _column_needs(headers, cells, numeric)
+    if sum(want) > width:
+        want, floor = _column_needs(headers, cells, numeric, lines=3)
     if sum(want) <= width:
         return [w * width / sum(want) for w in want]
     give = sum(w - f for w, f in zip(want, floor, strict=True))
@@ -1019,7 +1053,8 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
             title = "二、进度滞后单位" if zh else "2. Units behind schedule"
         para(title, "黑体" if zh else BODY_FONT, 16, bold=not zh).paragraph_format.keep_with_next = True  # not alone at a foot
         for text in texts:
-            para(text)
+            for piece in _split_closing(text) if not summary else [text]:
+                para(piece)
         if k == 0 and not summary:  # the charts belong to the overall progress, numbered 图1, 图2
             for n, (key, data) in enumerate((images or {}).items(), start=1):
                 doc.add_picture(io.BytesIO(data), width=Cm(15.5))
@@ -1035,6 +1070,8 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
         # 附件说明 (part of the text, GB/T 9704), 署名 and 成文日期 on one page, never the signature alone: each a paragraph
         # kept whole (LibreOffice split a chain of many kept paragraphs; a long paragraph kept with them pushed the
         # heading before it onto a page of its own)
+        if len(doc.paragraphs[-1].text) <= 60:  # a short last paragraph (the closing charge) goes with the signature
+            doc.paragraphs[-1].paragraph_format.keep_with_next = True
         block = []
         if tables:
             block.append(para("", line=28))
@@ -1063,7 +1100,8 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
             new.orientation = WD_ORIENT.LANDSCAPE if wide else WD_ORIENT.PORTRAIT
             new.page_width, new.page_height = (Cm(29.7), Cm(21.0)) if wide else (Cm(21.0), Cm(29.7))
             if wide:  # the portrait margins turned with the page
-                new.top_margin, new.bottom_margin, new.left_margin, new.right_margin = Cm(2.8), Cm(2.6), Cm(3.7), Cm(3.5)
+                # (turned with the table's head to the binding edge: 订口 2.8 cm on top, 天头 3.7 cm on the right)
+                new.top_margin, new.bottom_margin, new.left_margin, new.right_margin = Cm(2.8), Cm(2.6), Cm(3.5), Cm(3.7)
             else:
                 new.top_margin, new.bottom_margin, new.left_margin, new.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
             landscape = wide
@@ -1083,7 +1121,10 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
         t = doc.add_table(rows=1, cols=df.width)
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths = column_widths(df.columns, cells, numeric, units)
+        # the desk copy's ranking and a turned page's wide table in smaller type (小五): headings in two lines, the
+        # region's summary on one page, 总体进度's indicator names whole
+        pt = 9.5 if summary or landscape else 10.5
+        widths = column_widths(df.columns, cells, numeric, round(units * 10.5 / pt))
         total = sum(widths) or 1
         t.autofit = False
         for j, col in enumerate(t.columns):  # the grid's widths: what LibreOffice (and Word on opening) lays out by
@@ -1098,7 +1139,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
             cell = hdr.cells[j]
             cell.width = Cm(text_cm * widths[j] / total)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _set_font(cell.paragraphs[0].add_run(c), "黑体" if zh else TABLE_FONT, size=10.5)
+            _set_font(cell.paragraphs[0].add_run(c), "黑体" if zh else TABLE_FONT, size=pt)
         for row in df.iter_rows():
             r = t.add_row()
             el = OxmlElement("w:cantSplit")
@@ -1109,7 +1150,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
                 cell.width = Cm(text_cm * widths[j] / total)
                 par = cell.paragraphs[0]
                 par.alignment = WD_ALIGN_PARAGRAPH.RIGHT if numeric[j] else WD_ALIGN_PARAGRAPH.LEFT
-                _set_font(par.add_run(b.cell(name, df.columns[j], v)), TABLE_FONT, size=10.5, bold=str(row[0]) in ("合计", "Total"))
+                _set_font(par.add_run(b.cell(name, df.columns[j], v)), TABLE_FONT, size=pt, bold=str(row[0]) in ("合计", "Total"))
         if name in b.notes:
             para(b.notes[name], BODY_FONT, 12, indent=False, line=20)
     # 版记: on the last page, rules above and below, 抄送 and 印发
@@ -1129,7 +1170,8 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
         14,
         indent=False,
     )
-    p.paragraph_format.tab_stops.add_tab_stop(Cm(15.3), alignment=2)
+    # the date at the right margin, of a turned page too (after a wide last annex)
+    p.paragraph_format.tab_stops.add_tab_stop(Cm((LANDSCAPE_CM if landscape else TEXT_CM) - 0.3), alignment=2)
     p.paragraph_format.left_indent = Pt(14)
     rule(p, "000000", 8)
     return _docx_footer_and_save(doc, sec)
@@ -1212,7 +1254,7 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
     sections = b.sections() if not summary else [b.sections()[0], b.sections()[2]]
     for k, (title, texts) in enumerate(sections):
         parts.append(f"<h2>{esc(title)}</h2>")
-        parts += [f"<p>{rich(t)}</p>" for t in texts]
+        parts += [f"<p>{rich(piece)}</p>" for t in texts for piece in (_split_closing(t) if not summary else [t])]
         if k == 0 and not summary:
             for n, (key, data) in enumerate((images or {}).items(), start=1):
                 cap = FIGURE_NAMES.get(key, (key, key))[0 if zh else 1]
@@ -1226,13 +1268,18 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
         if rank_name in b.tables:
             parts.append(f"<h2>{esc(rank_name)}</h2>" + table(rank_name, b.tables[rank_name]))
     else:
+        # as in Word: a short last paragraph (the closing charge), 附件说明 and the signature on one page
+        keep = [parts.pop()] if parts[-1].startswith("<p>") and len(parts[-1]) <= 80 else []
         if tables:
             lines = [f"{i}.{esc(n)}" for i, (n, _df) in enumerate(tables, start=1)]
-            parts.append(f"<p class='annex-list'>{'附件：' if zh else 'Annexes: '}{'<br>'.join(lines)}</p>")
-        parts.append(f"<p class='sign'>{esc(head.issuer)}<br>{esc(b.date_line)}</p>")
+            keep.append(f"<p class='annex-list'>{'附件：' if zh else 'Annexes: '}{'<br>'.join(lines)}</p>")
+        keep.append(f"<p class='sign'>{esc(head.issuer)}<br>{esc(b.date_line)}</p>")
+        parts.append(f"<div class='closing'>{''.join(keep)}</div>")
         for i, (name, df) in enumerate(tables, start=1):
+            cells = [[b.cell(name, c, v) for v in df[c].to_list()] for c in df.columns]
+            wide = not fits_portrait(df.columns, cells, [_is_number_col(b, name, c) for c in df.columns])
             parts.append(
-                f"<section class='annex'><div class='annex-no'>{'附件' if zh else 'Annex '}{i}</div>"
+                f"<section class='annex{' wide' if wide else ''}'><div class='annex-no'>{'附件' if zh else 'Annex '}{i}</div>"
                 f"<h3>{esc(name)}</h3>{table(name, df)}</section>"
             )
         today = settings.today()
@@ -1251,7 +1298,10 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
         " h2{font-family:'Noto Sans CJK SC',sans-serif;font-size:16pt;font-weight:400;margin:0;text-indent:2em}"
         " p{text-indent:2em;margin:0} p.to{text-indent:0} p.sign{text-align:right;margin:28pt 2em 0 0;text-indent:0}"
         " p b{font-family:'Noto Sans CJK SC',sans-serif;font-weight:700}"
-        " .annex-list{margin-top:28pt} .annex{break-before:page} .annex-no{font-family:'Noto Sans CJK SC',sans-serif}"
+        " .annex-list{margin-top:28pt;padding-left:5em;text-indent:-3em} .closing{break-inside:avoid}"
+        " .annex{break-before:page} .annex-no{font-family:'Noto Sans CJK SC',sans-serif}"
+        " @page wide{size:A4 landscape;margin:28mm 37mm 26mm 35mm} .annex.wide{page:wide}"
+        " @page tall{size:A4 portrait} .annex:not(.wide), .banji{page:tall}"  # Chromium kept the turned page after one
         " h3{font-family:'Noto Sans CJK SC',sans-serif;font-size:18pt;text-align:center;margin:6pt 0 10pt}"
         " table{border-collapse:collapse;font-size:10.5pt;line-height:14pt;margin:0 auto 6pt;width:100%}"
         " thead{display:table-header-group} tr{break-inside:avoid} td,th{border:1px solid #333;padding:2px 4px}"
