@@ -1099,8 +1099,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
             new = doc.add_section(WD_SECTION.NEW_PAGE)
             new.orientation = WD_ORIENT.LANDSCAPE if wide else WD_ORIENT.PORTRAIT
             new.page_width, new.page_height = (Cm(29.7), Cm(21.0)) if wide else (Cm(21.0), Cm(29.7))
-            if wide:  # the portrait margins turned with the page
-                # (turned with the table's head to the binding edge: 订口 2.8 cm on top, 天头 3.7 cm on the right)
+            if wide:  # the portrait margins turned with the page, the table's head to the binding edge (订口 2.8 cm on top)
                 new.top_margin, new.bottom_margin, new.left_margin, new.right_margin = Cm(2.8), Cm(2.6), Cm(3.5), Cm(3.7)
             else:
                 new.top_margin, new.bottom_margin, new.left_margin, new.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
