@@ -35,7 +35,7 @@ c3.metric(L("有组织转移", "Organized"), fmt.persons(top["organized"], lang)
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)
 share_met = catalogue.METRICS["org_share"]
 c4.metric(
-    share_met.needed_label(lang), L("无需新增", "None") if needed == 0 else fmt.count(needed, lang)
+    share_met.needed_label(lang), L("无需新增", "None needed") if needed == 0 else fmt.count(needed, lang)
 )  # not "0人" beside the year's need
 # the overview's card says both: what the floor needs now, and once the year's total quota is met
 year_end = rules.organized_needed_by_year_end(top["organized"], total_q.get(area), minimum)

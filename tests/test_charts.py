@@ -85,7 +85,7 @@ def test_cumulative_in_wan_persons_with_the_target_line_as_the_card_writes_it():
     assert names == ["上年", "序时进度线", "本年", "预计"]
     this_year = fig.data[names.index("本年")]
     assert list(this_year.y) == [1.0, 15.0]  # 万人
-    assert fig.layout.yaxis.title.text == "万人" and fig.layout.yaxis.tickformat == ",.1f"
+    assert fig.layout.yaxis.title.text == "累计人数（万人）" and fig.layout.yaxis.tickformat == ",.1f"
     assert fig.layout.xaxis.tickformat == "%-m月%-d日"
     last = fig.data[names.index("上年")]
     assert list(last.x) == [dt.date(2026, 1, 2)]  # last year's week drawn under this year's
@@ -101,7 +101,9 @@ def test_cumulative_in_wan_persons_with_the_target_line_as_the_card_writes_it():
 def test_cumulative_in_english_below_a_hundred_thousand_in_plain_persons():
     small = {**TREND, "this_year": [(dt.date(2026, 1, 2), 900)], "linear": [], "last_year": [], "target": 5_000, "projection": None}
     fig = valid(charts.cumulative(small, "en", "Progress"))
-    assert list(fig.data[0].y) == [900.0] and fig.layout.yaxis.title.text == "persons" and fig.layout.xaxis.tickformat == "%-d %b"
+    assert (
+        list(fig.data[0].y) == [900.0] and fig.layout.yaxis.title.text == "Cumulative (persons)" and fig.layout.xaxis.tickformat == "%-d %b"
+    )
 
 
 def test_cumulative_of_a_first_week_has_a_tick_a_day_and_whole_persons():

@@ -138,6 +138,10 @@ def test_meeting_cards_in_english():
         (-8.14, {"seasonal": True}, "zh", "较季节进度低8.1个百分点"),
         (2.0, {"seasonal": True}, "en", "2.0 pp ahead of seasonal pace"),
         (-0.04, {"minimum": True}, "zh", "高于下限0.0个百分点"),
+        # meeting mode, after the floor's own figure (下限 60.0% · 高出3.8个百分点)
+        (3.8, {"minimum": True, "short": True}, "zh", "高出3.8个百分点"),
+        (-1.14, {"minimum": True, "short": True}, "zh", "差1.1个百分点"),
+        (-1.14, {"minimum": True, "short": True}, "en", "1.1 pp below"),
     ],
 )
 def test_gap_wording_on_the_figure_shown(gap, kw, lang, want):

@@ -35,7 +35,8 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
     elif row["quota_kind"] == "minimum" and row["gap"] is None:  # no one placed yet: the share is undefined
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])} · " + ("尚无转移人员" if lang == "zh" else "nobody placed yet"))
     elif row["quota_kind"] == "minimum":
-        lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])}{_source(row, lang)} · {fmt.points(row['gap'], lang, minimum=True)}")
+        gap_txt = fmt.points(row["gap"], lang, minimum=True, short=compact)
+        lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])}{_source(row, lang)} · {gap_txt}")
         if row["needed"]:
             lines.append(f"{met.needed_label(lang)} <b>{fmt.count(row['needed'], lang, met.unit_zh)}</b>")
         if row.get("needed_year_end") is not None:

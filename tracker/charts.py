@@ -203,7 +203,12 @@ def cumulative(tr: dict, lang: str, label: str) -> go.Figure:
     layout = _layout(
         380,
         xaxis=date_axis(lang, days),
-        yaxis=dict(tickformat=",.0f" if k == 1 else ",.1f", title=dict(text=unit), **(count_axis(every) if k == 1 else {})),
+        # the unit with what it counts: a lone 人 turned on its side read as "≺"
+        yaxis=dict(
+            tickformat=",.0f" if k == 1 else ",.1f",
+            title=dict(text=f"累计人数（{unit}）" if lang == "zh" else f"Cumulative ({unit})"),
+            **(count_axis(every) if k == 1 else {}),
+        ),
         title=_title(label),
         shapes=shapes,
         annotations=notes,

@@ -79,6 +79,10 @@ def points(gap, lang: str = "zh", minimum: bool = False, short: bool = False, se
     if _none(gap):
         return "—"
     g = round(gap, 1) + 0.0  # no "−0.0"
+    if short and minimum:  # after the floor's own figure: 下限 60.0% · 高出3.8个百分点
+        if lang == "zh":
+            return f"{'高出' if g >= 0 else '差'}{abs(g):.1f}个百分点"
+        return f"{abs(g):.1f} pp {'above' if g >= 0 else 'below'}"
     if short:
         if lang == "zh":
             return "持平" if g == 0 else f"{'超前' if g > 0 else '滞后'}{abs(g):.1f}个百分点"
