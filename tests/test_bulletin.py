@@ -124,6 +124,15 @@ def test_laggards_small_quotas_do_not_dominate():
     assert "劳务收入滞后序时进度的有：**丁镇**（低于序时进度9.0个百分点，差124.0万元）" in s  # yuan, never 人
     # a county's plan sets 区外转移就业 beside its total (seed 001: 区外转移就业90人): named after the organized metrics
     assert "；区外转移就业滞后序时进度的有：**乙镇**（低于序时进度50.0个百分点，差9人）；劳务收入" in s
+    # the desk summary's: the names, in the same order, at most BRIEF_NAMED a metric
+    assert bulletin.laggard_sentence(lag, brief=True) == (
+        "转移就业人数滞后序时进度的有：**乙镇**、**甲镇**、**丙镇**；区外转移就业滞后序时进度的有：**乙镇**；"
+        "劳务收入滞后序时进度的有：**丁镇**。请上述单位加大工作力度，确保按期完成任务。"
+    )
+    many = _lag([(str(i), f"{i}镇", "total", -10.0 - i, 10, None, "behind", 90, 100, "target") for i in range(1, 8)])
+    assert bulletin.laggard_sentence(many, brief=True).startswith(
+        "转移就业人数滞后序时进度的有：**1镇**、**2镇**、**3镇**、**4镇**、**5镇**等7个单位"
+    )
 
 
 def test_comparison_with_last_issue():
@@ -503,8 +512,51 @@ def test_a_regions_desk_summary_keeps_to_one_page(files):
 
     b = bulletin.build("54", F.CUR)  # the fixture's bulletin, with the demo region's text and ranking in it
     rank = pl.DataFrame(REGION_RANKING, schema=list(b.tables["进度排名"].columns), orient="row").cast(b.tables["进度排名"].schema)
-    b = dataclasses.replace(b, paragraphs=REGION_TEXT, laggards=REGION_LAGGARDS, tables={**b.tables, "进度排名": rank})
+    # the laggards in full (as before the summary named them only): the worst case of the region's text
+    b = dataclasses.replace(b, paragraphs=REGION_TEXT, laggards=REGION_LAGGARDS, laggards_brief="", tables={**b.tables, "进度排名": rank})
     pdf = office.docx_to_pdf(bulletin.docx_bytes(b, None, summary=True), bulletin.SOFFICE)
     info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert re.search(r"Pages:\s+1\n", info) and "92,250" in text and "73,524" in text  # 那曲市, the last row, on it
+
+
+# 日喀则市's week of 2026-12-04 in the demo: eighteen counties ranked under the laggards by name
+SHIGATSE = (
+    "桑珠孜区 南木林县 江孜县 定日县 萨迦县 拉孜县 昂仁县 谢通门县 白朗县 仁布县 康马县 定结县 仲巴县 亚东县 吉隆县 聂拉木县 萨嘎县 岗巴县"
+).split()
+SHIGATSE_BRIEF = (
+    "转移就业人数滞后序时进度的有：**仁布县**；有组织跨省转移滞后序时进度的有：**南木林县**、**岗巴县**、**亚东县**、**萨嘎县**、**江孜县**等6个单位；"
+    "有组织跨地市转移滞后序时进度的有：**仲巴县**；区外转移就业滞后序时进度的有：**江孜县**、**南木林县**、**昂仁县**、**拉孜县**、**白朗县**等12个单位；"
+    "劳务收入滞后序时进度的有：**仁布县**、**萨迦县**、**定结县**、**谢通门县**、**定日县**等11个单位；组织化率低于60%下限的有：**定结县**、**康马县**、"
+    "**仲巴县**、**定日县**、**谢通门县**。请上述单位加大工作力度，确保按期完成任务。"
+)
+
+
+@pytest.mark.skipif(not Path(bulletin.SOFFICE).exists(), reason="LibreOffice is missing: `make test` installs it")
+def test_a_prefectures_desk_summary_keeps_to_one_page(files):
+    """Eighteen counties ranked under the laggards by name (the summary's, five a metric): one page (the laggards in
+    full and a title in two lines had pushed the last two counties to a second)."""
+    import dataclasses
+
+    from tracker import office
+
+    b = bulletin.build("54", F.CUR)
+    cols = list(b.tables["进度排名"].columns)
+    rows = [
+        (i + 1, n, 9_000.0 + 700 * i, 8_500.0 + 600 * i, 0.95 - 0.01 * i, 3.0 - i, 40.0 + i, "接近序时", "演示值")
+        for i, n in enumerate(SHIGATSE)
+    ]
+    rank = pl.DataFrame(rows, schema=cols, orient="row").cast(b.tables["进度排名"].schema)
+    text = [p.replace("全区", "日喀则市") for p in REGION_TEXT]
+    b = dataclasses.replace(
+        b,
+        title="关于日喀则市农牧民转移就业工作进展情况的通报",
+        paragraphs=text,
+        laggards=REGION_LAGGARDS,
+        laggards_brief=SHIGATSE_BRIEF,
+        tables={**b.tables, "进度排名": rank},
+    )
+    pdf = office.docx_to_pdf(bulletin.docx_bytes(b, None, summary=True), bulletin.SOFFICE)
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert re.search(r"Pages:\s+1\n", info) and "岗巴县" in text.split("进度排名")[-1]  # the 18th county on it

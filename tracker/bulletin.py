@@ -109,6 +109,7 @@ class Bulletin:
     head: Letterhead | None = None
     notes: dict[str, str] = field(default_factory=dict)  # table -> a note under it
     followups: list[str] = field(default_factory=list)  # 四、上期督办事项进展 (when there are items)
+    laggards_brief: str = ""  # the desk summary's: names only, a few a metric (the full text is in the bulletin)
 
     def sections(self) -> list[tuple[str, list[str]]]:
         zh = self.lang == "zh"
@@ -117,6 +118,15 @@ class Bulletin:
             ("二、与上期比较" if zh else "2. Since the last issue", self.comparison),
             ("三、进度滞后单位" if zh else "3. Units behind schedule", [self.laggards]),
         ] + ([("四、上期督办事项进展" if zh else "4. Follow-up items since the last issue", self.followups)] if self.followups else [])
+
+    def summary_sections(self) -> list[tuple[str, list[str]]]:
+        """The desk summary's text (Word and the browser's PDF alike): the headline's two paragraphs and the laggards
+        by name."""
+        zh = self.lang == "zh"
+        return [
+            ("一、总体进度" if zh else "1. Overall progress", self.paragraphs[:2]),
+            ("二、进度滞后单位" if zh else "2. Units behind schedule", [self.laggards_brief or self.laggards]),
+        ]
 
     def cell(self, table: str, col: str, v) -> str:
         return cell_text(self.kinds.get(table, {}).get(col, "text" if isinstance(v, str) else "count"), v)
@@ -249,6 +259,7 @@ def reported_sentence(rows: list[dict], lang: str = "zh", by: str | None = None)
 # The metrics a bulletin names units by, in this order (seed 000's headline targets, and 区外转移就业 which a county's plan
 # sets beside its total, seed 001: 区外转移就业90人); the others stay in the tables.
 HEADLINE = ("total", "org_xprov", "org_xpref", "out_region", "income", "org_share")
+BRIEF_NAMED = 5  # per metric in the desk summary, whose one page also holds a prefecture's 18 counties ranked
 MAX_NAMED = 8  # per metric; the rest are counted ("等N个单位"), so a long tail of small quotas cannot crowd the text
 
 
@@ -276,10 +287,12 @@ def _split_closing(text: str) -> list[str]:
     return [text]
 
 
-def laggard_sentence(lag: pl.DataFrame, lang: str = "zh") -> str:
+def laggard_sentence(lag: pl.DataFrame, lang: str = "zh", brief: bool = False) -> str:
     """进度滞后单位, by headline metric (total first), seriously behind before behind, the largest shortfall first
-    within each (a township 5 persons short of a 6-person quota comes after a county 300 short); names in **bold**."""
+    within each (a township 5 persons short of a 6-person quota comes after a county 300 short); names in **bold**.
+    `brief` (the one-page desk summary): the names only, BRIEF_NAMED a metric, the rest counted."""
     zh = lang == "zh"
+    named = BRIEF_NAMED if brief else MAX_NAMED
     parts = []
     for m in HEADLINE:
         rows = _ordered(lag, m)
@@ -287,7 +300,10 @@ def laggard_sentence(lag: pl.DataFrame, lang: str = "zh") -> str:
             continue
         met = METRICS[m]
         items = []
-        for r in rows.head(MAX_NAMED).iter_rows(named=True):
+        for r in rows.head(named).iter_rows(named=True):
+            if brief:
+                items.append(f"**{r['name']}**")
+                continue
             short = _short(r, lang)
             if met.quota_kind == "minimum":
                 detail = f"{_pct(r['actual'])}" + (f"，{short}" if short and zh else f", {short}" if short else "")
@@ -297,7 +313,7 @@ def laggard_sentence(lag: pl.DataFrame, lang: str = "zh") -> str:
                 if short:
                     detail += f"，{short}" if zh else f", {short}"
             items.append(f"**{r['name']}**（{detail}）" if zh else f"**{r['name']}** ({detail})")
-        more = rows.height - MAX_NAMED
+        more = rows.height - named
         tail = (f"等{rows.height}个单位" if zh else f" and {more} more") if more > 0 else ""
         if met.quota_kind == "minimum":
             floor = rows["quota"][0]
@@ -551,6 +567,7 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         head,
         notes,
         followups,
+        laggard_sentence(lag, lang, brief=True),
     )
 
 
@@ -1042,15 +1059,12 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
     rule(p)
     para("", line=20)
     # 主体
-    para("\n".join(title_lines(b.title)), TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=36)
+    # (the summary's title is in smaller type: 26 字 a line, 日喀则市's on one)
+    para("\n".join(title_lines(b.title, 26 if summary else 20)), TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=36)
     para("", line=20)
     para(head.to + ("：" if zh else ":"), indent=False)
-    sections = b.sections() if not summary else [b.sections()[0], b.sections()[2]]
+    sections = b.summary_sections() if summary else b.sections()
     for k, (title, texts) in enumerate(sections):
-        if summary and k == 0:
-            texts = texts[:2]
-        if summary and k == 1:
-            title = "二、进度滞后单位" if zh else "2. Units behind schedule"
         para(title, "黑体" if zh else BODY_FONT, 16, bold=not zh).paragraph_format.keep_with_next = True  # not alone at a foot
         for text in texts:
             for piece in _split_closing(text) if not summary else [text]:
@@ -1247,10 +1261,10 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
         f"<div class='mark'>{esc(head.mark)}</div>",
         f"<div class='no'>{'第' + str(b.issue_no) + '期' if zh else 'No. ' + str(b.issue_no)}</div>",
         f"<div class='issuer'><span>{esc(head.issuer)}</span><span>{esc(b.date_line)}</span></div>",
-        f"<h1>{'<br>'.join(esc(x) for x in title_lines(b.title))}</h1>",
+        f"<h1>{'<br>'.join(esc(x) for x in title_lines(b.title, 26 if summary else 20))}</h1>",
         f"<p class='to'>{esc(head.to)}{'：' if zh else ':'}</p>",
     ]
-    sections = b.sections() if not summary else [b.sections()[0], b.sections()[2]]
+    sections = b.summary_sections() if summary else b.sections()
     for k, (title, texts) in enumerate(sections):
         parts.append(f"<h2>{esc(title)}</h2>")
         parts += [f"<p>{rich(piece)}</p>" for t in texts for piece in (_split_closing(t) if not summary else [t])]
