@@ -239,7 +239,7 @@ if mans:
     st.markdown("##### " + L(f"{h.whole()}导入批次（管理员）", "Every ingest run (administrators)"))
     runs = [(m.get("snapshot_date"), r) for m in mans for r in (m.get("runs") or [m])]  # older manifests: one run
     rows = [
-        {L("快照", "Week"): day_, L("原因", "Reason"): R.get(k, (k, k))[0 if lang == "zh" else 1], L("行数", "Rows"): v}
+        {L("快照", "Week"): day_, L("原因", "Reason"): reason(k), L("行数", "Rows"): v}
         for day_, r in runs
         for k, v in (r.get("rejected_by_reason") or {}).items()
     ]

@@ -927,14 +927,13 @@ def _heading_need(h: str, lines: int) -> int:
     w = _text_width(h)
     if w <= 6 or (w <= 8 and lines < 3):
         return w
-    word = max((_text_width(x) for x in re.split(r"[\s/]+", h) if x and all(ord(c) < 0x2E80 for c in x)), default=0)
-    return max(-(-w // lines), 4, word)
+    return max(-(-w // lines), _longest_word([h]))
 
 
-def _longest_word(col: list[str]) -> int:
-    """The widest piece a text cell cannot break: a Latin word (Xietongmen), or two 字 (a Chinese name wraps between
-    its characters, never one alone at a line's end)."""
-    words = [_text_width(x) for c in col for x in c.split() if all(ord(ch) < 0x2E80 for ch in x)]
+def _longest_word(texts: list[str]) -> int:
+    """The widest piece a text cannot break: a Latin word (Xietongmen), or two 字 (a Chinese name wraps between its
+    characters, never one alone at a line's end)."""
+    words = [_text_width(x) for c in texts for x in re.split(r"[\s/]+", c) if x and all(ord(ch) < 0x2E80 for ch in x)]
     return max([4, *words])
 
 
