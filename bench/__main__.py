@@ -1,13 +1,16 @@
-"""Benchmark: every page's full query set against a pandas baseline and DuckDB's scan floor, one run.
+"""Benchmark of the query layer: every page's full query set against its floor and three baselines, one run.
 
-    python -m bench [--scale tibet|national|tiny] [--out DIR] [--runs 7] [--browser]
+    python -m bench [--scale tibet|national|tiny] [--out DIR] [--runs 7] [--base-runs 3] [--pages a,b]
 
 Data is generated with the demo generator into a directory outside the repo (reused if present).
 For every page and level (region, a prefecture, a county) it times the exact functions the page
-calls, cold (a fresh process) and warm (median of --runs after a warm-up, result cache bypassed);
-the baseline computes the same page's numbers the way an analyst would with pandas on the Parquet
-files (and the numbers are checked to agree); the floor is DuckDB summing one numeric column over
-the rows the page touches. Prints one Markdown table and writes it to OUT/bench.md.
+calls, cold (a fresh process) and warm (median of --runs after a warm-up, result cache bypassed), and beside them:
+- the floor: the page's own queries reduced to their scans (each query's file, the area's rows counted and one
+  column summed; files found by recording `queries.run`);
+- polars and pandas on the same inputs the page reads, held in memory (bench.fair; the load is reported apart);
+- pandas on the raw records (`BASELINES`), which includes the precomputation the dashboard does once per week.
+Every baseline's numbers are checked against the dashboard's. What a user feels (clicks, new sessions, several users)
+is `bench.clicks` and `bench.load`. Prints one Markdown table and writes it to OUT/bench.md.
 """
 
 from __future__ import annotations
@@ -512,26 +515,58 @@ BASELINES = {
 }
 
 
-def floor_ms(page: str, root: Path, area: str, day: dt.date, runs: int) -> float:
-    """DuckDB summing one numeric column over the rows the page touches (rollups for the overview)."""
+def page_reads(fn, area: str, day: dt.date) -> list[tuple[str, Path]]:
+    """The Parquet files each of the page's queries reads, one entry per query run (a file read by two queries counts
+    twice): the files bound as parameters and the weekly series behind the `unit_series` view. Found by running the
+    page once with the result cache cleared and `queries.run` recorded."""
+    import queries
+    from tracker import settings
+
+    seen: list[tuple[str, Path]] = []
+    real = queries.run
+
+    def recording(name, idents=None, **params):
+        files = [Path(v) for v in params.values() if isinstance(v, str) and v.endswith(".parquet")]
+        if "unit_series" in queries.catalogue()[name].sql:
+            files += sorted((settings.data_dir() / ".series").glob("unit_series-*.parquet"), key=lambda f: f.stat().st_mtime)[-1:]
+        seen.extend((name, f) for f in files)
+        return real(name, idents, **params)
+
+    queries.clear_cache()
+    queries.run = recording
+    try:
+        fn(area, day)
+    finally:
+        queries.run = real
+    return seen
+
+
+def floor_ms(reads: list[tuple[str, Path]], area: str, runs: int) -> float | None:
+    """The page's queries reduced to their scans: for each, DuckDB counting the rows of the file it read that belong
+    to the area and summing one numeric column, nothing else (a fresh connection, the files warm)."""
     import duckdb
 
+    if not reads:
+        return None
     con = duckdb.connect()
-    snap = root / "snapshots"
-    if page == "overview":  # the overview reads the rollups: load them once, like the app does
-        con.execute(
-            "create table r as select * from read_parquet($glob, hive_partitioning = true, hive_types = {'snapshot_date': date})",
-            {"glob": str(snap / "*" / "rollup_village.parquet")},
-        )
-        sql, params = "select sum(persons) from r where starts_with(home_code, $area)", {"area": area}
-    else:
-        sql = "select sum(income_yuan) from read_parquet($path) where starts_with(home_code, $area)"
-        params = {"path": str(snap / f"snapshot_date={day.isoformat()}" / "records.parquet"), "area": area}
-    con.sql(sql, params=params).fetchall()
+    stmts = []
+    for _name, f in reads:
+        schema = [r[:2] for r in con.sql("describe select * from read_parquet($f)", params={"f": str(f)}).fetchall()]
+        cols = [c for c, _t in schema]
+        code = next(c for c in ("home_code", "unit_code", "own_code", "county_code", "person_key") if c in cols)
+        num = next((c for c, t in schema if t in ("BIGINT", "INTEGER", "HUGEINT", "DOUBLE", "FLOAT") and c != code), None)
+        agg = f"sum({num})" if num else "count(*)"
+        stmts.append((f"select count(*), {agg} from read_parquet($f) where starts_with({code}, $area)", {"f": str(f), "area": area}))
+
+    def once():
+        for sql, params in stmts:
+            con.sql(sql, params=params).fetchall()
+
+    once()
     ts = []
     for _ in range(runs):
         t = time.perf_counter()
-        con.sql(sql, params=params).fetchall()
+        once()
         ts.append(time.perf_counter() - t)
     return statistics.median(ts) * 1000
 
@@ -569,19 +604,33 @@ def cold_ms(root: Path, page: str, area: str, day: dt.date) -> tuple[float, floa
     return float(out[0]), float(out[1])
 
 
-def baseline_ms(page: str, root: Path, area: str, day: dt.date) -> tuple[float | None, bool | None]:
+def baseline_ms(page: str, root: Path, area: str, day: dt.date, runs: int = 3) -> tuple[float | None, bool | None]:
+    """pandas on the raw records (the precomputation included): median of `runs` calls, the files warm."""
+    from bench.fair import same as same_numbers
+
     fn = BASELINES.get(page)
     if fn is None:
         return None, None
-    t = time.perf_counter()
     base = fn(root, area, day)
-    ms = (time.perf_counter() - t) * 1000
-    ours = dashboard_numbers(page, area, day)
-    if isinstance(base, dict):
-        same = {k: int(v) for k, v in base.items()} == {k: int(v) for k, v in ours.items()}
-    else:
-        same = tuple(base) == tuple(ours)
-    return ms, same
+    ts = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn(root, area, day)
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts) * 1000, same_numbers(base, dashboard_numbers(page, area, day))
+
+
+def fair_ms(page: str, inputs, area: str, day: dt.date, runs: int) -> tuple[float | None, float | None, bool | None]:
+    """polars and pandas on the page's own inputs held in memory (bench.fair): (polars ms, pandas ms, same numbers)."""
+    from bench.fair import FAIR, same, timed
+
+    if inputs is None or page not in FAIR:
+        return None, None, None
+    pl_fn, pd_fn = FAIR[page]
+    pl_in, pd_in = inputs
+    want = dashboard_numbers(page, area, day)
+    ok = same(pl_fn(pl_in, area, day), want) and same(pd_fn(pd_in, area, day), want)
+    return timed(lambda: pl_fn(pl_in, area, day), runs), timed(lambda: pd_fn(pd_in, area, day), runs), ok
 
 
 def ingest_seconds(root: Path, scale: str) -> float | None:
@@ -602,69 +651,28 @@ def ingest_seconds(root: Path, scale: str) -> float | None:
     return time.perf_counter() - t
 
 
-def vm_hwm_mb(pid: int) -> float | None:
-    try:
-        line = next(x for x in open(f"/proc/{pid}/status") if x.startswith("VmHWM"))
-        return int(line.split()[1]) / 1024
-    except (OSError, StopIteration):
-        return None
-
-
-APP_PEAK: dict[str, float | None] = {}
-
-
-def browser_ms(root: Path, changes: int = 10) -> float | None:
-    """Median time from changing the prefecture filter to the updated chart being visible; also records
-    the app process's peak memory after the session (APP_PEAK)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return None
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.conftest import start_app, wait_idle
-
-    proc, url = start_app(root)
-    names = ["拉萨市", "日喀则市", "昌都市", "林芝市", "山南市", "那曲市", "阿里地区"]
-    ts = []
-    try:
-        with sync_playwright() as pw:
-            b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-            page = b.new_page(viewport={"width": 1500, "height": 1100})
-            page.goto(url)
-            wait_idle(page, 120_000)
-            for i in range(changes):
-                name = names[i % len(names)]
-                page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").nth(2).click()
-                t = time.perf_counter()
-                page.get_by_role("option", name=name, exact=True).click()
-                page.wait_for_function(
-                    "n => [...document.querySelectorAll('h3')].some(h => h.innerText.startsWith(n))", arg=name, timeout=60_000
-                )
-                page.wait_for_selector(".js-plotly-plot .bars path", timeout=60_000)
-                ts.append(time.perf_counter() - t)
-                wait_idle(page, 60_000)
-                page.goto(url)
-                wait_idle(page, 60_000)
-            for p_name in ("channels", "destinations", "groups", "duration-income", "records"):  # visit every kind of page
-                page.goto(f"{url}/{p_name}")
-                wait_idle(page, 120_000)
-            b.close()
-        APP_PEAK["mb"] = vm_hwm_mb(proc.pid)
-    finally:
-        proc.terminate()
-    return statistics.median(ts) * 1000
-
-
 def run(
-    scale: str, root: Path, runs: int, with_browser: bool, pages: list[str] | None = None, with_ingest: bool = True, with_cold: bool = True
+    scale: str,
+    root: Path,
+    runs: int,
+    pages: list[str] | None = None,
+    with_ingest: bool = True,
+    with_cold: bool = True,
+    base_runs: int = 3,
 ) -> list[dict]:
     data, gen_s = ensure_data(root, scale)
     os.environ["TRACKER_DATA_DIR"] = str(data)
     import queries
+    from bench import fair
 
     queries.reset()
     day = queries.snapshot_dates()[-1]
     sets = page_sets()
+    pl_in, pd_in, pl_load, pd_load = fair.load(data, day)
+    held = {
+        "polars_mb": sum(f.estimated_size() for f in pl_in.values()) / 2**20,
+        "pandas_mb": sum(int(f.memory_usage(deep=True).sum()) for f in pd_in.values()) / 2**20,
+    }
     rows = []
     for page, fn in sets.items():
         if pages and page not in pages:
@@ -672,8 +680,10 @@ def run(
         for level, area in LEVELS.items():
             cold, mb = cold_ms(data, page, area, day) if with_cold else (None, None)
             warm = warm_ms(fn, area, day, runs)
-            base, same = baseline_ms(page, data, area, day)
-            floor = floor_ms(page, data, area, day, runs)
+            reads = page_reads(fn, area, day)
+            floor = floor_ms(reads, area, runs)
+            pl_ms, pd_ms, fair_same = fair_ms(page, (pl_in, pd_in), area, day, runs)
+            base, base_same = baseline_ms(page, data, area, day, base_runs)
             rows.append(
                 {
                     "scale": scale,
@@ -682,72 +692,79 @@ def run(
                     "warm_ms": warm,
                     "cold_ms": cold,
                     "mb": mb,
-                    "baseline_ms": base,
-                    "same": same,
+                    "files": len(reads),
                     "floor_ms": floor,
+                    "polars_ms": pl_ms,
+                    "pandas_mem_ms": pd_ms,
+                    "baseline_ms": base,
+                    "same": None if fair_same is None and base_same is None else bool(fair_same is not False and base_same is not False),
                 }
             )
             print(
-                f"  {scale:8} {page:16} {level:10} warm {warm:8.1f} ms  cold {cold or 0:8.1f} ms  "
-                f"baseline {base if base is None else round(base, 1)}  floor {floor:.1f}  same {same}",
+                f"  {scale:8} {page:16} {level:10} warm {warm:7.1f} cold {cold or 0:7.1f} floor {floor or 0:6.1f} ({len(reads)} reads)"
+                f" polars {pl_ms or 0:6.1f} pandas {pd_ms or 0:6.1f} raw pandas {base or 0:8.1f} same {rows[-1]['same']}",
                 file=sys.stderr,
             )
-    if "records" in sets and (not pages or "records" in pages):
+    if not pages or "records" in pages:
         w = warm_ms(sets["records"], TOWNSHIP, day, runs)
+        reads = page_reads(sets["records"], TOWNSHIP, day)
         rows.append(
             {
                 "scale": scale,
                 "page": "records",
                 "level": "township",
                 "warm_ms": w,
-                "cold_ms": None,
-                "mb": None,
-                "baseline_ms": None,
+                "files": len(reads),
+                "floor_ms": floor_ms(reads, TOWNSHIP, runs),
                 "same": None,
-                "floor_ms": floor_ms("records", data, TOWNSHIP, day, runs),
             }
         )
     extra = {
         "generate_s": gen_s,
         "ingest_s": ingest_seconds(root, scale) if scale != "tiny" and with_ingest else None,
-        "browser_ms": browser_ms(data) if with_browser else None,
-        "app_peak_mb": APP_PEAK.get("mb"),
-        "rows": sum(1 for _ in (data / "snapshots").iterdir()),
+        "load_polars_s": pl_load,
+        "load_pandas_s": pd_load,
+        **held,
+        "weeks": sum(1 for _ in (data / "snapshots").iterdir()),
     }
     rows.append({"scale": scale, "page": "_extra", **extra})
     return rows
 
 
+def _ms(v) -> str:
+    return f"{v:,.1f}" if v is not None else "—"
+
+
 def markdown(rows: list[dict]) -> str:
     head = (
-        "| scale | page | level | warm ms (median) | cold ms | × faster than pandas | × above floor | peak MB | same numbers |\n"
-        "|---|---|---|---:|---:|---:|---:|---:|---|"
+        "| scale | page | level | dashboard warm ms (median) | cold ms | floor ms (its scans) | × floor "
+        "| polars ms (same inputs in memory) | pandas ms (same inputs in memory) | pandas ms (raw records) | peak MB | same numbers |\n"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     )
     lines = [head]
     for r in rows:
         if r["page"] == "_extra":
             continue
-        fast = f"{r['baseline_ms'] / r['warm_ms']:.0f}×" if r.get("baseline_ms") else "—"
         above = f"{r['warm_ms'] / r['floor_ms']:.1f}×" if r.get("floor_ms") else "—"
-        cold = f"{r['cold_ms']:.0f}" if r.get("cold_ms") else "—"
-        mb = f"{r['mb']:.0f}" if r.get("mb") else "—"
+        cold = f"{r['cold_ms']:,.0f}" if r.get("cold_ms") else "—"
+        mb = f"{r['mb']:,.0f}" if r.get("mb") else "—"
         same = {True: "yes", False: "**NO**", None: "—"}[r.get("same")]
-        lines.append(f"| {r['scale']} | {r['page']} | {r['level']} | {r['warm_ms']:.1f} | {cold} | {fast} | {above} | {mb} | {same} |")
+        lines.append(
+            f"| {r['scale']} | {r['page']} | {r['level']} | {r['warm_ms']:,.1f} | {cold} | {_ms(r.get('floor_ms'))} | {above} "
+            f"| {_ms(r.get('polars_ms'))} | {_ms(r.get('pandas_mem_ms'))} | {_ms(r.get('baseline_ms'))} | {mb} | {same} |"
+        )
     for r in rows:
         if r["page"] == "_extra":
-            bits = []
+            bits = [f"{r['weeks']} weekly snapshots"]
             if r.get("generate_s"):
                 bits.append(f"demo generation {r['generate_s']:.1f} s")
             if r.get("ingest_s"):
                 bits.append(f"ingest of one snapshot's ledger CSV (GB18030) {r['ingest_s']:.1f} s")
-            if r.get("browser_ms"):
-                bits.append(f"area filter change → chart visible, median of 10: {r['browser_ms']:.0f} ms")
-            if r.get("app_peak_mb"):
-                bits.append(
-                    f"app process peak memory (VmHWM) after those changes and a visit to every analyst page: {r['app_peak_mb']:.0f} MB"
-                )
-            if bits:
-                lines.append(f"\n{r['scale']}: " + "; ".join(bits) + ".")
+            bits.append(
+                f"the baselines' inputs loaded once in {r['load_polars_s']:.2f} s (polars, {r['polars_mb']:,.0f} MB held) and "
+                f"{r['load_pandas_s']:.2f} s (pandas, {r['pandas_mb']:,.0f} MB held), not timed above"
+            )
+            lines.append(f"\n{r['scale']}: " + "; ".join(bits) + ".")
     return "\n".join(lines)
 
 
@@ -757,19 +774,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path("/tmp/tracker-bench"))
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--browser", action="store_true")
+    ap.add_argument("--base-runs", type=int, default=3, help="calls of the raw-records pandas baseline (median)")
     ap.add_argument("--pages", default="")
     ap.add_argument("--no-ingest", action="store_true")
     a = ap.parse_args(argv)
     import queries
 
     queries.set_scope(queries.SYSTEM)  # the benchmark reads every area, as the region-level operator
+    load0, started = os.getloadavg()[0], dt.datetime.now(dt.UTC)
     rows = []
     for s in a.scale.split(","):
-        rows += run(s, a.data, a.runs, a.browser, [p for p in a.pages.split(",") if p] or None, not a.no_ingest)
+        pages = [p for p in a.pages.split(",") if p] or None
+        rows += run(s, a.data, a.runs, pages, not a.no_ingest, base_runs=a.base_runs)
     md = markdown(rows)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    text = f"Benchmark of {dt.date.today().isoformat()} on {machine}\n\n{md}\n"
+    ended = dt.datetime.now(dt.UTC)
+    text = (
+        f"Benchmark of {started:%Y-%m-%d %H:%M}–{ended:%H:%M} UTC on {machine}; load average {load0:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end\n\n{md}\n"
+    )
     print(text)
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "bench.md").write_text(text, encoding="utf-8")

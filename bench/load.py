@@ -107,6 +107,7 @@ class Load:
     detail: str = ""
     errors: list[str] = field(default_factory=list)  # st.error boxes shown (not failures by themselves)
     deltas: int = 0
+    bytes: int = 0  # the run's messages as received from the websocket
 
     @property
     def ok(self) -> bool:
@@ -186,6 +187,7 @@ class Session:
                 break
             if isinstance(data, str):
                 continue
+            rec.bytes += len(data)
             fm = ForwardMsg.FromString(data)
             kind = fm.WhichOneof("type")
             if kind == "delta":
@@ -392,6 +394,16 @@ class Report:
     aborted: str = ""
     tracebacks: dict[str, int] = field(default_factory=dict)  # from the server's log during the run
     processes: int = 1
+    cpu_s: float | None = None  # the server processes' CPU (user + system) from the first user to the last load
+
+    @property
+    def cpu_ms_per_load(self) -> float:
+        return self.cpu_s * 1000 / len(self.loads) if self.cpu_s is not None and self.loads else float("nan")
+
+    @property
+    def kib_per_load(self) -> float:
+        sizes = sorted(x.bytes for x in self.loads if x.ok)
+        return statistics.median(sizes) / 1024 if sizes else float("nan")
 
     @property
     def failed(self) -> list[Load]:
@@ -454,7 +466,7 @@ class Report:
         l50, l95 = self.later()
         return (
             f"| {self.processes} | {self.users} | {len(self.loads)} | {len(self.failed)} | {self.p50:.2f} | {self.p95:.2f} "
-            f"| {l50:.2f} | {l95:.2f} | {self.pmax:.2f} | {self.peak_rss_mb:.0f} |"
+            f"| {l50:.2f} | {l95:.2f} | {self.pmax:.2f} | {self.cpu_ms_per_load:.0f} | {self.kib_per_load:.0f} | {self.peak_rss_mb:.0f} |"
         )
 
     def summary(self) -> str:
@@ -462,7 +474,8 @@ class Report:
         lines = [
             f"{self.users} users, {self.seconds:.0f} s: {len(self.loads)} loads, {len(self.failed)} failed; "
             f"p50 {self.p50:.2f} s, p95 {self.p95:.2f} s, max {self.pmax:.2f} s (after each user's first load: p50 "
-            f"{l50:.2f} s, p95 {l95:.2f} s); peak RSS {self.peak_rss_mb:.0f} MB "
+            f"{l50:.2f} s, p95 {l95:.2f} s); server CPU {self.cpu_ms_per_load:.0f} ms and {self.kib_per_load:.0f} KiB sent per "
+            f"load (median); peak RSS {self.peak_rss_mb:.0f} MB "
             f"(VmHWM; sampled every 0.5 s: {max((s[1] for s in self.rss_samples), default=0) / 2**20:.0f} MB, "
             f"with child processes {self.peak_tree_mb:.0f} MB); health at the end: {self.health}"
         ]
@@ -648,6 +661,16 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         rep.reingest["done_at"] = time.monotonic() - started
         end = max(started + seconds, time.monotonic() + after)
 
+    def cpu() -> float:
+        """Seconds of CPU (user + system) of the server processes and their children so far."""
+        tick, total = os.sysconf("SC_CLK_TCK"), 0
+        for p in pids:
+            with contextlib.suppress(OSError):
+                f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(x) for x in f[11:15])  # utime, stime, cutime, cstime
+        return total / tick
+
+    cpu0 = cpu() if pids else None
     side = []
     if pids:
         side.append(asyncio.create_task(sample()))
@@ -669,6 +692,8 @@ async def _run(url, users, seconds, think, seed, plan, pid, timeout, max_loads, 
         except (TimeoutError, asyncio.CancelledError):
             pass
     rep.seconds = time.monotonic() - started
+    if cpu0 is not None:
+        rep.cpu_s = cpu() - cpu0
     rep.health = all([await asyncio.to_thread(health, u, 10.0) for u in urls])
     if pids:
         own, hwm, tree = rss_all()
@@ -827,9 +852,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"server logs: {', '.join(map(str, slogs))}", file=sys.stderr)
     print(
         "| start | processes | users | loads | failed | p50 s | p95 s | p50 s after the first load | p95 s after the first load | max s "
-        "| peak RSS MB (all processes) |"
+        "| server CPU ms per load | KiB sent per load (median) | peak RSS MB (all processes) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     return 1 if worst else 0
 
