@@ -87,6 +87,33 @@ def test_laggard_sentence(fx):
         "组织化率低于60%下限的有：**拉萨市**（50.0%，还需有组织转移1人）。请上述单位加大工作力度，确保按期完成任务。"
     )
     assert bulletin.laggard_sentence(dispatch.laggards(ev).head(0)) == "各单位主要指标进度均不低于序时进度。"
+    # the English copy ends with its closing charge too, a paragraph of its own beside the signature
+    en = bulletin.laggard_sentence(dispatch.laggards(ev), "en")
+    assert en.endswith(
+        "organized placements still needed: 1). The units named above are to step up their work and meet their targets on time."
+    )
+    assert bulletin._split_closing(en)[1] == bulletin.CLOSING_EN and bulletin._split_closing(en)[0].endswith("needed: 1).")
+    assert bulletin._split_closing(s) == [s[: -len(bulletin.CLOSING_ZH)], bulletin.CLOSING_ZH]
+
+
+@pytest.mark.parametrize(
+    ("heading", "room", "lines"),
+    [
+        ("序时进度", 8, ["序时进度"]),  # it fits
+        ("序时进度", 6, ["序时", "进度"]),  # a column of three 字: not 序时进|度
+        ("任务来源", 7, ["任务", "来源"]),
+        ("较序时或下限(百分点)", 6, ["较序时", "或下限", "(百分点)"]),  # the unit whole, on its own line
+        ("任务(人)", 6, ["任务", "(人)"]),
+        ("本周净增(人)", 12, ["本周净增(人)"]),
+        ("本周净增(人)", 11, ["本周净增", "(人)"]),
+        ("本周净增(人)", 6, ["本周净", "增(人)"]),  # a 字 with its unit is not alone: two lines, not three
+        ("不足3个月人数", 8, ["不足3个", "月人数"]),  # 3 + 3 字-wide pieces (a figure counts as one)
+        ("政府投资项目用工占比", 6, ["政府投", "资项目", "用工", "占比"]),  # 3 + 3 + 2 + 2, never a 字 alone
+        ("Gap to pace (points)", 6, ["Gap to pace (points)"]),  # Latin words wrap by themselves
+    ],
+)
+def test_a_heading_is_set_in_balanced_lines(heading, room, lines):
+    assert bulletin.heading_lines(heading, room) == lines
 
 
 def _lag(rows):
@@ -398,6 +425,26 @@ def test_each_annex_starts_its_page_with_its_table_a_wide_one_on_a_page_turned(f
             assert "请上述单位加大工作力度，确保按期完成任务。" in lines, lines[:3]  # with text of the document
             signed = True
     assert seen >= 10 and seen_turned and signed
+
+
+@pytest.mark.skipif(not Path(bulletin.SOFFICE).exists(), reason="LibreOffice is missing: `make test` installs it")
+def test_the_english_copy_signs_under_its_closing_charge(files):
+    """The English bulletin as its reader gets it: the laggards' closing charge on the signature's page, the annexes
+    listed as "1. Headline", the region signing by its name (it had signed as "Whole region" on a page of the list
+    alone)."""
+    from tracker import office
+
+    b = bulletin.build("54", F.CUR, "en", with_figures=False)
+    assert b.title == "Transfer employment progress, Tibet Autonomous Region" and b.date_line == "20 November 2026"
+    pdf = office.docx_to_pdf(bulletin.docx_bytes(b), bulletin.SOFFICE)
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    page = next(p for p in text.split("\f") if "Annexes:" in p)
+    lines = [x.strip() for x in page.splitlines() if x.strip()]
+    assert " ".join(lines[:2]).startswith(bulletin.CLOSING_EN), lines[:3]  # text of the document above the signature
+    assert "Annexes: 1. Headline" in lines and "2. Ranking" in lines
+    assert "Transfer employment work group, Tibet Autonomous Region" in lines and "Whole region" not in text
+    html = bulletin.html_doc(b)  # the browser's PDF keeps the charge with the signature too
+    assert f"<div class='closing'><p>{bulletin.CLOSING_EN}</p><p class='annex-list'>Annexes: 1. Headline<br>2. Ranking" in html
 
 
 @pytest.mark.parametrize(

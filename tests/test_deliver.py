@@ -108,7 +108,7 @@ def test_delivery_to_a_real_smtp_server(data, smtp):
     img = Image.open(io.BytesIO(png))
     assert img.width == 750 and img.height > 400  # phone width
     en = by_to["an@xz.gov.cn"]
-    assert en["Subject"] == "Transfer employment progress, Whole region (No. 2)"
+    assert en["Subject"] == "Transfer employment progress, Tibet Autonomous Region (No. 2)"  # the region by its name
     assert "bulletin_Whole region_2026-11-20.pdf" in [p.get_filename() for p in en.iter_attachments()]
     assert "As of 20 Nov 2026, the Tibet Autonomous Region had placed 7 rural workers" in en.get_body(("plain",)).get_content()
     # a second run sends nothing twice; the refused address is tried again

@@ -279,11 +279,15 @@ def _short(r: dict, lang: str) -> str:
 CLOSING_ZH = "请上述单位加大工作力度，确保按期完成任务。"  # the laggards' closing charge (a paragraph of its own in Word)
 
 
+CLOSING_EN = "The units named above are to step up their work and meet their targets on time."
+
+
 def _split_closing(text: str) -> list[str]:
     """The laggards' paragraph and its closing charge apart: the short charge goes with the signature onto its page,
-    which GB/T 9704 wants to carry text of the document."""
-    if text.endswith(CLOSING_ZH) and len(text) > len(CLOSING_ZH):
-        return [text[: -len(CLOSING_ZH)], CLOSING_ZH]
+    which GB/T 9704 wants to carry text of the document (the English copy's too)."""
+    for charge in (CLOSING_ZH, CLOSING_EN):
+        if text.endswith(charge) and len(text) > len(charge):
+            return [text[: -len(charge)].rstrip(), charge]
     return [text]
 
 
@@ -325,7 +329,7 @@ def laggard_sentence(lag: pl.DataFrame, lang: str = "zh", brief: bool = False) -
         return "各单位主要指标进度均不低于序时进度。" if zh else "No unit is behind schedule on the headline metrics."
     if zh:
         return "；".join(parts) + "。" + CLOSING_ZH
-    return ". ".join(parts) + "."
+    return ". ".join(parts) + ". " + CLOSING_EN
 
 
 def own_metrics_sentence(rows: list[dict], lang: str = "zh") -> str:
@@ -532,13 +536,15 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
         figs["ranking"] = charts.ranking_bars(rank, top["total"]["linear"], lang)
     if with_figures:
         figs["progress"] = charts.cumulative(tr, lang, "累计进度" if lang == "zh" else "Cumulative progress")
-    head = head or Letterhead.load(area, name, lang)
+    # in English the region by its name (the Tibet Autonomous Region), not "Whole region", in the title and signature
+    full = h.name(area, lang) if lang != "zh" and area == REGION else name
+    head = head or Letterhead.load(area, full, lang)
     if lang == "zh":
         title = f"关于{hierarchy.WHOLE_ZH if area == REGION else name}{hierarchy.WORKERS_ZH}转移就业工作进展情况的通报"
         date_line = f"{snapshot.year}年{snapshot.month}月{snapshot.day}日"
     else:
-        title = f"Transfer employment progress, {name}"
-        date_line = snapshot.strftime("%d %B %Y")
+        title = f"Transfer employment progress, {full}"
+        date_line = f"{snapshot.day} {snapshot:%B %Y}"
     lag_line = laggard_sentence(lag, lang)
     from tracker import followup
 
@@ -917,17 +923,62 @@ def _text_width(text: str) -> int:
 
 
 CELL_PAD = 3  # a cell's left and right padding (Word's 0.19 cm each side) and a margin, in half-width characters
+PAD_SPARE = 0.5  # of which the margin: the padding itself is 2.0–2.3 half-width characters at 10.5 and 9.5 pt
 TABLE_WIDTH, TEXT_CM = 84, 15.6  # the text width in half-width characters of 10.5 pt, and in cm
 LANDSCAPE_WIDTH, LANDSCAPE_CM = 121, 22.5  # a page turned for a wide table (GB/T 9704: 横排表格)
 
 
+_UNIT = re.compile(r"^(.+?)([(（][^()（）]+[)）])$")  # a heading's unit in brackets: 任务(人), 较序时(百分点)
+
+
+def _split_unit(h: str) -> tuple[str, str]:
+    m = _UNIT.match(h)
+    return (m.group(1), m.group(2)) if m else (h, "")
+
+
 def _heading_need(h: str, lines: int) -> int:
     """A column heading's width in `lines` lines, never a 字 alone on a line (完成率 on one; 序时进度 on one, or in two
-    of two where a table is pressed for room; never 序时进|度) nor a Latin word broken."""
+    of two where a table is pressed for room; never 序时进|度), nor a Latin word or a unit in brackets broken."""
     w = _text_width(h)
     if w <= 6 or (w <= 8 and lines < 3):
         return w
-    return max(-(-w // lines), _longest_word([h]))
+    return max(-(-w // lines), _longest_word([h]), _text_width(_split_unit(h)[1]))
+
+
+def _balanced(text: str, per: int) -> list[str]:
+    """`text` in the fewest lines of at most `per` characters, as even as they come: 3 + 2 + 2, never 3 + 3 + 1."""
+    n = -(-len(text) // per)
+    base, extra = divmod(len(text), n)
+    lines, i = [], 0
+    for k in range(n):
+        lines.append(text[i : i + base + (k < extra)])
+        i += base + (k < extra)
+    return lines
+
+
+def heading_lines(h: str, room: float) -> list[str]:
+    """A Chinese column heading in the lines to set it in, for a column with `room` half-width characters a line:
+    balanced, never a 字 alone (序时进|度 in a column of three 字 is 序时|进度; 任务来源 is 任务|来源), its unit in
+    brackets whole, beside the last line (a 字 with its unit is not alone: 本周净|增(人) rather than three lines) or on
+    its own. Word breaks by the column's width only, so the cell gets the lines as they are. A heading that fits, or
+    one in Latin words (they wrap between words), stays one piece."""
+    if _text_width(h) <= room or all(ord(ch) < 0x2E80 for ch in h):
+        return [h]
+    main, unit = _split_unit(h)
+    per = max(2, int(room) // 2)  # 字 a line
+    best = _balanced(main, per)
+    if not unit:
+        return best
+    if _text_width(best[-1] + unit) <= room:
+        return [*best[:-1], best[-1] + unit]
+    best = [*best, unit]
+    for n in range(len(main) - 1, 0, -1):  # or the unit beside the last n 字, the rest above in lines of two or more
+        rest = _balanced(main[:-n], per)
+        if _text_width(main[-n:] + unit) <= room and min(len(x) for x in rest) >= 2:
+            if len(rest) + 1 < len(best):
+                best = [*rest, main[-n:] + unit]
+            break
+    return best
 
 
 def _longest_word(texts: list[str]) -> int:
@@ -970,6 +1021,8 @@ def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool
         want, floor = _column_needs(headers, cells, numeric, lines=3)
     if sum(want) <= width:
         return [w * width / sum(want) for w in want]
+    if sum(want) - width <= PAD_SPARE * len(want):  # a unit or so short: every column's margin gives a little, and
+        return [w - (sum(want) - width) / len(want) for w in want]  # a name like …用工占比 keeps its last 字
     give = sum(w - f for w, f in zip(want, floor, strict=True))
     over = sum(want) - width
     if give >= over:  # the text columns shrink in proportion to what each can give
@@ -1083,15 +1136,18 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
         # 附件说明 (part of the text, GB/T 9704), 署名 and 成文日期 on one page, never the signature alone: each a paragraph
         # kept whole (LibreOffice split a chain of many kept paragraphs; a long paragraph kept with them pushed the
         # heading before it onto a page of its own)
-        if len(doc.paragraphs[-1].text) <= 60:  # a short last paragraph (the closing charge) goes with the signature
+        last = doc.paragraphs[-1].text
+        if last in (CLOSING_ZH, CLOSING_EN) or len(last) <= 60:  # the closing charge (a short paragraph) goes with the signature
             doc.paragraphs[-1].paragraph_format.keep_with_next = True
         block = []
         if tables:
             block.append(para("", line=28))
-            lines = [f"{i}.{n}" for i, (n, _df) in enumerate(tables, start=1)]
+            lines = [f"{i}.{n}" if zh else f"{i}. {n}" for i, (n, _df) in enumerate(tables, start=1)]
             p = para(("附件：" if zh else "Annexes: ") + "\n".join(lines))  # the items under the first one's number
             if zh:
                 p.paragraph_format.left_indent, p.paragraph_format.first_line_indent = Pt(16 * 5), Pt(-16 * 3)
+            else:
+                p.paragraph_format.left_indent, p.paragraph_format.first_line_indent = Pt(68), Pt(-68)
             block.append(p)
         block.append(para("", line=28))
         p = para(f"{head.issuer}\n{b.date_line}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
@@ -1151,7 +1207,12 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
             cell = hdr.cells[j]
             cell.width = Cm(text_cm * widths[j] / total)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _set_font(cell.paragraphs[0].add_run(c), "黑体" if zh else TABLE_FONT, size=pt)
+            run = None
+            for line in heading_lines(c, widths[j] - CELL_PAD):
+                if run is not None:
+                    run.add_break()  # a line break at the previous line's end
+                run = cell.paragraphs[0].add_run(line)
+                _set_font(run, "黑体" if zh else TABLE_FONT, size=pt)
         for row in df.iter_rows():
             r = t.add_row()
             el = OxmlElement("w:cantSplit")
@@ -1281,9 +1342,10 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
             parts.append(f"<h2>{esc(rank_name)}</h2>" + table(rank_name, b.tables[rank_name]))
     else:
         # as in Word: a short last paragraph (the closing charge), 附件说明 and the signature on one page
-        keep = [parts.pop()] if parts[-1].startswith("<p>") and len(parts[-1]) <= 80 else []
+        charge = parts[-1] in (f"<p>{esc(CLOSING_ZH)}</p>", f"<p>{esc(CLOSING_EN)}</p>")
+        keep = [parts.pop()] if charge or (parts[-1].startswith("<p>") and len(parts[-1]) <= 80) else []
         if tables:
-            lines = [f"{i}.{esc(n)}" for i, (n, _df) in enumerate(tables, start=1)]
+            lines = [f"{i}.{esc(n)}" if zh else f"{i}. {esc(n)}" for i, (n, _df) in enumerate(tables, start=1)]
             keep.append(f"<p class='annex-list'>{'附件：' if zh else 'Annexes: '}{'<br>'.join(lines)}</p>")
         keep.append(f"<p class='sign'>{esc(head.issuer)}<br>{esc(b.date_line)}</p>")
         parts.append(f"<div class='closing'>{''.join(keep)}</div>")
