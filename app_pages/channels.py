@@ -98,7 +98,6 @@ with left:
         key="ch_area",
         config={"displayModeBar": False},
     )
-    data_table(data, hide_index=True)
 with right:
     if kids_ch.height:
         chart(
@@ -114,6 +113,7 @@ with right:
             data=kids_ch.pivot(on="category", index=["unit_code", "name"], values="persons").fill_null(0),
             name="channel_mix",
         )
+data_table(data, hide_index=True)  # the page's width: in the left column the English table lost its income column
 
 st.markdown("#### " + (L("有组织跨地市、跨省转移与任务", "Organized cross-prefecture and cross-province vs quota")))
 ev = dispatch.name_units(dispatch.evaluate(area, d, dispatch.measures(area, d), q, ["org_xpref", "org_xprov"]), h, lang, area)

@@ -198,6 +198,8 @@ def test_many_units_against_their_quotas_lie_down_in_their_order():
     assert fig.layout.height >= 30 * 18 and fig.layout.xaxis.separatethousands
     few = valid(charts.actual_vs_quota(names[:8], list(range(8)), [10] * 8, "zh", "任务"))
     assert few.data[0].orientation is None and list(few.data[0].x) == names[:8]
+    # standing bars: the legend above them too (below, it covered the ends of slanted names: Shigats…, Chamd…)
+    assert few.layout.legend.y == 1.0 and few.layout.legend.yanchor == "bottom" and few.layout.legend.xanchor == "right"
 
 
 def test_a_category_keeps_its_colour_and_place_whatever_the_data():

@@ -361,7 +361,9 @@ def actual_vs_quota(
             dict(type="bar", x=names, y=quotas, name="任务" if zh else "Quota", marker=dict(color="#B0BEC5"), **extra),
             dict(type="bar", x=names, y=actual, name="完成" if zh else "Actual", marker=dict(color="#1F5FA8"), **extra),
         ]
-        return figure(data, _layout(360, barmode="group", title=_title(title), dragmode=False, yaxis=axis or None), lang)
+        # the legend above the bars, right: below them it covered the ends of slanted names (Shigats…, Chamd…)
+        top = dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right")
+        return figure(data, _layout(360, barmode="group", title=_title(title), dragmode=False, yaxis=axis or None, legend=top), lang)
     h = dict(orientation="h", hovertemplate="%{y} · %{fullData.name}: %{x:,}<extra></extra>", **extra)
     data = [
         dict(type="bar", y=names, x=quotas, name="任务" if zh else "Quota", marker=dict(color="#B0BEC5"), **h),
