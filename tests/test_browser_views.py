@@ -190,6 +190,22 @@ def test_phone_overview_and_records(fixture_app, browser):  # noqa: F811
     text = recs.first.inner_text()
     for label in ("户籍乡镇：", "组织方式：", "务工月数：", "劳务收入(元)："):
         assert label in text, label
+
+    # a tap on a data grid shows Streamlit's toolbar above it: in room of its own, not over the chart's axis above
+    page.goto(fixture_app + "/channels?area=54")
+    wait_idle(page)
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.wait_for(timeout=30_000)
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + 30)
+    bar = page.locator("[data-testid=stElementToolbar]").first
+    bar.wait_for(state="visible", timeout=10_000)
+    above = grid.evaluate(
+        "g => { const c = g.closest('[data-testid=stElementContainer]'); let p = c.previousElementSibling;"
+        " while (p && !p.getBoundingClientRect().height) p = p.previousElementSibling; return p.getBoundingClientRect().bottom; }"
+    )
+    assert bar.bounding_box()["y"] >= above - 1, (bar.bounding_box(), above)
     ctx.close()
 
 

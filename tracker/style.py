@@ -25,6 +25,8 @@ BASE_CSS = """
   .tr-card .tr-line {font-size:0.8rem}
   h3 {font-size:1.1rem !important;word-break:keep-all;overflow-wrap:anywhere}  /* "（第49|周）": break at its spaces */
   .st-key-tr_laggards li {word-break:keep-all;overflow-wrap:anywhere}  /* at its commas, not in "差228|人" */
+  /* a touch shows a data grid's toolbar above it: room for it, so that it does not cover the chart's axis above */
+  [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stDataFrame"]) {margin-top:2.75rem}
 }
 .tr-seg {display:inline-block;max-width:100%}
 ul.tr-recs {list-style:none;padding:0;margin:0}
