@@ -100,6 +100,17 @@ def test_meeting_mode_at_1280x720(fixture_app, browser):  # noqa: F811
     )
     assert len(bottoms) == 7 and max(bottoms) <= 720, bottoms
     assert "季节进度" not in page.locator(".tr-card[data-metric=total]").inner_text()  # the desk's line of its own
+    # in English too: the share card's needs say "Needed by year end", its title says what is needed
+    page.goto(fixture_app + "/?area=5403&meet=1&lang=en")
+    wait_idle(page)
+    share = page.locator(".tr-card[data-metric=org_share]").inner_text()
+    assert "Needed by year end" in share and "Organized placements still needed" not in share, share
+    bottoms = page.locator(".tr-card").evaluate_all(
+        "(es, keys) => es.filter(e => keys.includes(e.dataset.metric)).map(e => e.getBoundingClientRect().bottom)", list(CARD_METRICS)
+    )
+    assert len(bottoms) == 7 and max(bottoms) <= 720, bottoms
+    page.goto(fixture_app + "/?area=5403&meet=1")
+    wait_idle(page)
     # large type everywhere, the ranking included, and nothing broken inside a figure or a phrase
     assert page.locator(".tr-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 40
     table = page.locator("table.tr-rank")

@@ -267,12 +267,15 @@ class Metric:
     needed_en: str = ""
     den_quota: str | None = None
 
-    def needed_label(self, lang: str, year_end: bool = False) -> str:
+    def needed_label(self, lang: str, year_end: bool = False, short: bool = False) -> str:
         """还需有组织转移 (to reach the floor now) / 按全年任务测算尚需有组织转移 (for the floor once the year's total quota is
         met: beside 已达标, the share is met now and the year still needs that many). English: "Organized placements
-        still needed"."""
+        still needed"; `short` (a meeting card, where the metric's name is its title): "Still needed", "Needed by year
+        end" (the Chinese is short enough as it is)."""
         if lang == "zh":
             return ("按全年任务测算尚需" if year_end else "还需") + self.needed_zh
+        if short:
+            return "Needed by year end" if year_end else "Still needed"
         return f"{self.needed_en} still needed" + (" (year's quota)" if year_end else "")
 
     def label(self, lang: str) -> str:
