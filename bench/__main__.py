@@ -5,8 +5,9 @@
 Data is generated with the demo generator into a directory outside the repo (reused if present).
 For every page and level (region, a prefecture, a county) it times the exact functions the page
 calls, cold (a fresh process) and warm (median of --runs after a warm-up, result cache bypassed), and beside them:
-- the floor: the page's own queries reduced to their scans (each query's file, the area's rows counted and one
-  column summed; files found by recording `queries.run`);
+- the floor: the time the page's own queries spend in their table scans, as DuckDB's profiler times them (each query
+  recorded where every query passes, `queries.read_retrying`, and run again with the profiler on: the rows it reads,
+  row groups skipped and filters pushed down as in the page);
 - polars and pandas on the same inputs the page reads, held in memory (bench.fair; the load is reported apart);
 - pandas on the raw records (`BASELINES`), which includes the precomputation the dashboard does once per week.
 Every baseline's numbers are checked against the dashboard's. What a user feels (clicks, new sessions, several users)
@@ -515,60 +516,65 @@ BASELINES = {
 }
 
 
-def page_reads(fn, area: str, day: dt.date) -> list[tuple[str, Path]]:
-    """The Parquet files each of the page's queries reads, one entry per query run (a file read by two queries counts
-    twice): the files bound as parameters and the weekly series behind the `unit_series` view. Found by running the
-    page once with the result cache cleared and `queries.run` recorded."""
+def page_reads(fn, area: str, day: dt.date) -> list[tuple[str, dict]]:
+    """Every query the page runs, as (SQL, parameters): recorded where each of them passes (`queries.read_retrying`),
+    the result cache cleared first."""
     import queries
-    from tracker import settings
 
-    seen: list[tuple[str, Path]] = []
-    real = queries.run
+    seen: list[tuple[str, dict]] = []
+    real = queries.read_retrying
 
-    def recording(name, idents=None, **params):
-        files = [Path(v) for v in params.values() if isinstance(v, str) and v.endswith(".parquet")]
-        if "unit_series" in queries.catalogue()[name].sql:
-            files += sorted((settings.data_dir() / ".series").glob("unit_series-*.parquet"), key=lambda f: f.stat().st_mtime)[-1:]
-        seen.extend((name, f) for f in files)
-        return real(name, idents, **params)
+    def recording(cursor, sql, params, attempts=queries.READ_ATTEMPTS):
+        seen.append((sql, dict(params)))
+        return real(cursor, sql, params, attempts)
 
     queries.clear_cache()
-    queries.run = recording
+    queries.read_retrying = recording
     try:
         fn(area, day)
     finally:
-        queries.run = real
+        queries.read_retrying = real
     return seen
 
 
-def floor_ms(reads: list[tuple[str, Path]], area: str, runs: int) -> float | None:
-    """The page's queries reduced to their scans: for each, DuckDB counting the rows of the file it read that belong
-    to the area and summing one numeric column, nothing else (a fresh connection, the files warm)."""
-    import duckdb
+def _scans(node: dict) -> list[dict]:
+    out = [node] if node.get("type") == "TABLE_SCAN" else []
+    for c in node.get("children", []):
+        out += _scans(c)
+    return out
 
+
+def scan_profile(reads: list[tuple[str, dict]]) -> tuple[float, int, int]:
+    """The page's queries run once more each with DuckDB's profiler on: (seconds in their table scans, summed over
+    DuckDB's threads; rows scanned; Parquet files read). The scans are what the queries read, row groups skipped and
+    filters pushed down as in the page, so this is the floor a page's own reads set."""
+    import queries
+
+    seconds, rows, files = 0.0, 0, set()
+    for sql, params in reads:
+        cur = queries.connection().cursor()
+        try:
+            cur.execute("set enable_profiling = 'no_output'")
+            cur.sql(sql, params=params).fetchall()
+            prof = json.loads(cur.get_profiling_information(format="json"))
+        finally:
+            cur.close()
+        for op in prof.get("operator", []):
+            for sc in _scans(op):
+                seconds += sc.get("timing", 0.0)
+                rows += int(sc.get("rows_scanned", 0) or 0)
+                names = sc.get("extra_info", {}).get("Filename(s)")
+                files.update(names if isinstance(names, list) else [names] if names else [])
+    return seconds, rows, len(files)
+
+
+def floor_ms(reads: list[tuple[str, dict]], runs: int) -> tuple[float | None, int, int]:
+    """Median over `runs` of the time the page's queries spend scanning (see scan_profile), with rows and files."""
     if not reads:
-        return None
-    con = duckdb.connect()
-    stmts = []
-    for _name, f in reads:
-        schema = [r[:2] for r in con.sql("describe select * from read_parquet($f)", params={"f": str(f)}).fetchall()]
-        cols = [c for c, _t in schema]
-        code = next(c for c in ("home_code", "unit_code", "own_code", "county_code", "person_key") if c in cols)
-        num = next((c for c, t in schema if t in ("BIGINT", "INTEGER", "HUGEINT", "DOUBLE", "FLOAT") and c != code), None)
-        agg = f"sum({num})" if num else "count(*)"
-        stmts.append((f"select count(*), {agg} from read_parquet($f) where starts_with({code}, $area)", {"f": str(f), "area": area}))
-
-    def once():
-        for sql, params in stmts:
-            con.sql(sql, params=params).fetchall()
-
-    once()
-    ts = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        once()
-        ts.append(time.perf_counter() - t)
-    return statistics.median(ts) * 1000
+        return None, 0, 0
+    scan_profile(reads)  # the files warm
+    got = [scan_profile(reads) for _ in range(runs)]
+    return statistics.median(g[0] for g in got) * 1000, got[-1][1], got[-1][2]
 
 
 def warm_ms(fn, area: str, day: dt.date, runs: int) -> float:
@@ -686,7 +692,7 @@ def run(
             cold, mb = cold_ms(data, page, area, day) if with_cold else (None, None)
             warm = warm_ms(fn, area, day, runs)
             reads = page_reads(fn, area, day)
-            floor = floor_ms(reads, area, runs)
+            floor, scanned, nfiles = floor_ms(reads, runs)
             pl_ms, pd_ms, fair_same = fair_ms(page, (pl_in, pd_in) if with_fair else None, area, day, runs)
             base, base_same = baseline_ms(page, data, area, day, base_runs)
             rows.append(
@@ -697,7 +703,9 @@ def run(
                     "warm_ms": warm,
                     "cold_ms": cold,
                     "mb": mb,
-                    "files": len(reads),
+                    "queries": len(reads),
+                    "files": nfiles,
+                    "rows_scanned": scanned,
                     "floor_ms": floor,
                     "polars_ms": pl_ms,
                     "pandas_mem_ms": pd_ms,
@@ -706,21 +714,25 @@ def run(
                 }
             )
             print(
-                f"  {scale:8} {page:16} {level:10} warm {warm:7.1f} cold {cold or 0:7.1f} floor {floor or 0:6.1f} ({len(reads)} reads)"
+                f"  {scale:8} {page:16} {level:10} warm {warm:7.1f} cold {cold or 0:7.1f} floor {floor or 0:6.1f} "
+                f"({len(reads)} queries, {nfiles} files, {scanned:,} rows)"
                 f" polars {pl_ms or 0:6.1f} pandas {pd_ms or 0:6.1f} raw pandas {base or 0:8.1f} same {rows[-1]['same']}",
                 file=sys.stderr,
             )
     if not pages or "records" in pages:
         w = warm_ms(sets["records"], TOWNSHIP, day, runs)
         reads = page_reads(sets["records"], TOWNSHIP, day)
+        floor, scanned, nfiles = floor_ms(reads, runs)
         rows.append(
             {
                 "scale": scale,
                 "page": "records",
                 "level": "township",
                 "warm_ms": w,
-                "files": len(reads),
-                "floor_ms": floor_ms(reads, TOWNSHIP, runs),
+                "queries": len(reads),
+                "files": nfiles,
+                "rows_scanned": scanned,
+                "floor_ms": floor,
                 "same": None,
             }
         )
@@ -742,9 +754,9 @@ def _ms(v) -> str:
 
 def markdown(rows: list[dict]) -> str:
     head = (
-        "| scale | page | level | dashboard warm ms (median) | cold ms | floor ms (its scans) | × floor "
+        "| scale | page | level | dashboard warm ms (median) | cold ms | queries | rows scanned | floor ms (their scans) | × floor "
         "| polars ms (same inputs in memory) | pandas ms (same inputs in memory) | pandas ms (raw records) | peak MB | same numbers |\n"
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     )
     lines = [head]
     for r in rows:
@@ -755,7 +767,8 @@ def markdown(rows: list[dict]) -> str:
         mb = f"{r['mb']:,.0f}" if r.get("mb") else "—"
         same = {True: "yes", False: "**NO**", None: "—"}[r.get("same")]
         lines.append(
-            f"| {r['scale']} | {r['page']} | {r['level']} | {r['warm_ms']:,.1f} | {cold} | {_ms(r.get('floor_ms'))} | {above} "
+            f"| {r['scale']} | {r['page']} | {r['level']} | {r['warm_ms']:,.1f} | {cold} | {r.get('queries', 0)} "
+            f"| {r.get('rows_scanned', 0):,} | {_ms(r.get('floor_ms'))} | {above} "
             f"| {_ms(r.get('polars_ms'))} | {_ms(r.get('pandas_mem_ms'))} | {_ms(r.get('baseline_ms'))} | {mb} | {same} |"
         )
     for r in rows:

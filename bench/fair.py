@@ -46,9 +46,11 @@ def timed(fn, runs: int) -> float:
 def input_files(root: Path, day: dt.date) -> dict[str, Path]:
     """The week's files the pages read (built now where the week does not have them yet)."""
     from queries import derived as dv
-    from tracker import subsidy
+    from tracker import dispatch, subsidy
 
+    ly = dispatch.resolve_dates(day).ly_same
     return {
+        **({"dims_ly": Path(dv.ensure_dims_rollup(ly))} if ly else {}),
         "dims": Path(dv.ensure_dims_rollup(day)),
         "medians": Path(dv.ensure_medians(day)),
         "diff": Path(dv.ensure_diff_prev(day)),
@@ -89,6 +91,8 @@ def load(root: Path, day: dt.date):
         "quotas": pd.read_csv(settings.quotas_file(), dtype={"unit_code": str}, parse_dates=["due_date"]),
         **{k: pd.read_parquet(f) for k, f in files.items()},
     }
+    for c in ("start_date", "end_date", "reported_date"):  # dates as datetime64 (pandas reads Parquet dates as objects)
+        pd_in["records"][c] = pd.to_datetime(pd_in["records"][c])
     pd_s = time.perf_counter() - t
     return pl_in, pd_in, pl_s, pd_s
 
@@ -103,12 +107,15 @@ def _dates(day: dt.date) -> tuple[dt.date | None, dt.date | None]:
 def _status_pl(gap):
     import polars as pl
 
+    from tracker import settings
+
+    ahead, near, behind = settings.status_thresholds()  # the deployment's, as the dashboard's status rule reads them
     return (
-        pl.when(gap >= 0)
+        pl.when(gap >= ahead)
         .then(pl.lit("ahead"))
-        .when(gap >= -5)
+        .when(gap >= near)
         .then(pl.lit("on_pace"))
-        .when(gap >= -15)
+        .when(gap >= behind)
         .then(pl.lit("behind"))
         .otherwise(pl.lit("far_behind"))
     )
@@ -144,7 +151,11 @@ def pl_evaluate(inp, area: str, day: dt.date, measures: list[str], quota_of: dic
     due = ev["due"].drop_nulls()
     tp = rules.time_progress(day, due[0]) if due.len() else 0
     ev = ev.with_columns(completion=pl.col("actual") / pl.col("target")).with_columns(gap=(pl.col("completion") - tp) * 100)
-    return rows, ev.with_columns(status=_status_pl(pl.col("gap")))
+    ev = ev.with_columns(status=_status_pl(pl.col("gap")))
+    if ly:  # year on year, per unit and measure
+        old = long.filter(pl.col("snapshot_date") == ly).select("unit", "measure", ly="actual")
+        ev = ev.join(old, on=["unit", "measure"], how="left").with_columns(yoy=pl.col("actual") / pl.col("ly") - 1)
+    return rows, ev
 
 
 def pl_overview(inp, area: str, day: dt.date) -> dict:
@@ -153,7 +164,11 @@ def pl_overview(inp, area: str, day: dt.date) -> dict:
     rows, ev = pl_evaluate(inp, area, day, MEASURES, QUOTA_OF)
     ev.filter((pl.col("unit") != area) & (pl.col("measure") == "persons")).sort("completion", "unit", nulls_last=True)  # ranking
     ev.filter(pl.col("status").is_in(["behind", "far_behind"])).sort("gap")  # laggards
-    share = rows.filter(pl.col("snapshot_date") == day).with_columns(org_share=pl.col("organized") / pl.col("persons"))  # ≥ 60 %
+    share = rows.filter(pl.col("snapshot_date") == day).with_columns(
+        org_share=pl.col("organized") / pl.col("persons"),  # against its ≥ 60 % minimum, with the placements needed
+        needed=((pl.col("persons") * 0.6).ceil() - pl.col("organized")).clip(lower_bound=0),
+        per_capita=pl.col("income") / pl.col("persons"),
+    )
     share.filter(pl.col("org_share") < 0.6)
     roll = inp["roll"]
     roll.filter(pl.col("home_code").str.starts_with(area) & pl.col("snapshot_date").dt.year().is_in([day.year, day.year - 1])).group_by(
@@ -163,10 +178,10 @@ def pl_overview(inp, area: str, day: dt.date) -> dict:
     return {"persons": a["persons"], "organized": a["organized"], "income": a["income"]}
 
 
-def _pl_dim(inp, area: str, dim: str):
+def _pl_dim(inp, area: str, dim: str, key: str = "dims"):
     import polars as pl
 
-    d = inp["dims"].filter((pl.col("dim") == dim) & pl.col("home_code").str.starts_with(area))
+    d = inp[key].filter((pl.col("dim") == dim) & pl.col("home_code").str.starts_with(area))
     d.with_columns(unit=pl.col("home_code").str.slice(0, _child_len(area))).group_by("unit", "value").agg(
         pl.col("persons", "organized", "income").sum()
     )  # per child unit
@@ -185,7 +200,6 @@ def pl_channels(inp, area: str, day: dt.date) -> dict:
         .agg(pl.col("persons", "organized").sum())
     )
     per_unit.with_columns(share=pl.col("organized") / pl.col("persons")).sort("share", "unit")  # organized share per unit
-    _pl_dim(inp, area, "dest_scope")
     pl_evaluate(inp, area, day, ["org_xpref", "org_xprov"], {"org_xpref": "org_xpref", "org_xprov": "org_xprov"})
     return dict(ch.select("value", "persons").iter_rows())
 
@@ -216,6 +230,8 @@ def pl_duration_income(inp, area: str, day: dt.date) -> dict:
         | ((pl.col("unit_code").str.len_chars() == _child_len(area)) & pl.col("unit_code").str.starts_with(area))
     )
     _pl_dim(inp, area, "dest_scope"), _pl_dim(inp, area, "industry")
+    if "dims_ly" in inp:
+        _pl_dim(inp, area, "months_band", "dims_ly")
     return {
         "lt3": bands.get("lt3", 0),
         "m3to6": bands.get("m3to6", 0),
@@ -275,11 +291,13 @@ def pl_subsidies(inp, area: str, day: dt.date) -> dict:
 
 
 def pl_records(inp, area: str, day: dt.date) -> tuple[int, int]:
+    """The count line from the week's village figures (as the page takes it, unfiltered), the newest 50 records."""
     import polars as pl
 
     r = inp["records"].filter(pl.col("home_code").str.starts_with(area))
-    r.sort("reported_date", "record_id", descending=True).head(50)
-    return r.height, r["person_key"].n_unique()
+    r.top_k(50, by=["reported_date", "record_id"])
+    top = inp["roll"].filter((pl.col("snapshot_date") == day) & pl.col("home_code").str.starts_with(area))
+    return int(top["records"].sum()), int(top["persons"].sum())
 
 
 # ---------------------------------------------------------------- pandas
@@ -311,18 +329,31 @@ def pd_evaluate(inp, area: str, day: dt.date, measures: list[str], quota_of: dic
     tp = rules.time_progress(day, pd.Timestamp(due.iloc[0]).date()) if len(due) else 0
     ev["completion"] = ev["actual"] / ev["target"]
     ev["gap"] = (ev["completion"] - tp) * 100
-    ev["status"] = np.select([ev["gap"] >= 0, ev["gap"] >= -5, ev["gap"] >= -15], ["ahead", "on_pace", "behind"], default="far_behind")
+    from tracker import settings
+
+    ahead, near, behind = settings.status_thresholds()
+    ev["status"] = np.select(
+        [ev["gap"] >= ahead, ev["gap"] >= near, ev["gap"] >= behind], ["ahead", "on_pace", "behind"], default="far_behind"
+    )
+    if ly:  # year on year, per unit and measure
+        old = long[long["snapshot_date"] == pd.Timestamp(ly)].drop(columns="snapshot_date").rename(columns={"actual": "ly"})
+        ev = ev.merge(old, on=["unit", "measure"], how="left")
+        ev["yoy"] = ev["actual"] / ev["ly"] - 1
     return rows, ev
 
 
 def pd_overview(inp, area: str, day: dt.date) -> dict:
+    import numpy as np
     import pandas as pd
 
     rows, ev = pd_evaluate(inp, area, day, MEASURES, QUOTA_OF)
     ev[(ev["unit"] != area) & (ev["measure"] == "persons")].sort_values(["completion", "unit"])  # ranking
     ev[ev["status"].isin(["behind", "far_behind"])].sort_values("gap")  # laggards
-    share = rows[rows["snapshot_date"] == pd.Timestamp(day)]
-    share[share["organized"] / share["persons"] < 0.6]
+    share = rows[rows["snapshot_date"] == pd.Timestamp(day)].copy()
+    share["org_share"] = share["organized"] / share["persons"]  # against its ≥ 60 % minimum, with the placements needed
+    share["needed"] = (np.ceil(share["persons"] * 0.6) - share["organized"]).clip(lower=0)
+    share["per_capita"] = share["income"] / share["persons"]
+    share[share["org_share"] < 0.6]
     roll = inp["roll"]
     cy = roll[roll["home_code"].str.startswith(area) & roll["snapshot_date"].dt.year.isin([day.year, day.year - 1])]
     cy.groupby("snapshot_date")["persons"].sum().sort_index()
@@ -330,8 +361,8 @@ def pd_overview(inp, area: str, day: dt.date) -> dict:
     return {"persons": a["persons"], "organized": a["organized"], "income": a["income"]}
 
 
-def _pd_dim(inp, area: str, dim: str):
-    dims = inp["dims"]
+def _pd_dim(inp, area: str, dim: str, key: str = "dims"):
+    dims = inp[key]
     d = dims[(dims["dim"] == dim) & dims["home_code"].str.startswith(area)]
     d.assign(unit=d["home_code"].str[: _child_len(area)]).groupby(["unit", "value"])[["persons", "organized", "income"]].sum()
     return d.groupby("value")[["persons", "organized", "income"]].sum()
@@ -343,7 +374,6 @@ def pd_channels(inp, area: str, day: dt.date) -> dict:
     d = dims[(dims["dim"] == "channel") & dims["home_code"].str.startswith(area)]
     per_unit = d.assign(unit=d["home_code"].str[: _child_len(area)]).groupby("unit")[["persons", "organized"]].sum()
     (per_unit["organized"] / per_unit["persons"]).sort_values()
-    _pd_dim(inp, area, "dest_scope")
     pd_evaluate(inp, area, day, ["org_xpref", "org_xprov"], {"org_xpref": "org_xpref", "org_xprov": "org_xprov"})
     return ch["persons"].to_dict()
 
@@ -370,6 +400,8 @@ def pd_duration_income(inp, area: str, day: dt.date) -> dict:
     m = inp["medians"]
     med = m[(m["unit_code"] == area) | ((m["unit_code"].str.len() == _child_len(area)) & m["unit_code"].str.startswith(area))]
     _pd_dim(inp, area, "dest_scope"), _pd_dim(inp, area, "industry")
+    if "dims_ly" in inp:
+        _pd_dim(inp, area, "months_band", "dims_ly")
     return {
         "lt3": bands.get("lt3", 0),
         "m3to6": bands.get("m3to6", 0),
@@ -415,10 +447,14 @@ def pd_subsidies(inp, area: str, day: dt.date) -> dict:
 
 
 def pd_records(inp, area: str, day: dt.date) -> tuple[int, int]:
+    import pandas as pd
+
     r = inp["records"]
     r = r[r["home_code"].str.startswith(area)]
-    r.sort_values(["reported_date", "record_id"], ascending=False).head(50)
-    return len(r), r["person_key"].nunique()
+    r.nlargest(50, "reported_date", keep="all").sort_values(["reported_date", "record_id"], ascending=False).head(50)
+    roll = inp["roll"]
+    top = roll[(roll["snapshot_date"] == pd.Timestamp(day)) & roll["home_code"].str.startswith(area)]
+    return int(top["records"].sum()), int(top["persons"].sum())
 
 
 FAIR = {  # page: (polars, pandas), each from the inputs in memory
@@ -436,7 +472,10 @@ FAIR = {  # page: (polars, pandas), each from the inputs in memory
 
 
 def same(a, b) -> bool:
-    """The page's numbers, compared as the page shows them (whole persons; a median to the yuan)."""
+    """The page's numbers, compared as the page shows them (whole persons; a median to the yuan): the area's figures of
+    `dashboard_numbers`, not every unit's row."""
+    if not a or not b:
+        return False  # nothing to compare is not agreement
     if isinstance(a, dict) and isinstance(b, dict):
         return {k: round(float(v)) for k, v in a.items()} == {k: round(float(v)) for k, v in b.items()}
     return tuple(int(x) for x in a) == tuple(int(x) for x in b)

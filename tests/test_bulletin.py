@@ -484,10 +484,22 @@ def test_column_widths_keep_the_figures_and_words_whole(headers, cells, numeric,
 
 @pytest.mark.parametrize(
     ("heading", "lines", "want"),
-    [("排名", 2, 4), ("完成率", 3, 6), ("序时进度", 2, 8), ("序时进度", 3, 4), ("较序时或下限(百分点)", 2, 10)],
+    [
+        ("排名", 2, 4),
+        ("完成率", 3, 6),
+        ("序时进度", 2, 8),
+        ("序时进度", 3, 4),
+        ("较序时或下限(百分点)", 2, 12),  # 较序时或下限 | (百分点): not 较序时或下|限(百分点)
+        ("较序时或下限(百分点)", 3, 8),  # 较序时 | 或下限 | (百分点), the unit whole
+        ("不足3个月", 2, 6),  # 不足3 | 个月 (a figure is half a 字): not 不足 | 3个 | 月
+        ("所属地（市）", 2, 6),
+    ],
 )
 def test_a_heading_never_leaves_a_character_alone(heading, lines, want):
     assert bulletin._heading_need(heading, lines) == want
+    if any(ord(ch) >= 0x2E80 for ch in heading) and want < bulletin._text_width(heading):  # set as it was sized
+        got = bulletin.heading_lines(heading, want)
+        assert len(got) <= lines and max(bulletin._text_width(x) for x in got) <= want, got
 
 
 @pytest.mark.skipif(not Path(bulletin.SOFFICE).exists(), reason="LibreOffice is missing: `make test` installs it")

@@ -938,11 +938,19 @@ def _split_unit(h: str) -> tuple[str, str]:
 
 def _heading_need(h: str, lines: int) -> int:
     """A column heading's width in `lines` lines, never a 字 alone on a line (完成率 on one; 序时进度 on one, or in two
-    of two where a table is pressed for room; never 序时进|度), nor a Latin word or a unit in brackets broken."""
+    of two where a table is pressed for room; never 序时进|度), nor a Latin word or a unit in brackets broken: for a
+    Chinese heading the narrowest room in which `heading_lines` sets it in `lines` lines or fewer (the lines the cell
+    gets), so that the width given and the lines set agree."""
     w = _text_width(h)
     if w <= 6 or (w <= 8 and lines < 3):
         return w
-    return max(-(-w // lines), _longest_word([h]), _text_width(_split_unit(h)[1]))
+    if all(ord(ch) < 0x2E80 for ch in h):
+        return max(-(-w // lines), _longest_word([h]))
+    for room in range(4, w):
+        got = heading_lines(h, room)
+        if len(got) <= lines and max(_text_width(x) for x in got) <= room:
+            return room
+    return w
 
 
 def _balanced(text: str, per: int) -> list[str]:
@@ -972,6 +980,8 @@ def heading_lines(h: str, room: float) -> list[str]:
     if _text_width(best[-1] + unit) <= room:
         return [*best[:-1], best[-1] + unit]
     best = [*best, unit]
+    if _text_width(unit) > 4:  # only a one-字 unit, (人), goes beside a part of the last word: never 较序时或下|限(百分点)
+        return best
     for n in range(len(main) - 1, 0, -1):  # or the unit beside the last n 字, the rest above in lines of two or more
         rest = _balanced(main[:-n], per)
         if _text_width(main[-n:] + unit) <= room and min(len(x) for x in rest) >= 2:
@@ -1208,7 +1218,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
             cell.width = Cm(text_cm * widths[j] / total)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
             run = None
-            for line in heading_lines(c, widths[j] - CELL_PAD):
+            for line in heading_lines(c, widths[j] - CELL_PAD + PAD_SPARE):  # the room column_widths gave it
                 if run is not None:
                     run.add_break()  # a line break at the previous line's end
                 run = cell.paragraphs[0].add_run(line)
