@@ -34,12 +34,10 @@ c2.metric(t("org_share", lang), fmt.pct(share), delta=above, delta_arrow=fmt.arr
 c3.metric(L("有组织转移", "Organized"), fmt.persons(top["organized"], lang))
 needed = rules.organized_needed(top["organized"], top["persons"], minimum)
 share_met = catalogue.METRICS["org_share"]
-c4.metric(
-    share_met.needed_label(lang), L("无需新增", "None needed") if needed == 0 else fmt.count(needed, lang)
-)  # not "0人" beside the year's need
+c4.metric(share_met.needed_label(lang), fmt.needed(needed, lang))  # not "0人" beside the year's need
 # the overview's card says both: what the floor needs now, and once the year's total quota is met
 year_end = rules.organized_needed_by_year_end(top["organized"], total_q.get(area), minimum)
-c5.metric(share_met.needed_label(lang, year_end=True), fmt.count(year_end, lang), help=t("needed_year_end_help", lang))
+c5.metric(share_met.needed_label(lang, year_end=True), fmt.needed(year_end, lang), help=t("needed_year_end_help", lang))
 
 kids = m.filter(~pl.col("is_area")).with_columns(share=catalogue.ratio("organized", "persons")).sort("share", descending=True)
 if kids.height:
@@ -55,7 +53,7 @@ if kids.height:
         pl.col("organized").alias(L("有组织", "Organized")),
         (pl.col("share") * 100).round(1).alias(t("org_share", lang) + " %"),
         pl.Series(
-            share_met.needed_label(lang),
+            share_met.needed_label(lang, short=True),  # English "Still needed": the long heading ran off the table
             [
                 rules.organized_needed(o, p, share_q.get(u, minimum))
                 for o, p, u in kids.select("organized", "persons", "unit_code").iter_rows()
@@ -63,7 +61,7 @@ if kids.height:
             dtype=pl.Int64,
         ),
         pl.Series(
-            share_met.needed_label(lang, year_end=True),
+            share_met.needed_label(lang, year_end=True, short=True),
             [
                 rules.organized_needed_by_year_end(o, total_q.get(u), share_q.get(u, minimum))
                 for o, u in kids.select("organized", "unit_code").iter_rows()

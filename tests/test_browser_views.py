@@ -100,8 +100,10 @@ def test_meeting_mode_at_1280x720(fixture_app, browser):  # noqa: F811
     )
     assert len(bottoms) == 7 and max(bottoms) <= 720, bottoms
     assert "季节进度" not in page.locator(".tr-card[data-metric=total]").inner_text()  # the desk's line of its own
-    # in English too: the share card's needs say "Needed by year end", its title says what is needed
-    page.goto(fixture_app + "/?area=5403&meet=1&lang=en")
+    # a need of nothing is not on the projector (the desk says 无需新增): 昌都市 needs none by the year's end
+    assert "尚需" not in page.locator(".tr-card[data-metric=org_share]").inner_text()
+    # in English too, at the region (one more needed by year end): "Needed by year end" under the metric's title
+    page.goto(fixture_app + "/?area=54&meet=1&lang=en")
     wait_idle(page)
     share = page.locator(".tr-card[data-metric=org_share]").inner_text()
     assert "Needed by year end" in share and "Organized placements still needed" not in share, share

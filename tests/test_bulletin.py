@@ -106,8 +106,10 @@ def test_laggard_sentence(fx):
         ("任务(人)", 6, ["任务", "(人)"]),
         ("本周净增(人)", 12, ["本周净增(人)"]),
         ("本周净增(人)", 11, ["本周净增", "(人)"]),
-        ("本周净增(人)", 6, ["本周净", "增(人)"]),  # a 字 with its unit is not alone: two lines, not three
-        ("不足3个月人数", 8, ["不足3个", "月人数"]),  # 3 + 3 字-wide pieces (a figure counts as one)
+        ("本周净增(人)", 6, ["本周", "净增", "(人)"]),  # never inside a word: not 本周净|增(人)
+        ("跨省完成(人)", 8, ["跨省完成", "(人)"]),
+        ("组织化率下限", 8, ["组织化率", "下限"]),  # between words: not 组织化|率下限
+        ("不足3个月人数", 8, ["不足3", "个月人数"]),  # between words, not 不足3个|月人数
         ("政府投资项目用工占比", 6, ["政府投", "资项目", "用工", "占比"]),  # 3 + 3 + 2 + 2, never a 字 alone
         ("Gap to pace (points)", 6, ["Gap to pace (points)"]),  # Latin words wrap by themselves
     ],

@@ -14,6 +14,7 @@ import base64
 import datetime as dt
 import html
 import io
+import itertools
 import os
 import re
 import shutil
@@ -447,7 +448,7 @@ def comparison_sentences(
             cur = now.get((r["unit_code"], r["metric"]))
             label = met.zh if zh else met.en
             if cur is None:
-                items.append(f"{r['name']}{label}已赶上进度" if zh else f"{r['name']} caught up on {label}")
+                items.append(f"{r['name']}{label}已赶上进度" if zh else f"{r['name']} caught up on {label.lower()}")
                 continue
             g0, g1 = round(r["gap"], 1), round(cur["gap"], 1)
             verb = (
@@ -460,7 +461,7 @@ def comparison_sentences(
                 if zh and verb != "持平"
                 else f"{r['name']}{label}差距仍为{abs(g1):.1f}个百分点"
                 if zh
-                else f"{r['name']} {label}: gap {verb}, {abs(g0):.1f} → {abs(g1):.1f} points"
+                else f"{r['name']}, {label.lower()}: gap {verb}, {abs(g0):.1f} → {abs(g1):.1f} points"
             )
         out.append(("上期点名单位本期进展：" + "；".join(items) + "。") if zh else ("Units named last issue: " + "; ".join(items) + "."))
     return out
@@ -507,7 +508,7 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
     paragraphs = [
         # a sentence's subject: "the Tibet Autonomous Region had placed", not "Whole region had placed"
         total_sentence(f"the {h.name(area, lang)}" if lang != "zh" and area == REGION else name, top["total"], snapshot, lang)
-        + ("；" if lang == "zh" else "; ")
+        + ("；" if lang == "zh" else ". ")  # English: "Of these, …" is a sentence of its own
         + organized_sentence(top["org_xprov"], top["org_xpref"], top["org_share"], lang),
         income_sentence(top["income"], top["per_capita"], top["total"]["new_week"], lang),
     ]
@@ -953,14 +954,65 @@ def _heading_need(h: str, lines: int) -> int:
     return w
 
 
+# words a column heading is never broken inside (跨省完|成, 组织化|率下限, 本周净|增 read badly)
+HEADING_WORDS = (
+    "组织化率",
+    "较序时",
+    "或下限",
+    "跨地市",
+    "所属地",
+    "中位数",
+    "跨省",
+    "完成",
+    "任务",
+    "下限",
+    "序时",
+    "进度",
+    "来源",
+    "本周",
+    "净增",
+    "收入",
+    "人数",
+    "劳务",
+    "同比",
+    "状态",
+    "单位",
+    "指标",
+    "群体",
+    "不足",
+    "个月",
+)
+
+
+def _inside_word(text: str, i: int) -> bool:
+    """Whether a line break before text[i] falls inside one of HEADING_WORDS."""
+    return any(j < i < j + len(w) for w in HEADING_WORDS for j in _finds(text, w))
+
+
+def _finds(text: str, w: str) -> list[int]:
+    out, j = [], text.find(w)
+    while j >= 0:
+        out.append(j)
+        j = text.find(w, j + 1)
+    return out
+
+
 def _balanced(text: str, per: int) -> list[str]:
-    """`text` in the fewest lines of at most `per` characters, as even as they come: 3 + 2 + 2, never 3 + 3 + 1."""
+    """`text` in the fewest lines of at most `per` characters: breaks between words where it can (组织化率|下限, not
+    组织化|率下限), then as even as they come (3 + 2 + 2, never 3 + 3 + 1), the longer lines first."""
     n = -(-len(text) // per)
-    base, extra = divmod(len(text), n)
+    best, key = None, None
+    for sizes in itertools.product(range(1, per + 1), repeat=n):
+        if sum(sizes) != len(text):
+            continue
+        cuts = list(itertools.accumulate(sizes))[:-1]
+        k = (sum(_inside_word(text, c) for c in cuts), max(sizes) - min(sizes), [-x for x in sizes])
+        if key is None or k < key:
+            best, key = sizes, k
     lines, i = [], 0
-    for k in range(n):
-        lines.append(text[i : i + base + (k < extra)])
-        i += base + (k < extra)
+    for size in best:
+        lines.append(text[i : i + size])
+        i += size
     return lines
 
 
@@ -984,6 +1036,8 @@ def heading_lines(h: str, room: float) -> list[str]:
         return best
     for n in range(len(main) - 1, 0, -1):  # or the unit beside the last n 字, the rest above in lines of two or more
         rest = _balanced(main[:-n], per)
+        if _inside_word(main, len(main) - n):
+            continue
         if _text_width(main[-n:] + unit) <= room and min(len(x) for x in rest) >= 2:
             if len(rest) + 1 < len(best):
                 best = [*rest, main[-n:] + unit]
@@ -1116,7 +1170,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
     # 版头: the issuing unit's mark in red, 期号, the issuer and date, the red rule
     para(head.mark, TITLE_FONT, 26 if len(head.mark) > 14 else 36, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color=red, line=44)
     para(f"第{b.issue_no}期" if zh else f"No. {b.issue_no}", BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    p = para(f"{head.issuer}\t{b.date_line}", BODY_FONT, 16, indent=False)
+    p = para(f"{head.issuer}\t{b.date_line}", BODY_FONT, 16 if zh else 12, indent=False)  # English names are long
     p.paragraph_format.tab_stops.add_tab_stop(Cm(15.6), alignment=2)  # right tab: the date at the right margin
     rule(p)
     para("", line=20)
@@ -1248,9 +1302,10 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
         rule(p, "000000", 4)
     today = settings.today()  # the deployment's today (a demo's or a test's too), as every other date
     p = para(
-        f"{head.printer}\t{today.year}年{today.month}月{today.day}日印发" if zh else f"{head.printer}\tprinted {today.isoformat()}",
+        # English: a long printer's name and the date do not fit one line at a tab (the date had run into the name)
+        f"{head.printer}\t{today.year}年{today.month}月{today.day}日印发" if zh else f"{head.printer}, printed {today.day} {today:%B %Y}",
         BODY_FONT,
-        14,
+        14 if zh else 12,
         indent=False,
     )
     # the date at the right margin, of a turned page too (after a wide last annex)
@@ -1368,7 +1423,7 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
             )
         today = settings.today()
         cc = f"<div class='cc'>{'抄送：' if zh else 'Copies: '}{esc(head.cc)}</div>" if head.cc else ""
-        printed = f"{today.year}年{today.month}月{today.day}日印发" if zh else f"printed {today.isoformat()}"
+        printed = f"{today.year}年{today.month}月{today.day}日印发" if zh else f"printed {today.day} {today:%B %Y}"
         parts.append(f"<div class='banji'>{cc}<div class='printer'><span>{esc(head.printer)}</span><span>{printed}</span></div></div>")
     css = (
         "@page{size:A4;margin:37mm 26mm 35mm 28mm;@bottom-right{content:'— ' counter(page) ' —';font:14pt 'Noto Serif CJK SC',serif}}"

@@ -39,11 +39,12 @@ def card_html(row: dict, lang: str = "zh", pace: str = "linear", href: str | Non
         lines.append(f"{t('minimum', lang)} {fmt.pct(row['quota'])}{_source(row, lang)} · {gap_txt}")
         if row["needed"]:
             lines.append(f"{met.needed_label(lang, short=compact)} <b>{fmt.count(row['needed'], lang, met.unit_zh)}</b>")
-        if row.get("needed_year_end") is not None:
+        # on the projector a need of nothing is not shown (the desk says 无需新增)
+        if row.get("needed_year_end") is not None and not (compact and row["needed_year_end"] == 0):
             help_ = t("needed_year_end_help", lang) if met.den_quota == "total" else ""
             lines.append(
                 f"<span title='{html.escape(help_)}'>{met.needed_label(lang, year_end=True, short=compact)} "
-                f"<b>{fmt.count(row['needed_year_end'], lang, met.unit_zh)}</b></span>"
+                f"<b>{fmt.needed(row['needed_year_end'], lang, met.unit_zh)}</b></span>"
             )
     else:
         lines.append(

@@ -270,7 +270,7 @@ class Metric:
     def needed_label(self, lang: str, year_end: bool = False, short: bool = False) -> str:
         """还需有组织转移 (to reach the floor now) / 按全年任务测算尚需有组织转移 (for the floor once the year's total quota is
         met: beside 已达标, the share is met now and the year still needs that many). English: "Organized placements
-        still needed"; `short` (a meeting card, where the metric's name is its title): "Still needed", "Needed by year
+        still needed"; `short` (a meeting card or the share table, where the metric is named above): "Still needed", "Needed by year
         end" (the Chinese is short enough as it is)."""
         if lang == "zh":
             return ("按全年任务测算尚需" if year_end else "还需") + self.needed_zh

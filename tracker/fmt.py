@@ -26,6 +26,13 @@ def count(n, lang: str = "zh", unit_zh: str = "人") -> str:
     return f"{int(round(n)):,}{unit_zh if lang == 'zh' else ''}"
 
 
+def needed(n, lang: str = "zh", unit_zh: str = "人") -> str:
+    """Placements still needed: 无需新增 / "None needed" where nothing is (not "0人" beside a need elsewhere)."""
+    if not _none(n) and int(round(n)) == 0:
+        return "无需新增" if lang == "zh" else "None needed"
+    return count(n, lang, unit_zh)
+
+
 def money(yuan, lang: str = "zh") -> str:
     if _none(yuan):
         return "—"
