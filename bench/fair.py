@@ -220,6 +220,18 @@ def pl_groups(inp, area: str, day: dt.date) -> dict:
     return {"poverty_alleviated": g.get("poverty_alleviated", 0), "women": g.get("women", 0)}
 
 
+def _duration_numbers(bands: dict, hist: dict, median) -> dict:
+    """The area's figures the page shows (as `dashboard_numbers` gives them): persons per months band, the median
+    income, persons in the open top income bin."""
+    return {
+        "lt3": bands.get("lt3", 0),
+        "m3to6": bands.get("m3to6", 0),
+        "ge6": bands.get("ge6", 0),
+        "median_income": median,
+        "hist_top": hist.get("14", 0),
+    }
+
+
 def pl_duration_income(inp, area: str, day: dt.date) -> dict:
     import polars as pl
 
@@ -232,13 +244,7 @@ def pl_duration_income(inp, area: str, day: dt.date) -> dict:
     _pl_dim(inp, area, "dest_scope"), _pl_dim(inp, area, "industry")
     if "dims_ly" in inp:
         _pl_dim(inp, area, "months_band", "dims_ly")
-    return {
-        "lt3": bands.get("lt3", 0),
-        "m3to6": bands.get("m3to6", 0),
-        "ge6": bands.get("ge6", 0),
-        "median_income": med.filter(pl.col("unit_code") == area)["median_income"][0],
-        "hist_top": hist.get("14", 0),
-    }
+    return _duration_numbers(bands, hist, med.filter(pl.col("unit_code") == area)["median_income"][0])
 
 
 KINDS = ("new", "late", "ended", "changed", "removed")
@@ -402,13 +408,7 @@ def pd_duration_income(inp, area: str, day: dt.date) -> dict:
     _pd_dim(inp, area, "dest_scope"), _pd_dim(inp, area, "industry")
     if "dims_ly" in inp:
         _pd_dim(inp, area, "months_band", "dims_ly")
-    return {
-        "lt3": bands.get("lt3", 0),
-        "m3to6": bands.get("m3to6", 0),
-        "ge6": bands.get("ge6", 0),
-        "median_income": med.loc[med["unit_code"] == area, "median_income"].iloc[0],
-        "hist_top": hist.get("14", 0),
-    }
+    return _duration_numbers(bands, hist, med.loc[med["unit_code"] == area, "median_income"].iloc[0])
 
 
 def pd_changes(inp, area: str, day: dt.date) -> dict:
