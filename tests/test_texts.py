@@ -171,3 +171,14 @@ def test_share_card_says_what_the_years_quota_still_needs():
     lines = _card_lines(row, "zh", "linear", False)
     assert lines[:2] == ["下限 60.0% · 高于下限3.8个百分点", "按全年任务测算尚需有组织转移 12,648人"]
     assert _card_lines(row, "en", "linear", False)[1] == "Organized placements still needed (year's quota) 12,648"
+
+
+@pytest.mark.parametrize(
+    ("n", "lang", "want"),
+    [(0, "zh", "无需新增"), (0.4, "en", "None needed"), (12648, "zh", "12,648人"), (1023, "en", "1,023"), (None, "zh", "—")],
+)
+def test_a_need_of_nothing_says_so(n, lang, want):
+    """无需新增 / "None needed", never 0人 beside a need elsewhere (the channels page's two needs, the desk's card)."""
+    from tracker import fmt
+
+    assert fmt.needed(n, lang) == want
