@@ -208,6 +208,13 @@ def test_a_category_keeps_its_colour_and_place_whatever_the_data():
     big_out = pl.DataFrame({"unit_code": ["5401"] * 2, "name": ["拉萨市"] * 2, "category": ["县内就近", "跨省"], "value": [10, 90]})
     a, b = (valid(charts.stacked_bars(df, "zh", "范围", order=order)) for df in (big_local, big_out))
     assert [tr.name for tr in a.data] == [tr.name for tr in b.data] == ["县内就近", "跨省"]
+    # the units top down in their order, the categories in the legend as in the bars, 100% marked
+    assert (
+        a.layout.yaxis.autorange == "reversed"
+        and a.layout.legend.traceorder == "normal"
+        and a.layout.xaxis.ticktext[-1] == "100%"
+        and a.layout.margin.r >= 28
+    )
     assert {tr.name: tr.marker.color for tr in a.data} == {tr.name: tr.marker.color for tr in b.data}
     assert a.data[1].marker.color == charts.PALETTE[3]  # 跨省's own place in the order
     unordered = valid(charts.stacked_bars(big_out, "zh", "范围"))

@@ -182,3 +182,14 @@ def test_a_need_of_nothing_says_so(n, lang, want):
     from tracker import fmt
 
     assert fmt.needed(n, lang) == want
+
+
+@pytest.mark.parametrize(
+    ("day", "lang", "want"), [((2026, 12, 4), "zh", "12月4日"), ((2026, 12, 4), "en", "4 Dec 2026"), ((2026, 11, 20), "en", "20 Nov 2026")]
+)
+def test_dates_as_people_write_them(day, lang, want):
+    import datetime as dt
+
+    from tracker import fmt
+
+    assert fmt.date(dt.date(*day), lang) == want

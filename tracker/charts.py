@@ -284,8 +284,20 @@ def stacked_bars(df: pl.DataFrame, lang: str, title: str, percent: bool = True, 
                 hovertemplate="%{y} · " + c + ": %{x:.1f}" + ("%" if percent else "") + "<extra></extra>",
             )
         )
-    axis = dict(xaxis=dict(ticksuffix="%", range=[0, 100])) if percent else dict(xaxis=count_axis(list(totals.values())) or None)
-    layout = _layout(max(280, 26 * units.height + 120), barmode="stack", title=_title(title), dragmode=False, **axis)
+    # 100% marked at the end (plotly's own ticks stopped at 80%)
+    ticks = [0, 20, 40, 60, 80, 100]
+    full = dict(range=[0, 100], tickvals=ticks, ticktext=[f"{v}%" for v in ticks])
+    axis = dict(xaxis=full) if percent else dict(xaxis=count_axis(list(totals.values())) or None)
+    layout = _layout(
+        max(280, 26 * units.height + 120),
+        barmode="stack",
+        title=_title(title),
+        dragmode=False,
+        yaxis=dict(autorange="reversed"),  # the units top down in their order, as in the tables and the other charts
+        legend=dict(orientation="h", y=-0.15, traceorder="normal"),  # the categories in the bars' own order
+        margin=dict(l=10, r=28, t=40, b=10),  # room for the 100% label at the right edge (plotly hides one past it)
+        **axis,
+    )
     return figure(data, layout, lang)
 
 

@@ -169,4 +169,4 @@ def delta(kind: str, x, lang: str = "zh", unit: str = "人") -> str:
 
 
 def date(d: dt.date, lang: str = "zh") -> str:
-    return f"{d.month}月{d.day}日" if lang == "zh" else d.strftime("%d %b %Y")
+    return f"{d.month}月{d.day}日" if lang == "zh" else f"{d.day} {d:%b %Y}"  # 4 Dec 2026, not 04 Dec 2026
