@@ -287,6 +287,8 @@ ledger_rows = st.lists(
 @given(spec=ledger_rows)
 # two persons reported twice whose IDs a float happens to hold exactly: not "most of the column went through a number"
 @example(spec=[(1, "ok"), (1, "ok"), (68, "ok"), (68, "ok"), (260, "ok")])
+# three of five distinct IDs a float holds by chance (94, 164, 248): a small file, not a column gone through a number
+@example(spec=[(1, "ok"), (1, "bad_check"), (94, "ok"), (164, "ok"), (248, "ok")])
 def test_property_rows_in_equal_accepted_plus_rejected(tmp_path_factory, spec):
     tmp = tmp_path_factory.mktemp("prop")
     rows, valid, seen = [HEAD], 0, set()
