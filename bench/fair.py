@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.__main__ import LEVELS, _child_len, dashboard_numbers, page_sets, warm_ms
+from bench.__main__ import LEVELS, _child_len, fair_ms, page_sets, warm_ms
 
 MEASURES = ["persons", "organized", "org_xprov", "org_xpref", "out_region", "income"]
 QUOTA_OF = {"total": "persons", "org_xprov": "org_xprov", "org_xpref": "org_xpref", "out_region": "out_region", "income": "income"}
@@ -501,13 +501,10 @@ def main(argv: list[str] | None = None) -> int:
         "| page | level | dashboard ms | polars ms (same inputs) | pandas ms (same inputs) | same numbers |",
         "|---|---|---:|---:|---:|---|",
     ]
-    for page, (pl_fn, pd_fn) in FAIR.items():
+    for page in FAIR:
         for level, area in LEVELS.items():
             ours = warm_ms(sets[page], area, day, a.runs)
-            p = timed(lambda pl_fn=pl_fn, area=area: pl_fn(pl_in, area, day), a.runs)
-            q = timed(lambda pd_fn=pd_fn, area=area: pd_fn(pd_in, area, day), a.runs)
-            want = dashboard_numbers(page, area, day)
-            ok = same(pl_fn(pl_in, area, day), want) and same(pd_fn(pd_in, area, day), want)
+            p, q, ok = fair_ms(page, (pl_in, pd_in), area, day, a.runs)  # the same timing and check as `python -m bench`
             lines.append(f"| {page} | {level} | {ours:.1f} | {p:.1f} | {q:.1f} | {'yes' if ok else '**NO**'} |")
             print(lines[-1], file=sys.stderr)
     print("\n".join(lines))

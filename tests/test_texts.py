@@ -193,3 +193,6 @@ def test_dates_as_people_write_them(day, lang, want):
     from tracker import fmt
 
     assert fmt.date(dt.date(*day), lang) == want
+    assert fmt.full_date(dt.date(*day), lang) == (
+        f"{day[0]}年{want}" if lang == "zh" else want.replace("Dec", "December").replace("Nov", "November")
+    )

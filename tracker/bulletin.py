@@ -542,10 +542,10 @@ def build(area: str, snapshot: dt.date, lang: str = "zh", with_figures: bool = T
     head = head or Letterhead.load(area, full, lang)
     if lang == "zh":
         title = f"关于{hierarchy.WHOLE_ZH if area == REGION else name}{hierarchy.WORKERS_ZH}转移就业工作进展情况的通报"
-        date_line = f"{snapshot.year}年{snapshot.month}月{snapshot.day}日"
+        date_line = fmt.full_date(snapshot, lang)
     else:
         title = f"Transfer employment progress, {full}"
-        date_line = f"{snapshot.day} {snapshot:%B %Y}"
+        date_line = fmt.full_date(snapshot, lang)
     lag_line = laggard_sentence(lag, lang)
     from tracker import followup
 
@@ -986,15 +986,7 @@ HEADING_WORDS = (
 
 def _inside_word(text: str, i: int) -> bool:
     """Whether a line break before text[i] falls inside one of HEADING_WORDS."""
-    return any(j < i < j + len(w) for w in HEADING_WORDS for j in _finds(text, w))
-
-
-def _finds(text: str, w: str) -> list[int]:
-    out, j = [], text.find(w)
-    while j >= 0:
-        out.append(j)
-        j = text.find(w, j + 1)
-    return out
+    return any(text.startswith(w, j) for w in HEADING_WORDS for j in range(max(0, i - len(w) + 1), i))
 
 
 def _balanced(text: str, per: int) -> list[str]:
@@ -1019,9 +1011,9 @@ def _balanced(text: str, per: int) -> list[str]:
 def heading_lines(h: str, room: float) -> list[str]:
     """A Chinese column heading in the lines to set it in, for a column with `room` half-width characters a line:
     balanced, never a 字 alone (序时进|度 in a column of three 字 is 序时|进度; 任务来源 is 任务|来源), its unit in
-    brackets whole, beside the last line (a 字 with its unit is not alone: 本周净|增(人) rather than three lines) or on
-    its own. Word breaks by the column's width only, so the cell gets the lines as they are. A heading that fits, or
-    one in Latin words (they wrap between words), stays one piece."""
+    brackets whole, beside the last line or on its own, never inside a word (本周|净增|(人), not 本周净|增(人)). Word
+    breaks by the column's width only, so the cell gets the lines as they are. A heading that fits, or one in Latin
+    words (they wrap between words), stays one piece."""
     if _text_width(h) <= room or all(ord(ch) < 0x2E80 for ch in h):
         return [h]
     main, unit = _split_unit(h)
@@ -1035,9 +1027,9 @@ def heading_lines(h: str, room: float) -> list[str]:
     if _text_width(unit) > 4:  # only a one-字 unit, (人), goes beside a part of the last word: never 较序时或下|限(百分点)
         return best
     for n in range(len(main) - 1, 0, -1):  # or the unit beside the last n 字, the rest above in lines of two or more
-        rest = _balanced(main[:-n], per)
         if _inside_word(main, len(main) - n):
             continue
+        rest = _balanced(main[:-n], per)
         if _text_width(main[-n:] + unit) <= room and min(len(x) for x in rest) >= 2:
             if len(rest) + 1 < len(best):
                 best = [*rest, main[-n:] + unit]
@@ -1303,7 +1295,7 @@ def docx_bytes(b: Bulletin, images: dict[str, bytes] | None = None, summary: boo
     today = settings.today()  # the deployment's today (a demo's or a test's too), as every other date
     p = para(
         # English: a long printer's name and the date do not fit one line at a tab (the date had run into the name)
-        f"{head.printer}\t{today.year}年{today.month}月{today.day}日印发" if zh else f"{head.printer}, printed {today.day} {today:%B %Y}",
+        f"{head.printer}\t{fmt.full_date(today)}印发" if zh else f"{head.printer}, printed {fmt.full_date(today, 'en')}",
         BODY_FONT,
         14 if zh else 12,
         indent=False,
@@ -1423,7 +1415,7 @@ def html_doc(b: Bulletin, images: dict[str, bytes] | None = None, summary: bool 
             )
         today = settings.today()
         cc = f"<div class='cc'>{'抄送：' if zh else 'Copies: '}{esc(head.cc)}</div>" if head.cc else ""
-        printed = f"{today.year}年{today.month}月{today.day}日印发" if zh else f"printed {today.day} {today:%B %Y}"
+        printed = f"{fmt.full_date(today)}印发" if zh else f"printed {fmt.full_date(today, 'en')}"
         parts.append(f"<div class='banji'>{cc}<div class='printer'><span>{esc(head.printer)}</span><span>{printed}</span></div></div>")
     css = (
         "@page{size:A4;margin:37mm 26mm 35mm 28mm;@bottom-right{content:'— ' counter(page) ' —';font:14pt 'Noto Serif CJK SC',serif}}"

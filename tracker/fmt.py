@@ -170,3 +170,8 @@ def delta(kind: str, x, lang: str = "zh", unit: str = "人") -> str:
 
 def date(d: dt.date, lang: str = "zh") -> str:
     return f"{d.month}月{d.day}日" if lang == "zh" else f"{d.day} {d:%b %Y}"  # 4 Dec 2026, not 04 Dec 2026
+
+
+def full_date(d: dt.date, lang: str = "zh") -> str:
+    """A document's date, with its year: 2026年12月4日 / 4 December 2026 (成文日期, 印发日期, a table's date)."""
+    return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else f"{d.day} {d:%B %Y}"
